@@ -1,0 +1,160 @@
+package domain
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Explanation answers "can U do P?" with every reason, for `gatehouse can`,
+// the effective-access screen and `who`.
+type Explanation struct {
+	Granted bool
+	Reasons []string
+}
+
+func (e Explanation) String() string {
+	word := "no"
+	if e.Granted {
+		word = "yes"
+	}
+	if len(e.Reasons) == 0 {
+		return word
+	}
+	return word + ": " + strings.Join(e.Reasons, "; ")
+}
+
+// Sources lists where a user's grant of g comes from: superuser, groups
+// (explicit or base), implications. Expired memberships are named too, as
+// "expired", so a user asking "why not" sees them.
+func Sources(s Subject, g Grant, now time.Time) (sources []string, expired []string) {
+	if s.User.Superuser && !(g.Priv.ID == "metrics.home-only") {
+		sources = append(sources, "superuser")
+	}
+	for _, gr := range s.Grants {
+		grp := gr.Group
+		via := "group " + grp.Name
+		if gr.Implicit {
+			via += " (base group of every " + s.User.Kind.String() + " user)"
+		} else if !gr.Membership.Until.IsZero() {
+			via += " until " + gr.Membership.Until.Format("2006-01-02")
+		}
+		var holds bool
+		var how string
+		if g.Priv.IsModule {
+			holds = grp.Levels[g.Priv.Module] >= g.Level
+			how = fmt.Sprintf("%s:%s via %s", g.Priv.ID, grp.Levels[g.Priv.Module], via)
+		} else if grp.Flags.Has(g.Priv.Flag) {
+			holds, how = true, via
+		} else if cl := grp.Flags.Closure(); cl.Has(g.Priv.Flag) {
+			for _, f := range grp.Flags.Flags() {
+				if fc := FlagSetOf(f).Closure(); fc.Has(g.Priv.Flag) && f != g.Priv.Flag {
+					holds, how = true, fmt.Sprintf("implied by %s (%s) via %s (R6)", f, f.Info().Label, via)
+					break
+				}
+			}
+		}
+		if !holds {
+			continue
+		}
+		if !gr.Implicit && !gr.Membership.Active(now) {
+			expired = append(expired, how+" (expired "+gr.Membership.Until.Format("2006-01-02")+")")
+			continue
+		}
+		sources = append(sources, how)
+	}
+	return sources, expired
+}
+
+// Explain says whether the user holds g and why, or why not.
+func Explain(s Subject, g Grant, now time.Time) Explanation {
+	a := Resolve(s, now)
+	src, expired := Sources(s, g, now)
+	var e Explanation
+	e.Granted = a.HasGrant(g)
+	if err := a.LoginError(); err != nil {
+		e.Reasons = append(e.Reasons, "cannot log in: "+err.Error())
+		if len(src) > 0 {
+			e.Reasons = append(e.Reasons, "would hold it through "+strings.Join(src, ", "))
+		}
+		return e
+	}
+	if e.Granted {
+		e.Reasons = append(e.Reasons, "holds "+g.String()+" through "+strings.Join(src, ", "))
+		if g.Priv.IsModule && g.Priv.Elevates && g.Level == LevelEdit {
+			e.Reasons = append(e.Reasons, "this makes "+s.User.Username+" a full administrator (R4 elevation)")
+		}
+	} else {
+		e.Reasons = append(e.Reasons, "no active group grants "+g.String())
+		if p := g.Priv; !p.IsModule {
+			for _, req := range p.Requires {
+				if !a.Has(req) {
+					e.Reasons = append(e.Reasons, fmt.Sprintf("it also requires %s", req))
+				}
+			}
+		}
+	}
+	if len(expired) > 0 {
+		e.Reasons = append(e.Reasons, "expired: "+strings.Join(expired, ", "))
+	}
+	return e
+}
+
+// ExplainTicket is Explain narrowed to one ticket: visibility, the task gate
+// and the ticket's state count too.
+func ExplainTicket(s Subject, g Grant, t *Ticket, org *Organization, now time.Time) Explanation {
+	e := Explain(s, g, now)
+	a := Resolve(s, now)
+	if !a.CanSeeTicket(t) {
+		return Explanation{Reasons: []string{NotFoundTicket(org, t.Number).Error() + " for " + s.User.Username}}
+	}
+	e.Reasons = append(e.Reasons, "sees "+org.FormatTicket(t.Number)+": "+a.SeesTicket(t))
+	if g.Priv.IsModule {
+		return e
+	}
+	act, ok := ActionFor(g.Priv.Flag)
+	if !ok {
+		return e
+	}
+	if err := a.Can(act, t, org); err != nil {
+		e.Granted = false
+		if a.Has(g.Priv.Flag) {
+			e.Reasons = append(e.Reasons, "but "+err.Error())
+		}
+		return e
+	}
+	if gate := a.TaskGate(t); gate != "" && rules[act].task {
+		e.Reasons = append(e.Reasons, "may act on it: "+gate)
+	}
+	return e
+}
+
+// HoldsInBuilding decides `who PRIV --building C`: the user holds g for every
+// ticket of the building. Privileges that do not act on tickets ignore the
+// building. It returns the reason, or "" when the user does not qualify.
+func HoldsInBuilding(a *Access, g Grant, building ID) string {
+	if !a.HasGrant(g) {
+		return ""
+	}
+	if g.Priv.IsModule {
+		return "holds " + g.String()
+	}
+	act, ok := ActionFor(g.Priv.Flag)
+	if !ok {
+		return "holds " + g.String()
+	}
+	sees := a.SeesAllOf(building)
+	if sees == "" {
+		return ""
+	}
+	if rules[act].task {
+		if a.Superuser {
+			return sees
+		}
+		if !a.Has(TaskAll) {
+			return ""
+		}
+		return sees + "; Task All Records"
+	}
+	return sees
+}
