@@ -38,7 +38,10 @@ type Service interface {
 	// UpdateUser saves the user's fields by ID (not memberships or keys).
 	UpdateUser(u User) (User, error)
 	Join(username, group string, until time.Time, reason string) error
-	Leave(username, group string) error
+	// Leave ends a membership. When the user stops being a technician it
+	// returns the auto-assign rules naming them, and with removeRules removes
+	// them in the same transaction (R8).
+	Leave(username, group string, removeRules bool) ([]RuleRef, error)
 	// Deactivate stops logins; with removeRules it also removes the
 	// auto-assign rules naming the user in the same transaction (R8). It
 	// returns the rules that name the user.

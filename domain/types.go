@@ -404,3 +404,38 @@ type AuditEvent struct {
 	Before    string    `json:"before,omitempty"`
 	After     string    `json:"after,omitempty"`
 }
+
+// DefaultOrganization is what a new file starts with.
+func DefaultOrganization() Organization {
+	return Organization{
+		Name: "gatehouse", TimeZone: "UTC", TicketPrefix: "T", NextTicket: 1,
+		Priorities: []string{"Low", "Normal", "High", "Urgent"},
+		ProblemTypes: []ProblemType{
+			{Name: "Hardware", CommonProblems: []string{"Printer jam", "No power", "Broken screen"}},
+			{Name: "Software", CommonProblems: []string{"Won't start", "License"}},
+			{Name: "Network", CommonProblems: []string{"No Wi-Fi", "Slow"}},
+			{Name: "Account", CommonProblems: []string{"Password reset"}},
+		},
+		OverdueDays: 3,
+	}
+}
+
+// HasPriority reports whether p is one of the organization's priorities.
+func (o Organization) HasPriority(p string) (string, bool) {
+	for _, x := range o.Priorities {
+		if strings.EqualFold(x, p) {
+			return x, true
+		}
+	}
+	return "", false
+}
+
+// ProblemTypeNamed finds a problem type case-insensitively.
+func (o Organization) ProblemTypeNamed(name string) (ProblemType, bool) {
+	for _, x := range o.ProblemTypes {
+		if strings.EqualFold(x.Name, name) {
+			return x, true
+		}
+	}
+	return ProblemType{}, false
+}

@@ -1,0 +1,191 @@
+package store
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"gatehouse/domain"
+)
+
+// subjectOf loads a user's subject if the actor may see that user.
+func (r *txn) subjectOf(username string) (domain.Subject, error) {
+	u, err := userByName(r.tx, username)
+	if err != nil {
+		return domain.Subject{}, err
+	}
+	sub := loadSubject(r.tx, u, r.now)
+	a := domain.Resolve(sub, r.now)
+	if err := r.canViewUser(&u, &a); err != nil {
+		return domain.Subject{}, err
+	}
+	sub.User.PasswordHash = ""
+	return sub, nil
+}
+
+func (s *session) Subject(username string) (domain.Subject, error) {
+	var sub domain.Subject
+	err := s.read(func(r *txn) error {
+		var err error
+		sub, err = r.subjectOf(username)
+		return err
+	})
+	return sub, err
+}
+
+// Explain answers `gatehouse can`. A ticket the actor may not see is not
+// found, whatever the subject could do with it.
+func (s *session) Explain(username string, g domain.Grant, ticket uint64) (domain.Explanation, error) {
+	var e domain.Explanation
+	err := s.read(func(r *txn) error {
+		sub, err := r.subjectOf(username)
+		if err != nil {
+			return err
+		}
+		if ticket == 0 {
+			e = domain.Explain(sub, g, r.now)
+			return nil
+		}
+		t, ok := getTicket(r.tx, ticket)
+		if !ok || !r.acc.CanSeeTicket(&t) {
+			return domain.NotFoundTicket(&r.org, ticket)
+		}
+		e = domain.ExplainTicket(sub, g, &t, &r.org, r.now)
+		return nil
+	})
+	return e, err
+}
+
+// Who resolves a privilege into people, each with the reason: groups,
+// elevation, buildings and, for a ticket, visibility and task gates.
+func (s *session) Who(g domain.Grant, building string, ticket uint64) ([]domain.WhoRow, error) {
+	var out []domain.WhoRow
+	err := s.read(func(r *txn) error {
+		if r.acc.Level(domain.ModUsers) < domain.LevelView {
+			return r.acc.RequireLevel(domain.ModUsers, domain.LevelView)
+		}
+		var bld domain.ID
+		if building != "" {
+			b, err := buildingByCode(r.tx, building)
+			if err != nil {
+				return err
+			}
+			bld = b.ID
+		}
+		var t domain.Ticket
+		if ticket != 0 {
+			var ok bool
+			if t, ok = getTicket(r.tx, ticket); !ok || !r.acc.CanSeeTicket(&t) {
+				return domain.NotFoundTicket(&r.org, ticket)
+			}
+		}
+		c := r.tx.Bucket(bUserName).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			u, err := getUser(r.tx, btoi(v))
+			if err != nil {
+				continue
+			}
+			sub := loadSubject(r.tx, u, r.now)
+			a := domain.Resolve(sub, r.now)
+			if !a.HasGrant(g) {
+				continue
+			}
+			src, _ := domain.Sources(sub, g, r.now)
+			reason := strings.Join(src, ", ")
+			switch {
+			case ticket != 0:
+				e := domain.ExplainTicket(sub, g, &t, &r.org, r.now)
+				if !e.Granted {
+					continue
+				}
+				reason = strings.Join(e.Reasons, "; ")
+			case bld != 0:
+				where := domain.HoldsInBuilding(&a, g, bld)
+				if where == "" {
+					continue
+				}
+				if !strings.HasPrefix(where, "holds ") {
+					reason += "; " + where
+				}
+			}
+			out = append(out, domain.WhoRow{Username: u.Username, Name: u.Name(), Reason: reason})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// AccessReview gathers what a periodic review looks at (R13, TrackTik's
+// least-privilege advice).
+func (s *session) AccessReview(now time.Time) (domain.AccessReview, error) {
+	var rv domain.AccessReview
+	err := s.read(func(r *txn) error {
+		if err := r.acc.RequireLevel(domain.ModUsers, domain.LevelView); err != nil {
+			return err
+		}
+		horizon := now.AddDate(0, 0, 14)
+		return r.tx.Bucket(bUsers).ForEach(func(k, v []byte) error {
+			var u domain.User
+			if decJSON(v, &u) != nil {
+				return nil
+			}
+			a := r.accessOf(u)
+			if u.Superuser {
+				rv.Admins = append(rv.Admins, domain.WhoRow{Username: u.Username, Name: u.Name(), Reason: "superuser"})
+			} else if a.Admin {
+				rv.Admins = append(rv.Admins, domain.WhoRow{Username: u.Username, Name: u.Name(), Reason: a.AdminVia})
+			}
+			ui := r.userInfo(u, &a)
+			if len(ui.Groups) > 1 {
+				rv.Overlapping = append(rv.Overlapping, ui)
+			}
+			if u.Status == domain.StatusDeactivated && hasPrefix(r.tx, bMembers, itob(u.ID)) {
+				rv.Inactive = append(rv.Inactive, ui)
+			}
+			prefixKeys(r.tx, bMembers, itob(u.ID), func(k []byte) error {
+				if m, ok := getMembership(r.tx, u.ID, btoi(k[8:])); ok && !m.Until.IsZero() && m.Until.After(now) && !m.Until.After(horizon) {
+					rv.Expiring = append(rv.Expiring, r.memberInfo(m))
+				}
+				return nil
+			})
+			return nil
+		})
+	})
+	slices.SortFunc(rv.Expiring, func(a, b domain.MemberInfo) int { return a.Until.Compare(b.Until) })
+	return rv, err
+}
+
+// Audit lists the trail, newest first, for holders of History.
+func (s *session) Audit(q domain.AuditQuery) ([]domain.AuditEvent, error) {
+	var out []domain.AuditEvent
+	err := s.read(func(r *txn) error {
+		if err := r.acc.Require(domain.History); err != nil {
+			return err
+		}
+		c := r.tx.Bucket(bAudit).Cursor()
+		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+			var ev domain.AuditEvent
+			if decAudit(v, &ev) != nil {
+				continue
+			}
+			if !q.Since.IsZero() && ev.At.Before(q.Since) {
+				break // ids grow with time: nothing older can match
+			}
+			if !q.Until.IsZero() && !ev.At.Before(q.Until) {
+				continue
+			}
+			if q.Actor != "" && !strings.EqualFold(ev.ActorName, q.Actor) {
+				continue
+			}
+			if q.Entity != "" && !strings.EqualFold(ev.Entity, q.Entity) {
+				continue
+			}
+			out = append(out, ev)
+			if q.Limit > 0 && len(out) >= q.Limit {
+				break
+			}
+		}
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,221 @@
+package store
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"gatehouse/domain"
+)
+
+func buildingSummary(b *domain.Building) string {
+	return fmt.Sprintf("%s %q region=%s rooms=%s rules=%d", b.Code, b.Name, b.Region, strings.Join(b.Rooms, ","), len(b.Rules))
+}
+
+func validateBuilding(b *domain.Building) error {
+	if err := domain.ValidateName("building code", b.Code); err != nil {
+		return err
+	}
+	if strings.ContainsAny(b.Code, " ,") {
+		return domain.Errorf(domain.EInvalid, "building code %q may not contain spaces or commas", b.Code)
+	}
+	if err := domain.ValidateName("building name", b.Name); err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, r := range b.Rooms {
+		if err := domain.ValidateName("room", r); err != nil {
+			return err
+		}
+		if seen[strings.ToLower(r)] {
+			return domain.Errorf(domain.EInvalid, "room %q is listed twice", r)
+		}
+		seen[strings.ToLower(r)] = true
+	}
+	return nil
+}
+
+func (s *session) Buildings(search string) ([]domain.Building, error) {
+	var out []domain.Building
+	err := s.read(func(r *txn) error {
+		// everyone may list buildings: reporting a ticket needs them.
+		return r.tx.Bucket(bBuildings).ForEach(func(k, v []byte) error {
+			var b domain.Building
+			if decJSON(v, &b) == nil && (domain.Match(search, b.Code) || domain.Match(search, b.Name)) {
+				if r.acc.Level(domain.ModBuildings) < domain.LevelView {
+					b.Rules = nil // auto-assign rules are building administration
+				}
+				out = append(out, b)
+			}
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	return out, err
+}
+
+func (s *session) Building(code string) (domain.Building, error) {
+	var b domain.Building
+	err := s.read(func(r *txn) error {
+		var err error
+		if b, err = buildingByCode(r.tx, code); err != nil {
+			return err
+		}
+		if r.acc.Level(domain.ModBuildings) < domain.LevelView {
+			b.Rules = nil
+		}
+		return nil
+	})
+	return b, err
+}
+
+func (s *session) CreateBuilding(b domain.Building) (domain.Building, error) {
+	err := s.write(func(w *txn) error {
+		if err := w.acc.RequireLevel(domain.ModBuildings, domain.LevelEdit); err != nil {
+			return err
+		}
+		if err := validateBuilding(&b); err != nil {
+			return err
+		}
+		if w.tx.Bucket(bBldCode).Get(lower(b.Code)) != nil {
+			return domain.Errorf(domain.EConflict, "a building with code %q already exists", b.Code)
+		}
+		id, err := w.tx.Bucket(bBuildings).NextSequence()
+		if err != nil {
+			return err
+		}
+		b.ID, b.Rules = id, nil
+		if err := putJSON(w.tx, bBuildings, id, b); err != nil {
+			return err
+		}
+		w.tx.Bucket(bBldCode).Put(lower(b.Code), itob(id))
+		return w.audit("building", id, b.Code, "create", "", buildingSummary(&b))
+	})
+	return b, err
+}
+
+func (s *session) UpdateBuilding(b domain.Building) (domain.Building, error) {
+	err := s.write(func(w *txn) error {
+		if err := w.acc.RequireLevel(domain.ModBuildings, domain.LevelEdit); err != nil {
+			return err
+		}
+		before, err := getBuilding(w.tx, b.ID)
+		if err != nil {
+			return err
+		}
+		if err := validateBuilding(&b); err != nil {
+			return err
+		}
+		if !strings.EqualFold(b.Code, before.Code) || b.Code != before.Code {
+			if id := btoi(w.tx.Bucket(bBldCode).Get(lower(b.Code))); id != 0 && id != b.ID {
+				return domain.Errorf(domain.EConflict, "a building with code %q already exists", b.Code)
+			}
+			w.tx.Bucket(bBldCode).Delete(lower(before.Code))
+			w.tx.Bucket(bBldCode).Put(lower(b.Code), itob(b.ID))
+		}
+		for _, r := range b.Rules {
+			if _, err := getUser(w.tx, r.Tech); err != nil {
+				return domain.Errorf(domain.EInvalid, "auto-assign rule for %s names a user that does not exist", r.ProblemType)
+			}
+		}
+		if err := putJSON(w.tx, bBuildings, b.ID, b); err != nil {
+			return err
+		}
+		return w.audit("building", b.ID, b.Code, "update", buildingSummary(&before), buildingSummary(&b))
+	})
+	return b, err
+}
+
+func (s *session) DeleteBuilding(code string) error {
+	return s.write(func(w *txn) error {
+		if err := w.acc.RequireLevel(domain.ModBuildings, domain.LevelEdit); err != nil {
+			return err
+		}
+		b, err := buildingByCode(w.tx, code)
+		if err != nil {
+			return err
+		}
+		if hasPrefix(w.tx, bTBuilding, itob(b.ID)) {
+			return domain.Errorf(domain.EConflict, "building %s has tickets and cannot be deleted", b.Code)
+		}
+		var users []string
+		w.tx.Bucket(bUsers).ForEach(func(k, v []byte) error {
+			var u domain.User
+			if decJSON(v, &u) == nil && slices.Contains(u.Buildings, b.ID) {
+				users = append(users, u.Username)
+			}
+			return nil
+		})
+		if len(users) > 0 {
+			return domain.Errorf(domain.EConflict, "building %s is assigned to %s: unassign it first", b.Code, strings.Join(users, ", "))
+		}
+		w.tx.Bucket(bBldCode).Delete(lower(b.Code))
+		w.tx.Bucket(bBuildings).Delete(itob(b.ID))
+		return w.audit("building", b.ID, b.Code, "delete", buildingSummary(&b), "")
+	})
+}
+
+// AddRule sends new tickets of a problem type in the building to a
+// technician; an inactive or non-assignable technician is refused.
+func (s *session) AddRule(code, problemType, tech string) error {
+	return s.write(func(w *txn) error {
+		if err := w.acc.RequireLevel(domain.ModBuildings, domain.LevelEdit); err != nil {
+			return err
+		}
+		b, err := buildingByCode(w.tx, code)
+		if err != nil {
+			return err
+		}
+		pt, ok := w.org.ProblemTypeNamed(problemType)
+		if !ok {
+			return domain.Errorf(domain.EInvalid, "unknown problem type %q (known: %s)", problemType, problemTypeNames(w.org))
+		}
+		u, err := userByName(w.tx, tech)
+		if err != nil {
+			return err
+		}
+		ta := w.accessOf(u)
+		if err := domain.CanAssignTo(&ta); err != nil {
+			return err
+		}
+		before := buildingSummary(&b)
+		b.Rules = slices.DeleteFunc(b.Rules, func(r domain.AutoAssign) bool { return strings.EqualFold(r.ProblemType, pt.Name) })
+		b.Rules = append(b.Rules, domain.AutoAssign{ProblemType: pt.Name, Tech: u.ID})
+		if err := putJSON(w.tx, bBuildings, b.ID, b); err != nil {
+			return err
+		}
+		return w.audit("building", b.ID, b.Code, "rule add", before, pt.Name+" → "+u.Username)
+	})
+}
+
+func problemTypeNames(o domain.Organization) string {
+	var n []string
+	for _, p := range o.ProblemTypes {
+		n = append(n, p.Name)
+	}
+	return strings.Join(n, ", ")
+}
+
+func (s *session) RemoveRule(code, problemType string) error {
+	return s.write(func(w *txn) error {
+		if err := w.acc.RequireLevel(domain.ModBuildings, domain.LevelEdit); err != nil {
+			return err
+		}
+		b, err := buildingByCode(w.tx, code)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(b.Rules, func(r domain.AutoAssign) bool { return strings.EqualFold(r.ProblemType, problemType) })
+		if i < 0 {
+			return domain.Errorf(domain.ENotFound, "building %s has no auto-assign rule for %q", b.Code, problemType)
+		}
+		r := b.Rules[i]
+		b.Rules = slices.Delete(b.Rules, i, i+1)
+		if err := putJSON(w.tx, bBuildings, b.ID, b); err != nil {
+			return err
+		}
+		tech, _ := getUser(w.tx, r.Tech)
+		return w.audit("building", b.ID, b.Code, "rule remove", r.ProblemType+" → "+tech.Username, "")
+	})
+}

@@ -1,0 +1,244 @@
+// Package store implements domain.Service on one bbolt file: one read-write
+// transaction per action with its audit event, secondary indexes read by
+// prefix, change events after commit. Authorization is enforced here, on the
+// acting user, so no adapter can skip it.
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"gatehouse/domain"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// SchemaVersion is the layout this build reads and writes.
+const SchemaVersion = 1
+
+// Options configure Open.
+type Options struct {
+	Owner   string           // owner account created on first open; default the OS user
+	Now     func() time.Time // clock; default time.Now
+	Timeout time.Duration    // file-lock wait; default 1s
+}
+
+// DB is an open gatehouse file.
+type DB struct {
+	bolt  *bolt.DB
+	path  string
+	now   func() time.Time
+	owner string
+
+	mu   sync.Mutex
+	subs map[int]chan domain.Change
+	next int
+}
+
+// DefaultPath is $GATEHOUSE_DB, else $XDG_DATA_HOME/gatehouse/gatehouse.db,
+// else ~/.local/share/gatehouse/gatehouse.db.
+func DefaultPath() (string, error) {
+	if p := os.Getenv("GATEHOUSE_DB"); p != "" {
+		return p, nil
+	}
+	if x := os.Getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, "gatehouse", "gatehouse.db"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("cannot find a home directory for the default data file: %w (use --db PATH)", err)
+	}
+	return filepath.Join(home, ".local", "share", "gatehouse", "gatehouse.db"), nil
+}
+
+// Open opens or creates the file at path. A file held by another process,
+// a foreign or damaged file, or one of a newer schema gives a clear error
+// and is not written.
+func Open(path string, opts Options) (db *DB, err error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Timeout == 0 {
+		opts.Timeout = time.Second
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("cannot create the data directory: %w", err)
+	}
+	fresh := false
+	if st, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		fresh = true
+	} else if err == nil && st.Size() == 0 {
+		fresh = true
+	}
+	// bbolt can panic on a corrupt file: recover around open and first read.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s is damaged or not a gatehouse file (%v); nothing was written", path, r)
+			db = nil
+		}
+	}()
+	b, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:         opts.Timeout,
+		NoFreelistSync:  true,
+		FreelistType:    bolt.FreelistMapType,
+		InitialMmapSize: 64 << 20,
+	})
+	if err != nil {
+		if errors.Is(err, berrors.ErrTimeout) {
+			return nil, fmt.Errorf("%s is in use by another gatehouse (a console, a CLI command or `gatehouse serve`); close it, or connect to the server with ssh", path)
+		}
+		if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrVersionMismatch) || errors.Is(err, berrors.ErrChecksum) {
+			return nil, fmt.Errorf("%s is not a gatehouse file or is damaged (%v); nothing was written", path, err)
+		}
+		return nil, fmt.Errorf("cannot open %s: %w", path, err)
+	}
+	db = &DB{bolt: b, path: path, now: opts.Now, subs: map[int]chan domain.Change{}}
+	if err := db.checkSchema(fresh); err != nil {
+		b.Close()
+		return nil, err
+	}
+	if fresh {
+		if err := db.seed(ownerName(opts.Owner)); err != nil {
+			b.Close()
+			return nil, fmt.Errorf("cannot seed %s: %w", path, err)
+		}
+	}
+	if err := db.migrate(); err != nil {
+		b.Close()
+		return nil, err
+	}
+	if err := db.bolt.View(func(tx *bolt.Tx) error {
+		u, err := getUser(tx, metaID(tx, keyOwner))
+		db.owner = u.Username
+		return err
+	}); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("%s has no owner account: %w (run `gatehouse check --repair`)", path, err)
+	}
+	if _, err := db.Sweep(); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func ownerName(s string) string {
+	if s == "" {
+		if u, err := user.Current(); err == nil {
+			s = u.Username
+		} else {
+			s = os.Getenv("USER")
+		}
+	}
+	s = strings.ToLower(strings.Map(func(r rune) rune {
+		if r == '\\' || r == ' ' {
+			return '.'
+		}
+		return r
+	}, s))
+	if domain.ValidateUsername(s) != nil {
+		s = "owner"
+	}
+	return s
+}
+
+// checkSchema refuses foreign files and newer schemas before any write.
+func (db *DB) checkSchema(fresh bool) error {
+	return db.bolt.View(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bMeta)
+		if m == nil {
+			empty := true
+			tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+			if fresh || empty {
+				return nil
+			}
+			return fmt.Errorf("%s is a bbolt file but not a gatehouse file; nothing was written", db.path)
+		}
+		v := m.Get(keySchema)
+		if len(v) != 8 {
+			return fmt.Errorf("%s has no schema version: not a gatehouse file or damaged; nothing was written", db.path)
+		}
+		if n := btoi(v); n > SchemaVersion {
+			return fmt.Errorf("%s has schema version %d, newer than this gatehouse (%d): upgrade gatehouse; nothing was written", db.path, n, SchemaVersion)
+		}
+		return nil
+	})
+}
+
+// migrate runs every migration from the file's version to SchemaVersion in
+// one transaction.
+func (db *DB) migrate() error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bMeta)
+		v := btoi(m.Get(keySchema))
+		if v == SchemaVersion {
+			return nil
+		}
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return m.Put(keySchema, itob(SchemaVersion))
+	})
+}
+
+// Close closes the file.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	for id, c := range db.subs {
+		close(c)
+		delete(db.subs, id)
+	}
+	db.mu.Unlock()
+	return db.bolt.Close()
+}
+
+// Path is the file's path.
+func (db *DB) Path() string { return db.path }
+
+// Owner is the owner account's username.
+func (db *DB) Owner() string { return db.owner }
+
+// Bolt exposes the bbolt handle to store-level tools (backup, check, bench).
+func (db *DB) Bolt() *bolt.DB { return db.bolt }
+
+// Subscribe implements domain.ChangeFeed.
+func (db *DB) Subscribe() (<-chan domain.Change, func()) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	id := db.next
+	db.next++
+	c := make(chan domain.Change, 64)
+	db.subs[id] = c
+	return c, func() {
+		db.mu.Lock()
+		defer db.mu.Unlock()
+		if c, ok := db.subs[id]; ok {
+			close(c)
+			delete(db.subs, id)
+		}
+	}
+}
+
+// publish runs after commit; a full subscriber misses the change rather than
+// blocking the writer (screens reload on any change).
+func (db *DB) publish(cs []domain.Change) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	for _, c := range cs {
+		for _, s := range db.subs {
+			select {
+			case s <- c:
+			default:
+			}
+		}
+	}
+}

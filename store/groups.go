@@ -1,0 +1,371 @@
+package store
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"gatehouse/domain"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// groupSummary is the audit trail's before/after form of a group.
+func groupSummary(g *domain.Group) string {
+	var lv []string
+	for m := domain.Module(0); m < domain.NumModules; m++ {
+		if g.Levels[m] != domain.LevelNone {
+			lv = append(lv, m.String()+":"+g.Levels[m].String())
+		}
+	}
+	s := fmt.Sprintf("flags=%s levels=%s", strings.Join(g.Flags.IDs(), ","), strings.Join(lv, ","))
+	if g.BuildingAdmin {
+		s += " building_admin"
+	}
+	return s
+}
+
+func insertGroup(tx *bolt.Tx, g *domain.Group) error {
+	if err := domain.ValidateGroup(g); err != nil {
+		return err
+	}
+	if tx.Bucket(bGroupName).Get(lower(g.Name)) != nil {
+		return domain.Errorf(domain.EConflict, "a group named %q already exists", g.Name)
+	}
+	id, err := tx.Bucket(bGroups).NextSequence()
+	if err != nil {
+		return err
+	}
+	g.ID = id
+	if err := putGroup(tx, g); err != nil {
+		return err
+	}
+	return tx.Bucket(bGroupName).Put(lower(g.Name), itob(id))
+}
+
+func (w *txn) canViewGroups() error {
+	if w.acc.Level(domain.ModGroups) >= domain.LevelView || w.acc.Level(domain.ModUsers) >= domain.LevelView {
+		return nil
+	}
+	return w.acc.RequireLevel(domain.ModGroups, domain.LevelView)
+}
+
+func (w *txn) groupInfo(g domain.Group) domain.GroupInfo {
+	gi := domain.GroupInfo{Group: g, Admin: g.Elevates()}
+	prefixKeys(w.tx, bGroupUser, itob(g.ID), func(k []byte) error {
+		if m, ok := getMembership(w.tx, btoi(k[8:]), g.ID); ok && m.Active(w.now) {
+			gi.Members++
+		}
+		return nil
+	})
+	return gi
+}
+
+func (s *session) Groups(search string) ([]domain.GroupInfo, error) {
+	var out []domain.GroupInfo
+	err := s.read(func(r *txn) error {
+		if err := r.canViewGroups(); err != nil {
+			return err
+		}
+		return r.tx.Bucket(bGroups).ForEach(func(k, v []byte) error {
+			var g domain.Group
+			if err := decGroup(v, &g); err != nil {
+				return err
+			}
+			if domain.Match(search, g.Name) {
+				out = append(out, r.groupInfo(g))
+			}
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name) })
+	return out, err
+}
+
+func (s *session) Group(name string) (domain.GroupInfo, error) {
+	var gi domain.GroupInfo
+	err := s.read(func(r *txn) error {
+		if err := r.canViewGroups(); err != nil {
+			return err
+		}
+		g, err := groupByName(r.tx, name)
+		if err != nil {
+			return err
+		}
+		gi = r.groupInfo(g)
+		return nil
+	})
+	return gi, err
+}
+
+func (s *session) CreateGroup(g domain.Group, confirm bool) (domain.Group, error) {
+	err := s.write(func(w *txn) error {
+		if err := w.acc.RequireLevel(domain.ModGroups, domain.LevelEdit); err != nil {
+			return err
+		}
+		g.ID, g.BuiltIn, g.Base = 0, false, false
+		if err := domain.CheckGrants(&w.acc, grantsOf(&g)); err != nil {
+			return err
+		}
+		if !confirm {
+			if err := domain.ElevationWarning(nil, &g); err != nil {
+				return err
+			}
+		}
+		if err := insertGroup(w.tx, &g); err != nil {
+			return err
+		}
+		return w.audit("group", g.ID, g.Name, "create", "", groupSummary(&g))
+	})
+	return g, err
+}
+
+// grantsOf lists a group's privileges as grants, for R12 checks.
+func grantsOf(g *domain.Group) []domain.Grant {
+	var out []domain.Grant
+	for _, f := range g.Flags.Flags() {
+		out = append(out, domain.Grant{Priv: f.Info()})
+	}
+	for m := domain.Module(0); m < domain.NumModules; m++ {
+		if g.Levels[m] != domain.LevelNone {
+			out = append(out, domain.Grant{Priv: m.Info(), Level: g.Levels[m]})
+		}
+	}
+	return out
+}
+
+// added lists what after grants beyond before.
+func added(before, after *domain.Group) []domain.Grant {
+	var out []domain.Grant
+	for _, f := range after.Flags.Flags() {
+		if !before.Flags.Has(f) {
+			out = append(out, domain.Grant{Priv: f.Info()})
+		}
+	}
+	for m := domain.Module(0); m < domain.NumModules; m++ {
+		if after.Levels[m] > before.Levels[m] {
+			out = append(out, domain.Grant{Priv: m.Info(), Level: after.Levels[m]})
+		}
+	}
+	return out
+}
+
+// saveGroup is the one path for every group change: R12 on the editor, R12
+// on what is added, R6 validation, the R4 warning, then the write.
+func (w *txn) saveGroup(before, after domain.Group, confirm bool) error {
+	if err := domain.CheckGroupEdit(&w.acc, &before); err != nil {
+		return err
+	}
+	after.ID, after.BuiltIn, after.Base = before.ID, before.BuiltIn, before.Base
+	if err := domain.CheckGrants(&w.acc, added(&before, &after)); err != nil {
+		return err
+	}
+	if err := domain.ValidateGroup(&after); err != nil {
+		return err
+	}
+	if after.Base && after.Kind != before.Kind {
+		return domain.Errorf(domain.EInvalid, "the base group %s cannot change kind", before.Name)
+	}
+	if after.Kind != before.Kind && hasPrefix(w.tx, bGroupUser, itob(before.ID)) {
+		return domain.Errorf(domain.EInvalid, "group %s has members: remove them before changing its kind (R3)", before.Name)
+	}
+	if !strings.EqualFold(after.Name, before.Name) || after.Name != before.Name {
+		if before.Base {
+			return domain.Errorf(domain.EInvalid, "the base group %s cannot be renamed", before.Name)
+		}
+		if id := btoi(w.tx.Bucket(bGroupName).Get(lower(after.Name))); id != 0 && id != before.ID {
+			return domain.Errorf(domain.EConflict, "a group named %q already exists", after.Name)
+		}
+		w.tx.Bucket(bGroupName).Delete(lower(before.Name))
+		if err := w.tx.Bucket(bGroupName).Put(lower(after.Name), itob(after.ID)); err != nil {
+			return err
+		}
+	}
+	if !confirm {
+		if err := domain.ElevationWarning(&before, &after); err != nil {
+			return err
+		}
+	}
+	if err := putGroup(w.tx, &after); err != nil {
+		return err
+	}
+	return w.audit("group", after.ID, after.Name, "update", groupSummary(&before), groupSummary(&after))
+}
+
+func (s *session) UpdateGroup(g domain.Group, confirm bool) (domain.Group, error) {
+	err := s.write(func(w *txn) error {
+		before, err := getGroup(w.tx, g.ID)
+		if err != nil {
+			return err
+		}
+		if err := w.saveGroup(before, g, confirm); err != nil {
+			return err
+		}
+		g, err = getGroup(w.tx, g.ID)
+		return err
+	})
+	return g, err
+}
+
+func (s *session) GrantGroup(name string, grants []domain.Grant, confirm bool) (domain.Group, error) {
+	return s.changeGrants(name, grants, false, confirm)
+}
+
+func (s *session) RevokeGroup(name string, grants []domain.Grant) (domain.Group, error) {
+	return s.changeGrants(name, grants, true, true)
+}
+
+func (s *session) changeGrants(name string, grants []domain.Grant, revoke, confirm bool) (domain.Group, error) {
+	var after domain.Group
+	err := s.write(func(w *txn) error {
+		before, err := groupByName(w.tx, name)
+		if err != nil {
+			return err
+		}
+		if len(grants) == 0 {
+			return domain.Errorf(domain.EInvalid, "name at least one privilege")
+		}
+		after, err = domain.ApplyGrants(before, grants, revoke)
+		if err != nil {
+			return err
+		}
+		return w.saveGroup(before, after, confirm)
+	})
+	return after, err
+}
+
+func (s *session) DeleteGroup(name string) error {
+	return s.write(func(w *txn) error {
+		g, err := groupByName(w.tx, name)
+		if err != nil {
+			return err
+		}
+		if err := domain.CheckGroupEdit(&w.acc, &g); err != nil {
+			return err
+		}
+		if g.BuiltIn {
+			return domain.Errorf(domain.EForbidden, "%s is a built-in group and cannot be deleted", g.Name)
+		}
+		users := suffixIDs(w.tx, bGroupUser, g.ID)
+		for _, u := range users {
+			w.tx.Bucket(bMembers).Delete(key(u, g.ID))
+			w.tx.Bucket(bGroupUser).Delete(key(g.ID, u))
+		}
+		w.tx.Bucket(bGroupName).Delete(lower(g.Name))
+		w.tx.Bucket(bGroups).Delete(itob(g.ID))
+		return w.audit("group", g.ID, g.Name, "delete", fmt.Sprintf("%s; %d memberships", groupSummary(&g), len(users)), "")
+	})
+}
+
+func (w *txn) memberInfo(m domain.Membership) domain.MemberInfo {
+	mi := domain.MemberInfo{Membership: m, Expired: !m.Active(w.now)}
+	if u, err := getUser(w.tx, m.UserID); err == nil {
+		mi.Username = u.Username
+	}
+	if g, err := getGroup(w.tx, m.GroupID); err == nil {
+		mi.GroupName = g.Name
+	}
+	if u, err := getUser(w.tx, m.GrantedBy); err == nil {
+		mi.GrantedBy = u.Username
+	}
+	return mi
+}
+
+func (s *session) GroupMembers(name string) ([]domain.MemberInfo, error) {
+	var out []domain.MemberInfo
+	err := s.read(func(r *txn) error {
+		if err := r.canViewGroups(); err != nil {
+			return err
+		}
+		g, err := groupByName(r.tx, name)
+		if err != nil {
+			return err
+		}
+		for _, u := range suffixIDs(r.tx, bGroupUser, g.ID) {
+			if m, ok := getMembership(r.tx, u, g.ID); ok {
+				out = append(out, r.memberInfo(m))
+			}
+		}
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Username < out[j].Username })
+	return out, err
+}
+
+// accessDiff lists what changes between two accesses, in catalog ids.
+func accessDiff(before, after domain.Access) (gains, losses []string) {
+	for f := domain.Flag(0); f < domain.NumFlags; f++ {
+		switch b, a := before.Has(f), after.Has(f); {
+		case a && !b:
+			gains = append(gains, f.String())
+		case b && !a:
+			losses = append(losses, f.String())
+		}
+	}
+	for m := domain.Module(0); m < domain.NumModules; m++ {
+		switch b, a := before.Levels[m], after.Levels[m]; {
+		case a > b:
+			gains = append(gains, m.String()+":"+a.String())
+		case a < b:
+			losses = append(losses, m.String()+":"+b.String())
+		}
+	}
+	if after.Admin && !before.Admin {
+		gains = append(gains, "full administrator (sees every ticket)")
+	}
+	if before.Admin && !after.Admin {
+		losses = append(losses, "full administrator")
+	}
+	return gains, losses
+}
+
+// WhatIf resolves every affected user with the group as it is and as it
+// would be, without writing.
+func (s *session) WhatIf(after domain.Group) ([]domain.AccessChange, error) {
+	var out []domain.AccessChange
+	err := s.read(func(r *txn) error {
+		if err := r.canViewGroups(); err != nil {
+			return err
+		}
+		before, err := getGroup(r.tx, after.ID)
+		if err != nil {
+			return err
+		}
+		var users []domain.ID
+		if before.Base {
+			r.tx.Bucket(bUsers).ForEach(func(k, v []byte) error {
+				users = append(users, btoi(k))
+				return nil
+			})
+		} else {
+			users = suffixIDs(r.tx, bGroupUser, before.ID)
+		}
+		for _, id := range users {
+			u, err := getUser(r.tx, id)
+			if err != nil {
+				continue
+			}
+			if before.Base && !isBaseOf(&before, u.Kind) {
+				continue
+			}
+			sub := loadSubject(r.tx, u, r.now)
+			a0 := domain.Resolve(sub, r.now)
+			for i := range sub.Grants {
+				if sub.Grants[i].Group.ID == after.ID {
+					g := after
+					sub.Grants[i].Group = &g
+				}
+			}
+			a1 := domain.Resolve(sub, r.now)
+			if gains, losses := accessDiff(a0, a1); len(gains)+len(losses) > 0 {
+				out = append(out, domain.AccessChange{Username: u.Username, Gains: gains, Losses: losses})
+			}
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b domain.AccessChange) int { return strings.Compare(a.Username, b.Username) })
+	return out, err
+}
+
+func isBaseOf(g *domain.Group, k domain.Kind) bool { return g.Base && g.Kind == k }

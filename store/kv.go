@@ -1,0 +1,226 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"strings"
+
+	"gatehouse/domain"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Buckets: one per entity, keyed by big-endian uint64 ids, plus index
+// buckets with composite keys read by prefix.
+var (
+	bMeta      = []byte("meta")
+	bOrg       = []byte("org")
+	bGroups    = []byte("groups")
+	bGroupName = []byte("idx_group_name") // lower(name) → id
+	bUsers     = []byte("users")
+	bUserName  = []byte("idx_user_name")  // lower(username) → id
+	bUserEmail = []byte("idx_user_email") // lower(email) → id
+	bUserKey   = []byte("idx_user_key")   // fingerprint → id
+	bMembers   = []byte("members")        // user|group → membership
+	bGroupUser = []byte("idx_group_user") // group|user → nil
+	bReports   = []byte("idx_reports")    // manager|user → nil
+	bTeams     = []byte("teams")
+	bTeamName  = []byte("idx_team_name") // lower(name) → id
+	bTeamUser  = []byte("team_members")  // team|user → nil
+	bUserTeam  = []byte("idx_user_team") // user|team → nil
+	bBuildings = []byte("buildings")
+	bBldCode   = []byte("idx_building_code") // lower(code) → id
+	bTickets   = []byte("tickets")           // number → ticket
+	bTStatus   = []byte("idx_ticket_status") // status|updated|number
+	bTBuilding = []byte("idx_ticket_building")
+	bTAssignee = []byte("idx_ticket_assignee")
+	bTReporter = []byte("idx_ticket_reporter")
+	bTParent   = []byte("idx_ticket_parent") // parent|child
+	bHistory   = []byte("history")           // number|seq → entry
+	bWork      = []byte("work")              // number|id → report
+	bWorkUser  = []byte("idx_work_author")   // author|number|id
+	bAudit     = []byte("audit")
+	bNotices   = []byte("notices")
+	bSchedules = []byte("schedules")
+
+	keySchema = []byte("schema")
+	keyOwner  = []byte("owner")
+	keyGlobal = []byte("global_team")
+	keyOrg    = []byte("org")
+)
+
+var allBuckets = [][]byte{bMeta, bOrg, bGroups, bGroupName, bUsers, bUserName, bUserEmail, bUserKey,
+	bMembers, bGroupUser, bReports, bTeams, bTeamName, bTeamUser, bUserTeam, bBuildings, bBldCode,
+	bTickets, bTStatus, bTBuilding, bTAssignee, bTReporter, bTParent, bHistory, bWork, bWorkUser,
+	bAudit, bNotices, bSchedules}
+
+func itob(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+func btoi(b []byte) uint64 {
+	if len(b) < 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(b)
+}
+
+// key joins big-endian ids into one composite key.
+func key(ids ...uint64) []byte {
+	b := make([]byte, 0, 8*len(ids))
+	for _, id := range ids {
+		b = binary.BigEndian.AppendUint64(b, id)
+	}
+	return b
+}
+
+func lower(s string) []byte { return []byte(strings.ToLower(s)) }
+
+func metaID(tx *bolt.Tx, k []byte) uint64 { return btoi(tx.Bucket(bMeta).Get(k)) }
+
+// prefixKeys calls fn with every key that starts with prefix.
+func prefixKeys(tx *bolt.Tx, bucket, prefix []byte, fn func(k []byte) error) error {
+	c := tx.Bucket(bucket).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if err := fn(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// suffixIDs lists the second id of every composite key under the first.
+func suffixIDs(tx *bolt.Tx, bucket []byte, first uint64) []uint64 {
+	var out []uint64
+	prefixKeys(tx, bucket, itob(first), func(k []byte) error {
+		out = append(out, btoi(k[8:]))
+		return nil
+	})
+	return out
+}
+
+func hasPrefix(tx *bolt.Tx, bucket []byte, prefix []byte) bool {
+	k, _ := tx.Bucket(bucket).Cursor().Seek(prefix)
+	return k != nil && bytes.HasPrefix(k, prefix)
+}
+
+func notFound(what, name string) error {
+	return domain.Errorf(domain.ENotFound, "%s %q not found", what, name)
+}
+
+func getJSON(tx *bolt.Tx, bucket []byte, id uint64, v any) bool {
+	b := tx.Bucket(bucket).Get(itob(id))
+	if b == nil {
+		return false
+	}
+	return decJSON(b, v) == nil
+}
+
+func putJSON(tx *bolt.Tx, bucket []byte, id uint64, v any) error {
+	b, err := encJSON(v)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucket).Put(itob(id), b)
+}
+
+func getGroup(tx *bolt.Tx, id uint64) (domain.Group, error) {
+	var g domain.Group
+	b := tx.Bucket(bGroups).Get(itob(id))
+	if b == nil {
+		return g, domain.Errorf(domain.ENotFound, "group #%d not found", id)
+	}
+	return g, decGroup(b, &g)
+}
+
+func putGroup(tx *bolt.Tx, g *domain.Group) error {
+	b, err := encGroup(g)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bGroups).Put(itob(g.ID), b)
+}
+
+func groupByName(tx *bolt.Tx, name string) (domain.Group, error) {
+	id := btoi(tx.Bucket(bGroupName).Get(lower(name)))
+	if id == 0 {
+		return domain.Group{}, notFound("group", name)
+	}
+	return getGroup(tx, id)
+}
+
+func getUser(tx *bolt.Tx, id uint64) (domain.User, error) {
+	var u domain.User
+	if !getJSON(tx, bUsers, id, &u) {
+		return u, domain.Errorf(domain.ENotFound, "user #%d not found", id)
+	}
+	return u, nil
+}
+
+func userByName(tx *bolt.Tx, name string) (domain.User, error) {
+	id := btoi(tx.Bucket(bUserName).Get(lower(name)))
+	if id == 0 {
+		return domain.User{}, notFound("user", name)
+	}
+	return getUser(tx, id)
+}
+
+func getTeam(tx *bolt.Tx, id uint64) (domain.Team, error) {
+	var t domain.Team
+	if !getJSON(tx, bTeams, id, &t) {
+		return t, domain.Errorf(domain.ENotFound, "team #%d not found", id)
+	}
+	return t, nil
+}
+
+func teamByName(tx *bolt.Tx, name string) (domain.Team, error) {
+	id := btoi(tx.Bucket(bTeamName).Get(lower(name)))
+	if id == 0 {
+		return domain.Team{}, notFound("team", name)
+	}
+	return getTeam(tx, id)
+}
+
+func getBuilding(tx *bolt.Tx, id uint64) (domain.Building, error) {
+	var b domain.Building
+	if !getJSON(tx, bBuildings, id, &b) {
+		return b, domain.Errorf(domain.ENotFound, "building #%d not found", id)
+	}
+	return b, nil
+}
+
+func buildingByCode(tx *bolt.Tx, code string) (domain.Building, error) {
+	id := btoi(tx.Bucket(bBldCode).Get(lower(code)))
+	if id == 0 {
+		return domain.Building{}, notFound("building", code)
+	}
+	return getBuilding(tx, id)
+}
+
+func getOrg(tx *bolt.Tx) domain.Organization {
+	var o domain.Organization
+	if b := tx.Bucket(bOrg).Get(keyOrg); b != nil {
+		decJSON(b, &o)
+	}
+	return o
+}
+
+func getTicket(tx *bolt.Tx, number uint64) (domain.Ticket, bool) {
+	var t domain.Ticket
+	b := tx.Bucket(bTickets).Get(itob(number))
+	if b == nil || decTicket(b, &t) != nil {
+		return t, false
+	}
+	return t, true
+}
+
+func getMembership(tx *bolt.Tx, user, group uint64) (domain.Membership, bool) {
+	var m domain.Membership
+	b := tx.Bucket(bMembers).Get(key(user, group))
+	if b == nil {
+		return m, false
+	}
+	return m, decJSON(b, &m) == nil
+}

@@ -1,0 +1,116 @@
+package store
+
+import (
+	"fmt"
+	"sort"
+
+	"gatehouse/domain"
+)
+
+func (w *txn) validateSchedule(t *domain.ScheduledTask) error {
+	if err := domain.ValidateName("task title", t.Title); err != nil {
+		return err
+	}
+	if _, err := getBuilding(w.tx, t.Building); err != nil {
+		return domain.Errorf(domain.EInvalid, "the task's building does not exist")
+	}
+	if t.ProblemType != "" {
+		if _, ok := w.org.ProblemTypeNamed(t.ProblemType); !ok {
+			return domain.Errorf(domain.EInvalid, "unknown problem type %q", t.ProblemType)
+		}
+	}
+	if t.Priority != "" {
+		if _, ok := w.org.HasPriority(t.Priority); !ok {
+			return domain.Errorf(domain.EInvalid, "unknown priority %q", t.Priority)
+		}
+	}
+	switch t.Every {
+	case domain.Daily, domain.Weekly, domain.Monthly, domain.Yearly:
+	default:
+		return domain.Errorf(domain.EInvalid, "recurrence %q: use daily, weekly, monthly or yearly", t.Every)
+	}
+	if t.Interval < 1 || t.Interval > 1000 {
+		return domain.Errorf(domain.EInvalid, "interval must be between 1 and 1000")
+	}
+	if t.NextRun.IsZero() {
+		return domain.Errorf(domain.EInvalid, "the first run date is required")
+	}
+	return nil
+}
+
+func scheduleSummary(t *domain.ScheduledTask) string {
+	return fmt.Sprintf("%s every %d %s next=%s enabled=%v", t.Title, t.Interval, t.Every, t.NextRun.Format("2006-01-02 15:04"), t.Enabled)
+}
+
+func (s *session) Schedules() ([]domain.ScheduledTask, error) {
+	var out []domain.ScheduledTask
+	err := s.read(func(r *txn) error {
+		if err := r.acc.RequireLevel(domain.ModSchedules, domain.LevelView); err != nil {
+			return err
+		}
+		return r.tx.Bucket(bSchedules).ForEach(func(k, v []byte) error {
+			var t domain.ScheduledTask
+			if decJSON(v, &t) == nil {
+				out = append(out, t)
+			}
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].NextRun.Before(out[j].NextRun) })
+	return out, err
+}
+
+func (s *session) CreateSchedule(t domain.ScheduledTask) (domain.ScheduledTask, error) {
+	err := s.write(func(w *txn) error {
+		if err := w.acc.RequireLevel(domain.ModSchedules, domain.LevelEdit); err != nil {
+			return err
+		}
+		if err := w.validateSchedule(&t); err != nil {
+			return err
+		}
+		id, err := w.tx.Bucket(bSchedules).NextSequence()
+		if err != nil {
+			return err
+		}
+		t.ID = id
+		if err := putJSON(w.tx, bSchedules, id, t); err != nil {
+			return err
+		}
+		return w.audit("schedule", id, t.Title, "create", "", scheduleSummary(&t))
+	})
+	return t, err
+}
+
+func (s *session) UpdateSchedule(t domain.ScheduledTask) (domain.ScheduledTask, error) {
+	err := s.write(func(w *txn) error {
+		if err := w.acc.RequireLevel(domain.ModSchedules, domain.LevelEdit); err != nil {
+			return err
+		}
+		var before domain.ScheduledTask
+		if !getJSON(w.tx, bSchedules, t.ID, &before) {
+			return domain.Errorf(domain.ENotFound, "scheduled task #%d not found", t.ID)
+		}
+		if err := w.validateSchedule(&t); err != nil {
+			return err
+		}
+		if err := putJSON(w.tx, bSchedules, t.ID, t); err != nil {
+			return err
+		}
+		return w.audit("schedule", t.ID, t.Title, "update", scheduleSummary(&before), scheduleSummary(&t))
+	})
+	return t, err
+}
+
+func (s *session) DeleteSchedule(id domain.ID) error {
+	return s.write(func(w *txn) error {
+		if err := w.acc.RequireLevel(domain.ModSchedules, domain.LevelEdit); err != nil {
+			return err
+		}
+		var t domain.ScheduledTask
+		if !getJSON(w.tx, bSchedules, id, &t) {
+			return domain.Errorf(domain.ENotFound, "scheduled task #%d not found", id)
+		}
+		w.tx.Bucket(bSchedules).Delete(itob(id))
+		return w.audit("schedule", id, t.Title, "delete", scheduleSummary(&t), "")
+	})
+}

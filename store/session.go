@@ -1,0 +1,240 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"gatehouse/domain"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// session is domain.Service bound to one acting user.
+type session struct {
+	db    *DB
+	actor domain.ID
+}
+
+// Session returns the service acting as username.
+func (db *DB) Session(username string) (domain.Service, error) {
+	var id domain.ID
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		u, err := userByName(tx, username)
+		id = u.ID
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &session{db: db, actor: id}, nil
+}
+
+// txn is one transaction seen through the acting user's access.
+type txn struct {
+	tx      *bolt.Tx
+	db      *DB
+	now     time.Time
+	actor   domain.User
+	acc     domain.Access
+	org     domain.Organization
+	changes []domain.Change
+	audited bool
+}
+
+// errNoAudit guards the rule that every write records an audit event.
+var errNoAudit = errors.New("internal: a write finished without an audit event")
+
+// write runs fn in one read-write transaction with the actor's access
+// resolved inside it; changes are published only after commit.
+func (s *session) write(fn func(w *txn) error) error {
+	var changes []domain.Change
+	err := s.db.bolt.Update(func(tx *bolt.Tx) error {
+		w, err := s.begin(tx)
+		if err != nil {
+			return err
+		}
+		if err := fn(w); err != nil {
+			return err
+		}
+		if !w.audited {
+			return errNoAudit
+		}
+		changes = w.changes
+		return nil
+	})
+	if err == nil {
+		s.db.publish(changes)
+	}
+	return err
+}
+
+// read runs fn in a short read transaction; values are copied out.
+func (s *session) read(fn func(r *txn) error) error {
+	return s.db.bolt.View(func(tx *bolt.Tx) error {
+		r, err := s.begin(tx)
+		if err != nil {
+			return err
+		}
+		return fn(r)
+	})
+}
+
+func (s *session) begin(tx *bolt.Tx) (*txn, error) {
+	now := s.db.now()
+	u, err := getUser(tx, s.actor)
+	if err != nil {
+		return nil, domain.Errorf(domain.EForbidden, "the acting user no longer exists")
+	}
+	t := &txn{tx: tx, db: s.db, now: now, actor: u, org: getOrg(tx)}
+	t.acc = domain.Resolve(loadSubject(tx, u, now), now)
+	if err := t.acc.LoginError(); err != nil {
+		return nil, domain.Errorf(domain.EForbidden, "%v: they cannot act", err)
+	}
+	return t, nil
+}
+
+// audit records one event and the change to publish after commit.
+func (w *txn) audit(entity string, id domain.ID, name, action, before, after string) error {
+	seq, err := w.tx.Bucket(bAudit).NextSequence()
+	if err != nil {
+		return err
+	}
+	ev := domain.AuditEvent{ID: seq, At: w.now, Actor: w.actor.ID, ActorName: w.actor.Username,
+		Entity: entity, EntityID: id, Name: name, Action: action, Before: before, After: after}
+	w.audited = true
+	w.changes = append(w.changes, domain.Change{Entity: entity, ID: id, Action: action, Actor: w.actor.ID})
+	return w.tx.Bucket(bAudit).Put(itob(seq), encAudit(&ev))
+}
+
+// baseGroup returns the implicit base group of a kind (R1).
+func baseGroup(tx *bolt.Tx, k domain.Kind) (domain.Group, error) {
+	name := domain.GroupUsers
+	if k == domain.KindRestricted {
+		name = domain.GroupRestrictedUsers
+	}
+	return groupByName(tx, name)
+}
+
+// loadSubject gathers what the engine needs about one user.
+func loadSubject(tx *bolt.Tx, u domain.User, now time.Time) domain.Subject {
+	s := domain.Subject{User: u}
+	base, baseErr := baseGroup(tx, u.Kind)
+	prefixKeys(tx, bMembers, itob(u.ID), func(k []byte) error {
+		m, ok := getMembership(tx, u.ID, btoi(k[8:]))
+		if !ok {
+			return nil
+		}
+		g, err := getGroup(tx, m.GroupID)
+		if err != nil {
+			return nil
+		}
+		s.Grants = append(s.Grants, domain.GroupGrant{Group: &g, Membership: m})
+		return nil
+	})
+	if baseErr == nil {
+		s.Grants = append(s.Grants, domain.GroupGrant{Group: &base, Implicit: true})
+	}
+	s.Teams = userTeams(tx, u.ID)
+	s.Buildings = slices.Clone(u.Buildings)
+	if len(u.Regions) > 0 {
+		tx.Bucket(bBuildings).ForEach(func(k, v []byte) error {
+			var b domain.Building
+			if decJSON(v, &b) == nil && slices.Contains(u.Regions, b.Region) {
+				s.Buildings = append(s.Buildings, b.ID)
+			}
+			return nil
+		})
+	}
+	return s
+}
+
+// userTeams is the user's explicit teams plus, through reports-to, the
+// teams of everyone who reports to them transitively (R10). Suppressed
+// teams grant nothing.
+func userTeams(tx *bolt.Tx, user domain.ID) []domain.ID {
+	var out []domain.ID
+	seen := map[domain.ID]bool{}
+	queue := []domain.ID{user}
+	for len(queue) > 0 {
+		u := queue[0]
+		queue = queue[1:]
+		if seen[u] {
+			continue
+		}
+		seen[u] = true
+		for _, t := range suffixIDs(tx, bUserTeam, u) {
+			if team, err := getTeam(tx, t); err == nil && !team.Suppressed {
+				out = append(out, t)
+			}
+		}
+		queue = append(queue, suffixIDs(tx, bReports, u)...)
+	}
+	return out
+}
+
+func (w *txn) accessOf(u domain.User) domain.Access {
+	return domain.Resolve(loadSubject(w.tx, u, w.now), w.now)
+}
+
+// Actor implements domain.Service.
+func (s *session) Actor() domain.User {
+	var u domain.User
+	s.db.bolt.View(func(tx *bolt.Tx) error {
+		u, _ = getUser(tx, s.actor)
+		return nil
+	})
+	return u
+}
+
+// Access implements domain.Service; a user who cannot log in holds nothing.
+func (s *session) Access() domain.Access {
+	var a domain.Access
+	s.db.bolt.View(func(tx *bolt.Tx) error {
+		u, err := getUser(tx, s.actor)
+		if err == nil {
+			now := s.db.now()
+			a = domain.Resolve(loadSubject(tx, u, now), now)
+		}
+		return nil
+	})
+	return a
+}
+
+// Sweep records an audit event for every membership that expired since the
+// last sweep (R13: expiry needs nobody to act, but it leaves a trace). The
+// console and server call it every minute; Open calls it once.
+func (db *DB) Sweep() (int, error) {
+	n := 0
+	var changes []domain.Change
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		now := db.now()
+		meta := tx.Bucket(bMeta)
+		last := time.Unix(0, int64(btoi(meta.Get([]byte("swept_until")))))
+		err := tx.Bucket(bMembers).ForEach(func(k, v []byte) error {
+			var m domain.Membership
+			if decJSON(v, &m) != nil || m.Until.IsZero() || !m.Until.After(last) || m.Until.After(now) {
+				return nil
+			}
+			u, _ := getUser(tx, m.UserID)
+			g, _ := getGroup(tx, m.GroupID)
+			seq, _ := tx.Bucket(bAudit).NextSequence()
+			ev := domain.AuditEvent{ID: seq, At: now, ActorName: "system", Entity: "membership", EntityID: m.UserID,
+				Name: u.Username + " in " + g.Name, Action: "expired",
+				Before: "until " + m.Until.Format(time.RFC3339)}
+			n++
+			changes = append(changes, domain.Change{Entity: "membership", ID: m.UserID, Action: "expired"})
+			return tx.Bucket(bAudit).Put(itob(seq), encAudit(&ev))
+		})
+		if err != nil {
+			return err
+		}
+		return meta.Put([]byte("swept_until"), itob(uint64(now.UnixNano())))
+	})
+	if err != nil {
+		return 0, fmt.Errorf("recording expired memberships: %w", err)
+	}
+	db.publish(changes)
+	return n, nil
+}

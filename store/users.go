@@ -1,0 +1,767 @@
+package store
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"gatehouse/domain"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+func putUser(tx *bolt.Tx, u *domain.User) error { return putJSON(tx, bUsers, u.ID, u) }
+
+// insertUser creates the user with their indexes, their private team and
+// their Global membership (R9) in the caller's transaction.
+func insertUser(tx *bolt.Tx, u *domain.User) error {
+	if err := validateUser(tx, u, nil); err != nil {
+		return err
+	}
+	id, err := tx.Bucket(bUsers).NextSequence()
+	if err != nil {
+		return err
+	}
+	u.ID = id
+	if err := putUser(tx, u); err != nil {
+		return err
+	}
+	if err := indexUser(tx, nil, u); err != nil {
+		return err
+	}
+	if err := ensurePrivateTeam(tx, u); err != nil {
+		return err
+	}
+	if g := metaID(tx, keyGlobal); g != 0 {
+		if err := addTeamMember(tx, g, u.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func privateTeamName(username string) string { return "~" + username }
+
+func ensurePrivateTeam(tx *bolt.Tx, u *domain.User) error {
+	name := privateTeamName(u.Username)
+	if tx.Bucket(bTeamName).Get(lower(name)) != nil {
+		return nil
+	}
+	id, err := tx.Bucket(bTeams).NextSequence()
+	if err != nil {
+		return err
+	}
+	t := domain.Team{ID: id, Name: name, Description: "Private team of " + u.Username, Type: domain.TeamPrivate, Owner: u.ID}
+	if err := putJSON(tx, bTeams, id, t); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bTeamName).Put(lower(name), itob(id)); err != nil {
+		return err
+	}
+	return addTeamMember(tx, id, u.ID)
+}
+
+func addTeamMember(tx *bolt.Tx, team, user domain.ID) error {
+	if err := tx.Bucket(bTeamUser).Put(key(team, user), nil); err != nil {
+		return err
+	}
+	return tx.Bucket(bUserTeam).Put(key(user, team), nil)
+}
+
+func removeTeamMember(tx *bolt.Tx, team, user domain.ID) {
+	tx.Bucket(bTeamUser).Delete(key(team, user))
+	tx.Bucket(bUserTeam).Delete(key(user, team))
+}
+
+// validateUser checks fields and uniqueness; before is nil for a new user.
+func validateUser(tx *bolt.Tx, u *domain.User, before *domain.User) error {
+	if err := domain.ValidateUsername(u.Username); err != nil {
+		return err
+	}
+	if err := domain.ValidateEmail(u.Email); err != nil {
+		return err
+	}
+	for field, v := range map[string]string{"first name": u.First, "last name": u.Last, "phone": u.Phone} {
+		if len(v) > 80 || strings.ContainsAny(v, "\n\r\t") {
+			return domain.Errorf(domain.EInvalid, "%s %q is too long or has a control character", field, v)
+		}
+	}
+	if id := btoi(tx.Bucket(bUserName).Get(lower(u.Username))); id != 0 && (before == nil || id != before.ID) {
+		return domain.Errorf(domain.EConflict, "username %q is taken", u.Username)
+	}
+	if u.Email != "" {
+		if id := btoi(tx.Bucket(bUserEmail).Get(lower(u.Email))); id != 0 && (before == nil || id != before.ID) {
+			return domain.Errorf(domain.EConflict, "email %s is already used by another user", u.Email)
+		}
+	}
+	for _, b := range u.Buildings {
+		if _, err := getBuilding(tx, b); err != nil {
+			return domain.Errorf(domain.EInvalid, "building #%d does not exist", b)
+		}
+	}
+	if u.ReportsTo != 0 {
+		if before != nil && u.ReportsTo == before.ID {
+			return domain.Errorf(domain.EInvalid, "%s cannot report to themselves (R10)", u.Username)
+		}
+		boss, err := getUser(tx, u.ReportsTo)
+		if err != nil {
+			return domain.Errorf(domain.EInvalid, "reports-to user #%d does not exist", u.ReportsTo)
+		}
+		if before != nil {
+			// walk up from the new manager: meeting the user means a loop (R10).
+			seen := map[domain.ID]bool{}
+			for m := boss; m.ID != 0 && !seen[m.ID]; {
+				seen[m.ID] = true
+				if m.ReportsTo == before.ID {
+					return domain.Errorf(domain.EInvalid, "%s cannot report to %s: %s already reports to %s (directly or through others), which would make a loop (R10)",
+						u.Username, boss.Username, boss.Username, u.Username)
+				}
+				if m.ReportsTo == 0 {
+					break
+				}
+				next, err := getUser(tx, m.ReportsTo)
+				if err != nil {
+					break
+				}
+				m = next
+			}
+		}
+	}
+	return nil
+}
+
+// indexUser moves the user's index entries from before to after.
+func indexUser(tx *bolt.Tx, before, after *domain.User) error {
+	if before != nil {
+		tx.Bucket(bUserName).Delete(lower(before.Username))
+		if before.Email != "" {
+			tx.Bucket(bUserEmail).Delete(lower(before.Email))
+		}
+		if before.ReportsTo != 0 {
+			tx.Bucket(bReports).Delete(key(before.ReportsTo, before.ID))
+		}
+		for _, k := range before.Keys {
+			tx.Bucket(bUserKey).Delete([]byte(k.Fingerprint))
+		}
+	}
+	if after == nil {
+		return nil
+	}
+	if err := tx.Bucket(bUserName).Put(lower(after.Username), itob(after.ID)); err != nil {
+		return err
+	}
+	if after.Email != "" {
+		if err := tx.Bucket(bUserEmail).Put(lower(after.Email), itob(after.ID)); err != nil {
+			return err
+		}
+	}
+	if after.ReportsTo != 0 {
+		if err := tx.Bucket(bReports).Put(key(after.ReportsTo, after.ID), nil); err != nil {
+			return err
+		}
+	}
+	for _, k := range after.Keys {
+		if err := tx.Bucket(bUserKey).Put([]byte(k.Fingerprint), itob(after.ID)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func putMembership(tx *bolt.Tx, m domain.Membership) error {
+	b, err := encJSON(m)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bMembers).Put(key(m.UserID, m.GroupID), b); err != nil {
+		return err
+	}
+	return tx.Bucket(bGroupUser).Put(key(m.GroupID, m.UserID), nil)
+}
+
+func deleteMembership(tx *bolt.Tx, user, group domain.ID) {
+	tx.Bucket(bMembers).Delete(key(user, group))
+	tx.Bucket(bGroupUser).Delete(key(group, user))
+}
+
+func userSummary(u *domain.User) string {
+	s := fmt.Sprintf("%s name=%q email=%s kind=%s status=%s", u.Username, u.Name(), u.Email, u.Kind, u.Status)
+	if u.Superuser {
+		s += " superuser"
+	}
+	return s
+}
+
+// canViewUser: Manage Users view, Manage Technicians view for technicians,
+// or oneself.
+func (r *txn) canViewUser(u *domain.User, a *domain.Access) error {
+	if u.ID == r.actor.ID || r.acc.Level(domain.ModUsers) >= domain.LevelView {
+		return nil
+	}
+	if r.acc.Level(domain.ModTechnicians) >= domain.LevelView && a != nil && a.Has(domain.TicketAssignee) {
+		return nil
+	}
+	return domain.Errorf(domain.EForbidden, "%s lacks Manage Users view (users:view) to see %s", r.actor.Username, u.Username)
+}
+
+func (r *txn) userInfo(u domain.User, a *domain.Access) domain.UserInfo {
+	ui := domain.UserInfo{User: u, Technician: a.Has(domain.TicketAssignee)}
+	ui.PasswordHash = ""
+	prefixKeys(r.tx, bMembers, itob(u.ID), func(k []byte) error {
+		if m, ok := getMembership(r.tx, u.ID, btoi(k[8:])); ok && m.Active(r.now) {
+			if g, err := getGroup(r.tx, m.GroupID); err == nil {
+				ui.Groups = append(ui.Groups, g.Name)
+			}
+		}
+		return nil
+	})
+	slices.Sort(ui.Groups)
+	if u.ReportsTo != 0 {
+		if m, err := getUser(r.tx, u.ReportsTo); err == nil {
+			ui.ReportsTo = m.Username
+		}
+	}
+	for _, b := range u.Buildings {
+		if bb, err := getBuilding(r.tx, b); err == nil {
+			ui.Buildings = append(ui.Buildings, bb.Code)
+		}
+	}
+	if err := a.LoginError(); err != nil {
+		ui.Inactive = err.Error()
+	}
+	return ui
+}
+
+func (s *session) Users(q domain.UserQuery) (domain.UserPage, error) {
+	var page domain.UserPage
+	err := s.read(func(r *txn) error {
+		usersView := r.acc.Level(domain.ModUsers) >= domain.LevelView
+		if !usersView && r.acc.Level(domain.ModTechnicians) < domain.LevelView {
+			return domain.Errorf(domain.EForbidden, "%s lacks Manage Users view (users:view)", r.actor.Username)
+		}
+		c := r.tx.Bucket(bUserName).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			u, err := getUser(r.tx, btoi(v))
+			if err != nil {
+				continue
+			}
+			if q.Search != "" && !domain.Match(q.Search, u.Username) && !domain.Match(q.Search, u.First) &&
+				!domain.Match(q.Search, u.Last) && !domain.Match(q.Search, u.Name()) && !domain.Match(q.Search, u.Email) {
+				continue
+			}
+			var a domain.Access
+			resolved := false
+			if !usersView {
+				a, resolved = r.accessOf(u), true
+				if !a.Has(domain.TicketAssignee) {
+					continue
+				}
+			}
+			page.Total++
+			if page.Total <= q.Offset || (q.Limit > 0 && len(page.Users) >= q.Limit) {
+				continue
+			}
+			if !resolved {
+				a = r.accessOf(u)
+			}
+			page.Users = append(page.Users, r.userInfo(u, &a))
+		}
+		return nil
+	})
+	return page, err
+}
+
+func (s *session) User(username string) (domain.UserInfo, error) {
+	var ui domain.UserInfo
+	err := s.read(func(r *txn) error {
+		u, err := userByName(r.tx, username)
+		if err != nil {
+			return err
+		}
+		a := r.accessOf(u)
+		if err := r.canViewUser(&u, &a); err != nil {
+			return err
+		}
+		ui = r.userInfo(u, &a)
+		return nil
+	})
+	return ui, err
+}
+
+func (s *session) Memberships(username string) ([]domain.MemberInfo, error) {
+	var out []domain.MemberInfo
+	err := s.read(func(r *txn) error {
+		u, err := userByName(r.tx, username)
+		if err != nil {
+			return err
+		}
+		a := r.accessOf(u)
+		if err := r.canViewUser(&u, &a); err != nil {
+			return err
+		}
+		prefixKeys(r.tx, bMembers, itob(u.ID), func(k []byte) error {
+			if m, ok := getMembership(r.tx, u.ID, btoi(k[8:])); ok {
+				out = append(out, r.memberInfo(m))
+			}
+			return nil
+		})
+		return nil
+	})
+	slices.SortFunc(out, func(a, b domain.MemberInfo) int { return strings.Compare(a.GroupName, b.GroupName) })
+	return out, err
+}
+
+func (s *session) CreateUser(u domain.User) (domain.User, error) {
+	err := s.write(func(w *txn) error {
+		if err := w.acc.RequireLevel(domain.ModUsers, domain.LevelEdit); err != nil {
+			if w.acc.Level(domain.ModTechnicians) < domain.LevelEdit {
+				return domain.Errorf(domain.EForbidden, "%s lacks Manage Users or Manage Technicians (users:edit or technicians:edit) to create users", w.actor.Username)
+			}
+		}
+		if u.Superuser && !w.acc.Superuser {
+			return domain.Errorf(domain.EForbidden, "only a superuser grants superuser (R12)")
+		}
+		u.ID, u.Status, u.Created, u.Terminated = 0, domain.StatusActive, w.now, ""
+		if err := insertUser(w.tx, &u); err != nil {
+			return err
+		}
+		return w.audit("user", u.ID, u.Username, "create", "", userSummary(&u))
+	})
+	return u, err
+}
+
+// checkUserEdit: own account fields need Edit Own User Account; anything
+// else needs Manage Users / Manage Technicians (domain.CheckManageUser).
+func (w *txn) checkUserEdit(before, after *domain.User) error {
+	if before.ID == w.actor.ID && w.acc.Level(domain.ModUsers) < domain.LevelEdit {
+		own := *before
+		own.First, own.Last, own.Email, own.Phone, own.StartScreen = after.First, after.Last, after.Email, after.Phone, after.StartScreen
+		own.Keys = after.Keys
+		if !usersEqual(&own, after) {
+			return domain.Errorf(domain.EForbidden, "%s may change only their own name, email, phone and start screen", w.actor.Username)
+		}
+		if !w.acc.Has(domain.AccountEditOwn) && !usersEqual(before, after) && !keysOnly(before, after) {
+			return w.acc.Require(domain.AccountEditOwn)
+		}
+		return nil
+	}
+	target := w.accessOf(*before)
+	if err := domain.CheckManageUser(&w.acc, &target); err != nil {
+		return err
+	}
+	if before.Superuser != after.Superuser && !w.acc.Superuser {
+		return domain.Errorf(domain.EForbidden, "only a superuser grants or revokes superuser (R12)")
+	}
+	return nil
+}
+
+func keysOnly(a, b *domain.User) bool {
+	x, y := *a, *b
+	x.Keys, y.Keys = nil, nil
+	return usersEqual(&x, &y)
+}
+
+func usersEqual(a, b *domain.User) bool {
+	return fmt.Sprintf("%+v", *a) == fmt.Sprintf("%+v", *b)
+}
+
+func (s *session) UpdateUser(u domain.User) (domain.User, error) {
+	err := s.write(func(w *txn) error {
+		before, err := getUser(w.tx, u.ID)
+		if err != nil {
+			return err
+		}
+		// fields with their own commands keep their stored values
+		u.Keys, u.PasswordHash, u.Created, u.Status, u.Terminated = before.Keys, before.PasswordHash, before.Created, before.Status, before.Terminated
+		if u.PasswordHash == "" {
+			u.MustChange = before.MustChange
+		}
+		if err := w.checkUserEdit(&before, &u); err != nil {
+			return err
+		}
+		if u.Kind != before.Kind {
+			if hasPrefix(w.tx, bMembers, itob(u.ID)) {
+				return domain.Errorf(domain.EInvalid, "%s has group memberships: remove them before changing kind (R3)", u.Username)
+			}
+		}
+		if err := validateUser(w.tx, &u, &before); err != nil {
+			return err
+		}
+		if err := putUser(w.tx, &u); err != nil {
+			return err
+		}
+		if err := indexUser(w.tx, &before, &u); err != nil {
+			return err
+		}
+		if u.Username != before.Username {
+			if t, err := teamByName(w.tx, privateTeamName(before.Username)); err == nil {
+				w.tx.Bucket(bTeamName).Delete(lower(t.Name))
+				t.Name = privateTeamName(u.Username)
+				putJSON(w.tx, bTeams, t.ID, t)
+				w.tx.Bucket(bTeamName).Put(lower(t.Name), itob(t.ID))
+			}
+		}
+		return w.audit("user", u.ID, u.Username, "update", userSummary(&before), userSummary(&u))
+	})
+	return u, err
+}
+
+func (s *session) Join(username, group string, until time.Time, reason string) error {
+	return s.write(func(w *txn) error {
+		u, err := userByName(w.tx, username)
+		if err != nil {
+			return err
+		}
+		g, err := groupByName(w.tx, group)
+		if err != nil {
+			return err
+		}
+		if err := domain.CheckMembership(&w.acc, &u, &g, true); err != nil {
+			return err
+		}
+		if !until.IsZero() && !until.After(w.now) {
+			return domain.Errorf(domain.EInvalid, "expiry %s is in the past", until.Format("2006-01-02"))
+		}
+		before, existed := getMembership(w.tx, u.ID, g.ID)
+		m := domain.Membership{UserID: u.ID, GroupID: g.ID, GrantedBy: w.actor.ID, GrantedAt: w.now, Reason: reason, Until: until}
+		if err := putMembership(w.tx, m); err != nil {
+			return err
+		}
+		desc := func(m domain.Membership) string {
+			s := "member"
+			if !m.Until.IsZero() {
+				s += " until " + m.Until.Format("2006-01-02 15:04")
+			}
+			if m.Reason != "" {
+				s += " (" + m.Reason + ")"
+			}
+			return s
+		}
+		b := ""
+		if existed {
+			b = desc(before)
+		}
+		return w.audit("membership", u.ID, u.Username+" in "+g.Name, "join", b, desc(m))
+	})
+}
+
+// rulesNaming lists the auto-assign rules that send tickets to user.
+func rulesNaming(tx *bolt.Tx, user domain.ID) []domain.RuleRef {
+	var out []domain.RuleRef
+	tx.Bucket(bBuildings).ForEach(func(k, v []byte) error {
+		var b domain.Building
+		if decJSON(v, &b) != nil {
+			return nil
+		}
+		for _, r := range b.Rules {
+			if r.Tech == user {
+				out = append(out, domain.RuleRef{Building: b.Code, ProblemType: r.ProblemType})
+			}
+		}
+		return nil
+	})
+	return out
+}
+
+// removeRulesNaming deletes those rules in the caller's transaction.
+func (w *txn) removeRulesNaming(user domain.User) ([]domain.RuleRef, error) {
+	refs := rulesNaming(w.tx, user.ID)
+	for _, ref := range refs {
+		b, err := buildingByCode(w.tx, ref.Building)
+		if err != nil {
+			return nil, err
+		}
+		b.Rules = slices.DeleteFunc(b.Rules, func(r domain.AutoAssign) bool { return r.Tech == user.ID })
+		if err := putJSON(w.tx, bBuildings, b.ID, b); err != nil {
+			return nil, err
+		}
+		if err := w.audit("building", b.ID, b.Code, "rule remove", ref.ProblemType+" → "+user.Username, ""); err != nil {
+			return nil, err
+		}
+	}
+	return refs, nil
+}
+
+func (s *session) Leave(username, group string, removeRules bool) ([]domain.RuleRef, error) {
+	var refs []domain.RuleRef
+	err := s.write(func(w *txn) error {
+		u, err := userByName(w.tx, username)
+		if err != nil {
+			return err
+		}
+		g, err := groupByName(w.tx, group)
+		if err != nil {
+			return err
+		}
+		if err := domain.CheckMembership(&w.acc, &u, &g, false); err != nil {
+			return err
+		}
+		if _, ok := getMembership(w.tx, u.ID, g.ID); !ok {
+			return domain.Errorf(domain.ENotFound, "%s is not a member of %s", u.Username, g.Name)
+		}
+		before := w.accessOf(u)
+		wasTech := before.Has(domain.TicketAssignee)
+		deleteMembership(w.tx, u.ID, g.ID)
+		if err := w.audit("membership", u.ID, u.Username+" in "+g.Name, "leave", "member", ""); err != nil {
+			return err
+		}
+		if after := w.accessOf(u); wasTech && !after.Has(domain.TicketAssignee) {
+			if removeRules {
+				refs, err = w.removeRulesNaming(u)
+				return err
+			}
+			refs = rulesNaming(w.tx, u.ID)
+		}
+		return nil
+	})
+	return refs, err
+}
+
+func (w *txn) managedUser(username string) (domain.User, error) {
+	u, err := userByName(w.tx, username)
+	if err != nil {
+		return u, err
+	}
+	target := w.accessOf(u)
+	if u.ID == w.actor.ID {
+		return u, domain.Errorf(domain.EForbidden, "you cannot do this to your own account")
+	}
+	return u, domain.CheckManageUser(&w.acc, &target)
+}
+
+func (s *session) Deactivate(username string, removeRules bool) ([]domain.RuleRef, error) {
+	var refs []domain.RuleRef
+	err := s.write(func(w *txn) error {
+		u, err := w.managedUser(username)
+		if err != nil {
+			return err
+		}
+		if u.Status == domain.StatusDeactivated {
+			return domain.Errorf(domain.EConflict, "%s is already deactivated", u.Username)
+		}
+		before := u
+		u.Status = domain.StatusDeactivated
+		if err := putUser(w.tx, &u); err != nil {
+			return err
+		}
+		if err := w.audit("user", u.ID, u.Username, "deactivate", userSummary(&before), userSummary(&u)); err != nil {
+			return err
+		}
+		if removeRules {
+			refs, err = w.removeRulesNaming(u)
+			return err
+		}
+		refs = rulesNaming(w.tx, u.ID)
+		return nil
+	})
+	return refs, err
+}
+
+func (s *session) Activate(username string) error {
+	return s.write(func(w *txn) error {
+		u, err := w.managedUser(username)
+		if err != nil {
+			return err
+		}
+		if u.Status == domain.StatusActive {
+			return domain.Errorf(domain.EConflict, "%s is already active", u.Username)
+		}
+		before := u
+		u.Status, u.Terminated = domain.StatusActive, ""
+		if err := putUser(w.tx, &u); err != nil {
+			return err
+		}
+		return w.audit("user", u.ID, u.Username, "activate", userSummary(&before), userSummary(&u))
+	})
+}
+
+// Terminate off-boards in one transaction (R14): deactivate, end every
+// membership, remove auto-assign rules, reassign or unassign open tickets,
+// record the reason. Tickets, work reports and history stay.
+func (s *session) Terminate(username, reason, reassignTo string) (domain.TerminateReport, error) {
+	var rep domain.TerminateReport
+	err := s.write(func(w *txn) error {
+		if strings.TrimSpace(reason) == "" {
+			return domain.Errorf(domain.EInvalid, "a reason is required to terminate %s", username)
+		}
+		u, err := w.managedUser(username)
+		if err != nil {
+			return err
+		}
+		var to domain.User
+		if reassignTo != "" {
+			if to, err = userByName(w.tx, reassignTo); err != nil {
+				return err
+			}
+			if to.ID == u.ID {
+				return domain.Errorf(domain.EInvalid, "cannot reassign %s's tickets to %s", u.Username, u.Username)
+			}
+			ta := w.accessOf(to)
+			if err := domain.CanAssignTo(&ta); err != nil {
+				return err
+			}
+		}
+		before := u
+		for _, g := range suffixIDs(w.tx, bMembers, u.ID) {
+			grp, _ := getGroup(w.tx, g)
+			deleteMembership(w.tx, u.ID, g)
+			rep.Memberships++
+			if err := w.audit("membership", u.ID, u.Username+" in "+grp.Name, "leave", "member", "terminated: "+reason); err != nil {
+				return err
+			}
+		}
+		if rep.Rules, err = w.removeRulesNaming(u); err != nil {
+			return err
+		}
+		for _, n := range suffixIDs(w.tx, bTAssignee, u.ID) {
+			t, ok := getTicket(w.tx, n)
+			if !ok || !t.Status.Open() {
+				continue
+			}
+			old := t
+			if to.ID != 0 {
+				t.Assignee = to.ID
+				if t.Status == domain.StatusInProgress {
+					t.Status = domain.StatusAssigned
+				}
+				rep.Reassigned = append(rep.Reassigned, t.Number)
+				err = w.saveTicket(&old, &t, "reassign", u.Username+" → "+to.Username, "terminated: "+reason)
+			} else {
+				t.Assignee, t.Status = 0, domain.StatusNew
+				rep.Unassigned = append(rep.Unassigned, t.Number)
+				err = w.saveTicket(&old, &t, "unassign", u.Username+" → nobody", "terminated: "+reason)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		u.Status, u.Terminated = domain.StatusDeactivated, reason
+		if err := putUser(w.tx, &u); err != nil {
+			return err
+		}
+		return w.audit("user", u.ID, u.Username, "terminate", userSummary(&before), userSummary(&u)+" reason="+reason)
+	})
+	return rep, err
+}
+
+// DeleteUser refuses users that tickets or work reports name (R8).
+func (s *session) DeleteUser(username string) error {
+	return s.write(func(w *txn) error {
+		u, err := w.managedUser(username)
+		if err != nil {
+			return err
+		}
+		if u.ID == metaID(w.tx, keyOwner) {
+			return domain.Errorf(domain.EForbidden, "%s is the owner account and cannot be deleted", u.Username)
+		}
+		var refs []string
+		if n := len(suffixIDs(w.tx, bTAssignee, u.ID)) + len(suffixIDs(w.tx, bTReporter, u.ID)); n > 0 {
+			refs = append(refs, fmt.Sprintf("%d tickets", n))
+		}
+		if hasPrefix(w.tx, bWorkUser, itob(u.ID)) {
+			refs = append(refs, "work reports")
+		}
+		if len(refs) > 0 {
+			return domain.Errorf(domain.EConflict, "%s is referenced by %s and cannot be deleted: deactivate them instead (gatehouse user deactivate %s) (R8)",
+				u.Username, strings.Join(refs, " and "), u.Username)
+		}
+		for _, g := range suffixIDs(w.tx, bMembers, u.ID) {
+			deleteMembership(w.tx, u.ID, g)
+		}
+		for _, t := range suffixIDs(w.tx, bUserTeam, u.ID) {
+			removeTeamMember(w.tx, t, u.ID)
+			if team, err := getTeam(w.tx, t); err == nil && team.Type == domain.TeamPrivate && team.Owner == u.ID {
+				for _, m := range suffixIDs(w.tx, bTeamUser, t) {
+					removeTeamMember(w.tx, t, m)
+				}
+				w.tx.Bucket(bTeamName).Delete(lower(team.Name))
+				w.tx.Bucket(bTeams).Delete(itob(t))
+			}
+		}
+		for _, sub := range suffixIDs(w.tx, bReports, u.ID) {
+			if s, err := getUser(w.tx, sub); err == nil {
+				old := s
+				s.ReportsTo = 0
+				putUser(w.tx, &s)
+				indexUser(w.tx, &old, &s)
+			}
+		}
+		if _, err := w.removeRulesNaming(u); err != nil {
+			return err
+		}
+		indexUser(w.tx, &u, nil)
+		w.tx.Bucket(bUsers).Delete(itob(u.ID))
+		return w.audit("user", u.ID, u.Username, "delete", userSummary(&u), "")
+	})
+}
+
+// keyOwnerCheck: a user manages their own keys; others need user management.
+func (w *txn) keyTarget(username string) (domain.User, error) {
+	u, err := userByName(w.tx, username)
+	if err != nil || u.ID == w.actor.ID {
+		return u, err
+	}
+	target := w.accessOf(u)
+	return u, domain.CheckManageUser(&w.acc, &target)
+}
+
+func (s *session) AddKey(username string, k domain.SSHKey) error {
+	return s.write(func(w *txn) error {
+		u, err := w.keyTarget(username)
+		if err != nil {
+			return err
+		}
+		if k.Fingerprint == "" || k.Key == "" {
+			return domain.Errorf(domain.EInvalid, "the key is empty")
+		}
+		if id := btoi(w.tx.Bucket(bUserKey).Get([]byte(k.Fingerprint))); id != 0 {
+			owner, _ := getUser(w.tx, id)
+			return domain.Errorf(domain.EConflict, "key %s is already registered to %s", k.Fingerprint, owner.Username)
+		}
+		k.Added = w.now
+		u.Keys = append(u.Keys, k)
+		if err := putUser(w.tx, &u); err != nil {
+			return err
+		}
+		if err := w.tx.Bucket(bUserKey).Put([]byte(k.Fingerprint), itob(u.ID)); err != nil {
+			return err
+		}
+		return w.audit("user", u.ID, u.Username, "key add", "", k.Fingerprint+" "+k.Comment)
+	})
+}
+
+func (s *session) RemoveKey(username, fingerprint string) error {
+	return s.write(func(w *txn) error {
+		u, err := w.keyTarget(username)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(u.Keys, func(k domain.SSHKey) bool { return k.Fingerprint == fingerprint })
+		if i < 0 {
+			return domain.Errorf(domain.ENotFound, "%s has no key %s", u.Username, fingerprint)
+		}
+		u.Keys = slices.Delete(u.Keys, i, i+1)
+		if err := putUser(w.tx, &u); err != nil {
+			return err
+		}
+		w.tx.Bucket(bUserKey).Delete([]byte(fingerprint))
+		return w.audit("user", u.ID, u.Username, "key remove", fingerprint, "")
+	})
+}
+
+// UserByKey finds the user owning an SSH key fingerprint (for the server's
+// authentication; it grants nothing by itself).
+func (db *DB) UserByKey(fingerprint string) (domain.User, error) {
+	var u domain.User
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		id := btoi(tx.Bucket(bUserKey).Get([]byte(fingerprint)))
+		if id == 0 {
+			return domain.Errorf(domain.ENotFound, "unknown key")
+		}
+		var err error
+		u, err = getUser(tx, id)
+		return err
+	})
+	return u, err
+}
