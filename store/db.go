@@ -94,7 +94,10 @@ func Open(path string, opts Options) (db *DB, err error) {
 		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("%s is in use by another gatehouse (a console, a CLI command or `gatehouse serve`); close it, or connect to the server with ssh", path)
 		}
-		if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrVersionMismatch) || errors.Is(err, berrors.ErrChecksum) {
+		if errors.Is(err, os.ErrPermission) {
+			return nil, fmt.Errorf("cannot open %s: permission denied", path)
+		}
+		if !fresh {
 			return nil, fmt.Errorf("%s is not a gatehouse file or is damaged (%v); nothing was written", path, err)
 		}
 		return nil, fmt.Errorf("cannot open %s: %w", path, err)

@@ -1,0 +1,432 @@
+package store_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"gatehouse/domain"
+	"gatehouse/store"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+func TestR1_BaseGroupPrivilegesComeWithAnyMembership(t *testing.T) {
+	d := newDistrict(t)
+	// tech joined only Technicians; ticket.attach comes from the base group Users.
+	e, err := d.admin.Explain("tech", grant(t, "ticket.attach")[0], 0)
+	must(t, err)
+	if !e.Granted || !strings.Contains(e.String(), "base group") {
+		t.Fatalf("explain = %s", e)
+	}
+}
+
+func TestR2_UserWithoutGroupCannotActAndShowsDash(t *testing.T) {
+	d := newDistrict(t)
+	ui, err := d.admin.User("nogroup")
+	must(t, err)
+	if ui.GroupColumn() != "—" || !strings.Contains(ui.Inactive, "no group") {
+		t.Fatalf("nogroup: column %q inactive %q", ui.GroupColumn(), ui.Inactive)
+	}
+	_, err = as(t, d.db, "nogroup").Tickets(domain.TicketQuery{})
+	mustCode(t, err, domain.EForbidden)
+	// joining the base group explicitly counts
+	must(t, d.admin.Join("nogroup", "Users", time.Time{}, "import"))
+	_, err = as(t, d.db, "nogroup").Tickets(domain.TicketQuery{})
+	must(t, err)
+}
+
+func TestR2_DeactivatedCannotAct(t *testing.T) {
+	d := newDistrict(t)
+	_, err := d.admin.Deactivate("staff", false)
+	must(t, err)
+	_, err = as(t, d.db, "staff").CreateTicket(domain.NewTicket{Title: "x", Building: "EAST"})
+	mustCode(t, err, domain.EForbidden)
+}
+
+func TestR3_RestrictedUserJoinsOnlyRestrictedGroups(t *testing.T) {
+	d := newDistrict(t)
+	_, err := d.admin.CreateUser(domain.User{Username: "guest", Kind: domain.KindRestricted})
+	must(t, err)
+	mustCode(t, d.admin.Join("guest", "Technicians", time.Time{}, ""), domain.EInvalid)
+	must(t, d.admin.Join("guest", "RestrictedUsers", time.Time{}, ""))
+	_, err = d.admin.GrantGroup("RestrictedUsers", grant(t, "ticket.close"), false)
+	mustCode(t, err, domain.EInvalid)
+}
+
+func TestR4_ElevationBypassesBuildingRestriction(t *testing.T) {
+	d := newDistrict(t)
+	p := as(t, d.db, "principal")
+	page, _ := p.Tickets(domain.TicketQuery{})
+	if page.Total != 1 {
+		t.Fatalf("before: principal sees %d tickets", page.Total)
+	}
+	_, err := d.admin.GrantGroup("Building Administrator", grant(t, "technicians:edit"), false)
+	mustCode(t, err, domain.EWarning)
+	if !strings.Contains(err.Error(), "Building Administrator restriction") {
+		t.Fatalf("warning does not name the restriction: %v", err)
+	}
+	if page, _ = p.Tickets(domain.TicketQuery{}); page.Total != 1 {
+		t.Fatal("a refused warning changed the group")
+	}
+	_, err = d.admin.GrantGroup("Building Administrator", grant(t, "technicians:edit"), true)
+	must(t, err)
+	if page, _ = p.Tickets(domain.TicketQuery{}); page.Total != 2 {
+		t.Fatalf("after elevation principal sees %d tickets", page.Total)
+	}
+	e, err := d.admin.Explain("principal", grant(t, "ticket.close")[0], d.west)
+	must(t, err)
+	if !e.Granted || !strings.Contains(e.String(), "R4 elevation") {
+		t.Fatalf("explain = %s", e)
+	}
+}
+
+func TestR5_RegionAssignmentCoversItsBuildings(t *testing.T) {
+	d := newDistrict(t)
+	p, _ := d.admin.User("principal")
+	p.User.Buildings, p.User.Regions = nil, []string{"South"}
+	_, err := d.admin.UpdateUser(p.User)
+	must(t, err)
+	page, _ := as(t, d.db, "principal").Tickets(domain.TicketQuery{})
+	if page.Total != 1 || page.Tickets[0].Building != "WEST" {
+		t.Fatalf("region South should give WEST only: %+v", page.Tickets)
+	}
+}
+
+func TestR6_ImpliedFlagCannotBeRevokedAlone(t *testing.T) {
+	d := newDistrict(t)
+	_, err := d.admin.GrantGroup("Technicians", grant(t, "discussion.post"), false)
+	must(t, err)
+	e, _ := d.admin.Explain("tech", grant(t, "discussion.view")[0], 0)
+	if !e.Granted || !strings.Contains(e.String(), "implied by") {
+		t.Fatalf("explain = %s", e)
+	}
+	_, err = d.admin.RevokeGroup("Technicians", grant(t, "discussion.view"))
+	mustCode(t, err, domain.EInvalid)
+	_, err = d.admin.CreateGroup(domain.Group{Name: "Charts", Flags: domain.FlagSetOf(domain.MetricsSaveCharts)}, false)
+	mustCode(t, err, domain.EInvalid)
+	_, err = d.admin.CreateGroup(domain.Group{Name: "Home", Flags: domain.FlagSetOf(domain.MetricsHomeOnly, domain.MetricsRun)}, false)
+	mustCode(t, err, domain.EInvalid)
+}
+
+func TestR7_DeleteClosedTicketsOnly(t *testing.T) {
+	d := newDistrict(t)
+	err := d.admin.DeleteTicket(d.east)
+	mustCode(t, err, domain.EConflict)
+	must(t, d.admin.Close(d.east, "done"))
+	must(t, d.admin.DeleteTicket(d.east))
+	_, err = d.admin.Ticket(d.east)
+	mustCode(t, err, domain.ENotFound)
+}
+
+func TestR8_ReferencedUserIsDeactivatedNotDeleted(t *testing.T) {
+	d := newDistrict(t)
+	err := d.admin.DeleteUser("staff")
+	mustCode(t, err, domain.EConflict)
+	if !strings.Contains(err.Error(), "deactivate") {
+		t.Fatalf("refusal does not offer deactivation: %v", err)
+	}
+	must(t, d.admin.AddRule("EAST", "Hardware", "tech"))
+	refs, err := d.admin.Deactivate("tech", false)
+	must(t, err)
+	if len(refs) != 1 || refs[0].Building != "EAST" {
+		t.Fatalf("rules naming tech: %+v", refs)
+	}
+	b, _ := d.admin.Building("EAST")
+	if len(b.Rules) != 1 {
+		t.Fatal("rules removed without being asked")
+	}
+	must(t, d.admin.Activate("tech"))
+	_, err = d.admin.Deactivate("tech", true)
+	must(t, err)
+	if b, _ = d.admin.Building("EAST"); len(b.Rules) != 0 {
+		t.Fatal("rules not removed with removeRules")
+	}
+	// leaving the last group that makes a technician lists the rules too
+	must(t, d.admin.Activate("tech"))
+	must(t, d.admin.AddRule("EAST", "Hardware", "tech"))
+	refs, err = d.admin.Leave("tech", "Technicians", false)
+	must(t, err)
+	if len(refs) != 1 {
+		t.Fatalf("leave should list the rule: %+v", refs)
+	}
+	// an unreferenced user can be deleted, with their private team
+	must(t, d.admin.DeleteUser("nogroup"))
+	_, _, err = d.admin.Team("~nogroup")
+	mustCode(t, err, domain.ENotFound)
+}
+
+func TestR9_GlobalAndPrivateTeams(t *testing.T) {
+	d := newDistrict(t)
+	mustCode(t, d.admin.DeleteTeam("Global"), domain.EForbidden)
+	mustCode(t, d.admin.SuppressTeam("Global"), domain.EForbidden)
+	mustCode(t, d.admin.DeleteTeam("~staff"), domain.EForbidden)
+	_, members, err := d.admin.Team("Global")
+	must(t, err)
+	if len(members) != 5 { // admin + 4 users
+		t.Fatalf("Global has %d members", len(members))
+	}
+	// damage the file: drop staff from Global, then repair
+	gid := members[0].User.ID
+	_ = gid
+	err = d.db.Bolt().Update(func(tx *bolt.Tx) error {
+		c := tx.Bucket([]byte("team_members")).Cursor()
+		k, _ := c.First() // Global is team 1; its first member row
+		return tx.Bucket([]byte("team_members")).Delete(k)
+	})
+	must(t, err)
+	report, err := d.admin.RepairTeams()
+	must(t, err)
+	if len(report) != 1 || !strings.Contains(report[0], "to Global") {
+		t.Fatalf("repair report: %q", report)
+	}
+	if report, _ = d.admin.RepairTeams(); len(report) != 0 {
+		t.Fatalf("second repair changed %q", report)
+	}
+}
+
+func TestR10_ImplicitMembershipThroughReportsTo(t *testing.T) {
+	d := newDistrict(t)
+	_, err := d.admin.CreateTeam(domain.Team{Name: "Help Desk"})
+	must(t, err)
+	must(t, d.admin.AddTeamMember("Help Desk", "tech"))
+	tech, _ := d.admin.User("tech")
+	boss, _ := d.admin.User("principal")
+	tech.User.ReportsTo = boss.ID
+	_, err = d.admin.UpdateUser(tech.User)
+	must(t, err)
+	_, members, _ := d.admin.Team("Help Desk")
+	var labels []string
+	for _, m := range members {
+		labels = append(labels, m.User.Username+":"+m.Label())
+	}
+	if strings.Join(labels, ",") != "principal:Member (reports-to),tech:Member" {
+		t.Fatalf("members %v", labels)
+	}
+	mustCode(t, d.admin.RemoveTeamMember("Help Desk", "principal"), domain.EInvalid)
+	// a loop is refused
+	boss.User.ReportsTo = tech.ID
+	_, err = d.admin.UpdateUser(boss.User)
+	mustCode(t, err, domain.EInvalid)
+	if !strings.Contains(err.Error(), "loop") {
+		t.Fatalf("loop refusal: %v", err)
+	}
+}
+
+func TestR11_InvisibleTicketIsNotFoundEverywhere(t *testing.T) {
+	d := newDistrict(t)
+	p := as(t, d.db, "principal")
+	_, err := p.Ticket(d.west)
+	mustCode(t, err, domain.ENotFound)
+	mustCode(t, p.Close(d.west, ""), domain.ENotFound)
+	_, err = p.Explain("principal", grant(t, "ticket.view")[0], d.west)
+	mustCode(t, err, domain.ENotFound)
+	if _, err = p.Ticket(d.east); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestR12_NoSelfEscalation(t *testing.T) {
+	d := newDistrict(t)
+	_, err := d.admin.CreateGroup(domain.Group{Name: "Group Admins", Levels: domain.ModuleLevels{domain.ModGroups: domain.LevelEdit, domain.ModUsers: domain.LevelEdit}}, true)
+	must(t, err)
+	_, err = d.admin.CreateUser(domain.User{Username: "ga"})
+	must(t, err)
+	must(t, d.admin.Join("ga", "Group Admins", time.Time{}, ""))
+	ga := as(t, d.db, "ga")
+	_, err = ga.GrantGroup("Technicians", grant(t, "ticket.close"), true)
+	mustCode(t, err, domain.EForbidden) // built-in
+	_, err = ga.CreateGroup(domain.Group{Name: "Closers", Flags: domain.FlagSetOf(domain.TicketDelete)}, true)
+	mustCode(t, err, domain.EForbidden) // ga lacks ticket.delete
+	mustCode(t, ga.Join("ga", "District Administrator", time.Time{}, ""), domain.EForbidden)
+	u, _ := ga.User("staff")
+	u.User.Superuser = true
+	_, err = ga.UpdateUser(u.User)
+	mustCode(t, err, domain.EForbidden)
+}
+
+func TestR13_TemporaryMembershipExpiresWithAuditEvent(t *testing.T) {
+	d := newDistrict(t)
+	must(t, d.admin.Join("staff", "Technicians", epoch.AddDate(0, 0, 10), "cover"))
+	rv, err := d.admin.AccessReview(epoch)
+	must(t, err)
+	if len(rv.Expiring) != 1 || rv.Expiring[0].Username != "staff" {
+		t.Fatalf("expiring: %+v", rv.Expiring)
+	}
+	if a := as(t, d.db, "staff").Access(); !a.Has(domain.TicketAssignee) {
+		t.Fatal("temporary membership grants nothing before expiry")
+	}
+	d.clk.t = epoch.AddDate(0, 0, 11)
+	if a := as(t, d.db, "staff").Access(); a.Has(domain.TicketAssignee) {
+		t.Fatal("expired membership still grants")
+	}
+	n, err := d.db.Sweep()
+	must(t, err)
+	if n != 1 {
+		t.Fatalf("sweep recorded %d expiries", n)
+	}
+	evs, _ := d.admin.Audit(domain.AuditQuery{Entity: "membership", Limit: 1})
+	if len(evs) != 1 || evs[0].Action != "expired" {
+		t.Fatalf("audit: %+v", evs)
+	}
+	if n, _ = d.db.Sweep(); n != 0 {
+		t.Fatal("an expiry was recorded twice")
+	}
+	ms, _ := d.admin.Memberships("staff")
+	if len(ms) != 2 || !ms[0].Expired {
+		t.Fatalf("memberships %+v", ms)
+	}
+}
+
+func TestR14_TerminateInOneStep(t *testing.T) {
+	d := newDistrict(t)
+	must(t, d.admin.AddRule("WEST", "Network", "tech"))
+	must(t, d.admin.Assign(d.east, "tech", ""))
+	_, err := d.admin.CreateUser(domain.User{Username: "tech2"})
+	must(t, err)
+	must(t, d.admin.Join("tech2", "Technicians", time.Time{}, ""))
+	_, err = d.admin.Terminate("tech", "", "")
+	mustCode(t, err, domain.EInvalid)
+	rep, err := d.admin.Terminate("tech", "left the district", "tech2")
+	must(t, err)
+	if rep.Memberships != 1 || len(rep.Rules) != 1 || len(rep.Reassigned) != 1 {
+		t.Fatalf("report %+v", rep)
+	}
+	ui, _ := d.admin.User("tech")
+	if ui.Status != domain.StatusDeactivated || ui.Terminated != "left the district" || len(ui.Groups) != 0 {
+		t.Fatalf("user after terminate: %+v", ui)
+	}
+	tk, _ := d.admin.Ticket(d.east)
+	if tk.Assignee != "tech2" || len(tk.History) < 3 {
+		t.Fatalf("ticket after terminate: %+v", tk)
+	}
+}
+
+func TestR15_SearchPrefixAndWildcard(t *testing.T) {
+	d := newDistrict(t)
+	for q, want := range map[string]int{"te": 1, "%ech": 1, "ech": 0, "%a%": 3} {
+		page, err := d.admin.Users(domain.UserQuery{Search: q})
+		must(t, err)
+		if page.Total != want {
+			t.Errorf("search %q: %d users, want %d", q, page.Total, want)
+		}
+	}
+}
+
+func TestR16_NoticesShowToTeamMembersBetweenDates(t *testing.T) {
+	d := newDistrict(t)
+	team, err := d.admin.CreateTeam(domain.Team{Name: "Field"})
+	must(t, err)
+	must(t, d.admin.AddTeamMember("Field", "tech"))
+	_, err = d.admin.CreateNotice(domain.Notice{Title: "Outage", URL: "ftp://x", Start: epoch, End: epoch, Teams: []domain.ID{team.ID}, Visible: true})
+	mustCode(t, err, domain.EInvalid)
+	_, err = d.admin.CreateNotice(domain.Notice{Title: "Outage", URL: "https://status.example.org", Start: epoch, End: epoch.AddDate(0, 0, 2), Teams: []domain.ID{team.ID}, Visible: true})
+	must(t, err)
+	count := func(user string, at time.Time) int {
+		ns, err := as(t, d.db, user).MyNotices(at)
+		must(t, err)
+		return len(ns)
+	}
+	if count("tech", epoch.AddDate(0, 0, 1)) != 1 || count("staff", epoch.AddDate(0, 0, 1)) != 0 {
+		t.Fatal("notice shown to the wrong people")
+	}
+	if count("tech", epoch.AddDate(0, 0, -1)) != 0 || count("tech", epoch.AddDate(0, 0, 4)) != 0 {
+		t.Fatal("notice shown outside its dates")
+	}
+}
+
+func TestAudit_EveryWriteRecordsOneEvent(t *testing.T) {
+	d := newDistrict(t)
+	before, _ := d.admin.Audit(domain.AuditQuery{})
+	must(t, d.admin.Assign(d.east, "tech", "go"))
+	_, err := d.admin.GrantGroup("Technicians", grant(t, "ticket.assign"), false)
+	must(t, err)
+	must(t, d.admin.Close(d.west, ""))
+	mustCode(t, d.admin.Close(d.west, ""), domain.EConflict) // refused: no event
+	after, _ := d.admin.Audit(domain.AuditQuery{})
+	if len(after)-len(before) != 3 {
+		t.Fatalf("%d events for 3 writes", len(after)-len(before))
+	}
+	if after[0].Entity != "ticket" || after[0].ActorName != "admin" {
+		t.Fatalf("newest event %+v", after[0])
+	}
+	_, err = as(t, d.db, "staff").Audit(domain.AuditQuery{})
+	mustCode(t, err, domain.EForbidden)
+}
+
+func TestChanges_PublishedAfterCommitOnly(t *testing.T) {
+	d := newDistrict(t)
+	ch, cancel := d.db.Subscribe()
+	defer cancel()
+	must(t, d.admin.Close(d.west, ""))
+	select {
+	case c := <-ch:
+		if c.Entity != "ticket" || c.ID != d.west {
+			t.Fatalf("change %+v", c)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("no change event")
+	}
+	mustCode(t, d.admin.Close(d.west, ""), domain.EConflict)
+	select {
+	case c := <-ch:
+		t.Fatalf("refused write published %+v", c)
+	default:
+	}
+}
+
+func TestOpen_SecondProcessGetsClearError(t *testing.T) {
+	db, _ := openTest(t)
+	_, err := store.Open(db.Path(), store.Options{Timeout: 50 * time.Millisecond})
+	if err == nil || !strings.Contains(err.Error(), "in use by another gatehouse") {
+		t.Fatalf("second open: %v", err)
+	}
+}
+
+func TestOpen_ForeignDamagedOrNewerFilesAreRefusedUnchanged(t *testing.T) {
+	dir := t.TempDir()
+	junk := filepath.Join(dir, "junk.db")
+	os.WriteFile(junk, []byte(strings.Repeat("not a database ", 400)), 0o600)
+	foreign := filepath.Join(dir, "foreign.db")
+	b, err := bolt.Open(foreign, 0o600, nil)
+	must(t, err)
+	b.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("other")); return err })
+	b.Close()
+	db, _ := openTest(t)
+	newer := db.Path()
+	db.Bolt().Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("meta")).Put([]byte("schema"), []byte{0, 0, 0, 0, 0, 0, 0, 99})
+	})
+	db.Close()
+	for name, path := range map[string]string{"junk": junk, "foreign": foreign, "newer": newer} {
+		st0, _ := os.ReadFile(path)
+		_, err := store.Open(path, store.Options{Owner: "x"})
+		if err == nil || !strings.Contains(err.Error(), "nothing was written") {
+			t.Errorf("%s: %v", name, err)
+		}
+		st1, _ := os.ReadFile(path)
+		if string(st0) != string(st1) {
+			t.Errorf("%s: file changed", name)
+		}
+	}
+}
+
+func TestWho_ClosersOfABuilding(t *testing.T) {
+	d := newDistrict(t)
+	rows, err := d.admin.Who(grant(t, "ticket.close")[0], "EAST", 0)
+	must(t, err)
+	var got []string
+	for _, r := range rows {
+		got = append(got, r.Username)
+	}
+	// admin (superuser) and the EAST principal; tech closes only own tickets
+	if strings.Join(got, ",") != "admin,principal" {
+		t.Fatalf("who ticket.close EAST = %v", got)
+	}
+	rows, _ = d.admin.Who(grant(t, "ticket.close")[0], "WEST", 0)
+	if len(rows) != 1 {
+		t.Fatalf("who ticket.close WEST = %+v", rows)
+	}
+}
