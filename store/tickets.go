@@ -573,6 +573,22 @@ func (s *session) Tickets(q domain.TicketQuery) (domain.TicketPage, error) {
 		}
 		if candidates != nil || byAssignee || bld != 0 || len(q.Status) == 1 {
 			slices.Sort(candidates)
+			filters := 0
+			for _, on := range []bool{byAssignee, bld != 0, len(q.Status) > 0} {
+				if on {
+					filters++
+				}
+			}
+			if filters == 1 && text == "" && !q.OpenOnly && (r.acc.Admin || r.acc.Has(domain.VisibilityOverride)) {
+				// the index answers the query alone: count keys, decode the page only
+				page.Total = len(candidates)
+				for i := len(candidates) - 1 - q.Offset; i >= 0 && (q.Limit <= 0 || len(page.Tickets) < q.Limit); i-- {
+					if t, ok := getTicket(r.tx, candidates[i]); ok {
+						page.Tickets = append(page.Tickets, nm.row(t))
+					}
+				}
+				return nil
+			}
 			for i := len(candidates) - 1; i >= 0; i-- {
 				if t, ok := getTicket(r.tx, candidates[i]); ok && match(&t) {
 					take(t)
