@@ -430,3 +430,18 @@ func TestWho_ClosersOfABuilding(t *testing.T) {
 		t.Fatalf("who ticket.close WEST = %+v", rows)
 	}
 }
+
+func TestGate_QueryRunForFreeText(t *testing.T) {
+	d := newDistrict(t)
+	_, err := as(t, d.db, "staff").Tickets(domain.TicketQuery{Text: "projector"})
+	mustCode(t, err, domain.EForbidden)
+	page, err := as(t, d.db, "tech").Tickets(domain.TicketQuery{Text: "projector"})
+	must(t, err)
+	if page.Total != 0 { // tech holds query.run but sees neither ticket
+		t.Fatalf("tech sees %d", page.Total)
+	}
+	page, _ = d.admin.Tickets(domain.TicketQuery{Text: "PROJECTOR"})
+	if page.Total != 1 {
+		t.Fatalf("admin free text: %d", page.Total)
+	}
+}

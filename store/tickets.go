@@ -517,6 +517,11 @@ func (n *names) row(t domain.Ticket) domain.TicketRow {
 func (s *session) Tickets(q domain.TicketQuery) (domain.TicketPage, error) {
 	var page domain.TicketPage
 	err := s.read(func(r *txn) error {
+		if strings.TrimSpace(q.Text) != "" {
+			if err := r.acc.Require(domain.QueryRun); err != nil {
+				return err // free-text search is the Query privilege
+			}
+		}
 		nm := &names{w: r, users: map[domain.ID]string{}, blds: map[domain.ID]string{}}
 		var bld domain.ID
 		if q.Building != "" {
