@@ -133,7 +133,9 @@ func ApplyGrants(g Group, grants []Grant, revoke bool) (Group, error) {
 // ElevationWarning warns when a change makes a group elevate its members to
 // full administrators (R4); callers proceed only when confirmed.
 func ElevationWarning(before, after *Group) error {
-	if after.Elevates() && (before == nil || !before.Elevates()) {
+	newlyElevates := before == nil || !before.Elevates()
+	newlyRestricted := after.BuildingAdmin && (before == nil || !before.BuildingAdmin)
+	if after.Elevates() && (newlyElevates || newlyRestricted) {
 		msg := fmt.Sprintf("group %s would make its members full administrators (%s): they would see every ticket",
 			after.Name, strings.TrimSuffix(elevationReason(after), " via group "+after.Name+" (R4 elevation)"))
 		if after.BuildingAdmin {
@@ -163,15 +165,31 @@ func CheckGroupEdit(actor *Access, g *Group) error {
 	return nil
 }
 
+// holds is Has for R12: Metrics covers Home Page Only, its restricted form,
+// which no grant of everything (superuser, District Administrator) includes.
+func holds(actor *Access, f Flag) bool {
+	return actor.Has(f) || f == MetricsHomeOnly && actor.Has(MetricsRun)
+}
+
 // Exceeds names a privilege of the group that the actor lacks, or "".
 func Exceeds(actor *Access, g *Group) string {
 	if actor.Superuser {
 		return ""
 	}
 	for _, f := range g.Flags.Closure().Flags() {
-		if !actor.Has(f) {
+		if !holds(actor, f) {
 			return f.String()
 		}
+	}
+	if g.Flags.Has(TaskStates) && !actor.Has(TaskAll) {
+		for _, st := range g.TaskStates {
+			if actor.TaskStates&(1<<st) == 0 {
+				return "task.states (" + st.String() + ")"
+			}
+		}
+	}
+	if g.BuildingAdmin && !actor.BuildingAdmin && !actor.Admin {
+		return "Building Administrator"
 	}
 	for m := Module(0); m < NumModules; m++ {
 		if g.Levels[m] > actor.Levels[m] {
@@ -187,7 +205,7 @@ func CheckGrants(actor *Access, grants []Grant) error {
 		return nil
 	}
 	for _, g := range grants {
-		if !actor.HasGrant(g) {
+		if !actor.HasGrant(g) && (g.Priv.IsModule || !holds(actor, g.Priv.Flag)) {
 			return Errorf(EForbidden, "%s cannot grant %s: they do not hold it (R12, no self-escalation)", actor.Username, g)
 		}
 	}
@@ -218,14 +236,14 @@ func CheckManageUser(actor *Access, target *Access) error {
 	if target != nil && target.UserID == actor.UserID {
 		return nil // own account: callers check Edit Own User Account per field
 	}
+	if target != nil && target.Superuser && !actor.Superuser {
+		return Errorf(EForbidden, "only a superuser changes the superuser %s (R12)", target.Username)
+	}
 	if target != nil && target.Has(TicketAssignee) {
 		if actor.Levels[ModTechnicians] >= LevelEdit {
 			return nil
 		}
 		return Errorf(EForbidden, "%s is a technician: changing them needs Manage Technicians (technicians:edit)", target.Username)
-	}
-	if target != nil && target.Superuser && !actor.Superuser {
-		return Errorf(EForbidden, "only a superuser changes the superuser %s (R12)", target.Username)
 	}
 	return actor.RequireLevel(ModUsers, LevelEdit)
 }

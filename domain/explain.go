@@ -77,6 +77,9 @@ func Explain(s Subject, g Grant, now time.Time) Explanation {
 		if len(src) > 0 {
 			e.Reasons = append(e.Reasons, "would hold it through "+strings.Join(src, ", "))
 		}
+		if len(expired) > 0 {
+			e.Reasons = append(e.Reasons, "expired: "+strings.Join(expired, ", "))
+		}
 		return e
 	}
 	if e.Granted {
@@ -142,6 +145,9 @@ func HoldsInBuilding(a *Access, g Grant, building ID) string {
 	act, ok := ActionFor(g.Priv.Flag)
 	if !ok {
 		return "holds " + g.String()
+	}
+	if act == ActWorkWrite && !a.Superuser {
+		return "" // only the assignee writes work reports: never building-wide
 	}
 	sees := a.SeesAllOf(building)
 	if sees == "" {
