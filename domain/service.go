@@ -186,7 +186,11 @@ type TicketQuery struct {
 	OpenOnly bool
 	Building string // code
 	Assignee string // username, "me" or "none"
+	Priority string
+	Team     string
+	Overdue  bool
 	Text     string // free text in title and description
+	Sort     string // SortNewest, SortAge, SortPriority, SortUpdated
 	Offset   int
 	Limit    int // 0: all
 }
@@ -204,6 +208,7 @@ type TicketRow struct {
 	Building string
 	Assignee string
 	Reporter string
+	Overdue  int // overdue level reached: 0 none, 1..3 (first, second, third notice)
 }
 
 // TicketDetail is a ticket as the actor may see it: sections they lack the

@@ -64,10 +64,10 @@ func grant(t testing.TB, ids ...string) []domain.Grant {
 // district builds two buildings, a principal of EAST, a technician and a
 // staff member, and tickets in both buildings.
 type district struct {
-	db          *store.DB
-	clk         *clock
-	admin       domain.Service
-	east, west  uint64 // one ticket in each
+	db           *store.DB
+	clk          *clock
+	admin        domain.Service
+	east, west   uint64 // one ticket in each
 	eastB, west2 domain.Building
 }
 

@@ -42,6 +42,9 @@ var (
 	bAudit     = []byte("audit")
 	bNotices   = []byte("notices")
 	bSchedules = []byte("schedules")
+	bOutbox    = []byte("outbox")       // id → message
+	bOverdue   = []byte("overdue_sent") // number → highest overdue level notified
+	bQueries   = []byte("saved_queries")
 
 	keySchema = []byte("schema")
 	keyOwner  = []byte("owner")
@@ -52,7 +55,7 @@ var (
 var allBuckets = [][]byte{bMeta, bOrg, bGroups, bGroupName, bUsers, bUserName, bUserEmail, bUserKey,
 	bMembers, bGroupUser, bReports, bTeams, bTeamName, bTeamUser, bUserTeam, bBuildings, bBldCode,
 	bTickets, bTStatus, bTBuilding, bTAssignee, bTReporter, bTParent, bHistory, bWork, bWorkUser,
-	bAudit, bNotices, bSchedules}
+	bAudit, bNotices, bSchedules, bOutbox, bOverdue, bQueries}
 
 func itob(v uint64) []byte {
 	b := make([]byte, 8)

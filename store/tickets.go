@@ -69,7 +69,13 @@ func (w *txn) saveTicket(old, t *domain.Ticket, action, detail, comment string) 
 	if old != nil {
 		before = old.Status.String()
 	}
-	return w.audit("ticket", t.Number, w.org.FormatTicket(t.Number), action, before, strings.TrimSpace(t.Status.String()+" "+detail))
+	if err := w.audit("ticket", t.Number, w.org.FormatTicket(t.Number), action, before, strings.TrimSpace(t.Status.String()+" "+detail)); err != nil {
+		return err
+	}
+	if ev, ok := eventOf[action]; ok {
+		return w.notify(ev, t, comment, 0)
+	}
+	return nil
 }
 
 func (w *txn) username(id domain.ID) string {

@@ -1,0 +1,131 @@
+package domain
+
+import (
+	"strings"
+)
+
+// Sort orders for the ticket queue.
+const (
+	SortNewest   = ""         // newest first (by number)
+	SortAge      = "age"      // oldest first
+	SortPriority = "priority" // highest priority first, then oldest
+	SortUpdated  = "updated"  // most recently updated first
+)
+
+// ParseQuery reads the queue's query line: field:value terms and free text,
+// e.g. `status:open building:EAST assignee:me printer`. Known fields are
+// status, building, assignee, priority, overdue, team and sort; anything
+// else is free text. Values may be quoted: team:"Help Desk".
+func ParseQuery(s string) (TicketQuery, error) {
+	var q TicketQuery
+	var text []string
+	for _, tok := range splitQuery(s) {
+		field, value, ok := strings.Cut(tok, ":")
+		if !ok || field == "" {
+			text = append(text, tok)
+			continue
+		}
+		value = strings.Trim(value, `"`)
+		switch strings.ToLower(field) {
+		case "status":
+			if strings.EqualFold(value, "open") {
+				q.OpenOnly = true
+				continue
+			}
+			for _, v := range strings.Split(value, ",") {
+				st, ok := ParseStatus(v)
+				if !ok {
+					return q, Errorf(EInvalid, "status %q: use open, new, assigned, in_progress, closed or reopened", v)
+				}
+				q.Status = append(q.Status, st)
+			}
+		case "building":
+			q.Building = value
+		case "assignee":
+			q.Assignee = value
+		case "priority":
+			q.Priority = value
+		case "team":
+			q.Team = value
+		case "overdue":
+			switch strings.ToLower(value) {
+			case "yes", "true", "1":
+				q.Overdue = true
+			case "no", "false", "0":
+			default:
+				return q, Errorf(EInvalid, "overdue %q: use yes or no", value)
+			}
+		case "sort":
+			switch v := strings.ToLower(value); v {
+			case SortAge, SortPriority, SortUpdated, "newest":
+				if v != "newest" {
+					q.Sort = v
+				}
+			default:
+				return q, Errorf(EInvalid, "sort %q: use age, priority, updated or newest", value)
+			}
+		default:
+			text = append(text, tok)
+		}
+	}
+	q.Text = strings.Join(text, " ")
+	return q, nil
+}
+
+// splitQuery splits on spaces outside double quotes.
+func splitQuery(s string) []string {
+	var out []string
+	var cur strings.Builder
+	quoted := false
+	for _, r := range s {
+		switch {
+		case r == '"':
+			quoted = !quoted
+			cur.WriteRune(r)
+		case r == ' ' && !quoted:
+			if cur.Len() > 0 {
+				out = append(out, cur.String())
+				cur.Reset()
+			}
+		default:
+			cur.WriteRune(r)
+		}
+	}
+	if cur.Len() > 0 {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+// String renders a query back into the query line.
+func (q TicketQuery) String() string {
+	var parts []string
+	add := func(f, v string) {
+		if v != "" {
+			if strings.ContainsRune(v, ' ') {
+				v = `"` + v + `"`
+			}
+			parts = append(parts, f+":"+v)
+		}
+	}
+	if q.OpenOnly {
+		add("status", "open")
+	}
+	var st []string
+	for _, s := range q.Status {
+		st = append(st, s.String())
+	}
+	add("status", strings.Join(st, ","))
+	add("building", q.Building)
+	add("assignee", q.Assignee)
+	add("priority", q.Priority)
+	add("team", q.Team)
+	if q.Overdue {
+		add("overdue", "yes")
+	}
+	add("sort", q.Sort)
+	if q.Text != "" {
+		parts = append(parts, q.Text)
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,156 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"gatehouse/domain"
+)
+
+// table prints aligned columns with a header, one row per line.
+func (c *call) table(header []string, rows [][]string) error {
+	tw := tabwriter.NewWriter(c.out, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, r := range rows {
+		for i := range r {
+			r[i] = oneLine(r[i])
+		}
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	return tw.Flush()
+}
+
+// fields prints "label: value" pairs aligned, for show commands.
+func (c *call) fields(pairs ...string) error {
+	tw := tabwriter.NewWriter(c.out, 0, 8, 1, ' ', 0)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		fmt.Fprintf(tw, "%s:\t%s\n", pairs[i], oneLine(pairs[i+1]))
+	}
+	return tw.Flush()
+}
+
+// oneLine keeps a cell on its row: tabs and newlines would break columns.
+func oneLine(s string) string {
+	return strings.NewReplacer("\t", " ", "\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+}
+
+// json prints v as indented JSON on stdout.
+func (c *call) json(v any) error {
+	enc := json.NewEncoder(c.out)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// result reports a change: the message as text, or as {"ok":true,"message":…}
+// with --json.
+func (c *call) result(format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	if c.opts.JSON {
+		return c.json(struct {
+			OK      bool   `json:"ok"`
+			Message string `json:"message"`
+		}{true, msg})
+	}
+	_, err := fmt.Fprintln(c.out, msg)
+	return err
+}
+
+// stamp formats a time for people; "" for the zero time.
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Local().Format("2006-01-02 15:04")
+}
+
+// jsonTime formats a time for scripts; "" (omitted) for the zero time.
+func jsonTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339)
+}
+
+// orDash shows an empty cell as "-" so columns stay readable.
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// list is a JSON array that is never null.
+func list[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// org is the organization, read once per command; without access to it
+// ticket numbers fall back to the default prefix.
+func (c *call) orgInfo() *domain.Organization {
+	if c.org == nil {
+		o, err := c.svc.Organization()
+		if err != nil {
+			o = domain.Organization{}
+		}
+		c.org = &o
+	}
+	return c.org
+}
+
+// ticketLabel formats a ticket number with the organization's prefix.
+func (c *call) ticketLabel(n uint64) string { return c.orgInfo().FormatTicket(n) }
+
+// ticketArg reads a ticket number argument (with or without prefix).
+func (c *call) ticketArg(s string) (uint64, error) { return domain.ParseTicketNumber(s) }
+
+// grants reads privilege arguments: flag ids or module:level.
+func grants(args []string) ([]domain.Grant, error) {
+	out := make([]domain.Grant, 0, len(args))
+	for _, a := range args {
+		g, err := domain.ParseGrant(a)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+// dateUntil reads --until YYYY-MM-DD: the membership is active through the
+// end of that day in local time, so it ends at the midnight that starts the
+// next day.
+func (c *call) dateUntil(s string) (time.Time, error) {
+	d, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(s), c.opts.Location)
+	if err != nil {
+		return time.Time{}, domain.Errorf(domain.EInvalid, "--until %q: expected a date as YYYY-MM-DD, such as 2026-12-31", s)
+	}
+	end := d.AddDate(0, 0, 1)
+	if !end.After(c.opts.Now()) {
+		return time.Time{}, domain.Errorf(domain.EInvalid, "--until %s is in the past: the membership would grant nothing", s)
+	}
+	return end, nil
+}
+
+// positive reads a whole number flag that must be above zero.
+func positive(flag, s string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n <= 0 {
+		return 0, domain.Errorf(domain.EInvalid, "--%s %q: expected a whole number above 0", flag, s)
+	}
+	return n, nil
+}

@@ -1,0 +1,438 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"gatehouse/domain"
+)
+
+func userCommands() []*command {
+	return []*command{
+		{path: "user list", run: userList},
+		{path: "user show", args: "U", min: 1, max: 1, run: userShow},
+		{path: "user create", args: "U", opts: "[--first F] [--last L] [--email E] [--restricted] [--superuser]", min: 1, max: 1,
+			flags: []flagSpec{{"first", true}, {"last", true}, {"email", true}, {"restricted", false}, {"superuser", false}}, run: userCreate},
+		{path: "user set", args: "U", opts: "[--reports-to U2|none] [--buildings C,C] [--regions R,R] [--start-screen S]", min: 1, max: 1,
+			flags: []flagSpec{{"reports-to", true}, {"buildings", true}, {"regions", true}, {"start-screen", true}}, run: userSet},
+		{path: "user join", args: "U G", opts: "[--until YYYY-MM-DD] [--reason T]", min: 2, max: 2,
+			flags: []flagSpec{{"until", true}, {"reason", true}}, run: userJoin},
+		{path: "user leave", args: "U G", opts: "[--remove-rules]", min: 2, max: 2,
+			flags: []flagSpec{{"remove-rules", false}}, run: userLeave},
+		{path: "user deactivate", args: "U", opts: "[--remove-rules]", min: 1, max: 1,
+			flags: []flagSpec{{"remove-rules", false}}, run: userDeactivate},
+		{path: "user activate", args: "U", min: 1, max: 1, run: userActivate},
+		{path: "user terminate", args: "U", opts: "--reason T [--reassign-to U2]", min: 1, max: 1,
+			flags: []flagSpec{{"reason", true}, {"reassign-to", true}}, required: []string{"reason"}, run: userTerminate},
+		{path: "user delete", args: "U", min: 1, max: 1, run: userDelete},
+		{path: "user key add", args: "U FILE.pub|-", min: 2, max: 2, run: keyAdd},
+		{path: "user key list", args: "U", min: 1, max: 1, run: keyList},
+		{path: "user key remove", args: "U FINGERPRINT", min: 2, max: 2, run: keyRemove},
+	}
+}
+
+// userJSON is a user as scripts read it.
+type userJSON struct {
+	Username    string   `json:"username"`
+	Name        string   `json:"name"`
+	First       string   `json:"first"`
+	Last        string   `json:"last"`
+	Email       string   `json:"email"`
+	Phone       string   `json:"phone"`
+	Kind        string   `json:"kind"`
+	Status      string   `json:"status"`
+	Superuser   bool     `json:"superuser"`
+	Technician  bool     `json:"technician"`
+	Groups      []string `json:"groups"`
+	ReportsTo   string   `json:"reports_to"`
+	Buildings   []string `json:"buildings"`
+	Regions     []string `json:"regions"`
+	StartScreen string   `json:"start_screen"`
+	CanLogIn    bool     `json:"can_log_in"`
+	Inactive    string   `json:"inactive"`
+	Terminated  string   `json:"terminated"`
+	Created     string   `json:"created,omitempty"`
+}
+
+// userShowJSON is a user with memberships and keys.
+type userShowJSON struct {
+	userJSON
+	Memberships []memberJSON `json:"memberships"`
+	Keys        []keyJSON    `json:"keys"`
+}
+
+// keyJSON is an SSH key as scripts read it.
+type keyJSON struct {
+	Fingerprint string `json:"fingerprint"`
+	Type        string `json:"type"`
+	Comment     string `json:"comment"`
+	Added       string `json:"added,omitempty"`
+}
+
+func toUserJSON(u domain.UserInfo) userJSON {
+	return userJSON{Username: u.Username, Name: u.Name(), First: u.First, Last: u.Last, Email: u.Email, Phone: u.Phone,
+		Kind: u.Kind.String(), Status: u.Status.String(), Superuser: u.Superuser, Technician: u.Technician,
+		Groups: list(u.Groups), ReportsTo: u.ReportsTo, Buildings: list(u.Buildings), Regions: list(u.Regions),
+		StartScreen: u.StartScreen, CanLogIn: u.Inactive == "", Inactive: u.Inactive, Terminated: u.Terminated,
+		Created: jsonTime(u.Created)}
+}
+
+func toKeyJSON(k domain.SSHKey) keyJSON {
+	return keyJSON{Fingerprint: k.Fingerprint, Type: keyType(k.Key), Comment: k.Comment, Added: jsonTime(k.Added)}
+}
+
+// keyType is the algorithm of an authorized_keys line ("ssh-ed25519").
+func keyType(key string) string {
+	t, _, _ := strings.Cut(strings.TrimSpace(key), " ")
+	return t
+}
+
+func userList(c *call) error {
+	page, err := c.svc.Users(domain.UserQuery{})
+	if err != nil {
+		return err
+	}
+	if c.opts.JSON {
+		out := make([]userJSON, 0, len(page.Users))
+		for _, u := range page.Users {
+			out = append(out, toUserJSON(u))
+		}
+		return c.json(out)
+	}
+	rows := make([][]string, 0, len(page.Users))
+	for _, u := range page.Users {
+		status := u.Status.String()
+		if u.Superuser {
+			status += ", superuser"
+		}
+		rows = append(rows, []string{u.Username, u.Name(), u.Kind.String(), status, u.GroupColumn(), orDash(u.Email)})
+	}
+	return c.table([]string{"USERNAME", "NAME", "KIND", "STATUS", "GROUP", "EMAIL"}, rows)
+}
+
+func userShow(c *call) error {
+	u, err := c.svc.User(c.pos(0))
+	if err != nil {
+		return err
+	}
+	ms, err := c.svc.Memberships(u.Username)
+	if err != nil {
+		return err
+	}
+	if c.opts.JSON {
+		out := userShowJSON{userJSON: toUserJSON(u), Memberships: []memberJSON{}, Keys: []keyJSON{}}
+		for _, m := range ms {
+			out.Memberships = append(out.Memberships, toMemberJSON(m))
+		}
+		for _, k := range u.Keys {
+			out.Keys = append(out.Keys, toKeyJSON(k))
+		}
+		return c.json(out)
+	}
+	login := "yes"
+	if u.Inactive != "" {
+		login = "no: " + u.Inactive
+	}
+	pairs := []string{
+		"User", u.Username,
+		"Name", u.Name(),
+		"Email", orDash(u.Email),
+		"Phone", orDash(u.Phone),
+		"Kind", u.Kind.String(),
+		"Status", u.Status.String(),
+		"Superuser", yesNo(u.Superuser),
+		"Technician", yesNo(u.Technician),
+		"Can log in", login,
+		"Groups", u.GroupColumn(),
+		"Reports to", orDash(u.ReportsTo),
+		"Buildings", orDash(strings.Join(u.Buildings, ", ")),
+		"Regions", orDash(strings.Join(u.Regions, ", ")),
+		"Start screen", orDash(u.StartScreen),
+		"SSH keys", strconv.Itoa(len(u.Keys)),
+		"Created", orDash(stamp(u.Created)),
+	}
+	if u.Terminated != "" {
+		pairs = append(pairs, "Terminated", u.Terminated)
+	}
+	if err := c.fields(pairs...); err != nil {
+		return err
+	}
+	if len(ms) == 0 {
+		return nil
+	}
+	fmt.Fprintln(c.out)
+	rows := make([][]string, 0, len(ms))
+	for _, m := range ms {
+		until := untilText(m.Until)
+		if m.Expired {
+			until = "expired " + stamp(m.Until)
+		}
+		rows = append(rows, []string{m.GroupName, until, orDash(m.GrantedBy), orDash(stamp(m.GrantedAt)), orDash(m.Reason)})
+	}
+	return c.table([]string{"MEMBERSHIP", "UNTIL", "GRANTED BY", "GRANTED AT", "REASON"}, rows)
+}
+
+func userCreate(c *call) error {
+	u := domain.User{Username: c.pos(0), First: c.args.str("first"), Last: c.args.str("last"),
+		Email: c.args.str("email"), Superuser: c.args.has("superuser")}
+	if c.args.has("restricted") {
+		u.Kind = domain.KindRestricted
+	}
+	created, err := c.svc.CreateUser(u)
+	if err != nil {
+		return err
+	}
+	if c.opts.JSON {
+		info, err := c.svc.User(created.Username)
+		if err != nil {
+			return err
+		}
+		return c.json(toUserJSON(info))
+	}
+	return c.result("created %s user %s (no group yet: join one so they can log in)", created.Kind, created.Username)
+}
+
+func userSet(c *call) error {
+	a := c.args
+	if !a.has("reports-to") && !a.has("buildings") && !a.has("regions") && !a.has("start-screen") {
+		return usageErr(c.cmd, "nothing to change: give --reports-to, --buildings, --regions or --start-screen")
+	}
+	info, err := c.svc.User(c.pos(0))
+	if err != nil {
+		return err
+	}
+	u := info.User
+	if a.has("reports-to") {
+		switch name := strings.TrimSpace(a.str("reports-to")); {
+		case name == "" || strings.EqualFold(name, "none"):
+			u.ReportsTo = 0
+		default:
+			boss, err := c.svc.User(name)
+			if err != nil {
+				return err
+			}
+			u.ReportsTo = boss.ID
+		}
+	}
+	if a.has("buildings") {
+		u.Buildings = nil
+		for _, code := range splitList(a.str("buildings")) {
+			b, err := c.svc.Building(code)
+			if err != nil {
+				return err
+			}
+			u.Buildings = append(u.Buildings, b.ID)
+		}
+	}
+	if a.has("regions") {
+		u.Regions = splitList(a.str("regions"))
+	}
+	if a.has("start-screen") {
+		u.StartScreen = strings.TrimSpace(a.str("start-screen"))
+	}
+	if _, err := c.svc.UpdateUser(u); err != nil {
+		return err
+	}
+	if c.opts.JSON {
+		info, err := c.svc.User(u.Username)
+		if err != nil {
+			return err
+		}
+		return c.json(toUserJSON(info))
+	}
+	return c.result("updated user %s", u.Username)
+}
+
+func userJoin(c *call) error {
+	var until time.Time
+	if c.args.has("until") {
+		var err error
+		if until, err = c.dateUntil(c.args.str("until")); err != nil {
+			return err
+		}
+	}
+	if err := c.svc.Join(c.pos(0), c.pos(1), until, c.args.str("reason")); err != nil {
+		return err
+	}
+	if until.IsZero() {
+		return c.result("%s joined group %s", c.pos(0), c.pos(1))
+	}
+	return c.result("%s joined group %s %s", c.pos(0), c.pos(1), untilText(until))
+}
+
+// userLeave ends a membership; when the user stops being a technician the
+// auto-assign rules naming them are listed, or removed with --remove-rules (R8).
+func userLeave(c *call) error {
+	remove := c.args.has("remove-rules")
+	rules, err := c.svc.Leave(c.pos(0), c.pos(1), remove)
+	if err != nil {
+		return err
+	}
+	return c.ruleReport(fmt.Sprintf("%s left group %s", c.pos(0), c.pos(1)), rules, remove)
+}
+
+func userDeactivate(c *call) error {
+	remove := c.args.has("remove-rules")
+	rules, err := c.svc.Deactivate(c.pos(0), remove)
+	if err != nil {
+		return err
+	}
+	return c.ruleReport("deactivated "+c.pos(0), rules, remove)
+}
+
+// ruleReport says what happened and which auto-assign rules still name the
+// user, or were removed with them (R8).
+func (c *call) ruleReport(msg string, rules []domain.RuleRef, removed bool) error {
+	refs := ruleRefs(rules)
+	if c.opts.JSON {
+		return c.json(struct {
+			OK           bool     `json:"ok"`
+			Message      string   `json:"message"`
+			Rules        []string `json:"rules"`
+			RulesRemoved bool     `json:"rules_removed"`
+		}{true, msg, refs, removed && len(refs) > 0})
+	}
+	switch {
+	case len(refs) > 0 && removed:
+		msg += "; removed auto-assign rules " + strings.Join(refs, ", ")
+	case len(refs) > 0:
+		msg += "; auto-assign rules still name them: " + strings.Join(refs, ", ") +
+			" (remove them with `gatehouse building rule remove C --type TYPE`)"
+	}
+	_, err := fmt.Fprintln(c.out, msg)
+	return err
+}
+
+// ruleRefs names rules as "EAST/hardware".
+func ruleRefs(rs []domain.RuleRef) []string {
+	out := make([]string, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, r.Building+"/"+r.ProblemType)
+	}
+	return out
+}
+
+func userActivate(c *call) error {
+	if err := c.svc.Activate(c.pos(0)); err != nil {
+		return err
+	}
+	return c.result("activated %s", c.pos(0))
+}
+
+func userTerminate(c *call) error {
+	reason := strings.TrimSpace(c.args.str("reason"))
+	if reason == "" {
+		return usageErr(c.cmd, "--reason must say why (it is kept in the history)")
+	}
+	rep, err := c.svc.Terminate(c.pos(0), reason, c.args.str("reassign-to"))
+	if err != nil {
+		return err
+	}
+	labels := func(ns []uint64) []string {
+		out := make([]string, 0, len(ns))
+		for _, n := range ns {
+			out = append(out, c.ticketLabel(n))
+		}
+		return out
+	}
+	if c.opts.JSON {
+		return c.json(struct {
+			OK          bool     `json:"ok"`
+			Username    string   `json:"username"`
+			Memberships int      `json:"memberships_ended"`
+			Rules       []string `json:"rules_removed"`
+			Reassigned  []string `json:"reassigned"`
+			Unassigned  []string `json:"unassigned"`
+		}{true, c.pos(0), rep.Memberships, ruleRefs(rep.Rules), labels(rep.Reassigned), labels(rep.Unassigned)})
+	}
+	fmt.Fprintf(c.out, "terminated %s: deactivated, %d membership(s) ended\n", c.pos(0), rep.Memberships)
+	if len(rep.Rules) > 0 {
+		fmt.Fprintf(c.out, "removed auto-assign rules: %s\n", strings.Join(ruleRefs(rep.Rules), ", "))
+	}
+	if len(rep.Reassigned) > 0 {
+		fmt.Fprintf(c.out, "reassigned to %s: %s\n", c.args.str("reassign-to"), strings.Join(labels(rep.Reassigned), ", "))
+	}
+	if len(rep.Unassigned) > 0 {
+		fmt.Fprintf(c.out, "unassigned: %s\n", strings.Join(labels(rep.Unassigned), ", "))
+	}
+	return nil
+}
+
+func userDelete(c *call) error {
+	if err := c.svc.DeleteUser(c.pos(0)); err != nil {
+		return err
+	}
+	return c.result("deleted user %s", c.pos(0))
+}
+
+// keyAdd reads one authorized_keys line from FILE (or stdin for "-"). One
+// key per call keeps the change all or nothing.
+func keyAdd(c *call) error {
+	src := c.pos(1)
+	var data []byte
+	var err error
+	if src == "-" {
+		data, err = io.ReadAll(c.opts.Stdin)
+		src = "standard input"
+	} else {
+		data, err = os.ReadFile(src)
+	}
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", src, err)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return domain.Errorf(domain.EInvalid, "%s holds no SSH public key", src)
+	}
+	pub, comment, _, rest, err := ssh.ParseAuthorizedKey(data)
+	if err != nil {
+		return domain.Errorf(domain.EInvalid, "%s: no valid SSH public key (expected an authorized_keys line such as \"ssh-ed25519 AAAA... comment\")", src)
+	}
+	if len(bytes.TrimSpace(rest)) > 0 {
+		if _, _, _, _, err := ssh.ParseAuthorizedKey(rest); err == nil {
+			return domain.Errorf(domain.EInvalid, "%s holds more than one key: add one key at a time", src)
+		}
+	}
+	k := domain.SSHKey{Fingerprint: ssh.FingerprintSHA256(pub),
+		Key:     strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub))),
+		Comment: comment, Added: c.opts.Now()}
+	if err := c.svc.AddKey(c.pos(0), k); err != nil {
+		return err
+	}
+	if c.opts.JSON {
+		return c.json(toKeyJSON(k))
+	}
+	return c.result("added key %s to %s", k.Fingerprint, c.pos(0))
+}
+
+func keyList(c *call) error {
+	u, err := c.svc.User(c.pos(0))
+	if err != nil {
+		return err
+	}
+	if c.opts.JSON {
+		out := make([]keyJSON, 0, len(u.Keys))
+		for _, k := range u.Keys {
+			out = append(out, toKeyJSON(k))
+		}
+		return c.json(out)
+	}
+	rows := make([][]string, 0, len(u.Keys))
+	for _, k := range u.Keys {
+		rows = append(rows, []string{k.Fingerprint, keyType(k.Key), orDash(k.Comment), orDash(stamp(k.Added))})
+	}
+	return c.table([]string{"FINGERPRINT", "TYPE", "COMMENT", "ADDED"}, rows)
+}
+
+func keyRemove(c *call) error {
+	if err := c.svc.RemoveKey(c.pos(0), c.pos(1)); err != nil {
+		return err
+	}
+	return c.result("removed key %s from %s", c.pos(1), c.pos(0))
+}
