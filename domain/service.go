@@ -87,6 +87,21 @@ type Service interface {
 	EditWork(number uint64, report ID, minutes int, text string) error
 	Clone(number uint64) (Ticket, error)
 	SetVisibility(number uint64, groups []string) error
+	// Bulk applies one action to many tickets (Edit Query Result Set), each
+	// in its own transaction, and reports per ticket.
+	Bulk(numbers []uint64, a BulkAction) ([]BulkResult, error)
+
+	// SavedQueries are the actor's own and their groups' queue queries.
+	SavedQueries() ([]SavedQuery, error)
+	// SaveQuery stores a query for the actor, or for a group they are in
+	// (Save Group Queries) when group is not "".
+	SaveQuery(name, query, group string) (SavedQuery, error)
+	DeleteSavedQuery(id ID) error
+
+	// Outbox lists rendered notifications: all for holders of users:view,
+	// otherwise the actor's own.
+	Outbox(limit int) ([]Message, error)
+	OutboxMessage(id ID) (Message, error)
 
 	// Subject gathers a user's grants for the engine (users:view, or self).
 	Subject(username string) (Subject, error)
@@ -281,4 +296,29 @@ type AuditQuery struct {
 	Since  time.Time
 	Until  time.Time
 	Limit  int
+}
+
+// BulkAction is one change for many tickets: "assign" (Value: username),
+// "close", or "priority" (Value: priority).
+type BulkAction struct {
+	Kind    string
+	Value   string
+	Comment string
+}
+
+// BulkResult is one ticket's outcome in a bulk action.
+type BulkResult struct {
+	Number uint64
+	Label  string
+	Err    error
+}
+
+// SavedQuery is a named queue query of a user or a group.
+type SavedQuery struct {
+	ID      ID     `json:"id"`
+	Name    string `json:"name"`
+	Query   string `json:"query"`
+	Owner   ID     `json:"owner,omitempty"` // user; 0 for a group query
+	Group   ID     `json:"group,omitempty"`
+	GroupOf string `json:"group_name,omitempty"`
 }

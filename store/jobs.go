@@ -82,7 +82,7 @@ func (db *DB) RunSchedules() (int, error) {
 			err := db.system(func(w *txn) error {
 				var st domain.ScheduledTask
 				if !getJSON(w.tx, bSchedules, id, &st) || !st.Enabled || st.NextRun.After(w.now) {
-					return nil
+					return errStop // nothing due: roll back the empty transaction
 				}
 				b, err := getBuilding(w.tx, st.Building)
 				if err != nil {
@@ -105,6 +105,9 @@ func (db *DB) RunSchedules() (int, error) {
 				ran = true
 				return w.saveTicket(nil, &t, "report", "scheduled task "+st.Title+" run "+run.Format("2006-01-02 15:04"), "")
 			})
+			if err == errStop {
+				break
+			}
 			if err != nil {
 				return created, err
 			}
@@ -122,12 +125,11 @@ func (db *DB) RunSchedules() (int, error) {
 // notice is never sent twice.
 func (db *DB) RunOverdue() (int, error) {
 	sent := 0
+	if !db.overdueDue() {
+		return 0, nil
+	}
 	err := db.system(func(w *txn) error {
 		policies := overduePolicies(w.tx)
-		if len(policies) == 0 {
-			w.audited = true // nothing can be overdue: a read, no event needed
-			return nil
-		}
 		notified := 0
 		for _, st := range domain.AllStatuses {
 			if !st.Open() {
@@ -167,11 +169,46 @@ func (db *DB) RunOverdue() (int, error) {
 				}
 			}
 		}
-		if notified == 0 {
-			w.audited = true
-			return nil
-		}
 		return w.audit("ticket", 0, "overdue", "overdue notices", "", fmt.Sprintf("%d tickets reached a new overdue level", notified))
 	})
 	return sent, err
+}
+
+// overdueDue reports, in a read transaction, whether any open ticket has
+// reached a level not yet notified, so a quiet minute writes nothing.
+func (db *DB) overdueDue() bool {
+	due := false
+	db.bolt.View(func(tx *bolt.Tx) error {
+		policies := overduePolicies(tx)
+		if len(policies) == 0 {
+			return nil
+		}
+		now := db.now()
+		for _, st := range domain.AllStatuses {
+			if !st.Open() {
+				continue
+			}
+			prefixKeys(tx, bTStatus, itob(uint64(st)), func(k []byte) error {
+				n := btoi(k[16:])
+				t, ok := getTicket(tx, n)
+				if !ok {
+					return nil
+				}
+				prev := 0
+				if v := tx.Bucket(bOverdue).Get(itob(n)); len(v) == 1 {
+					prev = int(v[0])
+				}
+				if domain.OverdueLevel(&t, policies, now) > prev {
+					due = true
+					return errStop
+				}
+				return nil
+			})
+			if due {
+				break
+			}
+		}
+		return nil
+	})
+	return due
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"strings"
 
 	"gatehouse/domain"
@@ -56,6 +57,9 @@ var allBuckets = [][]byte{bMeta, bOrg, bGroups, bGroupName, bUsers, bUserName, b
 	bMembers, bGroupUser, bReports, bTeams, bTeamName, bTeamUser, bUserTeam, bBuildings, bBldCode,
 	bTickets, bTStatus, bTBuilding, bTAssignee, bTReporter, bTParent, bHistory, bWork, bWorkUser,
 	bAudit, bNotices, bSchedules, bOutbox, bOverdue, bQueries}
+
+// errStop ends a prefix walk early; callers treat it as success.
+var errStop = errors.New("stop")
 
 func itob(v uint64) []byte {
 	b := make([]byte, 8)

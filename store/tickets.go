@@ -564,6 +564,12 @@ func (s *session) Tickets(q domain.TicketQuery) (domain.TicketPage, error) {
 			})
 		}
 		text := strings.ToLower(strings.TrimSpace(q.Text))
+		team, err := teamIDFilter(r.tx, q.Team)
+		if err != nil {
+			return err
+		}
+		policies := overduePolicies(r.tx)
+		extra := q.Priority != "" || team != 0 || q.Overdue || q.Sort != ""
 		match := func(t *domain.Ticket) bool {
 			if q.OpenOnly && !t.Status.Open() || len(q.Status) > 0 && !slices.Contains(q.Status, t.Status) {
 				return false
@@ -571,17 +577,58 @@ func (s *session) Tickets(q domain.TicketQuery) (domain.TicketPage, error) {
 			if bld != 0 && t.Building != bld || byAssignee && t.Assignee != assignee {
 				return false
 			}
+			if q.Priority != "" && !strings.EqualFold(t.Priority, q.Priority) || team != 0 && !slices.Contains(t.Teams, team) {
+				return false
+			}
+			if q.Overdue && domain.OverdueLevel(t, policies, r.now) == 0 {
+				return false
+			}
 			if text != "" && !strings.Contains(strings.ToLower(t.Title), text) && !strings.Contains(strings.ToLower(t.Description), text) {
 				return false
 			}
 			return r.acc.CanSeeTicket(t)
 		}
+		row := func(t domain.Ticket) domain.TicketRow {
+			tr := nm.row(t)
+			tr.Overdue = domain.OverdueLevel(&t, policies, r.now)
+			return tr
+		}
+		var sorted []domain.Ticket // every match, when a sort order needs them all
 		take := func(t domain.Ticket) {
 			page.Total++
-			if page.Total > q.Offset && (q.Limit <= 0 || len(page.Tickets) < q.Limit) {
-				page.Tickets = append(page.Tickets, nm.row(t))
+			if q.Sort != "" {
+				sorted = append(sorted, t)
+			} else if page.Total > q.Offset && (q.Limit <= 0 || len(page.Tickets) < q.Limit) {
+				page.Tickets = append(page.Tickets, row(t))
 			}
 		}
+		defer func() {
+			if q.Sort == "" {
+				return
+			}
+			rank := map[string]int{}
+			for i, p := range r.org.Priorities {
+				rank[strings.ToLower(p)] = i
+			}
+			slices.SortStableFunc(sorted, func(a, b domain.Ticket) int {
+				switch q.Sort {
+				case domain.SortAge:
+					if c := a.Created.Compare(b.Created); c != 0 {
+						return c
+					}
+					return int(a.Number) - int(b.Number)
+				case domain.SortUpdated:
+					return b.Updated.Compare(a.Updated)
+				}
+				if d := rank[strings.ToLower(b.Priority)] - rank[strings.ToLower(a.Priority)]; d != 0 {
+					return d
+				}
+				return a.Created.Compare(b.Created)
+			})
+			for i := q.Offset; i < len(sorted) && (q.Limit <= 0 || len(page.Tickets) < q.Limit); i++ {
+				page.Tickets = append(page.Tickets, row(sorted[i]))
+			}
+		}()
 		if candidates != nil || byAssignee || bld != 0 || len(q.Status) == 1 {
 			slices.Sort(candidates)
 			filters := 0
@@ -590,12 +637,12 @@ func (s *session) Tickets(q domain.TicketQuery) (domain.TicketPage, error) {
 					filters++
 				}
 			}
-			if filters == 1 && text == "" && !q.OpenOnly && (r.acc.Admin || r.acc.Has(domain.VisibilityOverride)) {
+			if filters == 1 && text == "" && !q.OpenOnly && !extra && (r.acc.Admin || r.acc.Has(domain.VisibilityOverride)) {
 				// the index answers the query alone: count keys, decode the page only
 				page.Total = len(candidates)
 				for i := len(candidates) - 1 - q.Offset; i >= 0 && (q.Limit <= 0 || len(page.Tickets) < q.Limit); i-- {
 					if t, ok := getTicket(r.tx, candidates[i]); ok {
-						page.Tickets = append(page.Tickets, nm.row(t))
+						page.Tickets = append(page.Tickets, row(t))
 					}
 				}
 				return nil
