@@ -96,21 +96,33 @@ type ticketRowJSON struct {
 	Room        string `json:"room"`
 	Assignee    string `json:"assignee"`
 	Reporter    string `json:"reporter"`
+	Overdue     int    `json:"overdue"` // overdue notice level reached, 0 when not overdue
 	Created     string `json:"created,omitempty"`
 	Updated     string `json:"updated,omitempty"`
 }
 
 func toTicketRowJSON(r domain.TicketRow) ticketRowJSON {
-	return ticketRowJSON{Number: r.Number, Label: r.Label, Title: r.Title, Status: r.Status.String(), Priority: r.Priority,
+	return ticketRowJSON{Number: r.Number, Label: r.Label, Title: r.Title, Status: r.Status.String(), Priority: r.Priority, Overdue: r.Overdue,
 		ProblemType: r.ProblemType, Building: r.Building, Room: r.Room, Assignee: r.Assignee, Reporter: r.Reporter,
 		Created: jsonTime(r.Created), Updated: jsonTime(r.Updated)}
 }
 
 // ticketQuery reads the list filters.
 func (c *call) ticketQuery() (domain.TicketQuery, error) {
-	q := domain.TicketQuery{Building: strings.TrimSpace(c.args.str("building")),
-		Assignee: strings.TrimSpace(c.args.str("assignee")), Text: c.args.str("query")}
+	// --query is the queue's query line (field:value terms and free text);
+	// the other flags narrow it further.
+	q, err := domain.ParseQuery(c.args.str("query"))
+	if err != nil {
+		return q, err
+	}
+	if b := strings.TrimSpace(c.args.str("building")); b != "" {
+		q.Building = b
+	}
+	if a := strings.TrimSpace(c.args.str("assignee")); a != "" {
+		q.Assignee = a
+	}
 	if c.args.has("status") {
+		q.Status, q.OpenOnly = nil, false
 		words := splitList(c.args.str("status"))
 		if len(words) == 0 {
 			return q, domain.Errorf(domain.EInvalid, "--status needs a status: new, assigned, in_progress, closed, reopened or open")
@@ -161,7 +173,11 @@ func ticketList(c *call) error {
 	}
 	rows := make([][]string, 0, len(page.Tickets))
 	for _, t := range page.Tickets {
-		rows = append(rows, []string{t.Label, t.Status.String(), orDash(t.Priority), orDash(t.Building),
+		status := t.Status.String()
+		if t.Overdue > 0 {
+			status += fmt.Sprintf(" (overdue %d)", t.Overdue)
+		}
+		rows = append(rows, []string{t.Label, status, orDash(t.Priority), orDash(t.Building),
 			orDash(t.Assignee), stamp(t.Updated), t.Title})
 	}
 	return c.table([]string{"TICKET", "STATUS", "PRIORITY", "BUILDING", "ASSIGNEE", "UPDATED", "TITLE"}, rows)
