@@ -30,4 +30,3 @@ func TestQueryLineAndOutbox(t *testing.T) {
 		t.Fatalf("pat's outbox:\n%s", out)
 	}
 }
-
