@@ -1,0 +1,133 @@
+// Command gatehouse is a keyboard-driven terminal admin console for helpdesk
+// permissions and ticket triage, with a scriptable command line. This file
+// is wiring only: global flags, the data file, the acting user, and which
+// interface runs.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"gatehouse/domain"
+	"gatehouse/internal/demo"
+	"gatehouse/store"
+	"gatehouse/ui/cli"
+	"gatehouse/ui/console"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run is main with its inputs and outputs passed in; it returns the exit
+// status and never lets a panic reach the user as a stack trace.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "gatehouse: internal error: %v\n", r)
+			code = 1
+		}
+	}()
+	g, words, err := cli.ParseGlobal(args)
+	if err != nil {
+		cli.PrintError(stderr, err)
+		return 1
+	}
+	if g.Help || cli.IsHelp(words) {
+		cli.Help(stdout, words)
+		return 0
+	}
+	// A typo in the command fails before the file is opened (or created).
+	if len(words) > 0 {
+		if err := cli.Check(words); err != nil {
+			cli.PrintError(stderr, err)
+			return 1
+		}
+	}
+	path, err := dataPath(g)
+	if err != nil {
+		cli.PrintError(stderr, err)
+		return 1
+	}
+	newDemo := g.Demo && isNew(path)
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		cli.PrintError(stderr, err)
+		return 1
+	}
+	if newDemo {
+		if err := demo.Seed(db); err != nil {
+			// A half-made demo file would stay half-made: remove it so the
+			// next --demo starts again.
+			db.Close()
+			os.Remove(path)
+			cli.PrintError(stderr, fmt.Errorf("cannot build the demo district: %w", err))
+			return 1
+		}
+	}
+	defer func() {
+		if err := db.Close(); err != nil && code == 0 {
+			cli.PrintError(stderr, err)
+			code = 1
+		}
+	}()
+	as := g.As
+	if as == "" {
+		as = db.Owner()
+	}
+	svc, err := db.Session(as)
+	if err != nil {
+		cli.PrintError(stderr, err)
+		return 1
+	}
+	if len(words) == 0 {
+		return openConsole(svc, db, stderr)
+	}
+	return cli.Run(svc, words, cli.Options{JSON: g.JSON, Yes: g.Yes, Stdin: stdin}, stdout, stderr)
+}
+
+// dataPath is --db or the default path; --demo puts demo.db beside it, so
+// the demo never touches real data.
+func dataPath(g cli.Global) (string, error) {
+	path := g.DB
+	if path == "" {
+		var err error
+		if path, err = store.DefaultPath(); err != nil {
+			return "", err
+		}
+	}
+	if g.Demo {
+		path = filepath.Join(filepath.Dir(path), "demo.db")
+	}
+	return path, nil
+}
+
+// isNew reports whether opening path will create (and seed) a new file.
+func isNew(path string) bool {
+	st, err := os.Stat(path)
+	return errors.Is(err, os.ErrNotExist) || (err == nil && st.Size() == 0)
+}
+
+// openConsole runs the full-screen console for the acting user until they
+// quit or the process is told to stop. A user who cannot log in (R2,
+// deactivated) is refused here as they are over SSH.
+func openConsole(svc domain.Service, db *store.DB, stderr io.Writer) int {
+	a := svc.Access()
+	if err := a.LoginError(); err != nil {
+		cli.PrintError(stderr, err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := console.Run(ctx, console.Config{Service: svc, Feed: db}); err != nil {
+		cli.PrintError(stderr, err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,183 @@
+package console
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"gatehouse/domain"
+)
+
+const auditLimit = 1000
+
+// auditScreen shows the audit trail, newest first, filtered by actor,
+// entity and dates ("actor:alice entity:group since:2025-01-01").
+type auditScreen struct {
+	c        *Common
+	table    *table
+	events   []domain.AuditEvent
+	query    domain.AuditQuery
+	filter   textinput.Model
+	filterOn bool
+	w, h     int
+}
+
+func newAuditScreen(c *Common) *auditScreen {
+	s := &auditScreen{c: c, table: newTable(c, "no audit events match",
+		column{title: "When", width: 16},
+		column{title: "Actor", width: 10},
+		column{title: "Entity", width: 8},
+		column{title: "Name", width: 12, flex: 1},
+		column{title: "Action", width: 10},
+		column{title: "Change", width: 10, flex: 3})}
+	s.filter = textinput.New()
+	s.filter.Prompt = "/"
+	s.filter.Placeholder = "actor:NAME entity:group|user|… since:YYYY-MM-DD until:YYYY-MM-DD"
+	st := s.filter.Styles()
+	st.Cursor.Blink = false
+	s.filter.SetStyles(st)
+	s.Reload()
+	return s
+}
+
+// parseAuditQuery reads "actor:x entity:y since:d until:d"; a bare word is
+// an actor.
+func parseAuditQuery(s string) (domain.AuditQuery, error) {
+	q := domain.AuditQuery{Limit: auditLimit}
+	for _, tok := range strings.Fields(s) {
+		k, v, ok := strings.Cut(tok, ":")
+		if !ok {
+			k, v = "actor", tok
+		}
+		switch strings.ToLower(k) {
+		case "actor":
+			q.Actor = v
+		case "entity":
+			q.Entity = v
+		case "since", "until":
+			t, err := time.ParseInLocation("2006-01-02", v, time.Local)
+			if err != nil {
+				return q, domain.Errorf(domain.EInvalid, "%s %q: use YYYY-MM-DD", k, v)
+			}
+			if k == "since" {
+				q.Since = t
+			} else {
+				q.Until = t.AddDate(0, 0, 1) // through the end of that day
+			}
+		default:
+			return q, domain.Errorf(domain.EInvalid, "filter %q: use actor:, entity:, since: or until:", tok)
+		}
+	}
+	return q, nil
+}
+
+func (s *auditScreen) Reload() {
+	q := s.query
+	q.Limit = auditLimit
+	evs, err := s.c.Svc.Audit(q)
+	if err != nil {
+		s.c.Fail(err)
+		return
+	}
+	s.events = evs
+	keys := make([]string, len(evs))
+	rows := make([][]string, len(evs))
+	for i, e := range evs {
+		change := e.After
+		if e.Before != "" {
+			change = e.Before + " → " + e.After
+		}
+		keys[i] = fmt.Sprint(e.ID)
+		rows[i] = []string{e.At.Format("2006-01-02 15:04"), e.ActorName, e.Entity, e.Name, e.Action, oneLine(change)}
+	}
+	s.table.SetRows(keys, rows)
+}
+
+func (s *auditScreen) Dirty() bool     { return false }
+func (s *auditScreen) Capturing() bool { return s.filterOn }
+
+// Hint shows the whole change of the highlighted event.
+func (s *auditScreen) Hint() string {
+	i := s.table.cursor
+	if i >= len(s.events) {
+		return ""
+	}
+	e := s.events[i]
+	if e.Before == "" {
+		return e.After
+	}
+	return e.Before + " → " + e.After
+}
+
+func (s *auditScreen) SetSize(w, h int) {
+	s.w, s.h = w, h
+	s.table.SetSize(w, h-1)
+	s.filter.SetWidth(max(10, w-4))
+}
+
+func (s *auditScreen) Update(msg tea.Msg) tea.Cmd {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return nil
+	}
+	n := s.c.Keys.Nav
+	if s.filterOn {
+		switch {
+		case key.Matches(k, n.Back):
+			s.filterOn = false
+			s.filter.Blur()
+			return nil
+		case key.Matches(k, n.Open):
+			q, err := parseAuditQuery(s.filter.Value())
+			if err != nil {
+				s.c.Fail(err) // the filter text stays for fixing
+				return nil
+			}
+			s.query, s.filterOn = q, false
+			s.filter.Blur()
+			s.Reload()
+			return nil
+		}
+		var cmd tea.Cmd
+		s.filter, cmd = s.filter.Update(msg)
+		return cmd
+	}
+	if s.table.Update(msg) {
+		return nil
+	}
+	switch {
+	case key.Matches(k, n.Filter):
+		s.filterOn = true
+		return s.filter.Focus()
+	case key.Matches(k, n.Back):
+		s.query = domain.AuditQuery{}
+		s.filter.SetValue("")
+		s.Reload()
+	}
+	return nil
+}
+
+func (s *auditScreen) View() string {
+	head := fmt.Sprintf("Audit trail · %d events", len(s.events))
+	if f := strings.TrimSpace(s.filter.Value()); f != "" {
+		head += " · filter " + f
+	}
+	if s.filterOn {
+		head = s.filter.View()
+	}
+	return pad(head, s.w) + "\n" + s.table.View()
+}
+
+func (s *auditScreen) ShortHelp() []key.Binding {
+	n := s.c.Keys.Nav
+	if s.filterOn {
+		return []key.Binding{n.Open, n.Back}
+	}
+	return []key.Binding{n.Filter, n.Back, n.Up, n.Down, n.PageDown}
+}
+
+func (s *auditScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }

@@ -1,0 +1,287 @@
+package console
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"gatehouse/domain"
+)
+
+type buildingFormMode uint8
+
+const (
+	buildingNew buildingFormMode = iota
+	buildingEdit
+	buildingRule
+)
+
+// buildingsScreen lists buildings; enter shows rooms, region, assigned
+// users and auto-assign rules, warning when a rule's technician is inactive.
+type buildingsScreen struct {
+	c         *Common
+	table     *table
+	buildings []domain.Building
+	open      *domain.Building
+	rules     *table
+	users     map[domain.ID]domain.UserInfo
+	form      *form
+	mode      buildingFormMode
+	w, h      int
+}
+
+func newBuildingsScreen(c *Common) *buildingsScreen {
+	s := &buildingsScreen{c: c,
+		table: newTable(c, "no buildings: n creates one",
+			column{title: "Code", width: 8},
+			column{title: "Name", width: 20, flex: 2},
+			column{title: "Region", width: 10, flex: 1},
+			column{title: "Rooms", width: 5},
+			column{title: "Rules", width: 5}),
+		rules: newTable(c, "no auto-assign rules: n adds one",
+			column{title: "Problem type", width: 16, flex: 1},
+			column{title: "Technician", width: 14},
+			column{title: "Warning", width: 20, flex: 2}),
+	}
+	s.Reload()
+	return s
+}
+
+func (s *buildingsScreen) Reload() {
+	bs, err := s.c.Svc.Buildings("")
+	if err != nil {
+		s.c.Fail(err)
+		return
+	}
+	s.buildings = bs
+	keys := make([]string, len(bs))
+	rows := make([][]string, len(bs))
+	for i, b := range bs {
+		keys[i] = b.Code
+		rows[i] = []string{b.Code, b.Name, dash(b.Region), strconv.Itoa(len(b.Rooms)), strconv.Itoa(len(b.Rules))}
+	}
+	s.table.SetRows(keys, rows)
+	s.users = map[domain.ID]domain.UserInfo{}
+	if page, err := s.c.Svc.Users(domain.UserQuery{}); err == nil {
+		for _, u := range page.Users {
+			s.users[u.ID] = u
+		}
+	}
+	if s.open != nil {
+		s.show(s.open.Code)
+	}
+}
+
+// show opens a building's detail.
+func (s *buildingsScreen) show(code string) {
+	b, err := s.c.Svc.Building(code)
+	if err != nil {
+		s.open = nil
+		s.c.Fail(err)
+		return
+	}
+	s.open = &b
+	keys := make([]string, len(b.Rules))
+	rows := make([][]string, len(b.Rules))
+	for i, r := range b.Rules {
+		tech, warn := fmt.Sprintf("#%d", r.Tech), ""
+		if u, ok := s.users[r.Tech]; ok {
+			tech = u.Username
+			switch {
+			case u.Status == domain.StatusDeactivated:
+				warn = "⚠ technician is deactivated"
+			case u.Inactive != "":
+				warn = "⚠ technician is inactive: " + u.Inactive
+			case !u.Technician:
+				warn = "⚠ no longer Can Be Assignee"
+			}
+		}
+		keys[i] = r.ProblemType
+		rows[i] = []string{r.ProblemType, tech, warn}
+	}
+	s.rules.SetRows(keys, rows)
+}
+
+func (s *buildingsScreen) Dirty() bool     { return false }
+func (s *buildingsScreen) Capturing() bool { return s.form != nil }
+func (s *buildingsScreen) Hint() string    { return "" }
+
+func (s *buildingsScreen) SetSize(w, h int) {
+	s.w, s.h = w, h
+	s.table.SetSize(w, h)
+	s.rules.SetSize(w, h-5)
+	if s.form != nil {
+		s.form.SetSize(w, h)
+	}
+}
+
+func (s *buildingsScreen) openForm() { s.openFormMode(buildingNew, domain.Building{}) }
+
+func (s *buildingsScreen) openFormMode(mode buildingFormMode, b domain.Building) {
+	s.mode = mode
+	required := func(field string) func(string) error {
+		return func(v string) error { return domain.ValidateName(field, v) }
+	}
+	switch mode {
+	case buildingNew, buildingEdit:
+		title := "New building"
+		if mode == buildingEdit {
+			title = "Edit building " + b.Code
+		}
+		s.form = newForm(s.c, title).
+			text("Code", b.Code, "e.g. EAST", required("code")).
+			text("Name", b.Name, "", required("name")).
+			text("Region", b.Region, "optional", nil).
+			text("Rooms", strings.Join(b.Rooms, ", "), "comma-separated", nil)
+	case buildingRule:
+		s.form = newForm(s.c, "New auto-assign rule in "+s.open.Code).
+			text("Problem type", "", "", required("problem type")).
+			text("Technician", "", "username", domain.ValidateUsername)
+		s.form.note = "New tickets of this problem type in this building go to the technician at once."
+	}
+	s.form.SetSize(s.w, s.h)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (s *buildingsScreen) submit() {
+	f := s.form
+	var err error
+	var ok string
+	switch s.mode {
+	case buildingNew, buildingEdit:
+		b := domain.Building{}
+		if s.mode == buildingEdit {
+			b = *s.open
+		}
+		b.Code, b.Name, b.Region, b.Rooms = f.Value(0), f.Value(1), f.Value(2), splitList(f.Value(3))
+		if s.mode == buildingNew {
+			b, err = s.c.Svc.CreateBuilding(b)
+		} else {
+			b, err = s.c.Svc.UpdateBuilding(b)
+		}
+		ok = "saved building " + b.Code
+		if err == nil && s.open != nil {
+			s.open = &b
+		}
+	case buildingRule:
+		err = s.c.Svc.AddRule(s.open.Code, f.Value(0), f.Value(1))
+		ok = fmt.Sprintf("rule added: %s in %s goes to %s", f.Value(0), s.open.Code, f.Value(1))
+	}
+	if err != nil {
+		s.c.Fail(err)
+		return
+	}
+	s.form = nil
+	s.c.Ok("%s", ok)
+	s.Reload()
+}
+
+func (s *buildingsScreen) Update(msg tea.Msg) tea.Cmd {
+	if s.form != nil {
+		submit, cancel, cmd := s.form.Update(msg)
+		switch {
+		case cancel:
+			s.form = nil
+		case submit:
+			s.submit()
+		}
+		return cmd
+	}
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return nil
+	}
+	n, l := s.c.Keys.Nav, s.c.Keys.List
+	if s.open != nil {
+		if s.rules.Update(msg) {
+			return nil
+		}
+		code, pt := s.open.Code, s.rules.Key()
+		switch {
+		case key.Matches(k, n.Back):
+			s.open = nil
+		case key.Matches(k, l.New):
+			s.openFormMode(buildingRule, domain.Building{})
+		case key.Matches(k, l.Edit):
+			s.openFormMode(buildingEdit, *s.open)
+		case key.Matches(k, l.Delete) && pt != "":
+			return ask(fmt.Sprintf("Remove the auto-assign rule for %s in %s?", pt, code),
+				act("removed rule "+code+"/"+pt, func() error { return s.c.Svc.RemoveRule(code, pt) }))
+		}
+		return nil
+	}
+	if s.table.Update(msg) {
+		return nil
+	}
+	code := s.table.Key()
+	switch {
+	case key.Matches(k, l.New):
+		s.openForm()
+	case code == "":
+	case key.Matches(k, n.Open):
+		s.show(code)
+	case key.Matches(k, l.Edit):
+		s.show(code)
+		if s.open != nil {
+			s.openFormMode(buildingEdit, *s.open)
+		}
+	case key.Matches(k, l.Delete):
+		return ask("Delete building "+code+"?", act("deleted building "+code, func() error { return s.c.Svc.DeleteBuilding(code) }))
+	}
+	return nil
+}
+
+func (s *buildingsScreen) detailView() string {
+	b := s.open
+	st := s.c.Styles
+	var assigned []string
+	for _, u := range s.users {
+		if slices.Contains(u.Buildings, b.Code) {
+			assigned = append(assigned, u.Username)
+		}
+	}
+	slices.Sort(assigned)
+	lines := []string{
+		st.Title.Render("Building "+b.Code) + " · " + b.Name + " · region " + dash(b.Region),
+		pad("Rooms: "+dash(strings.Join(b.Rooms, ", ")), s.w),
+		pad("Assigned users (building administrators see its tickets, R5): "+dash(strings.Join(assigned, ", ")), s.w),
+		st.Title.Render("Auto-assign rules"),
+	}
+	return strings.Join(lines, "\n") + "\n" + s.rules.View()
+}
+
+func (s *buildingsScreen) View() string {
+	switch {
+	case s.form != nil:
+		return s.form.View()
+	case s.open != nil:
+		return s.detailView()
+	}
+	return s.table.View()
+}
+
+func (s *buildingsScreen) ShortHelp() []key.Binding {
+	n, l := s.c.Keys.Nav, s.c.Keys.List
+	switch {
+	case s.form != nil:
+		return s.form.ShortHelp()
+	case s.open != nil:
+		return []key.Binding{l.New, l.Edit, l.Delete, n.Back}
+	}
+	return []key.Binding{n.Open, l.New, l.Edit, l.Delete}
+}
+
+func (s *buildingsScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }

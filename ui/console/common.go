@@ -1,0 +1,197 @@
+package console
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"gatehouse/domain"
+	"gatehouse/keymap"
+)
+
+// Component is a piece of the console: a screen, a tab or a widget. It is
+// tea.Model-like but mutable in place (pointer receivers), sized by its
+// parent and able to describe its own keys for the help bar and overlay.
+type Component interface {
+	Update(msg tea.Msg) tea.Cmd
+	View() string
+	SetSize(w, h int)
+	ShortHelp() []key.Binding
+	FullHelp() [][]key.Binding
+}
+
+// Screen is a top-level page of the tab bar or the palette.
+type Screen interface {
+	Component
+	// Reload reads the screen's data again from the service (after a
+	// change elsewhere, or when the screen is shown). A screen with unsaved
+	// edits keeps them.
+	Reload()
+	// Dirty reports unsaved changes (q and leaving ask first).
+	Dirty() bool
+	// Capturing reports that a text field has focus: the shell then passes
+	// every key to the screen instead of reading 1…9, q, ? and :.
+	Capturing() bool
+	// Hint is shown in the status line when there is no message, e.g. why
+	// the highlighted matrix cell is implied or disabled.
+	Hint() string
+}
+
+// Common is the context every component shares: the acting user's service,
+// the keys, the styles, the clock and the status line.
+type Common struct {
+	Svc    domain.Service
+	Keys   keymap.KeyMap
+	Styles Styles
+	Now    func() time.Time
+	Access domain.Access
+
+	status    string
+	statusErr bool
+}
+
+// Ok puts a success message in the status line.
+func (c *Common) Ok(format string, args ...any) {
+	c.status, c.statusErr = fmt.Sprintf(format, args...), false
+}
+
+// Fail puts the exact error from the store in the status line; a refused
+// action always says why.
+func (c *Common) Fail(err error) {
+	if err == nil {
+		return
+	}
+	c.status, c.statusErr = err.Error(), true
+}
+
+// ClearStatus forgets the last message (each key press starts fresh).
+func (c *Common) ClearStatus() { c.status, c.statusErr = "", false }
+
+// Status returns the current message and whether it is an error.
+func (c *Common) Status() (string, bool) { return c.status, c.statusErr }
+
+// Messages passed upward to the shell.
+type (
+	// changeMsg carries one change from the feed: the visible screen reloads.
+	changeMsg struct{ domain.Change }
+	// feedClosedMsg ends live refresh.
+	feedClosedMsg struct{}
+	// switchScreenMsg asks the shell to show a screen.
+	switchScreenMsg struct {
+		id  string
+		arg string // e.g. a username for the access screen
+	}
+	// askMsg opens a yes/no dialog; yes runs when confirmed.
+	askMsg struct {
+		question string
+		yes      tea.Cmd
+		err      error // shown in the status line while asking (e.g. the R8 refusal)
+	}
+	// doneMsg reports the result of an asynchronous action and reloads the
+	// visible screen.
+	doneMsg struct {
+		ok  string
+		err error
+	}
+)
+
+// ask returns a command that opens a confirm dialog.
+func ask(question string, yes tea.Cmd) tea.Cmd {
+	return func() tea.Msg { return askMsg{question: question, yes: yes} }
+}
+
+// act runs fn when the command runs and reports ok or its error.
+func act(ok string, fn func() error) tea.Cmd {
+	return func() tea.Msg {
+		if err := fn(); err != nil {
+			return doneMsg{err: err}
+		}
+		return doneMsg{ok: ok}
+	}
+}
+
+// switchTo asks the shell to show another screen.
+func switchTo(id, arg string) tea.Cmd {
+	return func() tea.Msg { return switchScreenMsg{id: id, arg: arg} }
+}
+
+// errText is the message of an error for people.
+func errText(err error) string {
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return de.Message
+	}
+	return err.Error()
+}
+
+// dash shows "—" for an empty value.
+func dash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "—"
+	}
+	return s
+}
+
+// date formats a day, or "—" for the zero time.
+func date(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.Format("2006-01-02")
+}
+
+// rulesNaming lists "CODE/problem type" of the auto-assign rules whose
+// technician is the user (R8), or nothing when they cannot be read.
+func rulesNaming(c *Common, username string) []string {
+	u, err := c.Svc.User(username)
+	if err != nil {
+		return nil
+	}
+	bs, err := c.Svc.Buildings("")
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, b := range bs {
+		for _, r := range b.Rules {
+			if r.Tech == u.ID {
+				out = append(out, b.Code+"/"+r.ProblemType)
+			}
+		}
+	}
+	return out
+}
+
+// leave asks before ending a membership; when auto-assign rules name the
+// user, the question says so and the rules go in the same transaction if
+// the user stops being a technician (R8).
+func leave(c *Common, user, group string) tea.Cmd {
+	rules := rulesNaming(c, user)
+	q := fmt.Sprintf("Remove %s from group %s?", user, group)
+	if len(rules) > 0 {
+		q += "\nIf they stop being a technician, these auto-assign rules are removed too (R8): " + strings.Join(rules, ", ")
+	}
+	return ask(q, func() tea.Msg {
+		removed, err := c.Svc.Leave(user, group, len(rules) > 0)
+		if err != nil {
+			return doneMsg{err: err}
+		}
+		ok := fmt.Sprintf("%s left %s", user, group)
+		if len(removed) > 0 {
+			var names []string
+			for _, r := range removed {
+				names = append(names, r.Building+"/"+r.ProblemType)
+			}
+			if len(rules) > 0 {
+				ok += "; removed auto-assign rules " + strings.Join(names, ", ")
+			} else {
+				ok += "; auto-assign rules still name them: " + strings.Join(names, ", ")
+			}
+		}
+		return doneMsg{ok: ok}
+	})
+}

@@ -1,0 +1,527 @@
+// Package console is gatehouse's full-screen Bubble Tea console: a shell
+// (header, tab bar, main pane, status line, help bar, help overlay, command
+// palette) around screens that call domain.Service only. The same model runs
+// on the local terminal (Run) and per SSH session (New).
+package console
+
+import (
+	"context"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"gatehouse/domain"
+	"gatehouse/keymap"
+)
+
+// Config is what the console needs; zero values are sensible.
+type Config struct {
+	Service domain.Service    // acting user's service
+	Feed    domain.ChangeFeed // live refresh; may be nil
+	// Context ends live refresh when done (the SSH session's context);
+	// nil means context.Background().
+	Context context.Context
+	// Now is the clock for expiry dates and the access review; default time.Now.
+	Now func() time.Time
+	// NoColor drops colors and keeps bold/faint/reverse (NO_COLOR). Run sets
+	// it from the environment; the SSH server from the session's.
+	NoColor bool
+	// Light starts with light-background colors until the terminal answers
+	// the background color query.
+	Light bool
+}
+
+// screenDef describes a screen: its number key (0: palette only), whether
+// the acting user may open it, and how to build it.
+type screenDef struct {
+	id      string
+	num     int
+	title   string
+	allowed func(a *domain.Access) bool
+	build   func(c *Common) Screen
+}
+
+func levelAtLeast(m domain.Module) func(a *domain.Access) bool {
+	return func(a *domain.Access) bool { return a.Level(m) >= domain.LevelView }
+}
+
+// screens in DESIGN.md order; number keys are fixed even when a screen is
+// not offered to the acting user.
+var screens = []screenDef{
+	{id: "home", num: 1, title: "Home", allowed: func(*domain.Access) bool { return true }, build: func(c *Common) Screen { return newHomeScreen(c) }},
+	{id: "groups", num: 3, title: "Groups", allowed: levelAtLeast(domain.ModGroups), build: func(c *Common) Screen { return newGroupsScreen(c) }},
+	{id: "users", num: 4, title: "Users", allowed: func(a *domain.Access) bool {
+		return a.Level(domain.ModUsers) >= domain.LevelView || a.Level(domain.ModTechnicians) >= domain.LevelView
+	}, build: func(c *Common) Screen { return newUsersScreen(c) }},
+	{id: "teams", num: 5, title: "Teams", allowed: levelAtLeast(domain.ModTeams), build: func(c *Common) Screen { return newTeamsScreen(c) }},
+	{id: "buildings", num: 6, title: "Buildings", allowed: levelAtLeast(domain.ModBuildings), build: func(c *Common) Screen { return newBuildingsScreen(c) }},
+	{id: "review", num: 7, title: "Access review", allowed: func(a *domain.Access) bool {
+		return a.Level(domain.ModUsers) >= domain.LevelView || a.Level(domain.ModGroups) >= domain.LevelView
+	}, build: func(c *Common) Screen { return newReviewScreen(c) }},
+	{id: "audit", num: 8, title: "Audit", allowed: func(a *domain.Access) bool { return a.Has(domain.History) },
+		build: func(c *Common) Screen { return newAuditScreen(c) }},
+	{id: "settings", num: 9, title: "Settings", allowed: func(a *domain.Access) bool {
+		return a.Level(domain.ModOrganization) >= domain.LevelView || a.Level(domain.ModReporting) >= domain.LevelView ||
+			a.Level(domain.ModAppearance) >= domain.LevelView
+	}, build: func(c *Common) Screen { return newSettingsScreen(c) }},
+	{id: "access", title: "Effective access", allowed: func(*domain.Access) bool { return true },
+		build: func(c *Common) Screen { return newAccessScreen(c) }},
+}
+
+func screenByID(id string) (screenDef, bool) {
+	for _, d := range screens {
+		if d.id == id {
+			return d, true
+		}
+	}
+	return screenDef{}, false
+}
+
+// Model is the whole console for one acting user.
+type Model struct {
+	c       *Common
+	cfg     Config
+	built   map[string]Screen
+	active  string
+	w, h    int
+	help    help.Model
+	showAll bool
+	pal     *palette
+	confirm *askMsg
+	org     string
+	role    string
+	changes <-chan domain.Change
+	cancel  func()
+	dark    bool
+}
+
+const (
+	minWidth  = 80
+	minHeight = 24
+)
+
+// New builds the console; it opens on the acting user's start screen.
+func New(cfg Config) tea.Model {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Context == nil {
+		cfg.Context = context.Background()
+	}
+	m := &Model{cfg: cfg, built: map[string]Screen{}, dark: !cfg.Light, w: minWidth, h: minHeight}
+	m.c = &Common{Svc: cfg.Service, Keys: keymap.Default(), Now: cfg.Now}
+	m.restyle()
+	m.refreshActor()
+	m.switchTo(m.startScreen(), "")
+	return m
+}
+
+// Run runs the console full-screen on the local terminal until the user
+// quits or ctx ends.
+func Run(ctx context.Context, cfg Config) error {
+	if os.Getenv("NO_COLOR") != "" {
+		cfg.NoColor = true
+	}
+	cfg.Context = ctx
+	_, err := tea.NewProgram(New(cfg), tea.WithContext(ctx)).Run()
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+func (m *Model) restyle() {
+	m.c.Styles = newStyles(m.dark, m.cfg.NoColor)
+	m.help = help.New()
+	m.help.Styles = m.c.Styles.Help
+	m.help.SetWidth(m.w)
+}
+
+// refreshActor re-reads the actor's access, organization and role summary
+// (a change elsewhere may have granted or revoked something).
+func (m *Model) refreshActor() {
+	m.c.Access = m.c.Svc.Access()
+	m.org = "gatehouse"
+	if o, err := m.c.Svc.Organization(); err == nil && o.Name != "" {
+		m.org = o.Name
+	}
+	a := &m.c.Access
+	var role []string
+	switch {
+	case a.Superuser:
+		role = append(role, "superuser")
+	case a.Admin:
+		role = append(role, "administrator")
+	case a.BuildingAdmin:
+		role = append(role, "building administrator")
+	}
+	if ui, err := m.c.Svc.User(a.Username); err == nil {
+		if len(ui.Groups) > 0 {
+			role = append(role, strings.Join(ui.Groups, ", "))
+		} else if len(role) == 0 {
+			role = append(role, "no group")
+		}
+	}
+	m.role = strings.Join(role, " · ")
+	if d, ok := screenByID(m.active); ok && !d.allowed(a) {
+		m.switchTo("home", "")
+	}
+}
+
+// startScreen is the user's start screen when they may open it; otherwise
+// Groups for those who manage groups, else Home.
+func (m *Model) startScreen() string {
+	want := m.c.Svc.Actor().StartScreen
+	if d, ok := screenByID(want); ok && d.allowed(&m.c.Access) {
+		return want
+	}
+	if d, _ := screenByID("groups"); d.allowed(&m.c.Access) {
+		return "groups"
+	}
+	return "home"
+}
+
+func (m *Model) mainHeight() int { return m.h - 4 }
+
+func (m *Model) switchTo(id, arg string) {
+	d, ok := screenByID(id)
+	if !ok || !d.allowed(&m.c.Access) {
+		return
+	}
+	s, ok := m.built[id]
+	if !ok {
+		s = d.build(m.c)
+		m.built[id] = s
+	} else {
+		s.Reload()
+	}
+	if a, ok := s.(*accessScreen); ok && arg != "" {
+		a.load(arg)
+	}
+	s.SetSize(m.w, m.mainHeight())
+	m.active = id
+}
+
+func (m *Model) screen() Screen { return m.built[m.active] }
+
+func (m *Model) waitFeed() tea.Cmd {
+	if m.changes == nil {
+		return nil
+	}
+	ch, ctx, cancel := m.changes, m.cfg.Context, m.cancel
+	return func() tea.Msg {
+		select {
+		case c, ok := <-ch:
+			if !ok {
+				return feedClosedMsg{}
+			}
+			return changeMsg{c}
+		case <-ctx.Done():
+			// the session ended without quitting (an SSH disconnect)
+			cancel()
+			return feedClosedMsg{}
+		}
+	}
+}
+
+// Init subscribes to live changes and asks for the background color.
+func (m *Model) Init() tea.Cmd {
+	if m.cfg.Feed != nil && m.changes == nil {
+		var cancel func()
+		m.changes, cancel = m.cfg.Feed.Subscribe()
+		m.cancel = sync.OnceFunc(cancel)
+	}
+	return tea.Batch(tea.RequestBackgroundColor, m.waitFeed())
+}
+
+func (m *Model) quit() tea.Cmd {
+	if m.cancel != nil {
+		m.cancel()
+	}
+	return tea.Quit
+}
+
+func (m *Model) dirtyScreens() []string {
+	var out []string
+	for _, d := range screens {
+		if s, ok := m.built[d.id]; ok && s.Dirty() {
+			out = append(out, d.title)
+		}
+	}
+	return out
+}
+
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.w, m.h = msg.Width, msg.Height
+		m.help.SetWidth(m.w)
+		for _, s := range m.built {
+			s.SetSize(m.w, m.mainHeight())
+		}
+		if m.pal != nil {
+			m.pal.SetSize(m.w, m.mainHeight())
+		}
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.dark = msg.IsDark()
+		m.restyle()
+		return m, nil
+	case changeMsg:
+		m.refreshActor()
+		if s := m.screen(); s != nil {
+			s.Reload()
+		}
+		return m, m.waitFeed()
+	case feedClosedMsg:
+		return m, nil
+	case quitMsg:
+		return m, m.quit()
+	case switchScreenMsg:
+		m.switchTo(msg.id, msg.arg)
+		return m, nil
+	case askMsg:
+		m.confirm = &msg
+		m.c.Fail(msg.err)
+		return m, nil
+	case doneMsg:
+		if msg.err != nil {
+			m.c.Fail(msg.err)
+		} else {
+			m.c.Ok("%s", msg.ok)
+		}
+		m.refreshActor()
+		if s := m.screen(); s != nil {
+			s.Reload()
+		}
+		return m, nil
+	case tea.KeyPressMsg:
+		return m, m.key(msg)
+	}
+	if s := m.screen(); s != nil {
+		return m, s.Update(msg)
+	}
+	return m, nil
+}
+
+func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
+	keys := m.c.Keys
+	if key.Matches(k, keys.Global.ForceQuit) {
+		return m.quit()
+	}
+	if m.confirm != nil {
+		switch {
+		case key.Matches(k, keys.Confirm.Yes):
+			yes := m.confirm.yes
+			m.confirm = nil
+			m.c.ClearStatus()
+			return yes
+		case key.Matches(k, keys.Confirm.No):
+			m.confirm = nil
+			m.c.Ok("cancelled")
+		}
+		return nil
+	}
+	m.c.ClearStatus()
+	if m.pal != nil {
+		cmd, done := m.pal.Update(k)
+		if done {
+			m.pal = nil
+		}
+		return cmd
+	}
+	if m.showAll {
+		m.showAll = false
+		return nil
+	}
+	s := m.screen()
+	if !s.Capturing() {
+		g := keys.Global
+		switch {
+		case key.Matches(k, g.Quit):
+			if dirty := m.dirtyScreens(); len(dirty) > 0 {
+				return ask("Quit and lose unsaved changes on "+strings.Join(dirty, ", ")+"?", func() tea.Msg { return quitMsg{} })
+			}
+			return m.quit()
+		case key.Matches(k, g.Help):
+			m.showAll = true
+			return nil
+		case key.Matches(k, g.Palette):
+			m.pal = newPalette(m)
+			m.pal.SetSize(m.w, m.mainHeight())
+			return m.pal.input.Focus()
+		case key.Matches(k, g.Screens):
+			for _, d := range screens {
+				if d.num > 0 && k.String() == string(rune('0'+d.num)) {
+					if !d.allowed(&m.c.Access) {
+						m.c.Fail(domain.Errorf(domain.EForbidden, "%s cannot open %s", m.c.Access.Username, d.title))
+						return nil
+					}
+					m.switchTo(d.id, "")
+				}
+			}
+			return nil
+		}
+	}
+	return s.Update(k)
+}
+
+// quitMsg quits after "lose unsaved changes?".
+type quitMsg struct{}
+
+// tabBar lists the screens the user may open, with their number keys;
+// narrow windows get a tighter bar so every number stays visible.
+func (m *Model) tabBar() string {
+	type tab struct {
+		label  string
+		active bool
+	}
+	var tabs []tab
+	for _, d := range screens {
+		if d.num > 0 && d.allowed(&m.c.Access) {
+			tabs = append(tabs, tab{string(rune('0'+d.num)) + " " + d.title, d.id == m.active})
+		}
+	}
+	if d, ok := screenByID(m.active); ok && d.num == 0 {
+		tabs = append(tabs, tab{d.title, true})
+	}
+	render := func(padding, sep string) string {
+		parts := make([]string, len(tabs))
+		for i, t := range tabs {
+			st := m.c.Styles.Tab
+			if t.active {
+				st = m.c.Styles.TabActive
+			}
+			parts[i] = st.Render(padding + t.label + padding)
+		}
+		return strings.Join(parts, sep)
+	}
+	if bar := render(" ", ""); lipgloss.Width(bar) <= m.w {
+		return bar
+	}
+	return render("", " ")
+}
+
+func (m *Model) header() string {
+	left := m.c.Styles.Header.Render("gatehouse") + " · " + m.org
+	u := m.c.Svc.Actor()
+	right := u.Username
+	if n := u.Name(); n != u.Username {
+		right += " (" + n + ")"
+	}
+	right += " · " + m.role
+	space := m.w - lipgloss.Width(left) - lipgloss.Width(right)
+	if space < 1 {
+		right = pad(right, max(0, m.w-lipgloss.Width(left)-1))
+		space = 1
+	}
+	return left + strings.Repeat(" ", space) + m.c.Styles.HeaderDim.Render(right)
+}
+
+func (m *Model) statusLine() string {
+	msg, isErr := m.c.Status()
+	switch {
+	case msg != "" && isErr:
+		return m.c.Styles.Error.Render(pad("✗ "+oneLine(msg), m.w))
+	case msg != "":
+		return m.c.Styles.OK.Render(pad("✓ "+oneLine(msg), m.w))
+	}
+	if s := m.screen(); s != nil && m.confirm == nil {
+		return m.c.Styles.Dim.Render(pad(oneLine(s.Hint()), m.w))
+	}
+	return ""
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// helpKeys is the help bar's key set: the screen's keys, then the global ones.
+type helpKeys struct {
+	short []key.Binding
+	full  [][]key.Binding
+}
+
+func (h helpKeys) ShortHelp() []key.Binding  { return h.short }
+func (h helpKeys) FullHelp() [][]key.Binding { return h.full }
+
+func (m *Model) helpKeys() helpKeys {
+	g := m.c.Keys.Global
+	n := m.c.Keys.Nav
+	s := m.screen()
+	if m.confirm != nil {
+		return helpKeys{short: []key.Binding{m.c.Keys.Confirm.Yes, m.c.Keys.Confirm.No}}
+	}
+	if m.pal != nil {
+		p := m.c.Keys.Picker
+		return helpKeys{short: []key.Binding{p.Choose, p.Up, p.Down, p.Close}}
+	}
+	short := s.ShortHelp()
+	if !s.Capturing() {
+		short = append(short, g.Help, g.Palette, g.Quit)
+	}
+	full := append([][]key.Binding{{g.Screens, g.NextPane, g.PrevPane, g.Help, g.Palette, g.Quit, g.ForceQuit},
+		{n.Up, n.Down, n.Left, n.Right, n.PageUp, n.PageDown, n.Home, n.End},
+		{n.Open, n.Back, n.Filter, n.Save}}, s.FullHelp()...)
+	return helpKeys{short: short, full: full}
+}
+
+// fit makes s exactly w×h: long lines are cut, missing lines added.
+func fit(s string, w, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if lipgloss.Width(l) > w {
+			lines[i] = pad(l, w)
+		}
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (m *Model) View() tea.View {
+	var v tea.View
+	v.AltScreen = true
+	v.WindowTitle = "gatehouse"
+	if m.w < minWidth || m.h < minHeight {
+		v.SetContent(lipgloss.Place(max(m.w, 1), max(m.h, 1), lipgloss.Center, lipgloss.Center,
+			"window too small (need 80x24)"))
+		return v
+	}
+	hk := m.helpKeys()
+	var main string
+	switch {
+	case m.showAll:
+		main = m.c.Styles.Title.Render("Keys") + "\n\n" + m.help.FullHelpView(hk.full)
+	case m.pal != nil:
+		main = m.pal.View()
+	default:
+		main = m.screen().View()
+	}
+	main = fit(main, m.w, m.mainHeight())
+	if m.confirm != nil {
+		box := m.c.Styles.Dialog.Width(min(m.w-4, 72)).Render(m.confirm.question + "\n\n" +
+			m.c.Styles.Dim.Render("y yes · n/esc no"))
+		main = fit(lipgloss.Place(m.w, m.mainHeight(), lipgloss.Center, lipgloss.Center, box), m.w, m.mainHeight())
+	}
+	helpLine := m.help.ShortHelpView(hk.short)
+	if m.showAll {
+		helpLine = m.c.Styles.Dim.Render("any key closes help")
+	}
+	v.SetContent(strings.Join([]string{
+		fit(m.header(), m.w, 1),
+		fit(m.tabBar(), m.w, 1),
+		main,
+		fit(m.statusLine(), m.w, 1),
+		fit(helpLine, m.w, 1),
+	}, "\n"))
+	return v
+}

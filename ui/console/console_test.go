@@ -1,0 +1,111 @@
+package console
+
+import (
+	"strings"
+	"testing"
+
+	"gatehouse/domain"
+)
+
+func TestShellGolden(t *testing.T) {
+	db := openStore(t)
+	eachSize(t, func(t *testing.T, w, h int) {
+		d := start(t, db, "admin", w, h)
+		d.golden()
+	})
+}
+
+func TestShellTooSmall(t *testing.T) {
+	db := openStore(t)
+	d := start(t, db, "admin", 79, 24)
+	if s := d.screen(); !strings.Contains(s, "window too small (need 80x24)") {
+		t.Fatalf("want the too-small message, got:\n%s", s)
+	}
+}
+
+// TestScreensGolden renders every screen on the seeded district.
+func TestScreensGolden(t *testing.T) {
+	db := openStore(t)
+	cases := []struct {
+		name string
+		keys []string
+	}{
+		{"home", []string{"1"}},
+		{"users", []string{"4"}},
+		{"user_detail", []string{"4", "j", "enter"}},
+		{"user_form", []string{"4", "n", "erin"}},
+		{"teams", []string{"5"}},
+		{"team_members", []string{"5", "enter"}},
+		{"buildings", []string{"6"}},
+		{"building_detail", []string{"6", "enter"}},
+		{"review", []string{"7"}},
+		{"audit", []string{"8", "/", "actor:admin", "enter"}},
+		{"access", []string{":", "effective", "enter"}},
+		{"help", []string{"?"}},
+		{"settings", []string{"9"}},
+		{"users_filter", []string{"4", "/", "%o"}},
+		{"palette", []string{":", "new"}},
+		{"group_privileges", []string{"3", "j", "j", "enter"}},
+		{"group_modules", []string{"3", "j", "j", "enter", "tab"}},
+		{"group_notifications", []string{"3", "j", "j", "enter", "tab", "tab"}},
+		{"group_building_admin", []string{"3", "j", "j", "enter", "tab", "tab", "tab"}},
+		{"group_members", []string{"3", "j", "enter", "tab", "tab", "tab", "tab"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			eachSize(t, func(t *testing.T, w, h int) {
+				d := start(t, db, "admin", w, h)
+				d.keys(c.keys...)
+				d.golden()
+			})
+		})
+	}
+}
+
+// A change saved elsewhere (another session, the CLI) appears without a restart.
+func TestLiveRefresh(t *testing.T) {
+	db := openStore(t)
+	d := start(t, db, "admin", 80, 24)
+	d.keys("4")
+	d.waitFor("Users 1–5 of 5")
+	_, err := session(t, db, "admin").CreateUser(domain.User{Username: "zed", First: "Zed"})
+	must(t, err)
+	d.waitFor("Users 1–6 of 6")
+}
+
+func TestSettingsEdit(t *testing.T) {
+	db := openStore(t)
+	d := start(t, db, "admin", 80, 24)
+	d.keys("9", "e", "tab", "Mars/Olympus")
+	d.waitFor(`time zone "UTCMars/Olympus"`)
+	d.keys(repeat("backspace", len("UTCMars/Olympus"))...)
+	d.keys("Europe/Paris", "enter")
+	d.waitFor("saved organization settings")
+	o, err := session(t, db, "admin").Organization()
+	must(t, err)
+	if o.TimeZone != "Europe/Paris" || len(o.ProblemTypes) != 4 || len(o.ProblemTypes[0].CommonProblems) == 0 {
+		t.Fatalf("stored %+v", o)
+	}
+}
+
+func TestPaletteRunsActions(t *testing.T) {
+	db := openStore(t)
+	d := start(t, db, "admin", 80, 24)
+	d.keys(":", "nwusr", "enter")
+	d.waitFor("New user")
+	d.keys("esc", ":", "go aud", "enter")
+	d.waitFor("Audit trail")
+}
+
+// A user without Manage Groups does not see the Groups screen, and its
+// number key says why.
+func TestScreensFollowAccess(t *testing.T) {
+	db := openStore(t)
+	d := start(t, db, "alice", 80, 24)
+	s := d.screen()
+	if strings.Contains(s, "3 Groups") || !strings.Contains(s, "Welcome, Alice Adams") {
+		t.Fatalf("alice should start on Home without Groups:\n%s", s)
+	}
+	d.keys("3")
+	d.waitFor("alice cannot open Groups")
+}

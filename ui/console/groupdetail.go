@@ -1,0 +1,516 @@
+package console
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"gatehouse/domain"
+)
+
+var groupTabs = []string{"Privileges", "Module levels", "Notifications", "Building Administrator", "Members"}
+
+const (
+	tabPrivileges = iota
+	tabModules
+	tabNotify
+	tabBuildingAdmin
+	tabMembers
+)
+
+// groupDetail edits one group: every tab changes one draft, saved at once
+// with ctrl+s. The draft survives a refused save and a change elsewhere.
+type groupDetail struct {
+	c       *Common
+	orig    domain.Group
+	draft   domain.Group
+	tab     int
+	flags   *matrix
+	modules *matrix
+	notify  *notifyPane
+	members *table
+	join    *form
+	whatIf  []string
+	gone    bool
+	w, h    int
+}
+
+// saveGroupMsg drives the save: first the built-in question (R12), then
+// the store, then the elevation question (R4) if the store warns.
+type saveGroupMsg struct{ builtinOK, elevateOK bool }
+
+func newGroupDetail(c *Common, name string) (*groupDetail, error) {
+	gi, err := c.Svc.Group(name)
+	if err != nil {
+		return nil, err
+	}
+	d := &groupDetail{c: c, orig: gi.Group, draft: cloneGroup(gi.Group)}
+	d.flags = newMatrix(c, &d.draft, domain.Categories[1:]...)
+	d.modules = newMatrix(c, &d.draft, domain.Categories[0])
+	d.notify = &notifyPane{c: c, g: &d.draft}
+	d.members = newTable(c, "no members: n adds one",
+		column{title: "User", width: 14, flex: 1},
+		column{title: "Granted by", width: 12},
+		column{title: "Since", width: 10},
+		column{title: "Until", width: 10},
+		column{title: "Reason", width: 10, flex: 2})
+	d.loadMembers()
+	return d, nil
+}
+
+// cloneGroup copies the slices so the draft never aliases the saved group.
+func cloneGroup(g domain.Group) domain.Group {
+	g.TaskStates = slices.Clone(g.TaskStates)
+	g.Notify.Events = slices.Clone(g.Notify.Events)
+	return g
+}
+
+func (d *groupDetail) loadMembers() {
+	ms, err := d.c.Svc.GroupMembers(d.orig.Name)
+	if err != nil {
+		d.members.SetRows(nil, nil)
+		return
+	}
+	keys := make([]string, len(ms))
+	rows := make([][]string, len(ms))
+	for i, m := range ms {
+		until := date(m.Until)
+		if m.Expired {
+			until += " expired"
+		}
+		keys[i] = m.Username
+		rows[i] = []string{m.Username, dash(m.GrantedBy), date(m.GrantedAt), until, dash(m.Reason)}
+	}
+	d.members.SetRows(keys, rows)
+}
+
+// Reload takes the saved group again; unsaved edits stay in the draft.
+func (d *groupDetail) Reload() {
+	gi, err := d.c.Svc.Group(d.orig.Name)
+	if err != nil {
+		d.gone = true
+		d.c.Fail(err)
+		return
+	}
+	dirty := d.Dirty()
+	d.orig = gi.Group
+	if !dirty {
+		d.draft = cloneGroup(gi.Group)
+	}
+	d.loadMembers()
+}
+
+func (d *groupDetail) Dirty() bool { return !reflect.DeepEqual(d.orig, d.draft) }
+
+func (d *groupDetail) Capturing() bool { return d.join != nil }
+
+// busy reports a pane that uses esc itself (a form, the what-if list).
+func (d *groupDetail) busy() bool { return d.join != nil || d.whatIf != nil }
+
+func (d *groupDetail) SetSize(w, h int) {
+	d.w, d.h = w, h
+	inner := max(1, h-2)
+	d.flags.SetSize(w, inner)
+	d.modules.SetSize(w, inner)
+	d.members.SetSize(w, inner)
+	if d.join != nil {
+		d.join.SetSize(w, inner)
+	}
+}
+
+func (d *groupDetail) Hint() string {
+	switch d.tab {
+	case tabPrivileges:
+		return d.flags.Hint()
+	case tabModules:
+		return d.modules.Hint()
+	case tabNotify:
+		return d.notify.Hint()
+	}
+	return ""
+}
+
+// save runs one step of the save sequence.
+func (d *groupDetail) save(m saveGroupMsg) tea.Cmd {
+	if d.orig.BuiltIn && !m.builtinOK && d.c.Access.Superuser {
+		m.builtinOK = true
+		return ask(fmt.Sprintf("%s is a built-in group (R12): save changes to it?", d.orig.Name),
+			func() tea.Msg { return m })
+	}
+	g, err := d.c.Svc.UpdateGroup(d.draft, m.elevateOK)
+	if domain.IsWarning(err) {
+		m.elevateOK = true
+		q := errText(err)
+		if lines := d.whatIfLines(); len(lines) > 0 {
+			q += "\n\nWhat changes:\n" + strings.Join(lines[:min(len(lines), 6)], "\n")
+		}
+		return ask(q, func() tea.Msg { return m })
+	}
+	if err != nil {
+		d.c.Fail(err) // the draft stays: nothing typed is lost
+		return nil
+	}
+	d.orig, d.draft = g, cloneGroup(g)
+	d.c.Ok("saved group %s", g.Name)
+	return nil
+}
+
+// whatIfLines lists who gains and loses what if the draft is saved.
+func (d *groupDetail) whatIfLines() []string {
+	changes, err := d.c.Svc.WhatIf(d.draft)
+	if err != nil {
+		return []string{"what-if: " + errText(err)}
+	}
+	var gain, lose int
+	var out []string
+	for _, ch := range changes {
+		var parts []string
+		if len(ch.Gains) > 0 {
+			gain++
+			parts = append(parts, "gains "+strings.Join(ch.Gains, ", "))
+		}
+		if len(ch.Losses) > 0 {
+			lose++
+			parts = append(parts, "loses "+strings.Join(ch.Losses, ", "))
+		}
+		out = append(out, ch.Username+": "+strings.Join(parts, "; "))
+	}
+	head := fmt.Sprintf("%d users gain, %d lose", gain, lose)
+	return append([]string{head}, out...)
+}
+
+func (d *groupDetail) Update(msg tea.Msg) tea.Cmd {
+	if m, ok := msg.(saveGroupMsg); ok {
+		return d.save(m)
+	}
+	if d.join != nil {
+		submit, cancel, cmd := d.join.Update(msg)
+		switch {
+		case cancel:
+			d.join = nil
+		case submit:
+			return d.submitJoin()
+		}
+		return cmd
+	}
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return nil
+	}
+	if d.whatIf != nil {
+		d.whatIf = nil
+		return nil
+	}
+	g, n := d.c.Keys.Global, d.c.Keys.Nav
+	switch {
+	case key.Matches(k, g.NextPane):
+		d.tab = (d.tab + 1) % len(groupTabs)
+		return nil
+	case key.Matches(k, g.PrevPane):
+		d.tab = (d.tab + len(groupTabs) - 1) % len(groupTabs)
+		return nil
+	case key.Matches(k, n.Save):
+		return d.save(saveGroupMsg{})
+	case key.Matches(k, d.c.Keys.Matrix.WhatIf) && d.tab != tabMembers:
+		d.whatIf = d.whatIfLines()
+		return nil
+	}
+	switch d.tab {
+	case tabPrivileges:
+		return d.flags.Update(msg)
+	case tabModules:
+		return d.modules.Update(msg)
+	case tabNotify:
+		d.notify.Update(k)
+	case tabBuildingAdmin:
+		if key.Matches(k, d.c.Keys.Matrix.Toggle) {
+			if d.draft.Kind == domain.KindRestricted {
+				d.c.Fail(domain.Errorf(domain.EInvalid, "restricted group %s cannot be a Building Administrator group", d.draft.Name))
+			} else {
+				d.draft.BuildingAdmin = !d.draft.BuildingAdmin
+			}
+		}
+	case tabMembers:
+		return d.updateMembers(k)
+	}
+	return nil
+}
+
+// Field indexes of the join form.
+const (
+	jfUser = iota
+	jfUntil
+	jfReason
+)
+
+// parseUntil reads an optional expiry date (YYYY-MM-DD); the membership
+// ends at the start of that day.
+func parseUntil(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02", s, time.Local)
+	if err != nil {
+		return time.Time{}, domain.Errorf(domain.EInvalid, "until %q: use YYYY-MM-DD", s)
+	}
+	return t, nil
+}
+
+func validUntil(s string) error {
+	_, err := parseUntil(s)
+	return err
+}
+
+func (d *groupDetail) updateMembers(k tea.KeyPressMsg) tea.Cmd {
+	if d.members.Update(k) {
+		return nil
+	}
+	l := d.c.Keys.List
+	switch {
+	case key.Matches(k, l.New):
+		d.join = newForm(d.c, "Add a member to "+d.orig.Name).
+			text("Username", "", "", domain.ValidateUsername).
+			text("Until", "", "YYYY-MM-DD (optional)", validUntil).
+			text("Reason", "", "optional", nil)
+		d.join.SetSize(d.w, d.h-2)
+	case key.Matches(k, l.Delete) && d.members.Key() != "":
+		return leave(d.c, d.members.Key(), d.orig.Name)
+	case key.Matches(k, l.Explain) && d.members.Key() != "":
+		return switchTo("access", d.members.Key())
+	}
+	return nil
+}
+
+func (d *groupDetail) submitJoin() tea.Cmd {
+	until, _ := parseUntil(d.join.Value(jfUntil))
+	user := d.join.Value(jfUser)
+	if err := d.c.Svc.Join(user, d.orig.Name, until, d.join.Value(jfReason)); err != nil {
+		d.c.Fail(err)
+		return nil
+	}
+	d.join = nil
+	d.loadMembers()
+	d.c.Ok("%s joined %s", user, d.orig.Name)
+	return nil
+}
+
+func (d *groupDetail) tabBar() string {
+	parts := make([]string, len(groupTabs))
+	for i, t := range groupTabs {
+		if i == d.tab {
+			parts[i] = d.c.Styles.TabActive.Render("[" + t + "]")
+		} else {
+			parts[i] = d.c.Styles.Tab.Render(" " + t + " ")
+		}
+	}
+	return pad(strings.Join(parts, ""), d.w)
+}
+
+func (d *groupDetail) title() string {
+	g := d.draft
+	s := d.c.Styles.Title.Render("Group "+d.orig.Name) + " · " + g.Kind.String()
+	if g.BuiltIn {
+		s += " · built-in"
+	}
+	if g.Elevates() {
+		s += " · " + d.c.Styles.Admin.Render("admin (R4)")
+	}
+	if d.Dirty() {
+		s += " · " + d.c.Styles.Warn.Render("unsaved (ctrl+s)")
+	}
+	return pad(s, d.w)
+}
+
+func (d *groupDetail) View() string {
+	var body string
+	switch {
+	case d.whatIf != nil:
+		body = d.c.Styles.Title.Render("What-if: saving this draft would change") + "\n" + strings.Join(d.whatIf, "\n")
+	case d.join != nil:
+		body = d.join.View()
+	default:
+		switch d.tab {
+		case tabPrivileges:
+			body = d.flags.View()
+		case tabModules:
+			body = d.modules.View()
+		case tabNotify:
+			body = d.notify.View()
+		case tabBuildingAdmin:
+			body = d.buildingAdminView()
+		case tabMembers:
+			body = d.members.View()
+		}
+	}
+	return d.title() + "\n" + d.tabBar() + "\n" + body
+}
+
+func (d *groupDetail) buildingAdminView() string {
+	box := "[ ]"
+	if d.draft.BuildingAdmin {
+		box = "[x]"
+	}
+	lines := []string{
+		d.c.Styles.Cursor.Render("▸" + box + " Building Administrator"),
+		"",
+		"Members see and are notified about tickets of their assigned buildings",
+		"(or of buildings in their assigned regions) only (R5).",
+	}
+	if d.draft.Elevates() {
+		lines = append(lines, "", d.c.Styles.Warn.Render("This group makes its members full administrators (R4):"),
+			d.c.Styles.Warn.Render("the building restriction does not apply to them."))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (d *groupDetail) ShortHelp() []key.Binding {
+	if d.join != nil {
+		return d.join.ShortHelp()
+	}
+	g, n, l := d.c.Keys.Global, d.c.Keys.Nav, d.c.Keys.List
+	switch d.tab {
+	case tabPrivileges:
+		return append(d.flags.ShortHelp(), g.NextPane, n.Back)
+	case tabModules:
+		return append(d.modules.ShortHelp(), g.NextPane, n.Back)
+	case tabMembers:
+		return []key.Binding{l.New, l.Delete, l.Explain, g.NextPane, n.Back}
+	}
+	return []key.Binding{d.c.Keys.Matrix.Toggle, n.Left, n.Right, n.Save, g.NextPane, n.Back}
+}
+
+// notifyPane edits a group's notification events and preferences.
+type notifyPane struct {
+	c      *Common
+	g      *domain.Group
+	cursor int
+}
+
+var eventLabels = map[domain.Event]string{
+	domain.EventNew: "New ticket", domain.EventAssigned: "Ticket assigned", domain.EventWorkReport: "Work report added",
+	domain.EventClosed: "Ticket closed", domain.EventReassigned: "Ticket reassigned", domain.EventOverdue: "Ticket overdue",
+}
+
+const notifyRows = 6 + 6 // the events, then format, unassigned, overdue, days, second, third
+
+func (p *notifyPane) rowLabel(i int) string {
+	n := &p.g.Notify
+	if i < len(domain.AllEvents) {
+		box := "[ ]"
+		if slices.Contains(n.Events, domain.AllEvents[i]) {
+			box = "[x]"
+		}
+		return box + " Notify: " + eventLabels[domain.AllEvents[i]]
+	}
+	switch i - len(domain.AllEvents) {
+	case 0:
+		f := "HTML+Text"
+		if n.TextOnly {
+			f = "Text only"
+		}
+		return "Email format:        < " + f + " >"
+	case 1:
+		u := n.Unassigned
+		if u == "" {
+			u = "notify"
+		}
+		return "Unassigned tickets:  < " + u + " >"
+	case 2:
+		box := "[ ]"
+		if n.Overdue {
+			box = "[x]"
+		}
+		return box + " Overdue notices"
+	case 3:
+		return fmt.Sprintf("Days until overdue:  ◂ %d ▸", n.OverdueDays)
+	case 4:
+		return fmt.Sprintf("Second notice after: ◂ %d ▸ days", n.SecondAfter)
+	default:
+		return fmt.Sprintf("Third notice after:  ◂ %d ▸ days", n.ThirdAfter)
+	}
+}
+
+func (p *notifyPane) Update(k tea.KeyPressMsg) {
+	n, nav := &p.g.Notify, p.c.Keys.Nav
+	delta := 0
+	switch {
+	case key.Matches(k, nav.Up):
+		p.cursor = max(0, p.cursor-1)
+	case key.Matches(k, nav.Down):
+		p.cursor = min(notifyRows-1, p.cursor+1)
+	case key.Matches(k, nav.Left):
+		delta = -1
+	case key.Matches(k, nav.Right):
+		delta = 1
+	case key.Matches(k, p.c.Keys.Matrix.Toggle):
+		delta = 1
+		if p.cursor < len(domain.AllEvents) {
+			ev := domain.AllEvents[p.cursor]
+			if i := slices.Index(n.Events, ev); i >= 0 {
+				n.Events = slices.Delete(n.Events, i, i+1)
+			} else {
+				n.Events = append(n.Events, ev)
+				slices.SortFunc(n.Events, func(a, b domain.Event) int {
+					return slices.Index(domain.AllEvents, a) - slices.Index(domain.AllEvents, b)
+				})
+			}
+			return
+		}
+	}
+	if delta == 0 || p.cursor < len(domain.AllEvents) {
+		return
+	}
+	switch p.cursor - len(domain.AllEvents) {
+	case 0:
+		n.TextOnly = !n.TextOnly
+	case 1:
+		if n.Unassigned == "ignore" {
+			n.Unassigned = "notify"
+		} else {
+			n.Unassigned = "ignore"
+		}
+	case 2:
+		n.Overdue = !n.Overdue
+	case 3:
+		n.OverdueDays = max(0, n.OverdueDays+delta)
+	case 4:
+		n.SecondAfter = max(0, n.SecondAfter+delta)
+	case 5:
+		n.ThirdAfter = max(0, n.ThirdAfter+delta)
+	}
+}
+
+func (p *notifyPane) Hint() string {
+	if p.cursor < len(domain.AllEvents) {
+		return "members get an email when this happens to a ticket they may see"
+	}
+	switch p.cursor - len(domain.AllEvents) {
+	case 3:
+		return "a ticket open longer than this many days is overdue"
+	case 4:
+		return "the second notice also goes to the assignee's manager (reports-to)"
+	case 5:
+		return "the third notice also goes to the manager's manager"
+	}
+	return ""
+}
+
+func (p *notifyPane) View() string {
+	var b strings.Builder
+	for i := range notifyRows {
+		if i == len(domain.AllEvents) {
+			b.WriteString("\n")
+		}
+		line := " " + p.rowLabel(i)
+		if i == p.cursor {
+			line = p.c.Styles.Cursor.Render("▸" + p.rowLabel(i))
+		}
+		b.WriteString(line + "\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}

@@ -1,0 +1,296 @@
+package console
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"gatehouse/domain"
+)
+
+type groupFormMode uint8
+
+const (
+	groupNew groupFormMode = iota
+	groupEdit
+	groupDuplicate
+)
+
+// Field indexes of the group form.
+const (
+	gfName = iota
+	gfDescription
+	gfKind
+	gfBuildingAdmin
+)
+
+// groupsScreen lists groups with member counts and badges; enter opens the
+// group detail with its tabs.
+type groupsScreen struct {
+	c      *Common
+	table  *table
+	groups []domain.GroupInfo
+	form   *form
+	mode   groupFormMode
+	source domain.Group // the group being edited or duplicated
+	detail *groupDetail
+	w, h   int
+}
+
+func newGroupsScreen(c *Common) *groupsScreen {
+	s := &groupsScreen{c: c, table: newTable(c, "no groups",
+		column{title: "Group", width: 22, flex: 2},
+		column{title: "Kind", width: 10},
+		column{title: "Members", width: 7},
+		column{title: "Notes", width: 20, flex: 3})}
+	s.Reload()
+	return s
+}
+
+func (s *groupsScreen) Reload() {
+	gs, err := s.c.Svc.Groups("")
+	if err != nil {
+		s.c.Fail(err)
+		return
+	}
+	s.groups = gs
+	keys := make([]string, len(gs))
+	rows := make([][]string, len(gs))
+	for i, g := range gs {
+		keys[i] = g.Name
+		rows[i] = []string{g.Name, g.Kind.String(), strconv.Itoa(g.Members), groupNotes(g)}
+	}
+	s.table.SetRows(keys, rows)
+	if s.detail != nil {
+		s.detail.Reload()
+		if s.detail.gone {
+			s.detail = nil
+		}
+	}
+}
+
+// groupNotes are the badges of the list: admin where R4 applies, built-in,
+// base, restricted, building administrator.
+func groupNotes(g domain.GroupInfo) string {
+	var n []string
+	if g.Admin {
+		n = append(n, "admin")
+	}
+	if g.BuildingAdmin {
+		n = append(n, "bldg admin")
+	}
+	if g.BuiltIn {
+		n = append(n, "built-in")
+	}
+	if g.Base {
+		n = append(n, "base")
+	}
+	return strings.Join(n, " · ")
+}
+
+func (s *groupsScreen) Dirty() bool {
+	return s.detail != nil && s.detail.Dirty()
+}
+
+func (s *groupsScreen) Capturing() bool {
+	return s.form != nil || (s.detail != nil && s.detail.Capturing())
+}
+
+func (s *groupsScreen) Hint() string {
+	if s.detail != nil {
+		return s.detail.Hint()
+	}
+	return ""
+}
+
+func (s *groupsScreen) SetSize(w, h int) {
+	s.w, s.h = w, h
+	s.table.SetSize(w, h)
+	if s.form != nil {
+		s.form.SetSize(w, h)
+	}
+	if s.detail != nil {
+		s.detail.SetSize(w, h)
+	}
+}
+
+func (s *groupsScreen) current() (domain.GroupInfo, bool) {
+	k := s.table.Key()
+	for _, g := range s.groups {
+		if g.Name == k {
+			return g, true
+		}
+	}
+	return domain.GroupInfo{}, false
+}
+
+// open shows the detail of a group by name.
+func (s *groupsScreen) open(name string) {
+	d, err := newGroupDetail(s.c, name)
+	if err != nil {
+		s.c.Fail(err)
+		return
+	}
+	s.detail = d
+	s.detail.SetSize(s.w, s.h)
+	s.table.SelectKey(name)
+}
+
+func (s *groupsScreen) openForm(mode groupFormMode, src domain.Group) {
+	s.mode, s.source = mode, src
+	kinds := []string{domain.KindStandard.String(), domain.KindRestricted.String()}
+	nameOK := func(v string) error { return domain.ValidateName("group name", v) }
+	switch mode {
+	case groupNew:
+		s.form = newForm(s.c, "New group").
+			text("Name", "", "e.g. Principals", nameOK).
+			text("Description", "", "", nil).
+			choose("Kind", kinds, domain.KindStandard.String()).
+			toggle("Building admin", false)
+	case groupEdit:
+		s.form = newForm(s.c, "Edit group "+src.Name).
+			text("Name", src.Name, "", nameOK).
+			text("Description", src.Description, "", nil)
+		s.form.note = "Privileges, module levels and notifications: open the group (enter)."
+	case groupDuplicate:
+		s.form = newForm(s.c, "Duplicate group "+src.Name).
+			text("Name", "Copy of "+src.Name, "", nameOK).
+			text("Description", src.Description, "", nil)
+		s.form.note = "The copy gets the same privileges, levels and notifications, and no members."
+	}
+	s.form.SetSize(s.w, s.h)
+}
+
+// submitForm saves the form; on an R4 warning it asks and saves again
+// with confirm. A refusal keeps the form and its text.
+func (s *groupsScreen) submitForm(confirm bool) tea.Cmd {
+	f := s.form
+	var g domain.Group
+	var err error
+	switch s.mode {
+	case groupNew:
+		g = domain.Group{Name: f.Value(gfName), Description: f.Value(gfDescription), BuildingAdmin: f.On(gfBuildingAdmin)}
+		if f.Value(gfKind) == domain.KindRestricted.String() {
+			g.Kind = domain.KindRestricted
+		}
+		g, err = s.c.Svc.CreateGroup(g, confirm)
+	case groupEdit:
+		g = s.source
+		g.Name, g.Description = f.Value(gfName), f.Value(gfDescription)
+		g, err = s.c.Svc.UpdateGroup(g, confirm)
+	case groupDuplicate:
+		g = s.source
+		g.ID, g.BuiltIn, g.Base = 0, false, false
+		g.Name, g.Description = f.Value(gfName), f.Value(gfDescription)
+		g, err = s.c.Svc.CreateGroup(g, confirm)
+	}
+	if domain.IsWarning(err) {
+		return ask(errText(err), func() tea.Msg { return groupFormConfirmMsg{} })
+	}
+	if err != nil {
+		s.c.Fail(err)
+		return nil
+	}
+	s.form = nil
+	s.Reload()
+	s.table.SelectKey(g.Name)
+	s.c.Ok("saved group %s", g.Name)
+	if s.mode == groupNew {
+		s.open(g.Name) // straight to the privileges of the new group
+	}
+	return nil
+}
+
+// groupFormConfirmMsg re-saves the group form after the R4 confirmation.
+type groupFormConfirmMsg struct{}
+
+func (s *groupsScreen) Update(msg tea.Msg) tea.Cmd {
+	if _, ok := msg.(groupFormConfirmMsg); ok && s.form != nil {
+		return s.submitForm(true)
+	}
+	if s.form != nil {
+		submit, cancel, cmd := s.form.Update(msg)
+		switch {
+		case cancel:
+			s.form = nil
+		case submit:
+			return s.submitForm(false)
+		}
+		return cmd
+	}
+	if s.detail != nil {
+		if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, s.c.Keys.Nav.Back) && !s.detail.Capturing() && !s.detail.busy() {
+			if s.detail.Dirty() {
+				return ask(fmt.Sprintf("Discard unsaved changes to group %s?", s.detail.orig.Name),
+					func() tea.Msg { return closeDetailMsg{} })
+			}
+			s.detail = nil
+			return nil
+		}
+		if _, ok := msg.(closeDetailMsg); ok {
+			s.detail = nil
+			return nil
+		}
+		return s.detail.Update(msg)
+	}
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok || s.table.Update(msg) {
+		return nil
+	}
+	l, n := s.c.Keys.List, s.c.Keys.Nav
+	g, has := s.current()
+	switch {
+	case key.Matches(k, l.New):
+		s.openForm(groupNew, domain.Group{})
+	case !has:
+	case key.Matches(k, n.Open):
+		s.open(g.Name)
+	case key.Matches(k, l.Edit):
+		s.openForm(groupEdit, g.Group)
+	case key.Matches(k, l.Duplicate):
+		s.openForm(groupDuplicate, g.Group)
+	case key.Matches(k, l.Delete):
+		name := g.Name
+		q := fmt.Sprintf("Delete group %s?", name)
+		if g.Members > 0 {
+			q = fmt.Sprintf("Delete group %s? Its %d members lose what it grants.", name, g.Members)
+		}
+		return ask(q, act("deleted group "+name, func() error { return s.c.Svc.DeleteGroup(name) }))
+	}
+	return nil
+}
+
+// closeDetailMsg leaves the group detail after "discard changes?".
+type closeDetailMsg struct{}
+
+func (s *groupsScreen) View() string {
+	switch {
+	case s.form != nil:
+		return s.form.View()
+	case s.detail != nil:
+		return s.detail.View()
+	}
+	return s.table.View()
+}
+
+func (s *groupsScreen) ShortHelp() []key.Binding {
+	switch {
+	case s.form != nil:
+		return s.form.ShortHelp()
+	case s.detail != nil:
+		return s.detail.ShortHelp()
+	}
+	l, n := s.c.Keys.List, s.c.Keys.Nav
+	return []key.Binding{n.Open, l.New, l.Edit, l.Duplicate, l.Delete}
+}
+
+func (s *groupsScreen) FullHelp() [][]key.Binding {
+	l, n, m := s.c.Keys.List, s.c.Keys.Nav, s.c.Keys.Matrix
+	return [][]key.Binding{
+		{n.Open, l.New, l.Edit, l.Duplicate, l.Delete},
+		{m.Toggle, m.All, m.Preset, m.WhatIf, n.Save},
+	}
+}

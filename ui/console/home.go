@@ -1,0 +1,134 @@
+package console
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"gatehouse/domain"
+)
+
+// scroller shows lines in a fixed height with j/k, pgup/pgdn, g/G.
+type scroller struct {
+	c     *Common
+	lines []string
+	top   int
+	w, h  int
+}
+
+func (s *scroller) SetSize(w, h int) {
+	s.w, s.h = w, h
+	s.clamp()
+}
+
+func (s *scroller) clamp() { s.top = max(0, min(s.top, len(s.lines)-s.h)) }
+
+func (s *scroller) Update(msg tea.Msg) bool {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return false
+	}
+	n := s.c.Keys.Nav
+	switch {
+	case key.Matches(k, n.Up):
+		s.top--
+	case key.Matches(k, n.Down):
+		s.top++
+	case key.Matches(k, n.PageUp):
+		s.top -= s.h
+	case key.Matches(k, n.PageDown):
+		s.top += s.h
+	case key.Matches(k, n.Home):
+		s.top = 0
+	case key.Matches(k, n.End):
+		s.top = len(s.lines)
+	default:
+		return false
+	}
+	s.clamp()
+	return true
+}
+
+func (s *scroller) View() string {
+	end := min(len(s.lines), s.top+s.h)
+	return strings.Join(s.lines[s.top:end], "\n")
+}
+
+// homeScreen greets the user with their access, their notices (R16) and
+// what waits for them.
+type homeScreen struct {
+	c  *Common
+	sc *scroller
+}
+
+func newHomeScreen(c *Common) *homeScreen {
+	s := &homeScreen{c: c, sc: &scroller{c: c}}
+	s.Reload()
+	return s
+}
+
+func (s *homeScreen) Reload() {
+	c, a := s.c, &s.c.Access
+	st := c.Styles
+	u := c.Svc.Actor()
+	lines := []string{st.Title.Render("Welcome, " + u.Name()), ""}
+	switch {
+	case a.Superuser:
+		lines = append(lines, "You are a superuser: you hold every privilege and edit built-in groups (R12).")
+	case a.Admin:
+		lines = append(lines, "You are a full administrator: "+a.AdminVia+".")
+	case a.BuildingAdmin:
+		lines = append(lines, "You are a Building Administrator: you see the tickets of your buildings (R5).")
+	}
+	var mods []string
+	for m := domain.Module(0); m < domain.NumModules; m++ {
+		if l := a.Level(m); l > domain.LevelNone {
+			mods = append(mods, m.String()+":"+l.String())
+		}
+	}
+	lines = append(lines, fmt.Sprintf("You hold %d of %d flag privileges.", a.Flags.Len(), domain.NumFlags))
+	if len(mods) > 0 {
+		lines = append(lines, "Module levels: "+strings.Join(mods, " "))
+	}
+	lines = append(lines, "Effective access, with the source of each privilege: press : and type \"access\".", "")
+	if page, err := c.Svc.Tickets(domain.TicketQuery{OpenOnly: true, Limit: 1}); err == nil {
+		lines = append(lines, fmt.Sprintf("Open tickets you can see: %d", page.Total))
+		if mine, err := c.Svc.Tickets(domain.TicketQuery{OpenOnly: true, Assignee: "me", Limit: 1}); err == nil {
+			lines = append(lines, fmt.Sprintf("Open tickets assigned to you: %d", mine.Total))
+		}
+		lines = append(lines, "")
+	}
+	lines = append(lines, st.Title.Render("Notices"))
+	notices, err := c.Svc.MyNotices(c.Now())
+	switch {
+	case err != nil:
+		lines = append(lines, st.Error.Render(errText(err)))
+	case len(notices) == 0:
+		lines = append(lines, st.Dim.Render("no notices for your teams today"))
+	}
+	for _, n := range notices {
+		l := "• " + n.Title + " (until " + date(n.End) + ")"
+		if n.Description != "" {
+			l += ": " + n.Description
+		}
+		if n.URL != "" {
+			l += " — " + dash(n.URLTitle) + " " + n.URL
+		}
+		lines = append(lines, l)
+	}
+	s.sc.lines = lines
+	s.sc.clamp()
+}
+
+func (s *homeScreen) Update(msg tea.Msg) tea.Cmd { s.sc.Update(msg); return nil }
+func (s *homeScreen) View() string               { return s.sc.View() }
+func (s *homeScreen) SetSize(w, h int)           { s.sc.SetSize(w, h) }
+func (s *homeScreen) Dirty() bool                { return false }
+func (s *homeScreen) Capturing() bool            { return false }
+func (s *homeScreen) Hint() string               { return "" }
+func (s *homeScreen) ShortHelp() []key.Binding {
+	return []key.Binding{s.c.Keys.Global.Screens}
+}
+func (s *homeScreen) FullHelp() [][]key.Binding { return nil }

@@ -1,0 +1,76 @@
+package console
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
+// reviewScreen is the access review: administrators and superusers, users
+// in several groups, memberships expiring in 14 days (R13), inactive users
+// still holding groups.
+type reviewScreen struct {
+	c  *Common
+	sc *scroller
+}
+
+func newReviewScreen(c *Common) *reviewScreen {
+	s := &reviewScreen{c: c, sc: &scroller{c: c}}
+	s.Reload()
+	return s
+}
+
+func (s *reviewScreen) Reload() {
+	r, err := s.c.Svc.AccessReview(s.c.Now())
+	if err != nil {
+		s.sc.lines = []string{s.c.Styles.Error.Render(errText(err))}
+		s.c.Fail(err)
+		return
+	}
+	st := s.c.Styles
+	var l []string
+	section := func(title string, n int) {
+		if len(l) > 0 {
+			l = append(l, "")
+		}
+		l = append(l, st.Title.Render(fmt.Sprintf("%s (%d)", title, n)))
+		if n == 0 {
+			l = append(l, st.Dim.Render("  none"))
+		}
+	}
+	section("Administrators and superusers", len(r.Admins))
+	for _, a := range r.Admins {
+		l = append(l, fmt.Sprintf("  %-14s %-18s %s", a.Username, a.Name, a.Reason))
+	}
+	section("Users in several groups", len(r.Overlapping))
+	for _, u := range r.Overlapping {
+		l = append(l, fmt.Sprintf("  %-14s %-18s %s", u.Username, u.Name(), u.GroupColumn()))
+	}
+	section("Memberships expiring in the next 14 days (R13)", len(r.Expiring))
+	now := s.c.Now()
+	for _, m := range r.Expiring {
+		days := int(m.Until.Sub(now).Round(24*time.Hour) / (24 * time.Hour))
+		l = append(l, fmt.Sprintf("  %-14s %-18s until %s (%d days) %s", m.Username, m.GroupName, date(m.Until), days, dash(m.Reason)))
+	}
+	section("Deactivated users still holding groups", len(r.Inactive))
+	for _, u := range r.Inactive {
+		l = append(l, fmt.Sprintf("  %-14s %-18s %s", u.Username, u.Name(), u.GroupColumn()))
+	}
+	s.sc.lines = l
+	s.sc.clamp()
+}
+
+func (s *reviewScreen) Update(msg tea.Msg) tea.Cmd { s.sc.Update(msg); return nil }
+func (s *reviewScreen) View() string               { return strings.TrimRight(s.sc.View(), "\n") }
+func (s *reviewScreen) SetSize(w, h int)           { s.sc.SetSize(w, h) }
+func (s *reviewScreen) Dirty() bool                { return false }
+func (s *reviewScreen) Capturing() bool            { return false }
+func (s *reviewScreen) Hint() string               { return "" }
+func (s *reviewScreen) ShortHelp() []key.Binding {
+	n := s.c.Keys.Nav
+	return []key.Binding{n.Up, n.Down, n.PageDown}
+}
+func (s *reviewScreen) FullHelp() [][]key.Binding { return nil }

@@ -1,0 +1,173 @@
+package console
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"gatehouse/domain"
+)
+
+// Field indexes of the settings form.
+const (
+	sfName = iota
+	sfTimeZone
+	sfOverdue
+	sfVisibility
+	sfPrefix
+	sfPriorities
+	sfProblemTypes
+)
+
+// settingsScreen shows the organization's settings; e edits them. The
+// store checks each part against its module (organization, reporting,
+// appearance), so a refusal names the part.
+type settingsScreen struct {
+	c    *Common
+	org  domain.Organization
+	form *form
+	w, h int
+}
+
+func newSettingsScreen(c *Common) *settingsScreen {
+	s := &settingsScreen{c: c}
+	s.Reload()
+	return s
+}
+
+func (s *settingsScreen) Reload() {
+	o, err := s.c.Svc.Organization()
+	if err != nil {
+		s.c.Fail(err)
+		return
+	}
+	s.org = o
+}
+
+func typeNames(o domain.Organization) []string {
+	out := make([]string, len(o.ProblemTypes))
+	for i, p := range o.ProblemTypes {
+		out[i] = p.Name
+	}
+	return out
+}
+
+func (s *settingsScreen) openForm() {
+	o := s.org
+	days := func(v string) error {
+		if n, err := strconv.Atoi(v); err != nil || n < 0 {
+			return domain.Errorf(domain.EInvalid, "overdue days %q: a whole number of days, 0 or more", v)
+		}
+		return nil
+	}
+	zone := func(v string) error {
+		if _, err := time.LoadLocation(v); err != nil {
+			return domain.Errorf(domain.EInvalid, "time zone %q: use an IANA name such as Europe/Paris or UTC", v)
+		}
+		return nil
+	}
+	s.form = newForm(s.c, "Organization settings").
+		text("Name", o.Name, "", func(v string) error { return domain.ValidateName("organization name", v) }).
+		text("Time zone", o.TimeZone, "UTC", zone).
+		text("Overdue days", strconv.Itoa(o.OverdueDays), "", days).
+		toggle("Record visibility", o.RecordVisibility).
+		text("Ticket prefix", o.TicketPrefix, "T", nil).
+		text("Priorities", strings.Join(o.Priorities, ", "), "comma-separated", nil).
+		text("Problem types", strings.Join(typeNames(o), ", "), "comma-separated", nil)
+	s.form.note = "Problem types keep their common problems by name; a new type starts with none."
+	s.form.SetSize(s.w, s.h)
+}
+
+func (s *settingsScreen) submit() {
+	f := s.form
+	o := s.org
+	o.Name, o.TimeZone, o.TicketPrefix = f.Value(sfName), f.Value(sfTimeZone), f.Value(sfPrefix)
+	o.OverdueDays, _ = strconv.Atoi(f.Value(sfOverdue))
+	o.RecordVisibility = f.On(sfVisibility)
+	o.Priorities = splitList(f.Value(sfPriorities))
+	common := map[string][]string{}
+	for _, p := range s.org.ProblemTypes {
+		common[strings.ToLower(p.Name)] = p.CommonProblems
+	}
+	o.ProblemTypes = nil
+	for _, n := range splitList(f.Value(sfProblemTypes)) {
+		o.ProblemTypes = append(o.ProblemTypes, domain.ProblemType{Name: n, CommonProblems: common[strings.ToLower(n)]})
+	}
+	if err := s.c.Svc.UpdateOrganization(o); err != nil {
+		s.c.Fail(err)
+		return
+	}
+	s.form = nil
+	s.c.Ok("saved organization settings")
+	s.Reload()
+}
+
+func (s *settingsScreen) Dirty() bool     { return false }
+func (s *settingsScreen) Capturing() bool { return s.form != nil }
+func (s *settingsScreen) Hint() string    { return "" }
+
+func (s *settingsScreen) SetSize(w, h int) {
+	s.w, s.h = w, h
+	if s.form != nil {
+		s.form.SetSize(w, h)
+	}
+}
+
+func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
+	if s.form != nil {
+		submit, cancel, cmd := s.form.Update(msg)
+		switch {
+		case cancel:
+			s.form = nil
+		case submit:
+			s.submit()
+		}
+		return cmd
+	}
+	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, s.c.Keys.List.Edit) {
+		s.openForm()
+	}
+	return nil
+}
+
+func (s *settingsScreen) View() string {
+	if s.form != nil {
+		return s.form.View()
+	}
+	o := s.org
+	st := s.c.Styles
+	vis := "off"
+	if o.RecordVisibility {
+		vis = "on"
+	}
+	lines := []string{
+		st.Title.Render("Organization"),
+		"  Name               " + o.Name,
+		"  Time zone          " + o.TimeZone,
+		fmt.Sprintf("  Overdue after      %d days", o.OverdueDays),
+		"  Record visibility  " + vis,
+		"",
+		st.Title.Render("Numbering and priorities"),
+		"  Ticket prefix      " + o.TicketPrefix + " (next " + o.FormatTicket(max(o.NextTicket, 1)) + ")",
+		"  Priorities         " + dash(strings.Join(o.Priorities, ", ")),
+		"",
+		st.Title.Render("Problem types and common problems"),
+	}
+	for _, p := range o.ProblemTypes {
+		lines = append(lines, "  "+pad(p.Name, 18)+" "+dash(strings.Join(p.CommonProblems, ", ")))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (s *settingsScreen) ShortHelp() []key.Binding {
+	if s.form != nil {
+		return s.form.ShortHelp()
+	}
+	return []key.Binding{s.c.Keys.List.Edit}
+}
+
+func (s *settingsScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }

@@ -1,0 +1,217 @@
+package console
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// column of a table: a fixed width, or flex (>0 weight) sharing what is left.
+type column struct {
+	title string
+	width int
+	flex  int
+}
+
+// table is the list component of every list screen: a header, rows, a
+// cursor (▸) and an optional selection (*) for bulk actions.
+type table struct {
+	c        *Common
+	cols     []column
+	rows     [][]string
+	keys     []string // one stable key per row (selection survives reloads)
+	cursor   int
+	offset   int
+	selected map[string]bool
+	w, h     int
+	empty    string
+}
+
+func newTable(c *Common, empty string, cols ...column) *table {
+	return &table{c: c, cols: cols, empty: empty, selected: map[string]bool{}}
+}
+
+// SetRows replaces the rows, keeping the cursor in range and dropping
+// selections of rows that are gone.
+func (t *table) SetRows(keys []string, rows [][]string) {
+	t.keys, t.rows = keys, rows
+	present := map[string]bool{}
+	for _, k := range keys {
+		present[k] = true
+	}
+	for k := range t.selected {
+		if !present[k] {
+			delete(t.selected, k)
+		}
+	}
+	t.clamp()
+}
+
+// Key returns the key of the row under the cursor, or "".
+func (t *table) Key() string {
+	if t.cursor < 0 || t.cursor >= len(t.keys) {
+		return ""
+	}
+	return t.keys[t.cursor]
+}
+
+// SelectKey moves the cursor to the row with key k, if present.
+func (t *table) SelectKey(k string) {
+	for i, kk := range t.keys {
+		if kk == k {
+			t.cursor = i
+			t.clamp()
+			return
+		}
+	}
+}
+
+// Selected returns the selected keys in row order, or the cursor's row when
+// nothing is selected.
+func (t *table) Selected() []string {
+	var out []string
+	for _, k := range t.keys {
+		if t.selected[k] {
+			out = append(out, k)
+		}
+	}
+	if len(out) == 0 && t.Key() != "" {
+		out = []string{t.Key()}
+	}
+	return out
+}
+
+// ToggleSelect selects or unselects the row under the cursor and moves down.
+func (t *table) ToggleSelect() {
+	k := t.Key()
+	if k == "" {
+		return
+	}
+	if t.selected[k] {
+		delete(t.selected, k)
+	} else {
+		t.selected[k] = true
+	}
+	t.move(1)
+}
+
+// ClearSelection forgets every selected row.
+func (t *table) ClearSelection() { t.selected = map[string]bool{} }
+
+func (t *table) SetSize(w, h int) {
+	t.w, t.h = w, h
+	t.clamp()
+}
+
+func (t *table) visible() int { return max(1, t.h-1) }
+
+func (t *table) move(d int) {
+	t.cursor += d
+	t.clamp()
+}
+
+func (t *table) clamp() {
+	t.cursor = min(max(t.cursor, 0), max(len(t.rows)-1, 0))
+	if t.cursor < t.offset {
+		t.offset = t.cursor
+	}
+	if t.cursor >= t.offset+t.visible() {
+		t.offset = t.cursor - t.visible() + 1
+	}
+	t.offset = max(0, min(t.offset, len(t.rows)-t.visible()))
+}
+
+// Update handles the navigation keys and reports whether it used the key.
+func (t *table) Update(msg tea.Msg) bool {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return false
+	}
+	n := t.c.Keys.Nav
+	switch {
+	case key.Matches(k, n.Up):
+		t.move(-1)
+	case key.Matches(k, n.Down):
+		t.move(1)
+	case key.Matches(k, n.PageUp):
+		t.move(-t.visible())
+	case key.Matches(k, n.PageDown):
+		t.move(t.visible())
+	case key.Matches(k, n.Home):
+		t.move(-len(t.rows))
+	case key.Matches(k, n.End):
+		t.move(len(t.rows))
+	default:
+		return false
+	}
+	return true
+}
+
+// widths resolves the column widths for the current size.
+func (t *table) widths() []int {
+	out := make([]int, len(t.cols))
+	left, flex := t.w-2-len(t.cols), 0
+	for i, c := range t.cols {
+		out[i] = c.width
+		left -= c.width
+		flex += c.flex
+	}
+	for i, c := range t.cols {
+		if c.flex > 0 && left > 0 {
+			out[i] += left * c.flex / flex
+		}
+	}
+	return out
+}
+
+func (t *table) line(cells []string, ws []int) string {
+	parts := make([]string, len(cells))
+	for i, cell := range cells {
+		if i >= len(ws) {
+			break
+		}
+		parts[i] = pad(cell, ws[i])
+	}
+	return strings.Join(parts, " ")
+}
+
+func (t *table) View() string {
+	ws := t.widths()
+	var b strings.Builder
+	titles := make([]string, len(t.cols))
+	for i, c := range t.cols {
+		titles[i] = c.title
+	}
+	b.WriteString(t.c.Styles.Column.Render(pad("  "+t.line(titles, ws), t.w)))
+	if len(t.rows) == 0 {
+		b.WriteString("\n" + t.c.Styles.Dim.Render("  "+t.empty))
+		return b.String()
+	}
+	end := min(len(t.rows), t.offset+t.visible())
+	for i := t.offset; i < end; i++ {
+		mark := " "
+		if t.selected[t.keys[i]] {
+			mark = "*"
+		}
+		row := " " + mark + t.line(t.rows[i], ws)
+		if i == t.cursor {
+			row = t.c.Styles.Cursor.Render(pad("▸"+mark+t.line(t.rows[i], ws), t.w))
+		}
+		b.WriteString("\n" + row)
+	}
+	return b.String()
+}
+
+// pad truncates s to w cells (with …) and pads it with spaces.
+func pad(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if lipgloss.Width(s) > w {
+		s = ansi.Truncate(s, w, "…")
+	}
+	return s + strings.Repeat(" ", max(0, w-lipgloss.Width(s)))
+}

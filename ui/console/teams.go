@@ -1,0 +1,298 @@
+package console
+
+import (
+	"fmt"
+	"strconv"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"gatehouse/domain"
+)
+
+type teamFormMode uint8
+
+const (
+	teamNew teamFormMode = iota
+	teamDuplicate
+	teamAddMember
+)
+
+// teamsScreen lists teams by type; enter shows members marked Member or
+// Member (reports-to) (R10).
+type teamsScreen struct {
+	c       *Common
+	table   *table
+	teams   []domain.TeamInfo
+	form    *form
+	mode    teamFormMode
+	source  domain.TeamInfo
+	open    string // team whose members are shown
+	members *table
+	report  *scroller // the last repair's report
+	w, h    int
+}
+
+func newTeamsScreen(c *Common) *teamsScreen {
+	s := &teamsScreen{c: c,
+		table: newTable(c, "no teams",
+			column{title: "Team", width: 18, flex: 2},
+			column{title: "Type", width: 9},
+			column{title: "Members", width: 7},
+			column{title: "Owner", width: 12},
+			column{title: "Notes", width: 10, flex: 1}),
+		members: newTable(c, "no members: n adds one",
+			column{title: "User", width: 14, flex: 1},
+			column{title: "Name", width: 16, flex: 2},
+			column{title: "Membership", width: 20},
+			column{title: "Via", width: 12, flex: 1}),
+	}
+	s.Reload()
+	return s
+}
+
+// typeOrder lists global first, then standard, then private.
+func typeOrder(t domain.TeamType) int {
+	switch t {
+	case domain.TeamGlobalType:
+		return 0
+	case domain.TeamStandard:
+		return 1
+	}
+	return 2
+}
+
+func (s *teamsScreen) Reload() {
+	ts, err := s.c.Svc.Teams("")
+	if err != nil {
+		s.c.Fail(err)
+		return
+	}
+	// by type, then name: the list reads global, standard, private
+	for i := 1; i < len(ts); i++ {
+		for j := i; j > 0 && typeOrder(ts[j].Type) < typeOrder(ts[j-1].Type); j-- {
+			ts[j], ts[j-1] = ts[j-1], ts[j]
+		}
+	}
+	s.teams = ts
+	keys := make([]string, len(ts))
+	rows := make([][]string, len(ts))
+	for i, t := range ts {
+		note := ""
+		if t.Suppressed {
+			note = "suppressed"
+		}
+		keys[i] = t.Name
+		rows[i] = []string{t.Name, t.Type.String(), strconv.Itoa(t.Members), dash(t.Owner), note}
+	}
+	s.table.SetRows(keys, rows)
+	if s.open != "" {
+		s.loadMembers()
+	}
+}
+
+func (s *teamsScreen) loadMembers() {
+	_, ms, err := s.c.Svc.Team(s.open)
+	if err != nil {
+		s.open = ""
+		s.c.Fail(err)
+		return
+	}
+	keys := make([]string, len(ms))
+	rows := make([][]string, len(ms))
+	for i, m := range ms {
+		keys[i] = m.User.Username
+		rows[i] = []string{m.User.Username, m.User.Name(), m.Label(), dash(m.Via)}
+	}
+	s.members.SetRows(keys, rows)
+}
+
+func (s *teamsScreen) Dirty() bool     { return false }
+func (s *teamsScreen) Capturing() bool { return s.form != nil }
+func (s *teamsScreen) Hint() string    { return "" }
+
+func (s *teamsScreen) SetSize(w, h int) {
+	s.w, s.h = w, h
+	s.table.SetSize(w, h)
+	s.members.SetSize(w, h-1)
+	if s.form != nil {
+		s.form.SetSize(w, h)
+	}
+	if s.report != nil {
+		s.report.SetSize(w, h-1)
+	}
+}
+
+func (s *teamsScreen) current() (domain.TeamInfo, bool) {
+	for _, t := range s.teams {
+		if t.Name == s.table.Key() {
+			return t, true
+		}
+	}
+	return domain.TeamInfo{}, false
+}
+
+func (s *teamsScreen) openForm(mode teamFormMode, src domain.TeamInfo) {
+	s.mode, s.source = mode, src
+	name := func(v string) error { return domain.ValidateName("team name", v) }
+	switch mode {
+	case teamNew:
+		s.form = newForm(s.c, "New team").text("Name", "", "", name).text("Description", "", "", nil)
+	case teamDuplicate:
+		s.form = newForm(s.c, "Duplicate team "+src.Name).text("Name", "Copy of "+src.Name, "", name)
+		s.form.note = "The copy gets the same explicit members."
+	case teamAddMember:
+		s.form = newForm(s.c, "Add a member to "+s.open).text("Username", "", "", domain.ValidateUsername)
+	}
+	s.form.SetSize(s.w, s.h)
+}
+
+func (s *teamsScreen) submit() {
+	var err error
+	var ok string
+	switch s.mode {
+	case teamNew:
+		var t domain.Team
+		t, err = s.c.Svc.CreateTeam(domain.Team{Name: s.form.Value(0), Description: s.form.Value(1)})
+		ok = "created team " + t.Name
+	case teamDuplicate:
+		var t domain.Team
+		t, err = s.c.Svc.DuplicateTeam(s.source.Name, s.form.Value(0))
+		ok = "duplicated " + s.source.Name + " as " + t.Name
+	case teamAddMember:
+		user := s.form.Value(0)
+		err = s.c.Svc.AddTeamMember(s.open, user)
+		ok = "added " + user + " to " + s.open
+	}
+	if err != nil {
+		s.c.Fail(err)
+		return
+	}
+	s.form = nil
+	s.c.Ok("%s", ok)
+	s.Reload()
+}
+
+// repair rebuilds global membership, private teams and the hierarchy (R9)
+// and shows what it changed.
+func (s *teamsScreen) repair() tea.Cmd {
+	return ask("Repair teams? Global membership, private teams and the reports-to hierarchy are rebuilt (R9).", func() tea.Msg {
+		lines, err := s.c.Svc.RepairTeams()
+		return repairDoneMsg{lines: lines, err: err}
+	})
+}
+
+type repairDoneMsg struct {
+	lines []string
+	err   error
+}
+
+func (s *teamsScreen) Update(msg tea.Msg) tea.Cmd {
+	if r, ok := msg.(repairDoneMsg); ok {
+		if r.err != nil {
+			s.c.Fail(r.err)
+			return nil
+		}
+		lines := r.lines
+		if len(lines) == 0 {
+			lines = []string{"nothing to repair: teams were consistent"}
+		}
+		s.report = &scroller{c: s.c, lines: lines}
+		s.report.SetSize(s.w, s.h-1)
+		s.c.Ok("repaired teams: %d changes", len(r.lines))
+		s.Reload()
+		return nil
+	}
+	if s.form != nil {
+		submit, cancel, cmd := s.form.Update(msg)
+		switch {
+		case cancel:
+			s.form = nil
+		case submit:
+			s.submit()
+		}
+		return cmd
+	}
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return nil
+	}
+	n, l := s.c.Keys.Nav, s.c.Keys.List
+	if s.report != nil {
+		if !s.report.Update(msg) {
+			s.report = nil
+		}
+		return nil
+	}
+	if s.open != "" {
+		if s.members.Update(msg) {
+			return nil
+		}
+		team, user := s.open, s.members.Key()
+		switch {
+		case key.Matches(k, n.Back):
+			s.open = ""
+		case key.Matches(k, l.New):
+			s.openForm(teamAddMember, domain.TeamInfo{})
+		case key.Matches(k, l.Delete) && user != "":
+			return ask(fmt.Sprintf("Remove %s from team %s?", user, team),
+				act("removed "+user+" from "+team, func() error { return s.c.Svc.RemoveTeamMember(team, user) }))
+		}
+		return nil
+	}
+	if s.table.Update(msg) {
+		return nil
+	}
+	t, has := s.current()
+	switch {
+	case key.Matches(k, l.New):
+		s.openForm(teamNew, domain.TeamInfo{})
+	case key.Matches(k, l.Repair):
+		return s.repair()
+	case !has:
+	case key.Matches(k, n.Open):
+		s.open = t.Name
+		s.loadMembers()
+	case key.Matches(k, l.Duplicate):
+		s.openForm(teamDuplicate, t)
+	case key.Matches(k, l.Deactivate):
+		name := t.Name
+		return ask("Suppress team "+name+"? Its members no longer share its tickets.",
+			act("suppressed "+name, func() error { return s.c.Svc.SuppressTeam(name) }))
+	case key.Matches(k, l.Delete):
+		name := t.Name
+		return ask("Delete team "+name+"?", act("deleted team "+name, func() error { return s.c.Svc.DeleteTeam(name) }))
+	}
+	return nil
+}
+
+func (s *teamsScreen) View() string {
+	switch {
+	case s.form != nil:
+		return s.form.View()
+	case s.report != nil:
+		return s.c.Styles.Title.Render("Repair report") + "\n" + s.report.View()
+	case s.open != "":
+		return pad(s.c.Styles.Title.Render("Team "+s.open)+" · members, explicit and through reports-to (R10)", s.w) + "\n" + s.members.View()
+	}
+	return s.table.View()
+}
+
+func (s *teamsScreen) ShortHelp() []key.Binding {
+	n, l := s.c.Keys.Nav, s.c.Keys.List
+	switch {
+	case s.form != nil:
+		return s.form.ShortHelp()
+	case s.report != nil:
+		return []key.Binding{n.Down, n.Back}
+	case s.open != "":
+		return []key.Binding{l.New, l.Delete, n.Back}
+	}
+	dx := l.Deactivate
+	dx.SetHelp("x", "suppress")
+	return []key.Binding{n.Open, l.New, l.Duplicate, dx, l.Delete, l.Repair}
+}
+
+func (s *teamsScreen) FullHelp() [][]key.Binding {
+	return [][]key.Binding{s.ShortHelp()}
+}

@@ -1,0 +1,599 @@
+package console
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"gatehouse/domain"
+)
+
+// Field indexes of the user form.
+const (
+	ufUsername = iota
+	ufFirst
+	ufLast
+	ufEmail
+	ufPhone
+	ufReportsTo
+	ufStartScreen
+	ufKind
+	ufSuperuser
+)
+
+// Field indexes of the membership form (join and bulk join/leave).
+const (
+	mfGroup = iota
+	mfUntil
+	mfReason
+)
+
+// Field indexes of the terminate form.
+const (
+	tfReason = iota
+	tfReassign
+)
+
+type userFormMode uint8
+
+const (
+	userNew userFormMode = iota
+	userEdit
+	userJoin
+	userBulkJoin
+	userBulkLeave
+	userTerminate
+)
+
+// usersScreen is the paged, filterable user list (R15 search), with
+// create/edit forms, memberships, deactivate, terminate and delete, and bulk
+// join/leave/deactivate over selected rows.
+type usersScreen struct {
+	c        *Common
+	table    *table
+	page     domain.UserPage
+	offset   int
+	search   string
+	filter   textinput.Model
+	filterOn bool
+	form     *form
+	mode     userFormMode
+	target   domain.UserInfo // edited or opened user
+	targets  []string        // bulk action users
+	detail   *table          // memberships of target, when open
+	w, h     int
+}
+
+func newUsersScreen(c *Common) *usersScreen {
+	s := &usersScreen{c: c, table: newTable(c, "no users match",
+		column{title: "Username", width: 14, flex: 1},
+		column{title: "Name", width: 16, flex: 2},
+		column{title: "Groups", width: 16, flex: 3},
+		column{title: "Status", width: 11},
+		column{title: "Kind", width: 10}),
+		detail: newTable(c, "no memberships: n joins a group (the user is inactive, R2)",
+			column{title: "Group", width: 16, flex: 2},
+			column{title: "Granted by", width: 12},
+			column{title: "Since", width: 10},
+			column{title: "Until", width: 18},
+			column{title: "Reason", width: 8, flex: 2}),
+	}
+	s.filter = textinput.New()
+	s.filter.Prompt = "/"
+	s.filter.Placeholder = "search (prefix, % wildcard)"
+	st := s.filter.Styles()
+	st.Cursor.Blink = false
+	s.filter.SetStyles(st)
+	s.Reload()
+	return s
+}
+
+func (s *usersScreen) pageSize() int { return max(1, s.h-3) }
+
+func userStatus(u domain.UserInfo) string {
+	switch {
+	case u.Status == domain.StatusDeactivated:
+		return "deactivated"
+	case u.Inactive != "":
+		return "inactive"
+	}
+	return "active"
+}
+
+func userKind(u domain.UserInfo) string {
+	switch {
+	case u.Superuser:
+		return "superuser"
+	case u.Technician:
+		return "technician"
+	}
+	return u.Kind.String()
+}
+
+func (s *usersScreen) Reload() {
+	page, err := s.c.Svc.Users(domain.UserQuery{Search: s.search, Offset: s.offset, Limit: s.pageSize()})
+	if err != nil {
+		s.c.Fail(err)
+		return
+	}
+	if len(page.Users) == 0 && s.offset > 0 && page.Total > 0 {
+		s.offset = max(0, page.Total-s.pageSize())
+		page, err = s.c.Svc.Users(domain.UserQuery{Search: s.search, Offset: s.offset, Limit: s.pageSize()})
+		if err != nil {
+			s.c.Fail(err)
+			return
+		}
+	}
+	s.page = page
+	keys := make([]string, len(page.Users))
+	rows := make([][]string, len(page.Users))
+	for i, u := range page.Users {
+		keys[i] = u.Username
+		rows[i] = []string{u.Username, u.Name(), u.GroupColumn(), userStatus(u), userKind(u)}
+	}
+	s.table.SetRows(keys, rows)
+	if s.target.Username != "" {
+		s.loadDetail()
+	}
+}
+
+func (s *usersScreen) loadDetail() {
+	ui, err := s.c.Svc.User(s.target.Username)
+	if err != nil {
+		s.target = domain.UserInfo{}
+		s.c.Fail(err)
+		return
+	}
+	s.target = ui
+	ms, err := s.c.Svc.Memberships(ui.Username)
+	if err != nil {
+		s.c.Fail(err)
+		return
+	}
+	keys := make([]string, len(ms))
+	rows := make([][]string, len(ms))
+	for i, m := range ms {
+		until := date(m.Until)
+		if m.Expired {
+			until += " (expired)"
+		}
+		keys[i] = m.GroupName
+		rows[i] = []string{m.GroupName, dash(m.GrantedBy), date(m.GrantedAt), until, dash(m.Reason)}
+	}
+	s.detail.SetRows(keys, rows)
+}
+
+func (s *usersScreen) Dirty() bool     { return false }
+func (s *usersScreen) Capturing() bool { return s.form != nil || s.filterOn }
+
+// Hint says why the highlighted user cannot log in (R2, deactivated).
+func (s *usersScreen) Hint() string {
+	if u, ok := s.current(); ok && u.Inactive != "" && s.target.Username == "" {
+		return u.Username + " cannot log in: " + u.Inactive
+	}
+	return ""
+}
+
+func (s *usersScreen) SetSize(w, h int) {
+	resized := h != s.h
+	s.w, s.h = w, h
+	s.table.SetSize(w, h-1)
+	s.detail.SetSize(w, h-5)
+	s.filter.SetWidth(max(10, min(30, w/3)))
+	if s.form != nil {
+		s.form.SetSize(w, h)
+	}
+	if resized {
+		s.Reload()
+	}
+}
+
+func (s *usersScreen) current() (domain.UserInfo, bool) {
+	k := s.table.Key()
+	for _, u := range s.page.Users {
+		if u.Username == k {
+			return u, true
+		}
+	}
+	return domain.UserInfo{}, false
+}
+
+var startScreens = []string{"", "home", "tickets", "groups", "users", "teams", "buildings", "review", "audit", "settings"}
+
+func (s *usersScreen) openForm(mode userFormMode, u domain.UserInfo) {
+	s.mode = mode
+	s.target = u
+	email := func(v string) error { return domain.ValidateEmail(v) }
+	optUser := func(v string) error {
+		if v == "" {
+			return nil
+		}
+		return domain.ValidateUsername(v)
+	}
+	groupName := func(v string) error { return domain.ValidateName("group", v) }
+	switch mode {
+	case userNew, userEdit:
+		title := "New user"
+		if mode == userEdit {
+			title = "Edit user " + u.Username
+		}
+		s.form = newForm(s.c, title).
+			text("Username", u.Username, "letters, digits . _ - @", domain.ValidateUsername).
+			text("First name", u.First, "", nil).
+			text("Last name", u.Last, "", nil).
+			text("Email", u.Email, "optional", email).
+			text("Phone", u.Phone, "optional", nil).
+			text("Reports to", u.ReportsTo, "username (optional)", optUser).
+			choose("Start screen", startScreens, u.StartScreen)
+		if mode == userNew {
+			s.form.choose("Kind", []string{"standard", "restricted"}, "standard")
+			if s.c.Access.Superuser {
+				s.form.toggle("Superuser", false)
+			}
+			s.form.note = "New users belong to the base group of their kind at once (R1); join a group to make them active (R2)."
+		}
+	case userJoin, userBulkJoin:
+		s.form = newForm(s.c, "Join a group: "+strings.Join(s.targets, ", ")).
+			text("Group", "", "group name", groupName).
+			text("Until", "", "YYYY-MM-DD (optional)", validUntil).
+			text("Reason", "", "optional", nil)
+	case userBulkLeave:
+		s.form = newForm(s.c, "Leave a group: "+strings.Join(s.targets, ", ")).
+			text("Group", "", "group name", groupName)
+	case userTerminate:
+		s.form = newForm(s.c, "Terminate "+u.Username+" (R14)").
+			text("Reason", "", "required", func(v string) error { return domain.ValidateName("reason", v) }).
+			text("Reassign to", "", "username, or empty to unassign", optUser)
+		s.form.note = "Deactivates the user, ends every membership, removes their auto-assign rules and reassigns their open tickets. History is kept."
+	}
+	s.form.SetSize(s.w, s.h)
+}
+
+// userFromForm builds the user the form describes.
+func (s *usersScreen) userFromForm() (domain.User, error) {
+	f := s.form
+	u := s.target.User
+	u.Username, u.First, u.Last = f.Value(ufUsername), f.Value(ufFirst), f.Value(ufLast)
+	u.Email, u.Phone, u.StartScreen = f.Value(ufEmail), f.Value(ufPhone), f.Value(ufStartScreen)
+	u.ReportsTo = 0
+	if rt := f.Value(ufReportsTo); rt != "" {
+		boss, err := s.c.Svc.User(rt)
+		if err != nil {
+			return u, err
+		}
+		u.ReportsTo = boss.ID
+	}
+	if s.mode == userNew {
+		if f.Value(ufKind) == "restricted" {
+			u.Kind = domain.KindRestricted
+		}
+		if len(f.fields) > ufSuperuser {
+			u.Superuser = f.On(ufSuperuser)
+		}
+	}
+	return u, nil
+}
+
+func (s *usersScreen) submit() tea.Cmd {
+	f := s.form
+	switch s.mode {
+	case userNew, userEdit:
+		u, err := s.userFromForm()
+		if err == nil {
+			if s.mode == userNew {
+				u, err = s.c.Svc.CreateUser(u)
+			} else {
+				u, err = s.c.Svc.UpdateUser(u)
+			}
+		}
+		if err != nil {
+			s.c.Fail(err)
+			return nil
+		}
+		s.c.Ok("saved user %s", u.Username)
+		s.form = nil
+		s.target = domain.UserInfo{}
+		if s.mode == userEdit {
+			s.target.Username = u.Username
+		}
+		s.Reload()
+		s.table.SelectKey(u.Username)
+	case userJoin, userBulkJoin:
+		until, _ := parseUntil(f.Value(mfUntil))
+		group, reason := f.Value(mfGroup), f.Value(mfReason)
+		if !s.bulk(fmt.Sprintf("joined %s", group), func(u string) error { return s.c.Svc.Join(u, group, until, reason) }) {
+			return nil
+		}
+	case userBulkLeave:
+		group := f.Value(mfGroup)
+		if !s.bulk(fmt.Sprintf("left %s", group), func(u string) error {
+			_, err := s.c.Svc.Leave(u, group, len(rulesNaming(s.c, u)) > 0)
+			return err
+		}) {
+			return nil
+		}
+	case userTerminate:
+		rep, err := s.c.Svc.Terminate(s.target.Username, f.Value(tfReason), f.Value(tfReassign))
+		if err != nil {
+			s.c.Fail(err)
+			return nil
+		}
+		s.c.Ok("terminated %s: %d memberships ended, %d rules removed, %d tickets reassigned, %d unassigned",
+			s.target.Username, rep.Memberships, len(rep.Rules), len(rep.Reassigned), len(rep.Unassigned))
+		s.form, s.target = nil, domain.UserInfo{}
+		s.Reload()
+	}
+	return nil
+}
+
+// bulk runs fn for every target; on any refusal the form stays open with
+// the reasons, and the users that succeeded are reported too.
+func (s *usersScreen) bulk(done string, fn func(user string) error) bool {
+	var ok, failed []string
+	for _, u := range s.targets {
+		if err := fn(u); err != nil {
+			failed = append(failed, errText(err))
+		} else {
+			ok = append(ok, u)
+		}
+	}
+	if len(failed) == 0 {
+		s.form = nil
+	}
+	s.Reload()
+	if len(failed) > 0 {
+		msg := strings.Join(failed, "; ")
+		if len(ok) > 0 {
+			msg = fmt.Sprintf("%s %s; refused: %s", strings.Join(ok, ", "), done, msg)
+		}
+		s.c.Fail(domain.Errorf(domain.EInvalid, "%s", msg))
+		return false
+	}
+	s.c.Ok("%s %s", strings.Join(ok, ", "), done)
+	s.table.ClearSelection()
+	return true
+}
+
+// deactivate asks first, naming the auto-assign rules that name the
+// users and removing them in the same transaction (R8).
+func (s *usersScreen) deactivate(users []string) tea.Cmd {
+	var rules []string
+	for _, u := range users {
+		rules = append(rules, rulesNaming(s.c, u)...)
+	}
+	q := fmt.Sprintf("Deactivate %s? They can no longer log in.", strings.Join(users, ", "))
+	if len(rules) > 0 {
+		q += "\nAuto-assign rules naming them are removed too: " + strings.Join(rules, ", ") + " (R8)"
+	}
+	return ask(q, func() tea.Msg {
+		var errs []string
+		for _, u := range users {
+			if _, err := s.c.Svc.Deactivate(u, len(rules) > 0); err != nil {
+				errs = append(errs, errText(err))
+			}
+		}
+		if len(errs) > 0 {
+			return doneMsg{err: domain.Errorf(domain.EInvalid, "%s", strings.Join(errs, "; "))}
+		}
+		return doneMsg{ok: "deactivated " + strings.Join(users, ", ")}
+	})
+}
+
+// remove deletes a user; on the R8 refusal it offers deactivation.
+func (s *usersScreen) remove(user string) tea.Cmd {
+	return ask(fmt.Sprintf("Delete user %s? This cannot be undone.", user), func() tea.Msg {
+		err := s.c.Svc.DeleteUser(user)
+		switch {
+		case err == nil:
+			return doneMsg{ok: "deleted user " + user}
+		case domain.ErrorCode(err) == domain.EConflict:
+			return askMsg{question: errText(err) + "\n\nDeactivate " + user + " instead?", err: err,
+				yes: s.deactivateNow(user)}
+		}
+		return doneMsg{err: err}
+	})
+}
+
+func (s *usersScreen) deactivateNow(user string) tea.Cmd {
+	return func() tea.Msg {
+		if _, err := s.c.Svc.Deactivate(user, false); err != nil {
+			return doneMsg{err: err}
+		}
+		return doneMsg{ok: "deactivated " + user}
+	}
+}
+
+func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
+	if s.form != nil {
+		submit, cancel, cmd := s.form.Update(msg)
+		switch {
+		case cancel:
+			s.form = nil
+			if s.mode == userNew || s.mode == userEdit || s.mode == userTerminate {
+				s.target = domain.UserInfo{}
+			}
+		case submit:
+			return s.submit()
+		}
+		return cmd
+	}
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return nil
+	}
+	n, l := s.c.Keys.Nav, s.c.Keys.List
+	if s.filterOn {
+		switch {
+		case key.Matches(k, n.Back):
+			s.filterOn = false
+			s.filter.SetValue("")
+		case key.Matches(k, n.Open):
+			s.filterOn = false
+			return nil
+		default:
+			var cmd tea.Cmd
+			s.filter, cmd = s.filter.Update(msg)
+			s.search, s.offset = strings.TrimSpace(s.filter.Value()), 0
+			s.Reload()
+			return cmd
+		}
+		s.search, s.offset = strings.TrimSpace(s.filter.Value()), 0
+		s.filter.Blur()
+		s.Reload()
+		return nil
+	}
+	if s.target.Username != "" {
+		return s.updateDetail(k)
+	}
+	switch {
+	case key.Matches(k, n.PageDown):
+		if s.offset+s.pageSize() < s.page.Total {
+			s.offset += s.pageSize()
+			s.Reload()
+		}
+		return nil
+	case key.Matches(k, n.PageUp):
+		s.offset = max(0, s.offset-s.pageSize())
+		s.Reload()
+		return nil
+	case s.table.Update(msg):
+		return nil
+	case key.Matches(k, n.Filter):
+		s.filterOn = true
+		return s.filter.Focus()
+	case key.Matches(k, l.New):
+		s.openForm(userNew, domain.UserInfo{})
+		return nil
+	case key.Matches(k, l.Select):
+		s.table.ToggleSelect()
+		return nil
+	case key.Matches(k, n.Back):
+		s.table.ClearSelection()
+		return nil
+	}
+	u, has := s.current()
+	if !has {
+		return nil
+	}
+	switch {
+	case key.Matches(k, n.Open):
+		s.target = u
+		s.loadDetail()
+	case key.Matches(k, l.Edit):
+		s.openForm(userEdit, u)
+	case key.Matches(k, l.Deactivate):
+		sel := s.table.Selected()
+		if len(sel) == 1 && u.Status == domain.StatusDeactivated && sel[0] == u.Username {
+			name := u.Username
+			return ask("Activate "+name+"?", act("activated "+name, func() error { return s.c.Svc.Activate(name) }))
+		}
+		return s.deactivate(sel)
+	case key.Matches(k, l.Delete):
+		return s.remove(u.Username)
+	case key.Matches(k, l.Terminate):
+		s.openForm(userTerminate, u)
+	case key.Matches(k, l.Join):
+		s.targets = s.table.Selected()
+		s.openForm(userBulkJoin, domain.UserInfo{})
+	case key.Matches(k, l.Leave):
+		s.targets = s.table.Selected()
+		s.openForm(userBulkLeave, domain.UserInfo{})
+	case key.Matches(k, l.Explain):
+		return switchTo("access", u.Username)
+	}
+	return nil
+}
+
+// updateDetail handles the keys of one user's memberships.
+func (s *usersScreen) updateDetail(k tea.KeyPressMsg) tea.Cmd {
+	if s.detail.Update(k) {
+		return nil
+	}
+	n, l := s.c.Keys.Nav, s.c.Keys.List
+	u := s.target
+	switch {
+	case key.Matches(k, n.Back):
+		s.target = domain.UserInfo{}
+	case key.Matches(k, l.New), key.Matches(k, l.Join):
+		s.targets = []string{u.Username}
+		s.openForm(userJoin, u)
+	case key.Matches(k, l.Edit):
+		s.openForm(userEdit, u)
+	case key.Matches(k, l.Explain):
+		return switchTo("access", u.Username)
+	case key.Matches(k, l.Delete), key.Matches(k, l.Leave):
+		group := s.detail.Key()
+		if group == "" {
+			return nil
+		}
+		return leave(s.c, u.Username, group)
+	}
+	return nil
+}
+
+func (s *usersScreen) detailView() string {
+	u := s.target
+	st := s.c.Styles
+	status := userStatus(u)
+	if u.Inactive != "" {
+		status += ": " + u.Inactive
+	}
+	lines := []string{
+		st.Title.Render("User "+u.Username) + " · " + u.Name() + " · " + userKind(u),
+		pad(fmt.Sprintf("Email %s · Phone %s · Reports to %s · Buildings %s · Start %s",
+			dash(u.Email), dash(u.Phone), dash(u.ReportsTo), dash(strings.Join(u.Buildings, ",")), dash(u.StartScreen)), s.w),
+		pad("Status "+status, s.w),
+		st.Title.Render("Memberships"),
+	}
+	return strings.Join(lines, "\n") + "\n" + s.detail.View()
+}
+
+func (s *usersScreen) View() string {
+	if s.form != nil {
+		return s.form.View()
+	}
+	if s.target.Username != "" {
+		return s.detailView()
+	}
+	from, to := 0, 0
+	if len(s.page.Users) > 0 {
+		from, to = s.offset+1, s.offset+len(s.page.Users)
+	}
+	head := fmt.Sprintf("Users %d–%d of %d", from, to, s.page.Total)
+	if s.search != "" && !s.filterOn {
+		head += " · filter " + s.search
+	}
+	if n := len(s.table.selected); n > 0 {
+		head += fmt.Sprintf(" · %d selected", n)
+	}
+	if s.filterOn {
+		head = s.filter.View() + " · " + head
+	}
+	return pad(head, s.w) + "\n" + s.table.View()
+}
+
+func (s *usersScreen) ShortHelp() []key.Binding {
+	if s.form != nil {
+		return s.form.ShortHelp()
+	}
+	n, l := s.c.Keys.Nav, s.c.Keys.List
+	if s.filterOn {
+		return []key.Binding{n.Open, n.Back}
+	}
+	if s.target.Username != "" {
+		return []key.Binding{l.New, l.Delete, l.Edit, l.Explain, n.Back}
+	}
+	return []key.Binding{n.Filter, n.Open, l.New, l.Edit, l.Select, l.Deactivate, l.Delete}
+}
+
+func (s *usersScreen) FullHelp() [][]key.Binding {
+	n, l := s.c.Keys.Nav, s.c.Keys.List
+	return [][]key.Binding{
+		{n.Filter, n.Open, n.PageUp, n.PageDown, n.Home, n.End},
+		{l.New, l.Edit, l.Delete, l.Deactivate, l.Terminate},
+		{l.Select, l.Join, l.Leave, l.Explain},
+	}
+}

@@ -1,0 +1,105 @@
+package console
+
+import (
+	"strings"
+	"testing"
+
+	"gatehouse/domain"
+)
+
+func TestUsersCreateValidatesFields(t *testing.T) {
+	db := openStore(t)
+	d := start(t, db, "admin", 80, 24)
+	d.keys("4", "n", "erin!")
+	d.waitFor(`✗ username "erin!": only letters, digits and . _ - @ are allowed`)
+	d.keys("backspace", "tab", "Erin", "tab", "Evans", "tab", "not-an-email")
+	d.waitFor(`✗ email "not-an-email" is not a valid address`)
+	d.keys("enter") // refused: the form stays with every value typed
+	s := d.screen()
+	if !strings.Contains(s, "[Erin ") || !strings.Contains(s, "[Evans ") || !strings.Contains(s, "▸ Email") {
+		t.Fatalf("form lost its values or focus:\n%s", s)
+	}
+	d.keys(repeat("backspace", len("not-an-email"))...)
+	d.keys("erin@example.org", "enter")
+	d.waitFor("saved user erin")
+	u, err := session(t, db, "admin").User("erin")
+	must(t, err)
+	if u.First != "Erin" || u.Email != "erin@example.org" {
+		t.Fatalf("stored %+v", u.User)
+	}
+}
+
+func TestUsersFilterAndJoinWithExpiry(t *testing.T) {
+	db := openStore(t)
+	d := start(t, db, "admin", 80, 24)
+	d.keys("4", "/", "bo")
+	s := d.waitFor("Users 1–1 of 1")
+	if !strings.Contains(s, "bob") || strings.Contains(s, "alice") {
+		t.Fatalf("live filter should leave only bob:\n%s", s)
+	}
+	d.keys("enter", "enter", "n", "Principals", "tab", "2026-03-20", "tab", "trial", "enter")
+	d.waitFor("bob joined Principals")
+	ms, err := session(t, db, "admin").Memberships("bob")
+	must(t, err)
+	found := false
+	for _, m := range ms {
+		if m.GroupName == "Principals" {
+			found = true
+			if date(m.Until) != "2026-03-20" || m.Reason != "trial" {
+				t.Fatalf("membership %+v", m)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no Principals membership: %+v", ms)
+	}
+}
+
+func TestUsersBulkJoin(t *testing.T) {
+	db := openStore(t)
+	d := start(t, db, "admin", 80, 24)
+	d.keys("4", "j", "space", "space")
+	d.waitFor("2 selected")
+	d.keys("J", "Principals", "enter")
+	d.waitFor("alice, bob joined Principals")
+	members, err := session(t, db, "admin").GroupMembers("Principals")
+	must(t, err)
+	if len(members) != 2 {
+		t.Fatalf("want 2 members, got %+v", members)
+	}
+}
+
+func TestR8_DeleteReferencedUserOffersDeactivation(t *testing.T) {
+	db := openStore(t)
+	_, err := session(t, db, "bob").CreateTicket(domain.NewTicket{Title: "Projector broken", Building: "EAST"})
+	must(t, err)
+	d := start(t, db, "admin", 80, 24)
+	d.keys("4", "/", "bob", "enter", "d")
+	d.waitFor("Delete user bob?")
+	d.keys("y")
+	s := d.waitFor("Deactivate bob instead?")
+	if !strings.Contains(s, "✗ bob is referenced by") {
+		t.Fatalf("the refusal should be in the status line:\n%s", s)
+	}
+	d.keys("y")
+	d.waitFor("deactivated bob")
+	u, err := session(t, db, "admin").User("bob")
+	must(t, err)
+	if u.Status != domain.StatusDeactivated {
+		t.Fatal("bob not deactivated")
+	}
+}
+
+func TestUsersDeactivateNamesAutoAssignRules(t *testing.T) {
+	db := openStore(t)
+	d := start(t, db, "admin", 120, 40)
+	d.keys("4", "j", "x") // alice: named by the EAST/Hardware rule
+	d.waitFor("Auto-assign rules naming them are removed too: EAST/Hardware (R8)")
+	d.keys("y")
+	d.waitFor("deactivated alice")
+	b, err := session(t, db, "admin").Building("EAST")
+	must(t, err)
+	if len(b.Rules) != 0 {
+		t.Fatalf("rule should be removed with the deactivation: %+v", b.Rules)
+	}
+}
