@@ -106,6 +106,8 @@ func eventPhrase(in MessageInput) string {
 		return fmt.Sprintf("%s was closed%s.", t.Label, by)
 	case EventOverdue:
 		return fmt.Sprintf("%s is overdue (notice %d of 3): open since %s.", t.Label, in.Level, t.Created.Format("2006-01-02"))
+	case EventAlert:
+		return fmt.Sprintf("%s has not changed state for %d days (alert).", t.Label, in.Level)
 	}
 	return t.Label + " changed."
 }
@@ -141,8 +143,11 @@ func RenderMessage(in MessageInput) Message {
 	m := Message{To: in.Recipient.ID, ToName: in.Recipient.Username, Email: in.Recipient.Email, Event: in.Event,
 		Level: in.Level, Ticket: t.Number, Reason: in.Reason}
 	m.Subject = fmt.Sprintf("[%s] %s", t.Label, t.Title)
-	if in.Event == EventOverdue {
+	switch in.Event {
+	case EventOverdue:
 		m.Subject = fmt.Sprintf("[%s] overdue (notice %d): %s", t.Label, in.Level, t.Title)
+	case EventAlert:
+		m.Subject = fmt.Sprintf("[%s] alert: no state change for %d days: %s", t.Label, in.Level, t.Title)
 	}
 	var text, htm []string
 	for _, s := range sections {

@@ -103,6 +103,8 @@ type Service interface {
 	Outbox(limit int) ([]Message, error)
 	OutboxMessage(id ID) (Message, error)
 
+	CollabService
+
 	// Subject gathers a user's grants for the engine (users:view, or self).
 	Subject(username string) (Subject, error)
 	Explain(username string, g Grant, ticket uint64) (Explanation, error)

@@ -84,6 +84,8 @@ const (
 	EventClosed     Event = "closed"
 	EventReassigned Event = "reassigned"
 	EventOverdue    Event = "overdue"
+	// EventAlert comes from a ticket's own alert settings, not a group's list.
+	EventAlert Event = "alert"
 )
 
 // AllEvents in display order.

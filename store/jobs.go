@@ -15,6 +15,7 @@ type JobReport struct {
 	Expired  int // memberships whose expiry was recorded (R13)
 	Tickets  int // tickets created by scheduled tasks
 	Overdue  int // overdue notices queued
+	Alerts   int // alert messages queued
 	Failures []string
 }
 
@@ -32,6 +33,9 @@ func (db *DB) RunJobs() JobReport {
 		r.Failures = append(r.Failures, err.Error())
 	}
 	if r.Overdue, err = db.RunOverdue(); err != nil {
+		r.Failures = append(r.Failures, err.Error())
+	}
+	if r.Alerts, err = db.RunAlerts(); err != nil {
 		r.Failures = append(r.Failures, err.Error())
 	}
 	return r

@@ -46,6 +46,13 @@ var (
 	bOutbox    = []byte("outbox")       // id → message
 	bOverdue   = []byte("overdue_sent") // number → highest overdue level notified
 	bQueries   = []byte("saved_queries")
+	bThreads   = []byte("threads")     // number|id → thread
+	bPosts     = []byte("posts")       // number|id → post
+	bAttach    = []byte("attachments") // number|id → attachment
+	bAttachBin = []byte("attachment_data")
+	bAlerts    = []byte("alerts") // number → alert settings
+	bCharts    = []byte("charts")
+	bLayouts   = []byte("layouts") // group → layout
 
 	keySchema = []byte("schema")
 	keyOwner  = []byte("owner")
@@ -56,7 +63,8 @@ var (
 var allBuckets = [][]byte{bMeta, bOrg, bGroups, bGroupName, bUsers, bUserName, bUserEmail, bUserKey,
 	bMembers, bGroupUser, bReports, bTeams, bTeamName, bTeamUser, bUserTeam, bBuildings, bBldCode,
 	bTickets, bTStatus, bTBuilding, bTAssignee, bTReporter, bTParent, bHistory, bWork, bWorkUser,
-	bAudit, bNotices, bSchedules, bOutbox, bOverdue, bQueries}
+	bAudit, bNotices, bSchedules, bOutbox, bOverdue, bQueries, bThreads, bPosts, bAttach, bAttachBin,
+	bAlerts, bCharts, bLayouts}
 
 // errStop ends a prefix walk early; callers treat it as success.
 var errStop = errors.New("stop")

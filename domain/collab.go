@@ -1,0 +1,160 @@
+package domain
+
+import "time"
+
+// Thread is a discussion thread on a ticket (NetResults Discussion).
+type Thread struct {
+	ID      ID        `json:"id"`
+	Ticket  uint64    `json:"ticket"`
+	Title   string    `json:"title"`
+	Author  ID        `json:"author"`
+	Created time.Time `json:"created"`
+}
+
+// Post is one message in a thread; ReplyTo names the message it answers.
+type Post struct {
+	ID      ID        `json:"id"`
+	Thread  ID        `json:"thread"`
+	Ticket  uint64    `json:"ticket"`
+	Author  ID        `json:"author"`
+	ReplyTo ID        `json:"reply_to,omitempty"`
+	Text    string    `json:"text"`
+	Created time.Time `json:"created"`
+	Edited  time.Time `json:"edited,omitzero"`
+}
+
+// Discussion is a ticket's threads with their posts and author names.
+type Discussion struct {
+	Threads []ThreadView
+}
+
+// ThreadView is a thread with its posts, oldest first.
+type ThreadView struct {
+	Thread
+	AuthorName string
+	Posts      []PostView
+}
+
+// PostView is a post with its author's name.
+type PostView struct {
+	Post
+	AuthorName string
+}
+
+// Attachment describes a file stored with a ticket; the content is read
+// separately so lists stay cheap.
+type Attachment struct {
+	ID      ID        `json:"id"`
+	Ticket  uint64    `json:"ticket"`
+	Name    string    `json:"name"`
+	MIME    string    `json:"mime"`
+	Size    int64     `json:"size"`
+	Author  ID        `json:"author"`
+	Created time.Time `json:"created"`
+}
+
+// MaxAttachment is the default size limit of one attachment.
+const MaxAttachment = 10 << 20
+
+// AlertSettings notify people when a ticket has not changed state for Days
+// days (NetResults Alerts).
+type AlertSettings struct {
+	Ticket  uint64 `json:"ticket"`
+	Days    int    `json:"days"`
+	Users   []ID   `json:"users,omitempty"`
+	Groups  []ID   `json:"groups,omitempty"`
+	Enabled bool   `json:"enabled"`
+	// SentFor is the state change the last alert was about, so one
+	// stagnant period alerts once.
+	SentFor time.Time `json:"sent_for,omitzero"`
+}
+
+// AlertView is alert settings with names, for screens and the CLI.
+type AlertView struct {
+	AlertSettings
+	UserNames  []string
+	GroupNames []string
+}
+
+// MetricsQuery selects tickets for charts: created in [From, To).
+type MetricsQuery struct {
+	From     time.Time
+	To       time.Time
+	Building string
+	Type     string
+}
+
+// Count is one bar of a bar chart.
+type Count struct {
+	Label  string
+	Open   int
+	Closed int
+}
+
+// Point is one point of a series over time.
+type Point struct {
+	Start time.Time
+	Value float64
+}
+
+// Metrics are the numbers behind the Metrics screen's charts.
+type Metrics struct {
+	ByBuilding   []Count
+	ByTechnician []Count
+	ByType       []Count
+	Created      []Point // tickets created per week
+	Closed       []Point // tickets closed per week
+	DaysToClose  []Point // average days to close, per week of closing
+	Overdue      []Point // open overdue tickets at the end of each week
+	Total        int
+}
+
+// Chart is a saved chart of a group (Save Group Charts); a layout is an
+// ordered list of chart names (Save Group Chart Layouts).
+type Chart struct {
+	ID       ID     `json:"id"`
+	Group    ID     `json:"group"`
+	Name     string `json:"name"`
+	Kind     string `json:"kind"` // by-building, by-technician, by-type, created, closed, days-to-close, overdue
+	Days     int    `json:"days"` // the range: the last N days
+	Building string `json:"building,omitempty"`
+	Type     string `json:"type,omitempty"`
+}
+
+// ChartKinds lists what a chart can show.
+var ChartKinds = []string{"by-building", "by-technician", "by-type", "created", "closed", "days-to-close", "overdue"}
+
+// Layout orders a group's charts on the Home and Metrics screens.
+type Layout struct {
+	Group  ID       `json:"group"`
+	Charts []string `json:"charts"`
+}
+
+// CollabService is discussion, attachments, alerts and metrics.
+type CollabService interface {
+	Discussion(number uint64) (Discussion, error)
+	StartThread(number uint64, title, text string) (Thread, error)
+	PostMessage(number uint64, thread ID, replyTo ID, text string) (Post, error)
+	EditMessage(number uint64, post ID, text string) error
+	DeleteMessage(number uint64, post ID) error
+	DeleteThread(number uint64, thread ID) error
+
+	Attachments(number uint64) ([]Attachment, error)
+	Attach(number uint64, name string, data []byte) (Attachment, error)
+	AttachmentData(number uint64, id ID) (Attachment, []byte, error)
+	DeleteAttachment(number uint64, id ID) error
+
+	Alerts(number uint64) (AlertView, error)
+	SetAlerts(number uint64, days int, users, groups []string, enabled bool) error
+
+	Metrics(q MetricsQuery) (Metrics, error)
+	Charts() ([]Chart, []Layout, error) // the charts and layouts of the actor's groups
+	// ChartData computes one saved chart of the actor's groups; Home Page
+	// Only users reach their groups' charts this way and no other.
+	ChartData(id ID) (Metrics, error)
+	SaveChart(group string, c Chart) (Chart, error)
+	DeleteChart(id ID) error
+	SaveLayout(group string, charts []string) error
+	// Report runs a saved query as a custom report (Create Custom Reports).
+	Report(savedQuery ID) ([]TicketRow, error)
+}

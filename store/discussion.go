@@ -1,0 +1,203 @@
+package store
+
+import (
+	"strings"
+
+	"gatehouse/domain"
+)
+
+// visibleTicket loads a ticket the actor may see, or "not found" (R11).
+func (r *txn) visibleTicket(number uint64) (domain.Ticket, error) {
+	t, ok := getTicket(r.tx, number)
+	if !ok || !r.acc.CanSeeTicket(&t) {
+		return t, domain.NotFoundTicket(&r.org, number)
+	}
+	return t, nil
+}
+
+func validateText(field, s string, max int) error {
+	if strings.TrimSpace(s) == "" {
+		return domain.Errorf(domain.EInvalid, "%s is required", field)
+	}
+	if len(s) > max {
+		return domain.Errorf(domain.EInvalid, "%s is longer than %d characters", field, max)
+	}
+	return nil
+}
+
+func (s *session) Discussion(number uint64) (domain.Discussion, error) {
+	var d domain.Discussion
+	err := s.read(func(r *txn) error {
+		if _, err := r.visibleTicket(number); err != nil {
+			return err
+		}
+		if err := r.acc.Require(domain.DiscussionView); err != nil {
+			return err
+		}
+		nm := &names{w: r, users: map[domain.ID]string{}, blds: map[domain.ID]string{}}
+		idx := map[domain.ID]int{}
+		prefixKeys(r.tx, bThreads, itob(number), func(k []byte) error {
+			var th domain.Thread
+			if decJSON(r.tx.Bucket(bThreads).Get(k), &th) == nil {
+				idx[th.ID] = len(d.Threads)
+				d.Threads = append(d.Threads, domain.ThreadView{Thread: th, AuthorName: nm.user(th.Author)})
+			}
+			return nil
+		})
+		prefixKeys(r.tx, bPosts, itob(number), func(k []byte) error {
+			var p domain.Post
+			if decJSON(r.tx.Bucket(bPosts).Get(k), &p) == nil {
+				if i, ok := idx[p.Thread]; ok {
+					d.Threads[i].Posts = append(d.Threads[i].Posts, domain.PostView{Post: p, AuthorName: nm.user(p.Author)})
+				}
+			}
+			return nil
+		})
+		return nil
+	})
+	return d, err
+}
+
+// discuss runs a discussion write on a visible ticket with the flag it needs.
+func (s *session) discuss(number uint64, f domain.Flag, fn func(w *txn, t *domain.Ticket) error) error {
+	return s.write(func(w *txn) error {
+		t, err := w.visibleTicket(number)
+		if err != nil {
+			return err
+		}
+		if err := w.acc.Require(f); err != nil {
+			return err
+		}
+		return fn(w, &t)
+	})
+}
+
+func (s *session) StartThread(number uint64, title, text string) (domain.Thread, error) {
+	var th domain.Thread
+	err := s.discuss(number, domain.DiscussionInitiate, func(w *txn, t *domain.Ticket) error {
+		if err := validateText("thread title", title, 200); err != nil {
+			return err
+		}
+		id, err := w.tx.Bucket(bThreads).NextSequence()
+		if err != nil {
+			return err
+		}
+		th = domain.Thread{ID: id, Ticket: number, Title: strings.TrimSpace(title), Author: w.actor.ID, Created: w.now}
+		if err := putJSONKey(w, bThreads, key(number, id), th); err != nil {
+			return err
+		}
+		if strings.TrimSpace(text) != "" {
+			if _, err := w.addPost(number, id, 0, text); err != nil {
+				return err
+			}
+		}
+		return w.audit("ticket", number, w.org.FormatTicket(number), "thread start", "", th.Title)
+	})
+	return th, err
+}
+
+func putJSONKey(w *txn, bucket, k []byte, v any) error {
+	b, err := encJSON(v)
+	if err != nil {
+		return err
+	}
+	return w.tx.Bucket(bucket).Put(k, b)
+}
+
+func (w *txn) addPost(number uint64, thread, replyTo domain.ID, text string) (domain.Post, error) {
+	if err := validateText("message", text, 20000); err != nil {
+		return domain.Post{}, err
+	}
+	if w.tx.Bucket(bThreads).Get(key(number, thread)) == nil {
+		return domain.Post{}, domain.Errorf(domain.ENotFound, "thread %d not found on %s", thread, w.org.FormatTicket(number))
+	}
+	if replyTo != 0 {
+		var p domain.Post
+		if !getPost(w, number, replyTo, &p) || p.Thread != thread {
+			return domain.Post{}, domain.Errorf(domain.ENotFound, "message %d not found in thread %d", replyTo, thread)
+		}
+	}
+	id, err := w.tx.Bucket(bPosts).NextSequence()
+	if err != nil {
+		return domain.Post{}, err
+	}
+	p := domain.Post{ID: id, Thread: thread, Ticket: number, Author: w.actor.ID, ReplyTo: replyTo, Text: text, Created: w.now}
+	return p, putJSONKey(w, bPosts, key(number, id), p)
+}
+
+func getPost(w *txn, number uint64, id domain.ID, p *domain.Post) bool {
+	b := w.tx.Bucket(bPosts).Get(key(number, id))
+	return b != nil && decJSON(b, p) == nil
+}
+
+func (s *session) PostMessage(number uint64, thread, replyTo domain.ID, text string) (domain.Post, error) {
+	var p domain.Post
+	err := s.discuss(number, domain.DiscussionPost, func(w *txn, t *domain.Ticket) error {
+		var err error
+		if p, err = w.addPost(number, thread, replyTo, text); err != nil {
+			return err
+		}
+		return w.audit("ticket", number, w.org.FormatTicket(number), "post", "", excerpt(text))
+	})
+	return p, err
+}
+
+func excerpt(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 80 {
+		return s[:77] + "..."
+	}
+	return s
+}
+
+func (s *session) EditMessage(number uint64, post domain.ID, text string) error {
+	return s.discuss(number, domain.DiscussionEdit, func(w *txn, t *domain.Ticket) error {
+		var p domain.Post
+		if !getPost(w, number, post, &p) {
+			return domain.Errorf(domain.ENotFound, "message %d not found on %s", post, w.org.FormatTicket(number))
+		}
+		if err := validateText("message", text, 20000); err != nil {
+			return err
+		}
+		before := p.Text
+		p.Text, p.Edited = text, w.now
+		if err := putJSONKey(w, bPosts, key(number, post), p); err != nil {
+			return err
+		}
+		return w.audit("ticket", number, w.org.FormatTicket(number), "post edit", excerpt(before), excerpt(text))
+	})
+}
+
+func (s *session) DeleteMessage(number uint64, post domain.ID) error {
+	return s.discuss(number, domain.DiscussionDelete, func(w *txn, t *domain.Ticket) error {
+		var p domain.Post
+		if !getPost(w, number, post, &p) {
+			return domain.Errorf(domain.ENotFound, "message %d not found on %s", post, w.org.FormatTicket(number))
+		}
+		w.tx.Bucket(bPosts).Delete(key(number, post))
+		return w.audit("ticket", number, w.org.FormatTicket(number), "post delete", excerpt(p.Text), "")
+	})
+}
+
+func (s *session) DeleteThread(number uint64, thread domain.ID) error {
+	return s.discuss(number, domain.DiscussionDelete, func(w *txn, t *domain.Ticket) error {
+		var th domain.Thread
+		b := w.tx.Bucket(bThreads).Get(key(number, thread))
+		if b == nil || decJSON(b, &th) != nil {
+			return domain.Errorf(domain.ENotFound, "thread %d not found on %s", thread, w.org.FormatTicket(number))
+		}
+		var dead [][]byte
+		prefixKeys(w.tx, bPosts, itob(number), func(k []byte) error {
+			var p domain.Post
+			if decJSON(w.tx.Bucket(bPosts).Get(k), &p) == nil && p.Thread == thread {
+				dead = append(dead, append([]byte(nil), k...))
+			}
+			return nil
+		})
+		for _, k := range dead {
+			w.tx.Bucket(bPosts).Delete(k)
+		}
+		w.tx.Bucket(bThreads).Delete(key(number, thread))
+		return w.audit("ticket", number, w.org.FormatTicket(number), "thread delete", th.Title, "")
+	})
+}
