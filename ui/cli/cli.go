@@ -75,7 +75,7 @@ func (c *command) argNames() []string {
 // (serve, import, export, backup, check, outbox, demo, compact) by
 // appending their leaves here.
 var commands = concat(groupCommands(), userCommands(), teamCommands(),
-	buildingCommands(), ticketCommands(), accessCommands(), outboxCommands())
+	buildingCommands(), ticketCommands(), accessCommands(), outboxCommands(), collabCommands())
 
 func concat(lists ...[]*command) []*command {
 	var out []*command
