@@ -12,7 +12,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"syscall"
+	"time"
 
 	"gatehouse/domain"
 	"gatehouse/internal/demo"
@@ -39,9 +41,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		cli.PrintError(stderr, err)
 		return 1
 	}
+	if len(words) > 0 && words[0] == "serve" {
+		return serve(g, words[1:], stdout, stderr)
+	}
 	if g.Help || cli.IsHelp(words) {
 		cli.Help(stdout, words)
 		return 0
+	}
+	if fa, ok, err := cli.File(words); ok {
+		if err != nil {
+			cli.PrintError(stderr, err)
+			return 1
+		}
+		return runFile(fa, g, stdout, stderr)
 	}
 	// A typo in the command fails before the file is opened (or created).
 	if len(words) > 0 {
@@ -56,13 +68,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		return 1
 	}
 	newDemo := g.Demo && isNew(path)
-	db, err := store.Open(path, store.Options{})
+	// The demo's clock spreads its tickets over past school days while
+	// seeding, then follows real time.
+	clock := &demo.Clock{}
+	db, err := store.Open(path, store.Options{Now: clock.Now})
 	if err != nil {
 		cli.PrintError(stderr, err)
 		return 1
 	}
 	if newDemo {
-		if err := demo.Seed(db); err != nil {
+		if err := demo.SeedWith(db, demo.Options{Clock: clock}); err != nil {
 			// A half-made demo file would stay half-made: remove it so the
 			// next --demo starts again.
 			db.Close()
@@ -125,9 +140,72 @@ func openConsole(svc domain.Service, db *store.DB, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := console.Run(ctx, console.Config{Service: svc, Feed: db}); err != nil {
+	// expiries, scheduled tasks, overdue notices and alerts: at start and every minute
+	db.StartJobs(ctx, time.Minute, nil)
+	if err := console.Run(ctx, console.Config{Service: svc, Feed: db, SessionFor: db.Session}); err != nil {
 		cli.PrintError(stderr, err)
 		return 1
 	}
 	return 0
+}
+
+// runFile runs a command that works on a data file itself rather than as a
+// user through the services.
+func runFile(fa cli.FileArgs, g cli.Global, stdout, stderr io.Writer) int {
+	switch fa.Command {
+	case "demo":
+		return generate(fa, stdout, stderr)
+	}
+	cli.PrintError(stderr, fmt.Errorf("`gatehouse %s` is not available in this build", fa.Command))
+	return 1
+}
+
+// generate makes a new sample district file of the asked size.
+func generate(fa cli.FileArgs, stdout, stderr io.Writer) int {
+	num := func(flag string, def int) (int, error) {
+		v, ok := fa.Flag(flag)
+		if !ok {
+			return def, nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return 0, domain.Errorf(domain.EInvalid, "--%s %q: a whole number", flag, v)
+		}
+		return n, nil
+	}
+	users, err := num("users", 1000)
+	if err == nil {
+		var tickets int
+		if tickets, err = num("tickets", 10000); err == nil {
+			err = generateFile(fa, users, tickets, stdout)
+		}
+	}
+	if err != nil {
+		cli.PrintError(stderr, err)
+		return 1
+	}
+	return 0
+}
+
+func generateFile(fa cli.FileArgs, users, tickets int, stdout io.Writer) error {
+	out, _ := fa.Flag("out")
+	if !isNew(out) {
+		return domain.Errorf(domain.EConflict, "%s exists: gatehouse demo writes a new file only", out)
+	}
+	began := time.Now()
+	db, err := store.Open(out, store.Options{})
+	if err != nil {
+		return err
+	}
+	got, err := demo.Generate(db, demo.GenOptions{Users: users, Tickets: tickets, Seed: 1})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(out) // a half-generated file is of no use
+		return fmt.Errorf("generating %s: %w", out, err)
+	}
+	fmt.Fprintf(stdout, "wrote %s: %d buildings, %d users, %d tickets, %d history entries, %d work reports in %s\n",
+		out, got.Buildings, got.Users, got.Tickets, got.History, got.Work, time.Since(began).Round(time.Millisecond))
+	return nil
 }

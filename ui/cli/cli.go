@@ -36,7 +36,9 @@ type command struct {
 	min, max int    // positional argument counts; max -1 is unbounded
 	flags    []flagSpec
 	required []string // flags that must be given
-	run      func(c *call) error
+	// run is nil for file-level commands (demo, serve, backup, …): they
+	// work on the data file itself, so main runs them (see File).
+	run func(c *call) error
 }
 
 // usage is the command's one-line synopsis.
@@ -75,7 +77,41 @@ func (c *command) argNames() []string {
 // (serve, import, export, backup, check, outbox, demo, compact) by
 // appending their leaves here.
 var commands = concat(groupCommands(), userCommands(), teamCommands(),
-	buildingCommands(), ticketCommands(), accessCommands(), outboxCommands(), collabCommands())
+	buildingCommands(), ticketCommands(), accessCommands(), outboxCommands(), collabCommands(),
+	fileCommands())
+
+// fileCommands are run by main on the data file; listing them here keeps
+// help, usage and typo checks in one place.
+func fileCommands() []*command {
+	return []*command{
+		{path: "demo", opts: "[--users N] [--tickets M] --out FILE", flags: []flagSpec{{"users", true}, {"tickets", true}, {"out", true}},
+			required: []string{"out"}},
+	}
+}
+
+// FileArgs are a file-level command's parsed arguments.
+type FileArgs struct {
+	Command string   // "demo", "backup", …
+	Pos     []string // positional arguments
+	flags   *parsed
+}
+
+// Flag returns a flag's value ("" when not given) and whether it was given.
+func (f FileArgs) Flag(name string) (string, bool) { return f.flags.str(name), f.flags.has(name) }
+
+// File reports whether the command words name a file-level command, and
+// parses them; main runs such commands without a session.
+func File(args []string) (FileArgs, bool, error) {
+	c, rest, err := find(args)
+	if err != nil || c.run != nil {
+		return FileArgs{}, false, nil
+	}
+	p, err := parseArgs(c, rest)
+	if err != nil {
+		return FileArgs{}, true, err
+	}
+	return FileArgs{Command: c.path, Pos: p.pos, flags: p}, true, nil
+}
 
 func concat(lists ...[]*command) []*command {
 	var out []*command
@@ -285,7 +321,11 @@ func Run(svc domain.Service, args []string, opts Options, stdout, stderr io.Writ
 			if opts.Now == nil {
 				opts.Now = time.Now
 			}
-			err = c.run(&call{svc: svc, opts: opts, out: stdout, cmd: c, args: p})
+			if c.run == nil {
+				err = fmt.Errorf("`gatehouse %s` works on the data file and is run by the gatehouse command itself", c.path)
+			} else {
+				err = c.run(&call{svc: svc, opts: opts, out: stdout, cmd: c, args: p})
+			}
 		}
 	}
 	if err == nil {
