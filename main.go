@@ -41,9 +41,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		cli.PrintError(stderr, err)
 		return 1
 	}
-	if len(words) > 0 && words[0] == "serve" {
-		return serve(g, words[1:], stdout, stderr)
-	}
 	if g.Help || cli.IsHelp(words) {
 		cli.Help(stdout, words)
 		return 0
@@ -142,7 +139,7 @@ func openConsole(svc domain.Service, db *store.DB, stderr io.Writer) int {
 	defer stop()
 	// expiries, scheduled tasks, overdue notices and alerts: at start and every minute
 	db.StartJobs(ctx, time.Minute, nil)
-	if err := console.Run(ctx, console.Config{Service: svc, Feed: db, SessionFor: db.Session}); err != nil {
+	if err := console.Run(ctx, console.Config{Service: svc, Feed: db}); err != nil {
 		cli.PrintError(stderr, err)
 		return 1
 	}

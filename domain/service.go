@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Service is everything a person can do, bound to the acting user. The
 // store implements it and enforces authorization on that user for every
@@ -210,6 +213,9 @@ type TicketQuery struct {
 	Sort     string // SortNewest, SortAge, SortPriority, SortUpdated
 	Offset   int
 	Limit    int // 0: all
+	// Context, when set, cancels a long query: the queue starts one per
+	// keystroke and cancels the one before.
+	Context context.Context `json:"-"`
 }
 
 // TicketPage is one page of visible tickets, newest first.

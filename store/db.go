@@ -20,8 +20,10 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 )
 
-// SchemaVersion is the layout this build reads and writes.
-const SchemaVersion = 1
+// SchemaVersion is the layout this build reads and writes. Version 2 added
+// the ticket team and visible-to indexes, per-status ticket counts, and
+// search text in the username index.
+const SchemaVersion = 2
 
 // Options configure Open.
 type Options struct {
@@ -187,6 +189,11 @@ func (db *DB) migrate() error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
+			}
+		}
+		if v < 2 {
+			if err := migrate2(tx); err != nil {
+				return fmt.Errorf("migrating %s to schema 2: %w", db.path, err)
 			}
 		}
 		return m.Put(keySchema, itob(SchemaVersion))

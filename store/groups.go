@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"sort"
@@ -53,12 +54,13 @@ func (w *txn) canViewGroups() error {
 
 func (w *txn) groupInfo(g domain.Group) domain.GroupInfo {
 	gi := domain.GroupInfo{Group: g, Admin: g.Elevates()}
-	prefixKeys(w.tx, bGroupUser, itob(g.ID), func(k []byte) error {
-		if m, ok := getMembership(w.tx, btoi(k[8:]), g.ID); ok && m.Active(w.now) {
+	c := w.tx.Bucket(bGroupUser).Cursor()
+	prefix := itob(g.ID)
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if activeUntil(v, w.now) {
 			gi.Members++
 		}
-		return nil
-	})
+	}
 	return gi
 }
 

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 	"time"
@@ -113,4 +114,10 @@ func TestSmoke(t *testing.T) {
 	if page.Total != 1 || page.Tickets[0].Number != d.east {
 		t.Fatalf("principal sees %+v", page)
 	}
+}
+
+func cancelledContext() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
 }

@@ -37,6 +37,9 @@ var (
 	bTAssignee = []byte("idx_ticket_assignee")
 	bTReporter = []byte("idx_ticket_reporter")
 	bTParent   = []byte("idx_ticket_parent") // parent|child
+	bTTeam     = []byte("idx_ticket_team")   // team|number
+	bTGroup    = []byte("idx_ticket_group")  // visible-to group|number
+	bTCount    = []byte("ticket_counts")     // status → number of tickets
 	bHistory   = []byte("history")           // number|seq → entry
 	bWork      = []byte("work")              // number|id → report
 	bWorkUser  = []byte("idx_work_author")   // author|number|id
@@ -64,7 +67,7 @@ var allBuckets = [][]byte{bMeta, bOrg, bGroups, bGroupName, bUsers, bUserName, b
 	bMembers, bGroupUser, bReports, bTeams, bTeamName, bTeamUser, bUserTeam, bBuildings, bBldCode,
 	bTickets, bTStatus, bTBuilding, bTAssignee, bTReporter, bTParent, bHistory, bWork, bWorkUser,
 	bAudit, bNotices, bSchedules, bOutbox, bOverdue, bQueries, bThreads, bPosts, bAttach, bAttachBin,
-	bAlerts, bCharts, bLayouts}
+	bAlerts, bCharts, bLayouts, bTTeam, bTGroup, bTCount}
 
 // errStop ends a prefix walk early; callers treat it as success.
 var errStop = errors.New("stop")

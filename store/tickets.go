@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -14,6 +16,19 @@ func statusKey(t *domain.Ticket) []byte {
 	return key(uint64(t.Status), uint64(t.Updated.UnixNano()), t.Number)
 }
 
+// countTicket keeps the number of tickets per status, so counts of the
+// queue need no scan.
+func countTicket(tx *bolt.Tx, st domain.Status, d int64) error {
+	b := tx.Bucket(bTCount)
+	k := itob(uint64(st))
+	return b.Put(k, itob(uint64(int64(btoi(b.Get(k)))+d)))
+}
+
+// ticketCount is the number of tickets in a status.
+func ticketCount(tx *bolt.Tx, st domain.Status) int {
+	return int(btoi(tx.Bucket(bTCount).Get(itob(uint64(st)))))
+}
+
 // indexTicket moves a ticket's index entries from old (nil when new) to t.
 func indexTicket(tx *bolt.Tx, old, t *domain.Ticket) error {
 	if old != nil {
@@ -24,9 +39,31 @@ func indexTicket(tx *bolt.Tx, old, t *domain.Ticket) error {
 		if old.Parent != 0 {
 			tx.Bucket(bTParent).Delete(key(old.Parent, old.Number))
 		}
+		for _, id := range old.Teams {
+			tx.Bucket(bTTeam).Delete(key(id, old.Number))
+		}
+		for _, id := range old.VisibleTo {
+			tx.Bucket(bTGroup).Delete(key(id, old.Number))
+		}
+		if err := countTicket(tx, old.Status, -1); err != nil {
+			return err
+		}
 	}
 	if t == nil {
 		return nil
+	}
+	if err := countTicket(tx, t.Status, 1); err != nil {
+		return err
+	}
+	for _, id := range t.Teams {
+		if err := tx.Bucket(bTTeam).Put(key(id, t.Number), nil); err != nil {
+			return err
+		}
+	}
+	for _, id := range t.VisibleTo {
+		if err := tx.Bucket(bTGroup).Put(key(id, t.Number), nil); err != nil {
+			return err
+		}
 	}
 	for _, kv := range []struct {
 		b []byte
@@ -518,8 +555,13 @@ func (n *names) row(t domain.Ticket) domain.TicketRow {
 		Assignee: n.user(t.Assignee), Reporter: n.user(t.Reporter)}
 }
 
-// Tickets lists the tickets the actor may see (R11), newest first, reading
-// candidates from an index when a filter allows it.
+// Tickets lists the tickets the actor may see (R11), newest first. It reads
+// candidates from the most selective index a filter offers and, for anyone
+// who does not see everything, from their own visibility indexes (reporter,
+// assignee, teams, visible-to groups, buildings), so nobody's query scans
+// tickets they cannot see. Counts come from the index or the per-status
+// counters when no ticket needs a closer look; free text is matched on the
+// raw record before anything is decoded.
 func (s *session) Tickets(q domain.TicketQuery) (domain.TicketPage, error) {
 	var page domain.TicketPage
 	err := s.read(func(r *txn) error {
@@ -528,142 +570,507 @@ func (s *session) Tickets(q domain.TicketQuery) (domain.TicketPage, error) {
 				return err // free-text search is the Query privilege
 			}
 		}
-		nm := &names{w: r, users: map[domain.ID]string{}, blds: map[domain.ID]string{}}
-		var bld domain.ID
-		if q.Building != "" {
-			b, err := buildingByCode(r.tx, q.Building)
-			if err != nil {
-				return err
-			}
-			bld = b.ID
-		}
-		assignee, byAssignee := domain.ID(0), false
-		switch strings.ToLower(q.Assignee) {
-		case "":
-		case "me":
-			assignee, byAssignee = r.actor.ID, true
-		case "none":
-			assignee, byAssignee = 0, true
-		default:
-			u, err := userByName(r.tx, q.Assignee)
-			if err != nil {
-				return err
-			}
-			assignee, byAssignee = u.ID, true
-		}
-		var candidates []uint64
-		switch {
-		case byAssignee:
-			candidates = suffixIDs(r.tx, bTAssignee, assignee)
-		case bld != 0:
-			candidates = suffixIDs(r.tx, bTBuilding, bld)
-		case len(q.Status) == 1:
-			prefixKeys(r.tx, bTStatus, itob(uint64(q.Status[0])), func(k []byte) error {
-				candidates = append(candidates, btoi(k[16:]))
-				return nil
-			})
-		}
-		text := strings.ToLower(strings.TrimSpace(q.Text))
-		team, err := teamIDFilter(r.tx, q.Team)
+		f, err := r.ticketFilter(q)
 		if err != nil {
 			return err
 		}
-		policies := overduePolicies(r.tx)
-		extra := q.Priority != "" || team != 0 || q.Overdue || q.Sort != ""
-		match := func(t *domain.Ticket) bool {
-			if q.OpenOnly && !t.Status.Open() || len(q.Status) > 0 && !slices.Contains(q.Status, t.Status) {
-				return false
-			}
-			if bld != 0 && t.Building != bld || byAssignee && t.Assignee != assignee {
-				return false
-			}
-			if q.Priority != "" && !strings.EqualFold(t.Priority, q.Priority) || team != 0 && !slices.Contains(t.Teams, team) {
-				return false
-			}
-			if q.Overdue && domain.OverdueLevel(t, policies, r.now) == 0 {
-				return false
-			}
-			if text != "" && !strings.Contains(strings.ToLower(t.Title), text) && !strings.Contains(strings.ToLower(t.Description), text) {
-				return false
-			}
-			return r.acc.CanSeeTicket(t)
+		return r.listTickets(q, f, &page)
+	})
+	return page, err
+}
+
+// ticketFilter is a query resolved against the file.
+type ticketFilter struct {
+	q          domain.TicketQuery
+	bld        domain.ID
+	assignee   domain.ID
+	byAssignee bool
+	team       domain.ID
+	text       []byte // lowercase
+	policies   []domain.OverduePolicy
+	seesAll    bool
+}
+
+func (r *txn) ticketFilter(q domain.TicketQuery) (*ticketFilter, error) {
+	f := &ticketFilter{q: q, seesAll: r.acc.Admin || r.acc.Has(domain.VisibilityOverride),
+		text: []byte(strings.ToLower(strings.TrimSpace(q.Text)))}
+	if q.Building != "" {
+		b, err := buildingByCode(r.tx, q.Building)
+		if err != nil {
+			return nil, err
 		}
-		row := func(t domain.Ticket) domain.TicketRow {
-			tr := nm.row(t)
-			tr.Overdue = domain.OverdueLevel(&t, policies, r.now)
-			return tr
+		f.bld = b.ID
+	}
+	switch strings.ToLower(q.Assignee) {
+	case "":
+	case "me":
+		f.assignee, f.byAssignee = r.actor.ID, true
+	case "none":
+		f.byAssignee = true
+	default:
+		u, err := userByName(r.tx, q.Assignee)
+		if err != nil {
+			return nil, err
 		}
-		var sorted []domain.Ticket // every match, when a sort order needs them all
-		take := func(t domain.Ticket) {
-			page.Total++
-			if q.Sort != "" {
-				sorted = append(sorted, t)
-			} else if page.Total > q.Offset && (q.Limit <= 0 || len(page.Tickets) < q.Limit) {
-				page.Tickets = append(page.Tickets, row(t))
+		f.assignee, f.byAssignee = u.ID, true
+	}
+	var err error
+	if f.team, err = teamIDFilter(r.tx, q.Team); err != nil {
+		return nil, err
+	}
+	f.policies = overduePolicies(r.tx)
+	return f, nil
+}
+
+// statuses is the status filter as a list (nil: any status). Overdue
+// tickets are open ones, so the overdue filter narrows it to open states.
+func (f *ticketFilter) statuses() []domain.Status {
+	var sts []domain.Status
+	switch {
+	case len(f.q.Status) > 0:
+		sts = f.q.Status
+	case f.q.OpenOnly || f.q.Overdue:
+		sts = domain.AllStatuses
+	default:
+		return nil
+	}
+	out := []domain.Status{}
+	for _, st := range sts {
+		if !(f.q.OpenOnly || f.q.Overdue) || st.Open() {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// exactFilters reports whether indexes alone answer every filter of the
+// query: no free text, priority or overdue check needs the ticket itself.
+func (f *ticketFilter) exactFilters() bool {
+	return len(f.text) == 0 && f.q.Priority == "" && !f.q.Overdue
+}
+
+func (f *ticketFilter) match(r *txn, t *domain.Ticket) bool {
+	if sts := f.statuses(); sts != nil && !slices.Contains(sts, t.Status) {
+		return false
+	}
+	if f.bld != 0 && t.Building != f.bld || f.byAssignee && t.Assignee != f.assignee {
+		return false
+	}
+	if f.q.Priority != "" && !strings.EqualFold(t.Priority, f.q.Priority) || f.team != 0 && !slices.Contains(t.Teams, f.team) {
+		return false
+	}
+	if len(f.text) > 0 && !containsFold([]byte(t.Title), f.text) && !containsFold([]byte(t.Description), f.text) {
+		return false
+	}
+	if f.q.Overdue && domain.OverdueLevel(t, f.policies, r.now) == 0 {
+		return false
+	}
+	return f.seesAll || r.acc.CanSeeTicket(t)
+}
+
+// containsFold reports whether s contains the lowercase ASCII needle,
+// ignoring ASCII case. It jumps between occurrences of the needle's first
+// letter with IndexByte (vectorized), so scanning a million records costs
+// little more than reading them.
+func containsFold(s, needle []byte) bool {
+	n := len(needle)
+	if n == 0 {
+		return true
+	}
+	lo, up := needle[0], needle[0]
+	if 'a' <= lo && lo <= 'z' {
+		up = lo - 'a' + 'A'
+	}
+	// next occurrence of each case of the first letter, searched only when
+	// the previous one has been passed (-1: none left)
+	nextLo, nextUp := -2, -2
+	if up == lo {
+		nextUp = -1
+	}
+	for from := 0; from+n <= len(s); {
+		if nextLo != -1 && nextLo < from {
+			if nextLo = bytes.IndexByte(s[from:], lo); nextLo >= 0 {
+				nextLo += from
 			}
 		}
-		defer func() {
-			if q.Sort == "" {
-				return
+		if nextUp != -1 && nextUp < from {
+			if nextUp = bytes.IndexByte(s[from:], up); nextUp >= 0 {
+				nextUp += from
 			}
-			rank := map[string]int{}
-			for i, p := range r.org.Priorities {
-				rank[strings.ToLower(p)] = i
+		}
+		i := nextLo
+		if i < 0 || nextUp >= 0 && nextUp < i {
+			i = nextUp
+		}
+		if i < 0 || i+n > len(s) {
+			return false
+		}
+		j := 1
+		for j < n && lowerASCII(s[i+j]) == needle[j] {
+			j++
+		}
+		if j == n {
+			return true
+		}
+		from = i + 1
+	}
+	return false
+}
+
+func lowerASCII(b byte) byte {
+	if 'A' <= b && b <= 'Z' {
+		return b + 'a' - 'A'
+	}
+	return b
+}
+
+// statusNumbers lists the numbers of the tickets in some statuses, sorted.
+func statusNumbers(tx *bolt.Tx, sts []domain.Status) []uint64 {
+	var all []uint64
+	for _, st := range sts {
+		prefixKeys(tx, bTStatus, itob(uint64(st)), func(k []byte) error {
+			all = append(all, btoi(k[16:]))
+			return nil
+		})
+	}
+	slices.Sort(all)
+	return all
+}
+
+// intersect keeps what both sorted lists hold.
+func intersect(a, b []uint64) []uint64 {
+	out := a[:0:0]
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			out = append(out, a[i])
+			i++
+			j++
+		}
+	}
+	return out
+}
+
+// subtract keeps what a holds and b does not (both sorted).
+func subtract(a, b []uint64) []uint64 {
+	out := a[:0:0]
+	j := 0
+	for _, x := range a {
+		for j < len(b) && b[j] < x {
+			j++
+		}
+		if j < len(b) && b[j] == x {
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+// candidates intersects the exact sets the indexes give for the query's
+// filters and, for anyone who does not see everything, their visibility (the
+// union of their reporter, assignee, team, visible-to group and building
+// indexes is exactly R11). A large status set is applied as the complement
+// of the small one. ok is false when no index narrows the query (the caller
+// scans); statuses report whether the status filter is already applied.
+func (r *txn) candidates(f *ticketFilter) (nums []uint64, ok, statusesApplied bool) {
+	var sets [][]uint64
+	if f.byAssignee {
+		sets = append(sets, suffixIDs(r.tx, bTAssignee, f.assignee))
+	}
+	if f.team != 0 {
+		sets = append(sets, suffixIDs(r.tx, bTTeam, f.team))
+	}
+	if f.bld != 0 {
+		sets = append(sets, suffixIDs(r.tx, bTBuilding, f.bld))
+	}
+	if !f.seesAll {
+		vis := suffixIDs(r.tx, bTReporter, r.actor.ID)
+		vis = append(vis, suffixIDs(r.tx, bTAssignee, r.actor.ID)...)
+		for _, t := range r.acc.Teams {
+			vis = append(vis, suffixIDs(r.tx, bTTeam, t)...)
+		}
+		for _, g := range r.acc.Groups {
+			vis = append(vis, suffixIDs(r.tx, bTGroup, g)...)
+		}
+		if r.acc.BuildingAdmin {
+			for _, b := range r.acc.Buildings {
+				vis = append(vis, suffixIDs(r.tx, bTBuilding, b)...)
 			}
-			slices.SortStableFunc(sorted, func(a, b domain.Ticket) int {
-				switch q.Sort {
-				case domain.SortAge:
-					if c := a.Created.Compare(b.Created); c != 0 {
-						return c
-					}
-					return int(a.Number) - int(b.Number)
-				case domain.SortUpdated:
-					return b.Updated.Compare(a.Updated)
+		}
+		slices.Sort(vis)
+		sets = append(sets, slices.Compact(vis))
+	}
+	sts := f.statuses()
+	var minus []uint64
+	if sts != nil {
+		total, want := 0, 0
+		for _, st := range domain.AllStatuses {
+			total += ticketCount(r.tx, st)
+		}
+		for _, st := range sts {
+			want += ticketCount(r.tx, st)
+		}
+		switch {
+		case want*2 <= total:
+			sets = append(sets, statusNumbers(r.tx, sts))
+			statusesApplied = true
+		case len(sets) > 0:
+			var rest []domain.Status
+			for _, st := range domain.AllStatuses {
+				if !slices.Contains(sts, st) {
+					rest = append(rest, st)
 				}
-				if d := rank[strings.ToLower(b.Priority)] - rank[strings.ToLower(a.Priority)]; d != 0 {
-					return d
-				}
-				return a.Created.Compare(b.Created)
-			})
-			for i := q.Offset; i < len(sorted) && (q.Limit <= 0 || len(page.Tickets) < q.Limit); i++ {
-				page.Tickets = append(page.Tickets, row(sorted[i]))
 			}
-		}()
-		if candidates != nil || byAssignee || bld != 0 || len(q.Status) == 1 {
-			slices.Sort(candidates)
-			filters := 0
-			for _, on := range []bool{byAssignee, bld != 0, len(q.Status) > 0} {
-				if on {
-					filters++
+			minus = statusNumbers(r.tx, rest)
+			statusesApplied = true
+		}
+	}
+	if len(sets) == 0 {
+		return nil, false, false
+	}
+	slices.SortFunc(sets, func(a, b []uint64) int { return len(a) - len(b) })
+	nums = sets[0]
+	if !slices.IsSorted(nums) {
+		slices.Sort(nums)
+	}
+	for _, s := range sets[1:] {
+		if !slices.IsSorted(s) {
+			slices.Sort(s)
+		}
+		nums = intersect(nums, s)
+	}
+	if minus != nil {
+		nums = subtract(nums, minus)
+	}
+	return nums, true, statusesApplied
+}
+
+// scanTickets visits every ticket that matches, newest first (oldest first
+// for age), reading the file in two halves on two cores: this goroutine
+// reads the half that comes first in the order, another reads the rest in
+// its own read transaction and hands back only numbers, fetched here in
+// order. Free text is matched on the raw record before decoding.
+func (r *txn) scanTickets(ctx context.Context, f *ticketFilter, age bool, visit func(n uint64, t *domain.Ticket)) error {
+	c := r.tx.Bucket(bTickets).Cursor()
+	first, _ := c.First()
+	last, _ := c.Last()
+	if first == nil {
+		return nil
+	}
+	lo, hi := btoi(first), btoi(last)
+	mid := lo + (hi-lo)/2 // [lo, mid] and (mid, hi]
+	pass := func(v []byte) (domain.Ticket, bool) {
+		var t domain.Ticket
+		if len(f.text) > 0 && !containsFold(v, f.text) {
+			return t, false
+		}
+		return t, decTicket(v, &t) == nil && f.match(r, &t)
+	}
+	// the other half runs in its own read transaction and returns numbers
+	otherFrom, otherTo := lo, mid // newest first: this goroutine reads (mid, hi]
+	if age {
+		otherFrom, otherTo = mid+1, hi
+	}
+	type result struct {
+		nums []uint64
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var res result
+		res.err = r.db.bolt.View(func(tx *bolt.Tx) error {
+			c := tx.Bucket(bTickets).Cursor()
+			i := 0
+			for k, v := c.Seek(itob(otherFrom)); k != nil && btoi(k) <= otherTo; k, v = c.Next() {
+				if i++; ctx != nil && i&1023 == 0 && ctx.Err() != nil {
+					return ctx.Err()
+				}
+				if _, ok := pass(v); ok {
+					res.nums = append(res.nums, btoi(k))
 				}
 			}
-			if filters == 1 && text == "" && !q.OpenOnly && !extra && (r.acc.Admin || r.acc.Has(domain.VisibilityOverride)) {
-				// the index answers the query alone: count keys, decode the page only
-				page.Total = len(candidates)
-				for i := len(candidates) - 1 - q.Offset; i >= 0 && (q.Limit <= 0 || len(page.Tickets) < q.Limit); i-- {
-					if t, ok := getTicket(r.tx, candidates[i]); ok {
-						page.Tickets = append(page.Tickets, row(t))
-					}
-				}
-				return nil
+			return nil
+		})
+		done <- res
+	}()
+	var err error
+	i := 0
+	if age {
+		for k, v := c.Seek(itob(lo)); k != nil && btoi(k) <= mid; k, v = c.Next() {
+			if i++; ctx != nil && i&1023 == 0 && ctx.Err() != nil {
+				err = ctx.Err()
+				break
 			}
-			for i := len(candidates) - 1; i >= 0; i-- {
-				if t, ok := getTicket(r.tx, candidates[i]); ok && match(&t) {
-					take(t)
+			if t, ok := pass(v); ok {
+				visit(t.Number, &t)
+			}
+		}
+	} else {
+		for k, v := c.Last(); k != nil && btoi(k) > mid; k, v = c.Prev() {
+			if i++; ctx != nil && i&1023 == 0 && ctx.Err() != nil {
+				err = ctx.Err()
+				break
+			}
+			if t, ok := pass(v); ok {
+				visit(t.Number, &t)
+			}
+		}
+	}
+	other := <-done
+	if err != nil {
+		return err
+	}
+	if other.err != nil {
+		return other.err
+	}
+	if !age {
+		slices.Reverse(other.nums)
+	}
+	for _, n := range other.nums {
+		visit(n, nil)
+	}
+	return nil
+}
+
+// countOf is the total of the statuses from the counters (all when nil).
+func countOf(tx *bolt.Tx, sts []domain.Status) int {
+	if sts == nil {
+		sts = domain.AllStatuses
+	}
+	n := 0
+	for _, st := range sts {
+		n += ticketCount(tx, st)
+	}
+	return n
+}
+
+func (r *txn) listTickets(q domain.TicketQuery, f *ticketFilter, page *domain.TicketPage) error {
+	if q.Context != nil && q.Context.Err() != nil {
+		return q.Context.Err() // superseded before it started
+	}
+	nm := &names{w: r, users: map[domain.ID]string{}, blds: map[domain.ID]string{}}
+	row := func(t domain.Ticket) domain.TicketRow {
+		tr := nm.row(t)
+		tr.Overdue = domain.OverdueLevel(&t, f.policies, r.now)
+		return tr
+	}
+	cancelled := func(i int) error {
+		if q.Context != nil && i&1023 == 0 {
+			return q.Context.Err()
+		}
+		return nil
+	}
+	want := q.Limit
+	nums, indexed, stsApplied := r.candidates(f)
+	sorted := q.Sort == domain.SortPriority || q.Sort == domain.SortUpdated
+	age := q.Sort == domain.SortAge
+	at := func(k, n int) int { // the k-th candidate in the page order
+		if age {
+			return k
+		}
+		return n - 1 - k
+	}
+	if !sorted && f.exactFilters() && (indexed && (stsApplied || f.statuses() == nil) || !indexed && f.bld == 0 && !f.byAssignee && f.team == 0) {
+		// the sets (or the counters) answer the query: decode the page only
+		if indexed {
+			page.Total = len(nums)
+			for k := q.Offset; k < len(nums) && (want <= 0 || len(page.Tickets) < want); k++ {
+				if t, ok := getTicket(r.tx, nums[at(k, len(nums))]); ok {
+					page.Tickets = append(page.Tickets, row(t))
 				}
 			}
 			return nil
 		}
+		page.Total = countOf(r.tx, f.statuses())
 		c := r.tx.Bucket(bTickets).Cursor()
-		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+		k, v := c.Last()
+		next := c.Prev
+		if age {
+			k, v = c.First()
+			next = c.Next
+		}
+		skipped := 0
+		for i := 0; k != nil && (want <= 0 || len(page.Tickets) < want); k, v = next() {
+			if err := cancelled(i); err != nil {
+				return err
+			}
+			i++
 			var t domain.Ticket
-			if decTicket(v, &t) == nil && match(&t) {
+			if decTicket(v, &t) != nil || !f.match(r, &t) {
+				continue
+			}
+			if skipped < q.Offset {
+				skipped++
+				continue
+			}
+			page.Tickets = append(page.Tickets, row(t))
+		}
+		return nil
+	}
+	var all []domain.Ticket // every match, when a sort order needs them all
+	take := func(t domain.Ticket) {
+		page.Total++
+		if sorted {
+			all = append(all, t)
+			return
+		}
+		if page.Total > q.Offset && (want <= 0 || len(page.Tickets) < want) {
+			page.Tickets = append(page.Tickets, row(t))
+		}
+	}
+	if indexed {
+		for k := range nums {
+			if err := cancelled(k); err != nil {
+				return err
+			}
+			if t, ok := getTicket(r.tx, nums[at(k, len(nums))]); ok && f.match(r, &t) {
 				take(t)
 			}
 		}
-		return nil
-	})
-	return page, err
+	} else if err := r.scanTickets(q.Context, f, age, func(n uint64, t *domain.Ticket) {
+		// a ticket of the other half is fetched only when the page or a sort needs it
+		if t == nil && !sorted && !(page.Total >= q.Offset && (want <= 0 || len(page.Tickets) < want)) {
+			page.Total++
+			return
+		}
+		if t == nil {
+			tt, ok := getTicket(r.tx, n)
+			if !ok {
+				return
+			}
+			t = &tt
+		}
+		take(*t)
+	}); err != nil {
+		return err
+	}
+	if sorted {
+		rank := map[string]int{}
+		for i, p := range r.org.Priorities {
+			rank[strings.ToLower(p)] = i
+		}
+		slices.SortStableFunc(all, func(a, b domain.Ticket) int {
+			if q.Sort == domain.SortUpdated {
+				return b.Updated.Compare(a.Updated)
+			}
+			if d := rank[strings.ToLower(b.Priority)] - rank[strings.ToLower(a.Priority)]; d != 0 {
+				return d
+			}
+			if c := a.Created.Compare(b.Created); c != 0 {
+				return c
+			}
+			return int(a.Number) - int(b.Number)
+		})
+		for i := q.Offset; i < len(all) && (want <= 0 || len(page.Tickets) < want); i++ {
+			page.Tickets = append(page.Tickets, row(all[i]))
+		}
+	}
+	return nil
 }
 
 func (s *session) Ticket(number uint64) (domain.TicketDetail, error) {

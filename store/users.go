@@ -148,7 +148,7 @@ func indexUser(tx *bolt.Tx, before, after *domain.User) error {
 	if after == nil {
 		return nil
 	}
-	if err := tx.Bucket(bUserName).Put(lower(after.Username), itob(after.ID)); err != nil {
+	if err := tx.Bucket(bUserName).Put(lower(after.Username), userNameValue(after)); err != nil {
 		return err
 	}
 	if after.Email != "" {
@@ -169,6 +169,28 @@ func indexUser(tx *bolt.Tx, before, after *domain.User) error {
 	return nil
 }
 
+// userNameValue is the username index's value: the id, then the lowercase
+// names and email, so a search reads the index and decodes no record.
+func userNameValue(u *domain.User) []byte {
+	return append(itob(u.ID), strings.ToLower(u.First+"\x00"+u.Last+"\x00"+u.Name()+"\x00"+u.Email)...)
+}
+
+// userSearchMatch applies R15 to what the username index holds.
+func userSearchMatch(q string, k, v []byte) bool {
+	if domain.Match(q, string(k)) {
+		return true
+	}
+	if len(v) <= 8 {
+		return false
+	}
+	for _, f := range strings.Split(string(v[8:]), "\x00") {
+		if domain.Match(q, f) {
+			return true
+		}
+	}
+	return false
+}
+
 func putMembership(tx *bolt.Tx, m domain.Membership) error {
 	b, err := encJSON(m)
 	if err != nil {
@@ -177,7 +199,21 @@ func putMembership(tx *bolt.Tx, m domain.Membership) error {
 	if err := tx.Bucket(bMembers).Put(key(m.UserID, m.GroupID), b); err != nil {
 		return err
 	}
-	return tx.Bucket(bGroupUser).Put(key(m.GroupID, m.UserID), nil)
+	return tx.Bucket(bGroupUser).Put(key(m.GroupID, m.UserID), untilValue(m.Until))
+}
+
+// untilValue keeps a membership's expiry in the group→user index, so
+// member counts need no record decode; empty means no expiry.
+func untilValue(t time.Time) []byte {
+	if t.IsZero() {
+		return nil
+	}
+	return itob(uint64(t.UnixNano()))
+}
+
+// activeUntil reads untilValue back: is the membership active at now?
+func activeUntil(v []byte, now time.Time) bool {
+	return len(v) < 8 || now.Before(time.Unix(0, int64(btoi(v))))
 }
 
 func deleteMembership(tx *bolt.Tx, user, group domain.ID) {
@@ -242,12 +278,15 @@ func (s *session) Users(q domain.UserQuery) (domain.UserPage, error) {
 		}
 		c := r.tx.Bucket(bUserName).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			u, err := getUser(r.tx, btoi(v))
-			if err != nil {
+			if q.Search != "" && !userSearchMatch(q.Search, k, v) {
 				continue
 			}
-			if q.Search != "" && !domain.Match(q.Search, u.Username) && !domain.Match(q.Search, u.First) &&
-				!domain.Match(q.Search, u.Last) && !domain.Match(q.Search, u.Name()) && !domain.Match(q.Search, u.Email) {
+			if usersView && (page.Total < q.Offset || q.Limit > 0 && len(page.Users) >= q.Limit) {
+				page.Total++ // counted from the index alone
+				continue
+			}
+			u, err := getUser(r.tx, btoi(v))
+			if err != nil {
 				continue
 			}
 			var a domain.Access

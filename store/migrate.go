@@ -1,0 +1,68 @@
+package store
+
+import (
+	"gatehouse/domain"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// migrate2 builds what schema 2 added from the records: ticket team and
+// visible-to indexes, per-status ticket counts, the username index's search
+// text and the group→user index's expiry values. It runs inside the
+// migration's one transaction.
+func migrate2(tx *bolt.Tx) error {
+	counts := map[domain.Status]int64{}
+	err := tx.Bucket(bTickets).ForEach(func(k, v []byte) error {
+		var t domain.Ticket
+		if err := decTicket(v, &t); err != nil {
+			return err
+		}
+		counts[t.Status]++
+		for _, id := range t.Teams {
+			if err := tx.Bucket(bTTeam).Put(key(id, t.Number), nil); err != nil {
+				return err
+			}
+		}
+		for _, id := range t.VisibleTo {
+			if err := tx.Bucket(bTGroup).Put(key(id, t.Number), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for st, n := range counts {
+		if err := tx.Bucket(bTCount).Put(itob(uint64(st)), itob(uint64(n))); err != nil {
+			return err
+		}
+	}
+	var users []domain.User
+	tx.Bucket(bUsers).ForEach(func(k, v []byte) error {
+		var u domain.User
+		if decJSON(v, &u) == nil {
+			users = append(users, u)
+		}
+		return nil
+	})
+	for i := range users {
+		if err := tx.Bucket(bUserName).Put(lower(users[i].Username), userNameValue(&users[i])); err != nil {
+			return err
+		}
+	}
+	var ms []domain.Membership
+	tx.Bucket(bMembers).ForEach(func(k, v []byte) error {
+		var m domain.Membership
+		if decJSON(v, &m) == nil {
+			ms = append(ms, m)
+		}
+		return nil
+	})
+	for _, m := range ms {
+		if err := tx.Bucket(bGroupUser).Put(key(m.GroupID, m.UserID), untilValue(m.Until)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
