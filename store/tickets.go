@@ -1024,11 +1024,17 @@ func (r *txn) listTickets(q domain.TicketQuery, f *ticketFilter, page *domain.Ti
 		}
 	}
 	if indexed {
+		tickets := r.tx.Bucket(bTickets)
 		for k := range nums {
 			if err := cancelled(k); err != nil {
 				return err
 			}
-			if t, ok := getTicket(r.tx, nums[at(k, len(nums))]); ok && f.match(r, &t) {
+			v := tickets.Get(itob(nums[at(k, len(nums))]))
+			if v == nil || len(f.text) > 0 && !containsFold(v, f.text) {
+				continue
+			}
+			var t domain.Ticket
+			if decTicket(v, &t) == nil && f.match(r, &t) {
 				take(t)
 			}
 		}
