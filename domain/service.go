@@ -107,6 +107,7 @@ type Service interface {
 	OutboxMessage(id ID) (Message, error)
 
 	CollabService
+	DataService
 
 	// Subject gathers a user's grants for the engine (users:view, or self).
 	Subject(username string) (Subject, error)

@@ -78,12 +78,14 @@ func (c *command) argNames() []string {
 // appending their leaves here.
 var commands = concat(groupCommands(), userCommands(), teamCommands(),
 	buildingCommands(), ticketCommands(), accessCommands(), outboxCommands(), collabCommands(),
-	fileCommands())
+	dataCommands(), fileCommands())
 
 // fileCommands are run by main on the data file; listing them here keeps
 // help, usage and typo checks in one place.
 func fileCommands() []*command {
 	return []*command{
+		{path: "serve", opts: "[--listen 127.0.0.1:2222] [--password-auth] [--idle 30m] [--max-sessions 50]",
+			flags: []flagSpec{{"listen", true}, {"password-auth", false}, {"idle", true}, {"max-sessions", true}}},
 		{path: "demo", opts: "[--users N] [--tickets M] --out FILE", flags: []flagSpec{{"users", true}, {"tickets", true}, {"out", true}},
 			required: []string{"out"}},
 	}
@@ -292,12 +294,13 @@ success is 0.
 
 // call is one command being run.
 type call struct {
-	svc  domain.Service
-	opts Options
-	out  io.Writer
-	cmd  *command
-	args *parsed
-	org  *domain.Organization
+	svc    domain.Service
+	opts   Options
+	out    io.Writer
+	errOut io.Writer // progress lines, when it is a terminal
+	cmd    *command
+	args   *parsed
+	org    *domain.Organization
 }
 
 // Run runs one command (args are the command words and their flags, global
@@ -324,7 +327,7 @@ func Run(svc domain.Service, args []string, opts Options, stdout, stderr io.Writ
 			if c.run == nil {
 				err = fmt.Errorf("`gatehouse %s` works on the data file and is run by the gatehouse command itself", c.path)
 			} else {
-				err = c.run(&call{svc: svc, opts: opts, out: stdout, cmd: c, args: p})
+				err = c.run(&call{svc: svc, opts: opts, out: stdout, errOut: stderr, cmd: c, args: p})
 			}
 		}
 	}

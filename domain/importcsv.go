@@ -1,0 +1,296 @@
+package domain
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Columns of a user import file. The first six are TroubleTrakkerPRO's
+// required fields; the rest are optional. Headers match case-insensitively,
+// in any order.
+const (
+	ColFirst     = "First Name"
+	ColLast      = "Last Name"
+	ColEmail     = "Email Address"
+	ColUsername  = "Username"
+	ColPassword  = "Temporary Password"
+	ColGroup     = "Group Name"
+	ColPhone     = "Phone"
+	ColKind      = "Kind"
+	ColBuildings = "Buildings"
+	ColReportsTo = "Reports To"
+	ColUntil     = "Until"
+)
+
+// UserCSVColumns lists every column in the order exports write them.
+var UserCSVColumns = []string{ColFirst, ColLast, ColEmail, ColUsername, ColPassword, ColGroup,
+	ColPhone, ColKind, ColBuildings, ColReportsTo, ColUntil}
+
+// requiredColumns are the columns a header must have. A row may leave
+// Temporary Password empty (the user then signs in with an SSH key only);
+// the other five need a value.
+var requiredColumns = UserCSVColumns[:6]
+
+// listSep splits the list columns (Group Name, Buildings): ";" always, and
+// "," too for building codes, which cannot contain one.
+const listSep = ";"
+
+// ParseUsersCSV reads a user import file: UTF-8 with or without a byte
+// order mark, CRLF or LF line ends, quoted fields holding commas and line
+// breaks. It returns the rows that parsed and a problem for every bad
+// field of every row, each with its line; dates (Until, YYYY-MM-DD) are
+// read in loc (time.Local when nil) and keep the membership through the end
+// of that day. The error is for a file that cannot be read as a user list
+// at all: broken quoting, a missing or unknown column, no rows. Checks that
+// need the data (groups, buildings, names already taken) are the store's.
+func ParseUsersCSV(r io.Reader, loc *time.Location) (UserImport, error) {
+	rows, problems, err := parseUsersCSV(r, loc)
+	return UserImport{Rows: rows, Problems: problems}, err
+}
+
+func parseUsersCSV(r io.Reader, loc *time.Location) ([]ImportRow, []RowProblem, error) {
+	if loc == nil {
+		loc = time.Local
+	}
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && string(b) == "\uFEFF" {
+		br.Discard(3)
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, nil, Errorf(EInvalid, "the file is empty: expected a header line with the columns %s", strings.Join(requiredColumns, ", "))
+	}
+	if err != nil {
+		return nil, nil, csvError(err)
+	}
+	cols, err := headerColumns(header)
+	if err != nil {
+		return nil, nil, err
+	}
+	var rows []ImportRow
+	var problems []RowProblem
+	seenUser := map[string]int{}
+	seenEmail := map[string]int{}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, nil, csvError(err)
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // a line of spaces
+		}
+		row, ps := parseRow(line, rec, cols, len(header), loc)
+		if row.Username != "" {
+			k := strings.ToLower(row.Username)
+			if first, ok := seenUser[k]; ok {
+				ps = append(ps, RowProblem{line, ColUsername, fmt.Sprintf("username %q is already on line %d of this file", row.Username, first)})
+			} else {
+				seenUser[k] = line
+			}
+		}
+		if row.Email != "" {
+			k := strings.ToLower(row.Email)
+			if first, ok := seenEmail[k]; ok {
+				ps = append(ps, RowProblem{line, ColEmail, fmt.Sprintf("email %s is already on line %d of this file", row.Email, first)})
+			} else {
+				seenEmail[k] = line
+			}
+		}
+		problems = append(problems, ps...)
+		rows = append(rows, row)
+	}
+	if len(rows) == 0 {
+		return nil, nil, Errorf(EInvalid, "the file has a header but no users")
+	}
+	return rows, problems, nil
+}
+
+func csvError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return Errorf(EInvalid, "line %d, character %d: %v: the file is not valid CSV (a field with a quote must be quoted as a whole, and its quotes doubled)",
+			pe.Line, pe.Column, pe.Err)
+	}
+	return Errorf(EInvalid, "cannot read the file: %v", err)
+}
+
+// canonicalColumn maps a header cell to its column name, ignoring case
+// and extra spaces.
+func canonicalColumn(h string) (string, bool) {
+	h = strings.Join(strings.Fields(h), " ")
+	for _, c := range UserCSVColumns {
+		if strings.EqualFold(c, h) {
+			return c, true
+		}
+	}
+	return "", false
+}
+
+// headerColumns maps each column name to its index in a record.
+func headerColumns(header []string) (map[string]int, error) {
+	cols := map[string]int{}
+	for i, h := range header {
+		if !utf8.ValidString(h) {
+			return nil, Errorf(EInvalid, "line 1: the header is not UTF-8: save the file as UTF-8")
+		}
+		c, ok := canonicalColumn(h)
+		if !ok {
+			return nil, Errorf(EInvalid, "line 1: unknown column %q (columns: %s)", strings.TrimSpace(h), strings.Join(UserCSVColumns, ", "))
+		}
+		if _, dup := cols[c]; dup {
+			return nil, Errorf(EInvalid, "line 1: column %q appears twice", c)
+		}
+		cols[c] = i
+	}
+	var missing []string
+	for _, c := range requiredColumns {
+		if _, ok := cols[c]; !ok {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, Errorf(EInvalid, "line 1: missing required columns %s (the header must name %s)",
+			strings.Join(missing, ", "), strings.Join(requiredColumns, ", "))
+	}
+	return cols, nil
+}
+
+// parseRow reads one record; every bad field adds a problem.
+func parseRow(line int, rec []string, cols map[string]int, width int, loc *time.Location) (ImportRow, []RowProblem) {
+	row := ImportRow{Line: line}
+	var ps []RowProblem
+	bad := func(col, format string, args ...any) {
+		ps = append(ps, RowProblem{line, col, fmt.Sprintf(format, args...)})
+	}
+	if len(rec) != width {
+		bad("", "the row has %d fields and the header %d (a field with a comma must be quoted)", len(rec), width)
+	}
+	get := func(col string) string {
+		i, ok := cols[col]
+		if !ok || i >= len(rec) {
+			return ""
+		}
+		v := rec[i]
+		if !utf8.ValidString(v) {
+			bad(col, "is not valid UTF-8: save the file as UTF-8")
+			return ""
+		}
+		if col == ColPassword {
+			return v
+		}
+		return strings.TrimSpace(v)
+	}
+	text := func(col string, required bool) string {
+		v := get(col)
+		switch {
+		case v == "" && required:
+			bad(col, "missing required field")
+		case len(v) > 80:
+			bad(col, "is longer than 80 characters")
+		case strings.IndexFunc(v, unicode.IsControl) >= 0:
+			bad(col, "contains a line break or control character")
+		}
+		return v
+	}
+	row.First = text(ColFirst, true)
+	row.Last = text(ColLast, true)
+	row.Phone = text(ColPhone, false)
+	if row.Email = get(ColEmail); row.Email == "" {
+		bad(ColEmail, "missing required field")
+	} else if err := ValidateEmail(row.Email); err != nil {
+		bad(ColEmail, "%v", err)
+	}
+	if row.Username = get(ColUsername); row.Username == "" {
+		bad(ColUsername, "missing required field")
+	} else if err := ValidateUsername(row.Username); err != nil {
+		bad(ColUsername, "%v", err)
+	}
+	row.Password = get(ColPassword)
+	if len(row.Password) > 1024 {
+		bad(ColPassword, "is longer than 1024 bytes")
+	}
+	row.Groups = splitList(get(ColGroup), listSep)
+	if len(row.Groups) == 0 {
+		bad(ColGroup, "missing required field")
+	}
+	switch k := strings.ToLower(get(ColKind)); k {
+	case "", "standard":
+		row.Kind = KindStandard
+	case "restricted":
+		row.Kind = KindRestricted
+	default:
+		bad(ColKind, "%q is not a kind: use standard or restricted", k)
+	}
+	row.Buildings = splitList(get(ColBuildings), ";,")
+	row.ReportsTo = get(ColReportsTo)
+	if row.ReportsTo != "" && strings.EqualFold(row.ReportsTo, row.Username) {
+		bad(ColReportsTo, "%s cannot report to themselves (R10)", row.Username)
+	}
+	if s := get(ColUntil); s != "" {
+		d, err := time.ParseInLocation("2006-01-02", s, loc)
+		if err != nil {
+			bad(ColUntil, "%q is not a date: use YYYY-MM-DD, such as 2026-06-30", s)
+		} else {
+			row.Until = d.AddDate(0, 0, 1)
+		}
+	}
+	return row, ps
+}
+
+// splitList splits on any of seps, trims, and drops empty and repeated
+// (case-insensitive) items.
+func splitList(s, seps string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(seps, r) }) {
+		p = strings.TrimSpace(p)
+		if k := strings.ToLower(p); p != "" && !seen[k] {
+			seen[k] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// WriteUsersCSV writes rows in the import's columns, so an export can be
+// imported into another file. Until is written as the last whole day of
+// access in loc (time.Local when nil): an expiry that is not at midnight is
+// moved earlier to one that is, never later. Passwords are never written.
+func WriteUsersCSV(w io.Writer, rows []ImportRow, loc *time.Location) error {
+	if loc == nil {
+		loc = time.Local
+	}
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true // what spreadsheet programs write and expect
+	if err := cw.Write(UserCSVColumns); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		until := ""
+		if !r.Until.IsZero() {
+			t := r.Until.In(loc)
+			day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+			until = day.AddDate(0, 0, -1).Format("2006-01-02")
+		}
+		rec := []string{r.First, r.Last, r.Email, r.Username, "", strings.Join(r.Groups, listSep+" "),
+			r.Phone, r.Kind.String(), strings.Join(r.Buildings, listSep+" "), r.ReportsTo, until}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

@@ -1,0 +1,137 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gatehouse/domain"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Backup writes a consistent copy of the open file to path while it is in
+// use: bbolt's Tx.WriteTo in one read transaction (writers go on; the copy
+// is the file as of that transaction), into a temporary file beside path,
+// synced, then verified by opening it read-only (schema, buckets, bbolt's
+// page check) and only then renamed over path. A failed backup
+// never replaces an earlier good one.
+//
+// A second process cannot open a file a running gatehouse holds (bbolt's
+// lock), so a live file is backed up from inside the process that holds
+// it: the console's palette, or `ssh -p PORT HOST backup FILE` on the
+// server, both through Service.Backup; `gatehouse backup FILE` when
+// nothing else has the file open.
+func (db *DB) Backup(path string) error {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return fmt.Errorf("backup path %s: %w", path, err)
+	}
+	if a, err := os.Stat(abs); err == nil {
+		if b, err := os.Stat(db.path); err == nil && os.SameFile(a, b) {
+			return domain.Errorf(domain.EInvalid, "%s is the live file itself: back up to another path", path)
+		}
+		if a.IsDir() {
+			return domain.Errorf(domain.EInvalid, "%s is a directory: name the backup file", path)
+		}
+	}
+	dir := filepath.Dir(abs)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("cannot create %s: %w", dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(abs)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("cannot write the backup: %w", err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := tmp.Chmod(0o600); err != nil {
+		return err
+	}
+	if err := db.bolt.View(func(tx *bolt.Tx) error {
+		_, err := tx.WriteTo(tmp)
+		return err
+	}); err != nil {
+		return fmt.Errorf("writing the backup: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("syncing the backup: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := VerifyFile(tmp.Name()); err != nil {
+		return fmt.Errorf("the backup failed verification, %s was not written: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), abs); err != nil {
+		return fmt.Errorf("cannot move the backup into place: %w", err)
+	}
+	done = true
+	if d, err := os.Open(dir); err == nil {
+		d.Sync() // make the rename durable
+		d.Close()
+	}
+	return nil
+}
+
+// VerifyFile opens a gatehouse file read-only and checks it: a gatehouse
+// schema this build reads, every bucket, and bbolt's page check.
+// It never writes, and a damaged file gives an error, not a panic.
+func VerifyFile(path string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s is damaged: %v", path, r)
+		}
+	}()
+	if err := CheckPages(path); err != nil {
+		return fmt.Errorf("%s is damaged: %w", path, err)
+	}
+	b, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return fmt.Errorf("%s cannot be opened: %w", path, err)
+	}
+	defer b.Close()
+	return b.View(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bMeta)
+		if m == nil {
+			return errors.New("not a gatehouse file (no meta bucket)")
+		}
+		if v := btoi(m.Get(keySchema)); v == 0 || v > SchemaVersion {
+			return fmt.Errorf("schema version %d, this gatehouse reads up to %d", v, SchemaVersion)
+		}
+		for _, name := range allBuckets {
+			if tx.Bucket(name) == nil {
+				return fmt.Errorf("bucket %s is missing", name)
+			}
+		}
+		// The file is opened read-only and nothing else writes it, which is
+		// what bbolt's check needs in a read transaction. The data's own
+		// invariants are `gatehouse check`'s business: a copy is as good as
+		// its source, and a backup is most needed when that is not perfect.
+		if fs := pageCheck(tx); len(fs) > 0 {
+			return fmt.Errorf("%d damaged pages, the first: %s", len(fs), fs[0].Problem)
+		}
+		return nil
+	})
+}
+
+// Backup implements domain.DataService for the superuser or the owner.
+func (s *session) Backup(path string) error {
+	err := s.read(func(r *txn) error {
+		if !r.acc.Superuser && r.actor.ID != metaID(r.tx, keyOwner) {
+			return domain.Errorf(domain.EForbidden, "only a superuser or the owner account backs up the file")
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.db.Backup(path)
+}

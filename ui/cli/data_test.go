@@ -1,0 +1,61 @@
+package cli_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gatehouse/store"
+)
+
+const usersFile = "First Name,Last Name,Email Address,Username,Temporary Password,Group Name\n"
+
+func TestImportUsersCommand(t *testing.T) {
+	h := newHarness(t)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte(usersFile+"Ann,Lee,ann@example.org,ann,,Users\nBo,Bad,not-mail,bo,,Nobody\n"), 0o600)
+	h.fails([]string{"import", "users", bad}, "1 row has problems", "line 3, Email Address", `line 3, Group Name: unknown group "Nobody"`)
+	good := filepath.Join(dir, "good.csv")
+	os.WriteFile(good, []byte(usersFile+"Ann,Lee,ann@example.org,ann,Temp-Pass-1,Users\nBo,Good,bo@example.org,bo,,Technicians\n"), 0o600)
+	before := h.auditLen()
+	h.okHas([]string{"import", "users", good, "--dry-run"}, "dry run: 2 users would be imported", "nothing was written")
+	if h.auditLen() != before {
+		t.Fatal("a dry run wrote")
+	}
+	h.okHas([]string{"import", "users", good}, "imported 2 users", "1 with a temporary password")
+	h.okHas([]string{"user", "show", "bo"}, "Technicians")
+	// with --json the refusal is a report on stdout (and exit status 1)
+	out, _, code := h.run("import", "users", good, "--json")
+	if code != 1 || !strings.Contains(out, `"line": 2`) || !strings.Contains(out, `"column": "Username"`) {
+		t.Fatalf("json refusal: %d %s", code, out)
+	}
+}
+
+func TestExportBackupCheckAndImportAllCommands(t *testing.T) {
+	h := newHarness(t)
+	h.ok("user", "create", "ann", "--first", "Ann", "--email", "ann@example.org")
+	h.ok("user", "join", "ann", "Users")
+	h.okHas([]string{"export", "--format", "csv"}, "ann,", "Ann,,ann@example.org,ann,,Users")
+	dir := t.TempDir()
+	all := filepath.Join(dir, "all.json")
+	h.okHas([]string{"export", "--out", all}, "exported to")
+	h.okHas([]string{"check"}, "the file is consistent")
+	backup := filepath.Join(dir, "backup.db")
+	h.okHas([]string{"backup", backup}, "verified")
+	if err := store.VerifyFile(backup); err != nil {
+		t.Fatal(err)
+	}
+	h.fails([]string{"export", "--format", "xml"}, "use json or csv")
+	h.fails([]string{"import", "all", all}, "holds nothing but its seed")
+	h.fails([]string{"--as", "ann", "check"}, "only a superuser")
+
+	fresh := newHarness(t)
+	fresh.okHas([]string{"import", "all", all}, "the owner account is now admin")
+	data, _ := os.ReadFile(all)
+	again := fresh.ok("export")
+	if !strings.HasPrefix(again, strings.TrimSuffix(string(data), "\n]\n}\n")) {
+		t.Fatal("export after import all does not start with the first export")
+	}
+}
