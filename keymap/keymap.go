@@ -87,6 +87,8 @@ type KeyMap struct {
 	Form    Form
 	Confirm Confirm
 	Picker  Picker
+	Admin   Admin
+	Tickets TicketKeys
 }
 
 // Default is the binding set of DESIGN.md.
@@ -151,5 +153,7 @@ func Default() KeyMap {
 			Choose: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "run")),
 			Close:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
 		},
+		Admin:   defaultAdmin(),
+		Tickets: defaultTicketKeys(),
 	}
 }

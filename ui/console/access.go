@@ -222,6 +222,8 @@ func (s *accessScreen) Update(msg tea.Msg) tea.Cmd {
 		return s.input.Focus()
 	case key.Matches(k, n.Open):
 		s.showWho()
+	case key.Matches(k, s.c.Keys.Admin.ViewAs) && s.user != "":
+		return viewAs(s.user)
 	}
 	return nil
 }
@@ -251,7 +253,7 @@ func (s *accessScreen) ShortHelp() []key.Binding {
 	f, o := n.Filter, n.Open
 	f.SetHelp("/", "other user")
 	o.SetHelp("enter", "who holds it")
-	return []key.Binding{f, o, n.Up, n.Down}
+	return append([]key.Binding{f, o}, append(viewAsKeys(s.c), n.Up, n.Down)...)
 }
 
 func (s *accessScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }

@@ -180,25 +180,12 @@ func (s *buildingsScreen) submit() {
 		err = s.c.Svc.AddRule(s.open.Code, f.Value(0), f.Value(1))
 		ok = fmt.Sprintf("rule added: %s in %s goes to %s", f.Value(0), s.open.Code, f.Value(1))
 	}
-	if err != nil {
-		s.c.Fail(err)
-		return
-	}
-	s.form = nil
-	s.c.Ok("%s", ok)
-	s.Reload()
+	formDone(s.c, &s.form, ok, err, s.Reload)
 }
 
 func (s *buildingsScreen) Update(msg tea.Msg) tea.Cmd {
 	if s.form != nil {
-		submit, cancel, cmd := s.form.Update(msg)
-		switch {
-		case cancel:
-			s.form = nil
-		case submit:
-			s.submit()
-		}
-		return cmd
+		return updateForm(&s.form, msg, s.submit)
 	}
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {

@@ -50,6 +50,7 @@ type Common struct {
 	Now    func() time.Time
 	Access domain.Access
 
+	viewAsOK  bool // the shell can open view-as (Config.SessionFor is set)
 	status    string
 	statusErr bool
 }

@@ -35,6 +35,9 @@ type Config struct {
 	// Light starts with light-background colors until the terminal answers
 	// the background color query.
 	Light bool
+	// SessionFor opens another user's service for "view as" (users:view);
+	// nil turns view-as off.
+	SessionFor func(username string) (domain.Service, error)
 }
 
 // screenDef describes a screen: its number key (0: palette only), whether
@@ -55,6 +58,9 @@ func levelAtLeast(m domain.Module) func(a *domain.Access) bool {
 // not offered to the acting user.
 var screens = []screenDef{
 	{id: "home", num: 1, title: "Home", allowed: func(*domain.Access) bool { return true }, build: func(c *Common) Screen { return newHomeScreen(c) }},
+	{id: "tickets", num: 2, title: "Tickets", allowed: func(*domain.Access) bool { return true }, build: func(c *Common) Screen { return newTicketsScreen(c) }},
+	{id: "outbox", title: "Outbox", allowed: func(*domain.Access) bool { return true }, build: func(c *Common) Screen { return newOutboxScreen(c) }},
+	{id: "schedules", title: "Scheduled tasks", allowed: levelAtLeast(domain.ModSchedules), build: func(c *Common) Screen { return newSchedulesScreen(c) }},
 	{id: "groups", num: 3, title: "Groups", allowed: levelAtLeast(domain.ModGroups), build: func(c *Common) Screen { return newGroupsScreen(c) }},
 	{id: "users", num: 4, title: "Users", allowed: func(a *domain.Access) bool {
 		return a.Level(domain.ModUsers) >= domain.LevelView || a.Level(domain.ModTechnicians) >= domain.LevelView
@@ -72,6 +78,8 @@ var screens = []screenDef{
 	}, build: func(c *Common) Screen { return newSettingsScreen(c) }},
 	{id: "access", title: "Effective access", allowed: func(*domain.Access) bool { return true },
 		build: func(c *Common) Screen { return newAccessScreen(c) }},
+	{id: "overview", title: "Groups overview", allowed: levelAtLeast(domain.ModGroups), build: func(c *Common) Screen { return newOverviewScreen(c) }},
+	{id: "notices", title: "Notices", allowed: levelAtLeast(domain.ModNotices), build: func(c *Common) Screen { return newNoticesScreen(c) }},
 }
 
 func screenByID(id string) (screenDef, bool) {
@@ -99,6 +107,8 @@ type Model struct {
 	changes <-chan domain.Change
 	cancel  func()
 	dark    bool
+	viewAs  *Model // the console of the user being viewed as, read-only
+	helpTop int    // first line of the help overlay shown
 }
 
 const (
@@ -115,7 +125,7 @@ func New(cfg Config) tea.Model {
 		cfg.Context = context.Background()
 	}
 	m := &Model{cfg: cfg, built: map[string]Screen{}, dark: !cfg.Light, w: minWidth, h: minHeight}
-	m.c = &Common{Svc: cfg.Service, Keys: keymap.Default(), Now: cfg.Now}
+	m.c = &Common{Svc: cfg.Service, Keys: keymap.Default(), Now: cfg.Now, viewAsOK: cfg.SessionFor != nil}
 	m.restyle()
 	m.refreshActor()
 	m.switchTo(m.startScreen(), "")
@@ -258,6 +268,11 @@ func (m *Model) dirtyScreens() []string {
 }
 
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if m.viewAs != nil {
+		if cmd, used := m.updateViewAs(msg); used {
+			return m, cmd
+		}
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
@@ -285,6 +300,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.quit()
 	case switchScreenMsg:
 		m.switchTo(msg.id, msg.arg)
+		return m, nil
+	case viewAsMsg:
+		m.startViewAs(msg.user)
 		return m, nil
 	case askMsg:
 		m.confirm = &msg
@@ -337,7 +355,7 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		return cmd
 	}
 	if m.showAll {
-		m.showAll = false
+		m.showAll = m.scrollHelp(k)
 		return nil
 	}
 	s := m.screen()
@@ -404,6 +422,19 @@ func (m *Model) tabBar() string {
 	}
 	if bar := render(" ", ""); lipgloss.Width(bar) <= m.w {
 		return bar
+	}
+	if bar := render("", " "); lipgloss.Width(bar) <= m.w {
+		return bar
+	}
+	// narrower still: tabs from the right keep only their number until the
+	// bar fits; the active tab keeps its title
+	for i := len(tabs) - 1; i >= 0; i-- {
+		if !tabs[i].active {
+			tabs[i].label, _, _ = strings.Cut(tabs[i].label, " ")
+		}
+		if bar := render("", " "); lipgloss.Width(bar) <= m.w {
+			return bar
+		}
 	}
 	return render("", " ")
 }
@@ -488,6 +519,9 @@ func fit(s string, w, h int) string {
 }
 
 func (m *Model) View() tea.View {
+	if m.viewAs != nil {
+		return m.viewAsView()
+	}
 	var v tea.View
 	v.AltScreen = true
 	v.WindowTitle = "gatehouse"
@@ -500,7 +534,7 @@ func (m *Model) View() tea.View {
 	var main string
 	switch {
 	case m.showAll:
-		main = m.c.Styles.Title.Render("Keys") + "\n\n" + m.help.FullHelpView(hk.full)
+		main = m.fullHelpView(hk.full)
 	case m.pal != nil:
 		main = m.pal.View()
 	default:

@@ -35,6 +35,7 @@ type groupDetail struct {
 	notify  *notifyPane
 	members *table
 	join    *form
+	states  *statePicker // task states of Task Records in States
 	whatIf  []string
 	gone    bool
 	w, h    int
@@ -110,7 +111,7 @@ func (d *groupDetail) Dirty() bool { return !reflect.DeepEqual(d.orig, d.draft) 
 func (d *groupDetail) Capturing() bool { return d.join != nil }
 
 // busy reports a pane that uses esc itself (a form, the what-if list).
-func (d *groupDetail) busy() bool { return d.join != nil || d.whatIf != nil }
+func (d *groupDetail) busy() bool { return d.join != nil || d.whatIf != nil || d.states != nil }
 
 func (d *groupDetail) SetSize(w, h int) {
 	d.w, d.h = w, h
@@ -202,6 +203,16 @@ func (d *groupDetail) Update(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
+	if d.states != nil {
+		if key.Matches(k, d.c.Keys.Nav.Save) {
+			d.states = nil
+			return d.save(saveGroupMsg{})
+		}
+		if d.states.Update(k) {
+			d.states = nil
+		}
+		return nil
+	}
 	if d.whatIf != nil {
 		d.whatIf = nil
 		return nil
@@ -222,6 +233,10 @@ func (d *groupDetail) Update(msg tea.Msg) tea.Cmd {
 	}
 	switch d.tab {
 	case tabPrivileges:
+		if key.Matches(k, d.c.Keys.Admin.States) {
+			d.openStates()
+			return nil
+		}
 		return d.flags.Update(msg)
 	case tabModules:
 		return d.modules.Update(msg)
@@ -333,6 +348,8 @@ func (d *groupDetail) View() string {
 		body = d.c.Styles.Title.Render("What-if: saving this draft would change") + "\n" + strings.Join(d.whatIf, "\n")
 	case d.join != nil:
 		body = d.join.View()
+	case d.states != nil:
+		body = d.states.View()
 	default:
 		switch d.tab {
 		case tabPrivileges:
@@ -372,10 +389,13 @@ func (d *groupDetail) ShortHelp() []key.Binding {
 	if d.join != nil {
 		return d.join.ShortHelp()
 	}
+	if d.states != nil {
+		return d.states.ShortHelp()
+	}
 	g, n, l := d.c.Keys.Global, d.c.Keys.Nav, d.c.Keys.List
 	switch d.tab {
 	case tabPrivileges:
-		return append(d.flags.ShortHelp(), g.NextPane, n.Back)
+		return append(d.flags.ShortHelp(), d.c.Keys.Admin.States, g.NextPane, n.Back)
 	case tabModules:
 		return append(d.modules.ShortHelp(), g.NextPane, n.Back)
 	case tabMembers:

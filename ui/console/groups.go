@@ -245,6 +245,8 @@ func (s *groupsScreen) Update(msg tea.Msg) tea.Cmd {
 	switch {
 	case key.Matches(k, l.New):
 		s.openForm(groupNew, domain.Group{})
+	case key.Matches(k, s.c.Keys.Admin.Overview):
+		return openScreen(s.c, "overview")
 	case !has:
 	case key.Matches(k, n.Open):
 		s.open(g.Name)
@@ -284,13 +286,13 @@ func (s *groupsScreen) ShortHelp() []key.Binding {
 		return s.detail.ShortHelp()
 	}
 	l, n := s.c.Keys.List, s.c.Keys.Nav
-	return []key.Binding{n.Open, l.New, l.Edit, l.Duplicate, l.Delete}
+	return []key.Binding{n.Open, l.New, l.Edit, l.Duplicate, l.Delete, s.c.Keys.Admin.Overview}
 }
 
 func (s *groupsScreen) FullHelp() [][]key.Binding {
 	l, n, m := s.c.Keys.List, s.c.Keys.Nav, s.c.Keys.Matrix
 	return [][]key.Binding{
-		{n.Open, l.New, l.Edit, l.Duplicate, l.Delete},
-		{m.Toggle, m.All, m.Preset, m.WhatIf, n.Save},
+		{n.Open, l.New, l.Edit, l.Duplicate, l.Delete, s.c.Keys.Admin.Overview},
+		{m.Toggle, m.All, m.Preset, m.WhatIf, n.Save, s.c.Keys.Admin.States},
 	}
 }

@@ -164,6 +164,23 @@ func (d *driver) waitFor(want string) string {
 	}
 }
 
+// waitUntil returns the first screen for which ok holds: for results that
+// arrive after the line that asked for them (queries run as commands).
+func (d *driver) waitUntil(what string, ok func(string) bool) string {
+	d.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s := d.screen()
+		if ok(s) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			d.t.Fatalf("screen never showed %s; last screen:\n%s", what, s)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // golden compares the screen with testdata/<test name>.golden.
 func (d *driver) golden() {
 	d.t.Helper()

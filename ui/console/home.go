@@ -93,13 +93,7 @@ func (s *homeScreen) Reload() {
 		lines = append(lines, "Module levels: "+strings.Join(mods, " "))
 	}
 	lines = append(lines, "Effective access, with the source of each privilege: press : and type \"access\".", "")
-	if page, err := c.Svc.Tickets(domain.TicketQuery{OpenOnly: true, Limit: 1}); err == nil {
-		lines = append(lines, fmt.Sprintf("Open tickets you can see: %d", page.Total))
-		if mine, err := c.Svc.Tickets(domain.TicketQuery{OpenOnly: true, Assignee: "me", Limit: 1}); err == nil {
-			lines = append(lines, fmt.Sprintf("Open tickets assigned to you: %d", mine.Total))
-		}
-		lines = append(lines, "")
-	}
+	lines = append(lines, homeTicketLines(c)...)
 	lines = append(lines, st.Title.Render("Notices"))
 	notices, err := c.Svc.MyNotices(c.Now())
 	switch {

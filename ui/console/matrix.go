@@ -310,6 +310,9 @@ func (m *matrix) Hint() string {
 	if _, reason := m.flagState(p.Flag); reason != "" {
 		return p.ID + ": " + reason
 	}
+	if p.Flag == domain.TaskStates && m.draft.Flags.Has(p.Flag) {
+		return p.ID + ": states " + statesText(m.draft.TaskStates) + " · s chooses them"
+	}
 	return p.ID + ": " + p.Help
 }
 

@@ -164,13 +164,7 @@ func (s *teamsScreen) submit() {
 		err = s.c.Svc.AddTeamMember(s.open, user)
 		ok = "added " + user + " to " + s.open
 	}
-	if err != nil {
-		s.c.Fail(err)
-		return
-	}
-	s.form = nil
-	s.c.Ok("%s", ok)
-	s.Reload()
+	formDone(s.c, &s.form, ok, err, s.Reload)
 }
 
 // repair rebuilds global membership, private teams and the hierarchy (R9)
@@ -204,14 +198,7 @@ func (s *teamsScreen) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	if s.form != nil {
-		submit, cancel, cmd := s.form.Update(msg)
-		switch {
-		case cancel:
-			s.form = nil
-		case submit:
-			s.submit()
-		}
-		return cmd
+		return updateForm(&s.form, msg, s.submit)
 	}
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
@@ -249,6 +236,8 @@ func (s *teamsScreen) Update(msg tea.Msg) tea.Cmd {
 		s.openForm(teamNew, domain.TeamInfo{})
 	case key.Matches(k, l.Repair):
 		return s.repair()
+	case key.Matches(k, s.c.Keys.Admin.Notices):
+		return openScreen(s.c, "notices")
 	case !has:
 	case key.Matches(k, n.Open):
 		s.open = t.Name
@@ -290,7 +279,7 @@ func (s *teamsScreen) ShortHelp() []key.Binding {
 	}
 	dx := l.Deactivate
 	dx.SetHelp("x", "suppress")
-	return []key.Binding{n.Open, l.New, l.Duplicate, dx, l.Delete, l.Repair}
+	return append([]key.Binding{n.Open, l.New, l.Duplicate, dx, l.Delete, l.Repair}, screenKey(s.c, "notices", s.c.Keys.Admin.Notices)...)
 }
 
 func (s *teamsScreen) FullHelp() [][]key.Binding {

@@ -503,6 +503,8 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 		s.openForm(userBulkLeave, domain.UserInfo{})
 	case key.Matches(k, l.Explain):
 		return switchTo("access", u.Username)
+	case key.Matches(k, s.c.Keys.Admin.ViewAs):
+		return viewAs(u.Username)
 	}
 	return nil
 }
@@ -524,6 +526,8 @@ func (s *usersScreen) updateDetail(k tea.KeyPressMsg) tea.Cmd {
 		s.openForm(userEdit, u)
 	case key.Matches(k, l.Explain):
 		return switchTo("access", u.Username)
+	case key.Matches(k, s.c.Keys.Admin.ViewAs):
+		return viewAs(u.Username)
 	case key.Matches(k, l.Delete), key.Matches(k, l.Leave):
 		group := s.detail.Key()
 		if group == "" {
@@ -584,7 +588,7 @@ func (s *usersScreen) ShortHelp() []key.Binding {
 		return []key.Binding{n.Open, n.Back}
 	}
 	if s.target.Username != "" {
-		return []key.Binding{l.New, l.Delete, l.Edit, l.Explain, n.Back}
+		return append([]key.Binding{l.New, l.Delete, l.Edit, l.Explain}, append(viewAsKeys(s.c), n.Back)...)
 	}
 	return []key.Binding{n.Filter, n.Open, l.New, l.Edit, l.Select, l.Deactivate, l.Delete}
 }
@@ -594,6 +598,6 @@ func (s *usersScreen) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{n.Filter, n.Open, n.PageUp, n.PageDown, n.Home, n.End},
 		{l.New, l.Edit, l.Delete, l.Deactivate, l.Terminate},
-		{l.Select, l.Join, l.Leave, l.Explain},
+		append([]key.Binding{l.Select, l.Join, l.Leave, l.Explain}, viewAsKeys(s.c)...),
 	}
 }

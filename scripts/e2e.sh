@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# End-to-end: build the real binary, run the console in tmux on a temp file,
+# drive it with send-keys, read the screen with capture-pane, and check the
+# result with the CLI. Walks issue 3's "Done when" scenario: a "Principals"
+# group with Building Administrator set and Report/Close/Reopen, two users
+# (one membership expiring), the R4 elevation warning on Manage Buildings,
+# view-as one principal, and the change in the audit trail. Then a glance at
+# the demo district. Prints PASS/FAIL lines; exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+tmp=$(mktemp -d)
+S="gatehouse-e2e-$$"
+cleanup() {
+  tmux kill-session -t "$S" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+fails=0
+pass() { echo "PASS $1"; }
+fail() {
+  echo "FAIL $1"
+  fails=$((fails + 1))
+  if [ -n "${2:-}" ]; then echo "---- screen ----"; echo "$2"; echo "----------------"; fi
+}
+
+command -v tmux >/dev/null || { echo "FAIL tmux is not installed"; exit 1; }
+go build -o "$tmp/gatehouse" . || { echo "FAIL build"; exit 1; }
+pass "build"
+export GATEHOUSE_DB="$tmp/g.db"
+gh() { "$tmp/gatehouse" "$@"; }
+
+screen() { tmux capture-pane -p -t "$S" 2>/dev/null; }
+# keys sends tmux key names (Enter, Tab, Space, Right, C-s, BTab, …).
+keys() { tmux send-keys -t "$S" "$@"; sleep 0.15; }
+# typed sends literal text.
+typed() { tmux send-keys -t "$S" -l "$1"; sleep 0.15; }
+# esc waits after Escape so tmux does not turn Esc+next key into alt+key.
+esc() { tmux send-keys -t "$S" Escape; sleep 0.4; }
+# wait_for TEXT: the screen shows TEXT within 5 s.
+wait_for() {
+  local i
+  for i in $(seq 1 50); do
+    if screen | grep -qF -- "$1"; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+# check NAME TEXT: PASS when the screen shows TEXT.
+check() {
+  if wait_for "$2"; then pass "$1"; else fail "$1 (no \"$2\")" "$(screen)"; fi
+}
+# check_not NAME TEXT: PASS when the screen does not show TEXT.
+check_not() {
+  if screen | grep -qF -- "$2"; then fail "$1 (shows \"$2\")" "$(screen)"; else pass "$1"; fi
+}
+# cli_has NAME TEXT CMD...: PASS when the command's output contains TEXT.
+cli_has() {
+  local name=$1 text=$2 out
+  shift 2
+  out=$(gh "$@" 2>&1)
+  if grep -qF -- "$text" <<<"$out"; then pass "$name"; else fail "$name (no \"$text\" in: gatehouse $*)" "$out"; fi
+}
+start() {
+  tmux kill-session -t "$S" 2>/dev/null
+  tmux new-session -d -s "$S" -x 120 -y 40 "GATEHOUSE_DB='$GATEHOUSE_DB' '$tmp/gatehouse' $*; echo \"gatehouse exited \$?\"; sleep 30"
+}
+# quit presses q and expects the console to exit with status 0 (the file
+# lock is released before the CLI checks).
+quit() {
+  keys q
+  if wait_for "gatehouse exited 0"; then pass "console quits"; else fail "console quits" "$(screen)"; fi
+  tmux kill-session -t "$S" 2>/dev/null
+}
+
+# ---------------------------------------------------------------- scenario
+start
+check "console opens on the groups list" "District Administrator"
+check "built-in groups listed" "Building Administrator"
+
+# create "Principals" with Building Administrator set
+keys n
+check "new group form" "New group"
+typed "Principals"; keys Tab; typed "School principals"; keys Tab Tab Space Enter
+check "group created" "saved group Principals"
+check "detail opens on Privileges" "Group Principals"
+
+# Report (first cell), Close and Reopen (cells 13 and 14 of Tickets)
+keys Space
+for _ in $(seq 13); do keys Right; done
+keys Space Right Space
+check "matrix toggles Close" "[x] Close Problem Report"
+check "matrix marks unsaved" "unsaved (ctrl+s)"
+keys C-s
+check "matrix saved with ctrl+s" "saved group Principals"
+
+# R4: Manage Buildings at Edit warns before saving; refuse, then undo
+keys Tab Right Right Right
+check "module levels tab" "buildings: Edit makes members full administrators (R4)"
+keys Space Space C-s
+check "elevation warning" "would make its members full administrators"
+check "warning names the building restriction" "restriction would no longer apply"
+keys n
+check "warning refused" "cancelled"
+keys Space
+check_not "draft back to saved" "unsaved (ctrl+s)"
+esc
+
+# two users, listed with "—" until they join a group (R2)
+keys 4
+check "users screen" "Users 1–1 of 1"
+for u in "pat Pat Lee" "sam Sam Ortiz"; do
+  set -- $u
+  keys n; typed "$1"; keys Tab; typed "$2"; keys Tab; typed "$3"; keys Enter
+  check "user $1 created" "saved user $1"
+done
+check "users list shows — for users without a group" "—"
+
+# find USER: filter the list (R15 prefix search) down to one user
+find_user() {
+  keys /
+  keys BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace
+  typed "$1"; keys Enter
+  check "cursor on $1" "▸ $1 "
+}
+
+# pat joins Principals until a date (temporary), sam for good
+until=$(date -d '+30 days' +%F)
+find_user pat
+keys Enter
+check "user detail" "User pat"
+keys n; typed "Principals"; keys Tab; typed "$until"; keys Tab; typed "acting principal"; keys Enter
+check "pat joined with an expiry" "pat joined Principals"
+check "expiry shown" "$until"
+esc
+find_user sam
+keys J; typed "Principals"; keys Enter
+check "sam joined" "sam joined Principals"
+
+# view the console as pat: read-only, their screens only, esc leaves
+find_user pat
+keys v
+check "view-as banner" "VIEWING AS pat (Pat Lee) — read-only — esc to leave"
+check "view-as shows pat's role" "building administrator"
+check_not "view-as hides Groups from pat" "3 Groups"
+esc
+check "esc leaves view-as" "left view-as pat"
+
+# the change in the audit trail
+keys 8
+check "audit screen" "Audit trail"
+keys /; typed "entity:group"; keys Enter
+check "audit shows the group change" "Principals"
+check "audit shows the grant" "ticket.close"
+quit
+
+cli_has "CLI: Principals is a Building Administrator group" "Building Administrator: yes" group show Principals
+cli_has "CLI: Principals holds ticket.close" "ticket.close" group show Principals
+cli_has "CLI: Principals holds ticket.reopen" "ticket.reopen" group show Principals
+cli_has "CLI: Principals holds ticket.report" "ticket.report" group show Principals
+cli_has "CLI: Manage Buildings was not granted" "Modules:                -" group show Principals
+cli_has "CLI: two members" "Members:                2" group show Principals
+# the membership ends at the start of the until day: its last day is the day before
+cli_has "CLI: pat's membership expires" "Principals  through $(date -d "$until -1 day" +%F)" user show pat
+cli_has "CLI: sam's membership does not" "Principals  -" user show sam
+
+# ---------------------------------------------------------------- demo district
+start --demo
+check "demo opens" "Riverside Unified School District"
+keys 4 /; typed "nwright"; keys Enter
+check "demo: a user without a group shows —" "nwright"
+check "demo: — in the Group column" "—"
+quit
+
+echo
+if [ "$fails" -gt 0 ]; then
+  echo "e2e: $fails FAILED"
+  exit 1
+fi
+echo "e2e: all passed"

@@ -1,0 +1,284 @@
+package console
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"gatehouse/domain"
+)
+
+// Field indexes of the notice form.
+const (
+	nfTitle = iota
+	nfDescription
+	nfURLTitle
+	nfURL
+	nfStart
+	nfEnd
+	nfTeams
+	nfVisible
+)
+
+// noticesScreen lists team notices (R16) and creates, edits and deletes
+// them. The URL is checked by the store (http:// or https:// only) and its
+// message is shown as it is; a refused form keeps what was typed.
+type noticesScreen struct {
+	c       *Common
+	table   *table
+	notices []domain.Notice
+	teams   map[domain.ID]string
+	form    *form
+	editing domain.Notice // ID 0: a new notice
+	w, h    int
+}
+
+func newNoticesScreen(c *Common) *noticesScreen {
+	s := &noticesScreen{c: c, table: newTable(c, "no notices",
+		column{title: "Title", width: 16, flex: 2},
+		column{title: "Start", width: 10},
+		column{title: "End", width: 10},
+		column{title: "Status", width: 8},
+		column{title: "Teams", width: 10, flex: 1},
+		column{title: "Link", width: 10, flex: 1})}
+	s.Reload()
+	return s
+}
+
+func (s *noticesScreen) Reload() {
+	s.teams = map[domain.ID]string{}
+	if ts, err := s.c.Svc.Teams(""); err == nil {
+		for _, t := range ts {
+			s.teams[t.ID] = t.Name
+		}
+	}
+	ns, err := s.c.Svc.Notices("")
+	if err != nil {
+		s.c.Fail(err)
+		return
+	}
+	s.notices = ns
+	keys := make([]string, len(ns))
+	rows := make([][]string, len(ns))
+	for i, n := range ns {
+		link := n.URL
+		if n.URLTitle != "" {
+			link = n.URLTitle + " " + n.URL
+		}
+		keys[i] = strconv.FormatUint(n.ID, 10)
+		rows[i] = []string{n.Title, date(n.Start), date(n.End), s.status(n), dash(s.teamNames(n.Teams)), dash(link)}
+	}
+	s.table.SetRows(keys, rows)
+}
+
+// status says whether members of the notice's teams see it today (R16).
+func (s *noticesScreen) status(n domain.Notice) string {
+	now := s.c.Now()
+	switch {
+	case !n.Visible:
+		return "hidden"
+	case now.Before(n.Start):
+		return "upcoming"
+	case !now.Before(n.End.AddDate(0, 0, 1)):
+		return "ended"
+	}
+	return "showing"
+}
+
+func (s *noticesScreen) teamNames(ids []domain.ID) string {
+	names := make([]string, len(ids))
+	for i, id := range ids {
+		if n, ok := s.teams[id]; ok {
+			names[i] = n
+		} else {
+			names[i] = fmt.Sprintf("#%d", id)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// teamIDs resolves comma-separated team names (case-insensitive).
+func (s *noticesScreen) teamIDs(list string) ([]domain.ID, error) {
+	var ids []domain.ID
+	for _, name := range splitList(list) {
+		found := false
+		for id, n := range s.teams {
+			if strings.EqualFold(n, name) {
+				ids, found = append(ids, id), true
+				break
+			}
+		}
+		if !found {
+			return nil, domain.Errorf(domain.ENotFound, "team %q not found (teams: comma-separated names)", name)
+		}
+	}
+	return ids, nil
+}
+
+func (s *noticesScreen) Dirty() bool     { return false }
+func (s *noticesScreen) Capturing() bool { return s.form != nil }
+
+// Hint shows the highlighted notice's description and link in full.
+func (s *noticesScreen) Hint() string {
+	n, ok := s.current()
+	if !ok || s.form != nil {
+		return ""
+	}
+	h := n.Title
+	if n.Description != "" {
+		h += ": " + n.Description
+	}
+	if n.URL != "" {
+		h += " — " + n.URL
+	}
+	return h
+}
+
+func (s *noticesScreen) SetSize(w, h int) {
+	s.w, s.h = w, h
+	s.table.SetSize(w, h-1)
+	if s.form != nil {
+		s.form.SetSize(w, h)
+	}
+}
+
+func (s *noticesScreen) current() (domain.Notice, bool) {
+	k := s.table.Key()
+	for _, n := range s.notices {
+		if strconv.FormatUint(n.ID, 10) == k {
+			return n, true
+		}
+	}
+	return domain.Notice{}, false
+}
+
+// parseDay reads a YYYY-MM-DD date; "" is the zero time (the store then
+// says a notice needs both dates).
+func parseDay(field, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02", v, time.Local)
+	if err != nil {
+		return time.Time{}, domain.Errorf(domain.EInvalid, "%s %q: use YYYY-MM-DD", field, v)
+	}
+	return t, nil
+}
+
+func (s *noticesScreen) canEdit() bool {
+	return s.c.Access.Level(domain.ModNotices) >= domain.LevelEdit
+}
+
+func (s *noticesScreen) openForm(n domain.Notice) {
+	if err := s.c.Access.RequireLevel(domain.ModNotices, domain.LevelEdit); err != nil {
+		s.c.Fail(err)
+		return
+	}
+	s.editing = n
+	title := "New notice"
+	if n.ID != 0 {
+		title = "Edit notice " + n.Title
+	} else {
+		n.Start, n.End, n.Visible = s.c.Now(), s.c.Now().AddDate(0, 0, 14), true
+	}
+	day := func(field string) func(string) error {
+		return func(v string) error { _, err := parseDay(field, v); return err }
+	}
+	s.form = newForm(s.c, title).
+		text("Title", n.Title, "", func(v string) error { return domain.ValidateName("notice title", v) }).
+		text("Description", n.Description, "optional", nil).
+		text("URL title", n.URLTitle, "optional", nil).
+		text("URL", n.URL, "http:// or https:// (optional)", nil).
+		text("Start", date(n.Start), "YYYY-MM-DD", day("start")).
+		text("End", date(n.End), "YYYY-MM-DD (inclusive)", day("end")).
+		text("Teams", s.teamNames(n.Teams), "comma-separated team names", nil).
+		toggle("Visible", n.Visible)
+	s.form.note = "Members of these teams see the notice on Home between the dates, when visible (R16)."
+	s.form.SetSize(s.w, s.h)
+}
+
+// noticeFromForm builds the notice the form describes.
+func (s *noticesScreen) noticeFromForm() (domain.Notice, error) {
+	f := s.form
+	n := s.editing
+	n.Title, n.Description, n.URLTitle, n.URL = f.Value(nfTitle), f.Value(nfDescription), f.Value(nfURLTitle), f.Value(nfURL)
+	n.Visible = f.On(nfVisible)
+	var err error
+	if n.Start, err = parseDay("start", strings.TrimPrefix(f.Value(nfStart), "—")); err != nil {
+		return n, err
+	}
+	if n.End, err = parseDay("end", strings.TrimPrefix(f.Value(nfEnd), "—")); err != nil {
+		return n, err
+	}
+	n.Teams, err = s.teamIDs(f.Value(nfTeams))
+	return n, err
+}
+
+func (s *noticesScreen) submit() {
+	n, err := s.noticeFromForm()
+	if err == nil {
+		if n.ID == 0 {
+			n, err = s.c.Svc.CreateNotice(n)
+		} else {
+			n, err = s.c.Svc.UpdateNotice(n)
+		}
+	}
+	formDone(s.c, &s.form, "saved notice "+n.Title, err, s.Reload)
+	if err == nil {
+		s.table.SelectKey(strconv.FormatUint(n.ID, 10))
+	}
+}
+
+func (s *noticesScreen) Update(msg tea.Msg) tea.Cmd {
+	if s.form != nil {
+		return updateForm(&s.form, msg, s.submit)
+	}
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok || s.table.Update(msg) {
+		return nil
+	}
+	n, l := s.c.Keys.Nav, s.c.Keys.List
+	cur, has := s.current()
+	switch {
+	case key.Matches(k, l.New):
+		s.openForm(domain.Notice{})
+	case key.Matches(k, n.Back):
+		return switchTo("teams", "")
+	case !has:
+	case key.Matches(k, l.Edit), key.Matches(k, n.Open):
+		s.openForm(cur)
+	case key.Matches(k, l.Delete):
+		if err := s.c.Access.RequireLevel(domain.ModNotices, domain.LevelEdit); err != nil {
+			s.c.Fail(err)
+			return nil
+		}
+		id, title := cur.ID, cur.Title
+		return ask("Delete notice "+title+"?", act("deleted notice "+title, func() error { return s.c.Svc.DeleteNotice(id) }))
+	}
+	return nil
+}
+
+func (s *noticesScreen) View() string {
+	if s.form != nil {
+		return s.form.View()
+	}
+	head := s.c.Styles.Title.Render("Team notices") + fmt.Sprintf(" · %d · shown on Home to members of their teams (R16)", len(s.notices))
+	return pad(head, s.w) + "\n" + s.table.View()
+}
+
+func (s *noticesScreen) ShortHelp() []key.Binding {
+	if s.form != nil {
+		return s.form.ShortHelp()
+	}
+	n, l := s.c.Keys.Nav, s.c.Keys.List
+	if !s.canEdit() {
+		return []key.Binding{n.Up, n.Down, n.Back}
+	}
+	return []key.Binding{n.Open, l.New, l.Edit, l.Delete, n.Back}
+}
+
+func (s *noticesScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }

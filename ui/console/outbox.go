@@ -1,0 +1,165 @@
+package console
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"gatehouse/domain"
+)
+
+const outboxLimit = 500
+
+// outboxScreen lists rendered notifications (all of them for holders of
+// users:view, otherwise the actor's own); enter shows one as it will be
+// delivered.
+type outboxScreen struct {
+	c     *Common
+	table *table
+	msgs  []domain.Message
+	org   domain.Organization
+	open  *domain.Message
+	body  *scroller
+	w, h  int
+}
+
+func newOutboxScreen(c *Common) *outboxScreen {
+	s := &outboxScreen{c: c, body: &scroller{c: c}, table: newTable(c, "the outbox is empty",
+		column{title: "When", width: 16},
+		column{title: "To", width: 10},
+		column{title: "Event", width: 11},
+		column{title: "Ticket", width: 8},
+		column{title: "Format", width: 9},
+		column{title: "Subject", width: 12, flex: 1})}
+	s.Reload()
+	return s
+}
+
+func eventName(m domain.Message) string {
+	if m.Level > 0 {
+		return fmt.Sprintf("%s %d", m.Event, m.Level)
+	}
+	return string(m.Event)
+}
+
+func messageFormat(m domain.Message) string {
+	if m.HTML != "" {
+		return "HTML+Text"
+	}
+	return "Text only"
+}
+
+func (s *outboxScreen) Reload() {
+	msgs, err := s.c.Svc.Outbox(outboxLimit)
+	if err != nil {
+		s.c.Fail(err)
+		return
+	}
+	s.msgs = msgs
+	if o, err := s.c.Svc.Organization(); err == nil {
+		s.org = o
+	}
+	keys := make([]string, len(msgs))
+	rows := make([][]string, len(msgs))
+	for i, m := range msgs {
+		keys[i] = strconv.FormatUint(m.ID, 10)
+		rows[i] = []string{stamp(m.At), m.ToName, eventName(m), s.org.FormatTicket(m.Ticket), messageFormat(m), m.Subject}
+	}
+	s.table.SetRows(keys, rows)
+	if s.open != nil {
+		s.show(s.open.ID)
+	}
+}
+
+func (s *outboxScreen) show(id domain.ID) {
+	m, err := s.c.Svc.OutboxMessage(id)
+	if err != nil {
+		s.open = nil
+		s.c.Fail(err)
+		return
+	}
+	s.open = &m
+	html := "no (Text only)"
+	if m.HTML != "" {
+		html = fmt.Sprintf("yes (%d bytes)", len(m.HTML))
+	}
+	st := s.c.Styles
+	lines := []string{
+		st.Title.Render(m.Subject),
+		"To       " + m.ToName + " " + dash(m.Email),
+		"When     " + stamp(m.At),
+		"Event    " + eventName(m),
+		"Why      " + dash(m.Reason),
+		"Sections " + dash(strings.Join(m.Sections, ", ")),
+		"HTML     " + html,
+		"",
+	}
+	lines = append(lines, strings.Split(strings.TrimRight(m.Text, "\n"), "\n")...)
+	s.body.lines = lines
+	s.body.clamp()
+}
+
+func (s *outboxScreen) Update(msg tea.Msg) tea.Cmd {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return nil
+	}
+	n := s.c.Keys.Nav
+	if s.open != nil {
+		if key.Matches(k, n.Back) {
+			s.open = nil
+			return nil
+		}
+		s.body.Update(k)
+		return nil
+	}
+	if s.table.Update(k) {
+		return nil
+	}
+	if key.Matches(k, n.Open) {
+		if id, err := strconv.ParseUint(s.table.Key(), 10, 64); err == nil {
+			s.show(id)
+		}
+	}
+	return nil
+}
+
+func (s *outboxScreen) View() string {
+	if s.open != nil {
+		return s.body.View()
+	}
+	head := fmt.Sprintf("Outbox: %d messages (newest first, at most %d)", len(s.msgs), outboxLimit)
+	return pad(head, s.w) + "\n" + s.table.View()
+}
+
+func (s *outboxScreen) SetSize(w, h int) {
+	s.w, s.h = w, h
+	s.table.SetSize(w, h-1)
+	s.body.SetSize(w, h)
+}
+
+func (s *outboxScreen) Dirty() bool     { return false }
+func (s *outboxScreen) Capturing() bool { return false }
+func (s *outboxScreen) Hint() string {
+	if s.open == nil {
+		for _, m := range s.msgs {
+			if strconv.FormatUint(m.ID, 10) == s.table.Key() {
+				return "why: " + m.Reason
+			}
+		}
+	}
+	return ""
+}
+
+func (s *outboxScreen) ShortHelp() []key.Binding {
+	n := s.c.Keys.Nav
+	if s.open != nil {
+		return []key.Binding{n.Up, n.Down, n.Back}
+	}
+	return []key.Binding{n.Open, n.Up, n.Down}
+}
+
+func (s *outboxScreen) FullHelp() [][]key.Binding { return nil }

@@ -1,0 +1,539 @@
+package console
+
+import (
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"gatehouse/domain"
+	"gatehouse/keymap"
+	"gatehouse/store"
+)
+
+// testClock lets the ticket fixtures be reported days before the fixed
+// "now" of the goldens, so ages and overdue levels are real and stable.
+type testClock struct{ ns atomic.Int64 }
+
+func (c *testClock) now() time.Time      { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *testClock) set(t time.Time)     { c.ns.Store(t.UnixNano()) }
+func (c *testClock) ago(d time.Duration) { c.set(fixed.Add(-d)) }
+
+// openTicketStore is openStore's district with six tickets of known ages:
+//
+//	T-000001 EAST 101 Hardware High, 10 days old, auto-assigned to alice (overdue notice 3)
+//	T-000002 WEST Hardware Normal, 4 days old, new and unassigned (notice 1)
+//	T-000003 WEST Network Urgent, 6 days old, assigned to alice by carol (notice 2)
+//	T-000004 EAST Account Low, 2 hours old, new
+//	T-000005 WEST Software, a day old, closed by admin
+//	T-000006 EAST 102 Hardware, 30 minutes old, auto-assigned to alice and started
+func openTicketStore(t testing.TB) *store.DB {
+	t.Helper()
+	clk := &testClock{}
+	clk.set(fixed.AddDate(0, 0, -30))
+	db, err := store.Open(filepath.Join(t.TempDir(), "g.db"), store.Options{Owner: "admin", Now: clk.now})
+	must(t, err)
+	t.Cleanup(func() { db.Close() })
+	admin := session(t, db, "admin")
+	_, err = admin.CreateBuilding(domain.Building{Code: "EAST", Name: "East Elementary", Region: "North", Rooms: []string{"101", "102"}})
+	must(t, err)
+	_, err = admin.CreateBuilding(domain.Building{Code: "WEST", Name: "West High", Region: "South"})
+	must(t, err)
+	for _, u := range []domain.User{
+		{Username: "alice", First: "Alice", Last: "Adams", Email: "alice@example.org"},
+		{Username: "bob", First: "Bob", Last: "Brown"},
+		{Username: "carol", First: "Carol", Last: "Chen"},
+		{Username: "dave", First: "Dave", Last: "Diaz", Kind: domain.KindRestricted},
+	} {
+		_, err := admin.CreateUser(u)
+		must(t, err)
+	}
+	must(t, admin.Join("alice", "Technicians", time.Time{}, "hired"))
+	must(t, admin.Join("bob", "Users", time.Time{}, ""))
+	must(t, admin.Join("carol", "Technical Coordinator", time.Time{}, ""))
+	must(t, admin.AddRule("EAST", "Hardware", "alice"))
+	bob, carol, alice := session(t, db, "bob"), session(t, db, "carol"), session(t, db, "alice")
+	report := func(svc domain.Service, old time.Duration, n domain.NewTicket) uint64 {
+		clk.ago(old)
+		tk, err := svc.CreateTicket(n)
+		must(t, err)
+		return tk.Number
+	}
+	report(bob, 10*24*time.Hour, domain.NewTicket{Title: "Printer jammed on floor 2", Building: "EAST", Room: "101", ProblemType: "Hardware", CommonProblem: "Printer jam", Priority: "High"})
+	report(bob, 4*24*time.Hour, domain.NewTicket{Title: "Projector flickers", Building: "WEST", ProblemType: "Hardware"})
+	n3 := report(carol, 6*24*time.Hour, domain.NewTicket{Title: "Wi-Fi drops in the library", Building: "WEST", ProblemType: "Network", Priority: "Urgent"})
+	must(t, carol.Assign(n3, "alice", "library first"))
+	report(bob, 2*time.Hour, domain.NewTicket{Title: "Password reset for substitute", Building: "EAST", ProblemType: "Account", Priority: "Low"})
+	n5 := report(admin, 24*time.Hour, domain.NewTicket{Title: "License renewal", Building: "WEST", ProblemType: "Software"})
+	must(t, admin.Close(n5, "renewed"))
+	n6 := report(bob, 30*time.Minute, domain.NewTicket{Title: "Broken screen in room 102", Building: "EAST", Room: "102", ProblemType: "Hardware"})
+	must(t, alice.Start(n6, ""))
+	clk.set(fixed)
+	return db
+}
+
+func ticket(t *testing.T, db *store.DB, n uint64) domain.TicketDetail {
+	t.Helper()
+	d, err := session(t, db, "admin").Ticket(n)
+	must(t, err)
+	return d
+}
+
+// The queue at both golden sizes: newest first, overdue levels marked.
+func TestTicketsQueueGolden(t *testing.T) {
+	db := openTicketStore(t)
+	eachSize(t, func(t *testing.T, w, h int) {
+		d := start(t, db, "admin", w, h)
+		d.keys("2")
+		d.waitFor("Tickets 1–5 of 5")
+		d.golden()
+	})
+}
+
+func TestTicketsDetailGolden(t *testing.T) {
+	db := openTicketStore(t)
+	for _, c := range []struct {
+		name string
+		keys []string
+	}{
+		{"fields", nil},
+		{"history", []string{"tab"}},
+		{"work", []string{"tab", "tab"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			eachSize(t, func(t *testing.T, w, h int) {
+				d := start(t, db, "admin", w, h)
+				d.keys("2")
+				d.waitFor("Tickets 1–5 of 5")
+				d.keys("G", "enter")
+				d.waitFor("Printer jammed on floor 2")
+				d.keys(c.keys...)
+				d.golden()
+			})
+		})
+	}
+}
+
+func TestTicketsAssignViaPicker(t *testing.T) {
+	db := openTicketStore(t)
+	d := start(t, db, "carol", 120, 40)
+	d.keys("2")
+	d.waitFor("Tickets 1–5 of 5")
+	d.keys("j", "a") // T-000004, new and unassigned
+	d.waitFor("Assign T-000004 to")
+	d.waitFor("Alice Adams")
+	d.keys("ali", "enter")
+	d.waitFor("✓ assigned T-000004 to alice")
+	if tk := ticket(t, db, 4); tk.Assignee != "alice" || tk.Status != domain.StatusAssigned {
+		t.Fatalf("stored %s %s", tk.Assignee, tk.Status)
+	}
+}
+
+// A refused transition says why in the status line and changes nothing.
+func TestTicketsRefusedTransitionShowsReason(t *testing.T) {
+	db := openTicketStore(t)
+	before := ticket(t, db, 1)
+	d := start(t, db, "bob", 120, 40)
+	d.keys("2")
+	d.waitFor("Printer jammed")
+	d.keys("G", "s") // bob reported T-000001 but alice is its assignee
+	d.waitFor("✗ only the assignee (or a holder of Task All Records) starts T-000001")
+	after := ticket(t, db, 1)
+	if after.Status != before.Status || !after.Updated.Equal(before.Updated) || len(after.History) != len(before.History) {
+		t.Fatalf("refused start changed the ticket: %+v → %+v", before.Ticket, after.Ticket)
+	}
+}
+
+// Two sessions assign the same ticket: the second is told and sees the winner.
+func TestTicketsConcurrentAssignIsToldAndRefreshed(t *testing.T) {
+	db := openTicketStore(t)
+	d := start(t, db, "carol", 120, 40)
+	d.keys("2")
+	d.waitFor("Tickets 1–5 of 5")
+	d.keys("j", "a")
+	d.waitFor("Alice Adams")
+	must(t, session(t, db, "admin").Assign(4, "alice", "")) // the other session wins
+	d.keys("carol", "enter")
+	s := d.waitFor("✗ cannot assign T-000004: it is assigned")
+	row := lineWith(s, "T-000004")
+	if !strings.Contains(row, "alice") || !strings.Contains(row, "assigned") {
+		t.Fatalf("the queue should show the winner after the refusal:\n%s", s)
+	}
+	if tk := ticket(t, db, 4); tk.Assignee != "alice" {
+		t.Fatalf("stored assignee %s", tk.Assignee)
+	}
+}
+
+func lineWith(screen, s string) string {
+	for _, l := range strings.Split(screen, "\n") {
+		if strings.Contains(l, s) {
+			return l
+		}
+	}
+	return ""
+}
+
+// A work report typed and then refused is still in the form.
+func TestTicketsRefusedWorkReportKeepsText(t *testing.T) {
+	db := openTicketStore(t)
+	d := start(t, db, "alice", 120, 40)
+	d.keys("2")
+	d.waitFor("Printer jammed")
+	d.keys("G", "w")
+	d.waitFor("Work report on T-000001")
+	d.keys("15", "tab", "Cleared the paper path")
+	must(t, session(t, db, "admin").Close(1, "duplicate")) // closed meanwhile
+	d.keys("enter")
+	s := d.waitFor("✗ cannot write a work report on T-000001: it is closed")
+	if !strings.Contains(s, "[Cleared the paper path") || !strings.Contains(s, "[15") {
+		t.Fatalf("the refused work report lost its text:\n%s", s)
+	}
+	if tk := ticket(t, db, 1); len(tk.Work) != 0 {
+		t.Fatalf("work stored: %+v", tk.Work)
+	}
+	// reopened, the same form saves what was typed
+	must(t, session(t, db, "admin").Reopen(1, ""))
+	must(t, session(t, db, "admin").Reassign(1, "carol", ""))
+	must(t, session(t, db, "admin").Reassign(1, "alice", ""))
+	d.keys("enter")
+	d.waitFor("✓ work report added to T-000001 (15 min)")
+	if tk := ticket(t, db, 1); len(tk.Work) != 1 || tk.Work[0].Text != "Cleared the paper path" {
+		t.Fatalf("work %+v", tk.Work)
+	}
+}
+
+func TestTicketsQueryLineFilters(t *testing.T) {
+	db := openTicketStore(t)
+	d := start(t, db, "admin", 120, 40)
+	d.keys("2")
+	d.waitFor("Tickets 1–5 of 5")
+	d.keys("/", " building:WEST")
+	s := d.waitFor("Tickets 1–2 of 2")
+	if !strings.Contains(s, "Projector flickers") || !strings.Contains(s, "Wi-Fi drops") || strings.Contains(s, "Printer jammed") {
+		t.Fatalf("building:WEST should leave T-000002 and T-000003:\n%s", s)
+	}
+	d.keys(" wi-fi")
+	s = d.waitFor("Tickets 1–1 of 1")
+	if !strings.Contains(s, "Wi-Fi drops") {
+		t.Fatalf("free text should narrow to the Wi-Fi ticket:\n%s", s)
+	}
+	d.keys(" status:bogus")
+	d.waitFor(`✗ status "bogus": use open, new, assigned, in_progress, closed or reopened`)
+	d.keys("enter", "O") // overdue toggle rewrites the line (the bad term is dropped with it)
+	d.waitFor("/ status:open building:WEST overdue:yes")
+}
+
+func TestTicketsQuickFiltersAndSort(t *testing.T) {
+	db := openTicketStore(t)
+	d := start(t, db, "alice", 120, 40)
+	d.keys("2")
+	d.waitFor("Tickets 1–3 of 3")
+	d.keys("m")
+	d.waitFor("/ status:open assignee:me")
+	d.keys("S", "S")
+	d.waitFor("sort priority")
+	// the sorted rows arrive after the query line changes
+	d.waitUntil("Urgent before High when sorted by priority", func(s string) bool {
+		i, j := strings.Index(s, "Wi-Fi drops"), strings.Index(s, "Printer jammed")
+		return i >= 0 && j >= 0 && i < j
+	})
+	d.keys("f")
+	d.waitFor("Filters")
+	d.keys("space", "enter") // status open → new
+	d.waitFor("/ status:new assignee:me sort:priority")
+}
+
+// Bulk close asks once and lists each ticket's outcome.
+func TestTicketsBulkCloseOneConfirmation(t *testing.T) {
+	db := openTicketStore(t)
+	d := start(t, db, "carol", 120, 40)
+	d.keys("2")
+	d.waitFor("Tickets 1–5 of 5")
+	d.keys("/")
+	d.keys(repeat("backspace", len(defaultTicketQuery))...)
+	d.keys("enter")
+	d.waitFor("Tickets 1–6 of 6")
+	d.keys("j", "space", "space") // T-000005 (closed) and T-000004
+	d.waitFor("2 selected")
+	d.keys("B", "close", "enter")
+	d.waitFor("Close 2 tickets: T-000004, T-000005?")
+	d.keys("y")
+	s := d.waitFor("Bulk close: 1 done, 1 refused")
+	if !strings.Contains(lineWith(s, "T-000004"), "✓ done") ||
+		!strings.Contains(lineWith(s, "T-000005"), "✗ cannot close T-000005: it is closed") {
+		t.Fatalf("per-ticket results missing:\n%s", s)
+	}
+	if tk := ticket(t, db, 4); tk.Status != domain.StatusClosed {
+		t.Fatalf("T-000004 is %s", tk.Status)
+	}
+}
+
+func TestTicketsBulkNeedsEditQueryResultSet(t *testing.T) {
+	db := openTicketStore(t)
+	d := start(t, db, "alice", 120, 40)
+	d.keys("2")
+	d.waitFor("Tickets 1–3 of 3")
+	d.keys("space", "B")
+	d.waitFor("✗ alice lacks Edit Query Result Set (query.bulk-edit)")
+}
+
+// Without View Record History the detail says what the section needs.
+func TestTicketsDetailHidesHistoryWithoutPrivilege(t *testing.T) {
+	db := openTicketStore(t)
+	d := start(t, db, "bob", 120, 40)
+	d.keys("2")
+	d.waitFor("Printer jammed")
+	d.keys("G", "enter")
+	d.waitFor("Reporter      bob")
+	d.keys("tab")
+	d.waitFor("history hidden: needs View Record History (ticket.history)")
+	d.keys("tab", "tab")
+	d.waitFor("clone links hidden: needs View Clone Information (ticket.cloneinfo)")
+
+	a := start(t, db, "admin", 120, 40)
+	a.keys("2")
+	a.waitFor("Printer jammed")
+	a.keys("G", "enter", "tab")
+	s := a.waitFor("assign")
+	if strings.Contains(s, "history hidden") || !strings.Contains(s, "report") {
+		t.Fatalf("admin sees the history:\n%s", s)
+	}
+}
+
+func TestTicketsReportFormNamesFields(t *testing.T) {
+	db := openTicketStore(t)
+	d := start(t, db, "bob", 120, 40)
+	d.keys("2", "n")
+	d.waitFor("Report a problem")
+	d.keys("enter")
+	d.waitFor("✗ title is required")
+	d.keys("Toner empty", "tab", "tab", "tab", "right", "tab", "right") // room 101, Hardware
+	d.keys("tab", "right")                                              // common problem: Printer jam
+	s := d.waitFor("Printer jam")
+	if !strings.Contains(s, "< 101 >") || !strings.Contains(s, "< Hardware >") {
+		t.Fatalf("dependent choices:\n%s", s)
+	}
+	d.keys("enter")
+	d.waitFor("✓ reported T-000007 (assigned at once by the building's rule)")
+	tk := ticket(t, db, 7)
+	if tk.Title != "Toner empty" || tk.Room != "101" || tk.CommonProblem != "Printer jam" || tk.Assignee != "alice" {
+		t.Fatalf("stored %+v", tk.Ticket)
+	}
+}
+
+func TestTicketsStoreRefusalKeepsReportForm(t *testing.T) {
+	db := openTicketStore(t)
+	d2 := start(t, db, "bob", 120, 40)
+	d2.keys("2", "n", "Ceiling leak")
+	d2.waitFor("[Ceiling leak")
+	_, err := session(t, db, "admin").RevokeGroup("Users", []domain.Grant{{Priv: domain.TicketReport.Info()}})
+	must(t, err)
+	d2.keys("enter")
+	s := d2.waitFor("✗ bob lacks Report a Problem")
+	if !strings.Contains(s, "[Ceiling leak") {
+		t.Fatalf("form lost the title:\n%s", s)
+	}
+}
+
+func TestTicketsDetailEditCloneAndWorkEdit(t *testing.T) {
+	db := openTicketStore(t)
+	must(t, session(t, db, "admin").Reassign(1, "carol", ""))
+	_, err := session(t, db, "carol").AddWork(1, 20, "Ordered a roller")
+	must(t, err)
+	d := start(t, db, "carol", 120, 40)
+	d.keys("2")
+	d.waitFor("Printer jammed")
+	d.keys("G", "enter")
+	d.waitFor("Number        T-000001")
+	d.keys("e")
+	d.waitFor("Edit T-000001")
+	d.keys(repeat("backspace", len("Printer jammed on floor 2"))...)
+	d.keys("Printer jammed, floor 2", "enter")
+	d.waitFor("✓ saved T-000001")
+	if tk := ticket(t, db, 1); tk.Title != "Printer jammed, floor 2" || tk.Priority != "High" || tk.Room != "101" {
+		t.Fatalf("edit changed more than the title: %+v", tk.Ticket)
+	}
+	d.keys("tab", "tab", "e")
+	d.waitFor("Edit work report on T-000001")
+	d.keys("tab", " and fitted it", "enter")
+	d.waitFor("✓ work report saved on T-000001")
+	if tk := ticket(t, db, 1); tk.Work[0].Text != "Ordered a roller and fitted it" {
+		t.Fatalf("work %+v", tk.Work)
+	}
+	d.keys("C")
+	d.waitFor("✓ cloned T-000001 as T-000007")
+	d.keys("tab", "tab", "tab")
+	d.waitFor("parent")
+	if tk := ticket(t, db, 1); len(tk.Children) != 1 || tk.Children[0] != "T-000007" {
+		t.Fatalf("children %v", tk.Children)
+	}
+}
+
+func TestTicketsSavedQueries(t *testing.T) {
+	db := openTicketStore(t)
+	d := start(t, db, "alice", 120, 40)
+	d.keys("2", "Q")
+	d.waitFor("no saved queries")
+	d.keys("n", "Mine", "tab", "Technicians", "enter")
+	d.waitFor("✗ alice lacks Save Group Queries (query.save-group)")
+	d.keys(repeat("backspace", len("Technicians"))...)
+	d.keys("enter")
+	d.waitFor("✓ saved query Mine")
+	d.keys("enter")
+	d.waitFor("/ status:open")
+	qs, err := session(t, db, "alice").SavedQueries()
+	must(t, err)
+	if len(qs) != 1 || qs[0].Name != "Mine" {
+		t.Fatalf("saved %+v", qs)
+	}
+}
+
+// A newer keystroke's results win even when an older query answers last.
+func TestTicketsStaleResultsDropped(t *testing.T) {
+	db := openTicketStore(t)
+	svc := session(t, db, "admin")
+	c := &Common{Svc: svc, Now: fixedNow, Access: svc.Access()}
+	c.Keys = keymap.Default()
+	c.Styles = newStyles(true, true)
+	s := newTicketsScreen(c)
+	s.SetSize(120, 30)
+	s.Update(tea.KeyPressMsg{Code: '/', Text: "/"})
+	older := s.Update(tea.KeyPressMsg{Code: ' ', Text: " "})
+	newer := s.Update(tea.KeyPressMsg{Code: 'x', Text: "x"}) // "status:open x": nothing matches
+	if older == nil || newer == nil {
+		t.Fatal("typing in the query line should run the query as a command")
+	}
+	newMsg, oldMsg := runTicketsCmd(newer), runTicketsCmd(older)
+	s.Update(newMsg)
+	s.Update(oldMsg) // arrives late: dropped
+	if got := s.page.Total; got != 0 {
+		t.Fatalf("stale result shown: %d tickets", got)
+	}
+}
+
+// runTicketsCmd runs a command and returns its ticketsMsg (from a batch too).
+func runTicketsCmd(cmd tea.Cmd) tea.Msg {
+	msg := cmd()
+	if b, ok := msg.(tea.BatchMsg); ok {
+		for _, c := range b {
+			if c == nil {
+				continue
+			}
+			if m, ok := c().(ticketsMsg); ok {
+				return m
+			}
+		}
+	}
+	return msg
+}
+
+func TestOutboxScreen(t *testing.T) {
+	db := openTicketStore(t)
+	d := start(t, db, "admin", 120, 40)
+	d.keys(":", "go outbox", "enter")
+	s := d.waitFor("Outbox:")
+	if !strings.Contains(s, "T-000006") {
+		t.Fatalf("outbox should list the newest message first:\n%s", s)
+	}
+	d.keys("enter")
+	s = d.waitFor("HTML     ")
+	if !strings.Contains(s, "Sections ") {
+		t.Fatalf("message view:\n%s", s)
+	}
+}
+
+func TestSchedulesScreen(t *testing.T) {
+	db := openTicketStore(t)
+	d := start(t, db, "carol", 120, 40)
+	d.keys(":", "go scheduled", "enter")
+	d.waitFor("no scheduled tasks")
+	d.keys("n", "Check projectors", "tab", "tab", "right", "tab", "right") // WEST, Hardware
+	d.keys("tab", "tab", "tab", "2", "tab")
+	d.keys(repeat("backspace", 16)...)
+	d.keys("2026-04-01 08:00", "enter")
+	d.waitFor("✓ saved scheduled task Check projectors")
+	s := d.waitFor("2026-04-01 08:00")
+	if !strings.Contains(s, "2 × weekly") || !strings.Contains(s, "WEST") {
+		t.Fatalf("schedule row:\n%s", s)
+	}
+	d.keys("d")
+	d.waitFor(`Delete the scheduled task "Check projectors"?`)
+	d.keys("y")
+	d.waitFor("no scheduled tasks")
+}
+
+func TestHomeShowsTicketSummary(t *testing.T) {
+	db := openTicketStore(t)
+	d := start(t, db, "alice", 120, 40)
+	s := d.waitFor("My open tickets (3)")
+	if !strings.Contains(s, "Overdue: 2 · first notice 0 · second 1 · third 1") {
+		t.Fatalf("overdue counts:\n%s", s)
+	}
+	a := start(t, db, "carol", 120, 40)
+	a.keys("1")
+	s = a.waitFor("Unassigned overall (2)")
+	if !strings.Contains(s, "Projector flickers") {
+		t.Fatalf("unassigned list:\n%s", s)
+	}
+}
+
+// An actor who may assign but not list users types the technician's name.
+func TestTicketsAssignByTypedNameWithoutUserList(t *testing.T) {
+	db := openTicketStore(t)
+	admin := session(t, db, "admin")
+	_, err := admin.CreateGroup(domain.Group{Name: "Dispatch",
+		Flags: domain.FlagSetOf(domain.TicketAssign, domain.TicketView, domain.TaskAll, domain.VisibilityOverride)}, false)
+	must(t, err)
+	must(t, admin.Join("bob", "Dispatch", time.Time{}, ""))
+	d := start(t, db, "bob", 120, 40)
+	d.keys("2")
+	d.waitFor("Tickets 1–5 of 5")
+	d.keys("j", "j", "j", "a") // T-000002
+	d.waitFor("bob lacks Manage Users view (users:view): type a username")
+	d.keys("alice", "enter")
+	d.waitFor("✓ assigned T-000002 to alice")
+	if tk := ticket(t, db, 2); tk.Assignee != "alice" {
+		t.Fatalf("stored assignee %q", tk.Assignee)
+	}
+}
+
+// R7: delete is offered for closed tickets only, and always confirms.
+func TestR7_TicketsDeleteClosedOnlyConfirms(t *testing.T) {
+	db := openTicketStore(t)
+	d := start(t, db, "admin", 120, 40)
+	d.keys("2")
+	d.waitFor("Tickets 1–5 of 5")
+	d.keys("d")
+	d.waitFor("✗ T-000006 is in_progress: only closed tickets can be deleted (R7)")
+	d.keys("/")
+	d.keys(repeat("backspace", len("open"))...)
+	d.keys("closed", "enter")
+	d.waitFor("Tickets 1–1 of 1")
+	d.keys("d")
+	d.waitFor(`Delete T-000005 "License renewal"?`)
+	d.keys("y")
+	d.waitFor("✓ deleted T-000005")
+	if _, err := session(t, db, "admin").Ticket(5); domain.ErrorCode(err) != domain.ENotFound {
+		t.Fatalf("T-000005 still there: %v", err)
+	}
+}
+
+func TestTicketsReopenWithComment(t *testing.T) {
+	db := openTicketStore(t)
+	d := start(t, db, "carol", 120, 40)
+	d.keys("2", "/")
+	d.keys(repeat("backspace", len("open"))...)
+	d.keys("closed", "enter")
+	d.waitFor("Tickets 1–1 of 1")
+	d.keys("o")
+	d.waitFor("Reopen T-000005 License renewal?")
+	d.keys("still expired", "enter")
+	d.waitFor("✓ reopened T-000005")
+	tk := ticket(t, db, 5)
+	if tk.Status != domain.StatusReopened || tk.History[len(tk.History)-1].Comment != "still expired" {
+		t.Fatalf("stored %s %+v", tk.Status, tk.History)
+	}
+}

@@ -1,0 +1,159 @@
+package console
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"gatehouse/domain"
+)
+
+// View-as: an administrator browses the console as another user would see
+// it. The shell runs a second console bound to that user's service behind
+// a readOnly wrapper, draws a banner over its header, and leaves on esc once
+// the viewed console has nothing left to back out of.
+
+// viewAsMsg asks the shell to browse as user.
+type viewAsMsg struct{ user string }
+
+func viewAs(user string) tea.Cmd { return func() tea.Msg { return viewAsMsg{user: user} } }
+
+// canViewAs: view-as is offered to holders of users:view and superusers,
+// when the shell can open other users' sessions.
+func canViewAs(c *Common) bool {
+	a := &c.Access
+	return c.viewAsOK && (a.Superuser || a.Level(domain.ModUsers) >= domain.LevelView)
+}
+
+// viewAsKeys is the view-as key for help bars, or nothing when not offered.
+func viewAsKeys(c *Common) []key.Binding {
+	if canViewAs(c) {
+		return []key.Binding{c.Keys.Admin.ViewAs}
+	}
+	return nil
+}
+
+// viewAsRefusal says why actor may not browse as target, or "": viewing as
+// someone must not show the actor anything they could not see themselves
+// (R12 in spirit: no escalation by looking through another's eyes).
+func viewAsRefusal(actor, target *domain.Access) string {
+	if actor.Superuser {
+		return ""
+	}
+	if target.Superuser {
+		return "only a superuser views as the superuser " + target.Username + " (R12)"
+	}
+	if !actor.Admin && !actor.Has(domain.VisibilityOverride) {
+		return actor.Username + " does not see every ticket (full administrator or Override Record Visibility), so viewing as " +
+			target.Username + " could show more than they may see"
+	}
+	for _, f := range target.Flags.Flags() {
+		// Metrics covers Home Page Only, its restricted form
+		if !actor.Has(f) && (f != domain.MetricsHomeOnly || !actor.Has(domain.MetricsRun)) {
+			return target.Username + " holds " + f.String() + ", which " + actor.Username + " lacks (R12)"
+		}
+	}
+	for mod := domain.Module(0); mod < domain.NumModules; mod++ {
+		if target.Levels[mod] > actor.Levels[mod] {
+			return target.Username + " holds " + mod.String() + ":" + target.Levels[mod].String() + ", which " + actor.Username + " lacks (R12)"
+		}
+	}
+	return ""
+}
+
+// startViewAs opens the viewed console, or says why not.
+func (m *Model) startViewAs(user string) {
+	a := &m.c.Access
+	switch {
+	case m.cfg.SessionFor == nil:
+		m.c.Fail(domain.Errorf(domain.EForbidden, "view-as is not available here (already viewing as someone?)"))
+		return
+	case !canViewAs(m.c):
+		m.c.Fail(domain.Errorf(domain.EForbidden, "%s cannot view as other users: view-as needs users:view", a.Username))
+		return
+	}
+	svc, err := m.cfg.SessionFor(user)
+	if err != nil {
+		m.c.Fail(err)
+		return
+	}
+	target := svc.Access()
+	if r := viewAsRefusal(a, &target); r != "" {
+		m.c.Fail(domain.Errorf(domain.EForbidden, "cannot view as %s: %s", target.Username, r))
+		return
+	}
+	in := New(Config{Service: readOnly{Service: svc, user: target.Username}, Now: m.cfg.Now,
+		NoColor: m.cfg.NoColor, Light: !m.dark}).(*Model)
+	in.Update(tea.WindowSizeMsg{Width: m.w, Height: m.h})
+	m.viewAs = in
+}
+
+// atRest reports that the viewed console has no dialog, palette, help or
+// text field open: esc then belongs to the screen, or leaves.
+func (m *Model) atRest() bool {
+	return m.confirm == nil && m.pal == nil && !m.showAll && !m.screen().Capturing()
+}
+
+// updateViewAs routes msg while viewing as someone. It reports whether the
+// message is used up; otherwise the shell handles it too (size, colors,
+// live changes, quitting).
+func (m *Model) updateViewAs(msg tea.Msg) (tea.Cmd, bool) {
+	in := m.viewAs
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg, tea.BackgroundColorMsg, changeMsg:
+		_, cmd := in.Update(msg)
+		return cmd, false
+	case feedClosedMsg, quitMsg:
+		return nil, false
+	case tea.KeyPressMsg:
+		if key.Matches(msg, m.c.Keys.Global.ForceQuit) {
+			return nil, false
+		}
+		if key.Matches(msg, m.c.Keys.Admin.LeaveViewAs) && in.atRest() {
+			// esc first backs out inside the viewed screen (a detail, a
+			// selection, a filter); when it changes nothing, it leaves.
+			active, before := in.active, in.screen().View()
+			_, cmd := in.Update(msg)
+			if cmd == nil && in.active == active && in.screen().View() == before {
+				m.viewAs = nil
+				m.c.Ok("left view-as %s", in.c.Access.Username)
+				m.refreshActor()
+				if s := m.screen(); s != nil {
+					s.Reload()
+					s.SetSize(m.w, m.mainHeight())
+				}
+			}
+			return cmd, true
+		}
+	}
+	_, cmd := in.Update(msg)
+	return cmd, true
+}
+
+// viewAsBanner replaces the viewed console's header: whose eyes, read-only,
+// and the key that leaves.
+func (m *Model) viewAsBanner() string {
+	in := m.viewAs
+	u := in.c.Svc.Actor()
+	who := u.Username
+	if n := u.Name(); n != u.Username {
+		who += " (" + n + ")"
+	}
+	text := " VIEWING AS " + who + " — read-only — " + m.c.Keys.Admin.LeaveViewAs.Help().Key + " to leave"
+	if in.role != "" {
+		text += " · " + in.role
+	}
+	return m.c.Styles.Warn.Reverse(true).Render(pad(text, m.w))
+}
+
+func (m *Model) viewAsView() tea.View {
+	v := m.viewAs.View()
+	if m.w < minWidth || m.h < minHeight {
+		return v
+	}
+	lines := strings.SplitN(v.Content, "\n", 2)
+	lines[0] = m.viewAsBanner()
+	v.SetContent(strings.Join(lines, "\n"))
+	return v
+}
