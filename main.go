@@ -9,10 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
+	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -40,6 +43,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	if err != nil {
 		cli.PrintError(stderr, err)
 		return 1
+	}
+	if len(words) > 0 && words[0] == "serve" {
+		return serve(g, words[1:], stdout, stderr)
 	}
 	if g.Help || cli.IsHelp(words) {
 		cli.Help(stdout, words)
@@ -70,7 +76,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	clock := &demo.Clock{}
 	db, err := store.Open(path, store.Options{Now: clock.Now})
 	if err != nil {
-		cli.PrintError(stderr, err)
+		cli.PrintError(stderr, howToConnect(path, g.As, err))
 		return 1
 	}
 	if newDemo {
@@ -139,7 +145,7 @@ func openConsole(svc domain.Service, db *store.DB, stderr io.Writer) int {
 	defer stop()
 	// expiries, scheduled tasks, overdue notices and alerts: at start and every minute
 	db.StartJobs(ctx, time.Minute, nil)
-	if err := console.Run(ctx, console.Config{Service: svc, Feed: db}); err != nil {
+	if err := console.Run(ctx, console.Config{Service: svc, Feed: db, SessionFor: db.Session}); err != nil {
 		cli.PrintError(stderr, err)
 		return 1
 	}
@@ -205,4 +211,31 @@ func generateFile(fa cli.FileArgs, users, tickets int, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "wrote %s: %d buildings, %d users, %d tickets, %d history entries, %d work reports in %s\n",
 		out, got.Buildings, got.Users, got.Tickets, got.History, got.Work, time.Since(began).Round(time.Millisecond))
 	return nil
+}
+
+// servingNote is the file in which `gatehouse serve` leaves its address
+// while it holds the data file.
+func servingNote(path string) string { return path + ".serve" }
+
+// howToConnect adds the ssh command to a "file in use" error when a
+// server holds the file.
+func howToConnect(path, as string, err error) error {
+	b, rerr := os.ReadFile(servingNote(path))
+	if rerr != nil || !strings.Contains(err.Error(), "in use by another gatehouse") {
+		return err
+	}
+	host, port, serr := net.SplitHostPort(strings.TrimSpace(string(b)))
+	if serr != nil {
+		return err
+	}
+	if as == "" {
+		as = "USERNAME"
+		if u, uerr := user.Current(); uerr == nil {
+			as = u.Username
+		}
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return fmt.Errorf("%w\n`gatehouse serve` is running on it: connect with  ssh -p %s %s@%s", err, port, as, host)
 }

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"gatehouse/store"
+	"gatehouse/ui/cli"
+	sshui "gatehouse/ui/ssh"
+)
+
+const serveUsage = `usage: gatehouse serve [--listen 127.0.0.1:2222] [--password-auth] [--idle 30m] [--max-sessions 50]
+
+Serves the console over SSH: each person logs in with a key stored on their
+user (gatehouse user key add USER FILE.pub) and sees what their privileges
+allow. Needs Remote Access (remote.ssh), an active account and a group.
+The host key is kept beside the data file. SIGINT/SIGTERM shut down gracefully.
+`
+
+// serve runs `gatehouse serve`: it holds the data file until told to stop,
+// runs the store's periodic jobs, and serves one console per SSH session.
+func serve(g cli.Global, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	listen := fs.String("listen", sshui.DefaultListen, "address to listen on")
+	password := fs.Bool("password-auth", false, "also accept stored passwords")
+	idle := fs.Duration("idle", sshui.DefaultIdle, "log out after this long without input (0: never)")
+	maxSessions := fs.Int("max-sessions", sshui.DefaultMaxSessions, "most sessions at once")
+	if g.Help {
+		fmt.Fprint(stdout, serveUsage)
+		return 0
+	}
+	if err := fs.Parse(args); err != nil {
+		fmt.Fprintf(stderr, "gatehouse: serve: %v\n%s", err, serveUsage)
+		return 1
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "gatehouse: serve: unexpected argument %q\n%s", fs.Arg(0), serveUsage)
+		return 1
+	}
+	if *maxSessions < 1 {
+		fmt.Fprintf(stderr, "gatehouse: serve: --max-sessions must be at least 1\n")
+		return 1
+	}
+	if *idle < 0 {
+		fmt.Fprintf(stderr, "gatehouse: serve: --idle must not be negative\n")
+		return 1
+	}
+	if *idle == 0 {
+		*idle = -1 // the server's "no idle timeout"
+	}
+	path, err := dataPath(g)
+	if err != nil {
+		cli.PrintError(stderr, err)
+		return 1
+	}
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		cli.PrintError(stderr, err)
+		return 1
+	}
+	defer db.Close()
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	srv, err := sshui.New(sshui.Config{Store: db, Listen: *listen, PasswordAuth: *password, Idle: *idle,
+		MaxSessions: *maxSessions, Logger: log})
+	if err != nil {
+		cli.PrintError(stderr, err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// The first signal starts the graceful shutdown; a second one stops
+	// the process at once, as it would without the handler.
+	go func() { <-ctx.Done(); stop() }()
+	jobs, stopJobs := context.WithCancel(context.Background())
+	defer stopJobs()
+	db.StartJobs(jobs, time.Minute, func(r store.JobReport) {
+		for _, f := range r.Failures {
+			log.Error("periodic job failed", "err", f)
+		}
+	})
+	log.Info("gatehouse serve", "db", db.Path())
+	if err := srv.Start(); err != nil {
+		cli.PrintError(stderr, err)
+		return 1
+	}
+	// Other gatehouse commands find the file busy; this note tells them
+	// where to connect instead.
+	note := servingNote(db.Path())
+	if err := os.WriteFile(note, []byte(srv.Addr().String()+"\n"), 0o600); err == nil {
+		defer os.Remove(note)
+	}
+	if err := srv.Run(ctx); err != nil {
+		cli.PrintError(stderr, err)
+		return 1
+	}
+	return 0
+}

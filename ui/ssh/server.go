@@ -1,0 +1,355 @@
+// Package ssh serves the console over SSH (`gatehouse serve`): one process
+// holds the data file, and every session runs its own console as the user
+// its public key (or, when enabled, password) belongs to, with that user's
+// visibility and privileges. Change events from the store refresh every
+// session; shutdown quits every session's program before the server closes.
+package ssh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	charmssh "charm.land/ssh"
+	"charm.land/wish/v2"
+	bm "charm.land/wish/v2/bubbletea"
+	"charm.land/wish/v2/recover"
+
+	"gatehouse/domain"
+)
+
+// Store is what the server needs from the data file; *store.DB provides
+// it. Keeping it an interface keeps this package off bbolt.
+type Store interface {
+	domain.ChangeFeed
+	Path() string
+	Session(username string) (domain.Service, error)
+	// UserByKey and UserByName identify; they grant nothing by themselves.
+	UserByKey(fingerprint string) (domain.User, error)
+	UserByName(username string) (domain.User, error)
+	RecordLogin(username, addr string, ok bool, reason string) error
+	RecordLogout(username, addr, reason string) error
+}
+
+// Defaults of Config's zero values.
+const (
+	DefaultListen      = "127.0.0.1:2222"
+	DefaultIdle        = 30 * time.Minute
+	DefaultMaxSessions = 50
+	// HostKeyName is the host key's file name beside the data file.
+	HostKeyName = "gatehouse_host_ed25519"
+)
+
+// Config configures the server; zero values are the defaults.
+type Config struct {
+	Store  Store
+	Listen string // default 127.0.0.1:2222
+	// HostKeyPath defaults to HostKeyName beside the data file (never the
+	// working directory); it is created on first start, mode 0600.
+	HostKeyPath string
+	// PasswordAuth also accepts the user's stored password hash (argon2id
+	// or bcrypt); off by default.
+	PasswordAuth bool
+	// Idle logs a session out after this long without input; holders of
+	// Stay Logged On are never logged out. Default 30 minutes; negative
+	// means no idle timeout for anyone.
+	Idle        time.Duration
+	MaxSessions int          // default 50
+	Logger      *slog.Logger // default slog.Default()
+	// ShutdownGrace bounds how long Run waits for sessions to quit on
+	// shutdown; default 30 seconds.
+	ShutdownGrace time.Duration
+	// FPS is each session's frame-rate cap; default 60 (at most 120).
+	FPS int
+	// Now is the clock of the password back-off; default time.Now.
+	Now func() time.Time
+}
+
+// Server is a running (or ready) SSH server.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	srv     *charmssh.Server
+	backoff *backoff
+	// verifying bounds concurrent password hashes: each argon2id check
+	// takes tens of megabytes.
+	verifying chan struct{}
+
+	mu       sync.Mutex
+	sessions map[charmssh.Session]*entry
+	closing  bool
+	wg       sync.WaitGroup // one per registered session
+
+	ln        net.Listener
+	served    chan error
+	stopWatch func()
+	watchDone chan struct{}
+}
+
+// New builds the server: host key (created on first start) and handlers.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("ssh server: no store")
+	}
+	if cfg.Listen == "" {
+		cfg.Listen = DefaultListen
+	}
+	if cfg.HostKeyPath == "" {
+		cfg.HostKeyPath = filepath.Join(filepath.Dir(cfg.Store.Path()), HostKeyName)
+	}
+	if cfg.Idle == 0 {
+		cfg.Idle = DefaultIdle
+	}
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = DefaultMaxSessions
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.ShutdownGrace <= 0 {
+		cfg.ShutdownGrace = 30 * time.Second
+	}
+	if cfg.FPS <= 0 {
+		cfg.FPS = 60
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if err := checkHostKey(cfg.HostKeyPath); err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, sessions: map[charmssh.Session]*entry{},
+		backoff: newBackoff(cfg.Now), verifying: make(chan struct{}, 2)}
+	opts := []charmssh.Option{
+		wish.WithAddress(cfg.Listen),
+		wish.WithHostKeyPath(cfg.HostKeyPath),
+		// Without an auth handler a wish server lets anyone in.
+		wish.WithPublicKeyAuth(s.publicKeyAuth),
+		wish.WithMiddleware(recover.MiddlewareWithLogger(slogPrintf{s.log},
+			bm.MiddlewareWithProgramHandler(s.program), s.gate)),
+		func(srv *charmssh.Server) error {
+			srv.HandshakeTimeout = 30 * time.Second
+			srv.ConnectionFailedCallback = func(c net.Conn, err error) {
+				s.log.Debug("ssh handshake failed", "addr", c.RemoteAddr().String(), "err", err)
+			}
+			return nil
+		},
+	}
+	if cfg.PasswordAuth {
+		opts = append(opts, wish.WithPasswordAuth(s.passwordAuth))
+	}
+	srv, err := wish.NewServer(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("ssh server: %w", err)
+	}
+	if err := os.Chmod(cfg.HostKeyPath, 0o600); err != nil {
+		return nil, fmt.Errorf("ssh server: host key %s: %w", cfg.HostKeyPath, err)
+	}
+	s.srv = srv
+	return s, nil
+}
+
+// checkHostKey refuses a host key others can read (as sshd does); a
+// missing one is created by New.
+func checkHostKey(path string) error {
+	st, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return fmt.Errorf("ssh server: cannot create %s: %w", filepath.Dir(path), err)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("ssh server: host key %s: %w", path, err)
+	}
+	if st.IsDir() {
+		return fmt.Errorf("ssh server: host key %s is a directory", path)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("ssh server: host key %s is readable by others (mode %04o): run chmod 600 %s", path, st.Mode().Perm(), path)
+	}
+	return nil
+}
+
+// HostKeyPath is the host key file in use.
+func (s *Server) HostKeyPath() string { return s.cfg.HostKeyPath }
+
+// Start listens on the configured address and serves in the background.
+func (s *Server) Start() error {
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("ssh server: cannot listen on %s: %w", s.cfg.Listen, err)
+	}
+	s.StartOn(ln)
+	return nil
+}
+
+// StartOn serves on an existing listener in the background.
+func (s *Server) StartOn(ln net.Listener) {
+	s.ln = ln
+	s.served = make(chan error, 1)
+	changes, stop := s.cfg.Store.Subscribe()
+	s.stopWatch = stop
+	s.watchDone = make(chan struct{})
+	go s.watchAccess(changes)
+	go func() { s.served <- s.srv.Serve(ln) }()
+}
+
+// Addr is the address the server listens on (useful with port 0).
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Sessions is the number of open console sessions.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessions)
+}
+
+// Run serves until ctx ends, then shuts down gracefully.
+func (s *Server) Run(ctx context.Context) error {
+	if s.ln == nil {
+		if err := s.Start(); err != nil {
+			return err
+		}
+	}
+	s.log.Info("ssh server listening", "addr", s.Addr().String(), "hostkey", s.cfg.HostKeyPath,
+		"password_auth", s.cfg.PasswordAuth, "idle", idleText(s.cfg.Idle), "max_sessions", s.cfg.MaxSessions)
+	if a, ok := s.Addr().(*net.TCPAddr); ok && !a.IP.IsLoopback() {
+		s.log.Warn("ssh server reachable from other machines", "addr", a.String())
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-s.served:
+		s.served <- err
+		if !errors.Is(err, charmssh.ErrServerClosed) {
+			s.Shutdown(context.Background())
+			return fmt.Errorf("ssh server: %w", err)
+		}
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
+	defer cancel()
+	return s.Shutdown(sctx)
+}
+
+// Shutdown ends every session gracefully: new sessions are refused, each
+// program is told to quit (its open transaction finishes first: a program
+// handles one message at a time), and only when all have ended, or ctx
+// runs out and the rest are killed, is the server closed. The caller
+// closes the store afterwards.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closing = true
+	open := make([]*entry, 0, len(s.sessions))
+	for _, e := range s.sessions {
+		open = append(open, e)
+	}
+	s.mu.Unlock()
+	s.log.Info("ssh server shutting down", "sessions", len(open))
+	for _, e := range open {
+		e.end("the server is shutting down")
+	}
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = fmt.Errorf("ssh server: %d sessions did not quit in time; closed them", s.Sessions())
+		s.mu.Lock()
+		for _, e := range s.sessions {
+			e.kill()
+		}
+		s.mu.Unlock()
+		<-done
+	}
+	if s.stopWatch != nil {
+		s.stopWatch()
+		<-s.watchDone
+	}
+	// Connections whose clients linger after their session ended are
+	// closed; there is nothing left to finish on them.
+	cctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if e := s.srv.Shutdown(cctx); e != nil && !errors.Is(e, context.DeadlineExceeded) {
+		s.log.Debug("ssh server shutdown", "err", e)
+	}
+	s.srv.Close()
+	s.log.Info("ssh server stopped")
+	return err
+}
+
+// watchAccess re-checks every open session when something that decides
+// access changes: a user deactivated, removed from their last group or
+// stripped of Remote Access is logged out at once, and a change to Stay
+// Logged On moves the idle limit.
+func (s *Server) watchAccess(changes <-chan domain.Change) {
+	defer close(s.watchDone)
+	for c := range changes {
+		if c.Entity == "session" || c.Entity == "ticket" {
+			continue
+		}
+		s.mu.Lock()
+		open := make([]*entry, 0, len(s.sessions))
+		for _, e := range s.sessions {
+			open = append(open, e)
+		}
+		s.mu.Unlock()
+		for _, e := range open {
+			a := e.svc.Access()
+			if err := a.SSHLoginError(); err != nil {
+				e.end("access revoked: " + err.Error())
+				continue
+			}
+			e.send(idleLimitMsg{d: s.idleFor(&a)})
+		}
+	}
+}
+
+func idleText(d time.Duration) string {
+	if d < 0 {
+		return "none"
+	}
+	return d.String()
+}
+
+// idleFor is the idle limit of a user: none with Stay Logged On.
+func (s *Server) idleFor(a *domain.Access) time.Duration {
+	if s.cfg.Idle < 0 {
+		return 0
+	}
+	return a.IdleTimeout(s.cfg.Idle)
+}
+
+// slogPrintf lets wish's recover middleware log panics through slog.
+type slogPrintf struct{ l *slog.Logger }
+
+func (p slogPrintf) Printf(format string, v ...any) {
+	p.l.Error("ssh session panic", "detail", fmt.Sprintf(format, v...))
+}
+
+// program builds the session's Bubble Tea program for the user the gate
+// admitted; bubbletea's middleware runs it.
+func (s *Server) program(sess charmssh.Session) *tea.Program {
+	s.mu.Lock()
+	e := s.sessions[sess]
+	s.mu.Unlock()
+	if e == nil {
+		return nil
+	}
+	opts := append(bm.MakeOptions(sess), tea.WithContext(e.ctx), tea.WithoutSignalHandler(), tea.WithFPS(s.cfg.FPS))
+	p := tea.NewProgram(newSessionModel(e, s.newConsole(e, sess)), opts...)
+	e.setProgram(p)
+	return p
+}
