@@ -1012,11 +1012,28 @@ func (r *txn) listTickets(q domain.TicketQuery, f *ticketFilter, page *domain.Ti
 		}
 		return nil
 	}
-	var all []domain.Ticket // every match, when a sort order needs them all
+	// a sort order needs every match: keep a small key per match, sort
+	// those, and fetch only the page's tickets
+	type sortKey struct {
+		rank   int
+		at     int64 // created (priority sort) or -updated (updated sort)
+		number uint64
+	}
+	var keys []sortKey
+	rank := map[string]int{}
+	for i, p := range r.org.Priorities {
+		rank[strings.ToLower(p)] = i + 1 // later in the list is more urgent; unknown ranks 0, last
+	}
 	take := func(t domain.Ticket) {
 		page.Total++
 		if sorted {
-			all = append(all, t)
+			k := sortKey{number: t.Number}
+			if q.Sort == domain.SortUpdated {
+				k.at = -t.Updated.UnixNano()
+			} else {
+				k.rank, k.at = -rank[strings.ToLower(t.Priority)], t.Created.UnixNano()
+			}
+			keys = append(keys, k)
 			return
 		}
 		if page.Total > q.Offset && (want <= 0 || len(page.Tickets) < want) {
@@ -1056,24 +1073,22 @@ func (r *txn) listTickets(q domain.TicketQuery, f *ticketFilter, page *domain.Ti
 		return err
 	}
 	if sorted {
-		rank := map[string]int{}
-		for i, p := range r.org.Priorities {
-			rank[strings.ToLower(p)] = i
-		}
-		slices.SortStableFunc(all, func(a, b domain.Ticket) int {
-			if q.Sort == domain.SortUpdated {
-				return b.Updated.Compare(a.Updated)
+		slices.SortFunc(keys, func(a, b sortKey) int {
+			if a.rank != b.rank {
+				return a.rank - b.rank
 			}
-			if d := rank[strings.ToLower(b.Priority)] - rank[strings.ToLower(a.Priority)]; d != 0 {
-				return d
+			if a.at != b.at {
+				if a.at < b.at {
+					return -1
+				}
+				return 1
 			}
-			if c := a.Created.Compare(b.Created); c != 0 {
-				return c
-			}
-			return int(a.Number) - int(b.Number)
+			return int(a.number) - int(b.number)
 		})
-		for i := q.Offset; i < len(all) && (want <= 0 || len(page.Tickets) < want); i++ {
-			page.Tickets = append(page.Tickets, row(all[i]))
+		for i := q.Offset; i < len(keys) && (want <= 0 || len(page.Tickets) < want); i++ {
+			if t, ok := getTicket(r.tx, keys[i].number); ok {
+				page.Tickets = append(page.Tickets, row(t))
+			}
 		}
 	}
 	return nil
@@ -1088,6 +1103,7 @@ func (s *session) Ticket(number uint64) (domain.TicketDetail, error) {
 		}
 		nm := &names{w: r, users: map[domain.ID]string{}, blds: map[domain.ID]string{}}
 		d.TicketRow = nm.row(t)
+		d.Overdue = domain.OverdueLevel(&t, overduePolicies(r.tx), r.now)
 		d.ActorNames = map[domain.ID]string{}
 		if !r.acc.Has(domain.TicketView) {
 			d.FieldsHidden = true

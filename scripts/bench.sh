@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Measures DESIGN.md's budgets on a district-size file and prints one table
+# of medians. Usage: scripts/bench.sh [FILE] — FILE defaults to
+# $GATEHOUSE_BENCH_DB or /tmp/gatehouse-100k-1m.db and is generated with
+# `gatehouse demo --users 100000 --tickets 1000000` when missing.
+# COUNT=5 runs each benchmark five times (the median is reported).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+file=${1:-${GATEHOUSE_BENCH_DB:-/tmp/gatehouse-100k-1m.db}}
+count=${COUNT:-5}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+go build -o "$tmp/gatehouse" .
+if [ ! -f "$file" ]; then
+  echo "generating $file (100k users, 1M tickets)..." >&2
+  /usr/bin/time -f "%e" -o "$tmp/gen.time" "$tmp/gatehouse" demo --users 100000 --tickets 1000000 --out "$file" >&2
+  gen="$(cat "$tmp/gen.time") s"
+else
+  gen="(file existed)"
+fi
+# opening the file: bbolt rebuilds its freelist (NoFreelistSync) and runs migrations
+for i in 1 2 3; do /usr/bin/time -f "%e" -a -o "$tmp/open.time" "$tmp/gatehouse" --db "$file" group list >/dev/null; done
+export GATEHOUSE_BENCH_DB="$file"
+{
+  go test -run '^$' -bench 'Resolve10Groups|Has$' -count "$count" ./domain/
+  go test -run '^$' -bench 'Queue|EffectiveAccess|UserSearch|AdminChange|Import' -count "$count" -timeout 60m ./store/
+  go test -run '^$' -bench . -count "$count" -timeout 60m ./ui/console/
+  go test -run '^$' -bench CursorMove -benchtime 100x -count 3 ./ui/ssh/
+} > "$tmp/bench.txt" 2>&1 || { cat "$tmp/bench.txt"; exit 1; }
+python3 - "$tmp/bench.txt" "$gen" "$tmp/open.time" <<'PY'
+import re, statistics, sys
+rows, units = {}, {}
+for line in open(sys.argv[1]):
+    m = re.match(r'^(Benchmark\S+?)(-\d+)?\s+\d+\s+(.*)$', line)
+    if not m:
+        continue
+    name, rest = m.group(1), m.group(3)
+    for v, u in re.findall(r'([\d.]+) (\S+)', rest):
+        key = (name, u)
+        rows.setdefault(key, []).append(float(v))
+def med(name, unit='ns/op'):
+    v = rows.get((name, unit))
+    return statistics.median(v) if v else None
+def ms(name):
+    v = med(name)
+    return '-' if v is None else (f'{v/1e6:.2f} ms' if v >= 1e5 else f'{v/1e3:.2f} µs' if v >= 1e3 else f'{v:.2f} ns')
+opens = sorted(float(x) for x in open(sys.argv[3]).read().split())
+table = [
+    ('generate 100k users + 1M tickets', sys.argv[2], '< 2 min'),
+    ('open the file (process start, freelist, one command)', f'{statistics.median(opens):.2f} s', ''),
+    ('first frame, empty file', ms('BenchmarkFirstFrame/empty'), '< 100 ms'),
+    ('first frame, 1M tickets, administrator', ms('BenchmarkFirstFrame/scale/admin'), '< 300 ms'),
+    ('first frame, 1M tickets, building administrator', ms('BenchmarkFirstFrame/scale/principal'), '< 300 ms'),
+    ('cursor move, queue, Update+View', ms('BenchmarkCursorMove/admin'), '< 16 ms'),
+    ('matrix toggle, Update+View', ms('BenchmarkMatrixToggle'), '< 16 ms'),
+]
+for who in ('admin', 'principal', 'tech'):
+    for q, label, budget in (('status:open', 'status:open', '< 50 ms'), ('building:EAST', 'building:EAST', '< 50 ms'),
+                             ('status:new_building:WEST', 'status:new building:WEST', '< 50 ms'),
+                             ('printer', 'free text "printer"', '< 300 ms'),
+                             ('status:open_sort:priority', 'status:open sort:priority', '')):
+        table.append((f'queue filter {label}, {who}', ms(f'BenchmarkQueueFilter/{who}/{q}'), budget))
+table += [
+    ('effective access, 10 groups (domain)', ms('BenchmarkResolve10Groups'), '< 5 µs'),
+    ('effective access from the file (store)', ms('BenchmarkEffectiveAccess'), ''),
+    ('privilege check', ms('BenchmarkHas'), '< 50 ns'),
+    ('one admin change with fsync (grant + revoke)', ms('BenchmarkAdminChange'), ''),
+    ('user search, 100k users', ms('BenchmarkUserSearch'), ''),
+]
+imp = med('BenchmarkImport10k')
+raw = med('BenchmarkRawPuts10k')
+if imp:
+    ratio = f' ({raw/imp:.2f} of raw bbolt puts)' if raw else ''
+    table.append(('import 10k users, no passwords', f'{imp/1e6:.0f} ms{ratio}', '< 2 s, ≥ 0.5 of raw'))
+heap = med('BenchmarkHeap', 'heap-MB')
+table.append(('Go heap, console open on the file', '-' if heap is None else f'{heap:.1f} MB', '< 150 MB'))
+b = med('BenchmarkTerminalBytes', 'bytes/move')
+table.append(('bytes written to the terminal per cursor move', '-' if b is None else f'{b:.0f} B', ''))
+ssh = [statistics.median(v) for (n, u), v in rows.items() if u.startswith('p95')]
+if ssh:
+    table.append(('50 SSH sessions, cursor move to frame, p95', f'{ssh[0]:.1f} ms', '< 50 ms'))
+w = max(len(r[0]) for r in table)
+print(f"| {'what'.ljust(w)} | median | budget |")
+print(f"| {'-'*w} | --- | --- |")
+for what, v, budget in table:
+    print(f'| {what.ljust(w)} | {v} | {budget} |')
+PY
