@@ -813,6 +813,10 @@ func CheckPages(path string) error {
 		return fmt.Errorf("the file is truncated: its %d pages of %d bytes need %d bytes, it has %d", m.pgid, ps, need, st.Size())
 	}
 	w := &pageWalker{f: f, ps: ps, hwm: m.pgid, seen: make([]bool, m.pgid)}
+	if data, unmap, err := mapFile(f, int64(m.pgid)*ps); err == nil {
+		defer unmap()
+		w.data = data
+	}
 	if m.freelist != noFreelist && (m.freelist < 2 || m.freelist >= m.pgid) {
 		return fmt.Errorf("the freelist page %d is outside the file", m.freelist)
 	}
@@ -821,6 +825,7 @@ func CheckPages(path string) error {
 
 type pageWalker struct {
 	f    *os.File
+	data []byte // the file mapped read-only, when the platform allows
 	ps   int64
 	hwm  uint64
 	seen []bool
@@ -835,9 +840,14 @@ func (w *pageWalker) page(id uint64) ([]byte, error) {
 		return nil, fmt.Errorf("page %d is reachable twice", id)
 	}
 	w.seen[id] = true
-	buf := make([]byte, w.ps)
-	if _, err := w.f.ReadAt(buf, int64(id)*w.ps); err != nil {
-		return nil, fmt.Errorf("page %d: %w", id, err)
+	var buf []byte
+	if w.data != nil {
+		buf = w.data[int64(id)*w.ps : int64(id+1)*w.ps : int64(id+1)*w.ps]
+	} else {
+		buf = make([]byte, w.ps)
+		if _, err := w.f.ReadAt(buf, int64(id)*w.ps); err != nil {
+			return nil, fmt.Errorf("page %d: %w", id, err)
+		}
 	}
 	le := binary.LittleEndian
 	if got := le.Uint64(buf); got != id {
@@ -849,6 +859,9 @@ func (w *pageWalker) page(id uint64) ([]byte, error) {
 	}
 	if id+over >= w.hwm {
 		return nil, fmt.Errorf("page %d runs %d pages past the end of the file", id, over)
+	}
+	if w.data != nil {
+		return w.data[int64(id)*w.ps : int64(id+1+over)*w.ps], nil
 	}
 	buf = append(buf, make([]byte, int64(over)*w.ps)...)
 	if _, err := w.f.ReadAt(buf[w.ps:], int64(id+1)*w.ps); err != nil {

@@ -86,6 +86,11 @@ func Open(path string, opts Options) (db *DB, err error) {
 			db = nil
 		}
 	}()
+	if !fresh {
+		if err := preOpenCheck(path, opts.Timeout); err != nil {
+			return nil, err
+		}
+	}
 	b, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:         opts.Timeout,
 		NoFreelistSync:  true,

@@ -118,3 +118,19 @@ func BenchmarkUserSearch(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkOpen opens the scale file as every command does: bbolt rebuilds
+// its freelist (NoFreelistSync), the page walk guards against damage, the
+// schema is checked and expiries are swept.
+func BenchmarkOpen(b *testing.B) {
+	path := scaleFile(b).Path()
+	scaleDB.Close()
+	defer func() { scaleDB, scaleErr = store.Open(path, store.Options{Timeout: 5 * time.Second}) }()
+	for b.Loop() {
+		db, err := store.Open(path, store.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		db.Close()
+	}
+}

@@ -212,21 +212,38 @@ func (db *DB) Sweep() (int, error) {
 		now := db.now()
 		meta := tx.Bucket(bMeta)
 		last := time.Unix(0, int64(btoi(meta.Get([]byte("swept_until")))))
-		err := tx.Bucket(bMembers).ForEach(func(k, v []byte) error {
-			var m domain.Membership
-			if decJSON(v, &m) != nil || m.Until.IsZero() || !m.Until.After(last) || m.Until.After(now) {
-				return nil
+		// the group→user index holds each expiry, so only memberships that
+		// expired since the last sweep are decoded
+		var due [][]byte
+		tx.Bucket(bGroupUser).ForEach(func(k, v []byte) error {
+			if len(v) == 8 {
+				until := time.Unix(0, int64(btoi(v)))
+				if until.After(last) && !until.After(now) {
+					due = append(due, key(btoi(k[8:]), btoi(k[:8])))
+				}
 			}
-			u, _ := getUser(tx, m.UserID)
-			g, _ := getGroup(tx, m.GroupID)
-			seq, _ := tx.Bucket(bAudit).NextSequence()
-			ev := domain.AuditEvent{ID: seq, At: now, ActorName: "system", Entity: "membership", EntityID: m.UserID,
-				Name: u.Username + " in " + g.Name, Action: "expired",
-				Before: "until " + m.Until.Format(time.RFC3339)}
-			n++
-			changes = append(changes, domain.Change{Entity: "membership", ID: m.UserID, Action: "expired"})
-			return tx.Bucket(bAudit).Put(itob(seq), encAudit(&ev))
+			return nil
 		})
+		err := func() error {
+			for _, mk := range due {
+				var m domain.Membership
+				if decJSON(tx.Bucket(bMembers).Get(mk), &m) != nil {
+					continue
+				}
+				u, _ := getUser(tx, m.UserID)
+				g, _ := getGroup(tx, m.GroupID)
+				seq, _ := tx.Bucket(bAudit).NextSequence()
+				ev := domain.AuditEvent{ID: seq, At: now, ActorName: "system", Entity: "membership", EntityID: m.UserID,
+					Name: u.Username + " in " + g.Name, Action: "expired",
+					Before: "until " + m.Until.Format(time.RFC3339)}
+				n++
+				changes = append(changes, domain.Change{Entity: "membership", ID: m.UserID, Action: "expired"})
+				if err := tx.Bucket(bAudit).Put(itob(seq), encAudit(&ev)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}()
 		if err != nil {
 			return err
 		}
