@@ -203,3 +203,21 @@ func TestMetrics_CountsVisibleTicketsAndHomeOnlyCharts(t *testing.T) {
 		t.Fatalf("home-only metrics: %v", err)
 	}
 }
+
+// R7 with issue 8: deleting a closed ticket removes its discussion,
+// attachments and alerts too; check finds nothing left behind.
+func TestR7_DeleteRemovesEverythingOfTheTicket(t *testing.T) {
+	d := newDistrict(t)
+	_, err := d.admin.StartThread(d.east, "Parts", "lamp")
+	must(t, err)
+	_, err = d.admin.Attach(d.east, "a.txt", []byte("x"))
+	must(t, err)
+	must(t, d.admin.SetAlerts(d.east, 2, []string{"admin"}, nil, true))
+	must(t, d.admin.Close(d.east, ""))
+	must(t, d.admin.DeleteTicket(d.east))
+	rep, err := d.admin.Check(false)
+	must(t, err)
+	if !rep.Clean() {
+		t.Fatalf("left behind: %+v", rep.Findings)
+	}
+}

@@ -119,6 +119,14 @@ func suffixIDs(tx *bolt.Tx, bucket []byte, first uint64) []uint64 {
 	return out
 }
 
+// exists reports whether a key is in a bucket. Index keys carry empty
+// values, and bbolt's Get returns nil for a key written with a nil value
+// earlier in the same transaction, so presence is read with a cursor.
+func exists(tx *bolt.Tx, bucket, k []byte) bool {
+	got, _ := tx.Bucket(bucket).Cursor().Seek(k)
+	return got != nil && bytes.Equal(got, k)
+}
+
 func hasPrefix(tx *bolt.Tx, bucket []byte, prefix []byte) bool {
 	k, _ := tx.Bucket(bucket).Cursor().Seek(prefix)
 	return k != nil && bytes.HasPrefix(k, prefix)

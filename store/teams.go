@@ -227,7 +227,7 @@ func (s *session) AddTeamMember(team, username string) error {
 		if err != nil {
 			return err
 		}
-		if w.tx.Bucket(bTeamUser).Get(key(t.ID, u.ID)) != nil {
+		if exists(w.tx, bTeamUser, key(t.ID, u.ID)) {
 			return domain.Errorf(domain.EConflict, "%s is already a member of %s", u.Username, t.Name)
 		}
 		if err := addTeamMember(w.tx, t.ID, u.ID); err != nil {
@@ -243,7 +243,7 @@ func (s *session) RemoveTeamMember(team, username string) error {
 		if err != nil {
 			return err
 		}
-		if w.tx.Bucket(bTeamUser).Get(key(t.ID, u.ID)) == nil {
+		if !exists(w.tx, bTeamUser, key(t.ID, u.ID)) {
 			for _, m := range w.teamMembers(t) {
 				if m.User.ID == u.ID && m.Implicit {
 					return domain.Errorf(domain.EInvalid, "%s is an implicit member of %s because %s reports to them; change the reports-to chain instead (R10)", u.Username, t.Name, m.Via)
@@ -366,7 +366,7 @@ func repairTeams(w *txn) ([]string, error) {
 		return nil
 	})
 	for _, u := range users {
-		if w.tx.Bucket(bTeamUser).Get(key(global, u.ID)) == nil {
+		if !exists(w.tx, bTeamUser, key(global, u.ID)) {
 			addTeamMember(w.tx, global, u.ID)
 			report = append(report, "added "+u.Username+" to Global")
 		}
@@ -383,7 +383,7 @@ func repairTeams(w *txn) ([]string, error) {
 				putUser(w.tx, &u)
 				indexUser(w.tx, &old, &u)
 				report = append(report, "cleared "+u.Username+"'s reports-to (the manager no longer exists)")
-			} else if w.tx.Bucket(bReports).Get(key(u.ReportsTo, u.ID)) == nil {
+			} else if !exists(w.tx, bReports, key(u.ReportsTo, u.ID)) {
 				w.tx.Bucket(bReports).Put(key(u.ReportsTo, u.ID), nil)
 				report = append(report, "re-indexed "+u.Username+"'s reports-to")
 			}

@@ -386,6 +386,20 @@ func (s *session) DeleteTicket(number uint64) error {
 		for _, r := range work {
 			w.tx.Bucket(bWorkUser).Delete(key(r.Author, number, r.ID))
 		}
+		// discussion, attachments (with their content), alerts and the
+		// overdue mark go with the ticket
+		for _, b := range [][]byte{bThreads, bPosts, bAttach} {
+			var keys [][]byte
+			prefixKeys(w.tx, b, itob(number), func(k []byte) error { keys = append(keys, slices.Clone(k)); return nil })
+			for _, k := range keys {
+				if bytes.Equal(b, bAttach) {
+					w.tx.Bucket(bAttachBin).Delete(k[8:])
+				}
+				w.tx.Bucket(b).Delete(k)
+			}
+		}
+		w.tx.Bucket(bAlerts).Delete(itob(number))
+		w.tx.Bucket(bOverdue).Delete(itob(number))
 		return w.audit("ticket", number, w.org.FormatTicket(number), "delete", fmt.Sprintf("%s %q", t.Status, t.Title), "")
 	})
 }
