@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -76,10 +78,11 @@ func parseUsersCSV(r io.Reader, loc *time.Location) ([]ImportRow, []RowProblem, 
 	if err != nil {
 		return nil, nil, err
 	}
-	var rows []ImportRow
-	var problems []RowProblem
-	seenUser := map[string]int{}
-	seenEmail := map[string]int{}
+	type record struct {
+		line   int
+		fields []string
+	}
+	var recs []record
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -92,7 +95,27 @@ func parseUsersCSV(r io.Reader, loc *time.Location) ([]ImportRow, []RowProblem, 
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // a line of spaces
 		}
-		row, ps := parseRow(line, rec, cols, len(header), loc)
+		recs = append(recs, record{line, rec})
+	}
+	// rows are independent: parse them on every core, then check the
+	// file-wide duplicates in order
+	rows := make([]ImportRow, len(recs))
+	rowProblems := make([][]RowProblem, len(recs))
+	workers := max(1, min(runtime.NumCPU(), len(recs)/256))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(recs); i += workers {
+				rows[i], rowProblems[i] = parseRow(recs[i].line, recs[i].fields, cols, len(header), loc)
+			}
+		})
+	}
+	wg.Wait()
+	var problems []RowProblem
+	seenUser := make(map[string]int, len(rows))
+	seenEmail := make(map[string]int, len(rows))
+	for i := range rows {
+		row, ps, line := &rows[i], rowProblems[i], recs[i].line
 		if row.Username != "" {
 			k := strings.ToLower(row.Username)
 			if first, ok := seenUser[k]; ok {
@@ -110,7 +133,6 @@ func parseUsersCSV(r io.Reader, loc *time.Location) ([]ImportRow, []RowProblem, 
 			}
 		}
 		problems = append(problems, ps...)
-		rows = append(rows, row)
 	}
 	if len(rows) == 0 {
 		return nil, nil, Errorf(EInvalid, "the file has a header but no users")

@@ -283,73 +283,63 @@ func bulkInsertUsers(tx *bolt.Tx, users []domain.User, members [][]domain.Member
 				Type: domain.TeamPrivate, Owner: u.ID}
 		}
 	}
-	userRec, teamRec := make([][]byte, len(users)), make([][]byte, len(users))
-	memberRec := make([][][]byte, len(users))
-	var encErr error
-	var mu sync.Mutex
-	eachParallel(len(users), func(i int) {
-		var err error
-		if userRec[i], err = encJSON(&users[i]); err == nil && private[i].ID != 0 {
-			teamRec[i], err = encJSON(private[i])
-		}
-		for _, m := range members[i] {
-			b, e := encJSON(m)
-			memberRec[i] = append(memberRec[i], b)
-			err = cmp.Or(err, e)
-		}
-		if err != nil {
-			mu.Lock()
-			encErr = err
-			mu.Unlock()
-		}
-	})
-	if encErr != nil {
-		return encErr
+	// Records are encoded on another core while this one writes: chunk
+	// k+1 is encoded as chunk k is put, so the import costs about the
+	// larger of the two rather than their sum. The encoder only reads
+	// users, private and members, which nothing writes during the loop.
+	type encoded struct {
+		user, team []byte
+		members    [][]byte
 	}
-	for i := range users {
-		u := &users[i]
-		if id, err := tx.Bucket(bUsers).NextSequence(); err != nil {
-			return err
-		} else if id != u.ID {
-			return fmt.Errorf("internal: user id %d, expected %d", id, u.ID)
-		}
-		if err := tx.Bucket(bUsers).Put(itob(u.ID), userRec[i]); err != nil {
-			return err
-		}
-		if err := indexUser(tx, nil, u); err != nil {
-			return err
-		}
-		if t := private[i]; t.ID != 0 {
-			if id, err := tx.Bucket(bTeams).NextSequence(); err != nil {
-				return err
-			} else if id != t.ID {
-				return fmt.Errorf("internal: team id %d, expected %d", id, t.ID)
-			}
-			if err := tx.Bucket(bTeams).Put(itob(t.ID), teamRec[i]); err != nil {
-				return err
-			}
-			if err := tx.Bucket(bTeamName).Put(lower(t.Name), itob(t.ID)); err != nil {
-				return err
-			}
-		}
-		for _, t := range []domain.ID{global, private[i].ID} {
-			if t != 0 {
-				if err := tx.Bucket(bUserTeam).Put(key(u.ID, t), nil); err != nil {
-					return err
+	const chunk = 512
+	chunks, failed, stop := make(chan []encoded, 2), make(chan error, 1), make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(chunks)
+		for start := 0; start < len(users); start += chunk {
+			out := make([]encoded, min(chunk, len(users)-start))
+			for j := range out {
+				i, e := start+j, &out[j]
+				var err error
+				if e.user, err = encJSON(&users[i]); err == nil && private[i].ID != 0 {
+					e.team, err = encJSON(private[i])
+				}
+				for _, m := range members[i] {
+					b, merr := encJSON(m)
+					e.members = append(e.members, b)
+					err = cmp.Or(err, merr)
+				}
+				if err != nil {
+					failed <- err
+					return
 				}
 			}
-		}
-		for k, m := range members[i] {
-			if err := tx.Bucket(bMembers).Put(key(m.UserID, m.GroupID), memberRec[i][k]); err != nil {
-				return err
-			}
-			if err := tx.Bucket(bGroupUser).Put(key(m.GroupID, m.UserID), untilValue(m.Until)); err != nil {
-				return err
+			select {
+			case chunks <- out:
+			case <-stop:
+				return
 			}
 		}
-		if err := after(i); err != nil {
-			return err
+	}()
+	i := 0
+	for out := range chunks {
+		for j := range out {
+			if err := putImported(tx, &users[i], private[i], global, members[i], out[j].user, out[j].team, out[j].members); err != nil {
+				return err
+			}
+			if err := after(i); err != nil {
+				return err
+			}
+			i++
 		}
+	}
+	select {
+	case err := <-failed:
+		return err
+	default:
+	}
+	if i != len(users) {
+		return fmt.Errorf("internal: encoded %d of %d users", i, len(users))
 	}
 	rows := tx.Bucket(bTeamUser)
 	if global != 0 {
@@ -364,6 +354,52 @@ func bulkInsertUsers(tx *bolt.Tx, users []domain.User, members [][]domain.Member
 			if err := rows.Put(key(t, users[i].ID), nil); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// putImported writes one imported user's record, indexes, private team,
+// team index rows (but not the team member rows, appended in order after
+// the loop) and memberships.
+func putImported(tx *bolt.Tx, u *domain.User, private domain.Team, global domain.ID, members []domain.Membership, userRec, teamRec []byte, memberRec [][]byte) error {
+	if id, err := tx.Bucket(bUsers).NextSequence(); err != nil {
+		return err
+	} else if id != u.ID {
+		return fmt.Errorf("internal: user id %d, expected %d", id, u.ID)
+	}
+	if err := tx.Bucket(bUsers).Put(itob(u.ID), userRec); err != nil {
+		return err
+	}
+	if err := indexUser(tx, nil, u); err != nil {
+		return err
+	}
+	if t := private; t.ID != 0 {
+		if id, err := tx.Bucket(bTeams).NextSequence(); err != nil {
+			return err
+		} else if id != t.ID {
+			return fmt.Errorf("internal: team id %d, expected %d", id, t.ID)
+		}
+		if err := tx.Bucket(bTeams).Put(itob(t.ID), teamRec); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bTeamName).Put(lower(t.Name), itob(t.ID)); err != nil {
+			return err
+		}
+	}
+	for _, t := range []domain.ID{global, private.ID} {
+		if t != 0 {
+			if err := tx.Bucket(bUserTeam).Put(key(u.ID, t), nil); err != nil {
+				return err
+			}
+		}
+	}
+	for k, m := range members {
+		if err := tx.Bucket(bMembers).Put(key(m.UserID, m.GroupID), memberRec[k]); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bGroupUser).Put(key(m.GroupID, m.UserID), untilValue(m.Until)); err != nil {
+			return err
 		}
 	}
 	return nil
