@@ -1,8 +1,6 @@
 package store_test
 
 import (
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -12,10 +10,8 @@ import (
 	"gatehouse/store"
 )
 
-// The scale benchmarks run on the file named by GATEHOUSE_BENCH_DB (made
-// with `gatehouse demo --users 100000 --tickets 1000000 --out FILE`;
-// scripts/bench.sh does both), or on a small generated district when it is
-// unset, so CI runs them quickly and they cannot rot.
+// The scale benchmarks run on demo.BenchFile: the 100k-user, 1M-ticket file
+// named by GATEHOUSE_BENCH_DB, or a small generated district in CI.
 var (
 	scaleOnce sync.Once
 	scaleDB   *store.DB
@@ -25,23 +21,10 @@ var (
 func scaleFile(b *testing.B) *store.DB {
 	b.Helper()
 	scaleOnce.Do(func() {
-		path := os.Getenv("GATEHOUSE_BENCH_DB")
-		if path == "" {
-			dir, err := os.MkdirTemp("", "gatehouse-bench")
-			if err != nil {
-				scaleErr = err
-				return
-			}
-			path = filepath.Join(dir, "bench.db")
-			db, err := store.Open(path, store.Options{Owner: "admin"})
-			if err != nil {
-				scaleErr = err
-				return
-			}
-			if _, scaleErr = demo.Generate(db, demo.GenOptions{Users: 2000, Tickets: 20000, Seed: 1}); scaleErr != nil {
-				return
-			}
-			db.Close()
+		path, err := demo.BenchFile()
+		if err != nil {
+			scaleErr = err
+			return
 		}
 		scaleDB, scaleErr = store.Open(path, store.Options{Timeout: 5 * time.Second})
 	})

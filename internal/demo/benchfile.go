@@ -1,0 +1,43 @@
+package demo
+
+import (
+	"os"
+	"path/filepath"
+	"sync"
+
+	"gatehouse/store"
+)
+
+var (
+	benchOnce sync.Once
+	benchPath string
+	benchErr  error
+)
+
+// BenchFile is the data file the scale benchmarks of every package run on:
+// GATEHOUSE_BENCH_DB (scripts/bench.sh makes the 100k-user, 1M-ticket one)
+// or, when it is unset, a small district generated once per process into a
+// temporary directory, so CI runs the benchmarks quickly and they cannot rot.
+func BenchFile() (string, error) {
+	benchOnce.Do(func() {
+		if benchPath = os.Getenv("GATEHOUSE_BENCH_DB"); benchPath != "" {
+			return
+		}
+		dir, err := os.MkdirTemp("", "gatehouse-bench")
+		if err != nil {
+			benchErr = err
+			return
+		}
+		benchPath = filepath.Join(dir, "bench.db")
+		db, err := store.Open(benchPath, store.Options{Owner: "admin"})
+		if err != nil {
+			benchErr = err
+			return
+		}
+		_, benchErr = Generate(db, GenOptions{Users: 2000, Tickets: 20000, Seed: 1})
+		if cerr := db.Close(); benchErr == nil {
+			benchErr = cerr
+		}
+	})
+	return benchPath, benchErr
+}
