@@ -89,6 +89,9 @@ type KeyMap struct {
 	Picker  Picker
 	Admin   Admin
 	Tickets TicketKeys
+	Collab  CollabKeys
+	Import  ImportKeys
+	File    FileKeys
 }
 
 // Default is the binding set of DESIGN.md.
@@ -155,5 +158,8 @@ func Default() KeyMap {
 		},
 		Admin:   defaultAdmin(),
 		Tickets: defaultTicketKeys(),
+		Collab:  defaultCollabKeys(),
+		Import:  defaultImportKeys(),
+		File:    defaultFileKeys(),
 	}
 }

@@ -4,7 +4,7 @@
 # users screen with their colors (tmux capture-pane -e), converts them to
 # HTML with aha (dark background, monospace) and to PNG with headless
 # chromium, into docs/screenshots/. Not run in CI (it needs chromium).
-#   scripts/screenshots.sh            # writes docs/screenshots/{matrix,users}.png
+#   scripts/screenshots.sh            # writes docs/screenshots/{matrix,users,metrics}.png
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=docs/screenshots
@@ -106,3 +106,14 @@ keys Down Down Space Down Space
 move Down "nwright cannot log in"
 sleep 0.3
 shot users
+
+# the Metrics screen: open/closed per building as two-tone bars, the weekly
+# created and closed columns under it, and the trend sparklines
+keys Escape
+sleep 0.3
+keys :
+typed "go metrics"
+keys Enter
+wait_for "Weekly trends"
+sleep 0.5
+shot metrics

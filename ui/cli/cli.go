@@ -78,7 +78,7 @@ func (c *command) argNames() []string {
 // appending their leaves here.
 var commands = concat(groupCommands(), userCommands(), teamCommands(),
 	buildingCommands(), ticketCommands(), accessCommands(), outboxCommands(), collabCommands(),
-	dataCommands(), fileCommands())
+	reportCommands(), dataCommands(), fileCommands())
 
 // fileCommands are run by main on the data file; listing them here keeps
 // help, usage and typo checks in one place.

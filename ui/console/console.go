@@ -65,6 +65,7 @@ var screens = []screenDef{
 	{id: "users", num: 4, title: "Users", allowed: func(a *domain.Access) bool {
 		return a.Level(domain.ModUsers) >= domain.LevelView || a.Level(domain.ModTechnicians) >= domain.LevelView
 	}, build: func(c *Common) Screen { return newUsersScreen(c) }},
+	{id: "importusers", title: "Import users", allowed: canImportUsers, build: func(c *Common) Screen { return newImportScreen(c) }},
 	{id: "teams", num: 5, title: "Teams", allowed: levelAtLeast(domain.ModTeams), build: func(c *Common) Screen { return newTeamsScreen(c) }},
 	{id: "buildings", num: 6, title: "Buildings", allowed: levelAtLeast(domain.ModBuildings), build: func(c *Common) Screen { return newBuildingsScreen(c) }},
 	{id: "review", num: 7, title: "Access review", allowed: func(a *domain.Access) bool {
@@ -80,6 +81,8 @@ var screens = []screenDef{
 		build: func(c *Common) Screen { return newAccessScreen(c) }},
 	{id: "overview", title: "Groups overview", allowed: levelAtLeast(domain.ModGroups), build: func(c *Common) Screen { return newOverviewScreen(c) }},
 	{id: "notices", title: "Notices", allowed: levelAtLeast(domain.ModNotices), build: func(c *Common) Screen { return newNoticesScreen(c) }},
+	{id: "metrics", title: "Metrics", allowed: func(a *domain.Access) bool { return a.Has(domain.MetricsRun) }, build: func(c *Common) Screen { return newMetricsScreen(c) }},
+	{id: "datafile", title: "Data file", allowed: func(a *domain.Access) bool { return a.Superuser }, build: func(c *Common) Screen { return newDataFileScreen(c) }},
 }
 
 func screenByID(id string) (screenDef, bool) {
@@ -267,7 +270,7 @@ func (m *Model) dirtyScreens() []string {
 	return out
 }
 
-func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if m.viewAs != nil {
 		if cmd, used := m.updateViewAs(msg); used {
 			return m, cmd

@@ -109,3 +109,19 @@ func TestScreensFollowAccess(t *testing.T) {
 	d.keys("3")
 	d.waitFor("alice cannot open Groups")
 }
+
+// Common problems are edited on the line below their problem type.
+func TestSettingsEditsCommonProblems(t *testing.T) {
+	db := openStore(t)
+	d := start(t, db, "admin", 120, 40)
+	d.keys("9", "e")
+	// Name, Time zone, Overdue, Visibility, Prefix, Priorities, Problem types, then Hardware's line
+	d.keys(repeat("tab", 7)...)
+	d.keys(", Toner low", "enter")
+	d.waitFor("saved organization settings")
+	o, err := session(t, db, "admin").Organization()
+	must(t, err)
+	if got := strings.Join(o.ProblemTypes[0].CommonProblems, ","); got != "Printer jam,No power,Broken screen,Toner low" {
+		t.Fatalf("Hardware's common problems: %q", got)
+	}
+}

@@ -59,8 +59,9 @@ func (s *scroller) View() string {
 // homeScreen greets the user with their access, their notices (R16) and
 // what waits for them.
 type homeScreen struct {
-	c  *Common
-	sc *scroller
+	c      *Common
+	sc     *scroller
+	charts homeCharts
 }
 
 func newHomeScreen(c *Common) *homeScreen {
@@ -69,7 +70,7 @@ func newHomeScreen(c *Common) *homeScreen {
 	return s
 }
 
-func (s *homeScreen) Reload() {
+func (s *homeScreen) render() {
 	c, a := s.c, &s.c.Access
 	st := c.Styles
 	u := c.Svc.Actor()
@@ -94,6 +95,7 @@ func (s *homeScreen) Reload() {
 	}
 	lines = append(lines, "Effective access, with the source of each privilege: press : and type \"access\".", "")
 	lines = append(lines, homeTicketLines(c)...)
+	lines = append(lines, s.charts.lines(c, s.sc.w)...)
 	lines = append(lines, st.Title.Render("Notices"))
 	notices, err := c.Svc.MyNotices(c.Now())
 	switch {
@@ -116,12 +118,21 @@ func (s *homeScreen) Reload() {
 	s.sc.clamp()
 }
 
-func (s *homeScreen) Update(msg tea.Msg) tea.Cmd { s.sc.Update(msg); return nil }
-func (s *homeScreen) View() string               { return s.sc.View() }
-func (s *homeScreen) SetSize(w, h int)           { s.sc.SetSize(w, h) }
-func (s *homeScreen) Dirty() bool                { return false }
-func (s *homeScreen) Capturing() bool            { return false }
-func (s *homeScreen) Hint() string               { return "" }
+func (s *homeScreen) Update(msg tea.Msg) tea.Cmd {
+	if m, ok := msg.(homeChartsMsg); ok {
+		if s.charts.apply(m) {
+			s.render()
+		}
+		return nil
+	}
+	s.sc.Update(msg)
+	return nil
+}
+func (s *homeScreen) View() string     { return s.sc.View() }
+func (s *homeScreen) SetSize(w, h int) { s.sc.SetSize(w, h) }
+func (s *homeScreen) Dirty() bool      { return false }
+func (s *homeScreen) Capturing() bool  { return false }
+func (s *homeScreen) Hint() string     { return "" }
 func (s *homeScreen) ShortHelp() []key.Binding {
 	return []key.Binding{s.c.Keys.Global.Screens}
 }

@@ -78,7 +78,11 @@ func (s *settingsScreen) openForm() {
 		text("Ticket prefix", o.TicketPrefix, "T", nil).
 		text("Priorities", strings.Join(o.Priorities, ", "), "comma-separated", nil).
 		text("Problem types", strings.Join(typeNames(o), ", "), "comma-separated", nil)
-	s.form.note = "Problem types keep their common problems by name; a new type starts with none."
+	// one field per problem type for its common problems (field sfProblemTypes+1+i)
+	for _, p := range o.ProblemTypes {
+		s.form.text("  "+p.Name, strings.Join(p.CommonProblems, ", "), "common problems, comma-separated", nil)
+	}
+	s.form.note = "Each problem type's common problems are the line below it; a type added above gets its line after saving."
 	s.form.SetSize(s.w, s.h)
 }
 
@@ -90,8 +94,8 @@ func (s *settingsScreen) submit() {
 	o.RecordVisibility = f.On(sfVisibility)
 	o.Priorities = splitList(f.Value(sfPriorities))
 	common := map[string][]string{}
-	for _, p := range s.org.ProblemTypes {
-		common[strings.ToLower(p.Name)] = p.CommonProblems
+	for i, p := range s.org.ProblemTypes {
+		common[strings.ToLower(p.Name)] = splitList(f.Value(sfProblemTypes + 1 + i))
 	}
 	o.ProblemTypes = nil
 	for _, n := range splitList(f.Value(sfProblemTypes)) {

@@ -43,6 +43,9 @@ var ticketTabs = []ticketTab{
 	{title: "Work", build: func(c *Common) ticketPane { return newWorkPane(c) }},
 	{title: "Clones", build: func(c *Common) ticketPane { return newClonesPane(c) }},
 	{title: "Visibility", build: func(c *Common) ticketPane { return newVisibilityPane(c) }},
+	{title: "Discussion", build: func(c *Common) ticketPane { return newDiscussionPane(c) }},
+	{title: "Attachments", build: func(c *Common) ticketPane { return newAttachmentsPane(c) }},
+	{title: "Alerts", build: func(c *Common) ticketPane { return newAlertsPane(c) }},
 }
 
 // ticketDetail shows one ticket in tabs; the ticket action keys work here

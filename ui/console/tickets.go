@@ -222,7 +222,7 @@ func (s *ticketsScreen) Capturing() bool {
 	case s.form != nil, s.pick != nil, s.lineOn:
 		return true
 	case s.saved != nil:
-		return false
+		return s.saved.out != nil
 	case s.detail != nil:
 		return s.detail.capturing()
 	}
@@ -345,6 +345,8 @@ func (s *ticketsScreen) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	case ticketDoneMsg:
 		return s.done(m)
+	case collabDoneMsg:
+		return s.collabDone(m)
 	case bulkMsg:
 		return s.bulkDone(m)
 	case openTicketMsg:

@@ -2,7 +2,6 @@ package console
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -17,10 +16,8 @@ import (
 	"gatehouse/store"
 )
 
-// The console's scale benchmarks (DESIGN "Budgets") run on the file named
-// by GATEHOUSE_BENCH_DB (scripts/bench.sh makes the 100k-user, 1M-ticket
-// one), or on a small generated district when it is unset, so CI runs them
-// quickly and they cannot rot.
+// The scale benchmarks run on demo.BenchFile: the 100k-user, 1M-ticket file
+// named by GATEHOUSE_BENCH_DB, or a small generated district in CI.
 var (
 	scaleOnce sync.Once
 	scaleDB   *store.DB
@@ -30,23 +27,10 @@ var (
 func scaleFile(b *testing.B) *store.DB {
 	b.Helper()
 	scaleOnce.Do(func() {
-		path := os.Getenv("GATEHOUSE_BENCH_DB")
-		if path == "" {
-			dir, err := os.MkdirTemp("", "gatehouse-console-bench")
-			if err != nil {
-				scaleErr = err
-				return
-			}
-			path = filepath.Join(dir, "bench.db")
-			db, err := store.Open(path, store.Options{Owner: "admin"})
-			if err != nil {
-				scaleErr = err
-				return
-			}
-			if _, scaleErr = demo.Generate(db, demo.GenOptions{Users: 2000, Tickets: 20000, Seed: 1}); scaleErr != nil {
-				return
-			}
-			db.Close()
+		path, err := demo.BenchFile()
+		if err != nil {
+			scaleErr = err
+			return
 		}
 		scaleDB, scaleErr = store.Open(path, store.Options{Timeout: 5 * time.Second})
 	})

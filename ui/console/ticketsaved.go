@@ -16,6 +16,8 @@ type savedQueries struct {
 	table   *table
 	queries []domain.SavedQuery
 	w, h    int
+	out     *form // the CSV path of a custom report (R), while typed
+	busy    bool
 }
 
 func (s *ticketsScreen) openSaved() {
@@ -64,6 +66,9 @@ func (p *savedQueries) SetSize(w, h int) {
 
 func (p *savedQueries) update(k tea.KeyPressMsg) tea.Cmd {
 	n, l := p.s.c.Keys.Nav, p.s.c.Keys.List
+	if p.out != nil {
+		return p.updateReport(k)
+	}
 	if p.table.Update(k) {
 		return nil
 	}
@@ -72,6 +77,8 @@ func (p *savedQueries) update(k tea.KeyPressMsg) tea.Cmd {
 		p.s.saved = nil
 	case key.Matches(k, l.New):
 		p.s.openSaveQuery()
+	case key.Matches(k, p.s.c.Keys.Collab.Report):
+		p.openReport()
 	case key.Matches(k, n.Open):
 		q, ok := p.current()
 		if !ok {
@@ -103,11 +110,17 @@ func (p *savedQueries) update(k tea.KeyPressMsg) tea.Cmd {
 
 func (p *savedQueries) View() string {
 	st := p.s.c.Styles
+	if p.out != nil {
+		return p.reportView()
+	}
 	head := st.Title.Render("Saved queries") + st.Dim.Render(" · current: "+dash(p.s.line.Value()))
-	return pad(head, p.w) + "\n" + st.Dim.Render("enter runs · n saves the current query · d deletes · esc back") + "\n" + p.table.View()
+	return pad(head, p.w) + "\n" + st.Dim.Render("enter runs · n saves the current query · d deletes"+p.reportHint()+" · esc back") + "\n" + p.table.View()
 }
 
 func (p *savedQueries) ShortHelp() []key.Binding {
 	n, l := p.s.c.Keys.Nav, p.s.c.Keys.List
-	return []key.Binding{n.Open, l.New, l.Delete, n.Back}
+	if p.out != nil {
+		return p.out.ShortHelp()
+	}
+	return append([]key.Binding{n.Open, l.New, l.Delete}, append(p.reportKeys(), n.Back)...)
 }

@@ -467,6 +467,8 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, l.New):
 		s.openForm(userNew, domain.UserInfo{})
 		return nil
+	case key.Matches(k, s.c.Keys.Import.Open):
+		return openImport(s.c)
 	case key.Matches(k, l.Select):
 		s.table.ToggleSelect()
 		return nil
@@ -599,5 +601,6 @@ func (s *usersScreen) FullHelp() [][]key.Binding {
 		{n.Filter, n.Open, n.PageUp, n.PageDown, n.Home, n.End},
 		{l.New, l.Edit, l.Delete, l.Deactivate, l.Terminate},
 		append([]key.Binding{l.Select, l.Join, l.Leave, l.Explain}, viewAsKeys(s.c)...),
+		importKeys(s.c),
 	}
 }

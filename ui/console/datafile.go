@@ -1,0 +1,164 @@
+package console
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"gatehouse/domain"
+)
+
+// dataFileScreen backs up, checks and repairs the data file from inside the
+// console. A running console or server holds the file, so `gatehouse
+// backup` and `check` from another process cannot open it; this is where a
+// live file is backed up. The store allows it to a superuser or the owner.
+type dataFileScreen struct {
+	c      *Common
+	path   *form // the backup destination, kept while the screen lives
+	typing bool
+	report []string
+	busy   string
+	w, h   int
+	body   *scroller
+}
+
+// fileDoneMsg carries a finished backup, check or repair.
+type fileDoneMsg struct {
+	what   string
+	report domain.CheckReport
+	err    error
+}
+
+func newDataFileScreen(c *Common) *dataFileScreen {
+	s := &dataFileScreen{c: c, body: &scroller{c: c}}
+	s.path = newForm(c, "Back up the data file to").text("File", "", "/path/to/backup.db", func(v string) error {
+		if strings.TrimSpace(v) == "" {
+			return fmt.Errorf("a file path is required")
+		}
+		return nil
+	})
+	s.Reload()
+	return s
+}
+
+func (s *dataFileScreen) Reload() { s.render() }
+
+func (s *dataFileScreen) render() {
+	k := s.c.Keys.File
+	lines := []string{
+		s.c.Styles.Title.Render("Data file"),
+		"Back up (" + k.Backup.Help().Key + "): a consistent copy taken in one read transaction while everyone keeps working,",
+		"verified, then put in place; an earlier backup is never replaced by a failed one.",
+		"Check (" + k.Check.Help().Key + "): bbolt's consistency check and the domain's invariants.",
+		"Repair (" + k.Repair.Help().Key + "): fixes what check finds, in one transaction, with an audit event.",
+		"",
+	}
+	if s.busy != "" {
+		lines = append(lines, s.busy+"…")
+	}
+	s.body.lines = append(lines, s.report...)
+	s.body.clamp()
+}
+
+func (s *dataFileScreen) run(what string, fn func() (domain.CheckReport, error)) tea.Cmd {
+	s.busy, s.report = what, nil
+	s.render()
+	return func() tea.Msg {
+		r, err := fn()
+		return fileDoneMsg{what: what, report: r, err: err}
+	}
+}
+
+func (s *dataFileScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case fileDoneMsg:
+		s.busy = ""
+		if msg.err != nil {
+			s.c.Fail(msg.err)
+			s.report = []string{"✗ " + msg.err.Error()}
+		} else if msg.what == "backing up" {
+			s.c.Ok("backed up to %s and verified", strings.TrimSpace(s.path.Value(0)))
+			s.report = []string{"✓ backed up to " + strings.TrimSpace(s.path.Value(0)) + " and verified"}
+		} else {
+			s.c.Ok("%s", msg.report.Summary())
+			s.report = []string{msg.report.Summary()}
+			for _, r := range msg.report.Repaired {
+				s.report = append(s.report, "  repaired: "+r)
+			}
+			for _, f := range msg.report.Findings {
+				s.report = append(s.report, "  "+f.String())
+			}
+		}
+		s.render()
+		return nil
+	case tea.KeyPressMsg:
+		if s.typing {
+			submit, cancel, cmd := s.path.Update(msg)
+			switch {
+			case cancel:
+				s.typing = false
+			case submit:
+				s.typing = false
+				dest := strings.TrimSpace(s.path.Value(0))
+				return s.run("backing up", func() (domain.CheckReport, error) { return domain.CheckReport{}, s.c.Svc.Backup(dest) })
+			}
+			return cmd
+		}
+		if s.busy != "" {
+			return nil
+		}
+		k := s.c.Keys.File
+		switch {
+		case key.Matches(msg, k.Backup):
+			s.startBackup()
+		case key.Matches(msg, k.Check):
+			return s.check()
+		case key.Matches(msg, k.Repair):
+			return ask("Repair the data file? Index entries are rebuilt and dangling rows dropped, in one transaction.",
+				s.run("repairing", func() (domain.CheckReport, error) { return s.c.Svc.Check(true) }))
+		default:
+			s.body.Update(msg)
+		}
+	}
+	return nil
+}
+
+// startBackup asks for the destination (what was typed before stays).
+func (s *dataFileScreen) startBackup() {
+	s.typing = true
+	s.path.setFocus(0)
+}
+
+// check runs the consistency check without repairing.
+func (s *dataFileScreen) check() tea.Cmd {
+	return s.run("checking", func() (domain.CheckReport, error) { return s.c.Svc.Check(false) })
+}
+
+func (s *dataFileScreen) View() string {
+	if s.typing {
+		return s.path.View()
+	}
+	return s.body.View()
+}
+
+func (s *dataFileScreen) SetSize(w, h int) {
+	s.w, s.h = w, h
+	s.path.SetSize(w, h)
+	s.body.SetSize(w, h)
+}
+
+func (s *dataFileScreen) Dirty() bool     { return s.typing && strings.TrimSpace(s.path.Value(0)) != "" }
+func (s *dataFileScreen) Capturing() bool { return s.typing }
+func (s *dataFileScreen) Hint() string    { return "" }
+
+func (s *dataFileScreen) ShortHelp() []key.Binding {
+	if s.typing {
+		return s.path.ShortHelp()
+	}
+	k := s.c.Keys.File
+	return []key.Binding{k.Backup, k.Check, k.Repair}
+}
+
+func (s *dataFileScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }

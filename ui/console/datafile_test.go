@@ -1,0 +1,42 @@
+package console
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gatehouse/store"
+)
+
+// A running console holds the file, so its backup and check are done from
+// here; a non-superuser is refused with the reason.
+func TestDataFileBackupAndCheck(t *testing.T) {
+	db := openStore(t)
+	d := start(t, db, "admin", 120, 40)
+	dest := filepath.Join(t.TempDir(), "copy.db")
+	d.keys(":", "back up the data", "enter")
+	d.waitFor("Back up the data file to")
+	d.keys(dest, "enter")
+	d.waitFor("backed up to " + dest + " and verified")
+	if err := store.VerifyFile(dest); err != nil {
+		t.Fatalf("the backup does not verify: %v", err)
+	}
+	d.keys("c")
+	d.waitFor("the file is consistent")
+	d.keys("b") // the destination stays typed for the next backup
+	d.waitUntil("the typed path in the form", func(s string) bool {
+		return strings.Contains(s, "Back up the data file to") && strings.Contains(s, filepath.Base(dest))
+	})
+	d.keys("esc")
+	d.waitFor("b back up")
+}
+
+func TestDataFileNeedsSuperuser(t *testing.T) {
+	db := openStore(t)
+	d := start(t, db, "carol", 120, 40)
+	d.keys(":", "back up the data", "enter")
+	s := d.screen()
+	if strings.Contains(s, "Back up the data file to") {
+		t.Fatalf("a non-superuser reached the backup:\n%s", s)
+	}
+}
