@@ -69,7 +69,7 @@ table += [
     ('user search, 100k users', ms('BenchmarkUserSearch'), ''),
 ]
 imp = med('BenchmarkImport10k')
-raw = med('BenchmarkRawPuts10k')
+raw = med('BenchmarkImport10kRawPuts')
 if imp:
     ratio = f' ({raw/imp:.2f} of raw bbolt puts)' if raw else ''
     table.append(('import 10k users, no passwords', f'{imp/1e6:.0f} ms{ratio}', '< 2 s, ≥ 0.5 of raw'))

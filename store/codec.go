@@ -185,6 +185,63 @@ func decTicket(b []byte, t *domain.Ticket) error {
 	return d.err
 }
 
+// ticketText returns a ticket record's title and description without
+// decoding it (no allocation), for free-text search over the whole file.
+func ticketText(b []byte) (title, desc []byte, ok bool) {
+	if len(b) == 0 || b[0] != vBinary1 {
+		return nil, nil, false
+	}
+	b = b[1:]
+	skip := func() bool { // one varint
+		_, n := binary.Uvarint(b)
+		if n <= 0 {
+			return false
+		}
+		b = b[n:]
+		return true
+	}
+	str := func() ([]byte, bool) {
+		l, n := binary.Uvarint(b)
+		if n <= 0 || uint64(len(b)-n) < l {
+			return nil, false
+		}
+		v := b[n : n+int(l)]
+		b = b[n+int(l):]
+		return v, true
+	}
+	ids := func() bool {
+		c, n := binary.Uvarint(b)
+		if n <= 0 || c > uint64(len(b)) {
+			return false
+		}
+		b = b[n:]
+		for range c {
+			if !skip() {
+				return false
+			}
+		}
+		return true
+	}
+	for range 10 { // id, number, status, reporter, assignee, building, parent, created, updated, closed
+		if !skip() {
+			return nil, nil, false
+		}
+	}
+	if title, ok = str(); !ok {
+		return nil, nil, false
+	}
+	for range 4 { // problem type, common problem, priority, room
+		if _, ok = str(); !ok {
+			return nil, nil, false
+		}
+	}
+	if !ids() || !ids() {
+		return nil, nil, false
+	}
+	desc, ok = str()
+	return title, desc, ok
+}
+
 func encHistory(h *domain.HistoryEntry) []byte {
 	e := enc{b: []byte{vBinary1}}
 	e.u(h.Ticket)

@@ -878,9 +878,17 @@ func (r *txn) scanTickets(ctx context.Context, f *ticketFilter, age bool, visit 
 	}
 	lo, hi := btoi(first), btoi(last)
 	mid := lo + (hi-lo)/2 // [lo, mid] and (mid, hi]
+	textHit := func(v []byte) bool {
+		title, desc, ok := ticketText(v)
+		return ok && (containsFold(title, f.text) || containsFold(desc, f.text))
+	}
+	// someone who sees everything, searching text alone: a text hit is a
+	// match, so nothing is decoded but the page
+	textOnly := len(f.text) > 0 && f.seesAll && f.q.Priority == "" && !f.q.Overdue && f.statuses() == nil &&
+		f.bld == 0 && !f.byAssignee && f.team == 0
 	pass := func(v []byte) (domain.Ticket, bool) {
 		var t domain.Ticket
-		if len(f.text) > 0 && !containsFold(v, f.text) {
+		if len(f.text) > 0 && !textHit(v) {
 			return t, false
 		}
 		return t, decTicket(v, &t) == nil && f.match(r, &t)
@@ -904,7 +912,9 @@ func (r *txn) scanTickets(ctx context.Context, f *ticketFilter, age bool, visit 
 				if i++; ctx != nil && i&1023 == 0 && ctx.Err() != nil {
 					return ctx.Err()
 				}
-				if _, ok := pass(v); ok {
+				if textOnly && textHit(v) {
+					res.nums = append(res.nums, btoi(k))
+				} else if _, ok := pass(v); !textOnly && ok {
 					res.nums = append(res.nums, btoi(k))
 				}
 			}
@@ -920,7 +930,11 @@ func (r *txn) scanTickets(ctx context.Context, f *ticketFilter, age bool, visit 
 				err = ctx.Err()
 				break
 			}
-			if t, ok := pass(v); ok {
+			if textOnly {
+				if textHit(v) {
+					visit(btoi(k), nil)
+				}
+			} else if t, ok := pass(v); ok {
 				visit(t.Number, &t)
 			}
 		}
@@ -930,7 +944,11 @@ func (r *txn) scanTickets(ctx context.Context, f *ticketFilter, age bool, visit 
 				err = ctx.Err()
 				break
 			}
-			if t, ok := pass(v); ok {
+			if textOnly {
+				if textHit(v) {
+					visit(btoi(k), nil)
+				}
+			} else if t, ok := pass(v); ok {
 				visit(t.Number, &t)
 			}
 		}
@@ -1061,8 +1079,13 @@ func (r *txn) listTickets(q domain.TicketQuery, f *ticketFilter, page *domain.Ti
 				return err
 			}
 			v := tickets.Get(itob(nums[at(k, len(nums))]))
-			if v == nil || len(f.text) > 0 && !containsFold(v, f.text) {
+			if v == nil {
 				continue
+			}
+			if len(f.text) > 0 {
+				if title, desc, ok := ticketText(v); ok && !containsFold(title, f.text) && !containsFold(desc, f.text) {
+					continue
+				}
 			}
 			var t domain.Ticket
 			if decTicket(v, &t) == nil && f.match(r, &t) {
