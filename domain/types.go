@@ -181,6 +181,23 @@ func (u *User) Name() string {
 	return n
 }
 
+// StartScreens are the screens a user may open on (IndusTrack's "Default
+// Login Screen"); the console shows one only when the user may open it.
+var StartScreens = []string{"home", "tickets", "groups", "users", "teams", "buildings", "review", "audit", "settings"}
+
+// ValidateStartScreen accepts "" (the default) or one of StartScreens.
+func ValidateStartScreen(s string) error {
+	if s == "" {
+		return nil
+	}
+	for _, x := range StartScreens {
+		if x == s {
+			return nil
+		}
+	}
+	return Errorf(EInvalid, "start screen %q: use one of %s", s, strings.Join(StartScreens, ", "))
+}
+
 // Membership puts a user in a group, possibly until an expiry (R13).
 type Membership struct {
 	UserID    ID        `json:"user_id"`

@@ -448,3 +448,14 @@ func TestGate_QueryRunForFreeText(t *testing.T) {
 		t.Fatalf("admin free text: %d", page.Total)
 	}
 }
+
+func TestUser_StartScreenMustBeAScreen(t *testing.T) {
+	d := newDistrict(t)
+	u, _ := d.admin.User("staff")
+	u.User.StartScreen = "bogus"
+	_, err := d.admin.UpdateUser(u.User)
+	mustCode(t, err, domain.EInvalid)
+	u.User.StartScreen = "tickets"
+	_, err = d.admin.UpdateUser(u.User)
+	must(t, err)
+}

@@ -82,6 +82,9 @@ func validateUser(tx *bolt.Tx, u *domain.User, before *domain.User) error {
 	if err := domain.ValidateEmail(u.Email); err != nil {
 		return err
 	}
+	if err := domain.ValidateStartScreen(u.StartScreen); err != nil {
+		return err
+	}
 	for field, v := range map[string]string{"first name": u.First, "last name": u.Last, "phone": u.Phone} {
 		if len(v) > 80 || strings.ContainsAny(v, "\n\r\t") {
 			return domain.Errorf(domain.EInvalid, "%s %q is too long or has a control character", field, v)
