@@ -150,24 +150,18 @@ func (p *attachmentsPane) open(kind int, title, path, note string) {
 	p.form.SetSize(p.w, p.h)
 }
 
-// expandHome turns a leading ~/ into the home directory.
-func expandHome(path string) string {
-	if path == "~" || strings.HasPrefix(path, "~/") {
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, path[1:])
-		}
-	}
-	return path
-}
-
 // submit reads or writes the file in the command, never in Update.
 func (p *attachmentsPane) submit() tea.Cmd {
 	if p.busy {
 		return nil
 	}
-	p.busy = true
 	f, svc, t := p.form, p.c.Svc, p.t
-	path := expandHome(f.Value(0))
+	path, err := p.c.localFile(f.Value(0))
+	if err != nil {
+		p.c.Fail(err)
+		return nil
+	}
+	p.busy = true
 	if p.kind == attachAdd {
 		return collabDo(f, func() (string, error) {
 			data, err := readAttachment(path)

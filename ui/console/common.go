@@ -51,6 +51,7 @@ type Common struct {
 	Access domain.Access
 
 	viewAsOK  bool // the shell can open view-as (Config.SessionFor is set)
+	remote    bool // an SSH session: no file paths (Config.Remote)
 	status    string
 	statusErr bool
 }

@@ -38,6 +38,10 @@ type Config struct {
 	// SessionFor opens another user's service for "view as" (users:view);
 	// nil turns view-as off.
 	SessionFor func(username string) (domain.Service, error)
+	// Remote is set for SSH sessions: the console then runs in the server,
+	// where a typed file path would reach the server's files with the
+	// server's permissions, so reading and writing files is refused.
+	Remote bool
 }
 
 // screenDef describes a screen: its number key (0: palette only), whether
@@ -128,7 +132,7 @@ func New(cfg Config) tea.Model {
 		cfg.Context = context.Background()
 	}
 	m := &Model{cfg: cfg, built: map[string]Screen{}, dark: !cfg.Light, w: minWidth, h: minHeight}
-	m.c = &Common{Svc: cfg.Service, Keys: keymap.Default(), Now: cfg.Now, viewAsOK: cfg.SessionFor != nil}
+	m.c = &Common{Svc: cfg.Service, Keys: keymap.Default(), Now: cfg.Now, viewAsOK: cfg.SessionFor != nil, remote: cfg.Remote}
 	m.restyle()
 	m.refreshActor()
 	m.switchTo(m.startScreen(), "")

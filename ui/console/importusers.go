@@ -128,17 +128,6 @@ func (s *importScreen) location() *time.Location {
 	return time.Local
 }
 
-// importFilePath reads a leading ~ as the home directory of the account
-// the console runs as, as a shell would.
-func importFilePath(p string) string {
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, p[1:])
-		}
-	}
-	return p
-}
-
 // readFile opens, parses and dry-runs the file in a command: reading and
 // hashing nothing in Update keeps the console responsive on big files.
 func (s *importScreen) readFile() tea.Cmd {
@@ -147,12 +136,17 @@ func (s *importScreen) readFile() tea.Cmd {
 		s.c.Fail(domain.Errorf(domain.EInvalid, "type the path of a CSV file"))
 		return nil
 	}
+	file, err := s.c.localFile(path)
+	if err != nil {
+		s.c.Fail(err)
+		return nil
+	}
 	s.gen++
 	s.phase, s.read, s.fileErr = importReading, path, nil
 	s.path.Blur()
 	gen, svc, loc := s.gen, s.c.Svc, s.location()
 	return func() tea.Msg {
-		imp, err := parseImportFile(importFilePath(path), loc)
+		imp, err := parseImportFile(file, loc)
 		if err != nil {
 			return importReadMsg{gen: gen, err: domain.Errorf(domain.ErrorCode(err), "%s: %s", path, errText(err))}
 		}

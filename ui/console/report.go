@@ -60,8 +60,13 @@ func (p *savedQueries) updateReport(msg tea.Msg) tea.Cmd {
 		if !ok {
 			return
 		}
+		path, err := p.s.c.localFile(p.out.Value(0))
+		if err != nil {
+			p.s.c.Fail(err)
+			return
+		}
 		p.busy = true
-		f, svc, path := p.out, p.s.c.Svc, expandHome(p.out.Value(0))
+		f, svc := p.out, p.s.c.Svc
 		run = collabDo(f, func() (string, error) {
 			rows, err := svc.Report(q.ID)
 			if err != nil {

@@ -1,0 +1,49 @@
+package console
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"gatehouse/domain"
+)
+
+// Over SSH the console runs in the server: a typed path would reach the
+// server's files, so attaching one is refused, the typed path stays, and
+// nothing is stored.
+func TestRemoteSessionReadsNoFiles(t *testing.T) {
+	db := openTicketStore(t)
+	secret := filepath.Join(t.TempDir(), "server-secret.txt")
+	must(t, os.WriteFile(secret, []byte("only the server may read this"), 0o600))
+	m := New(Config{Service: session(t, db, "alice"), Feed: db, Now: fixedNow, NoColor: true, Remote: true})
+	tm := teatest.NewTestModel(t, &probe{m: m}, teatest.WithInitialTermSize(120, 40),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.NoTTY)))
+	d := &driver{t: t, tm: tm}
+	t.Cleanup(func() {
+		tm.Quit()
+		tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	})
+	d.openTab("T-000001", "Attachments")
+	d.keys("a", secret, "enter")
+	d.waitFor("files are not read or written over SSH")
+	d.waitFor("server-secret.txt") // the typed path is still in the form
+	list, err := session(t, db, "alice").Attachments(1)
+	must(t, err)
+	if len(list) != 0 {
+		t.Fatalf("a server file was attached: %+v", list)
+	}
+}
+
+// Every start screen the store accepts is a screen of the console.
+func TestStartScreensAreScreens(t *testing.T) {
+	for _, id := range domain.StartScreens {
+		if _, ok := screenByID(id); !ok {
+			t.Errorf("start screen %q is not a console screen", id)
+		}
+	}
+}
