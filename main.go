@@ -158,6 +158,17 @@ func runFile(fa cli.FileArgs, g cli.Global, stdout, stderr io.Writer) int {
 	switch fa.Command {
 	case "demo":
 		return generate(fa, stdout, stderr)
+	case "compact":
+		path, err := dataPath(g)
+		if err == nil {
+			var rep store.CompactReport
+			if rep, err = store.Compact(path); err == nil {
+				fmt.Fprintf(stdout, "compacted %s: %d → %d bytes\n", path, rep.Before, rep.After)
+				return 0
+			}
+		}
+		cli.PrintError(stderr, howToConnect(path, g.As, err))
+		return 1
 	}
 	cli.PrintError(stderr, fmt.Errorf("`gatehouse %s` is not available in this build", fa.Command))
 	return 1

@@ -21,9 +21,9 @@ import (
 //
 // A second process cannot open a file a running gatehouse holds (bbolt's
 // lock), so a live file is backed up from inside the process that holds
-// it: the console's palette, or `ssh -p PORT HOST backup FILE` on the
-// server, both through Service.Backup; `gatehouse backup FILE` when
-// nothing else has the file open.
+// it: the console's Data file screen (locally, or over SSH from `gatehouse
+// serve`), through Service.Backup; `gatehouse backup FILE` when nothing
+// else has the file open.
 func (db *DB) Backup(path string) error {
 	abs, err := filepath.Abs(path)
 	if err != nil {
