@@ -151,25 +151,31 @@ func indexUser(tx *bolt.Tx, before, after *domain.User) error {
 	if after == nil {
 		return nil
 	}
-	if err := tx.Bucket(bUserName).Put(lower(after.Username), userNameValue(after)); err != nil {
-		return err
-	}
-	if after.Email != "" {
-		if err := tx.Bucket(bUserEmail).Put(lower(after.Email), itob(after.ID)); err != nil {
-			return err
-		}
-	}
-	if after.ReportsTo != 0 {
-		if err := tx.Bucket(bReports).Put(key(after.ReportsTo, after.ID), nil); err != nil {
-			return err
-		}
-	}
-	for _, k := range after.Keys {
-		if err := tx.Bucket(bUserKey).Put([]byte(k.Fingerprint), itob(after.ID)); err != nil {
+	for _, e := range userIndexEntries(after) {
+		if err := tx.Bucket(e.bucket).Put(e.k, e.v); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// entry is one key and value of a bucket.
+type entry struct{ bucket, k, v []byte }
+
+// userIndexEntries are the index entries of a user: username (with search
+// text), email, reports-to and SSH keys.
+func userIndexEntries(u *domain.User) []entry {
+	out := []entry{{bUserName, lower(u.Username), userNameValue(u)}}
+	if u.Email != "" {
+		out = append(out, entry{bUserEmail, lower(u.Email), itob(u.ID)})
+	}
+	if u.ReportsTo != 0 {
+		out = append(out, entry{bReports, key(u.ReportsTo, u.ID), nil})
+	}
+	for _, k := range u.Keys {
+		out = append(out, entry{bUserKey, []byte(k.Fingerprint), itob(u.ID)})
+	}
+	return out
 }
 
 // userNameValue is the username index's value: the id, then the lowercase
