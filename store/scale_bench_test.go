@@ -1,37 +1,22 @@
 package store_test
 
 import (
-	"sync"
 	"testing"
-	"time"
 
 	"gatehouse/domain"
 	"gatehouse/internal/demo"
 	"gatehouse/store"
 )
 
-// The scale benchmarks run on demo.BenchFile: the 100k-user, 1M-ticket file
-// named by GATEHOUSE_BENCH_DB, or a small generated district in CI.
-var (
-	scaleOnce sync.Once
-	scaleDB   *store.DB
-	scaleErr  error
-)
-
+// scaleFile is demo.BenchDB: the 100k-user, 1M-ticket file named by
+// GATEHOUSE_BENCH_DB, or a small generated district in CI.
 func scaleFile(b *testing.B) *store.DB {
 	b.Helper()
-	scaleOnce.Do(func() {
-		path, err := demo.BenchFile()
-		if err != nil {
-			scaleErr = err
-			return
-		}
-		scaleDB, scaleErr = store.Open(path, store.Options{Timeout: 5 * time.Second})
-	})
-	if scaleErr != nil {
-		b.Fatal(scaleErr)
+	db, err := demo.BenchDB()
+	if err != nil {
+		b.Fatal(err)
 	}
-	return scaleDB
+	return db
 }
 
 // scaleUsers are the acting users of the queue benchmarks: the owner (sees
@@ -107,8 +92,7 @@ func BenchmarkUserSearch(b *testing.B) {
 // schema is checked and expiries are swept.
 func BenchmarkOpen(b *testing.B) {
 	path := scaleFile(b).Path()
-	scaleDB.Close()
-	defer func() { scaleDB, scaleErr = store.Open(path, store.Options{Timeout: 5 * time.Second}) }()
+	demo.CloseBenchDB() // the file cannot be opened twice; later benchmarks reopen it
 	for b.Loop() {
 		db, err := store.Open(path, store.Options{})
 		if err != nil {

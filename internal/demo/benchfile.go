@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"gatehouse/store"
 )
@@ -12,6 +13,9 @@ var (
 	benchOnce sync.Once
 	benchPath string
 	benchErr  error
+	dbOnce    sync.Once
+	benchDB   *store.DB
+	dbErr     error
 )
 
 // BenchFile is the data file the scale benchmarks of every package run on:
@@ -40,4 +44,27 @@ func BenchFile() (string, error) {
 		}
 	})
 	return benchPath, benchErr
+}
+
+// BenchDB is BenchFile opened once per process, shared by a package's
+// benchmarks (a second Open of the same file would wait for the lock).
+func BenchDB() (*store.DB, error) {
+	dbOnce.Do(func() {
+		path, err := BenchFile()
+		if err != nil {
+			dbErr = err
+			return
+		}
+		benchDB, dbErr = store.Open(path, store.Options{Timeout: 5 * time.Second})
+	})
+	return benchDB, dbErr
+}
+
+// CloseBenchDB closes the shared DB (BenchmarkOpen measures opening it);
+// the next BenchDB opens it again.
+func CloseBenchDB() {
+	if benchDB != nil {
+		benchDB.Close()
+	}
+	benchDB, dbErr, dbOnce = nil, nil, sync.Once{}
 }

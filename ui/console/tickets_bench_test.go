@@ -16,28 +16,15 @@ import (
 	"gatehouse/store"
 )
 
-// The scale benchmarks run on demo.BenchFile: the 100k-user, 1M-ticket file
-// named by GATEHOUSE_BENCH_DB, or a small generated district in CI.
-var (
-	scaleOnce sync.Once
-	scaleDB   *store.DB
-	scaleErr  error
-)
-
+// scaleFile is demo.BenchDB: the 100k-user, 1M-ticket file named by
+// GATEHOUSE_BENCH_DB, or a small generated district in CI.
 func scaleFile(b *testing.B) *store.DB {
 	b.Helper()
-	scaleOnce.Do(func() {
-		path, err := demo.BenchFile()
-		if err != nil {
-			scaleErr = err
-			return
-		}
-		scaleDB, scaleErr = store.Open(path, store.Options{Timeout: 5 * time.Second})
-	})
-	if scaleErr != nil {
-		b.Fatal(scaleErr)
+	db, err := demo.BenchDB()
+	if err != nil {
+		b.Fatal(err)
 	}
-	return scaleDB
+	return db
 }
 
 // scaleUser is the owner ("admin"), the first Building Administrator
