@@ -3,6 +3,7 @@ package console
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,5 +46,16 @@ func TestStartScreensAreScreens(t *testing.T) {
 		if _, ok := screenByID(id); !ok {
 			t.Errorf("start screen %q is not a console screen", id)
 		}
+	}
+}
+
+// The queue's help offers only the keys whose privilege the user holds.
+func TestTicketsHelpOffersOnlyWhatTheUserMay(t *testing.T) {
+	db := openTicketStore(t)
+	d := start(t, db, "alice", 120, 40) // a technician: no Assign New Problem to Tech
+	d.keys("2")
+	s := d.waitFor("Tickets 1–")
+	if strings.Contains(s, "a assign") || !strings.Contains(s, "c close") {
+		t.Fatalf("help bar for alice:\n%s", lineWith(s, "enter open"))
 	}
 }

@@ -807,14 +807,41 @@ func (s *ticketsScreen) ShortHelp() []key.Binding {
 	case s.lineOn:
 		return []key.Binding{n.Open, n.Back}
 	}
-	return []key.Binding{n.Filter, n.Open, tk.Assign, tk.Start, tk.Work, tk.Close, tk.Report, tk.Filters}
+	return s.offered(n.Filter, n.Open, tk.Assign, tk.Start, tk.Work, tk.Close, tk.Report, tk.Filters)
 }
 
 func (s *ticketsScreen) FullHelp() [][]key.Binding {
 	n, tk := s.c.Keys.Nav, s.c.Keys.Tickets
 	return [][]key.Binding{
-		{n.Filter, tk.Filters, tk.Mine, tk.Unassigned, tk.Overdue, tk.Sort, tk.Saved},
-		{n.Open, tk.Assign, tk.Reassign, tk.Start, tk.Work, tk.Close, tk.Reopen, tk.Priority},
-		{tk.Report, tk.Edit, tk.Clone, tk.Visibility, tk.Delete, tk.Select, tk.Bulk},
+		s.offered(n.Filter, tk.Filters, tk.Mine, tk.Unassigned, tk.Overdue, tk.Sort, tk.Saved),
+		s.offered(n.Open, tk.Assign, tk.Reassign, tk.Start, tk.Work, tk.Close, tk.Reopen, tk.Priority),
+		s.offered(tk.Report, tk.Edit, tk.Clone, tk.Visibility, tk.Delete, tk.Select, tk.Bulk),
 	}
+}
+
+// offered keeps the keys whose privilege the actor holds, so the help
+// offers only what they may do (the store still decides per ticket).
+func (s *ticketsScreen) offered(keys ...key.Binding) []key.Binding {
+	tk := s.c.Keys.Tickets
+	needs := []struct {
+		k key.Binding
+		f domain.Flag
+	}{{tk.Assign, domain.TicketAssign}, {tk.Reassign, domain.TicketReassign}, {tk.Work, domain.WorkWrite},
+		{tk.Close, domain.TicketClose}, {tk.Reopen, domain.TicketReopen}, {tk.Priority, domain.TicketEdit},
+		{tk.Edit, domain.TicketEdit}, {tk.Report, domain.TicketReport}, {tk.Clone, domain.TicketClone},
+		{tk.Visibility, domain.VisibilityEdit}, {tk.Delete, domain.TicketDelete}, {tk.Bulk, domain.QueryBulkEdit},
+		{tk.Select, domain.QueryBulkEdit}, {tk.Saved, domain.QueryRun}}
+	out := keys[:0:0]
+	for _, k := range keys {
+		ok := true
+		for _, n := range needs {
+			if n.k.Help().Key == k.Help().Key && n.k.Help().Desc == k.Help().Desc {
+				ok = s.c.Access.Has(n.f)
+			}
+		}
+		if ok {
+			out = append(out, k)
+		}
+	}
+	return out
 }
