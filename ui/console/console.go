@@ -375,6 +375,12 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 			}
 			return m.quit()
 		case key.Matches(k, g.Help):
+			// the full help is NetResults' Help privilege; the help bar
+			// below every screen stays for everyone
+			if err := m.c.Access.Require(domain.Help); err != nil {
+				m.c.Fail(err)
+				return nil
+			}
 			m.showAll = true
 			return nil
 		case key.Matches(k, g.Palette):

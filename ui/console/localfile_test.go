@@ -59,3 +59,23 @@ func TestTicketsHelpOffersOnlyWhatTheUserMay(t *testing.T) {
 		t.Fatalf("help bar for alice:\n%s", lineWith(s, "enter open"))
 	}
 }
+
+// The full help overlay is the Help privilege; without it ? says so.
+func TestHelpOverlayNeedsHelp(t *testing.T) {
+	db := openStore(t)
+	admin := session(t, db, "admin")
+	_, err := admin.RevokeGroup("Users", grantOf(t, "help"))
+	must(t, err)
+	_, err = admin.RevokeGroup("Technical Coordinator", grantOf(t, "help"))
+	must(t, err)
+	d := start(t, db, "carol", 120, 40) // Technical Coordinator (and Users)
+	d.keys("?")
+	d.waitFor("carol lacks Help (help)")
+}
+
+func grantOf(t *testing.T, id string) []domain.Grant {
+	t.Helper()
+	g, err := domain.ParseGrant(id)
+	must(t, err)
+	return []domain.Grant{g}
+}
