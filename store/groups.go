@@ -110,6 +110,9 @@ func (s *session) CreateGroup(g domain.Group, confirm bool) (domain.Group, error
 		if err := domain.CheckGrants(&w.acc, grantsOf(&g)); err != nil {
 			return err
 		}
+		if missing := domain.Exceeds(&w.acc, &g); missing != "" {
+			return domain.Errorf(domain.EForbidden, "%s cannot create a group holding %s, which they lack (R12)", w.actor.Username, missing)
+		}
 		if !confirm {
 			if err := domain.ElevationWarning(nil, &g); err != nil {
 				return err
@@ -162,6 +165,11 @@ func (w *txn) saveGroup(before, after domain.Group, confirm bool) error {
 	after.ID, after.BuiltIn, after.Base = before.ID, before.BuiltIn, before.Base
 	if err := domain.CheckGrants(&w.acc, added(&before, &after)); err != nil {
 		return err
+	}
+	// flags and levels are checked above; task states and the Building
+	// Administrator scope are part of what a group grants too (R12)
+	if missing := domain.Exceeds(&w.acc, &after); missing != "" {
+		return domain.Errorf(domain.EForbidden, "%s cannot give group %s %s, which they lack (R12)", w.actor.Username, after.Name, missing)
 	}
 	if err := domain.ValidateGroup(&after); err != nil {
 		return err

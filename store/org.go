@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -32,7 +33,7 @@ func (s *session) UpdateOrganization(o domain.Organization) error {
 			return w.acc.RequireLevel(m, domain.LevelEdit)
 		}
 		if err := need(o.Name != before.Name || o.TimeZone != before.TimeZone || o.OverdueDays != before.OverdueDays ||
-			o.RecordVisibility != before.RecordVisibility, domain.ModOrganization, "organization"); err != nil {
+			o.RecordVisibility != before.RecordVisibility || !maps.Equal(o.Extra, before.Extra), domain.ModOrganization, "organization"); err != nil {
 			return err
 		}
 		if err := need(fmt.Sprint(o.ProblemTypes) != fmt.Sprint(before.ProblemTypes), domain.ModReporting, "problem types"); err != nil {

@@ -459,3 +459,60 @@ func TestUser_StartScreenMustBeAScreen(t *testing.T) {
 	_, err = d.admin.UpdateUser(u.User)
 	must(t, err)
 }
+
+// a user with one group of the given levels and flags
+func userWith(t *testing.T, d *district, name string, g domain.Group) domain.Service {
+	t.Helper()
+	g.Name = "G-" + name
+	_, err := d.admin.CreateGroup(g, true)
+	must(t, err)
+	_, err = d.admin.CreateUser(domain.User{Username: name})
+	must(t, err)
+	must(t, d.admin.Join(name, g.Name, time.Time{}, ""))
+	return as(t, d.db, name)
+}
+
+func TestR12_MembershipChangesRespectTheTargetUser(t *testing.T) {
+	d := newDistrict(t)
+	ua := userWith(t, d, "ua", domain.Group{Levels: domain.ModuleLevels{domain.ModUsers: domain.LevelEdit}})
+	_, err := ua.Leave("admin", "District Administrator", false)
+	mustCode(t, err, domain.EForbidden)                                       // a superuser's groups are a superuser's to change
+	mustCode(t, ua.Join("tech", "Users", time.Time{}, ""), domain.EForbidden) // tech is a technician
+	must(t, ua.Join("staff", "Users", time.Time{}, "already"))                // a plain user is fine
+}
+
+func TestR12_NoWideningOfOnesOwnRecord(t *testing.T) {
+	d := newDistrict(t)
+	ua := userWith(t, d, "ua", domain.Group{Levels: domain.ModuleLevels{domain.ModUsers: domain.LevelEdit}})
+	me, _ := ua.User("ua")
+	me.User.Buildings = []domain.ID{d.eastB.ID}
+	_, err := ua.UpdateUser(me.User)
+	mustCode(t, err, domain.EForbidden)
+	me.User.Buildings, me.User.First = nil, "Una"
+	_, err = ua.UpdateUser(me.User)
+	must(t, err) // own name is fine
+}
+
+func TestR12_TaskStatesBeyondOnesOwnAreRefused(t *testing.T) {
+	d := newDistrict(t)
+	gs := userWith(t, d, "gs", domain.Group{Levels: domain.ModuleLevels{domain.ModGroups: domain.LevelEdit},
+		Flags: domain.FlagSetOf(domain.TaskStates), TaskStates: []domain.Status{domain.StatusNew}})
+	mk := func(sts ...domain.Status) domain.Group {
+		return domain.Group{Name: "Triage", Flags: domain.FlagSetOf(domain.TaskStates), TaskStates: sts}
+	}
+	_, err := gs.CreateGroup(mk(domain.StatusClosed), true)
+	mustCode(t, err, domain.EForbidden)
+	g, err := gs.CreateGroup(mk(domain.StatusNew), true)
+	must(t, err)
+	g.TaskStates = append(g.TaskStates, domain.StatusClosed)
+	_, err = gs.UpdateGroup(g, true)
+	mustCode(t, err, domain.EForbidden)
+}
+
+func TestGate_OrganizationExtraNeedsOrganizationEdit(t *testing.T) {
+	d := newDistrict(t)
+	rep := userWith(t, d, "rep", domain.Group{Levels: domain.ModuleLevels{domain.ModReporting: domain.LevelEdit}})
+	o, _ := rep.Organization()
+	o.Extra = map[string]string{"logo": "x"}
+	mustCode(t, rep.UpdateOrganization(o), domain.EForbidden)
+}

@@ -382,12 +382,14 @@ func (s *session) CreateUser(u domain.User) (domain.User, error) {
 // checkUserEdit: own account fields need Edit Own User Account; anything
 // else needs Manage Users / Manage Technicians (domain.CheckManageUser).
 func (w *txn) checkUserEdit(before, after *domain.User) error {
-	if before.ID == w.actor.ID && w.acc.Level(domain.ModUsers) < domain.LevelEdit {
+	if before.ID == w.actor.ID {
 		own := *before
 		own.First, own.Last, own.Email, own.Phone, own.StartScreen = after.First, after.Last, after.Email, after.Phone, after.StartScreen
 		own.Keys = after.Keys
-		if !usersEqual(&own, after) {
-			return domain.Errorf(domain.EForbidden, "%s may change only their own name, email, phone and start screen", w.actor.Username)
+		if !usersEqual(&own, after) && !w.acc.Superuser {
+			// R12: one's own username, kind, buildings, regions or manager
+			// widen or move one's own scope; another administrator sets them
+			return domain.Errorf(domain.EForbidden, "%s may change only their own name, email, phone and start screen; another administrator changes the rest (R12)", w.actor.Username)
 		}
 		if !w.acc.Has(domain.AccountEditOwn) && !usersEqual(before, after) && !keysOnly(before, after) {
 			return w.acc.Require(domain.AccountEditOwn)
@@ -402,6 +404,17 @@ func (w *txn) checkUserEdit(before, after *domain.User) error {
 		return domain.Errorf(domain.EForbidden, "only a superuser grants or revokes superuser (R12)")
 	}
 	return nil
+}
+
+// checkMemberTarget applies the user-management rules to the user whose
+// membership changes (R12): technicians need Manage Technicians, a
+// superuser a superuser; one's own memberships only the R12 group check.
+func (w *txn) checkMemberTarget(u *domain.User) error {
+	if u.ID == w.actor.ID {
+		return nil
+	}
+	a := w.accessOf(*u)
+	return domain.CheckManageUser(&w.acc, &a)
 }
 
 func keysOnly(a, b *domain.User) bool {
@@ -466,6 +479,9 @@ func (s *session) Join(username, group string, until time.Time, reason string) e
 			return err
 		}
 		if err := domain.CheckMembership(&w.acc, &u, &g, true); err != nil {
+			return err
+		}
+		if err := w.checkMemberTarget(&u); err != nil {
 			return err
 		}
 		if !until.IsZero() && !until.After(w.now) {
@@ -543,6 +559,9 @@ func (s *session) Leave(username, group string, removeRules bool) ([]domain.Rule
 			return err
 		}
 		if err := domain.CheckMembership(&w.acc, &u, &g, false); err != nil {
+			return err
+		}
+		if err := w.checkMemberTarget(&u); err != nil {
 			return err
 		}
 		if _, ok := getMembership(w.tx, u.ID, g.ID); !ok {
