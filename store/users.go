@@ -406,15 +406,29 @@ func (w *txn) checkUserEdit(before, after *domain.User) error {
 	return nil
 }
 
-// checkMemberTarget applies the user-management rules to the user whose
-// membership changes (R12): technicians need Manage Technicians, a
-// superuser a superuser; one's own memberships only the R12 group check.
-func (w *txn) checkMemberTarget(u *domain.User) error {
-	if u.ID == w.actor.ID {
-		return nil
+// membershipChange loads the user and group of a join or leave and checks
+// it (R3, R12 on the group), then applies the user-management rules to the
+// user whose membership changes: technicians need Manage Technicians, a
+// superuser a superuser; one's own memberships only the group check.
+func (w *txn) membershipChange(username, group string, join bool) (domain.User, domain.Group, error) {
+	u, err := userByName(w.tx, username)
+	if err != nil {
+		return u, domain.Group{}, err
 	}
-	a := w.accessOf(*u)
-	return domain.CheckManageUser(&w.acc, &a)
+	g, err := groupByName(w.tx, group)
+	if err != nil {
+		return u, g, err
+	}
+	if err := domain.CheckMembership(&w.acc, &u, &g, join); err != nil {
+		return u, g, err
+	}
+	if u.ID != w.actor.ID {
+		a := w.accessOf(u)
+		if err := domain.CheckManageUser(&w.acc, &a); err != nil {
+			return u, g, err
+		}
+	}
+	return u, g, nil
 }
 
 func keysOnly(a, b *domain.User) bool {
@@ -470,18 +484,8 @@ func (s *session) UpdateUser(u domain.User) (domain.User, error) {
 
 func (s *session) Join(username, group string, until time.Time, reason string) error {
 	return s.write(func(w *txn) error {
-		u, err := userByName(w.tx, username)
+		u, g, err := w.membershipChange(username, group, true)
 		if err != nil {
-			return err
-		}
-		g, err := groupByName(w.tx, group)
-		if err != nil {
-			return err
-		}
-		if err := domain.CheckMembership(&w.acc, &u, &g, true); err != nil {
-			return err
-		}
-		if err := w.checkMemberTarget(&u); err != nil {
 			return err
 		}
 		if !until.IsZero() && !until.After(w.now) {
@@ -550,18 +554,8 @@ func (w *txn) removeRulesNaming(user domain.User) ([]domain.RuleRef, error) {
 func (s *session) Leave(username, group string, removeRules bool) ([]domain.RuleRef, error) {
 	var refs []domain.RuleRef
 	err := s.write(func(w *txn) error {
-		u, err := userByName(w.tx, username)
+		u, g, err := w.membershipChange(username, group, false)
 		if err != nil {
-			return err
-		}
-		g, err := groupByName(w.tx, group)
-		if err != nil {
-			return err
-		}
-		if err := domain.CheckMembership(&w.acc, &u, &g, false); err != nil {
-			return err
-		}
-		if err := w.checkMemberTarget(&u); err != nil {
 			return err
 		}
 		if _, ok := getMembership(w.tx, u.ID, g.ID); !ok {
