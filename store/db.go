@@ -185,6 +185,14 @@ func (db *DB) checkSchema(fresh bool) error {
 // migrate runs every migration from the file's version to SchemaVersion in
 // one transaction.
 func (db *DB) migrate() error {
+	current := false
+	db.bolt.View(func(tx *bolt.Tx) error {
+		current = btoi(tx.Bucket(bMeta).Get(keySchema)) == SchemaVersion
+		return nil
+	})
+	if current {
+		return nil // an empty write would still rewrite bbolt's meta page
+	}
 	return db.bolt.Update(func(tx *bolt.Tx) error {
 		m := tx.Bucket(bMeta)
 		v := btoi(m.Get(keySchema))

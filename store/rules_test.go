@@ -516,3 +516,22 @@ func TestGate_OrganizationExtraNeedsOrganizationEdit(t *testing.T) {
 	o.Extra = map[string]string{"logo": "x"}
 	mustCode(t, rep.UpdateOrganization(o), domain.EForbidden)
 }
+
+// Opening a file and reading it writes nothing: no empty migration or
+// sweep transaction (each would rewrite bbolt's meta page and fsync).
+func TestOpen_ReadingWritesNothing(t *testing.T) {
+	d := newDistrict(t)
+	path := d.db.Path()
+	d.db.Close()
+	before, err := os.ReadFile(path)
+	must(t, err)
+	db, err := store.Open(path, store.Options{Now: d.clk.now})
+	must(t, err)
+	_, err = as(t, db, "admin").Tickets(domain.TicketQuery{})
+	must(t, err)
+	db.Close()
+	after, _ := os.ReadFile(path)
+	if string(before) != string(after) {
+		t.Fatal("opening and reading the file changed it")
+	}
+}

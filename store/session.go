@@ -206,52 +206,65 @@ func (s *session) Access() domain.Access {
 // last sweep (R13: expiry needs nobody to act, but it leaves a trace). The
 // console and server call it every minute; Open calls it once.
 func (db *DB) Sweep() (int, error) {
+	// A read first: when nothing expired, nothing is written, so opening the
+	// file for a read-only command writes nothing either. The sweep mark is
+	// then left where it was; the next sweep covers the longer interval.
+	var pending bool
+	now := db.now()
+	db.bolt.View(func(tx *bolt.Tx) error {
+		pending = len(expiredSince(tx, now)) > 0
+		return nil
+	})
+	if !pending {
+		return 0, nil
+	}
 	n := 0
 	var changes []domain.Change
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		now := db.now()
-		meta := tx.Bucket(bMeta)
-		last := time.Unix(0, int64(btoi(meta.Get([]byte("swept_until")))))
-		// the group→user index holds each expiry, so only memberships that
-		// expired since the last sweep are decoded
-		var due [][]byte
-		tx.Bucket(bGroupUser).ForEach(func(k, v []byte) error {
-			if len(v) == 8 {
-				until := time.Unix(0, int64(btoi(v)))
-				if until.After(last) && !until.After(now) {
-					due = append(due, key(btoi(k[8:]), btoi(k[:8])))
-				}
+		for _, mk := range expiredSince(tx, now) {
+			var m domain.Membership
+			if decJSON(tx.Bucket(bMembers).Get(mk), &m) != nil {
+				continue
 			}
-			return nil
-		})
-		err := func() error {
-			for _, mk := range due {
-				var m domain.Membership
-				if decJSON(tx.Bucket(bMembers).Get(mk), &m) != nil {
-					continue
-				}
-				u, _ := getUser(tx, m.UserID)
-				g, _ := getGroup(tx, m.GroupID)
-				seq, _ := tx.Bucket(bAudit).NextSequence()
-				ev := domain.AuditEvent{ID: seq, At: now, ActorName: "system", Entity: "membership", EntityID: m.UserID,
-					Name: u.Username + " in " + g.Name, Action: "expired",
-					Before: "until " + m.Until.Format(time.RFC3339)}
-				n++
-				changes = append(changes, domain.Change{Entity: "membership", ID: m.UserID, Action: "expired"})
-				if err := tx.Bucket(bAudit).Put(itob(seq), encAudit(&ev)); err != nil {
-					return err
-				}
+			u, _ := getUser(tx, m.UserID)
+			g, _ := getGroup(tx, m.GroupID)
+			seq, err := tx.Bucket(bAudit).NextSequence()
+			if err != nil {
+				return err
 			}
-			return nil
-		}()
-		if err != nil {
-			return err
+			ev := domain.AuditEvent{ID: seq, At: now, ActorName: "system", Entity: "membership", EntityID: m.UserID,
+				Name: u.Username + " in " + g.Name, Action: "expired",
+				Before: "until " + m.Until.Format(time.RFC3339)}
+			if err := tx.Bucket(bAudit).Put(itob(seq), encAudit(&ev)); err != nil {
+				return err
+			}
+			n++
+			changes = append(changes, domain.Change{Entity: "membership", ID: m.UserID, Action: "expired"})
 		}
-		return meta.Put([]byte("swept_until"), itob(uint64(now.UnixNano())))
+		return tx.Bucket(bMeta).Put(keySweptUntil, itob(uint64(now.UnixNano())))
 	})
 	if err != nil {
 		return 0, fmt.Errorf("recording expired memberships: %w", err)
 	}
 	db.publish(changes)
 	return n, nil
+}
+
+var keySweptUntil = []byte("swept_until")
+
+// expiredSince lists the membership keys (user|group) whose expiry passed
+// after the last sweep and by now, read from the group→user index, which
+// holds each expiry, so no membership record is decoded to find them.
+func expiredSince(tx *bolt.Tx, now time.Time) [][]byte {
+	last := time.Unix(0, int64(btoi(tx.Bucket(bMeta).Get(keySweptUntil))))
+	var due [][]byte
+	tx.Bucket(bGroupUser).ForEach(func(k, v []byte) error {
+		if len(v) == 8 {
+			if until := time.Unix(0, int64(btoi(v))); until.After(last) && !until.After(now) {
+				due = append(due, key(btoi(k[8:]), btoi(k[:8])))
+			}
+		}
+		return nil
+	})
+	return due
 }
