@@ -61,6 +61,18 @@ func AllFlags() FlagSet {
 // the base group (R1), with implications (R6), elevation (R4) and superuser.
 // A user who cannot log in (R2, deactivated) holds nothing.
 func Resolve(s Subject, now time.Time) Access {
+	a := ResolveHeld(s, now)
+	if a.LoginError() != nil {
+		a.Flags, a.Levels, a.Admin, a.AdminVia, a.TaskStates = FlagSet{}, ModuleLevels{}, false, "", 0
+	}
+	return a
+}
+
+// ResolveHeld is Resolve without the login check: what the user holds
+// once they can log in. R12 compares it, so a deactivated or group-less
+// user is no easier to change than an active one: activating them or
+// adding a group would give the privileges back.
+func ResolveHeld(s Subject, now time.Time) Access {
 	a := Access{UserID: s.User.ID, Username: s.User.Username, Kind: s.User.Kind,
 		Deactivated: s.User.Status == StatusDeactivated, Superuser: s.User.Superuser,
 		Teams: sortedIDs(s.Teams), Buildings: sortedIDs(s.Buildings)}
@@ -102,9 +114,6 @@ func Resolve(s Subject, now time.Time) Access {
 		a.AdminVia = "superuser"
 	}
 	a.Admin = a.AdminVia != ""
-	if a.LoginError() != nil {
-		a.Flags, a.Levels, a.Admin, a.AdminVia, a.TaskStates = FlagSet{}, ModuleLevels{}, false, "", 0
-	}
 	return a
 }
 

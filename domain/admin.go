@@ -199,6 +199,58 @@ func Exceeds(actor *Access, g *Group) string {
 	return ""
 }
 
+// ExceedsUser names a privilege that target holds and actor lacks, or ""
+// (R12 on users): superuser, full administration (R4), each flag, task
+// states, Building Administrator and each module level.
+func ExceedsUser(actor, target *Access) string {
+	if actor.Superuser {
+		return ""
+	}
+	if target.Superuser {
+		return "superuser"
+	}
+	if target.Admin && !actor.Admin {
+		return "full administration (" + target.AdminVia + ")"
+	}
+	for _, f := range target.Flags.Flags() {
+		if !holds(actor, f) {
+			return f.String()
+		}
+	}
+	if target.Has(TaskStates) && !actor.Has(TaskAll) {
+		for _, st := range AllStatuses {
+			if target.TaskStates&(1<<st) != 0 && actor.TaskStates&(1<<st) == 0 {
+				return "task.states (" + st.String() + ")"
+			}
+		}
+	}
+	if target.BuildingAdmin && !actor.BuildingAdmin && !actor.Admin {
+		return "Building Administrator"
+	}
+	for m := Module(0); m < NumModules; m++ {
+		if target.Levels[m] > actor.Levels[m] {
+			return m.String() + ":" + target.Levels[m].String()
+		}
+	}
+	return ""
+}
+
+// OutsideScope lists the target's buildings (direct and through regions)
+// that are not the actor's. A full administrator's (R4) scope is
+// everything, so nothing is outside it.
+func OutsideScope(actor, target *Access) []ID {
+	if actor.Superuser || actor.Admin {
+		return nil
+	}
+	var out []ID
+	for _, b := range target.Buildings {
+		if !actor.InBuilding(b) {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
 // CheckGrants refuses granting what the actor does not hold (R12).
 func CheckGrants(actor *Access, grants []Grant) error {
 	if actor.Superuser {

@@ -94,6 +94,10 @@ func (r *txn) planImport(rows []domain.ImportRow) (*importPlan, []domain.RowProb
 				bad(row, domain.ColBuildings, "unknown building %q", code)
 				continue
 			}
+			if !r.acc.Superuser && !r.acc.Admin && !r.acc.InBuilding(id) {
+				bad(row, domain.ColBuildings, "building %s is outside %s's buildings: only someone whose scope includes it gives it to a user (R12)", code, r.actor.Username)
+				continue
+			}
 			p.buildings[i] = append(p.buildings[i], id)
 		}
 		if row.ReportsTo != "" {

@@ -218,7 +218,8 @@ func (w *txn) memberTarget(team, username string) (domain.Team, domain.User, err
 	case domain.TeamPrivate:
 		return t, u, domain.Errorf(domain.EInvalid, "private team %s holds only its user (R9)", t.Name)
 	}
-	return t, u, nil
+	// a team is part of what its members see (R11): R12 on the member
+	return t, u, w.checkWithin(u, "change the teams of "+u.Username, false)
 }
 
 func (s *session) AddTeamMember(team, username string) error {

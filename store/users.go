@@ -374,6 +374,9 @@ func (s *session) CreateUser(u domain.User) (domain.User, error) {
 		if err := insertUser(w.tx, &u); err != nil {
 			return err
 		}
+		if err := w.checkWithin(u, "create "+u.Username, true); err != nil {
+			return err
+		}
 		return w.audit("user", u.ID, u.Username, "create", "", userSummary(&u))
 	})
 	return u, err
@@ -406,6 +409,72 @@ func (w *txn) checkUserEdit(before, after *domain.User) error {
 	return nil
 }
 
+// checkWithin enforces R12 on a change to another user's sign-in (keys,
+// password, username) or scope (buildings, regions, reports-to,
+// memberships, teams, kind, activation): what the user holds once active,
+// privileges and buildings, must be within the actor's own, or the actor
+// could widen someone they cannot match and then sign in as them.
+// Superusers are excepted; one's own account has its own rules
+// (checkUserEdit, CheckMembership). Every user-changing path calls it, on
+// the user before the change and, where the change can widen, after it in
+// the same transaction (an error rolls the change back). what names the
+// change for the message: "add an SSH key to bob".
+func (w *txn) checkWithin(u domain.User, what string, after bool) error {
+	if w.acc.Superuser || u.ID == w.actor.ID {
+		return nil
+	}
+	held := domain.ResolveHeld(loadSubject(w.tx, u, w.now), w.now)
+	verb := "holds"
+	if after {
+		verb = "would hold"
+	}
+	if missing := domain.ExceedsUser(&w.acc, &held); missing != "" {
+		return domain.Errorf(domain.EForbidden, "%s cannot %s: %s %s %s, which %s lacks (R12)",
+			w.actor.Username, what, u.Username, verb, missing, w.actor.Username)
+	}
+	if out := domain.OutsideScope(&w.acc, &held); len(out) > 0 {
+		codes := make([]string, len(out))
+		for i, id := range out {
+			codes[i] = fmt.Sprintf("#%d", id)
+			if b, err := getBuilding(w.tx, id); err == nil {
+				codes[i] = b.Code
+			}
+		}
+		verb = "has"
+		if after {
+			verb = "would have"
+		}
+		return domain.Errorf(domain.EForbidden, "%s cannot %s: %s %s building %s in scope, outside %s's buildings (R12)",
+			w.actor.Username, what, u.Username, verb, strings.Join(codes, ", "), w.actor.Username)
+	}
+	return nil
+}
+
+// signInOrScope names the fields of an update that touch the user's
+// sign-in or scope (R12), or nothing when only contact details change.
+func signInOrScope(before, after *domain.User) []string {
+	var out []string
+	if before.Username != after.Username {
+		out = append(out, "username")
+	}
+	if before.Kind != after.Kind {
+		out = append(out, "kind")
+	}
+	if !slices.Equal(before.Buildings, after.Buildings) {
+		out = append(out, "buildings")
+	}
+	if !slices.Equal(before.Regions, after.Regions) {
+		out = append(out, "regions")
+	}
+	if before.ReportsTo != after.ReportsTo {
+		out = append(out, "reports-to")
+	}
+	if before.MustChange != after.MustChange || before.PasswordHash != after.PasswordHash {
+		out = append(out, "password")
+	}
+	return out
+}
+
 // membershipChange loads the user and group of a join or leave and checks
 // it (R3, R12 on the group), then applies the user-management rules to the
 // user whose membership changes: technicians need Manage Technicians, a
@@ -425,6 +494,13 @@ func (w *txn) membershipChange(username, group string, join bool) (domain.User, 
 	if u.ID != w.actor.ID {
 		a := w.accessOf(u)
 		if err := domain.CheckManageUser(&w.acc, &a); err != nil {
+			return u, g, err
+		}
+		verb := "remove " + u.Username + " from " + g.Name
+		if join {
+			verb = "add " + u.Username + " to " + g.Name
+		}
+		if err := w.checkWithin(u, verb, false); err != nil {
 			return u, g, err
 		}
 	}
@@ -455,6 +531,13 @@ func (s *session) UpdateUser(u domain.User) (domain.User, error) {
 		if err := w.checkUserEdit(&before, &u); err != nil {
 			return err
 		}
+		fields := signInOrScope(&before, &u)
+		what := "change " + before.Username + "'s " + strings.Join(fields, ", ")
+		if len(fields) > 0 {
+			if err := w.checkWithin(before, what, false); err != nil {
+				return err
+			}
+		}
 		if u.Kind != before.Kind {
 			if hasPrefix(w.tx, bMembers, itob(u.ID)) {
 				return domain.Errorf(domain.EInvalid, "%s has group memberships: remove them before changing kind (R3)", u.Username)
@@ -468,6 +551,11 @@ func (s *session) UpdateUser(u domain.User) (domain.User, error) {
 		}
 		if err := indexUser(w.tx, &before, &u); err != nil {
 			return err
+		}
+		if len(fields) > 0 {
+			if err := w.checkWithin(u, what, true); err != nil {
+				return err
+			}
 		}
 		if u.Username != before.Username {
 			if t, err := teamByName(w.tx, privateTeamName(before.Username)); err == nil {
@@ -494,6 +582,9 @@ func (s *session) Join(username, group string, until time.Time, reason string) e
 		before, existed := getMembership(w.tx, u.ID, g.ID)
 		m := domain.Membership{UserID: u.ID, GroupID: g.ID, GrantedBy: w.actor.ID, GrantedAt: w.now, Reason: reason, Until: until}
 		if err := putMembership(w.tx, m); err != nil {
+			return err
+		}
+		if err := w.checkWithin(u, "add "+u.Username+" to "+g.Name, true); err != nil {
 			return err
 		}
 		desc := func(m domain.Membership) string {
@@ -579,7 +670,10 @@ func (s *session) Leave(username, group string, removeRules bool) ([]domain.Rule
 	return refs, err
 }
 
-func (w *txn) managedUser(username string) (domain.User, error) {
+// managedUser loads another user for a change to their activation or
+// existence (deactivate, activate, terminate, delete): user management
+// and R12 (checkWithin). verb names the change: "deactivate".
+func (w *txn) managedUser(username, verb string) (domain.User, error) {
 	u, err := userByName(w.tx, username)
 	if err != nil {
 		return u, err
@@ -588,13 +682,16 @@ func (w *txn) managedUser(username string) (domain.User, error) {
 	if u.ID == w.actor.ID {
 		return u, domain.Errorf(domain.EForbidden, "you cannot do this to your own account")
 	}
-	return u, domain.CheckManageUser(&w.acc, &target)
+	if err := domain.CheckManageUser(&w.acc, &target); err != nil {
+		return u, err
+	}
+	return u, w.checkWithin(u, verb+" "+u.Username, false)
 }
 
 func (s *session) Deactivate(username string, removeRules bool) ([]domain.RuleRef, error) {
 	var refs []domain.RuleRef
 	err := s.write(func(w *txn) error {
-		u, err := w.managedUser(username)
+		u, err := w.managedUser(username, "deactivate")
 		if err != nil {
 			return err
 		}
@@ -621,7 +718,7 @@ func (s *session) Deactivate(username string, removeRules bool) ([]domain.RuleRe
 
 func (s *session) Activate(username string) error {
 	return s.write(func(w *txn) error {
-		u, err := w.managedUser(username)
+		u, err := w.managedUser(username, "activate")
 		if err != nil {
 			return err
 		}
@@ -646,7 +743,7 @@ func (s *session) Terminate(username, reason, reassignTo string) (domain.Termina
 		if strings.TrimSpace(reason) == "" {
 			return domain.Errorf(domain.EInvalid, "a reason is required to terminate %s", username)
 		}
-		u, err := w.managedUser(username)
+		u, err := w.managedUser(username, "terminate")
 		if err != nil {
 			return err
 		}
@@ -709,7 +806,7 @@ func (s *session) Terminate(username, reason, reassignTo string) (domain.Termina
 // DeleteUser refuses users that tickets or work reports name (R8).
 func (s *session) DeleteUser(username string) error {
 	return s.write(func(w *txn) error {
-		u, err := w.managedUser(username)
+		u, err := w.managedUser(username, "delete")
 		if err != nil {
 			return err
 		}
@@ -757,19 +854,23 @@ func (s *session) DeleteUser(username string) error {
 	})
 }
 
-// keyOwnerCheck: a user manages their own keys; others need user management.
-func (w *txn) keyTarget(username string) (domain.User, error) {
+// keyTarget: a user manages their own keys; another's keys need user
+// management and R12 (checkWithin), since a key is a way to sign in as them.
+func (w *txn) keyTarget(username, verb string) (domain.User, error) {
 	u, err := userByName(w.tx, username)
 	if err != nil || u.ID == w.actor.ID {
 		return u, err
 	}
 	target := w.accessOf(u)
-	return u, domain.CheckManageUser(&w.acc, &target)
+	if err := domain.CheckManageUser(&w.acc, &target); err != nil {
+		return u, err
+	}
+	return u, w.checkWithin(u, verb+" "+u.Username, false)
 }
 
 func (s *session) AddKey(username string, k domain.SSHKey) error {
 	return s.write(func(w *txn) error {
-		u, err := w.keyTarget(username)
+		u, err := w.keyTarget(username, "add an SSH key to")
 		if err != nil {
 			return err
 		}
@@ -794,7 +895,7 @@ func (s *session) AddKey(username string, k domain.SSHKey) error {
 
 func (s *session) RemoveKey(username, fingerprint string) error {
 	return s.write(func(w *txn) error {
-		u, err := w.keyTarget(username)
+		u, err := w.keyTarget(username, "remove an SSH key of")
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,253 @@
+package store_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"gatehouse/domain"
+)
+
+// R12 on users: a change to another user's sign-in (keys, password,
+// username) or scope (buildings, regions, reports-to, memberships, teams,
+// kind, activation) needs the target's privileges and buildings within the
+// actor's own. In the district, principal is a Building Administrator of
+// EAST; a clerk holding only Manage Users (users:edit) lacks that.
+
+// clerk holds users:edit and teams:edit, nothing else.
+func clerk(t *testing.T, d *district) domain.Service {
+	t.Helper()
+	return userWith(t, d, "clerk", domain.Group{Levels: domain.ModuleLevels{domain.ModUsers: domain.LevelEdit, domain.ModTeams: domain.LevelEdit}})
+}
+
+// eastClerk holds users:edit as a Building Administrator of EAST only.
+func eastClerk(t *testing.T, d *district) domain.Service {
+	t.Helper()
+	s := userWith(t, d, "eclerk", domain.Group{BuildingAdmin: true, Levels: domain.ModuleLevels{domain.ModUsers: domain.LevelEdit}})
+	u, err := d.admin.User("eclerk")
+	must(t, err)
+	u.User.Buildings = []domain.ID{d.eastB.ID}
+	_, err = d.admin.UpdateUser(u.User)
+	must(t, err)
+	return s
+}
+
+// refusedR12 asserts a forbidden error that cites R12.
+func refusedR12(t *testing.T, err error) {
+	t.Helper()
+	mustCode(t, err, domain.EForbidden)
+	if !strings.Contains(err.Error(), "(R12)") {
+		t.Fatalf("refusal does not cite R12: %v", err)
+	}
+}
+
+func key(fp string) domain.SSHKey {
+	return domain.SSHKey{Fingerprint: fp, Key: "ssh-ed25519 AAAA" + fp}
+}
+
+func TestR12_AddKeyToAHigherUserIsRefused(t *testing.T) {
+	d := newDistrict(t)
+	c := clerk(t, d)
+	err := c.AddKey("principal", key("SHA256:p"))
+	refusedR12(t, err)
+	if !strings.Contains(err.Error(), "clerk cannot add an SSH key to principal: principal holds") {
+		t.Fatalf("message: %v", err)
+	}
+	if u, _ := d.admin.User("principal"); len(u.User.Keys) != 0 {
+		t.Fatalf("key stored: %+v", u.User.Keys)
+	}
+	must(t, c.AddKey("staff", key("SHA256:s"))) // staff holds nothing the clerk lacks
+}
+
+func TestR12_RemoveKeyOfAHigherUserIsRefused(t *testing.T) {
+	d := newDistrict(t)
+	c := clerk(t, d)
+	must(t, d.admin.AddKey("principal", key("SHA256:p")))
+	refusedR12(t, c.RemoveKey("principal", "SHA256:p"))
+	must(t, d.admin.AddKey("staff", key("SHA256:s")))
+	must(t, c.RemoveKey("staff", "SHA256:s"))
+}
+
+// update changes one field of username's record as svc.
+func update(t *testing.T, d *district, svc domain.Service, username string, change func(u *domain.User)) error {
+	t.Helper()
+	u, err := d.admin.User(username)
+	must(t, err)
+	change(&u.User)
+	_, err = svc.UpdateUser(u.User)
+	return err
+}
+
+func TestR12_UsernameOfAHigherUserIsRefused(t *testing.T) {
+	d := newDistrict(t)
+	c := clerk(t, d)
+	refusedR12(t, update(t, d, c, "principal", func(u *domain.User) { u.Username = "pat" }))
+	must(t, update(t, d, c, "staff", func(u *domain.User) { u.Username = "sam" }))
+	// contact details are not sign-in or scope: Manage Users is enough
+	must(t, update(t, d, c, "principal", func(u *domain.User) { u.Phone = "555-0100" }))
+}
+
+func TestR12_BuildingsOfAHigherUserAreRefused(t *testing.T) {
+	d := newDistrict(t)
+	c := clerk(t, d)
+	refusedR12(t, update(t, d, c, "principal", func(u *domain.User) { u.Buildings = append(u.Buildings, d.west2.ID) }))
+	if u, _ := d.admin.User("principal"); len(u.Buildings) != 1 {
+		t.Fatalf("buildings changed: %v", u.Buildings)
+	}
+}
+
+func TestR12_BuildingsBeyondTheActorsScopeAreRefused(t *testing.T) {
+	d := newDistrict(t)
+	ec := eastClerk(t, d)
+	err := update(t, d, ec, "staff", func(u *domain.User) { u.Buildings = []domain.ID{d.west2.ID} })
+	refusedR12(t, err)
+	if !strings.Contains(err.Error(), "staff would have building WEST in scope, outside eclerk's buildings") {
+		t.Fatalf("message: %v", err)
+	}
+	if u, _ := d.admin.User("staff"); len(u.Buildings) != 0 {
+		t.Fatalf("refused change was stored: %v", u.Buildings)
+	}
+	must(t, update(t, d, ec, "staff", func(u *domain.User) { u.Buildings = []domain.ID{d.eastB.ID} }))
+	// a user whose scope already reaches beyond the actor's is out of reach
+	must(t, update(t, d, d.admin, "staff", func(u *domain.User) { u.Buildings = []domain.ID{d.west2.ID} }))
+	refusedR12(t, update(t, d, ec, "staff", func(u *domain.User) { u.Buildings = nil }))
+}
+
+func TestR12_RegionsBeyondTheActorsScopeAreRefused(t *testing.T) {
+	d := newDistrict(t)
+	ec := eastClerk(t, d)
+	refusedR12(t, update(t, d, ec, "staff", func(u *domain.User) { u.Regions = []string{"South"} })) // WEST
+	must(t, update(t, d, ec, "staff", func(u *domain.User) { u.Regions = []string{"North"} }))       // EAST
+	c := clerk(t, d)
+	refusedR12(t, update(t, d, c, "principal", func(u *domain.User) { u.Regions = []string{"North"} }))
+}
+
+func TestR12_ReportsToOfAHigherUserIsRefused(t *testing.T) {
+	d := newDistrict(t)
+	c := clerk(t, d)
+	staff, _ := d.admin.User("staff")
+	refusedR12(t, update(t, d, c, "principal", func(u *domain.User) { u.ReportsTo = staff.ID }))
+	principal, _ := d.admin.User("principal")
+	must(t, update(t, d, c, "staff", func(u *domain.User) { u.ReportsTo = principal.ID }))
+}
+
+func TestR12_KindOfAUserBeyondTheActorsScopeIsRefused(t *testing.T) {
+	d := newDistrict(t)
+	must(t, update(t, d, d.admin, "nogroup", func(u *domain.User) { u.Buildings = []domain.ID{d.west2.ID} }))
+	ec := eastClerk(t, d)
+	refusedR12(t, update(t, d, ec, "nogroup", func(u *domain.User) { u.Kind = domain.KindRestricted }))
+	_, err := d.admin.CreateUser(domain.User{Username: "blank"})
+	must(t, err)
+	must(t, update(t, d, ec, "blank", func(u *domain.User) { u.Kind = domain.KindRestricted }))
+}
+
+func TestR12_PasswordFlagOfAHigherUserIsRefused(t *testing.T) {
+	d := newDistrict(t)
+	_, err := d.admin.ImportUsers(domain.UserImport{Rows: []domain.ImportRow{
+		{Line: 2, Username: "vp", Password: "temporary-Passw0rd", Groups: []string{"Building Administrator"}},
+	}}, domain.ImportOptions{})
+	must(t, err)
+	c := clerk(t, d)
+	refusedR12(t, update(t, d, c, "vp", func(u *domain.User) { u.MustChange = false }))
+	if u, _ := d.admin.User("vp"); !u.User.MustChange {
+		t.Fatal("must-change cleared by a refused update")
+	}
+}
+
+func TestR12_JoinOfAHigherUserIsRefused(t *testing.T) {
+	d := newDistrict(t)
+	c := clerk(t, d)
+	refusedR12(t, c.Join("principal", "Users", time.Time{}, ""))
+	must(t, c.Join("nogroup", "Users", time.Time{}, ""))
+}
+
+func TestR12_JoinBeyondTheActorsScopeIsRefused(t *testing.T) {
+	d := newDistrict(t)
+	must(t, update(t, d, d.admin, "nogroup", func(u *domain.User) { u.Buildings = []domain.ID{d.west2.ID} }))
+	refusedR12(t, eastClerk(t, d).Join("nogroup", "Users", time.Time{}, ""))
+}
+
+func TestR12_LeaveOfAHigherUserIsRefused(t *testing.T) {
+	d := newDistrict(t)
+	must(t, d.admin.Join("principal", "Users", time.Time{}, ""))
+	c := clerk(t, d)
+	_, err := c.Leave("principal", "Users", false)
+	refusedR12(t, err)
+	_, err = c.Leave("staff", "Users", false)
+	must(t, err)
+}
+
+func TestR12_DeactivateAndActivateOfAHigherUserAreRefused(t *testing.T) {
+	d := newDistrict(t)
+	c := clerk(t, d)
+	_, err := c.Deactivate("principal", false)
+	refusedR12(t, err)
+	_, err = d.admin.Deactivate("principal", false)
+	must(t, err)
+	// deactivated, principal holds nothing today, but activating gives it back
+	refusedR12(t, c.Activate("principal"))
+	_, err = c.Deactivate("staff", false)
+	must(t, err)
+	must(t, c.Activate("staff"))
+}
+
+func TestR12_TerminateOfAHigherUserIsRefused(t *testing.T) {
+	d := newDistrict(t)
+	_, err := clerk(t, d).Terminate("principal", "left", "")
+	refusedR12(t, err)
+	if u, _ := d.admin.User("principal"); u.User.Status != domain.StatusActive {
+		t.Fatal("principal terminated")
+	}
+}
+
+func TestR12_DeleteOfAHigherUserIsRefused(t *testing.T) {
+	d := newDistrict(t)
+	c := clerk(t, d)
+	refusedR12(t, c.DeleteUser("principal"))
+	must(t, c.DeleteUser("nogroup"))
+}
+
+func TestR12_TeamMembershipOfAHigherUserIsRefused(t *testing.T) {
+	d := newDistrict(t)
+	_, err := d.admin.CreateTeam(domain.Team{Name: "Facilities"})
+	must(t, err)
+	c := clerk(t, d)
+	refusedR12(t, c.AddTeamMember("Facilities", "principal"))
+	must(t, c.AddTeamMember("Facilities", "staff"))
+	must(t, d.admin.AddTeamMember("Facilities", "principal"))
+	refusedR12(t, c.RemoveTeamMember("Facilities", "principal"))
+	must(t, c.RemoveTeamMember("Facilities", "staff"))
+}
+
+func TestR12_CreateUserBeyondTheActorsScopeIsRefused(t *testing.T) {
+	d := newDistrict(t)
+	ec := eastClerk(t, d)
+	_, err := ec.CreateUser(domain.User{Username: "newbie", Buildings: []domain.ID{d.west2.ID}})
+	refusedR12(t, err)
+	if _, err := d.admin.User("newbie"); domain.ErrorCode(err) != domain.ENotFound {
+		t.Fatalf("refused user was created: %v", err)
+	}
+	_, err = ec.CreateUser(domain.User{Username: "newbie", Buildings: []domain.ID{d.eastB.ID}})
+	must(t, err)
+}
+
+func TestR12_ImportBuildingsBeyondTheActorsScopeAreRefused(t *testing.T) {
+	d := newDistrict(t)
+	ec := eastClerk(t, d)
+	rep, err := ec.ImportUsers(domain.UserImport{Rows: []domain.ImportRow{
+		{Line: 2, Username: "n1", Groups: []string{"Users"}, Buildings: []string{"EAST"}},
+		{Line: 3, Username: "n2", Groups: []string{"Users"}, Buildings: []string{"WEST"}},
+	}}, domain.ImportOptions{})
+	mustCode(t, err, domain.EInvalid)
+	if len(rep.Problems) != 1 || rep.Problems[0].Line != 3 || rep.Problems[0].Column != domain.ColBuildings ||
+		!strings.Contains(rep.Problems[0].Reason, "(R12)") {
+		t.Fatalf("problems: %+v", rep.Problems)
+	}
+}
+
+// A superuser is excepted: the owner changes anyone.
+func TestR12_SuperuserIsExcepted(t *testing.T) {
+	d := newDistrict(t)
+	must(t, d.admin.AddKey("principal", key("SHA256:p")))
+	must(t, update(t, d, d.admin, "principal", func(u *domain.User) { u.Buildings = []domain.ID{d.eastB.ID, d.west2.ID} }))
+}
