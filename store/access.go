@@ -155,13 +155,62 @@ func (s *session) AccessReview(now time.Time) (domain.AccessReview, error) {
 	return rv, err
 }
 
-// Audit lists the trail, newest first, for holders of History.
+// auditGate decides, for one reader, which audit events they may see: the
+// trail names tickets, thread titles, users and emails, so History alone
+// does not open it all. Events about a ticket show to those who may see the
+// ticket (R11; a deleted ticket's only to those who see every record);
+// events about a user, a membership or a sign-in to those who may view the
+// user (Manage Users view, Manage Technicians view for technicians, or the
+// user themselves); the rest to every holder of History. Decisions are
+// cached per ticket and per user for one listing.
+type auditGate struct {
+	r       *txn
+	tickets map[domain.ID]bool
+	users   map[domain.ID]bool
+}
+
+func (g *auditGate) shows(ev *domain.AuditEvent) bool {
+	switch ev.Entity {
+	case "ticket":
+		if ev.EntityID == 0 {
+			return true // a summary of a job run: counts, no ticket named
+		}
+		ok, seen := g.tickets[ev.EntityID]
+		if !seen {
+			if t, found := getTicket(g.r.tx, ev.EntityID); found {
+				ok = g.r.acc.CanSeeTicket(&t)
+			} else {
+				ok = g.r.acc.Admin || g.r.acc.Has(domain.VisibilityOverride)
+			}
+			g.tickets[ev.EntityID] = ok
+		}
+		return ok
+	case "user", "membership", "session":
+		ok, seen := g.users[ev.EntityID]
+		if !seen {
+			if u, err := getUser(g.r.tx, ev.EntityID); err == nil {
+				a := g.r.accessOf(u)
+				ok = g.r.canViewUser(&u, &a) == nil
+			} else {
+				// a deleted user, or an import as a whole (id 0)
+				ok = g.r.acc.Level(domain.ModUsers) >= domain.LevelView
+			}
+			g.users[ev.EntityID] = ok
+		}
+		return ok
+	}
+	return true
+}
+
+// Audit lists the trail, newest first, for holders of History; each event
+// only to those who may see what it is about (auditGate).
 func (s *session) Audit(q domain.AuditQuery) ([]domain.AuditEvent, error) {
 	var out []domain.AuditEvent
 	err := s.read(func(r *txn) error {
 		if err := r.acc.Require(domain.History); err != nil {
 			return err
 		}
+		gate := auditGate{r: r, tickets: map[domain.ID]bool{}, users: map[domain.ID]bool{}}
 		c := r.tx.Bucket(bAudit).Cursor()
 		for k, v := c.Last(); k != nil; k, v = c.Prev() {
 			var ev domain.AuditEvent
@@ -178,6 +227,9 @@ func (s *session) Audit(q domain.AuditQuery) ([]domain.AuditEvent, error) {
 				continue
 			}
 			if q.Entity != "" && !strings.EqualFold(ev.Entity, q.Entity) {
+				continue
+			}
+			if !gate.shows(&ev) {
 				continue
 			}
 			out = append(out, ev)
