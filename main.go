@@ -145,7 +145,9 @@ func openConsole(svc domain.Service, db *store.DB, stderr io.Writer) int {
 	defer stop()
 	// expiries, scheduled tasks, overdue notices and alerts: at start and every minute
 	db.StartJobs(ctx, time.Minute, nil)
-	if err := console.Run(ctx, console.Config{Service: svc, Feed: db, SessionFor: db.Session}); err != nil {
+	if err := console.Run(ctx, console.Config{Service: svc, Feed: db, ViewAs: func(target string) (domain.Service, error) {
+		return db.ViewAs(a.Username, target)
+	}}); err != nil {
 		cli.PrintError(stderr, err)
 		return 1
 	}

@@ -235,6 +235,31 @@ func ExceedsUser(actor, target *Access) string {
 	return ""
 }
 
+// CheckViewAs decides whether actor may browse read-only as target
+// (view-as): Manage Users view, and nothing shown that the actor could not
+// see themselves (R12 in spirit: no escalation by looking through
+// another's eyes), so the actor sees every ticket and holds all the target
+// holds.
+func CheckViewAs(actor, target *Access) error {
+	if actor.Superuser {
+		return nil
+	}
+	if actor.Levels[ModUsers] < LevelView {
+		return Errorf(EForbidden, "%s cannot view as other users: view-as needs users:view", actor.Username)
+	}
+	if target.Superuser {
+		return Errorf(EForbidden, "cannot view as %s: only a superuser views as the superuser %s (R12)", target.Username, target.Username)
+	}
+	if !actor.Admin && !actor.Has(VisibilityOverride) {
+		return Errorf(EForbidden, "cannot view as %s: %s does not see every ticket (full administrator or Override Record Visibility), so viewing as %s could show more than they may see",
+			target.Username, actor.Username, target.Username)
+	}
+	if missing := ExceedsUser(actor, target); missing != "" {
+		return Errorf(EForbidden, "cannot view as %s: %s holds %s, which %s lacks (R12)", target.Username, target.Username, missing, actor.Username)
+	}
+	return nil
+}
+
 // OutsideScope lists the target's buildings (direct and through regions)
 // that are not the actor's. A full administrator's (R4) scope is
 // everything, so nothing is outside it.

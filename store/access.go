@@ -37,6 +37,9 @@ func (s *session) Subject(username string) (domain.Subject, error) {
 // found, whatever the subject could do with it.
 func (s *session) Explain(username string, g domain.Grant, ticket uint64) (domain.Explanation, error) {
 	var e domain.Explanation
+	if g.Priv == nil {
+		return e, domain.Errorf(domain.EInvalid, "name a privilege to explain")
+	}
 	err := s.read(func(r *txn) error {
 		sub, err := r.subjectOf(username)
 		if err != nil {
@@ -60,6 +63,9 @@ func (s *session) Explain(username string, g domain.Grant, ticket uint64) (domai
 // elevation, buildings and, for a ticket, visibility and task gates.
 func (s *session) Who(g domain.Grant, building string, ticket uint64) ([]domain.WhoRow, error) {
 	var out []domain.WhoRow
+	if g.Priv == nil {
+		return nil, domain.Errorf(domain.EInvalid, "name a privilege: who holds what?")
+	}
 	err := s.read(func(r *txn) error {
 		if r.acc.Level(domain.ModUsers) < domain.LevelView {
 			return r.acc.RequireLevel(domain.ModUsers, domain.LevelView)

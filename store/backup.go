@@ -123,7 +123,11 @@ func VerifyFile(path string) (err error) {
 }
 
 // Backup implements domain.DataService for the superuser or the owner.
+// A read-only session writes no file either.
 func (s *session) Backup(path string) error {
+	if err := s.refuseWrite(); err != nil {
+		return err
+	}
 	err := s.read(func(r *txn) error {
 		if !r.acc.Superuser && r.actor.ID != metaID(r.tx, keyOwner) {
 			return domain.Errorf(domain.EForbidden, "only a superuser or the owner account backs up the file")

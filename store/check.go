@@ -655,6 +655,11 @@ func repairData(w *txn) ([]string, error) {
 
 // Check implements domain.DataService for the superuser or the owner.
 func (s *session) Check(repair bool) (domain.CheckReport, error) {
+	if repair {
+		if err := s.refuseWrite(); err != nil {
+			return domain.CheckReport{}, err
+		}
+	}
 	return s.db.check(repair, func(tx *bolt.Tx) (*txn, error) {
 		w, err := s.begin(tx)
 		if err != nil {

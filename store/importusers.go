@@ -145,6 +145,11 @@ func sortProblems(ps []domain.RowProblem) {
 func (s *session) ImportUsers(imp domain.UserImport, opts domain.ImportOptions) (domain.ImportReport, error) {
 	rows := imp.Rows
 	rep := domain.ImportReport{Rows: len(rows), DryRun: opts.DryRun}
+	if !opts.DryRun {
+		if err := s.refuseWrite(); err != nil {
+			return rep, err // before the file is checked or a password hashed
+		}
+	}
 	if len(rows) == 0 {
 		return rep, domain.Errorf(domain.EInvalid, "there are no users to import")
 	}

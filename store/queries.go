@@ -91,6 +91,9 @@ func (s *session) DeleteSavedQuery(id domain.ID) error {
 // Bulk applies an action ticket by ticket: each succeeds or fails on its
 // own and the caller shows every result.
 func (s *session) Bulk(numbers []uint64, a domain.BulkAction) ([]domain.BulkResult, error) {
+	if err := s.refuseWrite(); err != nil {
+		return nil, err // refused as a whole, not ticket by ticket
+	}
 	acc := s.Access()
 	if err := acc.Require(domain.QueryBulkEdit); err != nil {
 		return nil, err

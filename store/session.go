@@ -15,6 +15,9 @@ import (
 type session struct {
 	db    *DB
 	actor domain.ID
+	// readOnly, when set, says why the session changes nothing ("while
+	// viewing as bob"): write refuses before any change (refuseWrite).
+	readOnly string
 }
 
 // Session returns the service acting as username.
@@ -29,6 +32,55 @@ func (db *DB) Session(username string) (domain.Service, error) {
 		return nil, err
 	}
 	return &session{db: db, actor: id}, nil
+}
+
+// ReadOnlySession returns the service acting as username that reads as
+// they would and refuses every change: the store decides, once, where
+// every write passes (session.write), so no adapter has to wrap the
+// service method by method.
+func (db *DB) ReadOnlySession(username string) (domain.Service, error) {
+	svc, err := db.Session(username)
+	if err != nil {
+		return nil, err
+	}
+	s := svc.(*session)
+	s.readOnly = "in " + username + "'s read-only session"
+	return s, nil
+}
+
+// ViewAs opens target's read-only session for viewer (the console's view
+// as): domain.CheckViewAs on viewer, and an audit event in viewer's name
+// that they looked through target's eyes.
+func (db *DB) ViewAs(viewer, target string) (domain.Service, error) {
+	svc, err := db.Session(viewer)
+	if err != nil {
+		return nil, err
+	}
+	var id domain.ID
+	err = svc.(*session).write(func(w *txn) error {
+		u, err := userByName(w.tx, target)
+		if err != nil {
+			return err
+		}
+		a := w.accessOf(u)
+		if err := domain.CheckViewAs(&w.acc, &a); err != nil {
+			return err
+		}
+		id = u.ID
+		return w.audit("user", u.ID, u.Username, "view as", "", "read-only, by "+w.actor.Username)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &session{db: db, actor: id, readOnly: "while viewing as " + target}, nil
+}
+
+// refuseWrite is the error of every change asked of a read-only session.
+func (s *session) refuseWrite() error {
+	if s.readOnly == "" {
+		return nil
+	}
+	return domain.Errorf(domain.EForbidden, "read-only: nothing can be changed %s", s.readOnly)
 }
 
 // txn is one transaction seen through the acting user's access.
@@ -49,6 +101,9 @@ var errNoAudit = errors.New("internal: a write finished without an audit event")
 // write runs fn in one read-write transaction with the actor's access
 // resolved inside it; changes are published only after commit.
 func (s *session) write(fn func(w *txn) error) error {
+	if err := s.refuseWrite(); err != nil {
+		return err
+	}
 	var changes []domain.Change
 	err := s.db.bolt.Update(func(tx *bolt.Tx) error {
 		w, err := s.begin(tx)

@@ -17,9 +17,14 @@ import (
 
 // startViewAs is start with view-as wired to the store, as main.go and
 // the SSH server wire it.
+// viewAsFor is Config.ViewAs for viewer, as main and the SSH server bind it.
+func viewAsFor(db *store.DB, viewer string) func(string) (domain.Service, error) {
+	return func(target string) (domain.Service, error) { return db.ViewAs(viewer, target) }
+}
+
 func startViewAs(t *testing.T, db *store.DB, user string, w, h int) *driver {
 	t.Helper()
-	m := New(Config{Service: session(t, db, user), Feed: db, Now: fixedNow, NoColor: true, SessionFor: db.Session})
+	m := New(Config{Service: session(t, db, user), Feed: db, Now: fixedNow, NoColor: true, ViewAs: viewAsFor(db, user)})
 	tm := teatest.NewTestModel(t, &probe{m: m}, teatest.WithInitialTermSize(w, h),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.NoTTY)))
 	t.Cleanup(func() {
@@ -103,12 +108,17 @@ func TestViewAsRefusesWritesWithTheReason(t *testing.T) {
 	d.keys(":", "new notice", "enter")
 	d.waitFor("New notice")
 	d.keys("Printer moved", "enter")
-	s := d.waitFor("view-as is read-only: cannot create a notice while viewing as carol")
+	s := d.waitFor("read-only: nothing can be changed while viewing as carol")
 	if !strings.Contains(s, "Printer moved") {
 		t.Fatalf("the typed form should survive the refusal:\n%s", s)
 	}
 	if ns, err := session(t, db, "admin").Notices(""); err != nil || len(ns) != 0 {
 		t.Fatalf("nothing may be saved while viewing as: %v %v", ns, err)
+	}
+	// the store recorded who looked through whose eyes
+	evs, err := session(t, db, "admin").Audit(domain.AuditQuery{Entity: "user", Limit: 1})
+	if err != nil || len(evs) != 1 || evs[0].Action != "view as" || evs[0].Name != "carol" || evs[0].ActorName != "admin" {
+		t.Fatalf("view-as audit event: %+v %v", evs, err)
 	}
 	// esc closes the form first, then leaves
 	d.keys("esc")
@@ -236,7 +246,7 @@ func TestTaskStatesChosenAndSaved(t *testing.T) {
 // every binding.
 func TestHelpOverlayFitsAt80x24(t *testing.T) {
 	db := openStore(t)
-	m := New(Config{Service: session(t, db, "admin"), Now: fixedNow, NoColor: true, SessionFor: db.Session}).(*Model)
+	m := New(Config{Service: session(t, db, "admin"), Now: fixedNow, NoColor: true, ViewAs: viewAsFor(db, "admin")}).(*Model)
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	for _, def := range screens {
 		m.switchTo(def.id, "")

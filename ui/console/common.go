@@ -50,7 +50,7 @@ type Common struct {
 	Now    func() time.Time
 	Access domain.Access
 
-	viewAsOK  bool // the shell can open view-as (Config.SessionFor is set)
+	viewAsOK  bool // the shell can open view-as (Config.ViewAs is set)
 	remote    bool // an SSH session: no file paths (Config.Remote)
 	status    string
 	statusErr bool

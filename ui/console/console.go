@@ -35,9 +35,10 @@ type Config struct {
 	// Light starts with light-background colors until the terminal answers
 	// the background color query.
 	Light bool
-	// SessionFor opens another user's service for "view as" (users:view);
-	// nil turns view-as off.
-	SessionFor func(username string) (domain.Service, error)
+	// ViewAs opens another user's read-only service for "view as", for the
+	// acting user: the store checks and audits it and refuses every change
+	// (store.DB.ViewAs). nil turns view-as off.
+	ViewAs func(username string) (domain.Service, error)
 	// Remote is set for SSH sessions: the console then runs in the server,
 	// where a typed file path would reach the server's files with the
 	// server's permissions, so reading and writing files is refused.
@@ -132,7 +133,7 @@ func New(cfg Config) tea.Model {
 		cfg.Context = context.Background()
 	}
 	m := &Model{cfg: cfg, built: map[string]Screen{}, dark: !cfg.Light, w: minWidth, h: minHeight}
-	m.c = &Common{Svc: cfg.Service, Keys: keymap.Default(), Now: cfg.Now, viewAsOK: cfg.SessionFor != nil, remote: cfg.Remote}
+	m.c = &Common{Svc: cfg.Service, Keys: keymap.Default(), Now: cfg.Now, viewAsOK: cfg.ViewAs != nil, remote: cfg.Remote}
 	m.restyle()
 	m.refreshActor()
 	m.switchTo(m.startScreen(), "")
@@ -276,10 +277,20 @@ func (m *Model) dirtyScreens() []string {
 
 func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if m.viewAs != nil {
-		if cmd, used := m.updateViewAs(msg); used {
+		cmd, used := m.updateViewAs(msg)
+		if used {
 			return m, cmd
 		}
+		// both handle it (a change, a resize): keep the viewed console's
+		// command too, or a reload it started never delivers
+		model, own := m.updateShell(msg)
+		return model, tea.Batch(cmd, own)
 	}
+	return m.updateShell(msg)
+}
+
+// updateShell handles a message for the shell itself.
+func (m *Model) updateShell(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height

@@ -10,9 +10,10 @@ import (
 )
 
 // View-as: an administrator browses the console as another user would see
-// it. The shell runs a second console bound to that user's service behind
-// a readOnly wrapper, draws a banner over its header, and leaves on esc once
-// the viewed console has nothing left to back out of.
+// it. The shell runs a second console bound to that user's read-only
+// service (Config.ViewAs: the store decides who may view as whom, records
+// it, and refuses every change), draws a banner over its header, and leaves
+// on esc once the viewed console has nothing left to back out of.
 
 // viewAsMsg asks the shell to browse as user.
 type viewAsMsg struct{ user string }
@@ -34,56 +35,23 @@ func viewAsKeys(c *Common) []key.Binding {
 	return nil
 }
 
-// viewAsRefusal says why actor may not browse as target, or "": viewing as
-// someone must not show the actor anything they could not see themselves
-// (R12 in spirit: no escalation by looking through another's eyes).
-func viewAsRefusal(actor, target *domain.Access) string {
-	if actor.Superuser {
-		return ""
-	}
-	if target.Superuser {
-		return "only a superuser views as the superuser " + target.Username + " (R12)"
-	}
-	if !actor.Admin && !actor.Has(domain.VisibilityOverride) {
-		return actor.Username + " does not see every ticket (full administrator or Override Record Visibility), so viewing as " +
-			target.Username + " could show more than they may see"
-	}
-	for _, f := range target.Flags.Flags() {
-		// Metrics covers Home Page Only, its restricted form
-		if !actor.Has(f) && (f != domain.MetricsHomeOnly || !actor.Has(domain.MetricsRun)) {
-			return target.Username + " holds " + f.String() + ", which " + actor.Username + " lacks (R12)"
-		}
-	}
-	for mod := domain.Module(0); mod < domain.NumModules; mod++ {
-		if target.Levels[mod] > actor.Levels[mod] {
-			return target.Username + " holds " + mod.String() + ":" + target.Levels[mod].String() + ", which " + actor.Username + " lacks (R12)"
-		}
-	}
-	return ""
-}
-
 // startViewAs opens the viewed console, or says why not.
 func (m *Model) startViewAs(user string) {
 	a := &m.c.Access
 	switch {
-	case m.cfg.SessionFor == nil:
+	case m.cfg.ViewAs == nil:
 		m.c.Fail(domain.Errorf(domain.EForbidden, "view-as is not available here (already viewing as someone?)"))
 		return
 	case !canViewAs(m.c):
 		m.c.Fail(domain.Errorf(domain.EForbidden, "%s cannot view as other users: view-as needs users:view", a.Username))
 		return
 	}
-	svc, err := m.cfg.SessionFor(user)
+	svc, err := m.cfg.ViewAs(user)
 	if err != nil {
 		m.c.Fail(err)
 		return
 	}
-	target := svc.Access()
-	if r := viewAsRefusal(a, &target); r != "" {
-		m.c.Fail(domain.Errorf(domain.EForbidden, "cannot view as %s: %s", target.Username, r))
-		return
-	}
-	in := New(Config{Service: readOnly{Service: svc, user: target.Username}, Now: m.cfg.Now,
+	in := New(Config{Service: svc, Now: m.cfg.Now,
 		NoColor: m.cfg.NoColor, Light: !m.dark}).(*Model)
 	in.Update(tea.WindowSizeMsg{Width: m.w, Height: m.h})
 	m.viewAs = in

@@ -32,6 +32,9 @@ type Store interface {
 	domain.ChangeFeed
 	Path() string
 	Session(username string) (domain.Service, error)
+	// ViewAs opens target's read-only service for viewer (console view-as),
+	// checked and audited by the store.
+	ViewAs(viewer, target string) (domain.Service, error)
 	// UserByKey and UserByName identify; they grant nothing by themselves.
 	UserByKey(fingerprint string) (domain.User, error)
 	UserByName(username string) (domain.User, error)
