@@ -181,26 +181,27 @@ func (g *auditGate) shows(ev *domain.AuditEvent) bool {
 		if ev.EntityID == 0 {
 			return true // a summary of a job run: counts, no ticket named
 		}
+		if g.r.acc.Admin || g.r.acc.Has(domain.VisibilityOverride) {
+			return true // sees every record (R11), deleted ones' events too
+		}
 		ok, seen := g.tickets[ev.EntityID]
 		if !seen {
 			if t, found := getTicket(g.r.tx, ev.EntityID); found {
 				ok = g.r.acc.CanSeeTicket(&t)
-			} else {
-				ok = g.r.acc.Admin || g.r.acc.Has(domain.VisibilityOverride)
 			}
 			g.tickets[ev.EntityID] = ok
 		}
 		return ok
 	case "user", "membership", "session":
+		if g.r.acc.Level(domain.ModUsers) >= domain.LevelView {
+			return true // views every user
+		}
 		ok, seen := g.users[ev.EntityID]
 		if !seen {
 			if u, err := getUser(g.r.tx, ev.EntityID); err == nil {
 				a := g.r.accessOf(u)
 				ok = g.r.canViewUser(&u, &a) == nil
-			} else {
-				// a deleted user, or an import as a whole (id 0)
-				ok = g.r.acc.Level(domain.ModUsers) >= domain.LevelView
-			}
+			} // else a deleted user, or an import as a whole (id 0): Manage Users view only
 			g.users[ev.EntityID] = ok
 		}
 		return ok
