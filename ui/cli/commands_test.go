@@ -443,3 +443,26 @@ func TestR8_DeactivateAndLeaveNameAutoAssignRules(t *testing.T) {
 		t.Errorf("rules after leave --remove-rules: %v", b.Rules)
 	}
 }
+
+// TestR12_CLIRefusesWideningAHigherUser: a holder of Manage Users alone
+// cannot give a Building Administrator more buildings, nor add a key to
+// sign in as them; the store's refusal reaches the command line.
+func TestR12_CLIRefusesWideningAHigherUser(t *testing.T) {
+	h := newHarness(t)
+	h.ok("building", "create", "EAST", "--name", "East Elementary")
+	h.ok("building", "create", "WEST", "--name", "West Middle")
+	h.ok("group", "create", "Clerks")
+	h.ok("group", "grant", "Clerks", "users:edit", "--yes")
+	h.ok("user", "create", "clerk")
+	h.ok("user", "join", "clerk", "Clerks")
+	h.ok("user", "create", "pat")
+	h.ok("user", "join", "pat", "Building Administrator")
+	h.ok("user", "set", "pat", "--buildings", "EAST")
+	h.fails(args("user", "set", "pat", "--buildings", "EAST,WEST", "--as", "clerk"),
+		"clerk cannot change pat's buildings: pat holds", "(R12)")
+	h.fails(args("user", "deactivate", "pat", "--as", "clerk"), "clerk cannot deactivate pat", "(R12)")
+	out := h.ok("user", "show", "pat")
+	if !strings.Contains(out, "EAST") || strings.Contains(out, "WEST") {
+		t.Errorf("pat's buildings changed:\n%s", out)
+	}
+}

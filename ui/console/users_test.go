@@ -3,6 +3,7 @@ package console
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"gatehouse/domain"
 )
@@ -101,5 +102,37 @@ func TestUsersDeactivateNamesAutoAssignRules(t *testing.T) {
 	must(t, err)
 	if len(b.Rules) != 0 {
 		t.Fatalf("rule should be removed with the deactivation: %+v", b.Rules)
+	}
+}
+
+// TestR12_BulkJoinRefusesAHigherUser: a clerk holding Manage Users selects
+// a Building Administrator and a plain user for a bulk join: the plain
+// user joins, the administrator is refused with the reason (R12).
+func TestR12_BulkJoinRefusesAHigherUser(t *testing.T) {
+	db := openStore(t)
+	admin := session(t, db, "admin")
+	_, err := admin.CreateGroup(domain.Group{Name: "Clerks", Levels: domain.ModuleLevels{domain.ModUsers: domain.LevelEdit}}, false)
+	must(t, err)
+	for _, u := range []string{"clerk", "erin"} {
+		_, err = admin.CreateUser(domain.User{Username: u})
+		must(t, err)
+	}
+	must(t, admin.Join("clerk", "Clerks", time.Time{}, ""))
+	must(t, admin.Join("bob", "Principals", time.Time{}, ""))
+	d := start(t, db, "clerk", 160, 40)
+	d.keys("4", "j", "j")
+	d.waitFor("▸ bob")
+	d.keys("space", "j", "j", "j") // carol, clerk, dave, erin
+	d.waitFor("▸ erin")
+	d.keys("space")
+	d.waitFor("2 selected")
+	d.keys("J", "Users", "enter")
+	d.waitFor("erin joined Users; refused: clerk cannot add bob to Users: bob holds")
+	ms, err := admin.Memberships("bob")
+	must(t, err)
+	for _, m := range ms {
+		if m.GroupName == "Users" && m.Reason != "pilot" {
+			t.Fatalf("bob's membership of Users changed through a refused bulk join: %+v", m)
+		}
 	}
 }
