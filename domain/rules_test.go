@@ -664,3 +664,51 @@ func TestR15_SearchPrefixAndWildcard(t *testing.T) {
 		}
 	}
 }
+
+// R12 on users compares everything the target holds once active: a
+// deactivated Building Administrator still outranks a clerk, and a
+// building outside the actor's is outside their scope unless the actor is
+// a full administrator (R4).
+func TestR12_ExceedsUserAndOutsideScope(t *testing.T) {
+	clerk := holder(TicketReport)
+	ba := grp(baID, "Principals", TicketReport)
+	ba.BuildingAdmin = true
+	s := Subject{User: User{ID: otherID, Username: "pat", Status: StatusDeactivated}, Grants: []GroupGrant{member(ba)}, Buildings: []ID{7}}
+	if a := Resolve(s, now); a.Has(TicketReport) {
+		t.Fatal("Resolve: a deactivated user holds no flag")
+	}
+	held := ResolveHeld(s, now)
+	if !held.Has(TicketReport) {
+		t.Fatal("ResolveHeld: what the user holds once active")
+	}
+	if got := ExceedsUser(&clerk, &held); got != "Building Administrator" {
+		t.Fatalf("ExceedsUser = %q, want Building Administrator", got)
+	}
+	if got := OutsideScope(&clerk, &held); len(got) != 1 || got[0] != 7 {
+		t.Fatalf("OutsideScope = %v, want [7]", got)
+	}
+	admin := Resolve(subj(member(withLevel(grp(extraID, "Admins", TicketReport), ModGroups, LevelEdit))), now)
+	if ExceedsUser(&admin, &held) != "" || OutsideScope(&admin, &held) != nil {
+		t.Fatal("a full administrator (R4) covers a Building Administrator and every building")
+	}
+	peer := Resolve(Subject{User: User{ID: actorID, Username: "alice"}, Grants: []GroupGrant{member(ba)}, Buildings: []ID{7, 8}}, now)
+	if ExceedsUser(&peer, &held) != "" || OutsideScope(&peer, &held) != nil {
+		t.Fatal("a Building Administrator of the same buildings covers pat")
+	}
+}
+
+// View-as needs Manage Users view and a viewer who sees every ticket and
+// holds all the viewed user holds.
+func TestR12_CheckViewAs(t *testing.T) {
+	target := holder(TicketClose)
+	viewer := holder()
+	wantErrContains(t, CheckViewAs(&viewer, &target), EForbidden, "view-as needs users:view")
+	viewer.Levels[ModUsers] = LevelView
+	wantErrContains(t, CheckViewAs(&viewer, &target), EForbidden, "does not see every ticket")
+	viewer = holder(VisibilityOverride)
+	viewer.Levels[ModUsers] = LevelView
+	wantErrContains(t, CheckViewAs(&viewer, &target), EForbidden, "holds ticket.close, which alice lacks (R12)")
+	viewer = holder(VisibilityOverride, TicketClose)
+	viewer.Levels[ModUsers] = LevelView
+	wantOK(t, CheckViewAs(&viewer, &target))
+}
