@@ -392,7 +392,7 @@ func decodeRecord(eb exportBucket, k, v []byte) error {
 			return err
 		}
 		switch r := rec.(type) {
-		case *domain.User:
+		case *userRecord:
 			return idIs(r.ID, "user")
 		case *domain.Team:
 			return idIs(r.ID, "team")
