@@ -7,8 +7,8 @@ import (
 
 	"gatehouse/domain"
 
-	"golang.org/x/crypto/bcrypt"
 	bolt "go.etcd.io/bbolt"
+	"golang.org/x/crypto/bcrypt"
 )
 
 func TestPasswordHashIsArgon2idPHC(t *testing.T) {
