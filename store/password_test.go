@@ -122,5 +122,12 @@ func TestCraftedStoredHashRefusesLogin(t *testing.T) {
 		if !errors.Is(err, domain.ErrUnusableHash) || domain.IdentityProven(err) || u.ID != 0 {
 			t.Errorf("%s: %v %+v", name, err, u)
 		}
+		rep, err := db.Check(false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Findings) != 1 || !strings.Contains(rep.Findings[0].Problem, "admin's stored password hash is unusable") {
+			t.Errorf("%s: check found %+v", name, rep.Findings)
+		}
 	}
 }
