@@ -58,6 +58,7 @@ func (r readOnly) Terminate(string, string, string) (domain.TerminateReport, err
 func (r readOnly) DeleteUser(string) error            { return r.deny("delete a user") }
 func (r readOnly) AddKey(string, domain.SSHKey) error { return r.deny("add an SSH key") }
 func (r readOnly) RemoveKey(string, string) error     { return r.deny("remove an SSH key") }
+func (r readOnly) SetPassword(string, string) error   { return r.deny("set a password") }
 func (r readOnly) CreateTeam(domain.Team) (domain.Team, error) {
 	return domain.Team{}, r.deny("create a team")
 }

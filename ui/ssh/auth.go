@@ -66,7 +66,7 @@ func (s *Server) keyboardInteractiveAuth(ctx charmssh.Context, challenge gossh.K
 	if s.backedOff(ctx, host) {
 		return false
 	}
-	answers, err := challenge(ctx.User(), "", []string{promptPassword}, []bool{false})
+	answers, err := challenge("gatehouse", "", []string{promptPassword}, []bool{false})
 	if err != nil || len(answers) != 1 {
 		return false
 	}
@@ -82,7 +82,7 @@ func (s *Server) keyboardInteractiveAuth(ctx charmssh.Context, challenge gossh.K
 	}
 	instruction := tempPassword
 	for range changeTries {
-		answers, err := challenge(ctx.User(), instruction, []string{promptNew, promptRetype}, []bool{false, false})
+		answers, err := challenge("gatehouse", instruction, []string{promptNew, promptRetype}, []bool{false, false})
 		if err != nil || len(answers) != 2 {
 			return false
 		}
