@@ -56,6 +56,10 @@ type Service interface {
 	DeleteUser(username string) error
 	AddKey(username string, key SSHKey) error
 	RemoveKey(username, fingerprint string) error
+	// SetPassword sets a password: one's own needs Edit Own User Account
+	// and clears the must-change flag; anyone else's needs the rights to
+	// change them and sets the flag (changed at their next password login).
+	SetPassword(username, password string) error
 
 	Teams(search string) ([]TeamInfo, error)
 	Team(name string) (TeamInfo, []TeamMember, error)

@@ -152,24 +152,26 @@ type SSHKey struct {
 
 // User is a person who may log in.
 type User struct {
-	ID           ID         `json:"id"`
-	Username     string     `json:"username"`
-	First        string     `json:"first,omitempty"`
-	Last         string     `json:"last,omitempty"`
-	Email        string     `json:"email,omitempty"`
-	Phone        string     `json:"phone,omitempty"`
-	Kind         Kind       `json:"kind"`
-	Status       UserStatus `json:"status"`
-	Superuser    bool       `json:"superuser,omitempty"`
-	ReportsTo    ID         `json:"reports_to,omitempty"`
-	Buildings    []ID       `json:"buildings,omitempty"`
-	Regions      []string   `json:"regions,omitempty"`
-	StartScreen  string     `json:"start_screen,omitempty"`
-	PasswordHash string     `json:"password_hash,omitempty"`
-	MustChange   bool       `json:"must_change,omitempty"`
-	Keys         []SSHKey   `json:"keys,omitempty"`
-	Created      time.Time  `json:"created"`
-	Terminated   string     `json:"terminated,omitempty"` // off-boarding reason (R14)
+	ID          ID         `json:"id"`
+	Username    string     `json:"username"`
+	First       string     `json:"first,omitempty"`
+	Last        string     `json:"last,omitempty"`
+	Email       string     `json:"email,omitempty"`
+	Phone       string     `json:"phone,omitempty"`
+	Kind        Kind       `json:"kind"`
+	Status      UserStatus `json:"status"`
+	Superuser   bool       `json:"superuser,omitempty"`
+	ReportsTo   ID         `json:"reports_to,omitempty"`
+	Buildings   []ID       `json:"buildings,omitempty"`
+	Regions     []string   `json:"regions,omitempty"`
+	StartScreen string     `json:"start_screen,omitempty"`
+	// MustChange: the password is temporary (imported, or set by someone
+	// else) and must be replaced at the next password login. The hash
+	// itself stays in the store and never travels on a User.
+	MustChange bool      `json:"must_change,omitempty"`
+	Keys       []SSHKey  `json:"keys,omitempty"`
+	Created    time.Time `json:"created"`
+	Terminated string    `json:"terminated,omitempty"` // off-boarding reason (R14)
 }
 
 // Name is "First Last", or the username when both are empty.

@@ -19,7 +19,6 @@ func (r *txn) subjectOf(username string) (domain.Subject, error) {
 	if err := r.canViewUser(&u, &a); err != nil {
 		return domain.Subject{}, err
 	}
-	sub.User.PasswordHash = ""
 	return sub, nil
 }
 

@@ -392,7 +392,7 @@ func decodeRecord(eb exportBucket, k, v []byte) error {
 			return err
 		}
 		switch r := rec.(type) {
-		case *domain.User:
+		case *userRecord:
 			return idIs(r.ID, "user")
 		case *domain.Team:
 			return idIs(r.ID, "team")
@@ -516,6 +516,14 @@ func (c *checker) users() {
 					putUser(tx, &u)
 				}
 			}, "%s is assigned to buildings %v that do not exist: removed by repair", u.Username, gone)
+		}
+		// a hash restored from an export or written by hand could never
+		// log its owner in: say so rather than let logins fail silently
+		if h := storedHash(tx, id); h != "" {
+			if err := checkHash(h); err != nil {
+				c.add("users", false, nil, "%s's stored password hash is unusable (%v): set a new one with gatehouse user password %s",
+					u.Username, err, u.Username)
+			}
 		}
 	})
 	// reports-to loops (R10): walk each chain once

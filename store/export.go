@@ -57,7 +57,7 @@ type exportBucket struct {
 var exportBuckets = []exportBucket{
 	{bOrg, exJSON, 0, func() any { return new(domain.Organization) }},
 	{bGroups, exJSON, 1, func() any { return new(groupRecord) }},
-	{bUsers, exJSON, 1, func() any { return new(domain.User) }},
+	{bUsers, exJSON, 1, func() any { return new(userRecord) }},
 	{bMembers, exJSON, 2, func() any { return new(domain.Membership) }},
 	{bTeams, exJSON, 1, func() any { return new(domain.Team) }},
 	{bTeamUser, exSet, 2, nil},

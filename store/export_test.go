@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"bytes"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -42,6 +43,7 @@ func richDistrict(t *testing.T) *district {
 	must(t, err)
 	must(t, a.Join("staff", "Technicians", epoch.AddDate(0, 2, 0), "summer cover"))
 	must(t, a.AddKey("tech", domain.SSHKey{Fingerprint: "SHA256:abc", Key: "ssh-ed25519 AAAA tech@laptop", Comment: "laptop"}))
+	must(t, a.SetPassword("tech", "Temp-Pass-1"))
 	_, err = a.CreateNotice(domain.Notice{Title: "Network maintenance", Start: epoch, End: epoch.AddDate(0, 0, 7),
 		Teams: []domain.ID{1}, Visible: true})
 	must(t, err)
@@ -115,8 +117,13 @@ func TestExportImportAllExportIsIdentical(t *testing.T) {
 	if page.Total != 1 || page.Tickets[0].Number != d.east {
 		t.Fatalf("principal sees %+v", page)
 	}
-	if u, err := db3.UserByKey("SHA256:abc"); err != nil || u.Username != "tech" {
+	if u, err := db3.AuthenticateKey("tech", "SHA256:abc"); !domain.IdentityProven(err) || u.Username != "tech" {
 		t.Fatalf("key lookup: %v %v", u.Username, err)
+	}
+	// the export carries the hash and the flag: the temporary password
+	// still works, and must still be changed
+	if u, err := db3.AuthenticatePassword("tech", "Temp-Pass-1"); !errors.Is(err, domain.ErrMustChangePassword) || u.Username != "tech" {
+		t.Fatalf("password after the round trip: %v %v", u.Username, err)
 	}
 }
 

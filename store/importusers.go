@@ -221,7 +221,7 @@ func (w *txn) applyImport(p *importPlan, hashes []string, source string) error {
 		row := &p.rows[i]
 		users[i] = domain.User{Username: row.Username, First: row.First, Last: row.Last, Email: row.Email, Phone: row.Phone,
 			Kind: row.Kind, Status: domain.StatusActive, Buildings: p.buildings[i], ReportsTo: p.boss[i],
-			PasswordHash: hashes[i], MustChange: hashes[i] != "", Created: w.now}
+			MustChange: hashes[i] != "", Created: w.now}
 	}
 	// ids first, so rows can report to rows later in the file
 	seq := w.tx.Bucket(bUsers).Sequence()
@@ -251,7 +251,7 @@ func (w *txn) applyImport(p *importPlan, hashes []string, source string) error {
 			afters[i] += " until " + u.Format("2006-01-02 15:04")
 		}
 	})
-	if err := bulkInsertUsers(w.tx, users, members, func(i int) error {
+	if err := bulkInsertUsers(w.tx, users, hashes, members, func(i int) error {
 		return w.audit("user", users[i].ID, users[i].Username, "import", "", afters[i])
 	}); err != nil {
 		return err
@@ -262,6 +262,7 @@ func (w *txn) applyImport(p *importPlan, hashes []string, source string) error {
 // bulkInsertUsers writes what insertUser writes for each user (record,
 // indexes, private team, Global membership; R9) and the given memberships,
 // with the user ids already set in sequence, then calls after(i) for each.
+// hashes[i] is user i's password hash ("" for none).
 // Records are encoded on every core before the writes. The writes are
 // ordered so that every bucket is appended to: the Global team's member
 // rows sort before every private team's, so inserting them one user at a
@@ -269,7 +270,7 @@ func (w *txn) applyImport(p *importPlan, hashes []string, source string) error {
 // and n users would cost n² (bbolt keeps a transaction's leaf as one
 // sorted slice until commit). Check proves the result is what insertUser
 // and putMembership would have written.
-func bulkInsertUsers(tx *bolt.Tx, users []domain.User, members [][]domain.Membership, after func(i int) error) error {
+func bulkInsertUsers(tx *bolt.Tx, users []domain.User, hashes []string, members [][]domain.Membership, after func(i int) error) error {
 	// these buckets are appended to in key order here: full pages, as
 	// bbolt advises for appends, mean fewer pages to write and sync
 	for _, b := range [][]byte{bUsers, bTeams, bAudit, bMembers, bUserTeam} {
@@ -315,7 +316,7 @@ func bulkInsertUsers(tx *bolt.Tx, users []domain.User, members [][]domain.Member
 			for j := range out {
 				i, e := start+j, &out[j]
 				var err error
-				if e.user, err = encJSON(&users[i]); err == nil && private[i].ID != 0 {
+				if e.user, err = encJSON(&userRecord{User: users[i], PasswordHash: hashes[i]}); err == nil && private[i].ID != 0 {
 					e.team, err = encJSON(private[i])
 				}
 				for _, m := range members[i] {

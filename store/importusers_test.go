@@ -66,7 +66,10 @@ func TestImportUsersCreatesEveryRowWithMemberships(t *testing.T) {
 	var hash string
 	var must2 bool
 	must(t, d.db.Bolt().View(func(tx *bolt.Tx) error {
-		var u domain.User
+		var u struct {
+			domain.User
+			PasswordHash string `json:"password_hash"`
+		}
 		tx.Bucket([]byte("users")).ForEach(func(k, v []byte) error {
 			if json.Unmarshal(v[1:], &u) == nil && u.Username == "ann" {
 				hash, must2 = u.PasswordHash, u.MustChange

@@ -148,9 +148,10 @@ func TestR12_PasswordFlagOfAHigherUserIsRefused(t *testing.T) {
 	}}, domain.ImportOptions{})
 	must(t, err)
 	c := clerk(t, d)
-	refusedR12(t, update(t, d, c, "vp", func(u *domain.User) { u.MustChange = false }))
+	// the flag has its own command (SetPassword); an update leaves it as stored
+	_ = update(t, d, c, "vp", func(u *domain.User) { u.MustChange = false })
 	if u, _ := d.admin.User("vp"); !u.User.MustChange {
-		t.Fatal("must-change cleared by a refused update")
+		t.Fatal("must-change cleared through UpdateUser")
 	}
 }
 
@@ -250,4 +251,16 @@ func TestR12_SuperuserIsExcepted(t *testing.T) {
 	d := newDistrict(t)
 	must(t, d.admin.AddKey("principal", key("SHA256:p")))
 	must(t, update(t, d, d.admin, "principal", func(u *domain.User) { u.Buildings = []domain.ID{d.eastB.ID, d.west2.ID} }))
+}
+
+// Setting another user's password is a sign-in change: the clerk with
+// Manage Users may not take over a Building Administrator that way.
+func TestR12_PasswordOfAHigherUserIsRefused(t *testing.T) {
+	d := newDistrict(t)
+	c := clerk(t, d)
+	refusedR12(t, c.SetPassword("principal", "Taken-Over-1"))
+	if _, err := d.db.AuthenticatePassword("principal", "Taken-Over-1"); err == nil {
+		t.Fatal("the refused password works")
+	}
+	must(t, c.SetPassword("nogroup", "Temp-Pass-1"))
 }

@@ -11,7 +11,11 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-func putUser(tx *bolt.Tx, u *domain.User) error { return putJSON(tx, bUsers, u.ID, u) }
+// putUser writes a user's record, keeping the password hash stored beside
+// it (only SetPassword, ChangePassword and imports write a hash).
+func putUser(tx *bolt.Tx, u *domain.User) error {
+	return putJSON(tx, bUsers, u.ID, userRecord{User: *u, PasswordHash: storedHash(tx, u.ID)})
+}
 
 // insertUser creates the user with their indexes, their private team and
 // their Global membership (R9) in the caller's transaction.
@@ -252,7 +256,6 @@ func (r *txn) canViewUser(u *domain.User, a *domain.Access) error {
 
 func (r *txn) userInfo(u domain.User, a *domain.Access) domain.UserInfo {
 	ui := domain.UserInfo{User: u, Technician: a.Has(domain.TicketAssignee)}
-	ui.PasswordHash = ""
 	prefixKeys(r.tx, bMembers, itob(u.ID), func(k []byte) error {
 		if m, ok := getMembership(r.tx, u.ID, btoi(k[8:])); ok && m.Active(r.now) {
 			if g, err := getGroup(r.tx, m.GroupID); err == nil {
@@ -469,7 +472,7 @@ func signInOrScope(before, after *domain.User) []string {
 	if before.ReportsTo != after.ReportsTo {
 		out = append(out, "reports-to")
 	}
-	if before.MustChange != after.MustChange || before.PasswordHash != after.PasswordHash {
+	if before.MustChange != after.MustChange {
 		out = append(out, "password")
 	}
 	return out
@@ -524,10 +527,7 @@ func (s *session) UpdateUser(u domain.User) (domain.User, error) {
 			return err
 		}
 		// fields with their own commands keep their stored values
-		u.Keys, u.PasswordHash, u.Created, u.Status, u.Terminated = before.Keys, before.PasswordHash, before.Created, before.Status, before.Terminated
-		if u.PasswordHash == "" {
-			u.MustChange = before.MustChange
-		}
+		u.Keys, u.MustChange, u.Created, u.Status, u.Terminated = before.Keys, before.MustChange, before.Created, before.Status, before.Terminated
 		if err := w.checkUserEdit(&before, &u); err != nil {
 			return err
 		}
@@ -910,20 +910,4 @@ func (s *session) RemoveKey(username, fingerprint string) error {
 		w.tx.Bucket(bUserKey).Delete([]byte(fingerprint))
 		return w.audit("user", u.ID, u.Username, "key remove", fingerprint, "")
 	})
-}
-
-// UserByKey finds the user owning an SSH key fingerprint (for the server's
-// authentication; it grants nothing by itself).
-func (db *DB) UserByKey(fingerprint string) (domain.User, error) {
-	var u domain.User
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		id := btoi(tx.Bucket(bUserKey).Get([]byte(fingerprint)))
-		if id == 0 {
-			return domain.Errorf(domain.ENotFound, "unknown key")
-		}
-		var err error
-		u, err = getUser(tx, id)
-		return err
-	})
-	return u, err
 }

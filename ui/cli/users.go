@@ -32,6 +32,7 @@ func userCommands() []*command {
 		{path: "user terminate", args: "U", opts: "--reason T [--reassign-to U2]", min: 1, max: 1,
 			flags: []flagSpec{{"reason", true}, {"reassign-to", true}}, required: []string{"reason"}, run: userTerminate},
 		{path: "user delete", args: "U", min: 1, max: 1, run: userDelete},
+		{path: "user password", args: "U", min: 1, max: 1, run: userPassword},
 		{path: "user key add", args: "U FILE.pub|-", min: 2, max: 2, run: keyAdd},
 		{path: "user key list", args: "U", min: 1, max: 1, run: keyList},
 		{path: "user key remove", args: "U FINGERPRINT", min: 2, max: 2, run: keyRemove},

@@ -1,59 +1,146 @@
 package ssh
 
 import (
-	"crypto/subtle"
-	"encoding/base64"
-	"fmt"
+	"errors"
 	"net"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	charmssh "charm.land/ssh"
-	"golang.org/x/crypto/argon2"
-	"golang.org/x/crypto/bcrypt"
 	gossh "golang.org/x/crypto/ssh"
+
+	"gatehouse/domain"
 )
 
-// publicKeyAuth accepts a key only when it is stored on the user named in
-// the login, so an agent offering several people's keys never logs in as
-// the wrong one. Unknown keys and other users' keys fail alike. Whether
-// the user may log in is decided in the session, where a refusal can be
-// explained and audited.
+// publicKeyAuth asks the store (AuthenticateKey) whether the key is
+// registered to the user named in the login, so an agent offering several
+// people's keys never logs in as the wrong one. Unknown keys and other
+// users' keys fail alike. A key that proves who the user is passes even
+// when they may not log in: the session then explains the refusal and
+// audits it.
 func (s *Server) publicKeyAuth(ctx charmssh.Context, key charmssh.PublicKey) bool {
 	fp := gossh.FingerprintSHA256(key)
-	u, err := s.cfg.Store.UserByKey(fp)
-	if err != nil || !strings.EqualFold(u.Username, ctx.User()) {
-		s.log.Info("ssh key refused", "user", ctx.User(), "addr", ctx.RemoteAddr().String(), "fingerprint", fp)
+	_, err := s.cfg.Store.AuthenticateKey(ctx.User(), fp)
+	if !domain.IdentityProven(err) {
+		s.log.Info("ssh key refused", "user", ctx.User(), "addr", ctx.RemoteAddr().String(), "fingerprint", fp, "reason", reason(err))
 		return false
 	}
 	return true
 }
 
-// passwordAuth checks the stored hash, with a per-address back-off after
-// repeated failures. Unknown users cost the same work as wrong passwords.
+// passwordAuth asks the store (AuthenticatePassword), with a per-address
+// back-off after repeated failures. A right password passes even when its
+// owner may not log in, or holds a temporary one: the session explains
+// (a temporary password is changed at the keyboard-interactive prompt,
+// which this method cannot ask for).
 func (s *Server) passwordAuth(ctx charmssh.Context, password string) bool {
 	host := hostOf(ctx.RemoteAddr())
-	if wait := s.backoff.wait(host); wait > 0 {
-		s.log.Info("ssh password refused", "user", ctx.User(), "addr", host, "reason", "back-off", "wait", wait.String())
+	if s.backedOff(ctx, host) {
 		return false
 	}
-	hash := dummyHash()
-	u, err := s.cfg.Store.UserByName(ctx.User())
-	if err == nil && u.PasswordHash != "" {
-		hash = u.PasswordHash
-	}
-	s.verifying <- struct{}{}
-	ok := verifyPassword(hash, password)
-	<-s.verifying
-	if ok && err == nil && u.PasswordHash != "" {
+	_, err := s.authenticate(ctx.User(), password)
+	if domain.IdentityProven(err) {
 		s.backoff.reset(host)
 		return true
 	}
-	wait := s.backoff.fail(host)
-	s.log.Info("ssh password refused", "user", ctx.User(), "addr", host, "next_wait", wait.String())
+	s.failed(ctx, host, err)
 	return false
+}
+
+// Prompts of the keyboard-interactive password login.
+const (
+	promptPassword = "Password: "
+	promptNew      = "New password: "
+	promptRetype   = "Retype new password: "
+	tempPassword   = "Your password is temporary: choose a new one."
+	changeTries    = 3
+)
+
+// keyboardInteractiveAuth is the password login OpenSSH clients use by
+// default (before the password method). It asks for the password; when
+// the password is a temporary one (imported, or set by someone else) it
+// then asks for a new one twice and has the store change it
+// (ChangePassword) before the login completes.
+func (s *Server) keyboardInteractiveAuth(ctx charmssh.Context, challenge gossh.KeyboardInteractiveChallenge) bool {
+	host := hostOf(ctx.RemoteAddr())
+	if s.backedOff(ctx, host) {
+		return false
+	}
+	answers, err := challenge("gatehouse", "", []string{promptPassword}, []bool{false})
+	if err != nil || len(answers) != 1 {
+		return false
+	}
+	current := answers[0]
+	_, err = s.authenticate(ctx.User(), current)
+	if !domain.IdentityProven(err) {
+		s.failed(ctx, host, err)
+		return false
+	}
+	s.backoff.reset(host)
+	if !errors.Is(err, domain.ErrMustChangePassword) {
+		return true
+	}
+	instruction := tempPassword
+	for range changeTries {
+		answers, err := challenge("gatehouse", instruction, []string{promptNew, promptRetype}, []bool{false, false})
+		if err != nil || len(answers) != 2 {
+			return false
+		}
+		if answers[0] != answers[1] {
+			instruction = "The two new passwords differ. " + tempPassword
+			continue
+		}
+		s.verifying <- struct{}{}
+		_, err = s.cfg.Store.ChangePassword(ctx.User(), current, answers[0])
+		<-s.verifying
+		switch {
+		case err == nil:
+			s.log.Info("ssh password changed", "user", ctx.User(), "addr", host)
+			return true
+		case domain.ErrorCode(err) == domain.EInvalid:
+			instruction = err.Error() + ". " + tempPassword
+		default:
+			// deactivated meanwhile, or an administrator's reset won
+			s.log.Info("ssh password change failed", "user", ctx.User(), "addr", host, "err", err.Error())
+			return false
+		}
+	}
+	return false
+}
+
+// authenticate checks a password, at most two at a time: each argon2id
+// check takes tens of megabytes.
+func (s *Server) authenticate(username, password string) (domain.User, error) {
+	s.verifying <- struct{}{}
+	defer func() { <-s.verifying }()
+	return s.cfg.Store.AuthenticatePassword(username, password)
+}
+
+// backedOff reports (and logs) that the address must still wait.
+func (s *Server) backedOff(ctx charmssh.Context, host string) bool {
+	wait := s.backoff.wait(host)
+	if wait > 0 {
+		s.log.Info("ssh password refused", "user", ctx.User(), "addr", host, "reason", "back-off", "wait", wait.String())
+	}
+	return wait > 0
+}
+
+// failed counts a failed password against the address and logs why.
+func (s *Server) failed(ctx charmssh.Context, host string, err error) {
+	wait := s.backoff.fail(host)
+	s.log.Info("ssh password refused", "user", ctx.User(), "addr", host, "reason", reason(err), "next_wait", wait.String())
+}
+
+// reason is the log's word for a refusal: the sentinel, not the detail.
+func reason(err error) string {
+	var r *domain.LoginRefused
+	if errors.As(err, &r) {
+		return r.Reason.Error()
+	}
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }
 
 func hostOf(a net.Addr) string {
@@ -64,82 +151,6 @@ func hostOf(a net.Addr) string {
 		return h
 	}
 	return a.String()
-}
-
-// dummyHash is verified for unknown users so timing does not tell them
-// apart; OWASP's minimum argon2id parameters, like stored hashes.
-var dummyHash = sync.OnceValue(func() string {
-	salt := []byte("gatehouse-dummy!")
-	return encodeArgon2id(salt, argon2.IDKey([]byte("x"), salt, 2, 19*1024, 1, 32), 2, 19*1024, 1)
-})
-
-func encodeArgon2id(salt, key []byte, t, m uint32, p uint8) string {
-	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, m, t, p, b64.EncodeToString(salt), b64.EncodeToString(key))
-}
-
-// verifyPassword checks a password against a stored hash: an argon2id PHC
-// string ($argon2id$v=19$m=…,t=…,p=…$salt$hash) or bcrypt ($2a$, $2b$, $2y$).
-// Anything else never matches.
-func verifyPassword(hash, password string) bool {
-	switch {
-	case strings.HasPrefix(hash, "$argon2id$"):
-		return verifyArgon2id(hash, password)
-	case strings.HasPrefix(hash, "$2a$"), strings.HasPrefix(hash, "$2b$"), strings.HasPrefix(hash, "$2y$"):
-		return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
-	}
-	return false
-}
-
-// Bounds on stored argon2id parameters, so a damaged hash cannot make one
-// login attempt take gigabytes or minutes.
-const (
-	maxArgonMemory = 1 << 20 // KiB: 1 GiB
-	maxArgonTime   = 64
-)
-
-func verifyArgon2id(hash, password string) bool {
-	parts := strings.Split(hash, "$")
-	// "", "argon2id", "v=19", "m=…,t=…,p=…", salt, key
-	if len(parts) != 6 || parts[2] != "v="+strconv.Itoa(argon2.Version) {
-		return false
-	}
-	var m, t uint32
-	var p uint8
-	for _, kv := range strings.Split(parts[3], ",") {
-		k, v, _ := strings.Cut(kv, "=")
-		n, err := strconv.ParseUint(v, 10, 32)
-		if err != nil {
-			return false
-		}
-		switch k {
-		case "m":
-			m = uint32(n)
-		case "t":
-			t = uint32(n)
-		case "p":
-			if n > 255 {
-				return false
-			}
-			p = uint8(n)
-		default:
-			return false
-		}
-	}
-	if m == 0 || t == 0 || p == 0 || m > maxArgonMemory || t > maxArgonTime {
-		return false
-	}
-	b64 := base64.RawStdEncoding
-	salt, err := b64.DecodeString(parts[4])
-	if err != nil {
-		return false
-	}
-	want, err := b64.DecodeString(parts[5])
-	if err != nil || len(want) == 0 {
-		return false
-	}
-	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
-	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
 // backoff slows password guessing per address: the first few failures are

@@ -35,9 +35,13 @@ type Store interface {
 	// ViewAs opens target's read-only service for viewer (console view-as),
 	// checked and audited by the store.
 	ViewAs(viewer, target string) (domain.Service, error)
-	// UserByKey and UserByName identify; they grant nothing by themselves.
-	UserByKey(fingerprint string) (domain.User, error)
-	UserByName(username string) (domain.User, error)
+	// AuthenticateKey and AuthenticatePassword decide logins; their
+	// errors are *domain.LoginRefused (domain.IdentityProven tells which
+	// still proved who the user is). ChangePassword replaces a temporary
+	// password on proof of it.
+	AuthenticateKey(username, fingerprint string) (domain.User, error)
+	AuthenticatePassword(username, password string) (domain.User, error)
+	ChangePassword(username, current, next string) (domain.User, error)
 	RecordLogin(username, addr string, ok bool, reason string) error
 	RecordLogout(username, addr, reason string) error
 }
@@ -58,8 +62,9 @@ type Config struct {
 	// HostKeyPath defaults to HostKeyName beside the data file (never the
 	// working directory); it is created on first start, mode 0600.
 	HostKeyPath string
-	// PasswordAuth also accepts the user's stored password hash (argon2id
-	// or bcrypt); off by default.
+	// PasswordAuth also accepts the user's password (keyboard-interactive,
+	// where a temporary password is changed, and the password method);
+	// off by default.
 	PasswordAuth bool
 	// Idle logs a session out after this long without input; holders of
 	// Stay Logged On are never logged out. Default 30 minutes; negative
@@ -147,7 +152,7 @@ func New(cfg Config) (*Server, error) {
 		},
 	}
 	if cfg.PasswordAuth {
-		opts = append(opts, wish.WithPasswordAuth(s.passwordAuth))
+		opts = append(opts, wish.WithPasswordAuth(s.passwordAuth), wish.WithKeyboardInteractiveAuth(s.keyboardInteractiveAuth))
 	}
 	srv, err := wish.NewServer(opts...)
 	if err != nil {

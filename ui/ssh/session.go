@@ -86,22 +86,19 @@ var errUnknownKey = errors.New("unknown key")
 // identify decides who the session's user is from the key the connection
 // actually authenticated with, read here inside the session rather than
 // from state kept by the auth callback (CVE-2024-45337). The login name
-// must be the key's owner. Without a key the connection can only have
-// passed password authentication, for the login name.
+// must be the key's owner (store.AuthenticateKey). Without a key the
+// connection can only have passed a password check (the password or
+// keyboard-interactive method) for the login name.
 func (s *Server) identify(sess charmssh.Session) (domain.User, string, error) {
 	if pk := sess.PublicKey(); pk != nil {
-		u, err := s.cfg.Store.UserByKey(gossh.FingerprintSHA256(pk))
-		if err != nil || !strings.EqualFold(u.Username, sess.User()) {
+		u, err := s.cfg.Store.AuthenticateKey(sess.User(), gossh.FingerprintSHA256(pk))
+		if !domain.IdentityProven(err) {
 			return domain.User{}, "", errUnknownKey
 		}
 		return u, "publickey", nil
 	}
 	if s.cfg.PasswordAuth {
-		u, err := s.cfg.Store.UserByName(sess.User())
-		if err != nil {
-			return domain.User{}, "", errUnknownKey
-		}
-		return u, "password", nil
+		return domain.User{Username: sess.User()}, "password", nil
 	}
 	return domain.User{}, "", errUnknownKey
 }
@@ -124,9 +121,19 @@ func (s *Server) gate(next charmssh.Handler) charmssh.Handler {
 			s.refuse(sess, "login refused: "+errUnknownKey.Error())
 			return
 		}
+		if act := svc.Actor(); act.ID != 0 {
+			u = act // the stored spelling of the name, and the flag below
+		}
 		a := svc.Access()
 		if err := a.SSHLoginError(); err != nil {
 			s.refuseAudited(sess, u.Username, addr, err.Error())
+			return
+		}
+		// only the password method gets here with a temporary password:
+		// keyboard-interactive changes it before the login completes
+		if method == "password" && u.MustChange {
+			s.refuseAudited(sess, u.Username, addr, "the password is temporary: log in with keyboard-interactive "+
+				"authentication to choose a new one (ssh -o PreferredAuthentications=keyboard-interactive)")
 			return
 		}
 		if _, _, ok := sess.Pty(); !ok {

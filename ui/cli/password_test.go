@@ -1,0 +1,52 @@
+package cli_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"gatehouse/domain"
+)
+
+// `user password U` reads one line from a pipe. Set for oneself it is the
+// password; set by the owner for someone else it is temporary, changed at
+// the next password login; someone without the rights is refused.
+func TestUserPasswordCommand(t *testing.T) {
+	h := newHarness(t)
+	h.ok("user", "create", "jdoe")
+	h.ok("user", "join", "jdoe", "Users")
+	h.ok("user", "create", "kim")
+	h.ok("user", "join", "kim", "Users")
+
+	h.stdin = "Temp-Pass-1\n"
+	h.okHas(args("user", "password", "jdoe"), "temporary password for jdoe")
+	if _, err := h.db.AuthenticatePassword("jdoe", "Temp-Pass-1"); !errors.Is(err, domain.ErrMustChangePassword) {
+		t.Fatalf("after the owner set it: %v", err)
+	}
+
+	h.stdin = "Own-Pass-1\r\nignored second line\n"
+	h.okHas(args("--as", "jdoe", "user", "password", "jdoe"), "set the password of jdoe")
+	if _, err := h.db.AuthenticatePassword("jdoe", "Own-Pass-1"); err != nil {
+		t.Fatalf("after jdoe set it: %v", err)
+	}
+
+	h.stdin = "Kims-Pass-1\n"
+	_, errs, code := h.run("--as", "jdoe", "user", "password", "kim")
+	if code != 1 || !strings.Contains(errs, "jdoe lacks Manage Users") {
+		t.Errorf("jdoe set kim's password: exit %d, %q", code, errs)
+	}
+	for _, c := range []struct{ stdin, want string }{
+		{"", "standard input is empty"},
+		{"\n", "standard input is empty"},
+		{"short\n", "at least 8 characters"},
+	} {
+		h.stdin = c.stdin
+		_, errs, code := h.run("--as", "jdoe", "user", "password", "jdoe")
+		if code != 1 || !strings.Contains(errs, c.want) {
+			t.Errorf("stdin %q: exit %d, %q", c.stdin, code, errs)
+		}
+	}
+	if _, err := h.db.AuthenticatePassword("jdoe", "Own-Pass-1"); err != nil {
+		t.Errorf("a refused change changed the password: %v", err)
+	}
+}

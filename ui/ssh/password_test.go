@@ -1,0 +1,125 @@
+package ssh
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+
+	"gatehouse/domain"
+)
+
+// scripted answers keyboard-interactive prompts from a list of rounds and
+// records the instructions it was shown.
+type scripted struct {
+	rounds       [][]string
+	instructions []string
+	prompts      [][]string
+}
+
+func (s *scripted) auth() gossh.AuthMethod {
+	return gossh.KeyboardInteractive(func(name, instruction string, questions []string, echos []bool) ([]string, error) {
+		if len(questions) == 0 {
+			return nil, nil
+		}
+		s.instructions = append(s.instructions, instruction)
+		s.prompts = append(s.prompts, questions)
+		if slices.Contains(echos, true) {
+			return nil, errors.New("a password prompt echoes")
+		}
+		if len(s.rounds) == 0 {
+			return nil, errors.New("no more answers")
+		}
+		a := s.rounds[0]
+		s.rounds = s.rounds[1:]
+		return a, nil
+	})
+}
+
+// A user with a temporary password (set by the owner) must choose a new
+// one at the first password login: the password method is refused with an
+// explanation, keyboard-interactive asks for the new password twice,
+// rejects a mismatch and a too-short one, then logs in; afterwards the
+// temporary password is gone and the new one needs one prompt.
+func TestMustChangePasswordAtFirstLogin(t *testing.T) {
+	db, owner := newStore(t)
+	must(owner.CreateUser(domain.User{Username: "pam", StartScreen: "home"}))
+	if err := owner.Join("pam", "Building Administrator", time.Time{}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := owner.SetPassword("pam", "Temp-Pass-1"); err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, db: db, owner: owner, logs: &syncBuffer{}}
+	f.start(Config{PasswordAuth: true})
+	addr := f.srv.Addr().String()
+
+	c := must(dialAddr(t, addr, "pam", gossh.Password("Temp-Pass-1")))
+	out := c.waitEnd(wait)
+	if !strings.Contains(out, "password is temporary") || !strings.Contains(out, "keyboard-interactive") {
+		t.Fatalf("password method with a temporary password: %q", out)
+	}
+	if st := c.exitStatus(); st != 1 {
+		t.Errorf("exit status %d, want 1", st)
+	}
+
+	ki := &scripted{rounds: [][]string{{"Temp-Pass-1"}, {"new-secret-1", "new-secret-2"}, {"short", "short"},
+		{"new-secret-1", "new-secret-1"}}}
+	c = must(dialAddr(t, addr, "pam", ki.auth()))
+	c.waitText("Open tickets you can see", wait)
+	if len(ki.prompts) != 4 || !slices.Equal(ki.prompts[0], []string{promptPassword}) ||
+		!slices.Equal(ki.prompts[3], []string{promptNew, promptRetype}) {
+		t.Fatalf("prompts %q", ki.prompts)
+	}
+	if !strings.Contains(ki.instructions[1], "temporary") || !strings.Contains(ki.instructions[2], "differ") ||
+		!strings.Contains(ki.instructions[3], "at least 8 characters") {
+		t.Errorf("instructions %q", ki.instructions)
+	}
+	if _, err := db.AuthenticatePassword("pam", "new-secret-1"); err != nil {
+		t.Errorf("the new password: %v", err)
+	}
+	if _, err := dialAddr(t, addr, "pam", (&scripted{rounds: [][]string{{"Temp-Pass-1"}}}).auth()); err == nil {
+		t.Error("the temporary password still works")
+	}
+	again := &scripted{rounds: [][]string{{"new-secret-1"}}}
+	c = must(dialAddr(t, addr, "pam", again.auth()))
+	c.waitText("Open tickets you can see", wait)
+	if len(again.prompts) != 1 {
+		t.Errorf("a changed password was asked %d rounds: %q", len(again.prompts), again.prompts)
+	}
+	evs := must(owner.Audit(domain.AuditQuery{Entity: "user"}))
+	var actions []string
+	for _, ev := range evs {
+		if ev.Name == "pam" {
+			actions = append(actions, ev.ActorName+" "+ev.Action)
+		}
+	}
+	if !slices.Contains(actions, "owner password set") || !slices.Contains(actions, "pam password change") {
+		t.Errorf("audit of pam's password: %q", actions)
+	}
+}
+
+// Giving up at the new-password prompt logs nobody in and leaves the
+// temporary password as it was.
+func TestMustChangePasswordAbandoned(t *testing.T) {
+	db, owner := newStore(t)
+	must(owner.CreateUser(domain.User{Username: "pam", StartScreen: "home"}))
+	if err := owner.Join("pam", "Building Administrator", time.Time{}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := owner.SetPassword("pam", "Temp-Pass-1"); err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, db: db, owner: owner, logs: &syncBuffer{}}
+	f.start(Config{PasswordAuth: true})
+	ki := &scripted{rounds: [][]string{{"Temp-Pass-1"}, {"a-new-one", "another"}, {"a-new-one", "another"}, {"x", "y"}}}
+	if _, err := dialAddr(t, f.srv.Addr().String(), "pam", ki.auth()); err == nil {
+		t.Fatal("logged in without choosing a new password")
+	}
+	if _, err := db.AuthenticatePassword("pam", "Temp-Pass-1"); !errors.Is(err, domain.ErrMustChangePassword) {
+		t.Errorf("the temporary password after giving up: %v", err)
+	}
+}
