@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -114,22 +115,22 @@ var indexSpecs = []indexSpec{
 		})
 	}},
 	{bTStatus, "ticket status", 3, false, ticketIndex(func(t *domain.Ticket, put func(k, v []byte)) { put(statusKey(t), nil) })},
-	{bTBuilding, "ticket building", 2, false, ticketIndex(func(t *domain.Ticket, put func(k, v []byte)) { put(key(t.Building, t.Number), nil) })},
-	{bTAssignee, "ticket assignee", 2, false, ticketIndex(func(t *domain.Ticket, put func(k, v []byte)) { put(key(t.Assignee, t.Number), nil) })},
-	{bTReporter, "ticket reporter", 2, false, ticketIndex(func(t *domain.Ticket, put func(k, v []byte)) { put(key(t.Reporter, t.Number), nil) })},
+	{bTBuilding, "ticket building", 2, false, ticketIndex(func(t *domain.Ticket, put func(k, v []byte)) { put(key(t.Building, uint64(t.Number)), nil) })},
+	{bTAssignee, "ticket assignee", 2, false, ticketIndex(func(t *domain.Ticket, put func(k, v []byte)) { put(key(t.Assignee, uint64(t.Number)), nil) })},
+	{bTReporter, "ticket reporter", 2, false, ticketIndex(func(t *domain.Ticket, put func(k, v []byte)) { put(key(t.Reporter, uint64(t.Number)), nil) })},
 	{bTParent, "ticket clones", 2, false, ticketIndex(func(t *domain.Ticket, put func(k, v []byte)) {
 		if t.Parent != 0 {
-			put(key(t.Parent, t.Number), nil)
+			put(key(uint64(t.Parent), uint64(t.Number)), nil)
 		}
 	})},
 	{bTTeam, "ticket teams", 2, false, ticketIndex(func(t *domain.Ticket, put func(k, v []byte)) {
 		for _, id := range t.Teams {
-			put(key(id, t.Number), nil)
+			put(key(id, uint64(t.Number)), nil)
 		}
 	})},
 	{bTGroup, "ticket visible-to groups", 2, false, ticketIndex(func(t *domain.Ticket, put func(k, v []byte)) {
 		for _, id := range t.VisibleTo {
-			put(key(id, t.Number), nil)
+			put(key(id, uint64(t.Number)), nil)
 		}
 	})},
 	{bTCount, "ticket count", 1, false, func(tx *bolt.Tx, put func(k, v []byte)) {
@@ -165,7 +166,7 @@ func ticketIndex(fn func(t *domain.Ticket, put func(k, v []byte))) func(*bolt.Tx
 		tx.Bucket(bTickets).ForEach(func(k, v []byte) error {
 			var t domain.Ticket
 			if decTicket(v, &t) == nil {
-				t.Number = btoi(k)
+				t.Number = domain.TicketNumber(btoi(k))
 				fn(&t, put)
 			}
 			return nil
@@ -366,7 +367,7 @@ func decodeRecord(eb exportBucket, k, v []byte) error {
 		if err := decTicket(v, &t); err != nil {
 			return err
 		}
-		return idIs(t.Number, "ticket")
+		return idIs(uint64(t.Number), "ticket")
 	case exHistory:
 		var h domain.HistoryEntry
 		if err := decHistory(v, &h); err != nil {
@@ -654,7 +655,7 @@ func repairData(w *txn) ([]string, error) {
 }
 
 // Check implements domain.DataService for the superuser or the owner.
-func (s *session) Check(repair bool) (domain.CheckReport, error) {
+func (s *session) Check(ctx context.Context, repair bool) (domain.CheckReport, error) {
 	return s.db.check(repair, func(tx *bolt.Tx) (*txn, error) {
 		w, err := s.begin(tx)
 		if err != nil {
@@ -668,7 +669,7 @@ func (s *session) Check(repair bool) (domain.CheckReport, error) {
 }
 
 // Check runs Check as the system, for tools that hold the file itself.
-func (db *DB) Check(repair bool) (domain.CheckReport, error) {
+func (db *DB) Check(ctx context.Context, repair bool) (domain.CheckReport, error) {
 	return db.check(repair, func(tx *bolt.Tx) (*txn, error) {
 		return &txn{tx: tx, db: db, now: db.now(), actor: domain.User{Username: "system"}, org: getOrg(tx)}, nil
 	})

@@ -3,6 +3,7 @@ package store
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -86,24 +87,24 @@ var exportedMeta = [][]byte{keyGlobal, keyOwner}
 
 // ticketJSON is domain.Ticket with the export's field names.
 type ticketJSON struct {
-	ID            domain.ID     `json:"id"`
-	Number        uint64        `json:"number"`
-	Title         string        `json:"title"`
-	Description   string        `json:"description,omitempty"`
-	ProblemType   string        `json:"problem_type,omitempty"`
-	CommonProblem string        `json:"common_problem,omitempty"`
-	Priority      string        `json:"priority,omitempty"`
-	Status        domain.Status `json:"status"`
-	Reporter      domain.ID     `json:"reporter"`
-	Assignee      domain.ID     `json:"assignee,omitempty"`
-	Building      domain.ID     `json:"building"`
-	Room          string        `json:"room,omitempty"`
-	Teams         []domain.ID   `json:"teams,omitempty"`
-	VisibleTo     []domain.ID   `json:"visible_to,omitempty"`
-	Parent        domain.ID     `json:"parent,omitempty"`
-	Created       time.Time     `json:"created,omitzero"`
-	Updated       time.Time     `json:"updated,omitzero"`
-	Closed        time.Time     `json:"closed,omitzero"`
+	ID            domain.ID           `json:"id"`
+	Number        domain.TicketNumber `json:"number"`
+	Title         string              `json:"title"`
+	Description   string              `json:"description,omitempty"`
+	ProblemType   string              `json:"problem_type,omitempty"`
+	CommonProblem string              `json:"common_problem,omitempty"`
+	Priority      string              `json:"priority,omitempty"`
+	Status        domain.Status       `json:"status"`
+	Reporter      domain.ID           `json:"reporter"`
+	Assignee      domain.ID           `json:"assignee,omitempty"`
+	Building      domain.ID           `json:"building"`
+	Room          string              `json:"room,omitempty"`
+	Teams         []domain.ID         `json:"teams,omitempty"`
+	VisibleTo     []domain.ID         `json:"visible_to,omitempty"`
+	Parent        domain.TicketNumber `json:"parent,omitempty"`
+	Created       time.Time           `json:"created,omitzero"`
+	Updated       time.Time           `json:"updated,omitzero"`
+	Closed        time.Time           `json:"closed,omitzero"`
 }
 
 // exportRow is one record of a bucket.
@@ -114,9 +115,9 @@ type exportRow struct {
 }
 
 // Export implements domain.DataService.
-func (s *session) Export(w io.Writer, format string) error {
-	switch strings.ToLower(format) {
-	case "", "json":
+func (s *session) Export(ctx context.Context, w io.Writer, format domain.ExportFormat) error {
+	switch format {
+	case "", domain.ExportJSON:
 		return s.db.bolt.View(func(tx *bolt.Tx) error {
 			r, err := s.begin(tx)
 			if err != nil {
@@ -127,7 +128,7 @@ func (s *session) Export(w io.Writer, format string) error {
 			}
 			return exportJSON(tx, w)
 		})
-	case "csv":
+	case domain.ExportCSV:
 		return s.exportUsersCSV(w)
 	}
 	return domain.Errorf(domain.EInvalid, "unknown export format %q: use json or csv", format)
@@ -309,7 +310,7 @@ func (s *session) exportUsersCSV(w io.Writer) error {
 // same bytes), the indexes are rebuilt from the records, and Check's
 // invariants must hold before it commits; any problem leaves the file as
 // it was. The import's own audit event is appended to the imported trail.
-func (s *session) ImportAll(in io.Reader) (domain.ImportAllReport, error) {
+func (s *session) ImportAll(ctx context.Context, in io.Reader) (domain.ImportAllReport, error) {
 	rep := domain.ImportAllReport{Records: map[string]int{}}
 	var owner string
 	err := s.write(func(w *txn) error {
@@ -609,7 +610,7 @@ func (eb exportBucket) value(k []byte, r *exportRow) ([]byte, error) {
 		if err := strict(&t); err != nil {
 			return nil, err
 		}
-		if t.Number != btoi(k) {
+		if uint64(t.Number) != btoi(k) {
 			return nil, fmt.Errorf("ticket number %d under key %d", t.Number, btoi(k))
 		}
 		dt := domain.Ticket(t)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"runtime"
 	"slices"
@@ -138,7 +139,7 @@ func sortProblems(ps []domain.RowProblem) {
 // ImportUsers implements domain.DataService. The write plans the import
 // against the file as it is then and inserts every user in one
 // transaction.
-func (s *session) ImportUsers(imp domain.UserImport, opts domain.ImportOptions) (domain.ImportReport, error) {
+func (s *session) ImportUsers(ctx context.Context, imp domain.UserImport, opts domain.ImportOptions) (domain.ImportReport, error) {
 	rows := imp.Rows
 	rep := domain.ImportReport{Rows: len(rows), DryRun: opts.DryRun}
 	if len(rows) == 0 {

@@ -81,13 +81,13 @@ func TestReadOnlyOverridesEveryMutation(t *testing.T) {
 func TestReadOnlyPassesReads(t *testing.T) {
 	db := openStore(t)
 	ro := readOnly{Service: session(t, db, "alice"), user: "alice"}
-	if ro.Actor().Username != "alice" {
-		t.Fatalf("actor %q", ro.Actor().Username)
+	if ro.Actor(t.Context()).Username != "alice" {
+		t.Fatalf("actor %q", ro.Actor(t.Context()).Username)
 	}
-	if _, err := ro.Users(domain.UserQuery{}); domain.ErrorCode(err) != domain.EForbidden {
+	if _, err := ro.Users(t.Context(), domain.UserQuery{}); domain.ErrorCode(err) != domain.EForbidden {
 		t.Fatalf("alice lacks users:view, the store should refuse the read: %v", err)
 	}
-	if _, err := ro.Buildings(""); err != nil && domain.ErrorCode(err) != domain.EForbidden {
+	if _, err := ro.Buildings(t.Context(), ""); err != nil && domain.ErrorCode(err) != domain.EForbidden {
 		t.Fatal(err)
 	}
 }

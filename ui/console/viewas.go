@@ -78,12 +78,12 @@ func (m *Model) startViewAs(user string) {
 		m.c.Fail(err)
 		return
 	}
-	target := svc.Access()
+	target := svc.Access(m.c.Ctx)
 	if r := viewAsRefusal(a, &target); r != "" {
 		m.c.Fail(domain.Errorf(domain.EForbidden, "cannot view as %s: %s", target.Username, r))
 		return
 	}
-	in := New(Config{Service: readOnly{Service: svc, user: target.Username}, Now: m.cfg.Now,
+	in := New(Config{Service: readOnly{Service: svc, user: target.Username}, Now: m.cfg.Now, Context: m.c.Ctx,
 		NoColor: m.cfg.NoColor, Light: !m.dark}).(*Model)
 	in.Update(tea.WindowSizeMsg{Width: m.w, Height: m.h})
 	m.viewAs = in
@@ -116,6 +116,7 @@ func (m *Model) updateViewAs(msg tea.Msg) (tea.Cmd, bool) {
 			active, before := in.active, in.screen().View()
 			_, cmd := in.Update(msg)
 			if cmd == nil && in.active == active && in.screen().View() == before {
+				in.stop() // its running work ends with it
 				m.viewAs = nil
 				m.c.Ok("left view-as %s", in.c.Access.Username)
 				m.refreshActor()
@@ -135,7 +136,7 @@ func (m *Model) updateViewAs(msg tea.Msg) (tea.Cmd, bool) {
 // and the key that leaves.
 func (m *Model) viewAsBanner() string {
 	in := m.viewAs
-	u := in.c.Svc.Actor()
+	u := in.c.Svc.Actor(in.c.Ctx)
 	who := u.Username
 	if n := u.Name(); n != u.Username {
 		who += " (" + n + ")"
