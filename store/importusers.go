@@ -180,7 +180,7 @@ func (s *session) ImportUsers(ctx context.Context, imp domain.UserImport, opts d
 	if opts.DryRun {
 		return rep, nil
 	}
-	hashes, err := hashPasswords(passwords, opts.Progress)
+	hashes, err := hashPasswords(ctx, passwords, opts.Progress)
 	if err != nil {
 		return rep, fmt.Errorf("hashing passwords: %w", err)
 	}

@@ -23,13 +23,13 @@ func (s *session) Metrics(ctx context.Context, q domain.MetricsQuery) (domain.Me
 			return err
 		}
 		var err error
-		m, err = r.metrics(q)
+		m, err = r.metrics(ctx, q)
 		return err
 	})
 	return m, err
 }
 
-func (r *txn) metrics(q domain.MetricsQuery) (domain.Metrics, error) {
+func (r *txn) metrics(ctx context.Context, q domain.MetricsQuery) (domain.Metrics, error) {
 	var m domain.Metrics
 	if q.To.IsZero() {
 		q.To = r.now
@@ -66,7 +66,12 @@ func (r *txn) metrics(q domain.MetricsQuery) (domain.Metrics, error) {
 			c.Closed++
 		}
 	}
+	seen := 0
 	err := r.tx.Bucket(bTickets).ForEach(func(k, v []byte) error {
+		if seen&1023 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		seen++
 		var t domain.Ticket
 		if decTicket(v, &t) != nil || t.Created.Before(q.From) || !t.Created.Before(q.To) {
 			return nil
@@ -182,7 +187,7 @@ func (s *session) ChartData(ctx context.Context, id domain.ID) (domain.Metrics, 
 			return domain.Errorf(domain.ENotFound, "chart %d not found", id)
 		}
 		var err error
-		m, err = r.metrics(domain.MetricsQuery{From: r.now.AddDate(0, 0, -max(c.Days, 1)), To: r.now, Building: c.Building, Type: c.Type})
+		m, err = r.metrics(ctx, domain.MetricsQuery{From: r.now.AddDate(0, 0, -max(c.Days, 1)), To: r.now, Building: c.Building, Type: c.Type})
 		return err
 	})
 	return m, err

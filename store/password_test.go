@@ -28,7 +28,7 @@ func TestPasswordHashIsArgon2idPHC(t *testing.T) {
 
 func TestHashPasswordsReportsProgressAndSkipsEmpty(t *testing.T) {
 	var calls []int
-	out, err := hashPasswords([]string{"a-password", "", "b-password", "", "c-password"}, func(done, total int) {
+	out, err := hashPasswords(t.Context(), []string{"a-password", "", "b-password", "", "c-password"}, func(done, total int) {
 		if total != 3 {
 			t.Errorf("total %d", total)
 		}
