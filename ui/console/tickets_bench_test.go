@@ -150,7 +150,7 @@ func BenchmarkQueueFilter(b *testing.B) {
 		for _, q := range []string{"status:open", "building:EAST", "assignee:me", "status:new building:WEST", "printer", "status:open sort:priority"} {
 			b.Run(who+"/"+q, func(b *testing.B) {
 				svc := scaleUser(b, scaleFile(b), who)
-				c := &Common{Svc: svc, Now: fixedNow, Access: svc.Access(b.Context()), Keys: keymap.Default(), Styles: newStyles(true, true)}
+				c := &Common{Svc: svc, Ctx: b.Context(), Now: fixedNow, Access: svc.Access(b.Context()), Keys: keymap.Default(), Styles: newStyles(true, true)}
 				s := newTicketsScreen(c)
 				s.SetSize(120, 36)
 				for b.Loop() {

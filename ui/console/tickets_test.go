@@ -1,6 +1,8 @@
 package console
 
 import (
+	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -395,7 +397,7 @@ func TestTicketsSavedQueries(t *testing.T) {
 func TestTicketsStaleResultsDropped(t *testing.T) {
 	db := openTicketStore(t)
 	svc := session(t, db, "admin")
-	c := &Common{Svc: svc, Now: fixedNow, Access: svc.Access(t.Context())}
+	c := &Common{Svc: svc, Ctx: t.Context(), Now: fixedNow, Access: svc.Access(t.Context())}
 	c.Keys = keymap.Default()
 	c.Styles = newStyles(true, true)
 	s := newTicketsScreen(c)
@@ -411,6 +413,49 @@ func TestTicketsStaleResultsDropped(t *testing.T) {
 	s.Update(oldMsg) // arrives late: dropped
 	if got := s.page.Total; got != 0 {
 		t.Fatalf("stale result shown: %d tickets", got)
+	}
+}
+
+// A keystroke that supersedes a running query cancels it: the older
+// query's scan stops with context.Canceled, the newer one runs.
+func TestTicketsSupersededQueryIsCancelled(t *testing.T) {
+	db := openTicketStore(t)
+	svc := session(t, db, "admin")
+	c := &Common{Svc: svc, Ctx: t.Context(), Now: fixedNow, Access: svc.Access(t.Context()),
+		Keys: keymap.Default(), Styles: newStyles(true, true)}
+	s := newTicketsScreen(c)
+	s.SetSize(120, 30)
+	s.Update(tea.KeyPressMsg{Code: '/', Text: "/"})
+	older := s.Update(tea.KeyPressMsg{Code: ' ', Text: " "})
+	newer := s.Update(tea.KeyPressMsg{Code: 'x', Text: "x"})
+	if older == nil || newer == nil {
+		t.Fatal("typing in the query line should run the query as a command")
+	}
+	oldMsg, ok := runTicketsCmd(older).(ticketsMsg)
+	if !ok || !errors.Is(oldMsg.err, context.Canceled) {
+		t.Fatalf("superseded query: %+v, want context.Canceled", oldMsg)
+	}
+	newMsg, ok := runTicketsCmd(newer).(ticketsMsg)
+	if !ok || newMsg.err != nil {
+		t.Fatalf("newest query: %+v", newMsg)
+	}
+	s.Update(newMsg)
+	if s.lineErr != "" {
+		t.Fatalf("query line error %q", s.lineErr)
+	}
+}
+
+// Quitting the console cancels the root context of its service calls.
+func TestConsoleQuitCancelsItsContext(t *testing.T) {
+	db := openTicketStore(t)
+	m := New(Config{Service: session(t, db, "admin"), Now: fixedNow, Context: t.Context()}).(*Model)
+	ctx := m.c.Ctx
+	if ctx.Err() != nil {
+		t.Fatal("context cancelled before quitting")
+	}
+	m.quit()
+	if !errors.Is(ctx.Err(), context.Canceled) {
+		t.Fatalf("after quit: %v", ctx.Err())
 	}
 }
 
