@@ -70,6 +70,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		cli.PrintError(stderr, err)
 		return 1
 	}
+	// SIGINT or SIGTERM cancels the command's service calls (a long export,
+	// check or import stops and writes nothing more); a second signal kills
+	// the process as usual.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	newDemo := g.Demo && isNew(path)
 	// The demo's clock spreads its tickets over past school days while
 	// seeding, then follows real time.
@@ -80,7 +89,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		return 1
 	}
 	if newDemo {
-		if err := demo.SeedWith(db, demo.Options{Clock: clock}); err != nil {
+		if err := demo.SeedWith(db, demo.Options{Clock: clock, Context: ctx}); err != nil {
 			// A half-made demo file would stay half-made: remove it so the
 			// next --demo starts again.
 			db.Close()
@@ -105,9 +114,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		return 1
 	}
 	if len(words) == 0 {
-		return openConsole(svc, db, stderr)
+		return openConsole(ctx, svc, db, stderr)
 	}
-	return cli.Run(svc, words, cli.Options{JSON: g.JSON, Yes: g.Yes, Stdin: stdin}, stdout, stderr)
+	return cli.Run(ctx, svc, words, cli.Options{JSON: g.JSON, Yes: g.Yes, Stdin: stdin}, stdout, stderr)
 }
 
 // dataPath is --db or the default path; --demo puts demo.db beside it, so
@@ -135,14 +144,12 @@ func isNew(path string) bool {
 // openConsole runs the full-screen console for the acting user until they
 // quit or the process is told to stop. A user who cannot log in (R2,
 // deactivated) is refused here as they are over SSH.
-func openConsole(svc domain.Service, db *store.DB, stderr io.Writer) int {
-	a := svc.Access()
+func openConsole(ctx context.Context, svc domain.Service, db *store.DB, stderr io.Writer) int {
+	a := svc.Access(ctx)
 	if err := a.LoginError(); err != nil {
 		cli.PrintError(stderr, err)
 		return 1
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	// expiries, scheduled tasks, overdue notices and alerts: at start and every minute
 	db.StartJobs(ctx, time.Minute, nil)
 	if err := console.Run(ctx, console.Config{Service: svc, Feed: db, ViewAs: func(target string) (domain.Service, error) {

@@ -1,26 +1,29 @@
 package domain
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Thread is a discussion thread on a ticket (NetResults Discussion).
 type Thread struct {
-	ID      ID        `json:"id"`
-	Ticket  uint64    `json:"ticket"`
-	Title   string    `json:"title"`
-	Author  ID        `json:"author"`
-	Created time.Time `json:"created"`
+	ID      ID           `json:"id"`
+	Ticket  TicketNumber `json:"ticket"`
+	Title   string       `json:"title"`
+	Author  ID           `json:"author"`
+	Created time.Time    `json:"created"`
 }
 
 // Post is one message in a thread; ReplyTo names the message it answers.
 type Post struct {
-	ID      ID        `json:"id"`
-	Thread  ID        `json:"thread"`
-	Ticket  uint64    `json:"ticket"`
-	Author  ID        `json:"author"`
-	ReplyTo ID        `json:"reply_to,omitempty"`
-	Text    string    `json:"text"`
-	Created time.Time `json:"created"`
-	Edited  time.Time `json:"edited,omitzero"`
+	ID      ID           `json:"id"`
+	Thread  ID           `json:"thread"`
+	Ticket  TicketNumber `json:"ticket"`
+	Author  ID           `json:"author"`
+	ReplyTo ID           `json:"reply_to,omitempty"`
+	Text    string       `json:"text"`
+	Created time.Time    `json:"created"`
+	Edited  time.Time    `json:"edited,omitzero"`
 }
 
 // Discussion is a ticket's threads with their posts and author names.
@@ -44,13 +47,13 @@ type PostView struct {
 // Attachment describes a file stored with a ticket; the content is read
 // separately so lists stay cheap.
 type Attachment struct {
-	ID      ID        `json:"id"`
-	Ticket  uint64    `json:"ticket"`
-	Name    string    `json:"name"`
-	MIME    string    `json:"mime"`
-	Size    int64     `json:"size"`
-	Author  ID        `json:"author"`
-	Created time.Time `json:"created"`
+	ID      ID           `json:"id"`
+	Ticket  TicketNumber `json:"ticket"`
+	Name    string       `json:"name"`
+	MIME    string       `json:"mime"`
+	Size    int64        `json:"size"`
+	Author  ID           `json:"author"`
+	Created time.Time    `json:"created"`
 }
 
 // MaxAttachment is the default size limit of one attachment.
@@ -59,11 +62,11 @@ const MaxAttachment = 10 << 20
 // AlertSettings notify people when a ticket has not changed state for Days
 // days (NetResults Alerts).
 type AlertSettings struct {
-	Ticket  uint64 `json:"ticket"`
-	Days    int    `json:"days"`
-	Users   []ID   `json:"users,omitempty"`
-	Groups  []ID   `json:"groups,omitempty"`
-	Enabled bool   `json:"enabled"`
+	Ticket  TicketNumber `json:"ticket"`
+	Days    int          `json:"days"`
+	Users   []ID         `json:"users,omitempty"`
+	Groups  []ID         `json:"groups,omitempty"`
+	Enabled bool         `json:"enabled"`
 	// SentFor is the state change the last alert was about, so one
 	// stagnant period alerts once.
 	SentFor time.Time `json:"sent_for,omitzero"`
@@ -130,31 +133,34 @@ type Layout struct {
 	Charts []string `json:"charts"`
 }
 
-// CollabService is discussion, attachments, alerts and metrics.
+// CollabService is a ticket's discussion, attachments and alerts.
 type CollabService interface {
-	Discussion(number uint64) (Discussion, error)
-	StartThread(number uint64, title, text string) (Thread, error)
-	PostMessage(number uint64, thread ID, replyTo ID, text string) (Post, error)
-	EditMessage(number uint64, post ID, text string) error
-	DeleteMessage(number uint64, post ID) error
-	DeleteThread(number uint64, thread ID) error
+	Discussion(ctx context.Context, number TicketNumber) (Discussion, error)
+	StartThread(ctx context.Context, number TicketNumber, title, text string) (Thread, error)
+	PostMessage(ctx context.Context, number TicketNumber, thread ID, replyTo ID, text string) (Post, error)
+	EditMessage(ctx context.Context, number TicketNumber, post ID, text string) error
+	DeleteMessage(ctx context.Context, number TicketNumber, post ID) error
+	DeleteThread(ctx context.Context, number TicketNumber, thread ID) error
 
-	Attachments(number uint64) ([]Attachment, error)
-	Attach(number uint64, name string, data []byte) (Attachment, error)
-	AttachmentData(number uint64, id ID) (Attachment, []byte, error)
-	DeleteAttachment(number uint64, id ID) error
+	Attachments(ctx context.Context, number TicketNumber) ([]Attachment, error)
+	Attach(ctx context.Context, number TicketNumber, name string, data []byte) (Attachment, error)
+	AttachmentData(ctx context.Context, number TicketNumber, id ID) (Attachment, []byte, error)
+	DeleteAttachment(ctx context.Context, number TicketNumber, id ID) error
 
-	Alerts(number uint64) (AlertView, error)
-	SetAlerts(number uint64, days int, users, groups []string, enabled bool) error
+	Alerts(ctx context.Context, number TicketNumber) (AlertView, error)
+	SetAlerts(ctx context.Context, number TicketNumber, days int, users, groups []string, enabled bool) error
+}
 
-	Metrics(q MetricsQuery) (Metrics, error)
-	Charts() ([]Chart, []Layout, error) // the charts and layouts of the actor's groups
+// MetricsService is metrics, the groups' saved charts and custom reports.
+type MetricsService interface {
+	Metrics(ctx context.Context, q MetricsQuery) (Metrics, error)
+	Charts(ctx context.Context) ([]Chart, []Layout, error) // the charts and layouts of the actor's groups
 	// ChartData computes one saved chart of the actor's groups; Home Page
 	// Only users reach their groups' charts this way and no other.
-	ChartData(id ID) (Metrics, error)
-	SaveChart(group string, c Chart) (Chart, error)
-	DeleteChart(id ID) error
-	SaveLayout(group string, charts []string) error
+	ChartData(ctx context.Context, id ID) (Metrics, error)
+	SaveChart(ctx context.Context, group string, c Chart) (Chart, error)
+	DeleteChart(ctx context.Context, id ID) error
+	SaveLayout(ctx context.Context, group string, charts []string) error
 	// Report runs a saved query as a custom report (Create Custom Reports).
-	Report(savedQuery ID) ([]TicketRow, error)
+	Report(ctx context.Context, savedQuery ID) ([]TicketRow, error)
 }

@@ -58,19 +58,19 @@ func OverdueLevel(t *Ticket, policies []OverduePolicy, now time.Time) int {
 // Message is one notification to one recipient, rendered and final; the
 // outbox stores it for delivery.
 type Message struct {
-	ID       ID        `json:"id"`
-	At       time.Time `json:"at"`
-	To       ID        `json:"to"`
-	ToName   string    `json:"to_name"`
-	Email    string    `json:"email,omitempty"`
-	Event    Event     `json:"event"`
-	Level    int       `json:"level,omitempty"` // overdue notice 1..3
-	Ticket   uint64    `json:"ticket"`
-	Subject  string    `json:"subject"`
-	Text     string    `json:"text"`
-	HTML     string    `json:"html,omitempty"` // empty for Text only groups
-	Sections []string  `json:"sections"`       // the Email Content sections included
-	Reason   string    `json:"reason"`         // why this person receives it
+	ID       ID           `json:"id"`
+	At       time.Time    `json:"at"`
+	To       ID           `json:"to"`
+	ToName   string       `json:"to_name"`
+	Email    string       `json:"email,omitempty"`
+	Event    Event        `json:"event"`
+	Level    int          `json:"level,omitempty"` // overdue notice 1..3
+	Ticket   TicketNumber `json:"ticket"`
+	Subject  string       `json:"subject"`
+	Text     string       `json:"text"`
+	HTML     string       `json:"html,omitempty"` // empty for Text only groups
+	Sections []string     `json:"sections"`       // the Email Content sections included
+	Reason   string       `json:"reason"`         // why this person receives it
 }
 
 // MessageInput is what rendering needs; the store gathers it.

@@ -4,13 +4,28 @@ import (
 	"strings"
 )
 
+// Sort is an order of the ticket queue.
+type Sort string
+
 // Sort orders for the ticket queue.
 const (
-	SortNewest   = ""         // newest first (by number)
-	SortAge      = "age"      // oldest first
-	SortPriority = "priority" // highest priority first, then oldest
-	SortUpdated  = "updated"  // most recently updated first
+	SortNewest   Sort = ""         // newest first (by number)
+	SortAge      Sort = "age"      // oldest first
+	SortPriority Sort = "priority" // highest priority first, then oldest
+	SortUpdated  Sort = "updated"  // most recently updated first
 )
+
+// ParseSort reads a sort order as people type it; "newest" (or "") is
+// SortNewest. Anything else is an EInvalid error naming the choices.
+func ParseSort(s string) (Sort, error) {
+	switch v := Sort(strings.ToLower(strings.TrimSpace(s))); v {
+	case SortAge, SortPriority, SortUpdated, SortNewest:
+		return v, nil
+	case "newest":
+		return SortNewest, nil
+	}
+	return SortNewest, Errorf(EInvalid, "sort %q: use age, priority, updated or newest", s)
+}
 
 // ParseQuery reads the queue's query line: field:value terms and free text,
 // e.g. `status:open building:EAST assignee:me printer`. Known fields are
@@ -56,14 +71,14 @@ func ParseQuery(s string) (TicketQuery, error) {
 				return q, Errorf(EInvalid, "overdue %q: use yes or no", value)
 			}
 		case "sort":
-			switch v := strings.ToLower(value); v {
-			case SortAge, SortPriority, SortUpdated, "newest":
-				if v != "newest" {
-					q.Sort = v
-				}
-			default:
+			if value == "" {
 				return q, Errorf(EInvalid, "sort %q: use age, priority, updated or newest", value)
 			}
+			st, err := ParseSort(value)
+			if err != nil {
+				return q, err
+			}
+			q.Sort = st
 		default:
 			text = append(text, tok)
 		}
@@ -123,7 +138,7 @@ func (q TicketQuery) String() string {
 	if q.Overdue {
 		add("overdue", "yes")
 	}
-	add("sort", q.Sort)
+	add("sort", string(q.Sort))
 	if q.Text != "" {
 		parts = append(parts, q.Text)
 	}

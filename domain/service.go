@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -10,127 +11,177 @@ import (
 // call; the console, the CLI and the SSH server only call it. Names are what
 // people type: group and team names (case-insensitive), usernames, building
 // codes, ticket numbers.
+//
+// Every method takes a context first: the console cancels a query a newer
+// keystroke superseded, an SSH disconnect cancels the session's work, and
+// the CLI's context ends on SIGINT or SIGTERM. A cancelled call returns
+// ctx.Err(); a write cancelled before it commits writes nothing.
+//
+// Service is the composition of small per-entity interfaces, so code that
+// needs only one part (and a second store) can name just that part.
 type Service interface {
-	// Actor is the acting user; Access their effective access now.
-	Actor() User
-	Access() Access
+	AccessService
+	OrgService
+	GroupService
+	UserService
+	TeamService
+	BuildingService
+	TicketService
+	OutboxService
+	CollabService
+	MetricsService
+	DataService
+	NoticeService
+	ScheduleService
+}
 
-	Organization() (Organization, error)
+// AccessService is who the acting user is and why anyone may do what.
+type AccessService interface {
+	// Actor is the acting user; Access their effective access now.
+	Actor(ctx context.Context) User
+	Access(ctx context.Context) Access
+
+	// Subject gathers a user's grants for the engine (users:view, or self).
+	Subject(ctx context.Context, username string) (Subject, error)
+	Explain(ctx context.Context, username string, g Grant, ticket TicketNumber) (Explanation, error)
+	Who(ctx context.Context, g Grant, building string, ticket TicketNumber) ([]WhoRow, error)
+	AccessReview(ctx context.Context, now time.Time) (AccessReview, error)
+
+	Audit(ctx context.Context, q AuditQuery) ([]AuditEvent, error)
+}
+
+// OrgService reads and changes the organization's settings.
+type OrgService interface {
+	Organization(ctx context.Context) (Organization, error)
 	// UpdateOrganization saves changed settings; each part needs its module:
 	// name, time zone, overdue days, record visibility: organization:edit;
 	// problem types: reporting:edit; ticket prefix and priorities: appearance:edit.
-	UpdateOrganization(o Organization) error
+	UpdateOrganization(ctx context.Context, o Organization) error
+}
 
-	Groups(search string) ([]GroupInfo, error)
-	Group(name string) (GroupInfo, error)
+// GroupService manages permission groups.
+type GroupService interface {
+	Groups(ctx context.Context, search string) ([]GroupInfo, error)
+	Group(ctx context.Context, name string) (GroupInfo, error)
 	// CreateGroup and UpdateGroup return an EWarning error for R4 elevation
 	// unless confirm is true.
-	CreateGroup(g Group, confirm bool) (Group, error)
-	UpdateGroup(g Group, confirm bool) (Group, error)
-	GrantGroup(name string, grants []Grant, confirm bool) (Group, error)
-	RevokeGroup(name string, grants []Grant) (Group, error)
-	DeleteGroup(name string) error
-	GroupMembers(name string) ([]MemberInfo, error)
+	CreateGroup(ctx context.Context, g Group, confirm bool) (Group, error)
+	UpdateGroup(ctx context.Context, g Group, confirm bool) (Group, error)
+	GrantGroup(ctx context.Context, name string, grants []Grant, confirm bool) (Group, error)
+	RevokeGroup(ctx context.Context, name string, grants []Grant) (Group, error)
+	DeleteGroup(ctx context.Context, name string) error
+	GroupMembers(ctx context.Context, name string) ([]MemberInfo, error)
 	// WhatIf compares access before and after a group change without saving.
-	WhatIf(after Group) ([]AccessChange, error)
+	WhatIf(ctx context.Context, after Group) ([]AccessChange, error)
+}
 
-	Users(q UserQuery) (UserPage, error)
-	User(username string) (UserInfo, error)
-	Memberships(username string) ([]MemberInfo, error)
-	CreateUser(u User) (User, error)
+// UserService manages users, their memberships and their SSH keys.
+type UserService interface {
+	Users(ctx context.Context, q UserQuery) (UserPage, error)
+	User(ctx context.Context, username string) (UserInfo, error)
+	Memberships(ctx context.Context, username string) ([]MemberInfo, error)
+	CreateUser(ctx context.Context, u User) (User, error)
 	// UpdateUser saves the user's fields by ID (not memberships or keys).
-	UpdateUser(u User) (User, error)
-	Join(username, group string, until time.Time, reason string) error
+	UpdateUser(ctx context.Context, u User) (User, error)
+	Join(ctx context.Context, username, group string, until time.Time, reason string) error
 	// Leave ends a membership. When the user stops being a technician it
 	// returns the auto-assign rules naming them, and with removeRules removes
 	// them in the same transaction (R8).
-	Leave(username, group string, removeRules bool) ([]RuleRef, error)
+	Leave(ctx context.Context, username, group string, removeRules bool) ([]RuleRef, error)
 	// Deactivate stops logins; with removeRules it also removes the
 	// auto-assign rules naming the user in the same transaction (R8). It
 	// returns the rules that name the user.
-	Deactivate(username string, removeRules bool) ([]RuleRef, error)
-	Activate(username string) error
+	Deactivate(ctx context.Context, username string, removeRules bool) ([]RuleRef, error)
+	Activate(ctx context.Context, username string) error
 	// Terminate off-boards in one step (R14); open tickets go to reassignTo,
 	// or are unassigned when it is "".
-	Terminate(username, reason, reassignTo string) (TerminateReport, error)
-	DeleteUser(username string) error
-	AddKey(username string, key SSHKey) error
-	RemoveKey(username, fingerprint string) error
+	Terminate(ctx context.Context, username, reason, reassignTo string) (TerminateReport, error)
+	DeleteUser(ctx context.Context, username string) error
+	AddKey(ctx context.Context, username string, key SSHKey) error
+	RemoveKey(ctx context.Context, username, fingerprint string) error
 	// SetPassword sets a password: one's own needs Edit Own User Account
 	// and clears the must-change flag; anyone else's needs the rights to
 	// change them and sets the flag (changed at their next password login).
-	SetPassword(username, password string) error
+	SetPassword(ctx context.Context, username, password string) error
+}
 
-	Teams(search string) ([]TeamInfo, error)
-	Team(name string) (TeamInfo, []TeamMember, error)
-	CreateTeam(t Team) (Team, error)
-	UpdateTeam(t Team) (Team, error)
-	DeleteTeam(name string) error
-	AddTeamMember(team, username string) error
-	RemoveTeamMember(team, username string) error
-	DuplicateTeam(src, newName string) (Team, error)
-	SuppressTeam(name string) error
-	RepairTeams() ([]string, error)
+// TeamService manages teams.
+type TeamService interface {
+	Teams(ctx context.Context, search string) ([]TeamInfo, error)
+	Team(ctx context.Context, name string) (TeamInfo, []TeamMember, error)
+	CreateTeam(ctx context.Context, t Team) (Team, error)
+	UpdateTeam(ctx context.Context, t Team) (Team, error)
+	DeleteTeam(ctx context.Context, name string) error
+	AddTeamMember(ctx context.Context, team, username string) error
+	RemoveTeamMember(ctx context.Context, team, username string) error
+	DuplicateTeam(ctx context.Context, src, newName string) (Team, error)
+	SuppressTeam(ctx context.Context, name string) error
+	RepairTeams(ctx context.Context) ([]string, error)
+}
 
-	Buildings(search string) ([]Building, error)
-	Building(code string) (Building, error)
-	CreateBuilding(b Building) (Building, error)
-	UpdateBuilding(b Building) (Building, error)
-	DeleteBuilding(code string) error
-	AddRule(code, problemType, tech string) error
-	RemoveRule(code, problemType string) error
+// BuildingService manages buildings and their auto-assign rules.
+type BuildingService interface {
+	Buildings(ctx context.Context, search string) ([]Building, error)
+	Building(ctx context.Context, code string) (Building, error)
+	CreateBuilding(ctx context.Context, b Building) (Building, error)
+	UpdateBuilding(ctx context.Context, b Building) (Building, error)
+	DeleteBuilding(ctx context.Context, code string) error
+	AddRule(ctx context.Context, code, problemType, tech string) error
+	RemoveRule(ctx context.Context, code, problemType string) error
+}
 
-	Tickets(q TicketQuery) (TicketPage, error)
-	Ticket(number uint64) (TicketDetail, error)
-	CreateTicket(n NewTicket) (Ticket, error)
-	Assign(number uint64, tech, comment string) error
-	Reassign(number uint64, tech, comment string) error
-	Start(number uint64, comment string) error
-	Close(number uint64, comment string) error
-	Reopen(number uint64, comment string) error
-	DeleteTicket(number uint64) error
-	EditTicket(number uint64, e TicketChange) error
-	AddWork(number uint64, minutes int, text string) (WorkReport, error)
-	EditWork(number uint64, report ID, minutes int, text string) error
-	Clone(number uint64) (Ticket, error)
-	SetVisibility(number uint64, groups []string) error
+// TicketService is the ticket queue, the ticket workflow and saved queries.
+type TicketService interface {
+	Tickets(ctx context.Context, q TicketQuery) (TicketPage, error)
+	Ticket(ctx context.Context, number TicketNumber) (TicketDetail, error)
+	CreateTicket(ctx context.Context, n NewTicket) (Ticket, error)
+	Assign(ctx context.Context, number TicketNumber, tech, comment string) error
+	Reassign(ctx context.Context, number TicketNumber, tech, comment string) error
+	Start(ctx context.Context, number TicketNumber, comment string) error
+	Close(ctx context.Context, number TicketNumber, comment string) error
+	Reopen(ctx context.Context, number TicketNumber, comment string) error
+	DeleteTicket(ctx context.Context, number TicketNumber) error
+	EditTicket(ctx context.Context, number TicketNumber, e TicketChange) error
+	AddWork(ctx context.Context, number TicketNumber, minutes int, text string) (WorkReport, error)
+	EditWork(ctx context.Context, number TicketNumber, report ID, minutes int, text string) error
+	Clone(ctx context.Context, number TicketNumber) (Ticket, error)
+	SetVisibility(ctx context.Context, number TicketNumber, groups []string) error
 	// Bulk applies one action to many tickets (Edit Query Result Set), each
-	// in its own transaction, and reports per ticket.
-	Bulk(numbers []uint64, a BulkAction) ([]BulkResult, error)
+	// in its own transaction, and reports per ticket; cancelling ctx stops
+	// it between tickets.
+	Bulk(ctx context.Context, numbers []TicketNumber, a BulkAction) ([]BulkResult, error)
 
 	// SavedQueries are the actor's own and their groups' queue queries.
-	SavedQueries() ([]SavedQuery, error)
+	SavedQueries(ctx context.Context) ([]SavedQuery, error)
 	// SaveQuery stores a query for the actor, or for a group they are in
 	// (Save Group Queries) when group is not "".
-	SaveQuery(name, query, group string) (SavedQuery, error)
-	DeleteSavedQuery(id ID) error
+	SaveQuery(ctx context.Context, name, query, group string) (SavedQuery, error)
+	DeleteSavedQuery(ctx context.Context, id ID) error
+}
 
+// OutboxService reads rendered notifications.
+type OutboxService interface {
 	// Outbox lists rendered notifications: all for holders of users:view,
 	// otherwise the actor's own.
-	Outbox(limit int) ([]Message, error)
-	OutboxMessage(id ID) (Message, error)
+	Outbox(ctx context.Context, limit int) ([]Message, error)
+	OutboxMessage(ctx context.Context, id ID) (Message, error)
+}
 
-	CollabService
-	DataService
+// NoticeService manages the notices shown on Home.
+type NoticeService interface {
+	Notices(ctx context.Context, search string) ([]Notice, error)
+	MyNotices(ctx context.Context, now time.Time) ([]Notice, error)
+	CreateNotice(ctx context.Context, n Notice) (Notice, error)
+	UpdateNotice(ctx context.Context, n Notice) (Notice, error)
+	DeleteNotice(ctx context.Context, id ID) error
+}
 
-	// Subject gathers a user's grants for the engine (users:view, or self).
-	Subject(username string) (Subject, error)
-	Explain(username string, g Grant, ticket uint64) (Explanation, error)
-	Who(g Grant, building string, ticket uint64) ([]WhoRow, error)
-	AccessReview(now time.Time) (AccessReview, error)
-
-	Audit(q AuditQuery) ([]AuditEvent, error)
-
-	Notices(search string) ([]Notice, error)
-	MyNotices(now time.Time) ([]Notice, error)
-	CreateNotice(n Notice) (Notice, error)
-	UpdateNotice(n Notice) (Notice, error)
-	DeleteNotice(id ID) error
-
-	Schedules() ([]ScheduledTask, error)
-	CreateSchedule(t ScheduledTask) (ScheduledTask, error)
-	UpdateSchedule(t ScheduledTask) (ScheduledTask, error)
-	DeleteSchedule(id ID) error
+// ScheduleService manages scheduled tasks.
+type ScheduleService interface {
+	Schedules(ctx context.Context) ([]ScheduledTask, error)
+	CreateSchedule(ctx context.Context, t ScheduledTask) (ScheduledTask, error)
+	UpdateSchedule(ctx context.Context, t ScheduledTask) (ScheduledTask, error)
+	DeleteSchedule(ctx context.Context, id ID) error
 }
 
 // GroupInfo is a group with what lists show beside it.
@@ -194,8 +245,8 @@ type RuleRef struct {
 type TerminateReport struct {
 	Memberships int
 	Rules       []RuleRef
-	Reassigned  []uint64
-	Unassigned  []uint64
+	Reassigned  []TicketNumber
+	Unassigned  []TicketNumber
 }
 
 // TeamInfo is a team with what lists show.
@@ -215,12 +266,9 @@ type TicketQuery struct {
 	Team     string
 	Overdue  bool
 	Text     string // free text in title and description
-	Sort     string // SortNewest, SortAge, SortPriority, SortUpdated
+	Sort     Sort
 	Offset   int
 	Limit    int // 0: all
-	// Context, when set, cancels a long query: the queue starts one per
-	// keystroke and cancels the one before.
-	Context context.Context `json:"-"`
 }
 
 // TicketPage is one page of visible tickets, newest first.
@@ -311,17 +359,37 @@ type AuditQuery struct {
 	Limit  int
 }
 
-// BulkAction is one change for many tickets: "assign" (Value: username),
-// "close", or "priority" (Value: priority).
+// BulkKind is what a bulk action does to each ticket.
+type BulkKind string
+
+// Bulk action kinds.
+const (
+	BulkAssign   BulkKind = "assign"   // Value: username
+	BulkClose    BulkKind = "close"    // Value unused
+	BulkPriority BulkKind = "priority" // Value: priority
+)
+
+// ParseBulkKind reads a bulk action kind; an unknown one is an EInvalid
+// error naming the choices.
+func ParseBulkKind(s string) (BulkKind, error) {
+	switch k := BulkKind(strings.ToLower(strings.TrimSpace(s))); k {
+	case BulkAssign, BulkClose, BulkPriority:
+		return k, nil
+	}
+	return "", Errorf(EInvalid, "bulk action %q: use assign, close or priority", s)
+}
+
+// BulkAction is one change for many tickets: BulkAssign (Value: username),
+// BulkClose, or BulkPriority (Value: priority).
 type BulkAction struct {
-	Kind    string
+	Kind    BulkKind
 	Value   string
 	Comment string
 }
 
 // BulkResult is one ticket's outcome in a bulk action.
 type BulkResult struct {
-	Number uint64
+	Number TicketNumber
 	Label  string
 	Err    error
 }

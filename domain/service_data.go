@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -17,22 +18,41 @@ type DataService interface {
 	// are hashed on all cores before the transaction starts, and their
 	// owners must change them at the first password login. Needs users:edit,
 	// and the R3/R12 membership rules hold for each group named.
-	ImportUsers(imp UserImport, opts ImportOptions) (ImportReport, error)
+	ImportUsers(ctx context.Context, imp UserImport, opts ImportOptions) (ImportReport, error)
 	// Export writes the file's data: "json" is every entity, lossless and
 	// re-importable with ImportAll (superuser only: it carries password
 	// hashes); "csv" is the user list in the import's columns (users:view).
-	Export(w io.Writer, format string) error
+	Export(ctx context.Context, w io.Writer, format ExportFormat) error
 	// ImportAll loads a JSON export into a file that holds nothing but its
 	// seed, replacing the seed (superuser only). The acting session's user
 	// is gone afterwards: open a new session.
-	ImportAll(r io.Reader) (ImportAllReport, error)
+	ImportAll(ctx context.Context, r io.Reader) (ImportAllReport, error)
 	// Check runs bbolt's consistency check and the invariants of the data;
 	// with repair it fixes what can be fixed in one transaction and reports
 	// what it changed (superuser or the owner account).
-	Check(repair bool) (CheckReport, error)
+	Check(ctx context.Context, repair bool) (CheckReport, error)
 	// Backup writes a consistent copy of the live file to path and verifies
 	// it by opening it (superuser or the owner account).
-	Backup(path string) error
+	Backup(ctx context.Context, path string) error
+}
+
+// ExportFormat is what Export writes.
+type ExportFormat string
+
+// Export formats.
+const (
+	ExportJSON ExportFormat = "json" // every entity, lossless, re-importable
+	ExportCSV  ExportFormat = "csv"  // the user list in the import's columns
+)
+
+// ParseExportFormat reads an export format; an unknown one is an EInvalid
+// error naming the choices.
+func ParseExportFormat(s string) (ExportFormat, error) {
+	switch f := ExportFormat(strings.ToLower(strings.TrimSpace(s))); f {
+	case ExportJSON, ExportCSV:
+		return f, nil
+	}
+	return "", Errorf(EInvalid, "export format %q: use json or csv", s)
 }
 
 // UserImport is a parsed import file: its rows and the problems parsing

@@ -38,7 +38,7 @@ type Organization struct {
 	Name             string            `json:"name"`
 	TimeZone         string            `json:"time_zone"`
 	TicketPrefix     string            `json:"ticket_prefix"`
-	NextTicket       uint64            `json:"next_ticket"`
+	NextTicket       TicketNumber      `json:"next_ticket"`
 	Priorities       []string          `json:"priorities"`
 	ProblemTypes     []ProblemType     `json:"problem_types"`
 	RecordVisibility bool              `json:"record_visibility"`
@@ -52,8 +52,12 @@ type ProblemType struct {
 	CommonProblems []string `json:"common_problems,omitempty"`
 }
 
+// TicketNumber is a ticket's number as people see it (T-000123), a type of
+// its own so it cannot be mixed up with an entity ID.
+type TicketNumber uint64
+
 // FormatTicket renders a ticket number with the organization's prefix: T-000123.
-func (o Organization) FormatTicket(n uint64) string {
+func (o Organization) FormatTicket(n TicketNumber) string {
 	p := o.TicketPrefix
 	if p == "" {
 		p = "T"
@@ -62,7 +66,7 @@ func (o Organization) FormatTicket(n uint64) string {
 }
 
 // ParseTicketNumber accepts "T-000123", "t-123" or "123".
-func ParseTicketNumber(s string) (uint64, error) {
+func ParseTicketNumber(s string) (TicketNumber, error) {
 	s = strings.TrimSpace(s)
 	if i := strings.LastIndexByte(s, '-'); i >= 0 {
 		s = s[i+1:]
@@ -71,7 +75,7 @@ func ParseTicketNumber(s string) (uint64, error) {
 	if err != nil || n == 0 {
 		return 0, Errorf(EInvalid, "ticket number %q: expected a number such as T-000123 or 123", s)
 	}
-	return n, nil
+	return TicketNumber(n), nil
 }
 
 // Notification events a group can subscribe to (TroubleTrakkerPRO).
@@ -318,7 +322,7 @@ func ParseStatus(s string) (Status, bool) {
 // Ticket is a reported problem.
 type Ticket struct {
 	ID            ID
-	Number        uint64
+	Number        TicketNumber
 	Title         string
 	Description   string
 	ProblemType   string
@@ -330,8 +334,8 @@ type Ticket struct {
 	Building      ID
 	Room          string
 	Teams         []ID
-	VisibleTo     []ID // groups (record visibility)
-	Parent        ID   // the ticket this one was cloned from
+	VisibleTo     []ID         // groups (record visibility)
+	Parent        TicketNumber // the ticket this one was cloned from
 	Created       time.Time
 	Updated       time.Time
 	Closed        time.Time

@@ -135,7 +135,7 @@ func CanAssignTo(target *Access) error {
 }
 
 // NotFoundTicket is the one message for a missing or invisible ticket.
-func NotFoundTicket(org *Organization, n uint64) error {
+func NotFoundTicket(org *Organization, n TicketNumber) error {
 	return Errorf(ENotFound, "ticket %s not found", org.FormatTicket(n))
 }
 

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"time"
@@ -22,7 +23,7 @@ func (r *txn) subjectOf(username string) (domain.Subject, error) {
 	return sub, nil
 }
 
-func (s *session) Subject(username string) (domain.Subject, error) {
+func (s *session) Subject(ctx context.Context, username string) (domain.Subject, error) {
 	var sub domain.Subject
 	err := s.read(func(r *txn) error {
 		var err error
@@ -34,7 +35,7 @@ func (s *session) Subject(username string) (domain.Subject, error) {
 
 // Explain answers `gatehouse can`. A ticket the actor may not see is not
 // found, whatever the subject could do with it.
-func (s *session) Explain(username string, g domain.Grant, ticket uint64) (domain.Explanation, error) {
+func (s *session) Explain(ctx context.Context, username string, g domain.Grant, ticket domain.TicketNumber) (domain.Explanation, error) {
 	var e domain.Explanation
 	if g.Priv == nil {
 		return e, domain.Errorf(domain.EInvalid, "name a privilege to explain")
@@ -60,7 +61,7 @@ func (s *session) Explain(username string, g domain.Grant, ticket uint64) (domai
 
 // Who resolves a privilege into people, each with the reason: groups,
 // elevation, buildings and, for a ticket, visibility and task gates.
-func (s *session) Who(g domain.Grant, building string, ticket uint64) ([]domain.WhoRow, error) {
+func (s *session) Who(ctx context.Context, g domain.Grant, building string, ticket domain.TicketNumber) ([]domain.WhoRow, error) {
 	var out []domain.WhoRow
 	if g.Priv == nil {
 		return nil, domain.Errorf(domain.EInvalid, "name a privilege: who holds what?")
@@ -122,7 +123,7 @@ func (s *session) Who(g domain.Grant, building string, ticket uint64) ([]domain.
 
 // AccessReview gathers what a periodic review looks at (R13, TrackTik's
 // least-privilege advice).
-func (s *session) AccessReview(now time.Time) (domain.AccessReview, error) {
+func (s *session) AccessReview(ctx context.Context, now time.Time) (domain.AccessReview, error) {
 	var rv domain.AccessReview
 	err := s.read(func(r *txn) error {
 		if err := r.acc.RequireLevel(domain.ModUsers, domain.LevelView); err != nil {
@@ -185,7 +186,7 @@ func (g *auditGate) shows(ev *domain.AuditEvent) bool {
 		}
 		ok, seen := g.tickets[ev.EntityID]
 		if !seen {
-			if t, found := getTicket(g.r.tx, ev.EntityID); found {
+			if t, found := getTicket(g.r.tx, domain.TicketNumber(ev.EntityID)); found {
 				ok = g.r.acc.CanSeeTicket(&t)
 			}
 			g.tickets[ev.EntityID] = ok
@@ -210,7 +211,7 @@ func (g *auditGate) shows(ev *domain.AuditEvent) bool {
 
 // Audit lists the trail, newest first, for holders of History; each event
 // only to those who may see what it is about (auditGate).
-func (s *session) Audit(q domain.AuditQuery) ([]domain.AuditEvent, error) {
+func (s *session) Audit(ctx context.Context, q domain.AuditQuery) ([]domain.AuditEvent, error) {
 	var out []domain.AuditEvent
 	err := s.read(func(r *txn) error {
 		if err := r.acc.Require(domain.History); err != nil {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"time"
@@ -10,9 +11,9 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-func getAlerts(tx *bolt.Tx, number uint64) (domain.AlertSettings, bool) {
+func getAlerts(tx *bolt.Tx, number domain.TicketNumber) (domain.AlertSettings, bool) {
 	var a domain.AlertSettings
-	b := tx.Bucket(bAlerts).Get(itob(number))
+	b := tx.Bucket(bAlerts).Get(itob(uint64(number)))
 	return a, b != nil && decJSON(b, &a) == nil
 }
 
@@ -28,7 +29,7 @@ func (r *txn) canEditAlerts(t *domain.Ticket) error {
 	return r.acc.Require(domain.AlertsEdit)
 }
 
-func (s *session) Alerts(number uint64) (domain.AlertView, error) {
+func (s *session) Alerts(ctx context.Context, number domain.TicketNumber) (domain.AlertView, error) {
 	var v domain.AlertView
 	err := s.read(func(r *txn) error {
 		t, err := r.visibleTicket(number)
@@ -54,7 +55,7 @@ func (s *session) Alerts(number uint64) (domain.AlertView, error) {
 	return v, err
 }
 
-func (s *session) SetAlerts(number uint64, days int, users, groups []string, enabled bool) error {
+func (s *session) SetAlerts(ctx context.Context, number domain.TicketNumber, days int, users, groups []string, enabled bool) error {
 	return s.write(func(w *txn) error {
 		t, err := w.visibleTicket(number)
 		if err != nil {
@@ -85,10 +86,10 @@ func (s *session) SetAlerts(number uint64, days int, users, groups []string, ena
 		if enabled && len(a.Users)+len(a.Groups) == 0 {
 			return domain.Errorf(domain.EInvalid, "an alert needs at least one user or group to notify")
 		}
-		if err := putJSON(w.tx, bAlerts, number, a); err != nil {
+		if err := putJSON(w.tx, bAlerts, uint64(number), a); err != nil {
 			return err
 		}
-		return w.audit("ticket", number, w.org.FormatTicket(number), "alerts",
+		return w.audit("ticket", domain.ID(number), w.org.FormatTicket(number), "alerts",
 			fmt.Sprintf("days=%d enabled=%v", before.Days, before.Enabled), fmt.Sprintf("days=%d enabled=%v users=%v groups=%v", days, enabled, users, groups))
 	})
 }
@@ -97,9 +98,9 @@ func (s *session) SetAlerts(number uint64, days int, users, groups []string, ena
 var stateActions = []string{"report", "clone", "assign", "reassign", "unassign", "start", "close", "reopen"}
 
 // lastStateChange is when the ticket's state last changed, from history.
-func lastStateChange(tx *bolt.Tx, number uint64, fallback time.Time) time.Time {
+func lastStateChange(tx *bolt.Tx, number domain.TicketNumber, fallback time.Time) time.Time {
 	last := fallback
-	prefixKeys(tx, bHistory, itob(number), func(k []byte) error {
+	prefixKeys(tx, bHistory, itob(uint64(number)), func(k []byte) error {
 		var h domain.HistoryEntry
 		if decHistory(tx.Bucket(bHistory).Get(k), &h) == nil && slices.Contains(stateActions, h.Action) {
 			last = h.At
@@ -124,13 +125,13 @@ func (db *DB) RunAlerts() (int, error) {
 			if decJSON(v, &a) != nil || !a.Enabled {
 				return nil
 			}
-			t, ok := getTicket(tx, btoi(k))
+			t, ok := getTicket(tx, domain.TicketNumber(btoi(k)))
 			if !ok || !t.Status.Open() {
 				return nil
 			}
 			since := lastStateChange(tx, t.Number, t.Created)
 			if now.Sub(since) >= time.Duration(a.Days)*24*time.Hour && !a.SentFor.Equal(since) {
-				todo = append(todo, due{t.Number, since})
+				todo = append(todo, due{uint64(t.Number), since})
 			}
 			return nil
 		})
@@ -138,8 +139,8 @@ func (db *DB) RunAlerts() (int, error) {
 	sent := 0
 	for _, d := range todo {
 		err := db.system(func(w *txn) error {
-			a, ok := getAlerts(w.tx, d.number)
-			t, ok2 := getTicket(w.tx, d.number)
+			a, ok := getAlerts(w.tx, domain.TicketNumber(d.number))
+			t, ok2 := getTicket(w.tx, domain.TicketNumber(d.number))
 			if !ok || !ok2 {
 				return errStop
 			}
@@ -180,7 +181,7 @@ func (db *DB) RunAlerts() (int, error) {
 			if err := putJSON(w.tx, bAlerts, d.number, a); err != nil {
 				return err
 			}
-			return w.audit("ticket", t.Number, w.org.FormatTicket(t.Number), "alert", "", fmt.Sprintf("no state change for %d days", a.Days))
+			return w.audit("ticket", domain.ID(t.Number), w.org.FormatTicket(t.Number), "alert", "", fmt.Sprintf("no state change for %d days", a.Days))
 		})
 		if err != nil && err != errStop {
 			return sent, err

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"mime"
 	"net/http"
 	"path/filepath"
@@ -34,7 +35,7 @@ func validateAttachmentName(name string) error {
 	return nil
 }
 
-func (s *session) Attachments(number uint64) ([]domain.Attachment, error) {
+func (s *session) Attachments(ctx context.Context, number domain.TicketNumber) ([]domain.Attachment, error) {
 	var out []domain.Attachment
 	err := s.read(func(r *txn) error {
 		if _, err := r.visibleTicket(number); err != nil {
@@ -43,7 +44,7 @@ func (s *session) Attachments(number uint64) ([]domain.Attachment, error) {
 		if err := r.acc.Require(domain.AttachView); err != nil {
 			return err
 		}
-		return prefixKeys(r.tx, bAttach, itob(number), func(k []byte) error {
+		return prefixKeys(r.tx, bAttach, itob(uint64(number)), func(k []byte) error {
 			var a domain.Attachment
 			if decJSON(r.tx.Bucket(bAttach).Get(k), &a) == nil {
 				out = append(out, a)
@@ -57,7 +58,7 @@ func (s *session) Attachments(number uint64) ([]domain.Attachment, error) {
 // Attach stores a file with a ticket. Edit Attachments allows it on any
 // visible ticket; Add Attachments via Add Page only while reporting, i.e.
 // on a ticket the actor reported that is still new.
-func (s *session) Attach(number uint64, name string, data []byte) (domain.Attachment, error) {
+func (s *session) Attach(ctx context.Context, number domain.TicketNumber, name string, data []byte) (domain.Attachment, error) {
 	var a domain.Attachment
 	err := s.write(func(w *txn) error {
 		t, err := w.visibleTicket(number)
@@ -84,7 +85,7 @@ func (s *session) Attach(number uint64, name string, data []byte) (domain.Attach
 		}
 		a = domain.Attachment{ID: id, Ticket: number, Name: name, MIME: detectMIME(name, data), Size: int64(len(data)),
 			Author: w.actor.ID, Created: w.now}
-		if err := putJSONKey(w, bAttach, key(number, id), a); err != nil {
+		if err := putJSONKey(w, bAttach, key(uint64(number), id), a); err != nil {
 			return err
 		}
 		if err := w.tx.Bucket(bAttachBin).Put(itob(id), data); err != nil {
@@ -93,12 +94,12 @@ func (s *session) Attach(number uint64, name string, data []byte) (domain.Attach
 		if err := w.history(&t, "attach", name, ""); err != nil {
 			return err
 		}
-		return w.audit("ticket", number, w.org.FormatTicket(number), "attach", "", name+" ("+a.MIME+")")
+		return w.audit("ticket", domain.ID(number), w.org.FormatTicket(number), "attach", "", name+" ("+a.MIME+")")
 	})
 	return a, err
 }
 
-func (s *session) AttachmentData(number uint64, id domain.ID) (domain.Attachment, []byte, error) {
+func (s *session) AttachmentData(ctx context.Context, number domain.TicketNumber, id domain.ID) (domain.Attachment, []byte, error) {
 	var a domain.Attachment
 	var data []byte
 	err := s.read(func(r *txn) error {
@@ -108,7 +109,7 @@ func (s *session) AttachmentData(number uint64, id domain.ID) (domain.Attachment
 		if err := r.acc.Require(domain.AttachView); err != nil {
 			return err
 		}
-		b := r.tx.Bucket(bAttach).Get(key(number, id))
+		b := r.tx.Bucket(bAttach).Get(key(uint64(number), id))
 		if b == nil || decJSON(b, &a) != nil {
 			return domain.Errorf(domain.ENotFound, "attachment %d not found on %s", id, r.org.FormatTicket(number))
 		}
@@ -118,7 +119,7 @@ func (s *session) AttachmentData(number uint64, id domain.ID) (domain.Attachment
 	return a, data, err
 }
 
-func (s *session) DeleteAttachment(number uint64, id domain.ID) error {
+func (s *session) DeleteAttachment(ctx context.Context, number domain.TicketNumber, id domain.ID) error {
 	return s.write(func(w *txn) error {
 		t, err := w.visibleTicket(number)
 		if err != nil {
@@ -128,15 +129,15 @@ func (s *session) DeleteAttachment(number uint64, id domain.ID) error {
 			return err
 		}
 		var a domain.Attachment
-		b := w.tx.Bucket(bAttach).Get(key(number, id))
+		b := w.tx.Bucket(bAttach).Get(key(uint64(number), id))
 		if b == nil || decJSON(b, &a) != nil {
 			return domain.Errorf(domain.ENotFound, "attachment %d not found on %s", id, w.org.FormatTicket(number))
 		}
-		w.tx.Bucket(bAttach).Delete(key(number, id))
+		w.tx.Bucket(bAttach).Delete(key(uint64(number), id))
 		w.tx.Bucket(bAttachBin).Delete(itob(id))
 		if err := w.history(&t, "attachment delete", a.Name, ""); err != nil {
 			return err
 		}
-		return w.audit("ticket", number, w.org.FormatTicket(number), "attachment delete", a.Name, "")
+		return w.audit("ticket", domain.ID(number), w.org.FormatTicket(number), "attachment delete", a.Name, "")
 	})
 }

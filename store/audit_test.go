@@ -11,7 +11,7 @@ import (
 // auditOf lists the whole trail as svc sees it.
 func auditOf(t *testing.T, svc domain.Service) []domain.AuditEvent {
 	t.Helper()
-	evs, err := svc.Audit(domain.AuditQuery{})
+	evs, err := svc.Audit(t.Context(), domain.AuditQuery{})
 	must(t, err)
 	return evs
 }
@@ -48,7 +48,7 @@ func historyWith(t *testing.T, d *district, name string, levels domain.ModuleLev
 // are the ticket's.
 func TestR11_AuditShowsTicketEventsOnlyToThoseWhoSeeTheTicket(t *testing.T) {
 	d := newDistrict(t)
-	_, err := d.admin.StartThread(d.east, "Secret plan", "first post")
+	_, err := d.admin.StartThread(t.Context(), d.east, "Secret plan", "first post")
 	must(t, err)
 	h := historyWith(t, d, "historian", domain.ModuleLevels{})
 	evs := auditOf(t, h)
@@ -64,7 +64,7 @@ func TestR11_AuditShowsTicketEventsOnlyToThoseWhoSeeTheTicket(t *testing.T) {
 		t.Fatal("building events, which History covers, are hidden too")
 	}
 	// staff reported both tickets: with History they see their events
-	must(t, d.admin.Join("staff", "G-historian", time.Time{}, ""))
+	must(t, d.admin.Join(t.Context(), "staff", "G-historian", time.Time{}, ""))
 	if m := mentions(auditOf(t, as(t, d.db, "staff")), "Secret plan"); len(m) != 1 || m[0].EntityID != domain.ID(d.east) {
 		t.Fatalf("staff sees %+v", m)
 	}
@@ -74,10 +74,10 @@ func TestR11_AuditShowsTicketEventsOnlyToThoseWhoSeeTheTicket(t *testing.T) {
 // see every record.
 func TestR11_AuditOfADeletedTicketShowsOnlyToThoseWhoSeeEverything(t *testing.T) {
 	d := newDistrict(t)
-	must(t, d.admin.Close(d.west, "done"))
-	must(t, d.admin.DeleteTicket(d.west))
+	must(t, d.admin.Close(t.Context(), d.west, "done"))
+	must(t, d.admin.DeleteTicket(t.Context(), d.west))
 	historyWith(t, d, "historian", domain.ModuleLevels{})
-	must(t, d.admin.Join("staff", "G-historian", time.Time{}, ""))
+	must(t, d.admin.Join(t.Context(), "staff", "G-historian", time.Time{}, ""))
 	if m := mentions(auditOf(t, as(t, d.db, "staff")), "No Wi-Fi"); len(m) != 0 {
 		t.Fatalf("the reporter still sees the deleted ticket's title: %+v", m)
 	}
@@ -91,8 +91,8 @@ func TestR11_AuditOfADeletedTicketShowsOnlyToThoseWhoSeeEverything(t *testing.T)
 // technicians), and one's own.
 func TestAudit_UserEventsShowOnlyToThoseWhoMayViewTheUser(t *testing.T) {
 	d := newDistrict(t)
-	principal, _ := d.admin.User("principal")
-	tech, _ := d.admin.User("tech")
+	principal, _ := d.admin.User(t.Context(), "principal")
+	tech, _ := d.admin.User(t.Context(), "tech")
 
 	h := historyWith(t, d, "historian", domain.ModuleLevels{})
 	evs := auditOf(t, h)
@@ -102,7 +102,7 @@ func TestAudit_UserEventsShowOnlyToThoseWhoMayViewTheUser(t *testing.T) {
 	if m := aboutUser(evs, principal.ID); len(m) != 0 {
 		t.Fatalf("historian sees events about principal: %+v", m)
 	}
-	me, _ := d.admin.User("historian")
+	me, _ := d.admin.User(t.Context(), "historian")
 	if len(aboutUser(evs, me.ID)) == 0 {
 		t.Fatal("historian does not see events about themselves")
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -195,7 +196,7 @@ func (db *DB) ChangePassword(username, current, next string) (domain.User, error
 // technicians, a superuser for a superuser) and sets the flag, so the
 // owner replaces it at their next password login. The hash is made before
 // the transaction.
-func (s *session) SetPassword(username, password string) error {
+func (s *session) SetPassword(ctx context.Context, username, password string) error {
 	if err := validatePassword(password); err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ func TestAuthenticatePasswordBranches(t *testing.T) {
 	u, err = db.AuthenticatePassword("staff", "whatever-1")
 	wantRefused(t, "no password", u, err, domain.ErrNoPassword)
 
-	must(t, a.SetPassword("staff", "Temp-Pass-1"))
+	must(t, a.SetPassword(t.Context(), "staff", "Temp-Pass-1"))
 	u, err = db.AuthenticatePassword("staff", "Temp-Pass-2")
 	wantRefused(t, "wrong password", u, err, domain.ErrWrongPassword)
 	u, err = db.AuthenticatePassword("STAFF", "Temp-Pass-1")
@@ -55,15 +55,15 @@ func TestAuthenticatePasswordBranches(t *testing.T) {
 	u, err = db.AuthenticatePassword("staff", "Temp-Pass-1")
 	wantRefused(t, "old temporary password", u, err, domain.ErrWrongPassword)
 
-	_, err = a.RevokeGroup("Users", grant(t, "remote.ssh"))
+	_, err = a.RevokeGroup(t.Context(), "Users", grant(t, "remote.ssh"))
 	must(t, err)
 	u, err = db.AuthenticatePassword("staff", "Chosen-Pass-1")
 	wantRefused(t, "no Remote Access", u, err, domain.ErrNoRemoteAccess)
-	_, err = a.Leave("staff", "Users", false)
+	_, err = a.Leave(t.Context(), "staff", "Users", false)
 	must(t, err)
 	u, err = db.AuthenticatePassword("staff", "Chosen-Pass-1")
 	wantRefused(t, "R2 inactive", u, err, domain.ErrInactive)
-	_, err = a.Deactivate("staff", false)
+	_, err = a.Deactivate(t.Context(), "staff", false)
 	must(t, err)
 	u, err = db.AuthenticatePassword("staff", "Chosen-Pass-1")
 	wantRefused(t, "deactivated", u, err, domain.ErrDeactivated)
@@ -75,8 +75,8 @@ func TestAuthenticatePasswordBranches(t *testing.T) {
 func TestAuthenticateKeyBranches(t *testing.T) {
 	d := newDistrict(t)
 	db, a := d.db, d.admin
-	must(t, a.AddKey("tech", domain.SSHKey{Fingerprint: "SHA256:tech", Key: "ssh-ed25519 AAAA tech"}))
-	must(t, a.SetPassword("tech", "Temp-Pass-1"))
+	must(t, a.AddKey(t.Context(), "tech", domain.SSHKey{Fingerprint: "SHA256:tech", Key: "ssh-ed25519 AAAA tech"}))
+	must(t, a.SetPassword(t.Context(), "tech", "Temp-Pass-1"))
 
 	u, err := db.AuthenticateKey("tech", "SHA256:nobody")
 	wantRefused(t, "unknown key", u, err, domain.ErrUnknownKey)
@@ -86,7 +86,7 @@ func TestAuthenticateKeyBranches(t *testing.T) {
 	if u, err = db.AuthenticateKey("TECH", "SHA256:tech"); err != nil || u.Username != "tech" {
 		t.Fatalf("tech's key: %v %+v", err, u)
 	}
-	_, err = a.Deactivate("tech", false)
+	_, err = a.Deactivate(t.Context(), "tech", false)
 	must(t, err)
 	u, err = db.AuthenticateKey("tech", "SHA256:tech")
 	wantRefused(t, "deactivated", u, err, domain.ErrDeactivated)
@@ -99,28 +99,28 @@ func TestR12_SetPasswordRules(t *testing.T) {
 	db, a := d.db, d.admin
 	staff, principal := as(t, db, "staff"), as(t, db, "principal")
 
-	must(t, staff.SetPassword("staff", "Own-Pass-1"))
+	must(t, staff.SetPassword(t.Context(), "staff", "Own-Pass-1"))
 	if _, err := db.AuthenticatePassword("staff", "Own-Pass-1"); err != nil {
 		t.Fatalf("own password: %v", err)
 	}
-	mustCode(t, staff.SetPassword("tech", "Their-Pass-1"), domain.EForbidden)
-	mustCode(t, principal.SetPassword("staff", "Their-Pass-1"), domain.EForbidden)
-	mustCode(t, a.SetPassword("nobody", "Their-Pass-1"), domain.ENotFound)
+	mustCode(t, staff.SetPassword(t.Context(), "tech", "Their-Pass-1"), domain.EForbidden)
+	mustCode(t, principal.SetPassword(t.Context(), "staff", "Their-Pass-1"), domain.EForbidden)
+	mustCode(t, a.SetPassword(t.Context(), "nobody", "Their-Pass-1"), domain.ENotFound)
 
-	_, err := a.RevokeGroup("Users", grant(t, "account.edit-own"))
+	_, err := a.RevokeGroup(t.Context(), "Users", grant(t, "account.edit-own"))
 	must(t, err)
-	mustCode(t, staff.SetPassword("staff", "Own-Pass-2"), domain.EForbidden)
-	must(t, a.SetPassword("staff", "Temp-Pass-1"))
-	must(t, staff.SetPassword("staff", "Own-Pass-3")) // the flag demands the change
+	mustCode(t, staff.SetPassword(t.Context(), "staff", "Own-Pass-2"), domain.EForbidden)
+	must(t, a.SetPassword(t.Context(), "staff", "Temp-Pass-1"))
+	must(t, staff.SetPassword(t.Context(), "staff", "Own-Pass-3")) // the flag demands the change
 	u, err2 := db.AuthenticatePassword("staff", "Own-Pass-3")
 	if err2 != nil || u.MustChange {
 		t.Fatalf("after the change: %v %+v", err2, u)
 	}
 
 	for _, bad := range []string{"short", strings.Repeat("x", 257), "line\nbreak-1", "\xff\xfe-invalid"} {
-		mustCode(t, a.SetPassword("staff", bad), domain.EInvalid)
+		mustCode(t, a.SetPassword(t.Context(), "staff", bad), domain.EInvalid)
 	}
-	evs, err := a.Audit(domain.AuditQuery{Entity: "user"})
+	evs, err := a.Audit(t.Context(), domain.AuditQuery{Entity: "user"})
 	must(t, err)
 	n := 0
 	for _, ev := range evs {
@@ -140,14 +140,14 @@ func TestR12_SetPasswordRules(t *testing.T) {
 func TestEditsKeepPasswordAndFlag(t *testing.T) {
 	d := newDistrict(t)
 	db, a := d.db, d.admin
-	must(t, a.SetPassword("staff", "Temp-Pass-1"))
-	ui, err := a.User("staff")
+	must(t, a.SetPassword(t.Context(), "staff", "Temp-Pass-1"))
+	ui, err := a.User(t.Context(), "staff")
 	must(t, err)
 	ui.User.First, ui.User.MustChange = "Samantha", false
-	_, err = a.UpdateUser(ui.User)
+	_, err = a.UpdateUser(t.Context(), ui.User)
 	must(t, err)
-	must(t, a.AddKey("staff", domain.SSHKey{Fingerprint: "SHA256:staff", Key: "ssh-ed25519 AAAA staff"}))
-	must(t, a.Join("staff", "Technicians", epoch.AddDate(0, 1, 0), "cover"))
+	must(t, a.AddKey(t.Context(), "staff", domain.SSHKey{Fingerprint: "SHA256:staff", Key: "ssh-ed25519 AAAA staff"}))
+	must(t, a.Join(t.Context(), "staff", "Technicians", epoch.AddDate(0, 1, 0), "cover"))
 	u, err := db.AuthenticatePassword("staff", "Temp-Pass-1")
 	wantRefused(t, "after edits", u, err, domain.ErrMustChangePassword)
 	if u.First != "Samantha" {
@@ -158,14 +158,14 @@ func TestEditsKeepPasswordAndFlag(t *testing.T) {
 func TestChangePasswordNeedsTheCurrentOne(t *testing.T) {
 	d := newDistrict(t)
 	db := d.db
-	must(t, d.admin.SetPassword("staff", "Temp-Pass-1"))
+	must(t, d.admin.SetPassword(t.Context(), "staff", "Temp-Pass-1"))
 	u, err := db.ChangePassword("staff", "Temp-Pass-2", "Chosen-Pass-1")
 	wantRefused(t, "wrong current", u, err, domain.ErrWrongPassword)
 	_, err = db.ChangePassword("staff", "Temp-Pass-1", "Temp-Pass-1")
 	mustCode(t, err, domain.EInvalid)
 	_, err = db.ChangePassword("staff", "Temp-Pass-1", "short")
 	mustCode(t, err, domain.EInvalid)
-	_, err = d.admin.Deactivate("staff", false)
+	_, err = d.admin.Deactivate(t.Context(), "staff", false)
 	must(t, err)
 	u, err = db.ChangePassword("staff", "Temp-Pass-1", "Chosen-Pass-1")
 	wantRefused(t, "deactivated", u, err, domain.ErrDeactivated)
@@ -175,10 +175,10 @@ func TestChangePasswordNeedsTheCurrentOne(t *testing.T) {
 // superuser's full export does, for a faithful restore.
 func TestCSVExportHasNoHashes(t *testing.T) {
 	d := newDistrict(t)
-	must(t, d.admin.SetPassword("staff", "Temp-Pass-1"))
+	must(t, d.admin.SetPassword(t.Context(), "staff", "Temp-Pass-1"))
 	var csv, full bytes.Buffer
-	must(t, d.admin.Export(&csv, "csv"))
-	must(t, d.admin.Export(&full, "json"))
+	must(t, d.admin.Export(t.Context(), &csv, "csv"))
+	must(t, d.admin.Export(t.Context(), &full, "json"))
 	if strings.Contains(csv.String(), "$argon2id$") || !strings.Contains(full.String(), `"password_hash":"$argon2id$`) {
 		t.Errorf("csv has a hash or json lacks it:\n%s", csv.String())
 	}

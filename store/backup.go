@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -24,7 +25,7 @@ import (
 // it: the console's Data file screen (locally, or over SSH from `gatehouse
 // serve`), through Service.Backup; `gatehouse backup FILE` when nothing
 // else has the file open.
-func (db *DB) Backup(path string) error {
+func (db *DB) Backup(ctx context.Context, path string) error {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return fmt.Errorf("backup path %s: %w", path, err)
@@ -124,7 +125,7 @@ func VerifyFile(path string) (err error) {
 
 // Backup implements domain.DataService for the superuser or the owner.
 // A read-only session writes no file either.
-func (s *session) Backup(path string) error {
+func (s *session) Backup(ctx context.Context, path string) error {
 	if err := s.refuseWrite(); err != nil {
 		return err
 	}
@@ -137,5 +138,5 @@ func (s *session) Backup(path string) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Backup(path)
+	return s.db.Backup(ctx, path)
 }

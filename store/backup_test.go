@@ -12,7 +12,7 @@ import (
 
 func ticketTotal(t testing.TB, s domain.Service) int {
 	t.Helper()
-	page, err := s.Tickets(domain.TicketQuery{Limit: 1})
+	page, err := s.Tickets(t.Context(), domain.TicketQuery{Limit: 1})
 	must(t, err)
 	return page.Total
 }
@@ -32,7 +32,7 @@ func TestBackupWhileAnotherGoroutineWrites(t *testing.T) {
 				return
 			default:
 			}
-			if _, err := d.admin.CreateTicket(domain.NewTicket{Title: fmt.Sprintf("Load %d", i), Building: "WEST"}); err != nil {
+			if _, err := d.admin.CreateTicket(t.Context(), domain.NewTicket{Title: fmt.Sprintf("Load %d", i), Building: "WEST"}); err != nil {
 				done <- err
 				return
 			}
@@ -46,7 +46,7 @@ func TestBackupWhileAnotherGoroutineWrites(t *testing.T) {
 	var before, after int
 	for round := range 3 { // the second and third replace the first
 		before = ticketTotal(t, d.admin)
-		must(t, d.admin.Backup(path))
+		must(t, d.admin.Backup(t.Context(), path))
 		after = ticketTotal(t, d.admin)
 		if round == 0 {
 			if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
@@ -75,7 +75,7 @@ func TestBackupWhileAnotherGoroutineWrites(t *testing.T) {
 
 func TestBackupRefusesTheLiveFileAndNonAdmins(t *testing.T) {
 	d := newDistrict(t)
-	mustCode(t, d.admin.Backup(d.db.Path()), domain.EInvalid)
-	mustCode(t, d.admin.Backup(t.TempDir()), domain.EInvalid)
-	mustCode(t, as(t, d.db, "principal").Backup(filepath.Join(t.TempDir(), "b.db")), domain.EForbidden)
+	mustCode(t, d.admin.Backup(t.Context(), d.db.Path()), domain.EInvalid)
+	mustCode(t, d.admin.Backup(t.Context(), t.TempDir()), domain.EInvalid)
+	mustCode(t, as(t, d.db, "principal").Backup(t.Context(), filepath.Join(t.TempDir(), "b.db")), domain.EForbidden)
 }

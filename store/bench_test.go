@@ -10,8 +10,8 @@ import (
 // bigDistrict is the district of the rule tests plus 100k tickets.
 func bigDistrict(b *testing.B, n int) *district {
 	d := newDistrict(b)
-	tech, _ := d.admin.User("tech")
-	staff, _ := d.admin.User("staff")
+	tech, _ := d.admin.User(b.Context(), "tech")
+	staff, _ := d.admin.User(b.Context(), "staff")
 	if err := store.BulkLoadTickets(d.db, n, []domain.ID{d.eastB.ID, d.west2.ID}, staff.ID, tech.ID); err != nil {
 		b.Fatal(err)
 	}
@@ -24,7 +24,7 @@ func BenchmarkTicketsByStatus100k(b *testing.B) {
 	d := bigDistrict(b, 100_000)
 	q := domain.TicketQuery{Status: []domain.Status{domain.StatusAssigned}, Limit: 50}
 	for b.Loop() {
-		page, err := d.admin.Tickets(q)
+		page, err := d.admin.Tickets(b.Context(), q)
 		if err != nil || page.Total != 20_000 {
 			b.Fatalf("%v %d", err, page.Total)
 		}
@@ -38,7 +38,7 @@ func BenchmarkTicketsByStatusBuildingAdmin100k(b *testing.B) {
 	p := as(b, d.db, "principal")
 	q := domain.TicketQuery{Status: []domain.Status{domain.StatusAssigned}, Limit: 50}
 	for b.Loop() {
-		if _, err := p.Tickets(q); err != nil {
+		if _, err := p.Tickets(b.Context(), q); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -50,10 +50,10 @@ func BenchmarkAdminChange(b *testing.B) {
 	d := newDistrict(b)
 	g := grant(b, "ticket.clone")
 	for b.Loop() {
-		if _, err := d.admin.RevokeGroup("Technicians", g); err != nil {
+		if _, err := d.admin.RevokeGroup(b.Context(), "Technicians", g); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := d.admin.GrantGroup("Technicians", g, false); err != nil {
+		if _, err := d.admin.GrantGroup(b.Context(), "Technicians", g, false); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sort"
@@ -36,7 +37,7 @@ func validateBuilding(b *domain.Building) error {
 	return nil
 }
 
-func (s *session) Buildings(search string) ([]domain.Building, error) {
+func (s *session) Buildings(ctx context.Context, search string) ([]domain.Building, error) {
 	var out []domain.Building
 	err := s.read(func(r *txn) error {
 		// everyone may list buildings: reporting a ticket needs them.
@@ -55,7 +56,7 @@ func (s *session) Buildings(search string) ([]domain.Building, error) {
 	return out, err
 }
 
-func (s *session) Building(code string) (domain.Building, error) {
+func (s *session) Building(ctx context.Context, code string) (domain.Building, error) {
 	var b domain.Building
 	err := s.read(func(r *txn) error {
 		var err error
@@ -70,7 +71,7 @@ func (s *session) Building(code string) (domain.Building, error) {
 	return b, err
 }
 
-func (s *session) CreateBuilding(b domain.Building) (domain.Building, error) {
+func (s *session) CreateBuilding(ctx context.Context, b domain.Building) (domain.Building, error) {
 	err := s.write(func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModBuildings, domain.LevelEdit); err != nil {
 			return err
@@ -95,7 +96,7 @@ func (s *session) CreateBuilding(b domain.Building) (domain.Building, error) {
 	return b, err
 }
 
-func (s *session) UpdateBuilding(b domain.Building) (domain.Building, error) {
+func (s *session) UpdateBuilding(ctx context.Context, b domain.Building) (domain.Building, error) {
 	err := s.write(func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModBuildings, domain.LevelEdit); err != nil {
 			return err
@@ -127,7 +128,7 @@ func (s *session) UpdateBuilding(b domain.Building) (domain.Building, error) {
 	return b, err
 }
 
-func (s *session) DeleteBuilding(code string) error {
+func (s *session) DeleteBuilding(ctx context.Context, code string) error {
 	return s.write(func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModBuildings, domain.LevelEdit); err != nil {
 			return err
@@ -158,7 +159,7 @@ func (s *session) DeleteBuilding(code string) error {
 
 // AddRule sends new tickets of a problem type in the building to a
 // technician; an inactive or non-assignable technician is refused.
-func (s *session) AddRule(code, problemType, tech string) error {
+func (s *session) AddRule(ctx context.Context, code, problemType, tech string) error {
 	return s.write(func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModBuildings, domain.LevelEdit); err != nil {
 			return err
@@ -197,7 +198,7 @@ func problemTypeNames(o domain.Organization) string {
 	return strings.Join(n, ", ")
 }
 
-func (s *session) RemoveRule(code, problemType string) error {
+func (s *session) RemoveRule(ctx context.Context, code, problemType string) error {
 	return s.write(func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModBuildings, domain.LevelEdit); err != nil {
 			return err

@@ -194,9 +194,9 @@ func (l *Loader) Team(t *domain.Team, members []domain.ID) error {
 // work reports (their Ticket fields are set here).
 func (l *Loader) Ticket(t *domain.Ticket, history []domain.HistoryEntry, work []domain.WorkReport) error {
 	t.Number = max(l.org.NextTicket, 1)
-	t.ID = t.Number
+	t.ID = domain.ID(t.Number)
 	l.org.NextTicket = t.Number + 1
-	if err := l.tx.Bucket(bTickets).Put(itob(t.Number), encTicket(t)); err != nil {
+	if err := l.tx.Bucket(bTickets).Put(itob(uint64(t.Number)), encTicket(t)); err != nil {
 		return err
 	}
 	if err := indexTicket(l.tx, nil, t); err != nil {
@@ -204,18 +204,18 @@ func (l *Loader) Ticket(t *domain.Ticket, history []domain.HistoryEntry, work []
 	}
 	for i := range history {
 		h := &history[i]
-		h.Ticket = t.Number
+		h.Ticket = domain.ID(t.Number)
 		seq, err := l.tx.Bucket(bHistory).NextSequence()
 		if err != nil {
 			return err
 		}
-		if err := l.tx.Bucket(bHistory).Put(key(t.Number, seq), encHistory(h)); err != nil {
+		if err := l.tx.Bucket(bHistory).Put(key(uint64(t.Number), seq), encHistory(h)); err != nil {
 			return err
 		}
 	}
 	for i := range work {
 		w := &work[i]
-		w.Ticket = t.Number
+		w.Ticket = domain.ID(t.Number)
 		id, err := l.tx.Bucket(bWork).NextSequence()
 		if err != nil {
 			return err

@@ -26,9 +26,9 @@ func BulkLoadTickets(db *DB, n int, buildings []domain.ID, reporter, assignee do
 				if done%5 == 0 {
 					t.Assignee = assignee
 				}
-				t.ID = t.Number
+				t.ID = domain.ID(t.Number)
 				org.NextTicket++
-				if err := tx.Bucket(bTickets).Put(itob(t.Number), encTicket(&t)); err != nil {
+				if err := tx.Bucket(bTickets).Put(itob(uint64(t.Number)), encTicket(&t)); err != nil {
 					return err
 				}
 				if err := indexTicket(tx, nil, &t); err != nil {

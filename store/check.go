@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -114,22 +115,22 @@ var indexSpecs = []indexSpec{
 		})
 	}},
 	{bTStatus, "ticket status", 3, false, ticketIndex(func(t *domain.Ticket, put func(k, v []byte)) { put(statusKey(t), nil) })},
-	{bTBuilding, "ticket building", 2, false, ticketIndex(func(t *domain.Ticket, put func(k, v []byte)) { put(key(t.Building, t.Number), nil) })},
-	{bTAssignee, "ticket assignee", 2, false, ticketIndex(func(t *domain.Ticket, put func(k, v []byte)) { put(key(t.Assignee, t.Number), nil) })},
-	{bTReporter, "ticket reporter", 2, false, ticketIndex(func(t *domain.Ticket, put func(k, v []byte)) { put(key(t.Reporter, t.Number), nil) })},
+	{bTBuilding, "ticket building", 2, false, ticketIndex(func(t *domain.Ticket, put func(k, v []byte)) { put(key(t.Building, uint64(t.Number)), nil) })},
+	{bTAssignee, "ticket assignee", 2, false, ticketIndex(func(t *domain.Ticket, put func(k, v []byte)) { put(key(t.Assignee, uint64(t.Number)), nil) })},
+	{bTReporter, "ticket reporter", 2, false, ticketIndex(func(t *domain.Ticket, put func(k, v []byte)) { put(key(t.Reporter, uint64(t.Number)), nil) })},
 	{bTParent, "ticket clones", 2, false, ticketIndex(func(t *domain.Ticket, put func(k, v []byte)) {
 		if t.Parent != 0 {
-			put(key(t.Parent, t.Number), nil)
+			put(key(uint64(t.Parent), uint64(t.Number)), nil)
 		}
 	})},
 	{bTTeam, "ticket teams", 2, false, ticketIndex(func(t *domain.Ticket, put func(k, v []byte)) {
 		for _, id := range t.Teams {
-			put(key(id, t.Number), nil)
+			put(key(id, uint64(t.Number)), nil)
 		}
 	})},
 	{bTGroup, "ticket visible-to groups", 2, false, ticketIndex(func(t *domain.Ticket, put func(k, v []byte)) {
 		for _, id := range t.VisibleTo {
-			put(key(id, t.Number), nil)
+			put(key(id, uint64(t.Number)), nil)
 		}
 	})},
 	{bTCount, "ticket count", 1, false, func(tx *bolt.Tx, put func(k, v []byte)) {
@@ -165,7 +166,7 @@ func ticketIndex(fn func(t *domain.Ticket, put func(k, v []byte))) func(*bolt.Tx
 		tx.Bucket(bTickets).ForEach(func(k, v []byte) error {
 			var t domain.Ticket
 			if decTicket(v, &t) == nil {
-				t.Number = btoi(k)
+				t.Number = domain.TicketNumber(btoi(k))
 				fn(&t, put)
 			}
 			return nil
@@ -249,6 +250,9 @@ func rebuildIndexes(tx *bolt.Tx) error {
 
 // checker collects findings; fixable ones may carry the fix to apply.
 type checker struct {
+	ctx      context.Context // a cancelled check stops at the next step
+	err      error           // ctx's error once a step saw it
+	steps    int
 	tx       *bolt.Tx
 	findings []domain.Finding
 	counts   map[string]int
@@ -256,7 +260,19 @@ type checker struct {
 	notes    []string // what the fixes do, for the repair report
 }
 
-func newChecker(tx *bolt.Tx) *checker { return &checker{tx: tx, counts: map[string]int{}} }
+func newChecker(ctx context.Context, tx *bolt.Tx) *checker {
+	return &checker{ctx: ctx, tx: tx, counts: map[string]int{}}
+}
+
+// stop counts one step of a long pass and reports whether the check was
+// cancelled (looked at every 1024 steps); c.err then says why.
+func (c *checker) stop() bool {
+	if c.err == nil && c.steps&1023 == 0 {
+		c.err = c.ctx.Err()
+	}
+	c.steps++
+	return c.err != nil
+}
 
 // add records a finding; fix, when given, is what repair runs for it (a
 // fixable finding without one is fixed by the index or team passes).
@@ -289,13 +305,16 @@ func (c *checker) summarize() []domain.Finding {
 }
 
 // checkData runs every invariant on tx and returns the findings.
-func checkData(tx *bolt.Tx) []domain.Finding {
-	c := newChecker(tx)
+func checkData(ctx context.Context, tx *bolt.Tx) ([]domain.Finding, error) {
+	c := newChecker(ctx, tx)
 	c.records()
 	for _, spec := range indexSpecs {
+		if c.err != nil || c.stop() {
+			return nil, c.err
+		}
 		diffIndex(tx, spec, c, false)
 	}
-	return c.summarize()
+	return c.summarize(), c.err
 }
 
 func (c *checker) exists(bucket []byte, id uint64) bool {
@@ -323,6 +342,9 @@ func (c *checker) records() {
 	for _, eb := range exportBuckets {
 		area := string(eb.name)
 		tx.Bucket(eb.name).ForEach(func(k, v []byte) error {
+			if c.stop() {
+				return c.err
+			}
 			if eb.parts > 0 && len(k) != 8*eb.parts {
 				c.add(area, false, nil, "key %q is not %d ids", k, eb.parts)
 				return nil
@@ -343,6 +365,9 @@ func (c *checker) records() {
 	global := metaID(tx, keyGlobal)
 	if t, err := getTeam(tx, global); err != nil || t.Type != domain.TeamGlobalType {
 		c.add("teams", true, nil, "the Global team is missing (R9)")
+	}
+	if c.err != nil {
+		return
 	}
 	c.memberships()
 	c.teams(global)
@@ -366,7 +391,7 @@ func decodeRecord(eb exportBucket, k, v []byte) error {
 		if err := decTicket(v, &t); err != nil {
 			return err
 		}
-		return idIs(t.Number, "ticket")
+		return idIs(uint64(t.Number), "ticket")
 	case exHistory:
 		var h domain.HistoryEntry
 		if err := decHistory(v, &h); err != nil {
@@ -556,6 +581,9 @@ func (c *checker) users() {
 func (c *checker) tickets() {
 	tx := c.tx
 	tx.Bucket(bTickets).ForEach(func(k, v []byte) error {
+		if c.stop() {
+			return c.err
+		}
 		var t domain.Ticket
 		if decTicket(v, &t) != nil {
 			return nil
@@ -644,9 +672,12 @@ func pageCheck(tx *bolt.Tx) []domain.Finding {
 
 // repairData fixes what the records decide, in w's transaction, and
 // returns what it changed.
-func repairData(w *txn) ([]string, error) {
-	c := newChecker(w.tx)
+func repairData(ctx context.Context, w *txn) ([]string, error) {
+	c := newChecker(ctx, w.tx)
 	c.records()
+	if c.err != nil {
+		return nil, c.err
+	}
 	for _, fix := range c.fixes {
 		fix()
 	}
@@ -662,13 +693,13 @@ func repairData(w *txn) ([]string, error) {
 }
 
 // Check implements domain.DataService for the superuser or the owner.
-func (s *session) Check(repair bool) (domain.CheckReport, error) {
+func (s *session) Check(ctx context.Context, repair bool) (domain.CheckReport, error) {
 	if repair {
 		if err := s.refuseWrite(); err != nil {
 			return domain.CheckReport{}, err
 		}
 	}
-	return s.db.check(repair, func(tx *bolt.Tx) (*txn, error) {
+	return s.db.check(ctx, repair, func(tx *bolt.Tx) (*txn, error) {
 		w, err := s.begin(tx)
 		if err != nil {
 			return nil, err
@@ -681,8 +712,8 @@ func (s *session) Check(repair bool) (domain.CheckReport, error) {
 }
 
 // Check runs Check as the system, for tools that hold the file itself.
-func (db *DB) Check(repair bool) (domain.CheckReport, error) {
-	return db.check(repair, func(tx *bolt.Tx) (*txn, error) {
+func (db *DB) Check(ctx context.Context, repair bool) (domain.CheckReport, error) {
+	return db.check(ctx, repair, func(tx *bolt.Tx) (*txn, error) {
 		return &txn{tx: tx, db: db, now: db.now(), actor: domain.User{Username: "system"}, org: getOrg(tx)}, nil
 	})
 }
@@ -690,14 +721,14 @@ func (db *DB) Check(repair bool) (domain.CheckReport, error) {
 // check runs the checks in a writable transaction that is rolled back (the
 // write lock keeps bbolt's check safe on a live file), then, for a repair
 // of fixable findings, fixes them in a second transaction that commits.
-func (db *DB) check(repair bool, begin func(*bolt.Tx) (*txn, error)) (rep domain.CheckReport, err error) {
+func (db *DB) check(ctx context.Context, repair bool, begin func(*bolt.Tx) (*txn, error)) (rep domain.CheckReport, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			rep.Findings = append(rep.Findings, domain.Finding{Area: "bbolt", Problem: fmt.Sprintf("the file is damaged: %v", r)})
 			err = domain.Errorf(domain.EInvalid, "%s is damaged (%v): restore it from a backup", db.path, r)
 		}
 	}()
-	pages, err := db.checkOnly(begin, &rep)
+	pages, err := db.checkOnly(ctx, begin, &rep)
 	if err != nil {
 		return rep, err
 	}
@@ -714,10 +745,12 @@ func (db *DB) check(repair bool, begin func(*bolt.Tx) (*txn, error)) (rep domain
 			return err
 		}
 		before := len(rep.Findings)
-		if rep.Repaired, err = repairData(w); err != nil {
+		if rep.Repaired, err = repairData(ctx, w); err != nil {
 			return err
 		}
-		rep.Findings = checkData(tx)
+		if rep.Findings, err = checkData(ctx, tx); err != nil {
+			return err
+		}
 		if err := w.audit("file", 0, db.path, "check repair", fmt.Sprintf("%d problems", before),
 			fmt.Sprintf("%d fixes, %d problems left", len(rep.Repaired), len(rep.Findings))); err != nil {
 			return err
@@ -734,7 +767,7 @@ func (db *DB) check(repair bool, begin func(*bolt.Tx) (*txn, error)) (rep domain
 
 // checkOnly fills rep's findings from a transaction it rolls back, and
 // returns bbolt's own findings apart.
-func (db *DB) checkOnly(begin func(*bolt.Tx) (*txn, error), rep *domain.CheckReport) ([]domain.Finding, error) {
+func (db *DB) checkOnly(ctx context.Context, begin func(*bolt.Tx) (*txn, error), rep *domain.CheckReport) ([]domain.Finding, error) {
 	tx, err := db.bolt.Begin(true)
 	if err != nil {
 		return nil, err
@@ -744,7 +777,11 @@ func (db *DB) checkOnly(begin func(*bolt.Tx) (*txn, error), rep *domain.CheckRep
 		return nil, err
 	}
 	pages := pageCheck(tx)
-	rep.Findings = append(slices.Clone(pages), checkData(tx)...)
+	found, err := checkData(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	rep.Findings = append(slices.Clone(pages), found...)
 	return pages, nil
 }
 

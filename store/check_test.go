@@ -16,7 +16,7 @@ import (
 
 func checkClean(t testing.TB, db *store.DB) {
 	t.Helper()
-	rep, err := db.Check(false)
+	rep, err := db.Check(t.Context(), false)
 	must(t, err)
 	if !rep.Clean() {
 		t.Fatalf("check found:\n%s", findings(rep))
@@ -63,20 +63,20 @@ func TestCheckIsCleanOnNewFileAndDistrict(t *testing.T) {
 	checkClean(t, db)
 	d := newDistrict(t)
 	checkClean(t, d.db)
-	rep, err := d.admin.Check(false)
+	rep, err := d.admin.Check(t.Context(), false)
 	must(t, err)
 	if !rep.Clean() || rep.Summary() != "the file is consistent" {
 		t.Fatalf("%+v", rep)
 	}
-	_, err = as(t, d.db, "principal").Check(false)
+	_, err = as(t, d.db, "principal").Check(t.Context(), false)
 	mustCode(t, err, domain.EForbidden)
 }
 
 func TestCheckFindsDamageAndRepairFixesItInOneTransaction(t *testing.T) {
 	d := newDistrict(t)
-	staff, _ := d.admin.User("staff")
-	tech, _ := d.admin.User("tech")
-	principal, _ := d.admin.User("principal")
+	staff, _ := d.admin.User(t.Context(), "staff")
+	tech, _ := d.admin.User(t.Context(), "tech")
+	principal, _ := d.admin.User(t.Context(), "principal")
 	must(t, d.db.Bolt().Update(func(tx *bolt.Tx) error {
 		global := binary.BigEndian.Uint64(tx.Bucket([]byte("meta")).Get([]byte("global_team")))
 		must(t, tx.Bucket([]byte("idx_user_name")).Delete([]byte("staff")))                     // missing index entry
@@ -93,7 +93,7 @@ func TestCheckFindsDamageAndRepairFixesItInOneTransaction(t *testing.T) {
 		// a thread of a ticket that does not exist
 		return tx.Bucket([]byte("threads")).Put(ids(999, 1), jsonRecord(t, domain.Thread{ID: 1, Ticket: 999, Title: "x"}))
 	}))
-	rep, err := d.db.Check(false)
+	rep, err := d.db.Check(t.Context(), false)
 	must(t, err)
 	text := findings(rep)
 	for _, want := range []string{
@@ -116,13 +116,13 @@ func TestCheckFindsDamageAndRepairFixesItInOneTransaction(t *testing.T) {
 			t.Errorf("not fixable: %v", f)
 		}
 	}
-	rep, err = d.admin.Check(true)
+	rep, err = d.admin.Check(t.Context(), true)
 	must(t, err)
 	if !rep.Clean() || len(rep.Repaired) < 8 {
 		t.Fatalf("after repair:\n%s\nrepaired:\n%s", findings(rep), strings.Join(rep.Repaired, "\n"))
 	}
 	checkClean(t, d.db)
-	evs, _ := d.admin.Audit(domain.AuditQuery{Entity: "file", Limit: 1})
+	evs, _ := d.admin.Audit(t.Context(), domain.AuditQuery{Entity: "file", Limit: 1})
 	if len(evs) != 1 || evs[0].Action != "check repair" || evs[0].ActorName != "admin" {
 		t.Fatalf("audit %+v", evs)
 	}
@@ -130,7 +130,7 @@ func TestCheckFindsDamageAndRepairFixesItInOneTransaction(t *testing.T) {
 	if _, err := d.db.Session("staff"); err != nil {
 		t.Fatal(err)
 	}
-	if _, members, _ := d.admin.Team("~tech"); len(members) != 1 {
+	if _, members, _ := d.admin.Team(t.Context(), "~tech"); len(members) != 1 {
 		t.Fatalf("~tech %+v", members)
 	}
 }
@@ -140,7 +140,7 @@ func TestCheckReportsWhatRepairCannotFix(t *testing.T) {
 	must(t, d.db.Bolt().Update(func(tx *bolt.Tx) error {
 		return tx.Bucket([]byte("users")).Put(id8(5000), []byte("\x01{not json"))
 	}))
-	rep, err := d.db.Check(true)
+	rep, err := d.db.Check(t.Context(), true)
 	must(t, err)
 	if len(rep.Findings) != 1 || rep.Findings[0].Fixable || !strings.Contains(rep.Findings[0].Problem, "record [5000] is damaged") {
 		t.Fatalf("%s", findings(rep))
@@ -159,7 +159,7 @@ func TestCheckReportsWhatRepairCannotFix(t *testing.T) {
 func damagedFiles(t *testing.T) (truncated, flipped string) {
 	d := newDistrict(t)
 	for i := range 30 {
-		_, err := d.admin.CreateTicket(domain.NewTicket{Title: "Filler", Description: strings.Repeat("x", i*40), Building: "EAST"})
+		_, err := d.admin.CreateTicket(t.Context(), domain.NewTicket{Title: "Filler", Description: strings.Repeat("x", i*40), Building: "EAST"})
 		must(t, err)
 	}
 	src := d.db.Path()

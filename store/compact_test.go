@@ -16,9 +16,9 @@ func TestCompact_ShrinksAFileThatHeldMoreAndKeepsItsData(t *testing.T) {
 	path := d.db.Path()
 	// grow the file with attachments, then delete them: bbolt keeps the pages
 	for i := range 8 {
-		a, err := d.admin.Attach(d.east, "scan.bin", bytes.Repeat([]byte{byte(i)}, 4<<20))
+		a, err := d.admin.Attach(t.Context(), d.east, "scan.bin", bytes.Repeat([]byte{byte(i)}, 4<<20))
 		must(t, err)
-		must(t, d.admin.DeleteAttachment(d.east, a.ID))
+		must(t, d.admin.DeleteAttachment(t.Context(), d.east, a.ID))
 	}
 	_, err := store.Compact(path)
 	if err == nil || !strings.Contains(err.Error(), "in use") {
@@ -35,14 +35,14 @@ func TestCompact_ShrinksAFileThatHeldMoreAndKeepsItsData(t *testing.T) {
 	must(t, err)
 	defer db.Close()
 	admin := as(t, db, "admin")
-	if rep, err := admin.Check(false); err != nil || !rep.Clean() {
+	if rep, err := admin.Check(t.Context(), false); err != nil || !rep.Clean() {
 		t.Fatalf("check after compact: %v %+v", err, rep.Findings)
 	}
-	page, _ := admin.Tickets(domain.TicketQuery{})
+	page, _ := admin.Tickets(t.Context(), domain.TicketQuery{})
 	if page.Total != 2 {
 		t.Fatalf("tickets after compact: %d", page.Total)
 	}
-	evs, _ := admin.Audit(domain.AuditQuery{Entity: "file", Limit: 1})
+	evs, _ := admin.Audit(t.Context(), domain.AuditQuery{Entity: "file", Limit: 1})
 	if len(evs) != 1 || evs[0].Action != "compact" {
 		t.Fatalf("audit: %+v", evs)
 	}

@@ -101,12 +101,12 @@ func TestCrashDuringImportLeavesNoneOrAll(t *testing.T) {
 		db, err := store.Open(path, store.Options{})
 		must(t, err)
 		defer db.Close()
-		rep, err := db.Check(false)
+		rep, err := db.Check(t.Context(), false)
 		must(t, err)
 		if !rep.Clean() {
 			t.Fatalf("%s does not check clean:\n%s", filepath.Base(path), findings(rep))
 		}
-		page, err := as(t, db, "admin").Users(domain.UserQuery{Limit: 1})
+		page, err := as(t, db, "admin").Users(t.Context(), domain.UserQuery{Limit: 1})
 		must(t, err)
 		return page.Total - 1 // the owner
 	}

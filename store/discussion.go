@@ -1,13 +1,14 @@
 package store
 
 import (
+	"context"
 	"strings"
 
 	"gatehouse/domain"
 )
 
 // visibleTicket loads a ticket the actor may see, or "not found" (R11).
-func (r *txn) visibleTicket(number uint64) (domain.Ticket, error) {
+func (r *txn) visibleTicket(number domain.TicketNumber) (domain.Ticket, error) {
 	t, ok := getTicket(r.tx, number)
 	if !ok || !r.acc.CanSeeTicket(&t) {
 		return t, domain.NotFoundTicket(&r.org, number)
@@ -25,7 +26,7 @@ func validateText(field, s string, max int) error {
 	return nil
 }
 
-func (s *session) Discussion(number uint64) (domain.Discussion, error) {
+func (s *session) Discussion(ctx context.Context, number domain.TicketNumber) (domain.Discussion, error) {
 	var d domain.Discussion
 	err := s.read(func(r *txn) error {
 		if _, err := r.visibleTicket(number); err != nil {
@@ -36,7 +37,7 @@ func (s *session) Discussion(number uint64) (domain.Discussion, error) {
 		}
 		nm := &names{w: r, users: map[domain.ID]string{}, blds: map[domain.ID]string{}}
 		idx := map[domain.ID]int{}
-		prefixKeys(r.tx, bThreads, itob(number), func(k []byte) error {
+		prefixKeys(r.tx, bThreads, itob(uint64(number)), func(k []byte) error {
 			var th domain.Thread
 			if decJSON(r.tx.Bucket(bThreads).Get(k), &th) == nil {
 				idx[th.ID] = len(d.Threads)
@@ -44,7 +45,7 @@ func (s *session) Discussion(number uint64) (domain.Discussion, error) {
 			}
 			return nil
 		})
-		prefixKeys(r.tx, bPosts, itob(number), func(k []byte) error {
+		prefixKeys(r.tx, bPosts, itob(uint64(number)), func(k []byte) error {
 			var p domain.Post
 			if decJSON(r.tx.Bucket(bPosts).Get(k), &p) == nil {
 				if i, ok := idx[p.Thread]; ok {
@@ -59,7 +60,7 @@ func (s *session) Discussion(number uint64) (domain.Discussion, error) {
 }
 
 // discuss runs a discussion write on a visible ticket with the flag it needs.
-func (s *session) discuss(number uint64, f domain.Flag, fn func(w *txn, t *domain.Ticket) error) error {
+func (s *session) discuss(number domain.TicketNumber, f domain.Flag, fn func(w *txn, t *domain.Ticket) error) error {
 	return s.write(func(w *txn) error {
 		t, err := w.visibleTicket(number)
 		if err != nil {
@@ -72,7 +73,7 @@ func (s *session) discuss(number uint64, f domain.Flag, fn func(w *txn, t *domai
 	})
 }
 
-func (s *session) StartThread(number uint64, title, text string) (domain.Thread, error) {
+func (s *session) StartThread(ctx context.Context, number domain.TicketNumber, title, text string) (domain.Thread, error) {
 	var th domain.Thread
 	err := s.discuss(number, domain.DiscussionInitiate, func(w *txn, t *domain.Ticket) error {
 		if err := validateText("thread title", title, 200); err != nil {
@@ -83,7 +84,7 @@ func (s *session) StartThread(number uint64, title, text string) (domain.Thread,
 			return err
 		}
 		th = domain.Thread{ID: id, Ticket: number, Title: strings.TrimSpace(title), Author: w.actor.ID, Created: w.now}
-		if err := putJSONKey(w, bThreads, key(number, id), th); err != nil {
+		if err := putJSONKey(w, bThreads, key(uint64(number), id), th); err != nil {
 			return err
 		}
 		if strings.TrimSpace(text) != "" {
@@ -91,7 +92,7 @@ func (s *session) StartThread(number uint64, title, text string) (domain.Thread,
 				return err
 			}
 		}
-		return w.audit("ticket", number, w.org.FormatTicket(number), "thread start", "", th.Title)
+		return w.audit("ticket", domain.ID(number), w.org.FormatTicket(number), "thread start", "", th.Title)
 	})
 	return th, err
 }
@@ -104,11 +105,11 @@ func putJSONKey(w *txn, bucket, k []byte, v any) error {
 	return w.tx.Bucket(bucket).Put(k, b)
 }
 
-func (w *txn) addPost(number uint64, thread, replyTo domain.ID, text string) (domain.Post, error) {
+func (w *txn) addPost(number domain.TicketNumber, thread, replyTo domain.ID, text string) (domain.Post, error) {
 	if err := validateText("message", text, 20000); err != nil {
 		return domain.Post{}, err
 	}
-	if w.tx.Bucket(bThreads).Get(key(number, thread)) == nil {
+	if w.tx.Bucket(bThreads).Get(key(uint64(number), thread)) == nil {
 		return domain.Post{}, domain.Errorf(domain.ENotFound, "thread %d not found on %s", thread, w.org.FormatTicket(number))
 	}
 	if replyTo != 0 {
@@ -122,22 +123,22 @@ func (w *txn) addPost(number uint64, thread, replyTo domain.ID, text string) (do
 		return domain.Post{}, err
 	}
 	p := domain.Post{ID: id, Thread: thread, Ticket: number, Author: w.actor.ID, ReplyTo: replyTo, Text: text, Created: w.now}
-	return p, putJSONKey(w, bPosts, key(number, id), p)
+	return p, putJSONKey(w, bPosts, key(uint64(number), id), p)
 }
 
-func getPost(w *txn, number uint64, id domain.ID, p *domain.Post) bool {
-	b := w.tx.Bucket(bPosts).Get(key(number, id))
+func getPost(w *txn, number domain.TicketNumber, id domain.ID, p *domain.Post) bool {
+	b := w.tx.Bucket(bPosts).Get(key(uint64(number), id))
 	return b != nil && decJSON(b, p) == nil
 }
 
-func (s *session) PostMessage(number uint64, thread, replyTo domain.ID, text string) (domain.Post, error) {
+func (s *session) PostMessage(ctx context.Context, number domain.TicketNumber, thread, replyTo domain.ID, text string) (domain.Post, error) {
 	var p domain.Post
 	err := s.discuss(number, domain.DiscussionPost, func(w *txn, t *domain.Ticket) error {
 		var err error
 		if p, err = w.addPost(number, thread, replyTo, text); err != nil {
 			return err
 		}
-		return w.audit("ticket", number, w.org.FormatTicket(number), "post", "", excerpt(text))
+		return w.audit("ticket", domain.ID(number), w.org.FormatTicket(number), "post", "", excerpt(text))
 	})
 	return p, err
 }
@@ -150,7 +151,7 @@ func excerpt(s string) string {
 	return s
 }
 
-func (s *session) EditMessage(number uint64, post domain.ID, text string) error {
+func (s *session) EditMessage(ctx context.Context, number domain.TicketNumber, post domain.ID, text string) error {
 	return s.discuss(number, domain.DiscussionEdit, func(w *txn, t *domain.Ticket) error {
 		var p domain.Post
 		if !getPost(w, number, post, &p) {
@@ -161,33 +162,33 @@ func (s *session) EditMessage(number uint64, post domain.ID, text string) error 
 		}
 		before := p.Text
 		p.Text, p.Edited = text, w.now
-		if err := putJSONKey(w, bPosts, key(number, post), p); err != nil {
+		if err := putJSONKey(w, bPosts, key(uint64(number), post), p); err != nil {
 			return err
 		}
-		return w.audit("ticket", number, w.org.FormatTicket(number), "post edit", excerpt(before), excerpt(text))
+		return w.audit("ticket", domain.ID(number), w.org.FormatTicket(number), "post edit", excerpt(before), excerpt(text))
 	})
 }
 
-func (s *session) DeleteMessage(number uint64, post domain.ID) error {
+func (s *session) DeleteMessage(ctx context.Context, number domain.TicketNumber, post domain.ID) error {
 	return s.discuss(number, domain.DiscussionDelete, func(w *txn, t *domain.Ticket) error {
 		var p domain.Post
 		if !getPost(w, number, post, &p) {
 			return domain.Errorf(domain.ENotFound, "message %d not found on %s", post, w.org.FormatTicket(number))
 		}
-		w.tx.Bucket(bPosts).Delete(key(number, post))
-		return w.audit("ticket", number, w.org.FormatTicket(number), "post delete", excerpt(p.Text), "")
+		w.tx.Bucket(bPosts).Delete(key(uint64(number), post))
+		return w.audit("ticket", domain.ID(number), w.org.FormatTicket(number), "post delete", excerpt(p.Text), "")
 	})
 }
 
-func (s *session) DeleteThread(number uint64, thread domain.ID) error {
+func (s *session) DeleteThread(ctx context.Context, number domain.TicketNumber, thread domain.ID) error {
 	return s.discuss(number, domain.DiscussionDelete, func(w *txn, t *domain.Ticket) error {
 		var th domain.Thread
-		b := w.tx.Bucket(bThreads).Get(key(number, thread))
+		b := w.tx.Bucket(bThreads).Get(key(uint64(number), thread))
 		if b == nil || decJSON(b, &th) != nil {
 			return domain.Errorf(domain.ENotFound, "thread %d not found on %s", thread, w.org.FormatTicket(number))
 		}
 		var dead [][]byte
-		prefixKeys(w.tx, bPosts, itob(number), func(k []byte) error {
+		prefixKeys(w.tx, bPosts, itob(uint64(number)), func(k []byte) error {
 			var p domain.Post
 			if decJSON(w.tx.Bucket(bPosts).Get(k), &p) == nil && p.Thread == thread {
 				dead = append(dead, append([]byte(nil), k...))
@@ -197,7 +198,7 @@ func (s *session) DeleteThread(number uint64, thread domain.ID) error {
 		for _, k := range dead {
 			w.tx.Bucket(bPosts).Delete(k)
 		}
-		w.tx.Bucket(bThreads).Delete(key(number, thread))
-		return w.audit("ticket", number, w.org.FormatTicket(number), "thread delete", th.Title, "")
+		w.tx.Bucket(bThreads).Delete(key(uint64(number), thread))
+		return w.audit("ticket", domain.ID(number), w.org.FormatTicket(number), "thread delete", th.Title, "")
 	})
 }

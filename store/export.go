@@ -3,6 +3,7 @@ package store
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -86,24 +87,24 @@ var exportedMeta = [][]byte{keyGlobal, keyOwner}
 
 // ticketJSON is domain.Ticket with the export's field names.
 type ticketJSON struct {
-	ID            domain.ID     `json:"id"`
-	Number        uint64        `json:"number"`
-	Title         string        `json:"title"`
-	Description   string        `json:"description,omitempty"`
-	ProblemType   string        `json:"problem_type,omitempty"`
-	CommonProblem string        `json:"common_problem,omitempty"`
-	Priority      string        `json:"priority,omitempty"`
-	Status        domain.Status `json:"status"`
-	Reporter      domain.ID     `json:"reporter"`
-	Assignee      domain.ID     `json:"assignee,omitempty"`
-	Building      domain.ID     `json:"building"`
-	Room          string        `json:"room,omitempty"`
-	Teams         []domain.ID   `json:"teams,omitempty"`
-	VisibleTo     []domain.ID   `json:"visible_to,omitempty"`
-	Parent        domain.ID     `json:"parent,omitempty"`
-	Created       time.Time     `json:"created,omitzero"`
-	Updated       time.Time     `json:"updated,omitzero"`
-	Closed        time.Time     `json:"closed,omitzero"`
+	ID            domain.ID           `json:"id"`
+	Number        domain.TicketNumber `json:"number"`
+	Title         string              `json:"title"`
+	Description   string              `json:"description,omitempty"`
+	ProblemType   string              `json:"problem_type,omitempty"`
+	CommonProblem string              `json:"common_problem,omitempty"`
+	Priority      string              `json:"priority,omitempty"`
+	Status        domain.Status       `json:"status"`
+	Reporter      domain.ID           `json:"reporter"`
+	Assignee      domain.ID           `json:"assignee,omitempty"`
+	Building      domain.ID           `json:"building"`
+	Room          string              `json:"room,omitempty"`
+	Teams         []domain.ID         `json:"teams,omitempty"`
+	VisibleTo     []domain.ID         `json:"visible_to,omitempty"`
+	Parent        domain.TicketNumber `json:"parent,omitempty"`
+	Created       time.Time           `json:"created,omitzero"`
+	Updated       time.Time           `json:"updated,omitzero"`
+	Closed        time.Time           `json:"closed,omitzero"`
 }
 
 // exportRow is one record of a bucket.
@@ -114,9 +115,9 @@ type exportRow struct {
 }
 
 // Export implements domain.DataService.
-func (s *session) Export(w io.Writer, format string) error {
-	switch strings.ToLower(format) {
-	case "", "json":
+func (s *session) Export(ctx context.Context, w io.Writer, format domain.ExportFormat) error {
+	switch format {
+	case "", domain.ExportJSON:
 		return s.db.bolt.View(func(tx *bolt.Tx) error {
 			r, err := s.begin(tx)
 			if err != nil {
@@ -125,17 +126,17 @@ func (s *session) Export(w io.Writer, format string) error {
 			if !r.acc.Superuser {
 				return domain.Errorf(domain.EForbidden, "only a superuser exports everything: the export carries password hashes (use --format csv for the user list)")
 			}
-			return exportJSON(tx, w)
+			return exportJSON(ctx, tx, w)
 		})
-	case "csv":
-		return s.exportUsersCSV(w)
+	case domain.ExportCSV:
+		return s.exportUsersCSV(ctx, w)
 	}
 	return domain.Errorf(domain.EInvalid, "unknown export format %q: use json or csv", format)
 }
 
 // exportJSON writes every exported bucket of tx. One read transaction
 // gives one consistent snapshot; it is long on a large file, as a backup is.
-func exportJSON(tx *bolt.Tx, out io.Writer) error {
+func exportJSON(ctx context.Context, tx *bolt.Tx, out io.Writer) error {
 	w := bufio.NewWriterSize(out, 1<<16)
 	fmt.Fprintf(w, "{\n\"format\": %q,\n\"version\": %d,\n\"schema\": %d,\n", exportFormat, exportVersion, btoi(tx.Bucket(bMeta).Get(keySchema)))
 	meta := map[string]uint64{}
@@ -162,6 +163,9 @@ func exportJSON(tx *bolt.Tx, out io.Writer) error {
 		fmt.Fprintf(w, "%q: [", eb.name)
 		n := 0
 		err := tx.Bucket(eb.name).ForEach(func(k, v []byte) error {
+			if n&1023 == 0 && ctx.Err() != nil {
+				return ctx.Err() // cancelled: the output stops short of valid JSON
+			}
 			row, err := eb.row(k, v)
 			if err != nil {
 				return fmt.Errorf("%s record %s: %w (run `gatehouse check`)", eb.name, describeKey(k, eb.parts), err)
@@ -256,7 +260,7 @@ func describeKey(k []byte, parts int) string {
 // exportUsersCSV writes the user list in the import's columns: the groups of
 // active memberships; Until when one of them expires (the earliest expiry,
 // so re-importing never extends access).
-func (s *session) exportUsersCSV(w io.Writer) error {
+func (s *session) exportUsersCSV(ctx context.Context, w io.Writer) error {
 	var rows []domain.ImportRow
 	err := s.read(func(r *txn) error {
 		if err := r.acc.RequireLevel(domain.ModUsers, domain.LevelView); err != nil {
@@ -264,6 +268,9 @@ func (s *session) exportUsersCSV(w io.Writer) error {
 		}
 		c := r.tx.Bucket(bUserName).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			u, err := getUser(r.tx, btoi(v))
 			if err != nil {
 				continue
@@ -309,7 +316,7 @@ func (s *session) exportUsersCSV(w io.Writer) error {
 // same bytes), the indexes are rebuilt from the records, and Check's
 // invariants must hold before it commits; any problem leaves the file as
 // it was. The import's own audit event is appended to the imported trail.
-func (s *session) ImportAll(in io.Reader) (domain.ImportAllReport, error) {
+func (s *session) ImportAll(ctx context.Context, in io.Reader) (domain.ImportAllReport, error) {
 	rep := domain.ImportAllReport{Records: map[string]int{}}
 	var owner string
 	err := s.write(func(w *txn) error {
@@ -330,13 +337,17 @@ func (s *session) ImportAll(in io.Reader) (domain.ImportAllReport, error) {
 				return err
 			}
 		}
-		if err := readExport(w.tx, in, rep.Records); err != nil {
+		if err := readExport(ctx, w.tx, in, rep.Records); err != nil {
 			return err
 		}
 		if err := rebuildIndexes(w.tx); err != nil {
 			return err
 		}
-		if fs := checkData(w.tx); len(fs) > 0 {
+		fs, err := checkData(ctx, w.tx)
+		if err != nil {
+			return err
+		}
+		if len(fs) > 0 {
 			return importFindings(fs)
 		}
 		u, err := getUser(w.tx, metaID(w.tx, keyOwner))
@@ -396,7 +407,7 @@ func importFindings(fs []domain.Finding) error {
 }
 
 // readExport streams an export into the emptied buckets of tx.
-func readExport(tx *bolt.Tx, in io.Reader, counts map[string]int) error {
+func readExport(ctx context.Context, tx *bolt.Tx, in io.Reader, counts map[string]int) error {
 	dec := json.NewDecoder(bufio.NewReaderSize(in, 1<<16))
 	dec.UseNumber()
 	bad := func(format string, args ...any) error {
@@ -474,7 +485,7 @@ func readExport(tx *bolt.Tx, in io.Reader, counts map[string]int) error {
 			if !seen["schema"] || !seen["version"] {
 				return bad("\"version\" and \"schema\" must come before the data")
 			}
-			n, last, err := readBucket(tx, dec, exportBuckets[i])
+			n, last, err := readBucket(ctx, tx, dec, exportBuckets[i])
 			if err != nil {
 				return err
 			}
@@ -502,7 +513,7 @@ func readExport(tx *bolt.Tx, in io.Reader, counts map[string]int) error {
 
 // readBucket reads one section's rows into its bucket; for the audit trail
 // it sets the sequence to the last id and returns the last event's time.
-func readBucket(tx *bolt.Tx, dec *json.Decoder, eb exportBucket) (int, time.Time, error) {
+func readBucket(ctx context.Context, tx *bolt.Tx, dec *json.Decoder, eb exportBucket) (int, time.Time, error) {
 	var last time.Time
 	bad := func(n int, format string, args ...any) error {
 		return domain.Errorf(domain.EInvalid, "%s, record %d: %s", eb.name, n, fmt.Sprintf(format, args...))
@@ -514,6 +525,9 @@ func readBucket(tx *bolt.Tx, dec *json.Decoder, eb exportBucket) (int, time.Time
 	n := 0
 	var maxID uint64
 	for dec.More() {
+		if n&1023 == 0 && ctx.Err() != nil {
+			return n, last, ctx.Err() // cancelled: the transaction rolls back
+		}
 		n++
 		var r exportRow
 		if err := dec.Decode(&r); err != nil {
@@ -609,7 +623,7 @@ func (eb exportBucket) value(k []byte, r *exportRow) ([]byte, error) {
 		if err := strict(&t); err != nil {
 			return nil, err
 		}
-		if t.Number != btoi(k) {
+		if uint64(t.Number) != btoi(k) {
 			return nil, fmt.Errorf("ticket number %d under key %d", t.Number, btoi(k))
 		}
 		dt := domain.Ticket(t)

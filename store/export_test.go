@@ -18,50 +18,50 @@ import (
 func richDistrict(t *testing.T) *district {
 	d := newDistrict(t)
 	a := d.admin
-	must(t, a.Assign(d.east, "tech", "yours"))
+	must(t, a.Assign(t.Context(), d.east, "tech", "yours"))
 	tech := as(t, d.db, "tech")
-	must(t, tech.Start(d.east, ""))
-	_, err := tech.AddWork(d.east, 30, "Replaced the lamp <ok> & tested")
+	must(t, tech.Start(t.Context(), d.east, ""))
+	_, err := tech.AddWork(t.Context(), d.east, 30, "Replaced the lamp <ok> & tested")
 	must(t, err)
-	th, err := a.StartThread(d.east, "Spare lamps", "Do we have any?")
+	th, err := a.StartThread(t.Context(), d.east, "Spare lamps", "Do we have any?")
 	must(t, err)
-	_, err = a.PostMessage(d.east, th.ID, 0, "Two in the closet.")
+	_, err = a.PostMessage(t.Context(), d.east, th.ID, 0, "Two in the closet.")
 	must(t, err)
-	_, err = a.Attach(d.east, "lamp.txt", []byte("model X-100\n"))
+	_, err = a.Attach(t.Context(), d.east, "lamp.txt", []byte("model X-100\n"))
 	must(t, err)
-	must(t, a.SetAlerts(d.west, 5, []string{"tech"}, nil, true))
-	must(t, a.Close(d.west, "fixed"))
-	_, err = a.Clone(d.west)
+	must(t, a.SetAlerts(t.Context(), d.west, 5, []string{"tech"}, nil, true))
+	must(t, a.Close(t.Context(), d.west, "fixed"))
+	_, err = a.Clone(t.Context(), d.west)
 	must(t, err)
-	_, err = a.CreateTeam(domain.Team{Name: "Help Desk", Description: "Front line"})
+	_, err = a.CreateTeam(t.Context(), domain.Team{Name: "Help Desk", Description: "Front line"})
 	must(t, err)
-	must(t, a.AddTeamMember("Help Desk", "tech"))
-	tu, _ := a.User("tech")
-	pu, _ := a.User("principal")
+	must(t, a.AddTeamMember(t.Context(), "Help Desk", "tech"))
+	tu, _ := a.User(t.Context(), "tech")
+	pu, _ := a.User(t.Context(), "principal")
 	tu.User.ReportsTo = pu.ID
-	_, err = a.UpdateUser(tu.User)
+	_, err = a.UpdateUser(t.Context(), tu.User)
 	must(t, err)
-	must(t, a.Join("staff", "Technicians", epoch.AddDate(0, 2, 0), "summer cover"))
-	must(t, a.AddKey("tech", domain.SSHKey{Fingerprint: "SHA256:abc", Key: "ssh-ed25519 AAAA tech@laptop", Comment: "laptop"}))
-	must(t, a.SetPassword("tech", "Temp-Pass-1"))
-	_, err = a.CreateNotice(domain.Notice{Title: "Network maintenance", Start: epoch, End: epoch.AddDate(0, 0, 7),
+	must(t, a.Join(t.Context(), "staff", "Technicians", epoch.AddDate(0, 2, 0), "summer cover"))
+	must(t, a.AddKey(t.Context(), "tech", domain.SSHKey{Fingerprint: "SHA256:abc", Key: "ssh-ed25519 AAAA tech@laptop", Comment: "laptop"}))
+	must(t, a.SetPassword(t.Context(), "tech", "Temp-Pass-1"))
+	_, err = a.CreateNotice(t.Context(), domain.Notice{Title: "Network maintenance", Start: epoch, End: epoch.AddDate(0, 0, 7),
 		Teams: []domain.ID{1}, Visible: true})
 	must(t, err)
-	_, err = a.CreateSchedule(domain.ScheduledTask{Title: "Check backups", Building: d.eastB.ID, Every: domain.Weekly,
+	_, err = a.CreateSchedule(t.Context(), domain.ScheduledTask{Title: "Check backups", Building: d.eastB.ID, Every: domain.Weekly,
 		Interval: 1, NextRun: epoch.AddDate(0, 0, 7), Enabled: true})
 	must(t, err)
-	_, err = a.SaveQuery("open east", "building:EAST", "")
+	_, err = a.SaveQuery(t.Context(), "open east", "building:EAST", "")
 	must(t, err)
-	_, err = a.SaveChart("District Administrator", domain.Chart{Name: "By building", Kind: "by-building", Days: 30})
+	_, err = a.SaveChart(t.Context(), "District Administrator", domain.Chart{Name: "By building", Kind: "by-building", Days: 30})
 	must(t, err)
-	must(t, a.SaveLayout("District Administrator", []string{"By building"}))
+	must(t, a.SaveLayout(t.Context(), "District Administrator", []string{"By building"}))
 	return d
 }
 
 func export(t *testing.T, s domain.Service) string {
 	t.Helper()
 	var b bytes.Buffer
-	must(t, s.Export(&b, "json"))
+	must(t, s.Export(t.Context(), &b, "json"))
 	return b.String()
 }
 
@@ -85,7 +85,7 @@ func TestExportImportAllExportIsIdentical(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "new.db")
 	db2, err := store.Open(path, store.Options{Owner: "root", Now: clk.now})
 	must(t, err)
-	rep, err := as(t, db2, "root").ImportAll(strings.NewReader(e1))
+	rep, err := as(t, db2, "root").ImportAll(t.Context(), strings.NewReader(e1))
 	must(t, err)
 	if rep.Owner != "admin" || db2.Owner() != "admin" || rep.Records["users"] != 5 || rep.Records["tickets"] != 3 {
 		t.Fatalf("report %+v, owner %s", rep, db2.Owner())
@@ -112,7 +112,7 @@ func TestExportImportAllExportIsIdentical(t *testing.T) {
 		t.Fatalf("reopening changed the export:\n%s", firstDiff(e2, e3))
 	}
 	// the imported file works as the original did
-	page, err := as(t, db3, "principal").Tickets(domain.TicketQuery{})
+	page, err := as(t, db3, "principal").Tickets(t.Context(), domain.TicketQuery{})
 	must(t, err)
 	if page.Total != 1 || page.Tickets[0].Number != d.east {
 		t.Fatalf("principal sees %+v", page)
@@ -139,9 +139,9 @@ func firstDiff(a, b string) string {
 func TestImportAllRefusesAFileInUseAndBadExports(t *testing.T) {
 	d := richDistrict(t)
 	e1 := export(t, d.admin)
-	_, err := d.admin.ImportAll(strings.NewReader(e1))
+	_, err := d.admin.ImportAll(t.Context(), strings.NewReader(e1))
 	mustCode(t, err, domain.EConflict)
-	_, err = as(t, d.db, "staff").ImportAll(strings.NewReader(e1))
+	_, err = as(t, d.db, "staff").ImportAll(t.Context(), strings.NewReader(e1))
 	mustCode(t, err, domain.EForbidden)
 	if export(t, d.admin) != e1 {
 		t.Fatal("a refused import changed the file")
@@ -160,7 +160,7 @@ func TestImportAllRefusesAFileInUseAndBadExports(t *testing.T) {
 		"duplicate name":  strings.Replace(e1, `"username":"staff"`, `"username":"tech"`, 1),
 		"cut short":       e1[:len(e1)/2],
 	} {
-		_, err := root.ImportAll(strings.NewReader(in))
+		_, err := root.ImportAll(t.Context(), strings.NewReader(in))
 		if domain.ErrorCode(err) != domain.EInvalid {
 			t.Errorf("%s: %v", name, err)
 		}
@@ -168,18 +168,18 @@ func TestImportAllRefusesAFileInUseAndBadExports(t *testing.T) {
 			t.Fatalf("%s: a refused import changed the file", name)
 		}
 	}
-	_, err = root.ImportAll(strings.NewReader(e1))
+	_, err = root.ImportAll(t.Context(), strings.NewReader(e1))
 	must(t, err)
 }
 
 func TestExportNeedsSuperuserAndCSVIsTheUserList(t *testing.T) {
 	d := richDistrict(t)
 	var b bytes.Buffer
-	mustCode(t, as(t, d.db, "principal").Export(&b, "json"), domain.EForbidden)
-	mustCode(t, as(t, d.db, "principal").Export(&b, "csv"), domain.EForbidden)
-	mustCode(t, d.admin.Export(&b, "xml"), domain.EInvalid)
+	mustCode(t, as(t, d.db, "principal").Export(t.Context(), &b, "json"), domain.EForbidden)
+	mustCode(t, as(t, d.db, "principal").Export(t.Context(), &b, "csv"), domain.EForbidden)
+	mustCode(t, d.admin.Export(t.Context(), &b, "xml"), domain.EInvalid)
 	b.Reset()
-	must(t, d.admin.Export(&b, "csv"))
+	must(t, d.admin.Export(t.Context(), &b, "csv"))
 	if strings.Contains(b.String(), "argon2") {
 		t.Fatal("the CSV carries hashes")
 	}

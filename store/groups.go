@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"slices"
 	"sort"
@@ -64,7 +65,7 @@ func (w *txn) groupInfo(g domain.Group) domain.GroupInfo {
 	return gi
 }
 
-func (s *session) Groups(search string) ([]domain.GroupInfo, error) {
+func (s *session) Groups(ctx context.Context, search string) ([]domain.GroupInfo, error) {
 	var out []domain.GroupInfo
 	err := s.read(func(r *txn) error {
 		if err := r.canViewGroups(); err != nil {
@@ -85,7 +86,7 @@ func (s *session) Groups(search string) ([]domain.GroupInfo, error) {
 	return out, err
 }
 
-func (s *session) Group(name string) (domain.GroupInfo, error) {
+func (s *session) Group(ctx context.Context, name string) (domain.GroupInfo, error) {
 	var gi domain.GroupInfo
 	err := s.read(func(r *txn) error {
 		if err := r.canViewGroups(); err != nil {
@@ -101,7 +102,7 @@ func (s *session) Group(name string) (domain.GroupInfo, error) {
 	return gi, err
 }
 
-func (s *session) CreateGroup(g domain.Group, confirm bool) (domain.Group, error) {
+func (s *session) CreateGroup(ctx context.Context, g domain.Group, confirm bool) (domain.Group, error) {
 	err := s.write(func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModGroups, domain.LevelEdit); err != nil {
 			return err
@@ -203,7 +204,7 @@ func (w *txn) saveGroup(before, after domain.Group, confirm bool) error {
 	return w.audit("group", after.ID, after.Name, "update", groupSummary(&before), groupSummary(&after))
 }
 
-func (s *session) UpdateGroup(g domain.Group, confirm bool) (domain.Group, error) {
+func (s *session) UpdateGroup(ctx context.Context, g domain.Group, confirm bool) (domain.Group, error) {
 	err := s.write(func(w *txn) error {
 		before, err := getGroup(w.tx, g.ID)
 		if err != nil {
@@ -218,11 +219,11 @@ func (s *session) UpdateGroup(g domain.Group, confirm bool) (domain.Group, error
 	return g, err
 }
 
-func (s *session) GrantGroup(name string, grants []domain.Grant, confirm bool) (domain.Group, error) {
+func (s *session) GrantGroup(ctx context.Context, name string, grants []domain.Grant, confirm bool) (domain.Group, error) {
 	return s.changeGrants(name, grants, false, confirm)
 }
 
-func (s *session) RevokeGroup(name string, grants []domain.Grant) (domain.Group, error) {
+func (s *session) RevokeGroup(ctx context.Context, name string, grants []domain.Grant) (domain.Group, error) {
 	return s.changeGrants(name, grants, true, true)
 }
 
@@ -245,7 +246,7 @@ func (s *session) changeGrants(name string, grants []domain.Grant, revoke, confi
 	return after, err
 }
 
-func (s *session) DeleteGroup(name string) error {
+func (s *session) DeleteGroup(ctx context.Context, name string) error {
 	return s.write(func(w *txn) error {
 		g, err := groupByName(w.tx, name)
 		if err != nil {
@@ -282,7 +283,7 @@ func (w *txn) memberInfo(m domain.Membership) domain.MemberInfo {
 	return mi
 }
 
-func (s *session) GroupMembers(name string) ([]domain.MemberInfo, error) {
+func (s *session) GroupMembers(ctx context.Context, name string) ([]domain.MemberInfo, error) {
 	var out []domain.MemberInfo
 	err := s.read(func(r *txn) error {
 		if err := r.canViewGroups(); err != nil {
@@ -332,7 +333,7 @@ func accessDiff(before, after domain.Access) (gains, losses []string) {
 
 // WhatIf resolves every affected user with the group as it is and as it
 // would be, without writing.
-func (s *session) WhatIf(after domain.Group) ([]domain.AccessChange, error) {
+func (s *session) WhatIf(ctx context.Context, after domain.Group) ([]domain.AccessChange, error) {
 	var out []domain.AccessChange
 	err := s.read(func(r *txn) error {
 		if err := r.canViewGroups(); err != nil {

@@ -68,7 +68,7 @@ type district struct {
 	db           *store.DB
 	clk          *clock
 	admin        domain.Service
-	east, west   uint64 // one ticket in each
+	east, west   domain.TicketNumber // one ticket in each
 	eastB, west2 domain.Building
 }
 
@@ -78,9 +78,9 @@ func newDistrict(t testing.TB) *district {
 	d := &district{db: db, clk: clk, admin: as(t, db, "admin")}
 	a := d.admin
 	var err error
-	d.eastB, err = a.CreateBuilding(domain.Building{Code: "EAST", Name: "East Elementary", Region: "North", Rooms: []string{"101", "102"}})
+	d.eastB, err = a.CreateBuilding(t.Context(), domain.Building{Code: "EAST", Name: "East Elementary", Region: "North", Rooms: []string{"101", "102"}})
 	must(t, err)
-	d.west2, err = a.CreateBuilding(domain.Building{Code: "WEST", Name: "West Middle", Region: "South"})
+	d.west2, err = a.CreateBuilding(t.Context(), domain.Building{Code: "WEST", Name: "West Middle", Region: "South"})
 	must(t, err)
 	for _, u := range []domain.User{
 		{Username: "principal", First: "Pat", Last: "Principal", Email: "pat@example.org"},
@@ -88,20 +88,20 @@ func newDistrict(t testing.TB) *district {
 		{Username: "staff", First: "Sam", Last: "Staff"},
 		{Username: "nogroup"},
 	} {
-		_, err := a.CreateUser(u)
+		_, err := a.CreateUser(t.Context(), u)
 		must(t, err)
 	}
-	must(t, a.Join("principal", "Building Administrator", time.Time{}, ""))
-	p, _ := a.User("principal")
+	must(t, a.Join(t.Context(), "principal", "Building Administrator", time.Time{}, ""))
+	p, _ := a.User(t.Context(), "principal")
 	p.User.Buildings = []domain.ID{d.eastB.ID}
-	_, err = a.UpdateUser(p.User)
+	_, err = a.UpdateUser(t.Context(), p.User)
 	must(t, err)
-	must(t, a.Join("tech", "Technicians", time.Time{}, ""))
-	must(t, a.Join("staff", "Users", time.Time{}, ""))
+	must(t, a.Join(t.Context(), "tech", "Technicians", time.Time{}, ""))
+	must(t, a.Join(t.Context(), "staff", "Users", time.Time{}, ""))
 	staff := as(t, db, "staff")
-	e, err := staff.CreateTicket(domain.NewTicket{Title: "Projector dead", Building: "EAST", Room: "101", ProblemType: "Hardware"})
+	e, err := staff.CreateTicket(t.Context(), domain.NewTicket{Title: "Projector dead", Building: "EAST", Room: "101", ProblemType: "Hardware"})
 	must(t, err)
-	w, err := staff.CreateTicket(domain.NewTicket{Title: "No Wi-Fi", Building: "WEST", ProblemType: "Network"})
+	w, err := staff.CreateTicket(t.Context(), domain.NewTicket{Title: "No Wi-Fi", Building: "WEST", ProblemType: "Network"})
 	must(t, err)
 	d.east, d.west = e.Number, w.Number
 	return d
@@ -109,7 +109,7 @@ func newDistrict(t testing.TB) *district {
 
 func TestSmoke(t *testing.T) {
 	d := newDistrict(t)
-	page, err := as(t, d.db, "principal").Tickets(domain.TicketQuery{})
+	page, err := as(t, d.db, "principal").Tickets(t.Context(), domain.TicketQuery{})
 	must(t, err)
 	if page.Total != 1 || page.Tickets[0].Number != d.east {
 		t.Fatalf("principal sees %+v", page)

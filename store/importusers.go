@@ -2,6 +2,7 @@ package store
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"runtime"
 	"slices"
@@ -142,7 +143,7 @@ func sortProblems(ps []domain.RowProblem) {
 // ImportUsers implements domain.DataService. The write plans the import
 // against the file as it is then and inserts every user in one
 // transaction.
-func (s *session) ImportUsers(imp domain.UserImport, opts domain.ImportOptions) (domain.ImportReport, error) {
+func (s *session) ImportUsers(ctx context.Context, imp domain.UserImport, opts domain.ImportOptions) (domain.ImportReport, error) {
 	rows := imp.Rows
 	rep := domain.ImportReport{Rows: len(rows), DryRun: opts.DryRun}
 	if !opts.DryRun {
@@ -188,7 +189,7 @@ func (s *session) ImportUsers(imp domain.UserImport, opts domain.ImportOptions) 
 	if opts.DryRun {
 		return rep, nil
 	}
-	hashes, err := hashPasswords(passwords, opts.Progress)
+	hashes, err := hashPasswords(ctx, passwords, opts.Progress)
 	if err != nil {
 		return rep, fmt.Errorf("hashing passwords: %w", err)
 	}

@@ -38,7 +38,7 @@ func BenchmarkImport10k(b *testing.B) {
 		b.StartTimer()
 		imp, err := domain.ParseUsersCSV(strings.NewReader(in), time.UTC)
 		must(b, err)
-		rep, err := s.ImportUsers(imp, domain.ImportOptions{Source: "bench.csv"})
+		rep, err := s.ImportUsers(b.Context(), imp, domain.ImportOptions{Source: "bench.csv"})
 		must(b, err)
 		b.StopTimer()
 		if len(rep.Created) != 10_000 {
@@ -72,7 +72,7 @@ func importedBytes(b *testing.B) ([][]byte, []pair) {
 	seed := snapshot()
 	imp, err := domain.ParseUsersCSV(strings.NewReader(usersCSV(10_000)), time.UTC)
 	must(b, err)
-	_, err = as(b, db, "admin").ImportUsers(imp, domain.ImportOptions{Source: "bench.csv"})
+	_, err = as(b, db, "admin").ImportUsers(b.Context(), imp, domain.ImportOptions{Source: "bench.csv"})
 	must(b, err)
 	var buckets [][]byte
 	var pairs []pair

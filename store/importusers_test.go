@@ -25,7 +25,7 @@ func parseCSV(t testing.TB, s string) domain.UserImport {
 
 func userCount(t testing.TB, s domain.Service) int {
 	t.Helper()
-	p, err := s.Users(domain.UserQuery{})
+	p, err := s.Users(t.Context(), domain.UserQuery{})
 	must(t, err)
 	return p.Total
 }
@@ -37,7 +37,7 @@ func TestImportUsersCreatesEveryRowWithMemberships(t *testing.T) {
 		"Bo,Boss,boss@example.org,boss,,\"Technicians; Users\",,principal,,standard\r\n" +
 		"Rae,Out,rae@example.org,rae,Temp-Pass-2,RestrictedUsers,,,,restricted\r\n"
 	var ticks []string
-	rep, err := d.admin.ImportUsers(parseCSV(t, in), domain.ImportOptions{Source: "staff.csv",
+	rep, err := d.admin.ImportUsers(t.Context(), parseCSV(t, in), domain.ImportOptions{Source: "staff.csv",
 		Progress: func(done, total int) { ticks = append(ticks, fmt.Sprintf("%d/%d", done, total)) }})
 	must(t, err)
 	if rep.Rows != 3 || rep.Passwords != 2 || strings.Join(rep.Created, ",") != "ann,boss,rae" {
@@ -46,18 +46,18 @@ func TestImportUsersCreatesEveryRowWithMemberships(t *testing.T) {
 	if strings.Join(ticks, " ") != "1/2 2/2" {
 		t.Fatalf("progress %v", ticks)
 	}
-	ann, err := d.admin.User("ann")
+	ann, err := d.admin.User(t.Context(), "ann")
 	must(t, err)
 	// ann reports to boss, who comes later in the file
 	if ann.ReportsTo != "boss" || strings.Join(ann.Buildings, ",") != "EAST" || ann.Inactive != "" ||
 		strings.Join(ann.Groups, ",") != "Users" {
 		t.Fatalf("ann %+v", ann)
 	}
-	boss, _ := d.admin.User("boss")
+	boss, _ := d.admin.User(t.Context(), "boss")
 	if boss.ReportsTo != "principal" || strings.Join(boss.Groups, ",") != "Technicians,Users" || !boss.Technician {
 		t.Fatalf("boss %+v", boss)
 	}
-	ms, _ := d.admin.Memberships("ann")
+	ms, _ := d.admin.Memberships(t.Context(), "ann")
 	if len(ms) != 1 || !ms[0].Until.Equal(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)) || ms[0].GrantedBy != "admin" ||
 		!strings.Contains(ms[0].Reason, "staff.csv") {
 		t.Fatalf("ann's membership %+v", ms)
@@ -86,11 +86,11 @@ func TestImportUsersCreatesEveryRowWithMemberships(t *testing.T) {
 	}
 	// every imported user is in Global with a private team (R9), and the
 	// import is in the audit trail: one event per user and one overall
-	_, members, _ := d.admin.Team("~rae")
+	_, members, _ := d.admin.Team(t.Context(), "~rae")
 	if len(members) != 1 {
 		t.Fatalf("rae's private team %+v", members)
 	}
-	evs, _ := d.admin.Audit(domain.AuditQuery{Entity: "user"})
+	evs, _ := d.admin.Audit(t.Context(), domain.AuditQuery{Entity: "user"})
 	var actions []string
 	for _, e := range evs[:4] {
 		actions = append(actions, e.Action+" "+e.Name)
@@ -113,7 +113,7 @@ func TestImportUsersOneBadRowAmong10000ImportsNothing(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "First%d,Last%d,user%d@example.org,user%05d,,%s\n", i, i, i, i, group)
 	}
-	rep, err := d.admin.ImportUsers(parseCSV(t, b.String()), domain.ImportOptions{})
+	rep, err := d.admin.ImportUsers(t.Context(), parseCSV(t, b.String()), domain.ImportOptions{})
 	mustCode(t, err, domain.EInvalid)
 	if len(rep.Problems) != 1 || rep.Problems[0].Line != 7_323 || rep.Problems[0].Column != domain.ColGroup ||
 		!strings.Contains(rep.Problems[0].Reason, `unknown group "Userz"`) {
@@ -143,7 +143,7 @@ func TestImportUsersReportsEveryBadRow(t *testing.T) {
 		",K,k@example.org,k,,Users,,,,\n" + // 12 parse: missing first name
 		"L,L,l@example.org,B,,Users,,,,\n" + // 13 parse: b is on line 3 (case-insensitive)
 		"M,M,m@example.org,m,,Users,,,,\n" // 14 fine
-	rep, err := d.admin.ImportUsers(parseCSV(t, in), domain.ImportOptions{})
+	rep, err := d.admin.ImportUsers(t.Context(), parseCSV(t, in), domain.ImportOptions{})
 	mustCode(t, err, domain.EInvalid)
 	var got []string
 	for _, p := range rep.Problems {
@@ -157,24 +157,24 @@ func TestImportUsersReportsEveryBadRow(t *testing.T) {
 	if !strings.Contains(rep.Problems[3].Reason, "(R3)") {
 		t.Fatalf("R3 reason: %v", rep.Problems[3])
 	}
-	if _, err := d.admin.User("m"); domain.ErrorCode(err) != domain.ENotFound {
+	if _, err := d.admin.User(t.Context(), "m"); domain.ErrorCode(err) != domain.ENotFound {
 		t.Fatalf("m was imported: %v", err)
 	}
 }
 
 func TestImportUsersDryRunWritesNothing(t *testing.T) {
 	d := newDistrict(t)
-	before, _ := d.admin.Audit(domain.AuditQuery{})
-	rep, err := d.admin.ImportUsers(parseCSV(t, importHeader+"\nA,A,a@example.org,a,secret-pw,Users\n"), domain.ImportOptions{DryRun: true})
+	before, _ := d.admin.Audit(t.Context(), domain.AuditQuery{})
+	rep, err := d.admin.ImportUsers(t.Context(), parseCSV(t, importHeader+"\nA,A,a@example.org,a,secret-pw,Users\n"), domain.ImportOptions{DryRun: true})
 	must(t, err)
 	if !rep.DryRun || strings.Join(rep.Created, ",") != "a" || rep.Passwords != 1 {
 		t.Fatalf("dry run %+v", rep)
 	}
-	after, _ := d.admin.Audit(domain.AuditQuery{})
+	after, _ := d.admin.Audit(t.Context(), domain.AuditQuery{})
 	if len(after) != len(before) {
 		t.Fatal("a dry run wrote")
 	}
-	if _, err := d.admin.User("a"); domain.ErrorCode(err) != domain.ENotFound {
+	if _, err := d.admin.User(t.Context(), "a"); domain.ErrorCode(err) != domain.ENotFound {
 		t.Fatalf("a exists: %v", err)
 	}
 }
@@ -183,16 +183,16 @@ func TestImportUsersAuthorization(t *testing.T) {
 	d := newDistrict(t)
 	imp := parseCSV(t, importHeader+"\nA,A,a@example.org,a,,Users\nB,B,b@example.org,b,,District Administrator\n")
 	// no users:edit at all
-	_, err := as(t, d.db, "staff").ImportUsers(imp, domain.ImportOptions{})
+	_, err := as(t, d.db, "staff").ImportUsers(t.Context(), imp, domain.ImportOptions{})
 	mustCode(t, err, domain.EForbidden)
 	// users:edit, but District Administrator holds what the clerk lacks (R12)
-	_, err = d.admin.CreateGroup(domain.Group{Name: "Clerks", Flags: domain.FlagSetOf(domain.TicketReport),
+	_, err = d.admin.CreateGroup(t.Context(), domain.Group{Name: "Clerks", Flags: domain.FlagSetOf(domain.TicketReport),
 		Levels: domain.ModuleLevels{domain.ModUsers: domain.LevelEdit}}, true)
 	must(t, err)
-	_, err = d.admin.CreateUser(domain.User{Username: "clerk"})
+	_, err = d.admin.CreateUser(t.Context(), domain.User{Username: "clerk"})
 	must(t, err)
-	must(t, d.admin.Join("clerk", "Clerks", time.Time{}, ""))
-	rep, err := as(t, d.db, "clerk").ImportUsers(imp, domain.ImportOptions{})
+	must(t, d.admin.Join(t.Context(), "clerk", "Clerks", time.Time{}, ""))
+	rep, err := as(t, d.db, "clerk").ImportUsers(t.Context(), imp, domain.ImportOptions{})
 	mustCode(t, err, domain.EInvalid)
 	if len(rep.Problems) != 1 || rep.Problems[0].Line != 3 || !strings.Contains(rep.Problems[0].Reason, "R12") {
 		t.Fatalf("problems %v", rep.Problems)

@@ -145,7 +145,7 @@ func (db *DB) RunOverdue() (int, error) {
 				return nil
 			})
 			for _, n := range numbers {
-				t, ok := getTicket(w.tx, n)
+				t, ok := getTicket(w.tx, domain.TicketNumber(n))
 				if !ok {
 					continue
 				}
@@ -194,7 +194,7 @@ func (db *DB) overdueDue() bool {
 			}
 			prefixKeys(tx, bTStatus, itob(uint64(st)), func(k []byte) error {
 				n := btoi(k[16:])
-				t, ok := getTicket(tx, n)
+				t, ok := getTicket(tx, domain.TicketNumber(n))
 				if !ok {
 					return nil
 				}

@@ -233,9 +233,9 @@ func getOrg(tx *bolt.Tx) domain.Organization {
 	return o
 }
 
-func getTicket(tx *bolt.Tx, number uint64) (domain.Ticket, bool) {
+func getTicket(tx *bolt.Tx, number domain.TicketNumber) (domain.Ticket, bool) {
 	var t domain.Ticket
-	b := tx.Bucket(bTickets).Get(itob(number))
+	b := tx.Bucket(bTickets).Get(itob(uint64(number)))
 	if b == nil || decTicket(b, &t) != nil {
 		return t, false
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"slices"
 	"sort"
 	"strings"
@@ -12,7 +13,7 @@ import (
 const week = 7 * 24 * time.Hour
 
 // Metrics counts the tickets the actor may see (R11) created in the range.
-func (s *session) Metrics(q domain.MetricsQuery) (domain.Metrics, error) {
+func (s *session) Metrics(ctx context.Context, q domain.MetricsQuery) (domain.Metrics, error) {
 	var m domain.Metrics
 	err := s.read(func(r *txn) error {
 		if err := r.acc.Require(domain.MetricsRun); err != nil {
@@ -22,13 +23,13 @@ func (s *session) Metrics(q domain.MetricsQuery) (domain.Metrics, error) {
 			return err
 		}
 		var err error
-		m, err = r.metrics(q)
+		m, err = r.metrics(ctx, q)
 		return err
 	})
 	return m, err
 }
 
-func (r *txn) metrics(q domain.MetricsQuery) (domain.Metrics, error) {
+func (r *txn) metrics(ctx context.Context, q domain.MetricsQuery) (domain.Metrics, error) {
 	var m domain.Metrics
 	if q.To.IsZero() {
 		q.To = r.now
@@ -65,7 +66,12 @@ func (r *txn) metrics(q domain.MetricsQuery) (domain.Metrics, error) {
 			c.Closed++
 		}
 	}
+	seen := 0
 	err := r.tx.Bucket(bTickets).ForEach(func(k, v []byte) error {
+		if seen&1023 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		seen++
 		var t domain.Ticket
 		if decTicket(v, &t) != nil || t.Created.Before(q.From) || !t.Created.Before(q.To) {
 			return nil
@@ -147,7 +153,7 @@ func counts(mp map[string]*domain.Count) []domain.Count {
 	return out
 }
 
-func (s *session) Charts() ([]domain.Chart, []domain.Layout, error) {
+func (s *session) Charts(ctx context.Context) ([]domain.Chart, []domain.Layout, error) {
 	var charts []domain.Chart
 	var layouts []domain.Layout
 	err := s.read(func(r *txn) error {
@@ -170,7 +176,7 @@ func (s *session) Charts() ([]domain.Chart, []domain.Layout, error) {
 	return charts, layouts, err
 }
 
-func (s *session) ChartData(id domain.ID) (domain.Metrics, error) {
+func (s *session) ChartData(ctx context.Context, id domain.ID) (domain.Metrics, error) {
 	var m domain.Metrics
 	err := s.read(func(r *txn) error {
 		if !r.acc.Has(domain.MetricsRun) && !r.acc.Has(domain.MetricsHomeOnly) {
@@ -181,7 +187,7 @@ func (s *session) ChartData(id domain.ID) (domain.Metrics, error) {
 			return domain.Errorf(domain.ENotFound, "chart %d not found", id)
 		}
 		var err error
-		m, err = r.metrics(domain.MetricsQuery{From: r.now.AddDate(0, 0, -max(c.Days, 1)), To: r.now, Building: c.Building, Type: c.Type})
+		m, err = r.metrics(ctx, domain.MetricsQuery{From: r.now.AddDate(0, 0, -max(c.Days, 1)), To: r.now, Building: c.Building, Type: c.Type})
 		return err
 	})
 	return m, err
@@ -202,7 +208,7 @@ func (w *txn) groupForCharts(name string, f domain.Flag) (domain.Group, error) {
 	return g, nil
 }
 
-func (s *session) SaveChart(group string, c domain.Chart) (domain.Chart, error) {
+func (s *session) SaveChart(ctx context.Context, group string, c domain.Chart) (domain.Chart, error) {
 	err := s.write(func(w *txn) error {
 		g, err := w.groupForCharts(group, domain.MetricsSaveCharts)
 		if err != nil {
@@ -241,7 +247,7 @@ func (s *session) SaveChart(group string, c domain.Chart) (domain.Chart, error) 
 	return c, err
 }
 
-func (s *session) DeleteChart(id domain.ID) error {
+func (s *session) DeleteChart(ctx context.Context, id domain.ID) error {
 	return s.write(func(w *txn) error {
 		if err := w.acc.Require(domain.MetricsSaveCharts); err != nil {
 			return err
@@ -255,7 +261,7 @@ func (s *session) DeleteChart(id domain.ID) error {
 	})
 }
 
-func (s *session) SaveLayout(group string, charts []string) error {
+func (s *session) SaveLayout(ctx context.Context, group string, charts []string) error {
 	return s.write(func(w *txn) error {
 		g, err := w.groupForCharts(group, domain.MetricsSaveLayouts)
 		if err != nil {
@@ -282,7 +288,7 @@ func (s *session) SaveLayout(group string, charts []string) error {
 }
 
 // Report runs a saved query as a custom report: every matching row.
-func (s *session) Report(savedQuery domain.ID) ([]domain.TicketRow, error) {
+func (s *session) Report(ctx context.Context, savedQuery domain.ID) ([]domain.TicketRow, error) {
 	var q domain.SavedQuery
 	err := s.read(func(r *txn) error {
 		if err := r.acc.Require(domain.ReportsCustom); err != nil {
@@ -300,6 +306,6 @@ func (s *session) Report(savedQuery domain.ID) ([]domain.TicketRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	page, err := s.Tickets(tq)
+	page, err := s.Tickets(ctx, tq)
 	return page.Tickets, err
 }

@@ -19,12 +19,12 @@ func migrate2(tx *bolt.Tx) error {
 		}
 		counts[t.Status]++
 		for _, id := range t.Teams {
-			if err := tx.Bucket(bTTeam).Put(key(id, t.Number), nil); err != nil {
+			if err := tx.Bucket(bTTeam).Put(key(id, uint64(t.Number)), nil); err != nil {
 				return err
 			}
 		}
 		for _, id := range t.VisibleTo {
-			if err := tx.Bucket(bTGroup).Put(key(id, t.Number), nil); err != nil {
+			if err := tx.Bucket(bTGroup).Put(key(id, uint64(t.Number)), nil); err != nil {
 				return err
 			}
 		}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"slices"
 	"sort"
 	"strings"
@@ -36,7 +37,7 @@ func validateNotice(w *txn, n *domain.Notice) error {
 	return nil
 }
 
-func (s *session) Notices(search string) ([]domain.Notice, error) {
+func (s *session) Notices(ctx context.Context, search string) ([]domain.Notice, error) {
 	var out []domain.Notice
 	err := s.read(func(r *txn) error {
 		if err := r.acc.RequireLevel(domain.ModNotices, domain.LevelView); err != nil {
@@ -56,7 +57,7 @@ func (s *session) Notices(search string) ([]domain.Notice, error) {
 
 // MyNotices are the visible notices of the actor's teams that are running
 // at now (R16); the end date is inclusive.
-func (s *session) MyNotices(now time.Time) ([]domain.Notice, error) {
+func (s *session) MyNotices(ctx context.Context, now time.Time) ([]domain.Notice, error) {
 	var out []domain.Notice
 	err := s.read(func(r *txn) error {
 		return r.tx.Bucket(bNotices).ForEach(func(k, v []byte) error {
@@ -78,7 +79,7 @@ func noticeSummary(n *domain.Notice) string {
 	return strings.TrimSpace(n.Title + " " + n.Start.Format("2006-01-02") + ".." + n.End.Format("2006-01-02") + " " + n.URL)
 }
 
-func (s *session) CreateNotice(n domain.Notice) (domain.Notice, error) {
+func (s *session) CreateNotice(ctx context.Context, n domain.Notice) (domain.Notice, error) {
 	err := s.write(func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModNotices, domain.LevelEdit); err != nil {
 			return err
@@ -99,7 +100,7 @@ func (s *session) CreateNotice(n domain.Notice) (domain.Notice, error) {
 	return n, err
 }
 
-func (s *session) UpdateNotice(n domain.Notice) (domain.Notice, error) {
+func (s *session) UpdateNotice(ctx context.Context, n domain.Notice) (domain.Notice, error) {
 	err := s.write(func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModNotices, domain.LevelEdit); err != nil {
 			return err
@@ -119,7 +120,7 @@ func (s *session) UpdateNotice(n domain.Notice) (domain.Notice, error) {
 	return n, err
 }
 
-func (s *session) DeleteNotice(id domain.ID) error {
+func (s *session) DeleteNotice(ctx context.Context, id domain.ID) error {
 	return s.write(func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModNotices, domain.LevelEdit); err != nil {
 			return err

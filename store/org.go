@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"slices"
@@ -9,7 +10,7 @@ import (
 	"gatehouse/domain"
 )
 
-func (s *session) Organization() (domain.Organization, error) {
+func (s *session) Organization(ctx context.Context) (domain.Organization, error) {
 	var o domain.Organization
 	err := s.read(func(r *txn) error { o = r.org; return nil })
 	return o, err
@@ -17,7 +18,7 @@ func (s *session) Organization() (domain.Organization, error) {
 
 // UpdateOrganization saves settings; each part needs its own module, so a
 // reporting admin can edit problem types without touching numbering.
-func (s *session) UpdateOrganization(o domain.Organization) error {
+func (s *session) UpdateOrganization(ctx context.Context, o domain.Organization) error {
 	return s.write(func(w *txn) error {
 		before := w.org
 		o.NextTicket = before.NextTicket // numbering advances only by reporting

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"slices"
 	"sort"
 	"strings"
@@ -137,13 +138,13 @@ func (w *txn) notify(ev domain.Event, t *domain.Ticket, comment string, level in
 			return err
 		}
 	}
-	w.changes = append(w.changes, domain.Change{Entity: "outbox", ID: t.Number, Action: string(ev)})
+	w.changes = append(w.changes, domain.Change{Entity: "outbox", ID: domain.ID(t.Number), Action: string(ev)})
 	return nil
 }
 
 // Outbox lists messages, newest first: all of them for holders of Manage
 // Users view, otherwise those addressed to the actor.
-func (s *session) Outbox(limit int) ([]domain.Message, error) {
+func (s *session) Outbox(ctx context.Context, limit int) ([]domain.Message, error) {
 	var out []domain.Message
 	err := s.read(func(r *txn) error {
 		all := r.acc.Level(domain.ModUsers) >= domain.LevelView
@@ -163,7 +164,7 @@ func (s *session) Outbox(limit int) ([]domain.Message, error) {
 	return out, err
 }
 
-func (s *session) OutboxMessage(id domain.ID) (domain.Message, error) {
+func (s *session) OutboxMessage(ctx context.Context, id domain.ID) (domain.Message, error) {
 	var m domain.Message
 	err := s.read(func(r *txn) error {
 		if !getJSON(r.tx, bOutbox, id, &m) || m.To != r.actor.ID && r.acc.Level(domain.ModUsers) < domain.LevelView {

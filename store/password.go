@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -206,7 +207,7 @@ func validatePassword(password string) error {
 // hashPasswords hashes every non-empty password on all cores. progress is
 // called from this goroutine only, after each hash, with done and total
 // counting the non-empty passwords. An empty password gives an empty hash.
-func hashPasswords(passwords []string, progress func(done, total int)) ([]string, error) {
+func hashPasswords(ctx context.Context, passwords []string, progress func(done, total int)) ([]string, error) {
 	out := make([]string, len(passwords))
 	jobs := make(chan int)
 	type result struct {
@@ -228,6 +229,10 @@ func hashPasswords(passwords []string, progress func(done, total int)) ([]string
 	for range min(runtime.NumCPU(), total) {
 		wg.Go(func() {
 			for i := range jobs {
+				if err := ctx.Err(); err != nil {
+					results <- result{i, "", err} // cancelled: the rest are skipped
+					continue
+				}
 				h, err := HashPassword(passwords[i])
 				results <- result{i, h, err}
 			}

@@ -35,7 +35,7 @@ func TestPasswordHashIsArgon2idPHC(t *testing.T) {
 
 func TestHashPasswordsReportsProgressAndSkipsEmpty(t *testing.T) {
 	var calls []int
-	out, err := hashPasswords([]string{"a-password", "", "b-password", "", "c-password"}, func(done, total int) {
+	out, err := hashPasswords(t.Context(), []string{"a-password", "", "b-password", "", "c-password"}, func(done, total int) {
 		if total != 3 {
 			t.Errorf("total %d", total)
 		}
@@ -122,7 +122,7 @@ func TestCraftedStoredHashRefusesLogin(t *testing.T) {
 		if !errors.Is(err, domain.ErrUnusableHash) || domain.IdentityProven(err) || u.ID != 0 {
 			t.Errorf("%s: %v %+v", name, err, u)
 		}
-		rep, err := db.Check(false)
+		rep, err := db.Check(t.Context(), false)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"slices"
 	"sort"
 	"strings"
@@ -8,7 +9,7 @@ import (
 	"gatehouse/domain"
 )
 
-func (s *session) SavedQueries() ([]domain.SavedQuery, error) {
+func (s *session) SavedQueries(ctx context.Context) ([]domain.SavedQuery, error) {
 	var out []domain.SavedQuery
 	err := s.read(func(r *txn) error {
 		return r.tx.Bucket(bQueries).ForEach(func(k, v []byte) error {
@@ -29,7 +30,7 @@ func (s *session) SavedQueries() ([]domain.SavedQuery, error) {
 	return out, err
 }
 
-func (s *session) SaveQuery(name, query, group string) (domain.SavedQuery, error) {
+func (s *session) SaveQuery(ctx context.Context, name, query, group string) (domain.SavedQuery, error) {
 	var q domain.SavedQuery
 	err := s.write(func(w *txn) error {
 		if err := domain.ValidateName("query name", name); err != nil {
@@ -68,7 +69,7 @@ func (s *session) SaveQuery(name, query, group string) (domain.SavedQuery, error
 	return q, err
 }
 
-func (s *session) DeleteSavedQuery(id domain.ID) error {
+func (s *session) DeleteSavedQuery(ctx context.Context, id domain.ID) error {
 	return s.write(func(w *txn) error {
 		var q domain.SavedQuery
 		if !getJSON(w.tx, bQueries, id, &q) {
@@ -90,40 +91,44 @@ func (s *session) DeleteSavedQuery(id domain.ID) error {
 
 // Bulk applies an action ticket by ticket: each succeeds or fails on its
 // own and the caller shows every result.
-func (s *session) Bulk(numbers []uint64, a domain.BulkAction) ([]domain.BulkResult, error) {
+func (s *session) Bulk(ctx context.Context, numbers []domain.TicketNumber, a domain.BulkAction) ([]domain.BulkResult, error) {
 	if err := s.refuseWrite(); err != nil {
 		return nil, err // refused as a whole, not ticket by ticket
 	}
-	acc := s.Access()
+	acc := s.Access(ctx)
 	if err := acc.Require(domain.QueryBulkEdit); err != nil {
 		return nil, err
 	}
-	org, err := s.Organization()
+	org, err := s.Organization(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var do func(n uint64) error
+	var do func(n domain.TicketNumber) error
 	switch a.Kind {
-	case "assign":
-		do = func(n uint64) error {
-			t, err := s.Ticket(n)
+	case domain.BulkAssign:
+		do = func(n domain.TicketNumber) error {
+			t, err := s.Ticket(ctx, n)
 			if err == nil && t.Assignee != "" {
-				return s.Reassign(n, a.Value, a.Comment)
+				return s.Reassign(ctx, n, a.Value, a.Comment)
 			}
-			return s.Assign(n, a.Value, a.Comment)
+			return s.Assign(ctx, n, a.Value, a.Comment)
 		}
-	case "close":
-		do = func(n uint64) error { return s.Close(n, a.Comment) }
-	case "priority":
-		do = func(n uint64) error {
+	case domain.BulkClose:
+		do = func(n domain.TicketNumber) error { return s.Close(ctx, n, a.Comment) }
+	case domain.BulkPriority:
+		do = func(n domain.TicketNumber) error {
 			p := a.Value
-			return s.EditTicket(n, domain.TicketChange{Priority: &p, Comment: a.Comment})
+			return s.EditTicket(ctx, n, domain.TicketChange{Priority: &p, Comment: a.Comment})
 		}
 	default:
 		return nil, domain.Errorf(domain.EInvalid, "bulk action %q: use assign, close or priority", a.Kind)
 	}
 	out := make([]domain.BulkResult, 0, len(numbers))
 	for _, n := range numbers {
+		// cancelled between tickets: what was done stays done and is reported
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
 		out = append(out, domain.BulkResult{Number: n, Label: org.FormatTicket(n), Err: do(n)})
 	}
 	return out, nil

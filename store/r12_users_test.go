@@ -24,10 +24,10 @@ func clerk(t *testing.T, d *district) domain.Service {
 func eastClerk(t *testing.T, d *district) domain.Service {
 	t.Helper()
 	s := userWith(t, d, "eclerk", domain.Group{BuildingAdmin: true, Levels: domain.ModuleLevels{domain.ModUsers: domain.LevelEdit}})
-	u, err := d.admin.User("eclerk")
+	u, err := d.admin.User(t.Context(), "eclerk")
 	must(t, err)
 	u.User.Buildings = []domain.ID{d.eastB.ID}
-	_, err = d.admin.UpdateUser(u.User)
+	_, err = d.admin.UpdateUser(t.Context(), u.User)
 	must(t, err)
 	return s
 }
@@ -48,33 +48,33 @@ func key(fp string) domain.SSHKey {
 func TestR12_AddKeyToAHigherUserIsRefused(t *testing.T) {
 	d := newDistrict(t)
 	c := clerk(t, d)
-	err := c.AddKey("principal", key("SHA256:p"))
+	err := c.AddKey(t.Context(), "principal", key("SHA256:p"))
 	refusedR12(t, err)
 	if !strings.Contains(err.Error(), "clerk cannot add an SSH key to principal: principal holds") {
 		t.Fatalf("message: %v", err)
 	}
-	if u, _ := d.admin.User("principal"); len(u.User.Keys) != 0 {
+	if u, _ := d.admin.User(t.Context(), "principal"); len(u.User.Keys) != 0 {
 		t.Fatalf("key stored: %+v", u.User.Keys)
 	}
-	must(t, c.AddKey("staff", key("SHA256:s"))) // staff holds nothing the clerk lacks
+	must(t, c.AddKey(t.Context(), "staff", key("SHA256:s"))) // staff holds nothing the clerk lacks
 }
 
 func TestR12_RemoveKeyOfAHigherUserIsRefused(t *testing.T) {
 	d := newDistrict(t)
 	c := clerk(t, d)
-	must(t, d.admin.AddKey("principal", key("SHA256:p")))
-	refusedR12(t, c.RemoveKey("principal", "SHA256:p"))
-	must(t, d.admin.AddKey("staff", key("SHA256:s")))
-	must(t, c.RemoveKey("staff", "SHA256:s"))
+	must(t, d.admin.AddKey(t.Context(), "principal", key("SHA256:p")))
+	refusedR12(t, c.RemoveKey(t.Context(), "principal", "SHA256:p"))
+	must(t, d.admin.AddKey(t.Context(), "staff", key("SHA256:s")))
+	must(t, c.RemoveKey(t.Context(), "staff", "SHA256:s"))
 }
 
 // update changes one field of username's record as svc.
 func update(t *testing.T, d *district, svc domain.Service, username string, change func(u *domain.User)) error {
 	t.Helper()
-	u, err := d.admin.User(username)
+	u, err := d.admin.User(t.Context(), username)
 	must(t, err)
 	change(&u.User)
-	_, err = svc.UpdateUser(u.User)
+	_, err = svc.UpdateUser(t.Context(), u.User)
 	return err
 }
 
@@ -91,7 +91,7 @@ func TestR12_BuildingsOfAHigherUserAreRefused(t *testing.T) {
 	d := newDistrict(t)
 	c := clerk(t, d)
 	refusedR12(t, update(t, d, c, "principal", func(u *domain.User) { u.Buildings = append(u.Buildings, d.west2.ID) }))
-	if u, _ := d.admin.User("principal"); len(u.Buildings) != 1 {
+	if u, _ := d.admin.User(t.Context(), "principal"); len(u.Buildings) != 1 {
 		t.Fatalf("buildings changed: %v", u.Buildings)
 	}
 }
@@ -104,7 +104,7 @@ func TestR12_BuildingsBeyondTheActorsScopeAreRefused(t *testing.T) {
 	if !strings.Contains(err.Error(), "staff would have building WEST in scope, outside eclerk's buildings") {
 		t.Fatalf("message: %v", err)
 	}
-	if u, _ := d.admin.User("staff"); len(u.Buildings) != 0 {
+	if u, _ := d.admin.User(t.Context(), "staff"); len(u.Buildings) != 0 {
 		t.Fatalf("refused change was stored: %v", u.Buildings)
 	}
 	must(t, update(t, d, ec, "staff", func(u *domain.User) { u.Buildings = []domain.ID{d.eastB.ID} }))
@@ -125,9 +125,9 @@ func TestR12_RegionsBeyondTheActorsScopeAreRefused(t *testing.T) {
 func TestR12_ReportsToOfAHigherUserIsRefused(t *testing.T) {
 	d := newDistrict(t)
 	c := clerk(t, d)
-	staff, _ := d.admin.User("staff")
+	staff, _ := d.admin.User(t.Context(), "staff")
 	refusedR12(t, update(t, d, c, "principal", func(u *domain.User) { u.ReportsTo = staff.ID }))
-	principal, _ := d.admin.User("principal")
+	principal, _ := d.admin.User(t.Context(), "principal")
 	must(t, update(t, d, c, "staff", func(u *domain.User) { u.ReportsTo = principal.ID }))
 }
 
@@ -136,21 +136,21 @@ func TestR12_KindOfAUserBeyondTheActorsScopeIsRefused(t *testing.T) {
 	must(t, update(t, d, d.admin, "nogroup", func(u *domain.User) { u.Buildings = []domain.ID{d.west2.ID} }))
 	ec := eastClerk(t, d)
 	refusedR12(t, update(t, d, ec, "nogroup", func(u *domain.User) { u.Kind = domain.KindRestricted }))
-	_, err := d.admin.CreateUser(domain.User{Username: "blank"})
+	_, err := d.admin.CreateUser(t.Context(), domain.User{Username: "blank"})
 	must(t, err)
 	must(t, update(t, d, ec, "blank", func(u *domain.User) { u.Kind = domain.KindRestricted }))
 }
 
 func TestR12_PasswordFlagOfAHigherUserIsRefused(t *testing.T) {
 	d := newDistrict(t)
-	_, err := d.admin.ImportUsers(domain.UserImport{Rows: []domain.ImportRow{
+	_, err := d.admin.ImportUsers(t.Context(), domain.UserImport{Rows: []domain.ImportRow{
 		{Line: 2, Username: "vp", Password: "temporary-Passw0rd", Groups: []string{"Building Administrator"}},
 	}}, domain.ImportOptions{})
 	must(t, err)
 	c := clerk(t, d)
 	// the flag has its own command (SetPassword); an update leaves it as stored
 	_ = update(t, d, c, "vp", func(u *domain.User) { u.MustChange = false })
-	if u, _ := d.admin.User("vp"); !u.User.MustChange {
+	if u, _ := d.admin.User(t.Context(), "vp"); !u.User.MustChange {
 		t.Fatal("must-change cleared through UpdateUser")
 	}
 }
@@ -158,45 +158,45 @@ func TestR12_PasswordFlagOfAHigherUserIsRefused(t *testing.T) {
 func TestR12_JoinOfAHigherUserIsRefused(t *testing.T) {
 	d := newDistrict(t)
 	c := clerk(t, d)
-	refusedR12(t, c.Join("principal", "Users", time.Time{}, ""))
-	must(t, c.Join("nogroup", "Users", time.Time{}, ""))
+	refusedR12(t, c.Join(t.Context(), "principal", "Users", time.Time{}, ""))
+	must(t, c.Join(t.Context(), "nogroup", "Users", time.Time{}, ""))
 }
 
 func TestR12_JoinBeyondTheActorsScopeIsRefused(t *testing.T) {
 	d := newDistrict(t)
 	must(t, update(t, d, d.admin, "nogroup", func(u *domain.User) { u.Buildings = []domain.ID{d.west2.ID} }))
-	refusedR12(t, eastClerk(t, d).Join("nogroup", "Users", time.Time{}, ""))
+	refusedR12(t, eastClerk(t, d).Join(t.Context(), "nogroup", "Users", time.Time{}, ""))
 }
 
 func TestR12_LeaveOfAHigherUserIsRefused(t *testing.T) {
 	d := newDistrict(t)
-	must(t, d.admin.Join("principal", "Users", time.Time{}, ""))
+	must(t, d.admin.Join(t.Context(), "principal", "Users", time.Time{}, ""))
 	c := clerk(t, d)
-	_, err := c.Leave("principal", "Users", false)
+	_, err := c.Leave(t.Context(), "principal", "Users", false)
 	refusedR12(t, err)
-	_, err = c.Leave("staff", "Users", false)
+	_, err = c.Leave(t.Context(), "staff", "Users", false)
 	must(t, err)
 }
 
 func TestR12_DeactivateAndActivateOfAHigherUserAreRefused(t *testing.T) {
 	d := newDistrict(t)
 	c := clerk(t, d)
-	_, err := c.Deactivate("principal", false)
+	_, err := c.Deactivate(t.Context(), "principal", false)
 	refusedR12(t, err)
-	_, err = d.admin.Deactivate("principal", false)
+	_, err = d.admin.Deactivate(t.Context(), "principal", false)
 	must(t, err)
 	// deactivated, principal holds nothing today, but activating gives it back
-	refusedR12(t, c.Activate("principal"))
-	_, err = c.Deactivate("staff", false)
+	refusedR12(t, c.Activate(t.Context(), "principal"))
+	_, err = c.Deactivate(t.Context(), "staff", false)
 	must(t, err)
-	must(t, c.Activate("staff"))
+	must(t, c.Activate(t.Context(), "staff"))
 }
 
 func TestR12_TerminateOfAHigherUserIsRefused(t *testing.T) {
 	d := newDistrict(t)
-	_, err := clerk(t, d).Terminate("principal", "left", "")
+	_, err := clerk(t, d).Terminate(t.Context(), "principal", "left", "")
 	refusedR12(t, err)
-	if u, _ := d.admin.User("principal"); u.User.Status != domain.StatusActive {
+	if u, _ := d.admin.User(t.Context(), "principal"); u.User.Status != domain.StatusActive {
 		t.Fatal("principal terminated")
 	}
 }
@@ -204,38 +204,38 @@ func TestR12_TerminateOfAHigherUserIsRefused(t *testing.T) {
 func TestR12_DeleteOfAHigherUserIsRefused(t *testing.T) {
 	d := newDistrict(t)
 	c := clerk(t, d)
-	refusedR12(t, c.DeleteUser("principal"))
-	must(t, c.DeleteUser("nogroup"))
+	refusedR12(t, c.DeleteUser(t.Context(), "principal"))
+	must(t, c.DeleteUser(t.Context(), "nogroup"))
 }
 
 func TestR12_TeamMembershipOfAHigherUserIsRefused(t *testing.T) {
 	d := newDistrict(t)
-	_, err := d.admin.CreateTeam(domain.Team{Name: "Facilities"})
+	_, err := d.admin.CreateTeam(t.Context(), domain.Team{Name: "Facilities"})
 	must(t, err)
 	c := clerk(t, d)
-	refusedR12(t, c.AddTeamMember("Facilities", "principal"))
-	must(t, c.AddTeamMember("Facilities", "staff"))
-	must(t, d.admin.AddTeamMember("Facilities", "principal"))
-	refusedR12(t, c.RemoveTeamMember("Facilities", "principal"))
-	must(t, c.RemoveTeamMember("Facilities", "staff"))
+	refusedR12(t, c.AddTeamMember(t.Context(), "Facilities", "principal"))
+	must(t, c.AddTeamMember(t.Context(), "Facilities", "staff"))
+	must(t, d.admin.AddTeamMember(t.Context(), "Facilities", "principal"))
+	refusedR12(t, c.RemoveTeamMember(t.Context(), "Facilities", "principal"))
+	must(t, c.RemoveTeamMember(t.Context(), "Facilities", "staff"))
 }
 
 func TestR12_CreateUserBeyondTheActorsScopeIsRefused(t *testing.T) {
 	d := newDistrict(t)
 	ec := eastClerk(t, d)
-	_, err := ec.CreateUser(domain.User{Username: "newbie", Buildings: []domain.ID{d.west2.ID}})
+	_, err := ec.CreateUser(t.Context(), domain.User{Username: "newbie", Buildings: []domain.ID{d.west2.ID}})
 	refusedR12(t, err)
-	if _, err := d.admin.User("newbie"); domain.ErrorCode(err) != domain.ENotFound {
+	if _, err := d.admin.User(t.Context(), "newbie"); domain.ErrorCode(err) != domain.ENotFound {
 		t.Fatalf("refused user was created: %v", err)
 	}
-	_, err = ec.CreateUser(domain.User{Username: "newbie", Buildings: []domain.ID{d.eastB.ID}})
+	_, err = ec.CreateUser(t.Context(), domain.User{Username: "newbie", Buildings: []domain.ID{d.eastB.ID}})
 	must(t, err)
 }
 
 func TestR12_ImportBuildingsBeyondTheActorsScopeAreRefused(t *testing.T) {
 	d := newDistrict(t)
 	ec := eastClerk(t, d)
-	rep, err := ec.ImportUsers(domain.UserImport{Rows: []domain.ImportRow{
+	rep, err := ec.ImportUsers(t.Context(), domain.UserImport{Rows: []domain.ImportRow{
 		{Line: 2, Username: "n1", Groups: []string{"Users"}, Buildings: []string{"EAST"}},
 		{Line: 3, Username: "n2", Groups: []string{"Users"}, Buildings: []string{"WEST"}},
 	}}, domain.ImportOptions{})
@@ -249,7 +249,7 @@ func TestR12_ImportBuildingsBeyondTheActorsScopeAreRefused(t *testing.T) {
 // A superuser is excepted: the owner changes anyone.
 func TestR12_SuperuserIsExcepted(t *testing.T) {
 	d := newDistrict(t)
-	must(t, d.admin.AddKey("principal", key("SHA256:p")))
+	must(t, d.admin.AddKey(t.Context(), "principal", key("SHA256:p")))
 	must(t, update(t, d, d.admin, "principal", func(u *domain.User) { u.Buildings = []domain.ID{d.eastB.ID, d.west2.ID} }))
 }
 
@@ -258,9 +258,9 @@ func TestR12_SuperuserIsExcepted(t *testing.T) {
 func TestR12_PasswordOfAHigherUserIsRefused(t *testing.T) {
 	d := newDistrict(t)
 	c := clerk(t, d)
-	refusedR12(t, c.SetPassword("principal", "Taken-Over-1"))
+	refusedR12(t, c.SetPassword(t.Context(), "principal", "Taken-Over-1"))
 	if _, err := d.db.AuthenticatePassword("principal", "Taken-Over-1"); err == nil {
 		t.Fatal("the refused password works")
 	}
-	must(t, c.SetPassword("nogroup", "Temp-Pass-1"))
+	must(t, c.SetPassword(t.Context(), "nogroup", "Temp-Pass-1"))
 }

@@ -99,7 +99,7 @@ func TestReadOnlySessionRefusesEveryWrite(t *testing.T) {
 		t.Fatalf("%d of %d listed writes are methods of domain.Service: remove the others from writeMethods", writes, len(writeMethods))
 	}
 	// Check only reads unless asked to repair
-	if _, err := ro.Check(true); !isReadOnlyRefusal(err) {
+	if _, err := ro.Check(t.Context(), true); !isReadOnlyRefusal(err) {
 		t.Fatalf("Check(repair) on a read-only session: %v", err)
 	}
 	after, err := os.ReadFile(d.db.Path())
@@ -108,7 +108,7 @@ func TestReadOnlySessionRefusesEveryWrite(t *testing.T) {
 		t.Fatal("calls on a read-only session changed the file")
 	}
 	// reads see what the user sees
-	page, err := ro.Tickets(domain.TicketQuery{})
+	page, err := ro.Tickets(t.Context(), domain.TicketQuery{})
 	must(t, err)
 	if page.Total != 2 {
 		t.Fatalf("read-only admin sees %d tickets", page.Total)
@@ -132,19 +132,19 @@ func TestViewAs_CheckedAndAuditedInTheStore(t *testing.T) {
 
 	ro, err := d.db.ViewAs("admin", "principal")
 	must(t, err)
-	if ro.Actor().Username != "principal" {
-		t.Fatalf("view-as acts as %s", ro.Actor().Username)
+	if ro.Actor(t.Context()).Username != "principal" {
+		t.Fatalf("view-as acts as %s", ro.Actor(t.Context()).Username)
 	}
-	page, err := ro.Tickets(domain.TicketQuery{})
+	page, err := ro.Tickets(t.Context(), domain.TicketQuery{})
 	must(t, err)
 	if page.Total != 1 {
 		t.Fatalf("viewing as principal shows %d tickets, want EAST's one (R5)", page.Total)
 	}
-	_, err = ro.CreateNotice(domain.Notice{Title: "x"})
+	_, err = ro.CreateNotice(t.Context(), domain.Notice{Title: "x"})
 	if !isReadOnlyRefusal(err) || !strings.Contains(err.Error(), "while viewing as principal") {
 		t.Fatalf("write while viewing as: %v", err)
 	}
-	evs, err := d.admin.Audit(domain.AuditQuery{Limit: 1})
+	evs, err := d.admin.Audit(t.Context(), domain.AuditQuery{Limit: 1})
 	must(t, err)
 	if len(evs) != 1 || evs[0].Action != "view as" || evs[0].Name != "principal" || evs[0].ActorName != "admin" {
 		t.Fatalf("audit: %+v", evs)

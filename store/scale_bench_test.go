@@ -25,9 +25,9 @@ func scaleFile(b *testing.B) *store.DB {
 func scaleUsers(b *testing.B, db *store.DB) map[string]domain.Service {
 	b.Helper()
 	admin := as(b, db, db.Owner())
-	heads, err := admin.GroupMembers("Building Administrator")
+	heads, err := admin.GroupMembers(b.Context(), "Building Administrator")
 	must(b, err)
-	techs, err := admin.GroupMembers("Technicians")
+	techs, err := admin.GroupMembers(b.Context(), "Technicians")
 	must(b, err)
 	return map[string]domain.Service{"admin": admin, "principal": as(b, db, heads[0].Username), "tech": as(b, db, techs[0].Username)}
 }
@@ -55,7 +55,7 @@ func BenchmarkQueue(b *testing.B) {
 				must(b, err)
 				tq.Limit = 50
 				for b.Loop() {
-					if _, err := users[u].Tickets(tq); err != nil {
+					if _, err := users[u].Tickets(b.Context(), tq); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -70,7 +70,7 @@ func BenchmarkEffectiveAccess(b *testing.B) {
 	db := scaleFile(b)
 	s := scaleUsers(b, db)["principal"]
 	for b.Loop() {
-		if a := s.Access(); a.UserID == 0 {
+		if a := s.Access(b.Context()); a.UserID == 0 {
 			b.Fatal("no access")
 		}
 	}
@@ -81,7 +81,7 @@ func BenchmarkUserSearch(b *testing.B) {
 	db := scaleFile(b)
 	admin := scaleUsers(b, db)["admin"]
 	for b.Loop() {
-		if _, err := admin.Users(domain.UserQuery{Search: "d%", Limit: 50}); err != nil {
+		if _, err := admin.Users(b.Context(), domain.UserQuery{Search: "d%", Limit: 50}); err != nil {
 			b.Fatal(err)
 		}
 	}

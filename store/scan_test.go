@@ -11,8 +11,8 @@ import (
 // must be those of one ordered pass.
 func TestScan_TwoHalvesKeepOrderAndPages(t *testing.T) {
 	d := newDistrict(t)
-	tech, _ := d.admin.User("tech")
-	staff, _ := d.admin.User("staff")
+	tech, _ := d.admin.User(t.Context(), "tech")
+	staff, _ := d.admin.User(t.Context(), "staff")
 	if err := store.BulkLoadTickets(d.db, 101, []domain.ID{d.eastB.ID, d.west2.ID}, staff.ID, tech.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -20,7 +20,7 @@ func TestScan_TwoHalvesKeepOrderAndPages(t *testing.T) {
 	for _, tc := range []struct {
 		q              domain.TicketQuery
 		total          int
-		first, lastRow uint64
+		first, lastRow domain.TicketNumber
 	}{
 		{domain.TicketQuery{Text: "PRINTER", Limit: 10}, 101, 103, 94},
 		{domain.TicketQuery{Text: "printer", Limit: 10, Offset: 95}, 101, 8, 3},
@@ -28,18 +28,18 @@ func TestScan_TwoHalvesKeepOrderAndPages(t *testing.T) {
 		{domain.TicketQuery{Text: "printer", Sort: domain.SortAge, Limit: 5, Offset: 60}, 101, 63, 67},
 		{domain.TicketQuery{Text: "printer", Priority: "normal", Limit: 3}, 101, 103, 101},
 	} {
-		page, err := d.admin.Tickets(tc.q)
+		page, err := d.admin.Tickets(t.Context(), tc.q)
 		must(t, err)
 		if page.Total != tc.total || page.Tickets[0].Number != tc.first || page.Tickets[len(page.Tickets)-1].Number != tc.lastRow {
 			var got []uint64
 			for _, r := range page.Tickets {
-				got = append(got, r.Number)
+				got = append(got, uint64(r.Number))
 			}
 			t.Errorf("%+v: total %d rows %v", tc.q, page.Total, got)
 		}
 	}
 	// a cancelled query stops with the context's error
-	page, err := d.admin.Tickets(domain.TicketQuery{Text: "printer", Context: cancelledContext()})
+	page, err := d.admin.Tickets(cancelledContext(), domain.TicketQuery{Text: "printer"})
 	if err == nil {
 		t.Fatalf("cancelled query returned %d rows", page.Total)
 	}

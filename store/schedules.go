@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"sort"
 
@@ -42,7 +43,7 @@ func scheduleSummary(t *domain.ScheduledTask) string {
 	return fmt.Sprintf("%s every %d %s next=%s enabled=%v", t.Title, t.Interval, t.Every, t.NextRun.Format("2006-01-02 15:04"), t.Enabled)
 }
 
-func (s *session) Schedules() ([]domain.ScheduledTask, error) {
+func (s *session) Schedules(ctx context.Context) ([]domain.ScheduledTask, error) {
 	var out []domain.ScheduledTask
 	err := s.read(func(r *txn) error {
 		if err := r.acc.RequireLevel(domain.ModSchedules, domain.LevelView); err != nil {
@@ -60,7 +61,7 @@ func (s *session) Schedules() ([]domain.ScheduledTask, error) {
 	return out, err
 }
 
-func (s *session) CreateSchedule(t domain.ScheduledTask) (domain.ScheduledTask, error) {
+func (s *session) CreateSchedule(ctx context.Context, t domain.ScheduledTask) (domain.ScheduledTask, error) {
 	err := s.write(func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModSchedules, domain.LevelEdit); err != nil {
 			return err
@@ -81,7 +82,7 @@ func (s *session) CreateSchedule(t domain.ScheduledTask) (domain.ScheduledTask, 
 	return t, err
 }
 
-func (s *session) UpdateSchedule(t domain.ScheduledTask) (domain.ScheduledTask, error) {
+func (s *session) UpdateSchedule(ctx context.Context, t domain.ScheduledTask) (domain.ScheduledTask, error) {
 	err := s.write(func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModSchedules, domain.LevelEdit); err != nil {
 			return err
@@ -101,7 +102,7 @@ func (s *session) UpdateSchedule(t domain.ScheduledTask) (domain.ScheduledTask, 
 	return t, err
 }
 
-func (s *session) DeleteSchedule(id domain.ID) error {
+func (s *session) DeleteSchedule(ctx context.Context, id domain.ID) error {
 	return s.write(func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModSchedules, domain.LevelEdit); err != nil {
 			return err

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -234,7 +235,7 @@ func (w *txn) accessOf(u domain.User) domain.Access {
 }
 
 // Actor implements domain.Service.
-func (s *session) Actor() domain.User {
+func (s *session) Actor(ctx context.Context) domain.User {
 	var u domain.User
 	s.db.bolt.View(func(tx *bolt.Tx) error {
 		u, _ = getUser(tx, s.actor)
@@ -244,7 +245,7 @@ func (s *session) Actor() domain.User {
 }
 
 // Access implements domain.Service; a user who cannot log in holds nothing.
-func (s *session) Access() domain.Access {
+func (s *session) Access(ctx context.Context) domain.Access {
 	var a domain.Access
 	s.db.bolt.View(func(tx *bolt.Tx) error {
 		u, err := getUser(tx, s.actor)

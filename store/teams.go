@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sort"
@@ -21,7 +22,7 @@ func (r *txn) teamInfo(t domain.Team) domain.TeamInfo {
 	return ti
 }
 
-func (s *session) Teams(search string) ([]domain.TeamInfo, error) {
+func (s *session) Teams(ctx context.Context, search string) ([]domain.TeamInfo, error) {
 	var out []domain.TeamInfo
 	err := s.read(func(r *txn) error {
 		if err := r.canTeams(domain.LevelView); err != nil {
@@ -84,7 +85,7 @@ func (r *txn) teamMembers(t domain.Team) []domain.TeamMember {
 	return out
 }
 
-func (s *session) Team(name string) (domain.TeamInfo, []domain.TeamMember, error) {
+func (s *session) Team(ctx context.Context, name string) (domain.TeamInfo, []domain.TeamMember, error) {
 	var ti domain.TeamInfo
 	var ms []domain.TeamMember
 	err := s.read(func(r *txn) error {
@@ -111,7 +112,7 @@ func validateTeamName(name string) error {
 	return nil
 }
 
-func (s *session) CreateTeam(t domain.Team) (domain.Team, error) {
+func (s *session) CreateTeam(ctx context.Context, t domain.Team) (domain.Team, error) {
 	err := s.write(func(w *txn) error {
 		if err := w.canTeams(domain.LevelEdit); err != nil {
 			return err
@@ -136,7 +137,7 @@ func (s *session) CreateTeam(t domain.Team) (domain.Team, error) {
 	return t, err
 }
 
-func (s *session) UpdateTeam(t domain.Team) (domain.Team, error) {
+func (s *session) UpdateTeam(ctx context.Context, t domain.Team) (domain.Team, error) {
 	err := s.write(func(w *txn) error {
 		if err := w.canTeams(domain.LevelEdit); err != nil {
 			return err
@@ -174,7 +175,7 @@ func (s *session) UpdateTeam(t domain.Team) (domain.Team, error) {
 	return t, err
 }
 
-func (s *session) DeleteTeam(name string) error {
+func (s *session) DeleteTeam(ctx context.Context, name string) error {
 	return s.write(func(w *txn) error {
 		if err := w.canTeams(domain.LevelEdit); err != nil {
 			return err
@@ -222,7 +223,7 @@ func (w *txn) memberTarget(team, username string) (domain.Team, domain.User, err
 	return t, u, w.checkWithin(u, "change the teams of "+u.Username, false)
 }
 
-func (s *session) AddTeamMember(team, username string) error {
+func (s *session) AddTeamMember(ctx context.Context, team, username string) error {
 	return s.write(func(w *txn) error {
 		t, u, err := w.memberTarget(team, username)
 		if err != nil {
@@ -238,7 +239,7 @@ func (s *session) AddTeamMember(team, username string) error {
 	})
 }
 
-func (s *session) RemoveTeamMember(team, username string) error {
+func (s *session) RemoveTeamMember(ctx context.Context, team, username string) error {
 	return s.write(func(w *txn) error {
 		t, u, err := w.memberTarget(team, username)
 		if err != nil {
@@ -257,7 +258,7 @@ func (s *session) RemoveTeamMember(team, username string) error {
 	})
 }
 
-func (s *session) DuplicateTeam(src, newName string) (domain.Team, error) {
+func (s *session) DuplicateTeam(ctx context.Context, src, newName string) (domain.Team, error) {
 	var t domain.Team
 	err := s.write(func(w *txn) error {
 		if err := w.canTeams(domain.LevelEdit); err != nil {
@@ -298,7 +299,7 @@ func (s *session) DuplicateTeam(src, newName string) (domain.Team, error) {
 
 // SuppressTeam hides a team and ends the access it gives; Global never,
 // private teams only once their user is deactivated (ProTracker).
-func (s *session) SuppressTeam(name string) error {
+func (s *session) SuppressTeam(ctx context.Context, name string) error {
 	return s.write(func(w *txn) error {
 		if err := w.canTeams(domain.LevelEdit); err != nil {
 			return err
@@ -327,7 +328,7 @@ func (s *session) SuppressTeam(name string) error {
 
 // RepairTeams rebuilds Global membership, private teams and the reports-to
 // index, and reports what it changed (R9). It is one transaction.
-func (s *session) RepairTeams() ([]string, error) {
+func (s *session) RepairTeams(ctx context.Context) ([]string, error) {
 	var report []string
 	err := s.write(func(w *txn) error {
 		if err := w.canTeams(domain.LevelEdit); err != nil {

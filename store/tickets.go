@@ -13,7 +13,7 @@ import (
 )
 
 func statusKey(t *domain.Ticket) []byte {
-	return key(uint64(t.Status), uint64(t.Updated.UnixNano()), t.Number)
+	return key(uint64(t.Status), uint64(t.Updated.UnixNano()), uint64(t.Number))
 }
 
 // countTicket keeps the number of tickets per status, so counts of the
@@ -33,17 +33,17 @@ func ticketCount(tx *bolt.Tx, st domain.Status) int {
 func indexTicket(tx *bolt.Tx, old, t *domain.Ticket) error {
 	if old != nil {
 		tx.Bucket(bTStatus).Delete(statusKey(old))
-		tx.Bucket(bTBuilding).Delete(key(old.Building, old.Number))
-		tx.Bucket(bTAssignee).Delete(key(old.Assignee, old.Number))
-		tx.Bucket(bTReporter).Delete(key(old.Reporter, old.Number))
+		tx.Bucket(bTBuilding).Delete(key(old.Building, uint64(old.Number)))
+		tx.Bucket(bTAssignee).Delete(key(old.Assignee, uint64(old.Number)))
+		tx.Bucket(bTReporter).Delete(key(old.Reporter, uint64(old.Number)))
 		if old.Parent != 0 {
-			tx.Bucket(bTParent).Delete(key(old.Parent, old.Number))
+			tx.Bucket(bTParent).Delete(key(uint64(old.Parent), uint64(old.Number)))
 		}
 		for _, id := range old.Teams {
-			tx.Bucket(bTTeam).Delete(key(id, old.Number))
+			tx.Bucket(bTTeam).Delete(key(id, uint64(old.Number)))
 		}
 		for _, id := range old.VisibleTo {
-			tx.Bucket(bTGroup).Delete(key(id, old.Number))
+			tx.Bucket(bTGroup).Delete(key(id, uint64(old.Number)))
 		}
 		if err := countTicket(tx, old.Status, -1); err != nil {
 			return err
@@ -56,26 +56,26 @@ func indexTicket(tx *bolt.Tx, old, t *domain.Ticket) error {
 		return err
 	}
 	for _, id := range t.Teams {
-		if err := tx.Bucket(bTTeam).Put(key(id, t.Number), nil); err != nil {
+		if err := tx.Bucket(bTTeam).Put(key(id, uint64(t.Number)), nil); err != nil {
 			return err
 		}
 	}
 	for _, id := range t.VisibleTo {
-		if err := tx.Bucket(bTGroup).Put(key(id, t.Number), nil); err != nil {
+		if err := tx.Bucket(bTGroup).Put(key(id, uint64(t.Number)), nil); err != nil {
 			return err
 		}
 	}
 	for _, kv := range []struct {
 		b []byte
 		k []byte
-	}{{bTStatus, statusKey(t)}, {bTBuilding, key(t.Building, t.Number)}, {bTAssignee, key(t.Assignee, t.Number)},
-		{bTReporter, key(t.Reporter, t.Number)}} {
+	}{{bTStatus, statusKey(t)}, {bTBuilding, key(t.Building, uint64(t.Number))}, {bTAssignee, key(t.Assignee, uint64(t.Number))},
+		{bTReporter, key(t.Reporter, uint64(t.Number))}} {
 		if err := tx.Bucket(kv.b).Put(kv.k, nil); err != nil {
 			return err
 		}
 	}
 	if t.Parent != 0 {
-		return tx.Bucket(bTParent).Put(key(t.Parent, t.Number), nil)
+		return tx.Bucket(bTParent).Put(key(uint64(t.Parent), uint64(t.Number)), nil)
 	}
 	return nil
 }
@@ -86,14 +86,14 @@ func (w *txn) history(t *domain.Ticket, action, detail, comment string) error {
 	if err != nil {
 		return err
 	}
-	h := domain.HistoryEntry{Ticket: t.Number, At: w.now, Actor: w.actor.ID, Action: action, Detail: detail, Comment: comment}
-	return w.tx.Bucket(bHistory).Put(key(t.Number, seq), encHistory(&h))
+	h := domain.HistoryEntry{Ticket: domain.ID(t.Number), At: w.now, Actor: w.actor.ID, Action: action, Detail: detail, Comment: comment}
+	return w.tx.Bucket(bHistory).Put(key(uint64(t.Number), seq), encHistory(&h))
 }
 
 // saveTicket writes a changed ticket with its indexes, history and audit.
 func (w *txn) saveTicket(old, t *domain.Ticket, action, detail, comment string) error {
 	t.Updated = w.now
-	if err := w.tx.Bucket(bTickets).Put(itob(t.Number), encTicket(t)); err != nil {
+	if err := w.tx.Bucket(bTickets).Put(itob(uint64(t.Number)), encTicket(t)); err != nil {
 		return err
 	}
 	if err := indexTicket(w.tx, old, t); err != nil {
@@ -106,7 +106,7 @@ func (w *txn) saveTicket(old, t *domain.Ticket, action, detail, comment string) 
 	if old != nil {
 		before = old.Status.String()
 	}
-	if err := w.audit("ticket", t.Number, w.org.FormatTicket(t.Number), action, before, strings.TrimSpace(t.Status.String()+" "+detail)); err != nil {
+	if err := w.audit("ticket", domain.ID(t.Number), w.org.FormatTicket(t.Number), action, before, strings.TrimSpace(t.Status.String()+" "+detail)); err != nil {
 		return err
 	}
 	if ev, ok := eventOf[action]; ok {
@@ -143,7 +143,7 @@ func (w *txn) groupIDs(names []string) ([]domain.ID, error) {
 	return out, nil
 }
 
-func (s *session) CreateTicket(n domain.NewTicket) (domain.Ticket, error) {
+func (s *session) CreateTicket(ctx context.Context, n domain.NewTicket) (domain.Ticket, error) {
 	var t domain.Ticket
 	err := s.write(func(w *txn) error {
 		if err := w.acc.Require(domain.TicketReport); err != nil {
@@ -238,10 +238,10 @@ func (w *txn) buildTicket(n domain.NewTicket) (domain.Ticket, error) {
 // number gives the ticket the organization's next number.
 func (w *txn) number(t *domain.Ticket) error {
 	t.Number = max(w.org.NextTicket, 1)
-	for w.tx.Bucket(bTickets).Get(itob(t.Number)) != nil {
+	for w.tx.Bucket(bTickets).Get(itob(uint64(t.Number))) != nil {
 		t.Number++
 	}
-	t.ID = t.Number
+	t.ID = domain.ID(t.Number)
 	w.org.NextTicket = t.Number + 1
 	ob, err := encJSON(w.org)
 	if err != nil {
@@ -280,7 +280,7 @@ func defaultPriority(o domain.Organization) string {
 
 // act loads a ticket, checks the action for the actor, lets fn change it and
 // saves it with history and audit in one transaction.
-func (s *session) act(number uint64, act domain.Action, comment string, fn func(w *txn, t *domain.Ticket) (string, error)) error {
+func (s *session) act(number domain.TicketNumber, act domain.Action, comment string, fn func(w *txn, t *domain.Ticket) (string, error)) error {
 	return s.write(func(w *txn) error {
 		t, ok := getTicket(w.tx, number)
 		if !ok {
@@ -307,7 +307,7 @@ func (w *txn) assignee(name string) (domain.User, error) {
 	return u, domain.CanAssignTo(&a)
 }
 
-func (s *session) Assign(number uint64, tech, comment string) error {
+func (s *session) Assign(ctx context.Context, number domain.TicketNumber, tech, comment string) error {
 	return s.act(number, domain.ActAssign, comment, func(w *txn, t *domain.Ticket) (string, error) {
 		u, err := w.assignee(tech)
 		if err != nil {
@@ -318,7 +318,7 @@ func (s *session) Assign(number uint64, tech, comment string) error {
 	})
 }
 
-func (s *session) Reassign(number uint64, tech, comment string) error {
+func (s *session) Reassign(ctx context.Context, number domain.TicketNumber, tech, comment string) error {
 	return s.act(number, domain.ActReassign, comment, func(w *txn, t *domain.Ticket) (string, error) {
 		u, err := w.assignee(tech)
 		if err != nil {
@@ -333,28 +333,28 @@ func (s *session) Reassign(number uint64, tech, comment string) error {
 	})
 }
 
-func (s *session) Start(number uint64, comment string) error {
+func (s *session) Start(ctx context.Context, number domain.TicketNumber, comment string) error {
 	return s.act(number, domain.ActStart, comment, func(w *txn, t *domain.Ticket) (string, error) {
 		t.Status = domain.StatusInProgress
 		return "", nil
 	})
 }
 
-func (s *session) Close(number uint64, comment string) error {
+func (s *session) Close(ctx context.Context, number domain.TicketNumber, comment string) error {
 	return s.act(number, domain.ActClose, comment, func(w *txn, t *domain.Ticket) (string, error) {
 		t.Status, t.Closed = domain.StatusClosed, w.now
 		return "", nil
 	})
 }
 
-func (s *session) Reopen(number uint64, comment string) error {
+func (s *session) Reopen(ctx context.Context, number domain.TicketNumber, comment string) error {
 	return s.act(number, domain.ActReopen, comment, func(w *txn, t *domain.Ticket) (string, error) {
 		t.Status, t.Closed = domain.StatusReopened, domain.Ticket{}.Closed
 		return "", nil
 	})
 }
 
-func (s *session) DeleteTicket(number uint64) error {
+func (s *session) DeleteTicket(ctx context.Context, number domain.TicketNumber) error {
 	return s.write(func(w *txn) error {
 		t, ok := getTicket(w.tx, number)
 		if !ok {
@@ -364,15 +364,15 @@ func (s *session) DeleteTicket(number uint64) error {
 			return err
 		}
 		indexTicket(w.tx, &t, nil)
-		w.tx.Bucket(bTickets).Delete(itob(number))
+		w.tx.Bucket(bTickets).Delete(itob(uint64(number)))
 		var dead [][]byte
-		prefixKeys(w.tx, bHistory, itob(number), func(k []byte) error { dead = append(dead, slices.Clone(k)); return nil })
+		prefixKeys(w.tx, bHistory, itob(uint64(number)), func(k []byte) error { dead = append(dead, slices.Clone(k)); return nil })
 		for _, k := range dead {
 			w.tx.Bucket(bHistory).Delete(k)
 		}
 		dead = dead[:0]
 		var work []domain.WorkReport
-		prefixKeys(w.tx, bWork, itob(number), func(k []byte) error {
+		prefixKeys(w.tx, bWork, itob(uint64(number)), func(k []byte) error {
 			var r domain.WorkReport
 			if decJSON(w.tx.Bucket(bWork).Get(k), &r) == nil {
 				work = append(work, r)
@@ -384,13 +384,13 @@ func (s *session) DeleteTicket(number uint64) error {
 			w.tx.Bucket(bWork).Delete(k)
 		}
 		for _, r := range work {
-			w.tx.Bucket(bWorkUser).Delete(key(r.Author, number, r.ID))
+			w.tx.Bucket(bWorkUser).Delete(key(r.Author, uint64(number), r.ID))
 		}
 		// discussion, attachments (with their content), alerts and the
 		// overdue mark go with the ticket
 		for _, b := range [][]byte{bThreads, bPosts, bAttach} {
 			var keys [][]byte
-			prefixKeys(w.tx, b, itob(number), func(k []byte) error { keys = append(keys, slices.Clone(k)); return nil })
+			prefixKeys(w.tx, b, itob(uint64(number)), func(k []byte) error { keys = append(keys, slices.Clone(k)); return nil })
 			for _, k := range keys {
 				if bytes.Equal(b, bAttach) {
 					w.tx.Bucket(bAttachBin).Delete(k[8:])
@@ -398,13 +398,13 @@ func (s *session) DeleteTicket(number uint64) error {
 				w.tx.Bucket(b).Delete(k)
 			}
 		}
-		w.tx.Bucket(bAlerts).Delete(itob(number))
-		w.tx.Bucket(bOverdue).Delete(itob(number))
-		return w.audit("ticket", number, w.org.FormatTicket(number), "delete", fmt.Sprintf("%s %q", t.Status, t.Title), "")
+		w.tx.Bucket(bAlerts).Delete(itob(uint64(number)))
+		w.tx.Bucket(bOverdue).Delete(itob(uint64(number)))
+		return w.audit("ticket", domain.ID(number), w.org.FormatTicket(number), "delete", fmt.Sprintf("%s %q", t.Status, t.Title), "")
 	})
 }
 
-func (s *session) EditTicket(number uint64, e domain.TicketChange) error {
+func (s *session) EditTicket(ctx context.Context, number domain.TicketNumber, e domain.TicketChange) error {
 	return s.act(number, domain.ActEdit, e.Comment, func(w *txn, t *domain.Ticket) (string, error) {
 		var changed []string
 		n := domain.NewTicket{Title: t.Title, Description: t.Description, ProblemType: t.ProblemType,
@@ -449,7 +449,7 @@ func validateWork(minutes int, text string) error {
 	return nil
 }
 
-func (s *session) AddWork(number uint64, minutes int, text string) (domain.WorkReport, error) {
+func (s *session) AddWork(ctx context.Context, number domain.TicketNumber, minutes int, text string) (domain.WorkReport, error) {
 	var r domain.WorkReport
 	err := s.act(number, domain.ActWorkWrite, "", func(w *txn, t *domain.Ticket) (string, error) {
 		if err := validateWork(minutes, text); err != nil {
@@ -459,7 +459,7 @@ func (s *session) AddWork(number uint64, minutes int, text string) (domain.WorkR
 		if err != nil {
 			return "", err
 		}
-		r = domain.WorkReport{ID: id, Ticket: number, Author: w.actor.ID, Minutes: minutes, Text: text, Created: w.now}
+		r = domain.WorkReport{ID: id, Ticket: domain.ID(number), Author: w.actor.ID, Minutes: minutes, Text: text, Created: w.now}
 		if err := putWork(w.tx, &r); err != nil {
 			return "", err
 		}
@@ -479,10 +479,10 @@ func putWork(tx *bolt.Tx, r *domain.WorkReport) error {
 	return tx.Bucket(bWorkUser).Put(key(r.Author, r.Ticket, r.ID), nil)
 }
 
-func (s *session) EditWork(number uint64, report domain.ID, minutes int, text string) error {
+func (s *session) EditWork(ctx context.Context, number domain.TicketNumber, report domain.ID, minutes int, text string) error {
 	return s.act(number, domain.ActWorkEdit, "", func(w *txn, t *domain.Ticket) (string, error) {
 		var r domain.WorkReport
-		b := w.tx.Bucket(bWork).Get(key(number, report))
+		b := w.tx.Bucket(bWork).Get(key(uint64(number), report))
 		if b == nil || decJSON(b, &r) != nil {
 			return "", domain.Errorf(domain.ENotFound, "work report %d not found on %s", report, w.org.FormatTicket(number))
 		}
@@ -500,7 +500,7 @@ func (s *session) EditWork(number uint64, report domain.ID, minutes int, text st
 	})
 }
 
-func (s *session) Clone(number uint64) (domain.Ticket, error) {
+func (s *session) Clone(ctx context.Context, number domain.TicketNumber) (domain.Ticket, error) {
 	var child domain.Ticket
 	err := s.write(func(w *txn) error {
 		t, ok := getTicket(w.tx, number)
@@ -525,7 +525,7 @@ func (s *session) Clone(number uint64) (domain.Ticket, error) {
 	return child, err
 }
 
-func (s *session) SetVisibility(number uint64, groups []string) error {
+func (s *session) SetVisibility(ctx context.Context, number domain.TicketNumber, groups []string) error {
 	return s.act(number, domain.ActSetVisibility, "", func(w *txn, t *domain.Ticket) (string, error) {
 		ids, err := w.groupIDs(groups)
 		if err != nil {
@@ -576,7 +576,7 @@ func (n *names) row(t domain.Ticket) domain.TicketRow {
 // tickets they cannot see. Counts come from the index or the per-status
 // counters when no ticket needs a closer look; free text is matched on the
 // raw record before anything is decoded.
-func (s *session) Tickets(q domain.TicketQuery) (domain.TicketPage, error) {
+func (s *session) Tickets(ctx context.Context, q domain.TicketQuery) (domain.TicketPage, error) {
 	var page domain.TicketPage
 	err := s.read(func(r *txn) error {
 		if strings.TrimSpace(q.Text) != "" {
@@ -588,7 +588,7 @@ func (s *session) Tickets(q domain.TicketQuery) (domain.TicketPage, error) {
 		if err != nil {
 			return err
 		}
-		return r.listTickets(q, f, &page)
+		return r.listTickets(ctx, q, f, &page)
 	})
 	return page, err
 }
@@ -935,7 +935,7 @@ func (r *txn) scanTickets(ctx context.Context, f *ticketFilter, age bool, visit 
 					visit(btoi(k), nil)
 				}
 			} else if t, ok := pass(v); ok {
-				visit(t.Number, &t)
+				visit(uint64(t.Number), &t)
 			}
 		}
 	} else {
@@ -949,7 +949,7 @@ func (r *txn) scanTickets(ctx context.Context, f *ticketFilter, age bool, visit 
 					visit(btoi(k), nil)
 				}
 			} else if t, ok := pass(v); ok {
-				visit(t.Number, &t)
+				visit(uint64(t.Number), &t)
 			}
 		}
 	}
@@ -981,9 +981,9 @@ func countOf(tx *bolt.Tx, sts []domain.Status) int {
 	return n
 }
 
-func (r *txn) listTickets(q domain.TicketQuery, f *ticketFilter, page *domain.TicketPage) error {
-	if q.Context != nil && q.Context.Err() != nil {
-		return q.Context.Err() // superseded before it started
+func (r *txn) listTickets(ctx context.Context, q domain.TicketQuery, f *ticketFilter, page *domain.TicketPage) error {
+	if ctx.Err() != nil {
+		return ctx.Err() // superseded before it started
 	}
 	nm := &names{w: r, users: map[domain.ID]string{}, blds: map[domain.ID]string{}}
 	row := func(t domain.Ticket) domain.TicketRow {
@@ -992,8 +992,8 @@ func (r *txn) listTickets(q domain.TicketQuery, f *ticketFilter, page *domain.Ti
 		return tr
 	}
 	cancelled := func(i int) error {
-		if q.Context != nil && i&1023 == 0 {
-			return q.Context.Err()
+		if i&1023 == 0 {
+			return ctx.Err()
 		}
 		return nil
 	}
@@ -1012,7 +1012,7 @@ func (r *txn) listTickets(q domain.TicketQuery, f *ticketFilter, page *domain.Ti
 		if indexed {
 			page.Total = len(nums)
 			for k := q.Offset; k < len(nums) && (want <= 0 || len(page.Tickets) < want); k++ {
-				if t, ok := getTicket(r.tx, nums[at(k, len(nums))]); ok {
+				if t, ok := getTicket(r.tx, domain.TicketNumber(nums[at(k, len(nums))])); ok {
 					page.Tickets = append(page.Tickets, row(t))
 				}
 			}
@@ -1059,7 +1059,7 @@ func (r *txn) listTickets(q domain.TicketQuery, f *ticketFilter, page *domain.Ti
 	take := func(t domain.Ticket) {
 		page.Total++
 		if sorted {
-			k := sortKey{number: t.Number}
+			k := sortKey{number: uint64(t.Number)}
 			if q.Sort == domain.SortUpdated {
 				k.at = -t.Updated.UnixNano()
 			} else {
@@ -1092,14 +1092,14 @@ func (r *txn) listTickets(q domain.TicketQuery, f *ticketFilter, page *domain.Ti
 				take(t)
 			}
 		}
-	} else if err := r.scanTickets(q.Context, f, age, func(n uint64, t *domain.Ticket) {
+	} else if err := r.scanTickets(ctx, f, age, func(n uint64, t *domain.Ticket) {
 		// a ticket of the other half is fetched only when the page or a sort needs it
 		if t == nil && !sorted && !(page.Total >= q.Offset && (want <= 0 || len(page.Tickets) < want)) {
 			page.Total++
 			return
 		}
 		if t == nil {
-			tt, ok := getTicket(r.tx, n)
+			tt, ok := getTicket(r.tx, domain.TicketNumber(n))
 			if !ok {
 				return
 			}
@@ -1123,7 +1123,7 @@ func (r *txn) listTickets(q domain.TicketQuery, f *ticketFilter, page *domain.Ti
 			return int(a.number) - int(b.number)
 		})
 		for i := q.Offset; i < len(keys) && (want <= 0 || len(page.Tickets) < want); i++ {
-			if t, ok := getTicket(r.tx, keys[i].number); ok {
+			if t, ok := getTicket(r.tx, domain.TicketNumber(keys[i].number)); ok {
 				page.Tickets = append(page.Tickets, row(t))
 			}
 		}
@@ -1131,7 +1131,7 @@ func (r *txn) listTickets(q domain.TicketQuery, f *ticketFilter, page *domain.Ti
 	return nil
 }
 
-func (s *session) Ticket(number uint64) (domain.TicketDetail, error) {
+func (s *session) Ticket(ctx context.Context, number domain.TicketNumber) (domain.TicketDetail, error) {
 	var d domain.TicketDetail
 	err := s.read(func(r *txn) error {
 		t, ok := getTicket(r.tx, number)
@@ -1146,7 +1146,7 @@ func (s *session) Ticket(number uint64) (domain.TicketDetail, error) {
 			d.FieldsHidden = true
 			d.Description, d.ProblemType, d.CommonProblem, d.Priority, d.Room = "", "", "", "", ""
 		} else {
-			prefixKeys(r.tx, bWork, itob(number), func(k []byte) error {
+			prefixKeys(r.tx, bWork, itob(uint64(number)), func(k []byte) error {
 				var wr domain.WorkReport
 				if decJSON(r.tx.Bucket(bWork).Get(k), &wr) == nil {
 					d.Work = append(d.Work, wr)
@@ -1156,7 +1156,7 @@ func (s *session) Ticket(number uint64) (domain.TicketDetail, error) {
 			})
 		}
 		if r.acc.Has(domain.TicketHistory) {
-			prefixKeys(r.tx, bHistory, itob(number), func(k []byte) error {
+			prefixKeys(r.tx, bHistory, itob(uint64(number)), func(k []byte) error {
 				var h domain.HistoryEntry
 				if decHistory(r.tx.Bucket(bHistory).Get(k), &h) == nil {
 					d.History = append(d.History, h)
@@ -1173,9 +1173,9 @@ func (s *session) Ticket(number uint64) (domain.TicketDetail, error) {
 					d.Parent = r.org.FormatTicket(p.Number)
 				}
 			}
-			for _, c := range suffixIDs(r.tx, bTParent, number) {
-				if ct, ok := getTicket(r.tx, c); ok && r.acc.CanSeeTicket(&ct) {
-					d.Children = append(d.Children, r.org.FormatTicket(c))
+			for _, c := range suffixIDs(r.tx, bTParent, uint64(number)) {
+				if ct, ok := getTicket(r.tx, domain.TicketNumber(c)); ok && r.acc.CanSeeTicket(&ct) {
+					d.Children = append(d.Children, r.org.FormatTicket(domain.TicketNumber(c)))
 				}
 			}
 		} else {

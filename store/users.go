@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -281,7 +282,7 @@ func (r *txn) userInfo(u domain.User, a *domain.Access) domain.UserInfo {
 	return ui
 }
 
-func (s *session) Users(q domain.UserQuery) (domain.UserPage, error) {
+func (s *session) Users(ctx context.Context, q domain.UserQuery) (domain.UserPage, error) {
 	var page domain.UserPage
 	err := s.read(func(r *txn) error {
 		usersView := r.acc.Level(domain.ModUsers) >= domain.LevelView
@@ -323,7 +324,7 @@ func (s *session) Users(q domain.UserQuery) (domain.UserPage, error) {
 	return page, err
 }
 
-func (s *session) User(username string) (domain.UserInfo, error) {
+func (s *session) User(ctx context.Context, username string) (domain.UserInfo, error) {
 	var ui domain.UserInfo
 	err := s.read(func(r *txn) error {
 		u, err := userByName(r.tx, username)
@@ -340,7 +341,7 @@ func (s *session) User(username string) (domain.UserInfo, error) {
 	return ui, err
 }
 
-func (s *session) Memberships(username string) ([]domain.MemberInfo, error) {
+func (s *session) Memberships(ctx context.Context, username string) ([]domain.MemberInfo, error) {
 	var out []domain.MemberInfo
 	err := s.read(func(r *txn) error {
 		u, err := userByName(r.tx, username)
@@ -363,7 +364,7 @@ func (s *session) Memberships(username string) ([]domain.MemberInfo, error) {
 	return out, err
 }
 
-func (s *session) CreateUser(u domain.User) (domain.User, error) {
+func (s *session) CreateUser(ctx context.Context, u domain.User) (domain.User, error) {
 	err := s.write(func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModUsers, domain.LevelEdit); err != nil {
 			if w.acc.Level(domain.ModTechnicians) < domain.LevelEdit {
@@ -520,7 +521,7 @@ func usersEqual(a, b *domain.User) bool {
 	return fmt.Sprintf("%+v", *a) == fmt.Sprintf("%+v", *b)
 }
 
-func (s *session) UpdateUser(u domain.User) (domain.User, error) {
+func (s *session) UpdateUser(ctx context.Context, u domain.User) (domain.User, error) {
 	err := s.write(func(w *txn) error {
 		before, err := getUser(w.tx, u.ID)
 		if err != nil {
@@ -570,7 +571,7 @@ func (s *session) UpdateUser(u domain.User) (domain.User, error) {
 	return u, err
 }
 
-func (s *session) Join(username, group string, until time.Time, reason string) error {
+func (s *session) Join(ctx context.Context, username, group string, until time.Time, reason string) error {
 	return s.write(func(w *txn) error {
 		u, g, err := w.membershipChange(username, group, true)
 		if err != nil {
@@ -642,7 +643,7 @@ func (w *txn) removeRulesNaming(user domain.User) ([]domain.RuleRef, error) {
 	return refs, nil
 }
 
-func (s *session) Leave(username, group string, removeRules bool) ([]domain.RuleRef, error) {
+func (s *session) Leave(ctx context.Context, username, group string, removeRules bool) ([]domain.RuleRef, error) {
 	var refs []domain.RuleRef
 	err := s.write(func(w *txn) error {
 		u, g, err := w.membershipChange(username, group, false)
@@ -688,7 +689,7 @@ func (w *txn) managedUser(username, verb string) (domain.User, error) {
 	return u, w.checkWithin(u, verb+" "+u.Username, false)
 }
 
-func (s *session) Deactivate(username string, removeRules bool) ([]domain.RuleRef, error) {
+func (s *session) Deactivate(ctx context.Context, username string, removeRules bool) ([]domain.RuleRef, error) {
 	var refs []domain.RuleRef
 	err := s.write(func(w *txn) error {
 		u, err := w.managedUser(username, "deactivate")
@@ -716,7 +717,7 @@ func (s *session) Deactivate(username string, removeRules bool) ([]domain.RuleRe
 	return refs, err
 }
 
-func (s *session) Activate(username string) error {
+func (s *session) Activate(ctx context.Context, username string) error {
 	return s.write(func(w *txn) error {
 		u, err := w.managedUser(username, "activate")
 		if err != nil {
@@ -737,7 +738,7 @@ func (s *session) Activate(username string) error {
 // Terminate off-boards in one transaction (R14): deactivate, end every
 // membership, remove auto-assign rules, reassign or unassign open tickets,
 // record the reason. Tickets, work reports and history stay.
-func (s *session) Terminate(username, reason, reassignTo string) (domain.TerminateReport, error) {
+func (s *session) Terminate(ctx context.Context, username, reason, reassignTo string) (domain.TerminateReport, error) {
 	var rep domain.TerminateReport
 	err := s.write(func(w *txn) error {
 		if strings.TrimSpace(reason) == "" {
@@ -773,7 +774,7 @@ func (s *session) Terminate(username, reason, reassignTo string) (domain.Termina
 			return err
 		}
 		for _, n := range suffixIDs(w.tx, bTAssignee, u.ID) {
-			t, ok := getTicket(w.tx, n)
+			t, ok := getTicket(w.tx, domain.TicketNumber(n))
 			if !ok || !t.Status.Open() {
 				continue
 			}
@@ -783,11 +784,11 @@ func (s *session) Terminate(username, reason, reassignTo string) (domain.Termina
 				if t.Status == domain.StatusInProgress {
 					t.Status = domain.StatusAssigned
 				}
-				rep.Reassigned = append(rep.Reassigned, t.Number)
+				rep.Reassigned = append(rep.Reassigned, domain.TicketNumber(uint64(t.Number)))
 				err = w.saveTicket(&old, &t, "reassign", u.Username+" → "+to.Username, "terminated: "+reason)
 			} else {
 				t.Assignee, t.Status = 0, domain.StatusNew
-				rep.Unassigned = append(rep.Unassigned, t.Number)
+				rep.Unassigned = append(rep.Unassigned, domain.TicketNumber(uint64(t.Number)))
 				err = w.saveTicket(&old, &t, "unassign", u.Username+" → nobody", "terminated: "+reason)
 			}
 			if err != nil {
@@ -804,7 +805,7 @@ func (s *session) Terminate(username, reason, reassignTo string) (domain.Termina
 }
 
 // DeleteUser refuses users that tickets or work reports name (R8).
-func (s *session) DeleteUser(username string) error {
+func (s *session) DeleteUser(ctx context.Context, username string) error {
 	return s.write(func(w *txn) error {
 		u, err := w.managedUser(username, "delete")
 		if err != nil {
@@ -868,7 +869,7 @@ func (w *txn) keyTarget(username, verb string) (domain.User, error) {
 	return u, w.checkWithin(u, verb+" "+u.Username, false)
 }
 
-func (s *session) AddKey(username string, k domain.SSHKey) error {
+func (s *session) AddKey(ctx context.Context, username string, k domain.SSHKey) error {
 	return s.write(func(w *txn) error {
 		u, err := w.keyTarget(username, "add an SSH key to")
 		if err != nil {
@@ -893,7 +894,7 @@ func (s *session) AddKey(username string, k domain.SSHKey) error {
 	})
 }
 
-func (s *session) RemoveKey(username, fingerprint string) error {
+func (s *session) RemoveKey(ctx context.Context, username, fingerprint string) error {
 	return s.write(func(w *txn) error {
 		u, err := w.keyTarget(username, "remove an SSH key of")
 		if err != nil {

@@ -38,6 +38,7 @@
 package demo
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -77,6 +78,8 @@ type Options struct {
 	// Clock, when it is also the store's Options.Now, dates the history
 	// over the last HistoryDays days. It is live again when SeedWith returns.
 	Clock *Clock
+	// Context, when set, stops seeding when it ends (nil: never).
+	Context context.Context
 }
 
 // Clock is a settable clock for store.Options.Now: SeedWith moves it
@@ -125,6 +128,7 @@ type stats struct {
 
 // seeder carries one seeding run.
 type seeder struct {
+	ctx      context.Context
 	db       *store.DB
 	owner    domain.Service
 	rng      *rand.Rand
@@ -144,7 +148,11 @@ func seed(db *store.DB, opts Options) (_ stats, err error) {
 	if err != nil {
 		return stats{}, err
 	}
-	s := &seeder{db: db, owner: owner, rng: rand.New(rand.NewPCG(1, 2)), clock: opts.Clock,
+	ctx := opts.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	s := &seeder{ctx: ctx, db: db, owner: owner, rng: rand.New(rand.NewPCG(1, 2)), clock: opts.Clock,
 		sessions: map[string]domain.Service{db.Owner(): owner},
 		users:    map[string]domain.User{}, names: map[domain.ID]string{},
 		build: map[string]domain.Building{}}
@@ -229,7 +237,7 @@ func withExtraStaff(base []person, n int) []person {
 }
 
 func (s *seeder) organization() error {
-	o, err := s.owner.Organization()
+	o, err := s.owner.Organization(s.ctx)
 	if err != nil {
 		return err
 	}
@@ -240,16 +248,16 @@ func (s *seeder) organization() error {
 	if o.OverdueDays == 0 {
 		o.OverdueDays = 5
 	}
-	if err := s.owner.UpdateOrganization(o); err != nil {
+	if err := s.owner.UpdateOrganization(s.ctx, o); err != nil {
 		return err
 	}
-	s.org, err = s.owner.Organization()
+	s.org, err = s.owner.Organization(s.ctx)
 	return err
 }
 
 func (s *seeder) buildings() error {
 	for _, b := range buildings {
-		got, err := s.owner.CreateBuilding(domain.Building{Code: b.Code, Name: b.Name, Region: b.Region, Rooms: slices.Clone(b.Rooms)})
+		got, err := s.owner.CreateBuilding(s.ctx, domain.Building{Code: b.Code, Name: b.Name, Region: b.Region, Rooms: slices.Clone(b.Rooms)})
 		if err != nil {
 			return fmt.Errorf("%s: %w", b.Code, err)
 		}
@@ -294,7 +302,7 @@ func (s *seeder) createUsers() error {
 		if p.Role == rolePrincipal {
 			u.Buildings = []domain.ID{s.build[p.Building].ID}
 		}
-		got, err := s.owner.CreateUser(u)
+		got, err := s.owner.CreateUser(s.ctx, u)
 		if err != nil {
 			return fmt.Errorf("%s: %w", u.Username, err)
 		}
@@ -322,7 +330,7 @@ func (s *seeder) memberships() error {
 			continue
 		}
 		reason := p.Title + ", " + s.build[p.Building].Name
-		if err := s.owner.Join(p.username(), g, time.Time{}, reason); err != nil {
+		if err := s.owner.Join(s.ctx, p.username(), g, time.Time{}, reason); err != nil {
 			return fmt.Errorf("%s joining %s: %w", p.username(), g, err)
 		}
 	}
@@ -332,7 +340,7 @@ func (s *seeder) memberships() error {
 func (s *seeder) rules() error {
 	for _, b := range buildings {
 		for _, r := range b.Rules {
-			if err := s.owner.AddRule(b.Code, r[0], r[1]); err != nil {
+			if err := s.owner.AddRule(s.ctx, b.Code, r[0], r[1]); err != nil {
 				return fmt.Errorf("%s %s → %s: %w", b.Code, r[0], r[1], err)
 			}
 		}
@@ -342,11 +350,11 @@ func (s *seeder) rules() error {
 
 func (s *seeder) teams() error {
 	for _, t := range teams {
-		if _, err := s.owner.CreateTeam(domain.Team{Name: t.Name, Description: t.Description, Type: domain.TeamStandard}); err != nil {
+		if _, err := s.owner.CreateTeam(s.ctx, domain.Team{Name: t.Name, Description: t.Description, Type: domain.TeamStandard}); err != nil {
 			return fmt.Errorf("%s: %w", t.Name, err)
 		}
 		for _, m := range t.Members {
-			if err := s.owner.AddTeamMember(t.Name, m); err != nil {
+			if err := s.owner.AddTeamMember(s.ctx, t.Name, m); err != nil {
 				return fmt.Errorf("%s member %s: %w", t.Name, m, err)
 			}
 		}
@@ -357,7 +365,7 @@ func (s *seeder) teams() error {
 func (s *seeder) notices() error {
 	ids := map[string]domain.ID{}
 	for _, t := range teams {
-		info, _, err := s.owner.Team(t.Name)
+		info, _, err := s.owner.Team(s.ctx, t.Name)
 		if err != nil {
 			return err
 		}
@@ -374,7 +382,7 @@ func (s *seeder) notices() error {
 			Start: day.AddDate(0, 0, -7), End: day.AddDate(0, 0, 14), Teams: []domain.ID{ids["Field Techs"]}, Visible: true},
 	}
 	for _, n := range notices {
-		if _, err := s.owner.CreateNotice(n); err != nil {
+		if _, err := s.owner.CreateNotice(s.ctx, n); err != nil {
 			return fmt.Errorf("%s: %w", n.Title, err)
 		}
 	}

@@ -83,7 +83,7 @@ func district(t *testing.T) *store.DB {
 
 func allTickets(t *testing.T, svc domain.Service) []domain.TicketRow {
 	t.Helper()
-	page, err := svc.Tickets(domain.TicketQuery{})
+	page, err := svc.Tickets(t.Context(), domain.TicketQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestSeedCounts(t *testing.T) {
 	}
 	owner := as(t, db, db.Owner())
 
-	org, err := owner.Organization()
+	org, err := owner.Organization(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestSeedCounts(t *testing.T) {
 		t.Errorf("organization = %q, %d problem types, priorities %v", org.Name, len(org.ProblemTypes), org.Priorities)
 	}
 
-	bs, err := owner.Buildings("")
+	bs, err := owner.Buildings(t.Context(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestSeedCounts(t *testing.T) {
 		t.Errorf("buildings %v, regions %v, %d auto-assign rules", codes, regions, rules)
 	}
 
-	users, err := owner.Users(domain.UserQuery{})
+	users, err := owner.Users(t.Context(), domain.UserQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func TestSeedWorkflowActors(t *testing.T) {
 	owner := as(t, db, db.Owner())
 	work, closedByTech := 0, 0
 	for _, tk := range allTickets(t, owner) {
-		d, err := owner.Ticket(tk.Number)
+		d, err := owner.Ticket(t.Context(), tk.Number)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -228,7 +228,7 @@ func TestR5_PrincipalSeesOnlyTheirBuilding(t *testing.T) {
 			east++
 		}
 	}
-	all, err := owner.Tickets(domain.TicketQuery{Building: BuildingEast})
+	all, err := owner.Tickets(t.Context(), domain.TicketQuery{Building: BuildingEast})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func TestR5_PrincipalSeesOnlyTheirBuilding(t *testing.T) {
 	}
 	for _, tk := range allTickets(t, owner) {
 		if tk.Building != BuildingEast && tk.Reporter != PrincipalEast {
-			if _, err := principal.Ticket(tk.Number); domain.ErrorCode(err) != domain.ENotFound {
+			if _, err := principal.Ticket(t.Context(), tk.Number); domain.ErrorCode(err) != domain.ENotFound {
 				t.Errorf("%s opening %s in %s: %v, want not found", PrincipalEast, tk.Label, tk.Building, err)
 			}
 			break
@@ -248,18 +248,18 @@ func TestR5_PrincipalSeesOnlyTheirBuilding(t *testing.T) {
 func TestR2_NoGroupUserIsInactive(t *testing.T) {
 	db := district(t)
 	owner := as(t, db, db.Owner())
-	u, err := owner.User(NoGroupUser)
+	u, err := owner.User(t.Context(), NoGroupUser)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if u.GroupColumn() != "—" || u.Inactive == "" {
 		t.Errorf("%s: group column %q, inactive %q", NoGroupUser, u.GroupColumn(), u.Inactive)
 	}
-	acc := as(t, db, NoGroupUser).Access()
+	acc := as(t, db, NoGroupUser).Access(t.Context())
 	if acc.LoginError() == nil {
 		t.Errorf("%s can log in", NoGroupUser)
 	}
-	d, err := owner.User(DeactivatedUser)
+	d, err := owner.User(t.Context(), DeactivatedUser)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +280,7 @@ func TestR2_NoGroupUserIsInactive(t *testing.T) {
 func TestR13_TemporaryMembershipIsUnderReview(t *testing.T) {
 	db := district(t)
 	owner := as(t, db, db.Owner())
-	rev, err := owner.AccessReview(time.Now())
+	rev, err := owner.AccessReview(t.Context(), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,7 +302,7 @@ func TestR10_ReportsToChainAndTeams(t *testing.T) {
 	db := district(t)
 	owner := as(t, db, db.Owner())
 	for u, boss := range map[string]string{Technician: Coordinator, Coordinator: DistrictAdmin, Staff: PrincipalEast} {
-		info, err := owner.User(u)
+		info, err := owner.User(t.Context(), u)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -310,14 +310,14 @@ func TestR10_ReportsToChainAndTeams(t *testing.T) {
 			t.Errorf("%s reports to %q, want %s", u, info.ReportsTo, boss)
 		}
 	}
-	p, err := owner.User(PrincipalEast)
+	p, err := owner.User(t.Context(), PrincipalEast)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(p.Buildings, []string{BuildingEast}) {
 		t.Errorf("%s buildings %v", PrincipalEast, p.Buildings)
 	}
-	_, members, err := owner.Team("Network Team")
+	_, members, err := owner.Team(t.Context(), "Network Team")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +328,7 @@ func TestR10_ReportsToChainAndTeams(t *testing.T) {
 	if kinds[Technician] != "Member" || kinds[Coordinator] != "Member (reports-to)" || kinds[DistrictAdmin] != "Member (reports-to)" {
 		t.Errorf("Network Team members: %v", kinds)
 	}
-	notices, err := as(t, db, Technician).MyNotices(time.Now())
+	notices, err := as(t, db, Technician).MyNotices(t.Context(), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,7 +354,7 @@ func TestSeedIsDeterministic(t *testing.T) {
 			t.Fatal(err)
 		}
 		owner := as(t, db, db.Owner())
-		users, err := owner.Users(domain.UserQuery{})
+		users, err := owner.Users(t.Context(), domain.UserQuery{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -382,11 +382,11 @@ func TestSeedWithMoreUsers(t *testing.T) {
 		t.Fatal(err)
 	}
 	owner := as(t, db, db.Owner())
-	users, err := owner.Users(domain.UserQuery{})
+	users, err := owner.Users(t.Context(), domain.UserQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, err := owner.Tickets(domain.TicketQuery{})
+	page, err := owner.Tickets(t.Context(), domain.TicketQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,24 +26,24 @@ func TestGenerate_DistrictHoldsTheInvariants(t *testing.T) {
 	}
 	admin, _ := db.Session("admin")
 	// repair finds nothing to fix: Global, private teams and reports-to are whole
-	if fixes, err := admin.RepairTeams(); err != nil || len(fixes) != 0 {
+	if fixes, err := admin.RepairTeams(t.Context()); err != nil || len(fixes) != 0 {
 		t.Fatalf("repair after generate: %v %q", err, fixes)
 	}
-	page, err := admin.Tickets(domain.TicketQuery{})
+	page, err := admin.Tickets(t.Context(), domain.TicketQuery{})
 	if err != nil || page.Total != 3000 {
 		t.Fatalf("tickets: %v %d", err, page.Total)
 	}
 	for _, st := range domain.AllStatuses {
-		p, _ := admin.Tickets(domain.TicketQuery{Status: []domain.Status{st}, Limit: 1})
+		p, _ := admin.Tickets(t.Context(), domain.TicketQuery{Status: []domain.Status{st}, Limit: 1})
 		if p.Total == 0 {
 			t.Errorf("no %s tickets", st)
 		}
 	}
 	// a principal sees their building's tickets only (plus ones they reported)
-	heads, _ := admin.GroupMembers("Building Administrator")
+	heads, _ := admin.GroupMembers(t.Context(), "Building Administrator")
 	p, _ := db.Session(heads[0].Username)
-	ui, _ := admin.User(heads[0].Username)
-	mine, _ := p.Tickets(domain.TicketQuery{})
+	ui, _ := admin.User(t.Context(), heads[0].Username)
+	mine, _ := p.Tickets(t.Context(), domain.TicketQuery{})
 	if mine.Total == 0 || mine.Total == 3000 {
 		t.Fatalf("principal sees %d", mine.Total)
 	}

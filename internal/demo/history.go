@@ -41,7 +41,7 @@ type ticketPlan struct {
 	New         domain.NewTicket
 	Status      domain.Status
 	Steps       []step
-	number      uint64
+	number      domain.TicketNumber
 }
 
 // event is a step placed in time; events of all tickets run in time order
@@ -281,11 +281,11 @@ func (s *seeder) history(n int) error {
 	until := time.Date(s.now.Year(), s.now.Month(), s.now.Day()+10, 17, 0, 0, 0, s.now.Location())
 	events = append(events,
 		event{At: s.now.AddDate(0, 0, -20), What: "deactivate " + DeactivatedUser, Do: func() error {
-			_, err := s.owner.Deactivate(DeactivatedUser, true)
+			_, err := s.owner.Deactivate(s.ctx, DeactivatedUser, true)
 			return err
 		}},
 		event{At: s.now.AddDate(0, 0, -6), What: "temporary membership of " + TemporaryUser, Do: func() error {
-			return s.owner.Join(TemporaryUser, "Technicians", until, "Helping with the Chromebook rollout")
+			return s.owner.Join(s.ctx, TemporaryUser, "Technicians", until, "Helping with the Chromebook rollout")
 		}})
 	slices.SortStableFunc(events, func(a, b event) int { return a.At.Compare(b.At) })
 	for _, e := range events {
@@ -310,14 +310,14 @@ func (s *seeder) run(tp *ticketPlan, st step) error {
 		if err != nil {
 			return err
 		}
-		t, err := svc.CreateTicket(tp.New)
+		t, err := svc.CreateTicket(s.ctx, tp.New)
 		if err != nil {
 			return err
 		}
 		tp.number = t.Number
 		return nil
 	}
-	d, err := s.owner.Ticket(tp.number)
+	d, err := s.owner.Ticket(s.ctx, tp.number)
 	if err != nil {
 		return err
 	}
@@ -329,28 +329,28 @@ func (s *seeder) run(tp *ticketPlan, st step) error {
 			return nil // auto-assigned on reporting
 		}
 		return s.act(&t, domain.ActAssign, true, func(svc domain.Service) error {
-			return svc.Assign(t.Number, st.Tech, st.Text)
+			return svc.Assign(s.ctx, t.Number, st.Tech, st.Text)
 		}, tp.Coordinator)
 	case stepReassign:
 		return s.act(&t, domain.ActReassign, true, func(svc domain.Service) error {
-			return svc.Reassign(t.Number, st.Tech, st.Text)
+			return svc.Reassign(s.ctx, t.Number, st.Tech, st.Text)
 		}, tp.Coordinator)
 	case stepStart:
 		return s.act(&t, domain.ActStart, true, func(svc domain.Service) error {
-			return svc.Start(t.Number, "")
+			return svc.Start(s.ctx, t.Number, "")
 		}, assignee, tp.Coordinator)
 	case stepWork:
 		return s.act(&t, domain.ActWorkWrite, false, func(svc domain.Service) error {
-			_, err := svc.AddWork(t.Number, st.Minutes, st.Text)
+			_, err := svc.AddWork(s.ctx, t.Number, st.Minutes, st.Text)
 			return err
 		}, assignee)
 	case stepClose:
 		return s.act(&t, domain.ActClose, true, func(svc domain.Service) error {
-			return svc.Close(t.Number, st.Text)
+			return svc.Close(s.ctx, t.Number, st.Text)
 		}, assignee, tp.Coordinator)
 	case stepReopen:
 		return s.act(&t, domain.ActReopen, true, func(svc domain.Service) error {
-			return svc.Reopen(t.Number, st.Text)
+			return svc.Reopen(s.ctx, t.Number, st.Text)
 		}, tp.Coordinator)
 	}
 	return nil
@@ -368,7 +368,7 @@ func (s *seeder) act(t *domain.Ticket, act domain.Action, fallback bool, do func
 		if err != nil {
 			return err
 		}
-		acc := svc.Access()
+		acc := svc.Access(s.ctx)
 		if acc.Can(act, t, &s.org) == nil {
 			return do(svc)
 		}

@@ -20,7 +20,7 @@ func accessCommands() []*command {
 }
 
 // optTicket reads an optional --ticket N (0 when absent).
-func (c *call) optTicket() (uint64, error) {
+func (c *call) optTicket() (domain.TicketNumber, error) {
 	if !c.args.has("ticket") {
 		return 0, nil
 	}
@@ -38,7 +38,7 @@ func canCmd(c *call) error {
 	if err != nil {
 		return err
 	}
-	e, err := c.svc.Explain(c.pos(0), g, n)
+	e, err := c.svc.Explain(c.ctx, c.pos(0), g, n)
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func whoCmd(c *call) error {
 	if err != nil {
 		return err
 	}
-	rows, err := c.svc.Who(g, strings.TrimSpace(c.args.str("building")), n)
+	rows, err := c.svc.Who(c.ctx, g, strings.TrimSpace(c.args.str("building")), n)
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ func auditCmd(c *call) error {
 		}
 		q.Limit = l
 	}
-	evs, err := c.svc.Audit(q)
+	evs, err := c.svc.Audit(c.ctx, q)
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,7 @@ type ruleJSON struct {
 // user list, IDs show as "user #ID".
 func (c *call) usernames() func(domain.ID) string {
 	names := map[domain.ID]string{}
-	if page, err := c.svc.Users(domain.UserQuery{}); err == nil {
+	if page, err := c.svc.Users(c.ctx, domain.UserQuery{}); err == nil {
 		for _, u := range page.Users {
 			names[u.ID] = u.Username
 		}
@@ -62,7 +62,7 @@ func toBuildingJSON(b domain.Building, name func(domain.ID) string) buildingJSON
 }
 
 func buildingList(c *call) error {
-	bs, err := c.svc.Buildings("")
+	bs, err := c.svc.Buildings(c.ctx, "")
 	if err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ func buildingList(c *call) error {
 }
 
 func buildingShow(c *call) error {
-	b, err := c.svc.Building(c.pos(0))
+	b, err := c.svc.Building(c.ctx, c.pos(0))
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func buildingShow(c *call) error {
 }
 
 func buildingCreate(c *call) error {
-	b, err := c.svc.CreateBuilding(domain.Building{Code: c.pos(0), Name: c.args.str("name"),
+	b, err := c.svc.CreateBuilding(c.ctx, domain.Building{Code: c.pos(0), Name: c.args.str("name"),
 		Region: strings.TrimSpace(c.args.str("region")), Rooms: splitList(c.args.str("rooms"))})
 	if err != nil {
 		return err
@@ -122,14 +122,14 @@ func buildingCreate(c *call) error {
 }
 
 func ruleAdd(c *call) error {
-	if err := c.svc.AddRule(c.pos(0), c.args.str("type"), c.args.str("tech")); err != nil {
+	if err := c.svc.AddRule(c.ctx, c.pos(0), c.args.str("type"), c.args.str("tech")); err != nil {
 		return err
 	}
 	return c.result("building %s: new %s tickets go to %s", c.pos(0), c.args.str("type"), c.args.str("tech"))
 }
 
 func ruleRemove(c *call) error {
-	if err := c.svc.RemoveRule(c.pos(0), c.args.str("type")); err != nil {
+	if err := c.svc.RemoveRule(c.ctx, c.pos(0), c.args.str("type")); err != nil {
 		return err
 	}
 	return c.result("building %s: removed the auto-assign rule for %s", c.pos(0), c.args.str("type"))

@@ -6,6 +6,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -295,6 +296,7 @@ success is 0.
 
 // call is one command being run.
 type call struct {
+	ctx    context.Context // ends on SIGINT/SIGTERM: long commands stop
 	svc    domain.Service
 	opts   Options
 	out    io.Writer
@@ -307,7 +309,8 @@ type call struct {
 // Run runs one command (args are the command words and their flags, global
 // flags already taken out) as the service's acting user and returns the exit
 // status: 0 on success, 1 on any failure, with the message on stderr.
-func Run(svc domain.Service, args []string, opts Options, stdout, stderr io.Writer) int {
+// Cancelling ctx stops the command's service calls.
+func Run(ctx context.Context, svc domain.Service, args []string, opts Options, stdout, stderr io.Writer) int {
 	if IsHelp(args) {
 		Help(stdout, args)
 		return 0
@@ -328,7 +331,7 @@ func Run(svc domain.Service, args []string, opts Options, stdout, stderr io.Writ
 			if c.run == nil {
 				err = fmt.Errorf("`gatehouse %s` works on the data file and is run by the gatehouse command itself", c.path)
 			} else {
-				err = c.run(&call{svc: svc, opts: opts, out: stdout, errOut: stderr, cmd: c, args: p})
+				err = c.run(&call{ctx: ctx, svc: svc, opts: opts, out: stdout, errOut: stderr, cmd: c, args: p})
 			}
 		}
 	}

@@ -61,7 +61,7 @@ func TestGlobalFlagsAfterCommandWords(t *testing.T) {
 
 func TestHelp(t *testing.T) {
 	var out, errb bytes.Buffer
-	if code := cli.Run(nil, args("help"), cli.Options{}, &out, &errb); code != 0 {
+	if code := cli.Run(t.Context(), nil, args("help"), cli.Options{}, &out, &errb); code != 0 {
 		t.Fatalf("help: exit %d, stderr %s", code, errb.String())
 	}
 	for _, want := range []string{

@@ -38,7 +38,7 @@ func ticketThread(c *call) error {
 	if err != nil {
 		return err
 	}
-	th, err := c.svc.StartThread(n, c.args.str("title"), c.args.str("text"))
+	th, err := c.svc.StartThread(c.ctx, n, c.args.str("title"), c.args.str("text"))
 	if err != nil {
 		return err
 	}
@@ -63,7 +63,7 @@ func ticketPost(c *call) error {
 			return err
 		}
 	}
-	p, err := c.svc.PostMessage(n, thread, reply, c.args.str("text"))
+	p, err := c.svc.PostMessage(c.ctx, n, thread, reply, c.args.str("text"))
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func ticketMessages(c *call) error {
 	if err != nil {
 		return err
 	}
-	d, err := c.svc.Discussion(n)
+	d, err := c.svc.Discussion(c.ctx, n)
 	if err != nil {
 		return err
 	}
@@ -156,7 +156,7 @@ func ticketAttach(c *call) error {
 	if err != nil {
 		return domain.Errorf(domain.EInvalid, "cannot read %s: %v", path, err)
 	}
-	a, err := c.svc.Attach(n, filepath.Base(path), data)
+	a, err := c.svc.Attach(c.ctx, n, filepath.Base(path), data)
 	if err != nil {
 		return err
 	}
@@ -183,7 +183,7 @@ func ticketAttachments(c *call) error {
 	if err != nil {
 		return err
 	}
-	list, err := c.svc.Attachments(n)
+	list, err := c.svc.Attachments(c.ctx, n)
 	if err != nil {
 		return err
 	}
@@ -208,7 +208,7 @@ func ticketSave(c *call) error {
 	if err != nil {
 		return err
 	}
-	list, err := c.svc.Attachments(n)
+	list, err := c.svc.Attachments(c.ctx, n)
 	if err != nil {
 		return err
 	}
@@ -225,7 +225,7 @@ func ticketSave(c *call) error {
 	if id == 0 {
 		return domain.Errorf(domain.ENotFound, "%s has no attachment %q (see `gatehouse ticket attachments %s`)", c.ticketLabel(n), want, c.pos(0))
 	}
-	a, data, err := c.svc.AttachmentData(n, id)
+	a, data, err := c.svc.AttachmentData(c.ctx, n, id)
 	if err != nil {
 		return err
 	}

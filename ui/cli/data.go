@@ -84,7 +84,7 @@ func importUsers(c *call) error {
 			}
 		}
 	}
-	rep, err := c.svc.ImportUsers(imp, opts)
+	rep, err := c.svc.ImportUsers(c.ctx, imp, opts)
 	if c.opts.JSON {
 		out := importJSON{DryRun: rep.DryRun, Passwords: rep.Passwords, Users: rep.Created, Problems: rep.Problems}
 		if err == nil {
@@ -134,7 +134,7 @@ func importAll(c *call) error {
 		return err
 	}
 	defer in.Close()
-	rep, err := c.svc.ImportAll(in)
+	rep, err := c.svc.ImportAll(c.ctx, in)
 	if err != nil {
 		return err
 	}
@@ -150,16 +150,16 @@ func importAll(c *call) error {
 }
 
 func exportData(c *call) error {
-	format := strings.ToLower(c.args.str("format"))
-	if format == "" {
-		format = "json"
-	}
-	if format != "json" && format != "csv" {
-		return usageErr(c.cmd, "--format %q: use json or csv", c.args.str("format"))
+	format := domain.ExportJSON
+	if f := c.args.str("format"); f != "" {
+		var err error
+		if format, err = domain.ParseExportFormat(f); err != nil {
+			return usageErr(c.cmd, "--format %q: use json or csv", f)
+		}
 	}
 	path := c.args.str("out")
 	if !c.args.has("out") || path == "-" {
-		return c.svc.Export(c.out, format)
+		return c.svc.Export(c.ctx, c.out, format)
 	}
 	// into a temporary file beside the target, renamed when complete, so
 	// a failed export never leaves half a file under the name asked for
@@ -173,7 +173,7 @@ func exportData(c *call) error {
 	}
 	defer os.Remove(tmp.Name())
 	w := bufio.NewWriter(tmp)
-	err = c.svc.Export(w, format)
+	err = c.svc.Export(c.ctx, w, format)
 	if err == nil {
 		err = w.Flush()
 	}
@@ -193,14 +193,14 @@ func exportData(c *call) error {
 }
 
 func backupFile(c *call) error {
-	if err := c.svc.Backup(c.pos(0)); err != nil {
+	if err := c.svc.Backup(c.ctx, c.pos(0)); err != nil {
 		return err
 	}
 	return c.result("backed up to %s and verified it", c.pos(0))
 }
 
 func checkFile(c *call) error {
-	rep, err := c.svc.Check(c.args.has("repair"))
+	rep, err := c.svc.Check(c.ctx, c.args.has("repair"))
 	if c.opts.JSON {
 		if rep.Findings == nil {
 			rep.Findings = []domain.Finding{}

@@ -109,7 +109,7 @@ func untilText(t time.Time) string {
 }
 
 func groupList(c *call) error {
-	gs, err := c.svc.Groups("")
+	gs, err := c.svc.Groups(c.ctx, "")
 	if err != nil {
 		return err
 	}
@@ -142,11 +142,11 @@ func groupList(c *call) error {
 }
 
 func groupShow(c *call) error {
-	gi, err := c.svc.Group(c.pos(0))
+	gi, err := c.svc.Group(c.ctx, c.pos(0))
 	if err != nil {
 		return err
 	}
-	members, err := c.svc.GroupMembers(gi.Name)
+	members, err := c.svc.GroupMembers(c.ctx, gi.Name)
 	if err != nil {
 		return err
 	}
@@ -209,7 +209,7 @@ func groupCreate(c *call) error {
 	if c.args.has("restricted") {
 		g.Kind = domain.KindRestricted
 	}
-	created, err := c.svc.CreateGroup(g, c.opts.Yes)
+	created, err := c.svc.CreateGroup(c.ctx, g, c.opts.Yes)
 	if err != nil {
 		return err
 	}
@@ -224,7 +224,7 @@ func groupGrant(c *call) error {
 	if err != nil {
 		return err
 	}
-	g, err := c.svc.GrantGroup(c.pos(0), gs, c.opts.Yes)
+	g, err := c.svc.GrantGroup(c.ctx, c.pos(0), gs, c.opts.Yes)
 	if err != nil {
 		return err
 	}
@@ -239,7 +239,7 @@ func groupRevoke(c *call) error {
 	if err != nil {
 		return err
 	}
-	g, err := c.svc.RevokeGroup(c.pos(0), gs)
+	g, err := c.svc.RevokeGroup(c.ctx, c.pos(0), gs)
 	if err != nil {
 		return err
 	}
@@ -254,11 +254,11 @@ func groupRevoke(c *call) error {
 }
 
 func groupDelete(c *call) error {
-	gi, err := c.svc.Group(c.pos(0))
+	gi, err := c.svc.Group(c.ctx, c.pos(0))
 	if err != nil {
 		return err
 	}
-	if err := c.svc.DeleteGroup(gi.Name); err != nil {
+	if err := c.svc.DeleteGroup(c.ctx, gi.Name); err != nil {
 		return err
 	}
 	return c.result("deleted group %s", gi.Name)

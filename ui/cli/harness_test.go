@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"path/filepath"
 	"strings"
@@ -49,7 +50,7 @@ func (h *harness) run(args ...string) (string, string, int) {
 		cli.PrintError(&errb, err)
 		return "", errb.String(), 1
 	}
-	code := cli.Run(svc, words, cli.Options{JSON: g.JSON, Yes: g.Yes, Stdin: strings.NewReader(h.stdin)}, &out, &errb)
+	code := cli.Run(h.t.Context(), svc, words, cli.Options{JSON: g.JSON, Yes: g.Yes, Stdin: strings.NewReader(h.stdin)}, &out, &errb)
 	return out.String(), errb.String(), code
 }
 
@@ -121,7 +122,7 @@ func (h *harness) auditLen() int {
 	if err != nil {
 		h.t.Fatalf("owner session: %v", err)
 	}
-	evs, err := svc.Audit(domain.AuditQuery{})
+	evs, err := svc.Audit(context.Background(), domain.AuditQuery{})
 	if err != nil {
 		h.t.Fatalf("audit: %v", err)
 	}

@@ -47,7 +47,7 @@ func outboxList(c *call) error {
 		}
 		limit = n
 	}
-	msgs, err := c.svc.Outbox(limit)
+	msgs, err := c.svc.Outbox(c.ctx, limit)
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func outboxShow(c *call) error {
 	if err != nil {
 		return domain.Errorf(domain.EInvalid, "message id %q: a number from `gatehouse outbox list`", c.pos(0))
 	}
-	m, err := c.svc.OutboxMessage(id)
+	m, err := c.svc.OutboxMessage(c.ctx, id)
 	if err != nil {
 		return err
 	}

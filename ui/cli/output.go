@@ -103,7 +103,7 @@ func list[T any](s []T) []T {
 // ticket numbers fall back to the default prefix.
 func (c *call) orgInfo() *domain.Organization {
 	if c.org == nil {
-		o, err := c.svc.Organization()
+		o, err := c.svc.Organization(c.ctx)
 		if err != nil {
 			o = domain.Organization{}
 		}
@@ -113,10 +113,10 @@ func (c *call) orgInfo() *domain.Organization {
 }
 
 // ticketLabel formats a ticket number with the organization's prefix.
-func (c *call) ticketLabel(n uint64) string { return c.orgInfo().FormatTicket(n) }
+func (c *call) ticketLabel(n domain.TicketNumber) string { return c.orgInfo().FormatTicket(n) }
 
 // ticketArg reads a ticket number argument (with or without prefix).
-func (c *call) ticketArg(s string) (uint64, error) { return domain.ParseTicketNumber(s) }
+func (c *call) ticketArg(s string) (domain.TicketNumber, error) { return domain.ParseTicketNumber(s) }
 
 // grants reads privilege arguments: flag ids or module:level.
 func grants(args []string) ([]domain.Grant, error) {

@@ -28,10 +28,10 @@ func userPassword(c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := c.svc.SetPassword(username, password); err != nil {
+	if err := c.svc.SetPassword(c.ctx, username, password); err != nil {
 		return err
 	}
-	if strings.EqualFold(username, c.svc.Actor().Username) {
+	if strings.EqualFold(username, c.svc.Actor(c.ctx).Username) {
 		return c.result("set the password of %s", username)
 	}
 	return c.result("set a temporary password for %s: they choose a new one at their next password login", username)

@@ -25,7 +25,7 @@ var reportHeader = []string{"ticket", "status", "priority", "building", "room", 
 
 // savedQueryArg resolves a saved query by id or, failing that, by name.
 func (c *call) savedQueryArg(s string) (domain.SavedQuery, error) {
-	qs, err := c.svc.SavedQueries()
+	qs, err := c.svc.SavedQueries(c.ctx)
 	if err != nil {
 		return domain.SavedQuery{}, err
 	}
@@ -38,7 +38,7 @@ func (c *call) savedQueryArg(s string) (domain.SavedQuery, error) {
 		names = append(names, strconv.FormatUint(q.ID, 10)+" "+q.Name)
 	}
 	if len(names) == 0 {
-		return domain.SavedQuery{}, domain.Errorf(domain.ENotFound, "saved query %q not found: %s has no saved queries", s, c.svc.Actor().Username)
+		return domain.SavedQuery{}, domain.Errorf(domain.ENotFound, "saved query %q not found: %s has no saved queries", s, c.svc.Actor(c.ctx).Username)
 	}
 	return domain.SavedQuery{}, domain.Errorf(domain.ENotFound, "saved query %q not found (saved queries: %s)", s, strings.Join(names, ", "))
 }
@@ -47,7 +47,7 @@ func (c *call) savedQueryArg(s string) (domain.SavedQuery, error) {
 // as CSV to --out; an existing file is never overwritten.
 func ticketReport(c *call) error {
 	// the privilege first: a refusal names it, not a missing query
-	acc := c.svc.Access()
+	acc := c.svc.Access(c.ctx)
 	if err := acc.Require(domain.ReportsCustom); err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func ticketReport(c *call) error {
 	if err != nil {
 		return err
 	}
-	rows, err := c.svc.Report(q.ID)
+	rows, err := c.svc.Report(c.ctx, q.ID)
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ func TestTicketReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := admin.SaveQuery("East open", "status:open building:EAST", "")
+	q, err := admin.SaveQuery(t.Context(), "East open", "status:open building:EAST", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,7 @@ func toTeamJSON(t domain.TeamInfo) teamJSON {
 }
 
 func teamList(c *call) error {
-	ts, err := c.svc.Teams("")
+	ts, err := c.svc.Teams(c.ctx, "")
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func teamList(c *call) error {
 }
 
 func teamShow(c *call) error {
-	t, members, err := c.svc.Team(c.pos(0))
+	t, members, err := c.svc.Team(c.ctx, c.pos(0))
 	if err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ func teamShow(c *call) error {
 
 // printTeam prints a team as it is stored now, member count included.
 func (c *call) printTeam(name string) error {
-	t, _, err := c.svc.Team(name)
+	t, _, err := c.svc.Team(c.ctx, name)
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func (c *call) printTeam(name string) error {
 }
 
 func teamCreate(c *call) error {
-	t, err := c.svc.CreateTeam(domain.Team{Name: c.pos(0), Description: c.args.str("description"), Type: domain.TeamStandard})
+	t, err := c.svc.CreateTeam(c.ctx, domain.Team{Name: c.pos(0), Description: c.args.str("description"), Type: domain.TeamStandard})
 	if err != nil {
 		return err
 	}
@@ -131,21 +131,21 @@ func teamCreate(c *call) error {
 }
 
 func teamAdd(c *call) error {
-	if err := c.svc.AddTeamMember(c.pos(0), c.pos(1)); err != nil {
+	if err := c.svc.AddTeamMember(c.ctx, c.pos(0), c.pos(1)); err != nil {
 		return err
 	}
 	return c.result("added %s to team %s", c.pos(1), c.pos(0))
 }
 
 func teamRemove(c *call) error {
-	if err := c.svc.RemoveTeamMember(c.pos(0), c.pos(1)); err != nil {
+	if err := c.svc.RemoveTeamMember(c.ctx, c.pos(0), c.pos(1)); err != nil {
 		return err
 	}
 	return c.result("removed %s from team %s", c.pos(1), c.pos(0))
 }
 
 func teamDuplicate(c *call) error {
-	t, err := c.svc.DuplicateTeam(c.pos(0), c.pos(1))
+	t, err := c.svc.DuplicateTeam(c.ctx, c.pos(0), c.pos(1))
 	if err != nil {
 		return err
 	}
@@ -156,14 +156,14 @@ func teamDuplicate(c *call) error {
 }
 
 func teamSuppress(c *call) error {
-	if err := c.svc.SuppressTeam(c.pos(0)); err != nil {
+	if err := c.svc.SuppressTeam(c.ctx, c.pos(0)); err != nil {
 		return err
 	}
 	return c.result("suppressed team %s", c.pos(0))
 }
 
 func teamDelete(c *call) error {
-	if err := c.svc.DeleteTeam(c.pos(0)); err != nil {
+	if err := c.svc.DeleteTeam(c.ctx, c.pos(0)); err != nil {
 		return err
 	}
 	return c.result("deleted team %s", c.pos(0))
@@ -172,7 +172,7 @@ func teamDelete(c *call) error {
 // teamRepair rebuilds global membership, private teams and the hierarchy
 // (R9) and says what changed.
 func teamRepair(c *call) error {
-	changes, err := c.svc.RepairTeams()
+	changes, err := c.svc.RepairTeams(c.ctx)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -21,13 +22,13 @@ func ticketCommands() []*command {
 			flags:    []flagSpec{{"title", true}, {"building", true}, {"room", true}, {"type", true}, {"priority", true}, {"description", true}},
 			required: []string{"title", "building"}, run: ticketCreate},
 		n("ticket assign", "N U", func(c *call) error {
-			return c.transition("assigned %s to %s", func(num uint64, comment string) error {
-				return c.svc.Assign(num, c.pos(1), comment)
+			return c.transition("assigned %s to %s", func(ctx context.Context, num domain.TicketNumber, comment string) error {
+				return c.svc.Assign(ctx, num, c.pos(1), comment)
 			})
 		}),
 		n("ticket reassign", "N U", func(c *call) error {
-			return c.transition("reassigned %s to %s", func(num uint64, comment string) error {
-				return c.svc.Reassign(num, c.pos(1), comment)
+			return c.transition("reassigned %s to %s", func(ctx context.Context, num domain.TicketNumber, comment string) error {
+				return c.svc.Reassign(ctx, num, c.pos(1), comment)
 			})
 		}),
 		n("ticket start", "N", func(c *call) error { return c.transition("started %s", c.svc.Start) }),
@@ -41,29 +42,29 @@ func ticketCommands() []*command {
 
 // ticketJSON is a ticket row as scripts read it.
 type ticketJSON struct {
-	Number        uint64        `json:"number"`
-	Label         string        `json:"label"`
-	Title         string        `json:"title"`
-	Status        string        `json:"status"`
-	Priority      string        `json:"priority"`
-	ProblemType   string        `json:"problem_type"`
-	CommonProblem string        `json:"common_problem"`
-	Building      string        `json:"building"`
-	Room          string        `json:"room"`
-	Assignee      string        `json:"assignee"`
-	Reporter      string        `json:"reporter"`
-	Created       string        `json:"created,omitempty"`
-	Updated       string        `json:"updated,omitempty"`
-	Closed        string        `json:"closed,omitempty"`
-	Description   string        `json:"description,omitempty"`
-	FieldsHidden  bool          `json:"fields_hidden,omitempty"`
-	ReporterEmail string        `json:"reporter_email,omitempty"`
-	AssigneeEmail string        `json:"assignee_email,omitempty"`
-	Parent        string        `json:"parent,omitempty"`
-	Children      []string      `json:"children,omitempty"`
-	VisibleTo     []string      `json:"visible_to,omitempty"`
-	Work          []workJSON    `json:"work"`
-	History       []historyJSON `json:"history"`
+	Number        domain.TicketNumber `json:"number"`
+	Label         string              `json:"label"`
+	Title         string              `json:"title"`
+	Status        string              `json:"status"`
+	Priority      string              `json:"priority"`
+	ProblemType   string              `json:"problem_type"`
+	CommonProblem string              `json:"common_problem"`
+	Building      string              `json:"building"`
+	Room          string              `json:"room"`
+	Assignee      string              `json:"assignee"`
+	Reporter      string              `json:"reporter"`
+	Created       string              `json:"created,omitempty"`
+	Updated       string              `json:"updated,omitempty"`
+	Closed        string              `json:"closed,omitempty"`
+	Description   string              `json:"description,omitempty"`
+	FieldsHidden  bool                `json:"fields_hidden,omitempty"`
+	ReporterEmail string              `json:"reporter_email,omitempty"`
+	AssigneeEmail string              `json:"assignee_email,omitempty"`
+	Parent        string              `json:"parent,omitempty"`
+	Children      []string            `json:"children,omitempty"`
+	VisibleTo     []string            `json:"visible_to,omitempty"`
+	Work          []workJSON          `json:"work"`
+	History       []historyJSON       `json:"history"`
 }
 
 // workJSON is one work report.
@@ -86,19 +87,19 @@ type historyJSON struct {
 
 // ticketRowJSON keeps list output free of the detail-only arrays.
 type ticketRowJSON struct {
-	Number      uint64 `json:"number"`
-	Label       string `json:"label"`
-	Title       string `json:"title"`
-	Status      string `json:"status"`
-	Priority    string `json:"priority"`
-	ProblemType string `json:"problem_type"`
-	Building    string `json:"building"`
-	Room        string `json:"room"`
-	Assignee    string `json:"assignee"`
-	Reporter    string `json:"reporter"`
-	Overdue     int    `json:"overdue"` // overdue notice level reached, 0 when not overdue
-	Created     string `json:"created,omitempty"`
-	Updated     string `json:"updated,omitempty"`
+	Number      domain.TicketNumber `json:"number"`
+	Label       string              `json:"label"`
+	Title       string              `json:"title"`
+	Status      string              `json:"status"`
+	Priority    string              `json:"priority"`
+	ProblemType string              `json:"problem_type"`
+	Building    string              `json:"building"`
+	Room        string              `json:"room"`
+	Assignee    string              `json:"assignee"`
+	Reporter    string              `json:"reporter"`
+	Overdue     int                 `json:"overdue"` // overdue notice level reached, 0 when not overdue
+	Created     string              `json:"created,omitempty"`
+	Updated     string              `json:"updated,omitempty"`
 }
 
 func toTicketRowJSON(r domain.TicketRow) ticketRowJSON {
@@ -160,7 +161,7 @@ func ticketList(c *call) error {
 	if err != nil {
 		return err
 	}
-	page, err := c.svc.Tickets(q)
+	page, err := c.svc.Tickets(c.ctx, q)
 	if err != nil {
 		return err
 	}
@@ -188,7 +189,7 @@ func ticketShow(c *call) error {
 	if err != nil {
 		return err
 	}
-	d, err := c.svc.Ticket(n)
+	d, err := c.svc.Ticket(c.ctx, n)
 	if err != nil {
 		return err
 	}
@@ -280,7 +281,7 @@ func ticketShow(c *call) error {
 }
 
 func ticketCreate(c *call) error {
-	t, err := c.svc.CreateTicket(domain.NewTicket{Title: c.args.str("title"), Description: c.args.str("description"),
+	t, err := c.svc.CreateTicket(c.ctx, domain.NewTicket{Title: c.args.str("title"), Description: c.args.str("description"),
 		Building: strings.TrimSpace(c.args.str("building")), Room: c.args.str("room"),
 		ProblemType: c.args.str("type"), Priority: c.args.str("priority")})
 	if err != nil {
@@ -288,7 +289,7 @@ func ticketCreate(c *call) error {
 	}
 	label := c.ticketLabel(t.Number)
 	if c.opts.JSON {
-		if d, err := c.svc.Ticket(t.Number); err == nil {
+		if d, err := c.svc.Ticket(c.ctx, t.Number); err == nil {
 			return c.json(toTicketRowJSON(d.TicketRow))
 		}
 		return c.json(ticketRowJSON{Number: t.Number, Label: label, Title: t.Title, Status: t.Status.String(),
@@ -297,7 +298,7 @@ func ticketCreate(c *call) error {
 	}
 	msg := "created " + label
 	if t.Assignee != 0 {
-		if d, err := c.svc.Ticket(t.Number); err == nil && d.Assignee != "" {
+		if d, err := c.svc.Ticket(c.ctx, t.Number); err == nil && d.Assignee != "" {
 			msg += ", assigned to " + d.Assignee + " by the building's auto-assign rule"
 		}
 	}
@@ -305,12 +306,12 @@ func ticketCreate(c *call) error {
 }
 
 // transition runs a workflow step on ticket N and reports it.
-func (c *call) transition(format string, step func(uint64, string) error) error {
+func (c *call) transition(format string, step func(context.Context, domain.TicketNumber, string) error) error {
 	n, err := c.ticketArg(c.pos(0))
 	if err != nil {
 		return err
 	}
-	if err := step(n, c.args.str("comment")); err != nil {
+	if err := step(c.ctx, n, c.args.str("comment")); err != nil {
 		return err
 	}
 	args := []any{c.ticketLabel(n)}
@@ -325,7 +326,7 @@ func ticketDelete(c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := c.svc.DeleteTicket(n); err != nil {
+	if err := c.svc.DeleteTicket(c.ctx, n); err != nil {
 		return err
 	}
 	return c.result("deleted %s", c.ticketLabel(n))
@@ -344,12 +345,12 @@ func ticketWork(c *call) error {
 	if text == "" {
 		return domain.Errorf(domain.EInvalid, "--text must say what was done")
 	}
-	w, err := c.svc.AddWork(n, minutes, text)
+	w, err := c.svc.AddWork(c.ctx, n, minutes, text)
 	if err != nil {
 		return err
 	}
 	if c.opts.JSON {
-		return c.json(workJSON{Author: c.svc.Actor().Username, Minutes: w.Minutes, Text: w.Text,
+		return c.json(workJSON{Author: c.svc.Actor(c.ctx).Username, Minutes: w.Minutes, Text: w.Text,
 			Created: jsonTime(w.Created)})
 	}
 	return c.result("recorded %d minute(s) of work on %s", w.Minutes, c.ticketLabel(n))

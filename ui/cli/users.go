@@ -96,7 +96,7 @@ func keyType(key string) string {
 }
 
 func userList(c *call) error {
-	page, err := c.svc.Users(domain.UserQuery{})
+	page, err := c.svc.Users(c.ctx, domain.UserQuery{})
 	if err != nil {
 		return err
 	}
@@ -119,11 +119,11 @@ func userList(c *call) error {
 }
 
 func userShow(c *call) error {
-	u, err := c.svc.User(c.pos(0))
+	u, err := c.svc.User(c.ctx, c.pos(0))
 	if err != nil {
 		return err
 	}
-	ms, err := c.svc.Memberships(u.Username)
+	ms, err := c.svc.Memberships(c.ctx, u.Username)
 	if err != nil {
 		return err
 	}
@@ -186,12 +186,12 @@ func userCreate(c *call) error {
 	if c.args.has("restricted") {
 		u.Kind = domain.KindRestricted
 	}
-	created, err := c.svc.CreateUser(u)
+	created, err := c.svc.CreateUser(c.ctx, u)
 	if err != nil {
 		return err
 	}
 	if c.opts.JSON {
-		info, err := c.svc.User(created.Username)
+		info, err := c.svc.User(c.ctx, created.Username)
 		if err != nil {
 			return err
 		}
@@ -205,7 +205,7 @@ func userSet(c *call) error {
 	if !a.has("reports-to") && !a.has("buildings") && !a.has("regions") && !a.has("start-screen") {
 		return usageErr(c.cmd, "nothing to change: give --reports-to, --buildings, --regions or --start-screen")
 	}
-	info, err := c.svc.User(c.pos(0))
+	info, err := c.svc.User(c.ctx, c.pos(0))
 	if err != nil {
 		return err
 	}
@@ -215,7 +215,7 @@ func userSet(c *call) error {
 		case name == "" || strings.EqualFold(name, "none"):
 			u.ReportsTo = 0
 		default:
-			boss, err := c.svc.User(name)
+			boss, err := c.svc.User(c.ctx, name)
 			if err != nil {
 				return err
 			}
@@ -225,7 +225,7 @@ func userSet(c *call) error {
 	if a.has("buildings") {
 		u.Buildings = nil
 		for _, code := range splitList(a.str("buildings")) {
-			b, err := c.svc.Building(code)
+			b, err := c.svc.Building(c.ctx, code)
 			if err != nil {
 				return err
 			}
@@ -238,11 +238,11 @@ func userSet(c *call) error {
 	if a.has("start-screen") {
 		u.StartScreen = strings.TrimSpace(a.str("start-screen"))
 	}
-	if _, err := c.svc.UpdateUser(u); err != nil {
+	if _, err := c.svc.UpdateUser(c.ctx, u); err != nil {
 		return err
 	}
 	if c.opts.JSON {
-		info, err := c.svc.User(u.Username)
+		info, err := c.svc.User(c.ctx, u.Username)
 		if err != nil {
 			return err
 		}
@@ -259,7 +259,7 @@ func userJoin(c *call) error {
 			return err
 		}
 	}
-	if err := c.svc.Join(c.pos(0), c.pos(1), until, c.args.str("reason")); err != nil {
+	if err := c.svc.Join(c.ctx, c.pos(0), c.pos(1), until, c.args.str("reason")); err != nil {
 		return err
 	}
 	if until.IsZero() {
@@ -272,7 +272,7 @@ func userJoin(c *call) error {
 // auto-assign rules naming them are listed, or removed with --remove-rules (R8).
 func userLeave(c *call) error {
 	remove := c.args.has("remove-rules")
-	rules, err := c.svc.Leave(c.pos(0), c.pos(1), remove)
+	rules, err := c.svc.Leave(c.ctx, c.pos(0), c.pos(1), remove)
 	if err != nil {
 		return err
 	}
@@ -281,7 +281,7 @@ func userLeave(c *call) error {
 
 func userDeactivate(c *call) error {
 	remove := c.args.has("remove-rules")
-	rules, err := c.svc.Deactivate(c.pos(0), remove)
+	rules, err := c.svc.Deactivate(c.ctx, c.pos(0), remove)
 	if err != nil {
 		return err
 	}
@@ -321,7 +321,7 @@ func ruleRefs(rs []domain.RuleRef) []string {
 }
 
 func userActivate(c *call) error {
-	if err := c.svc.Activate(c.pos(0)); err != nil {
+	if err := c.svc.Activate(c.ctx, c.pos(0)); err != nil {
 		return err
 	}
 	return c.result("activated %s", c.pos(0))
@@ -332,11 +332,11 @@ func userTerminate(c *call) error {
 	if reason == "" {
 		return usageErr(c.cmd, "--reason must say why (it is kept in the history)")
 	}
-	rep, err := c.svc.Terminate(c.pos(0), reason, c.args.str("reassign-to"))
+	rep, err := c.svc.Terminate(c.ctx, c.pos(0), reason, c.args.str("reassign-to"))
 	if err != nil {
 		return err
 	}
-	labels := func(ns []uint64) []string {
+	labels := func(ns []domain.TicketNumber) []string {
 		out := make([]string, 0, len(ns))
 		for _, n := range ns {
 			out = append(out, c.ticketLabel(n))
@@ -367,7 +367,7 @@ func userTerminate(c *call) error {
 }
 
 func userDelete(c *call) error {
-	if err := c.svc.DeleteUser(c.pos(0)); err != nil {
+	if err := c.svc.DeleteUser(c.ctx, c.pos(0)); err != nil {
 		return err
 	}
 	return c.result("deleted user %s", c.pos(0))
@@ -403,7 +403,7 @@ func keyAdd(c *call) error {
 	k := domain.SSHKey{Fingerprint: ssh.FingerprintSHA256(pub),
 		Key:     strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub))),
 		Comment: comment, Added: c.opts.Now()}
-	if err := c.svc.AddKey(c.pos(0), k); err != nil {
+	if err := c.svc.AddKey(c.ctx, c.pos(0), k); err != nil {
 		return err
 	}
 	if c.opts.JSON {
@@ -413,7 +413,7 @@ func keyAdd(c *call) error {
 }
 
 func keyList(c *call) error {
-	u, err := c.svc.User(c.pos(0))
+	u, err := c.svc.User(c.ctx, c.pos(0))
 	if err != nil {
 		return err
 	}
@@ -432,7 +432,7 @@ func keyList(c *call) error {
 }
 
 func keyRemove(c *call) error {
-	if err := c.svc.RemoveKey(c.pos(0), c.pos(1)); err != nil {
+	if err := c.svc.RemoveKey(c.ctx, c.pos(0), c.pos(1)); err != nil {
 		return err
 	}
 	return c.result("removed key %s from %s", c.pos(1), c.pos(0))

@@ -55,7 +55,7 @@ func newAccessScreen(c *Common) *accessScreen {
 
 // load explains every catalog privilege for a user.
 func (s *accessScreen) load(username string) {
-	sub, err := s.c.Svc.Subject(username)
+	sub, err := s.c.Svc.Subject(s.c.Ctx, username)
 	if err != nil {
 		s.c.Fail(err)
 		return
@@ -107,14 +107,14 @@ func (s *accessScreen) visibility() []string {
 		out = append(out, sees+" (R11)")
 	}
 	var bnames, tnames []string
-	if bs, err := s.c.Svc.Buildings(""); err == nil {
+	if bs, err := s.c.Svc.Buildings(s.c.Ctx, ""); err == nil {
 		for _, b := range bs {
 			if slices.Contains(a.Buildings, b.ID) {
 				bnames = append(bnames, b.Code)
 			}
 		}
 	}
-	if ts, err := s.c.Svc.Teams(""); err == nil {
+	if ts, err := s.c.Svc.Teams(s.c.Ctx, ""); err == nil {
 		for _, t := range ts {
 			if slices.Contains(a.Teams, t.ID) {
 				tnames = append(tnames, t.Name)
@@ -140,7 +140,7 @@ func (s *accessScreen) showWho() {
 	if g.Priv.IsModule {
 		g.Level = domain.LevelView
 	}
-	rows, err := s.c.Svc.Who(g, "", 0)
+	rows, err := s.c.Svc.Who(s.c.Ctx, g, "", 0)
 	if err != nil {
 		s.c.Fail(err)
 		return

@@ -39,9 +39,9 @@ func startViewAs(t *testing.T, db *store.DB, user string, w, h int) *driver {
 func TestAdminScreensGolden(t *testing.T) {
 	db := openStore(t)
 	admin := session(t, db, "admin")
-	global, _, err := admin.Team("Global")
+	global, _, err := admin.Team(t.Context(), "Global")
 	must(t, err)
-	_, err = admin.CreateNotice(domain.Notice{Title: "Network maintenance", Description: "Wi-Fi down 7-8am",
+	_, err = admin.CreateNotice(t.Context(), domain.Notice{Title: "Network maintenance", Description: "Wi-Fi down 7-8am",
 		URLTitle: "Status page", URL: "https://status.example.org", Start: fixed.AddDate(0, 0, -1),
 		End: fixed.AddDate(0, 0, 3), Teams: []domain.ID{global.ID}, Visible: true})
 	must(t, err)
@@ -112,11 +112,11 @@ func TestViewAsRefusesWritesWithTheReason(t *testing.T) {
 	if !strings.Contains(s, "Printer moved") {
 		t.Fatalf("the typed form should survive the refusal:\n%s", s)
 	}
-	if ns, err := session(t, db, "admin").Notices(""); err != nil || len(ns) != 0 {
+	if ns, err := session(t, db, "admin").Notices(t.Context(), ""); err != nil || len(ns) != 0 {
 		t.Fatalf("nothing may be saved while viewing as: %v %v", ns, err)
 	}
 	// the store recorded who looked through whose eyes
-	evs, err := session(t, db, "admin").Audit(domain.AuditQuery{Entity: "user", Limit: 1})
+	evs, err := session(t, db, "admin").Audit(t.Context(), domain.AuditQuery{Entity: "user", Limit: 1})
 	if err != nil || len(evs) != 1 || evs[0].Action != "view as" || evs[0].Name != "carol" || evs[0].ActorName != "admin" {
 		t.Fatalf("view-as audit event: %+v %v", evs, err)
 	}
@@ -195,7 +195,7 @@ func TestNoticeFTPRefusedWithStoreMessageFormSurvives(t *testing.T) {
 	d.keys(repeat("backspace", len("ftp://files.example.org/bus.pdf"))...)
 	d.keys("https://files.example.org/bus.pdf", "enter")
 	d.waitFor("saved notice Bus schedule")
-	ns, err := session(t, db, "admin").Notices("")
+	ns, err := session(t, db, "admin").Notices(t.Context(), "")
 	must(t, err)
 	if len(ns) != 1 || ns[0].URL != "https://files.example.org/bus.pdf" || !ns[0].Visible || len(ns[0].Teams) != 1 {
 		t.Fatalf("stored %+v", ns)

@@ -52,7 +52,7 @@ func (p *alertsPane) Load(t *domain.TicketDetail) {
 	p.hidden = !p.mayView()
 	p.v, p.err = domain.AlertView{}, nil
 	if !p.hidden {
-		p.v, p.err = p.c.Svc.Alerts(t.Number)
+		p.v, p.err = p.c.Svc.Alerts(p.c.Ctx, t.Number)
 	}
 }
 
@@ -118,7 +118,7 @@ func (p *alertsPane) submit() tea.Cmd {
 	days, _ := strconv.Atoi(f.Value(0))
 	users, groups, on := splitNames(f.Value(1)), splitNames(f.Value(2)), f.On(3)
 	return collabDo(f, func() (string, error) {
-		return "saved the alert settings of " + t.Label, svc.SetAlerts(t.Number, days, users, groups, on)
+		return "saved the alert settings of " + t.Label, svc.SetAlerts(p.c.Ctx, t.Number, days, users, groups, on)
 	})
 }
 

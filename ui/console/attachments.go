@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -45,7 +46,7 @@ func (p *attachmentsPane) Load(t *domain.TicketDetail) {
 	p.hidden = !p.c.Access.Has(domain.AttachView)
 	p.list, p.err = nil, nil
 	if !p.hidden {
-		p.list, p.err = p.c.Svc.Attachments(t.Number)
+		p.list, p.err = p.c.Svc.Attachments(p.c.Ctx, t.Number)
 	}
 	keys := make([]string, len(p.list))
 	rows := make([][]string, len(p.list))
@@ -131,7 +132,7 @@ func (p *attachmentsPane) Update(msg tea.Msg) tea.Cmd {
 		}
 		svc, n := p.c.Svc, p.t.Number
 		return ask(fmt.Sprintf("Delete the attachment %s (%s) from %s? This cannot be undone.", a.Name, byteSize(a.Size), p.t.Label),
-			collabDo(nil, func() (string, error) { return "deleted attachment " + a.Name, svc.DeleteAttachment(n, a.ID) }))
+			collabDo(nil, func() (string, error) { return "deleted attachment " + a.Name, svc.DeleteAttachment(p.c.Ctx, n, a.ID) }))
 	default:
 		p.table.Update(k)
 	}
@@ -168,7 +169,7 @@ func (p *attachmentsPane) submit() tea.Cmd {
 			if err != nil {
 				return "", err
 			}
-			a, err := svc.Attach(t.Number, filepath.Base(path), data)
+			a, err := svc.Attach(p.c.Ctx, t.Number, filepath.Base(path), data)
 			if err != nil {
 				return "", err
 			}
@@ -177,7 +178,7 @@ func (p *attachmentsPane) submit() tea.Cmd {
 	}
 	a, _ := p.current()
 	return collabDo(f, func() (string, error) {
-		n, err := saveAttachment(svc, t.Number, a.ID, path)
+		n, err := saveAttachment(p.c.Ctx, svc, t.Number, a.ID, path)
 		if err != nil {
 			return "", err
 		}
@@ -207,8 +208,8 @@ func readAttachment(path string) ([]byte, error) {
 
 // saveAttachment writes an attachment's content to a new file (O_EXCL:
 // an existing file is never overwritten).
-func saveAttachment(svc domain.Service, number uint64, id domain.ID, path string) (int64, error) {
-	_, data, err := svc.AttachmentData(number, id)
+func saveAttachment(ctx context.Context, svc domain.Service, number domain.TicketNumber, id domain.ID, path string) (int64, error) {
+	_, data, err := svc.AttachmentData(ctx, number, id)
 	if err != nil {
 		return 0, err
 	}

@@ -78,7 +78,7 @@ func parseAuditQuery(s string) (domain.AuditQuery, error) {
 func (s *auditScreen) Reload() {
 	q := s.query
 	q.Limit = auditLimit
-	evs, err := s.c.Svc.Audit(q)
+	evs, err := s.c.Svc.Audit(s.c.Ctx, q)
 	if err != nil {
 		s.c.Fail(err)
 		return

@@ -52,7 +52,7 @@ func newBuildingsScreen(c *Common) *buildingsScreen {
 }
 
 func (s *buildingsScreen) Reload() {
-	bs, err := s.c.Svc.Buildings("")
+	bs, err := s.c.Svc.Buildings(s.c.Ctx, "")
 	if err != nil {
 		s.c.Fail(err)
 		return
@@ -66,7 +66,7 @@ func (s *buildingsScreen) Reload() {
 	}
 	s.table.SetRows(keys, rows)
 	s.users = map[domain.ID]domain.UserInfo{}
-	if page, err := s.c.Svc.Users(domain.UserQuery{}); err == nil {
+	if page, err := s.c.Svc.Users(s.c.Ctx, domain.UserQuery{}); err == nil {
 		for _, u := range page.Users {
 			s.users[u.ID] = u
 		}
@@ -78,7 +78,7 @@ func (s *buildingsScreen) Reload() {
 
 // show opens a building's detail.
 func (s *buildingsScreen) show(code string) {
-	b, err := s.c.Svc.Building(code)
+	b, err := s.c.Svc.Building(s.c.Ctx, code)
 	if err != nil {
 		s.open = nil
 		s.c.Fail(err)
@@ -168,16 +168,16 @@ func (s *buildingsScreen) submit() {
 		}
 		b.Code, b.Name, b.Region, b.Rooms = f.Value(0), f.Value(1), f.Value(2), splitList(f.Value(3))
 		if s.mode == buildingNew {
-			b, err = s.c.Svc.CreateBuilding(b)
+			b, err = s.c.Svc.CreateBuilding(s.c.Ctx, b)
 		} else {
-			b, err = s.c.Svc.UpdateBuilding(b)
+			b, err = s.c.Svc.UpdateBuilding(s.c.Ctx, b)
 		}
 		ok = "saved building " + b.Code
 		if err == nil && s.open != nil {
 			s.open = &b
 		}
 	case buildingRule:
-		err = s.c.Svc.AddRule(s.open.Code, f.Value(0), f.Value(1))
+		err = s.c.Svc.AddRule(s.c.Ctx, s.open.Code, f.Value(0), f.Value(1))
 		ok = fmt.Sprintf("rule added: %s in %s goes to %s", f.Value(0), s.open.Code, f.Value(1))
 	}
 	formDone(s.c, &s.form, ok, err, s.Reload)
@@ -206,7 +206,7 @@ func (s *buildingsScreen) Update(msg tea.Msg) tea.Cmd {
 			s.openFormMode(buildingEdit, *s.open)
 		case key.Matches(k, l.Delete) && pt != "":
 			return ask(fmt.Sprintf("Remove the auto-assign rule for %s in %s?", pt, code),
-				act("removed rule "+code+"/"+pt, func() error { return s.c.Svc.RemoveRule(code, pt) }))
+				act("removed rule "+code+"/"+pt, func() error { return s.c.Svc.RemoveRule(s.c.Ctx, code, pt) }))
 		}
 		return nil
 	}
@@ -226,7 +226,7 @@ func (s *buildingsScreen) Update(msg tea.Msg) tea.Cmd {
 			s.openFormMode(buildingEdit, *s.open)
 		}
 	case key.Matches(k, l.Delete):
-		return ask("Delete building "+code+"?", act("deleted building "+code, func() error { return s.c.Svc.DeleteBuilding(code) }))
+		return ask("Delete building "+code+"?", act("deleted building "+code, func() error { return s.c.Svc.DeleteBuilding(s.c.Ctx, code) }))
 	}
 	return nil
 }

@@ -17,22 +17,22 @@ import (
 func seedDiscussion(t *testing.T, db *store.DB) {
 	t.Helper()
 	carol := session(t, db, "carol")
-	th, err := carol.StartThread(1, "Parts", "Need a new fuser unit for the printer on floor 2.")
+	th, err := carol.StartThread(t.Context(), 1, "Parts", "Need a new fuser unit for the printer on floor 2.")
 	must(t, err)
 	first := firstPost(t, db, th.ID)
-	_, err = carol.PostMessage(1, th.ID, 0, "The vendor quote is in the shared drive.")
+	_, err = carol.PostMessage(t.Context(), 1, th.ID, 0, "The vendor quote is in the shared drive.")
 	must(t, err)
-	_, err = session(t, db, "alice").PostMessage(1, th.ID, first, "Ordered it, arrives Tuesday.")
+	_, err = session(t, db, "alice").PostMessage(t.Context(), 1, th.ID, first, "Ordered it, arrives Tuesday.")
 	must(t, err)
-	_, err = carol.StartThread(1, "Loaner printer", "")
+	_, err = carol.StartThread(t.Context(), 1, "Loaner printer", "")
 	must(t, err)
-	_, err = carol.Attach(1, "quote.txt", []byte("fuser unit X-200: 129.00\n"))
+	_, err = carol.Attach(t.Context(), 1, "quote.txt", []byte("fuser unit X-200: 129.00\n"))
 	must(t, err)
 }
 
 func firstPost(t *testing.T, db *store.DB, thread domain.ID) domain.ID {
 	t.Helper()
-	d, err := session(t, db, "admin").Discussion(1)
+	d, err := session(t, db, "admin").Discussion(t.Context(), 1)
 	must(t, err)
 	for _, th := range d.Threads {
 		if th.ID == thread && len(th.Posts) > 0 {
@@ -139,7 +139,7 @@ func TestDiscussionGating(t *testing.T) {
 	d.waitFor("Reply to carol's message")
 	d.keys("Thanks!", "enter")
 	d.waitFor("posted in “Parts”")
-	disc, err := session(t, db, "admin").Discussion(1)
+	disc, err := session(t, db, "admin").Discussion(t.Context(), 1)
 	must(t, err)
 	last := disc.Threads[0].Posts[len(disc.Threads[0].Posts)-1]
 	if last.Text != "Thanks!" || last.ReplyTo == 0 {
@@ -158,7 +158,7 @@ func TestDiscussionRefusedPostKeepsText(t *testing.T) {
 	d.waitFor("Post in thread “Parts”")
 	g, err := domain.ParseGrant("discussion.initiate")
 	must(t, err)
-	_, err = session(t, db, "admin").RevokeGroup("Technicians", []domain.Grant{g})
+	_, err = session(t, db, "admin").RevokeGroup(t.Context(), "Technicians", []domain.Grant{g})
 	must(t, err)
 	d.keys("enter")
 	s := d.waitFor("alice lacks Post Messages (discussion.post)")
@@ -245,8 +245,8 @@ func TestAttachmentsPane(t *testing.T) {
 // and the alert privileges, each tab says what it needs.
 func TestCollabHiddenForRestricted(t *testing.T) {
 	db := openTicketStore(t)
-	must(t, session(t, db, "admin").Join("dave", domain.GroupRestrictedUsers, time.Time{}, "contractor"))
-	_, err := session(t, db, "dave").CreateTicket(domain.NewTicket{Title: "Door lock", Building: "EAST"})
+	must(t, session(t, db, "admin").Join(t.Context(), "dave", domain.GroupRestrictedUsers, time.Time{}, "contractor"))
+	_, err := session(t, db, "dave").CreateTicket(t.Context(), domain.NewTicket{Title: "Door lock", Building: "EAST"})
 	must(t, err)
 	d := start(t, db, "dave", 120, 40)
 	d.openTab("T-000007", "Discussion")
@@ -292,7 +292,7 @@ func TestAlertsPane(t *testing.T) {
 
 func TestCustomReportToCSV(t *testing.T) {
 	db := openTicketStore(t)
-	_, err := session(t, db, "carol").SaveQuery("Open in EAST", "status:open building:EAST", "")
+	_, err := session(t, db, "carol").SaveQuery(t.Context(), "Open in EAST", "status:open building:EAST", "")
 	must(t, err)
 	out := filepath.Join(t.TempDir(), "east.csv")
 	d := start(t, db, "carol", 120, 40)

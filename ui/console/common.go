@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -44,7 +45,11 @@ type Screen interface {
 // Common is the context every component shares: the acting user's service,
 // the keys, the styles, the clock and the status line.
 type Common struct {
-	Svc    domain.Service
+	Svc domain.Service
+	// Ctx is the root of every service call: cancelled when the console
+	// quits or its Config.Context ends (an SSH disconnect). Queries a newer
+	// keystroke supersedes run in a child context cancelled then.
+	Ctx    context.Context
 	Keys   keymap.KeyMap
 	Styles Styles
 	Now    func() time.Time
@@ -149,11 +154,11 @@ func date(t time.Time) string {
 // rulesNaming lists "CODE/problem type" of the auto-assign rules whose
 // technician is the user (R8), or nothing when they cannot be read.
 func rulesNaming(c *Common, username string) []string {
-	u, err := c.Svc.User(username)
+	u, err := c.Svc.User(c.Ctx, username)
 	if err != nil {
 		return nil
 	}
-	bs, err := c.Svc.Buildings("")
+	bs, err := c.Svc.Buildings(c.Ctx, "")
 	if err != nil {
 		return nil
 	}
@@ -178,7 +183,7 @@ func leave(c *Common, user, group string) tea.Cmd {
 		q += "\nIf they stop being a technician, these auto-assign rules are removed too (R8): " + strings.Join(rules, ", ")
 	}
 	return ask(q, func() tea.Msg {
-		removed, err := c.Svc.Leave(user, group, len(rules) > 0)
+		removed, err := c.Svc.Leave(c.Ctx, user, group, len(rules) > 0)
 		if err != nil {
 			return doneMsg{err: err}
 		}
@@ -196,4 +201,20 @@ func leave(c *Common, user, group string) tea.Cmd {
 		}
 		return doneMsg{ok: ok}
 	})
+}
+
+// latest keeps one query of a screen running at a time: starting the next
+// cancels the one it supersedes, so a keystroke that changes the query
+// stops the scan the previous keystroke started.
+type latest struct{ cancel context.CancelFunc }
+
+// next cancels the previous query and returns the context of the next,
+// a child of root.
+func (l *latest) next(root context.Context) context.Context {
+	if l.cancel != nil {
+		l.cancel()
+	}
+	ctx, cancel := context.WithCancel(root)
+	l.cancel = cancel
+	return ctx
 }

@@ -114,6 +114,7 @@ type Model struct {
 	role    string
 	changes <-chan domain.Change
 	cancel  func()
+	stop    context.CancelFunc // cancels the root context of service calls
 	dark    bool
 	viewAs  *Model // the console of the user being viewed as, read-only
 	helpTop int    // first line of the help overlay shown
@@ -133,7 +134,9 @@ func New(cfg Config) tea.Model {
 		cfg.Context = context.Background()
 	}
 	m := &Model{cfg: cfg, built: map[string]Screen{}, dark: !cfg.Light, w: minWidth, h: minHeight}
-	m.c = &Common{Svc: cfg.Service, Keys: keymap.Default(), Now: cfg.Now, viewAsOK: cfg.ViewAs != nil, remote: cfg.Remote}
+	ctx, stop := context.WithCancel(cfg.Context)
+	m.stop = stop
+	m.c = &Common{Svc: cfg.Service, Ctx: ctx, Keys: keymap.Default(), Now: cfg.Now, viewAsOK: cfg.ViewAs != nil, remote: cfg.Remote}
 	m.restyle()
 	m.refreshActor()
 	m.switchTo(m.startScreen(), "")
@@ -164,9 +167,9 @@ func (m *Model) restyle() {
 // refreshActor re-reads the actor's access, organization and role summary
 // (a change elsewhere may have granted or revoked something).
 func (m *Model) refreshActor() {
-	m.c.Access = m.c.Svc.Access()
+	m.c.Access = m.c.Svc.Access(m.c.Ctx)
 	m.org = "gatehouse"
-	if o, err := m.c.Svc.Organization(); err == nil && o.Name != "" {
+	if o, err := m.c.Svc.Organization(m.c.Ctx); err == nil && o.Name != "" {
 		m.org = o.Name
 	}
 	a := &m.c.Access
@@ -179,7 +182,7 @@ func (m *Model) refreshActor() {
 	case a.BuildingAdmin:
 		role = append(role, "building administrator")
 	}
-	if ui, err := m.c.Svc.User(a.Username); err == nil {
+	if ui, err := m.c.Svc.User(m.c.Ctx, a.Username); err == nil {
 		if len(ui.Groups) > 0 {
 			role = append(role, strings.Join(ui.Groups, ", "))
 		} else if len(role) == 0 {
@@ -195,7 +198,7 @@ func (m *Model) refreshActor() {
 // startScreen is the user's start screen when they may open it; otherwise
 // Groups for those who manage groups, else Home.
 func (m *Model) startScreen() string {
-	want := m.c.Svc.Actor().StartScreen
+	want := m.c.Svc.Actor(m.c.Ctx).StartScreen
 	if d, ok := screenByID(want); ok && d.allowed(&m.c.Access) {
 		return want
 	}
@@ -262,6 +265,7 @@ func (m *Model) quit() tea.Cmd {
 	if m.cancel != nil {
 		m.cancel()
 	}
+	m.stop() // work still running for a screen stops
 	return tea.Quit
 }
 
@@ -465,7 +469,7 @@ func (m *Model) tabBar() string {
 
 func (m *Model) header() string {
 	left := m.c.Styles.Header.Render("gatehouse") + " · " + m.org
-	u := m.c.Svc.Actor()
+	u := m.c.Svc.Actor(m.c.Ctx)
 	right := u.Username
 	if n := u.Name(); n != u.Username {
 		right += " (" + n + ")"

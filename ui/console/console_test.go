@@ -68,7 +68,7 @@ func TestLiveRefresh(t *testing.T) {
 	d := start(t, db, "admin", 80, 24)
 	d.keys("4")
 	d.waitFor("Users 1–5 of 5")
-	_, err := session(t, db, "admin").CreateUser(domain.User{Username: "zed", First: "Zed"})
+	_, err := session(t, db, "admin").CreateUser(t.Context(), domain.User{Username: "zed", First: "Zed"})
 	must(t, err)
 	d.waitFor("Users 1–6 of 6")
 }
@@ -81,7 +81,7 @@ func TestSettingsEdit(t *testing.T) {
 	d.keys(repeat("backspace", len("UTCMars/Olympus"))...)
 	d.keys("Europe/Paris", "enter")
 	d.waitFor("saved organization settings")
-	o, err := session(t, db, "admin").Organization()
+	o, err := session(t, db, "admin").Organization(t.Context())
 	must(t, err)
 	if o.TimeZone != "Europe/Paris" || len(o.ProblemTypes) != 4 || len(o.ProblemTypes[0].CommonProblems) == 0 {
 		t.Fatalf("stored %+v", o)
@@ -119,7 +119,7 @@ func TestSettingsEditsCommonProblems(t *testing.T) {
 	d.keys(repeat("tab", 7)...)
 	d.keys(", Toner low", "enter")
 	d.waitFor("saved organization settings")
-	o, err := session(t, db, "admin").Organization()
+	o, err := session(t, db, "admin").Organization(t.Context())
 	must(t, err)
 	if got := strings.Join(o.ProblemTypes[0].CommonProblems, ","); got != "Printer jam,No power,Broken screen,Toner low" {
 		t.Fatalf("Hardware's common problems: %q", got)

@@ -102,7 +102,7 @@ func (s *dataFileScreen) Update(msg tea.Msg) tea.Cmd {
 			case submit:
 				s.typing = false
 				dest := strings.TrimSpace(s.path.Value(0))
-				return s.run("backing up", func() (domain.CheckReport, error) { return domain.CheckReport{}, s.c.Svc.Backup(dest) })
+				return s.run("backing up", func() (domain.CheckReport, error) { return domain.CheckReport{}, s.c.Svc.Backup(s.c.Ctx, dest) })
 			}
 			return cmd
 		}
@@ -117,7 +117,7 @@ func (s *dataFileScreen) Update(msg tea.Msg) tea.Cmd {
 			return s.check()
 		case key.Matches(msg, k.Repair):
 			return ask("Repair the data file? Index entries are rebuilt and dangling rows dropped, in one transaction.",
-				s.run("repairing", func() (domain.CheckReport, error) { return s.c.Svc.Check(true) }))
+				s.run("repairing", func() (domain.CheckReport, error) { return s.c.Svc.Check(s.c.Ctx, true) }))
 		default:
 			s.body.Update(msg)
 		}
@@ -133,7 +133,7 @@ func (s *dataFileScreen) startBackup() {
 
 // check runs the consistency check without repairing.
 func (s *dataFileScreen) check() tea.Cmd {
-	return s.run("checking", func() (domain.CheckReport, error) { return s.c.Svc.Check(false) })
+	return s.run("checking", func() (domain.CheckReport, error) { return s.c.Svc.Check(s.c.Ctx, false) })
 }
 
 func (s *dataFileScreen) View() string {

@@ -87,7 +87,7 @@ func refuse(c *Common, f domain.Flag) {
 // post, edit and delete, each offered only with its privilege.
 type discussionPane struct {
 	c      *Common
-	number uint64
+	number domain.TicketNumber
 	label  string
 	d      domain.Discussion
 	items  []discItem
@@ -120,7 +120,7 @@ func (p *discussionPane) Load(t *domain.TicketDetail) {
 	p.hidden = !p.c.Access.Has(domain.DiscussionView)
 	p.d, p.err = domain.Discussion{}, nil
 	if !p.hidden {
-		p.d, p.err = p.c.Svc.Discussion(t.Number)
+		p.d, p.err = p.c.Svc.Discussion(p.c.Ctx, t.Number)
 	}
 	p.items = p.items[:0]
 	for i, th := range p.d.Threads {
@@ -262,13 +262,13 @@ func (p *discussionPane) askDelete(it discItem) tea.Cmd {
 	if it.post == nil {
 		q := fmt.Sprintf("Delete the thread %s on %s with its %d messages? This cannot be undone.", strconvQuote(th.Title), p.label, len(th.Posts))
 		return ask(q, collabDo(nil, func() (string, error) {
-			return "deleted thread " + strconvQuote(th.Title), svc.DeleteThread(n, th.ID)
+			return "deleted thread " + strconvQuote(th.Title), svc.DeleteThread(p.c.Ctx, n, th.ID)
 		}))
 	}
 	post := *it.post
 	q := fmt.Sprintf("Delete %s's message %s? This cannot be undone.", post.AuthorName, strconvQuote(excerptLine(post.Text, 50)))
 	return ask(q, collabDo(nil, func() (string, error) {
-		return "deleted " + post.AuthorName + "'s message", svc.DeleteMessage(n, post.ID)
+		return "deleted " + post.AuthorName + "'s message", svc.DeleteMessage(p.c.Ctx, n, post.ID)
 	}))
 }
 
@@ -284,7 +284,7 @@ func (p *discussionPane) submit() tea.Cmd {
 	case discNewThread:
 		title, text := f.Value(0), f.Value(1)
 		return collabDo(f, func() (string, error) {
-			_, err := svc.StartThread(n, title, text)
+			_, err := svc.StartThread(p.c.Ctx, n, title, text)
 			return "started thread " + strconvQuote(title), err
 		})
 	case discPost:
@@ -295,13 +295,13 @@ func (p *discussionPane) submit() tea.Cmd {
 			reply = it.post.ID
 		}
 		return collabDo(f, func() (string, error) {
-			_, err := svc.PostMessage(n, th.ID, reply, text)
+			_, err := svc.PostMessage(p.c.Ctx, n, th.ID, reply, text)
 			return "posted in " + strconvQuote(th.Title), err
 		})
 	default:
 		text, post := f.Value(0), it.post
 		return collabDo(f, func() (string, error) {
-			return "edited " + post.AuthorName + "'s message", svc.EditMessage(n, post.ID, text)
+			return "edited " + post.AuthorName + "'s message", svc.EditMessage(p.c.Ctx, n, post.ID, text)
 		})
 	}
 }

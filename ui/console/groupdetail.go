@@ -46,7 +46,7 @@ type groupDetail struct {
 type saveGroupMsg struct{ builtinOK, elevateOK bool }
 
 func newGroupDetail(c *Common, name string) (*groupDetail, error) {
-	gi, err := c.Svc.Group(name)
+	gi, err := c.Svc.Group(c.Ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func cloneGroup(g domain.Group) domain.Group {
 }
 
 func (d *groupDetail) loadMembers() {
-	ms, err := d.c.Svc.GroupMembers(d.orig.Name)
+	ms, err := d.c.Svc.GroupMembers(d.c.Ctx, d.orig.Name)
 	if err != nil {
 		d.members.SetRows(nil, nil)
 		return
@@ -92,7 +92,7 @@ func (d *groupDetail) loadMembers() {
 
 // Reload takes the saved group again; unsaved edits stay in the draft.
 func (d *groupDetail) Reload() {
-	gi, err := d.c.Svc.Group(d.orig.Name)
+	gi, err := d.c.Svc.Group(d.c.Ctx, d.orig.Name)
 	if err != nil {
 		d.gone = true
 		d.c.Fail(err)
@@ -143,7 +143,7 @@ func (d *groupDetail) save(m saveGroupMsg) tea.Cmd {
 		return ask(fmt.Sprintf("%s is a built-in group (R12): save changes to it?", d.orig.Name),
 			func() tea.Msg { return m })
 	}
-	g, err := d.c.Svc.UpdateGroup(d.draft, m.elevateOK)
+	g, err := d.c.Svc.UpdateGroup(d.c.Ctx, d.draft, m.elevateOK)
 	if domain.IsWarning(err) {
 		m.elevateOK = true
 		q := errText(err)
@@ -163,7 +163,7 @@ func (d *groupDetail) save(m saveGroupMsg) tea.Cmd {
 
 // whatIfLines lists who gains and loses what if the draft is saved.
 func (d *groupDetail) whatIfLines() []string {
-	changes, err := d.c.Svc.WhatIf(d.draft)
+	changes, err := d.c.Svc.WhatIf(d.c.Ctx, d.draft)
 	if err != nil {
 		return []string{"what-if: " + errText(err)}
 	}
@@ -304,7 +304,7 @@ func (d *groupDetail) updateMembers(k tea.KeyPressMsg) tea.Cmd {
 func (d *groupDetail) submitJoin() tea.Cmd {
 	until, _ := parseUntil(d.join.Value(jfUntil))
 	user := d.join.Value(jfUser)
-	if err := d.c.Svc.Join(user, d.orig.Name, until, d.join.Value(jfReason)); err != nil {
+	if err := d.c.Svc.Join(d.c.Ctx, user, d.orig.Name, until, d.join.Value(jfReason)); err != nil {
 		d.c.Fail(err)
 		return nil
 	}

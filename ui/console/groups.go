@@ -51,7 +51,7 @@ func newGroupsScreen(c *Common) *groupsScreen {
 }
 
 func (s *groupsScreen) Reload() {
-	gs, err := s.c.Svc.Groups("")
+	gs, err := s.c.Svc.Groups(s.c.Ctx, "")
 	if err != nil {
 		s.c.Fail(err)
 		return
@@ -176,16 +176,16 @@ func (s *groupsScreen) submitForm(confirm bool) tea.Cmd {
 		if f.Value(gfKind) == domain.KindRestricted.String() {
 			g.Kind = domain.KindRestricted
 		}
-		g, err = s.c.Svc.CreateGroup(g, confirm)
+		g, err = s.c.Svc.CreateGroup(s.c.Ctx, g, confirm)
 	case groupEdit:
 		g = s.source
 		g.Name, g.Description = f.Value(gfName), f.Value(gfDescription)
-		g, err = s.c.Svc.UpdateGroup(g, confirm)
+		g, err = s.c.Svc.UpdateGroup(s.c.Ctx, g, confirm)
 	case groupDuplicate:
 		g = s.source
 		g.ID, g.BuiltIn, g.Base = 0, false, false
 		g.Name, g.Description = f.Value(gfName), f.Value(gfDescription)
-		g, err = s.c.Svc.CreateGroup(g, confirm)
+		g, err = s.c.Svc.CreateGroup(s.c.Ctx, g, confirm)
 	}
 	if domain.IsWarning(err) {
 		return ask(errText(err), func() tea.Msg { return groupFormConfirmMsg{} })
@@ -260,7 +260,7 @@ func (s *groupsScreen) Update(msg tea.Msg) tea.Cmd {
 		if g.Members > 0 {
 			q = fmt.Sprintf("Delete group %s? Its %d members lose what it grants.", name, g.Members)
 		}
-		return ask(q, act("deleted group "+name, func() error { return s.c.Svc.DeleteGroup(name) }))
+		return ask(q, act("deleted group "+name, func() error { return s.c.Svc.DeleteGroup(s.c.Ctx, name) }))
 	}
 	return nil
 }

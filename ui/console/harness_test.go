@@ -37,9 +37,9 @@ func openStore(t testing.TB) *store.DB {
 	must(t, err)
 	t.Cleanup(func() { db.Close() })
 	admin := session(t, db, "admin")
-	_, err = admin.CreateBuilding(domain.Building{Code: "EAST", Name: "East Elementary", Region: "North", Rooms: []string{"101", "102"}})
+	_, err = admin.CreateBuilding(t.Context(), domain.Building{Code: "EAST", Name: "East Elementary", Region: "North", Rooms: []string{"101", "102"}})
 	must(t, err)
-	_, err = admin.CreateBuilding(domain.Building{Code: "WEST", Name: "West High", Region: "South"})
+	_, err = admin.CreateBuilding(t.Context(), domain.Building{Code: "WEST", Name: "West High", Region: "South"})
 	must(t, err)
 	for _, u := range []domain.User{
 		{Username: "alice", First: "Alice", Last: "Adams", Email: "alice@example.org"},
@@ -47,14 +47,14 @@ func openStore(t testing.TB) *store.DB {
 		{Username: "carol", First: "Carol", Last: "Chen"},
 		{Username: "dave", First: "Dave", Last: "Diaz", Kind: domain.KindRestricted},
 	} {
-		_, err := admin.CreateUser(u)
+		_, err := admin.CreateUser(t.Context(), u)
 		must(t, err)
 	}
-	must(t, admin.Join("alice", "Technicians", time.Time{}, "hired"))
-	must(t, admin.Join("bob", "Users", fixed.AddDate(0, 0, 10), "pilot"))
-	must(t, admin.Join("carol", "Technical Coordinator", time.Time{}, ""))
-	must(t, admin.AddRule("EAST", "Hardware", "alice"))
-	_, err = admin.CreateGroup(domain.Group{Name: "Principals", Description: "School principals", BuildingAdmin: true,
+	must(t, admin.Join(t.Context(), "alice", "Technicians", time.Time{}, "hired"))
+	must(t, admin.Join(t.Context(), "bob", "Users", fixed.AddDate(0, 0, 10), "pilot"))
+	must(t, admin.Join(t.Context(), "carol", "Technical Coordinator", time.Time{}, ""))
+	must(t, admin.AddRule(t.Context(), "EAST", "Hardware", "alice"))
+	_, err = admin.CreateGroup(t.Context(), domain.Group{Name: "Principals", Description: "School principals", BuildingAdmin: true,
 		Flags: domain.FlagSetOf(domain.TicketReport, domain.DiscussionPost)}, false)
 	must(t, err)
 	return db

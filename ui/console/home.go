@@ -73,7 +73,7 @@ func newHomeScreen(c *Common) *homeScreen {
 func (s *homeScreen) render() {
 	c, a := s.c, &s.c.Access
 	st := c.Styles
-	u := c.Svc.Actor()
+	u := c.Svc.Actor(c.Ctx)
 	lines := []string{st.Title.Render("Welcome, " + u.Name()), ""}
 	switch {
 	case a.Superuser:
@@ -97,7 +97,7 @@ func (s *homeScreen) render() {
 	lines = append(lines, homeTicketLines(c)...)
 	lines = append(lines, s.charts.lines(c, s.sc.w)...)
 	lines = append(lines, st.Title.Render("Notices"))
-	notices, err := c.Svc.MyNotices(c.Now())
+	notices, err := c.Svc.MyNotices(c.Ctx, c.Now())
 	switch {
 	case err != nil:
 		lines = append(lines, st.Error.Render(errText(err)))

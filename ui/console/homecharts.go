@@ -68,7 +68,7 @@ func (h *homeCharts) load(c *Common) tea.Cmd {
 	h.seq++
 	seq, svc := h.seq, c.Svc
 	groups := map[domain.ID]string{}
-	charts, layouts, err := svc.Charts()
+	charts, layouts, err := svc.Charts(c.Ctx)
 	if err != nil || len(charts) == 0 {
 		h.items, h.err = nil, err
 		return nil
@@ -93,7 +93,7 @@ func (h *homeCharts) load(c *Common) tea.Cmd {
 		var items []homeChart
 		for _, g := range ids {
 			for _, ch := range layoutOrder(g, charts, layouts) {
-				data, err := svc.ChartData(ch.ID)
+				data, err := svc.ChartData(c.Ctx, ch.ID)
 				items = append(items, homeChart{chart: ch, group: name(g), data: data, err: err})
 			}
 		}

@@ -16,14 +16,14 @@ const homeListed = 5
 func homeTicketLines(c *Common) []string {
 	st := c.Styles
 	a := &c.Access
-	all, err := c.Svc.Tickets(domain.TicketQuery{OpenOnly: true, Limit: 1})
+	all, err := c.Svc.Tickets(c.Ctx, domain.TicketQuery{OpenOnly: true, Limit: 1})
 	if err != nil {
 		return []string{st.Error.Render(errText(err)), ""}
 	}
 	lines := []string{fmt.Sprintf("Open tickets you can see: %d · press 2 for the queue", all.Total), ""}
 	list := func(title string, q domain.TicketQuery) {
 		q.OpenOnly, q.Limit = true, homeListed
-		page, err := c.Svc.Tickets(q)
+		page, err := c.Svc.Tickets(c.Ctx, q)
 		if err != nil {
 			lines = append(lines, st.Title.Render(title), st.Error.Render(errText(err)), "")
 			return
@@ -42,7 +42,7 @@ func homeTicketLines(c *Common) []string {
 	case a.BuildingAdmin:
 		lines = append(lines, unassignedInMyBuildings(c)...)
 	}
-	over, err := c.Svc.Tickets(domain.TicketQuery{OpenOnly: true, Overdue: true})
+	over, err := c.Svc.Tickets(c.Ctx, domain.TicketQuery{OpenOnly: true, Overdue: true})
 	if err == nil {
 		var levels [4]int
 		for _, t := range over.Tickets {
@@ -57,7 +57,7 @@ func homeTicketLines(c *Common) []string {
 // unassigned tickets of their buildings (R5).
 func unassignedInMyBuildings(c *Common) []string {
 	st := c.Styles
-	bs, err := c.Svc.Buildings("")
+	bs, err := c.Svc.Buildings(c.Ctx, "")
 	if err != nil {
 		return []string{st.Error.Render(errText(err)), ""}
 	}
@@ -67,7 +67,7 @@ func unassignedInMyBuildings(c *Common) []string {
 		if !slices.Contains(c.Access.Buildings, b.ID) {
 			continue
 		}
-		page, err := c.Svc.Tickets(domain.TicketQuery{OpenOnly: true, Assignee: "none", Building: b.Code, Limit: homeListed})
+		page, err := c.Svc.Tickets(c.Ctx, domain.TicketQuery{OpenOnly: true, Assignee: "none", Building: b.Code, Limit: homeListed})
 		if err != nil {
 			continue
 		}

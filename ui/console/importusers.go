@@ -120,7 +120,7 @@ func newImportScreen(c *Common) *importScreen {
 
 // location reads the file's dates (Until) as the district's days.
 func (s *importScreen) location() *time.Location {
-	if o, err := s.c.Svc.Organization(); err == nil && o.TimeZone != "" {
+	if o, err := s.c.Svc.Organization(s.c.Ctx); err == nil && o.TimeZone != "" {
 		if loc, err := time.LoadLocation(o.TimeZone); err == nil {
 			return loc
 		}
@@ -150,7 +150,7 @@ func (s *importScreen) readFile() tea.Cmd {
 		if err != nil {
 			return importReadMsg{gen: gen, err: domain.Errorf(domain.ErrorCode(err), "%s: %s", path, errText(err))}
 		}
-		rep, err := svc.ImportUsers(imp, domain.ImportOptions{DryRun: true, Source: filepath.Base(path)})
+		rep, err := svc.ImportUsers(s.c.Ctx, imp, domain.ImportOptions{DryRun: true, Source: filepath.Base(path)})
 		return importReadMsg{gen: gen, imp: imp, rep: rep, err: err}
 	}
 }
@@ -197,7 +197,7 @@ func (s *importScreen) start() tea.Cmd {
 	}
 	s.progress = ch
 	run := func() tea.Msg {
-		rep, err := svc.ImportUsers(imp, opts)
+		rep, err := svc.ImportUsers(s.c.Ctx, imp, opts)
 		if ch != nil {
 			close(ch)
 		}

@@ -58,7 +58,7 @@ func writeFile(t *testing.T, dir, name, content string) string {
 // userNames lists every username in the store.
 func userNames(t *testing.T, db *store.DB) []string {
 	t.Helper()
-	page, err := session(t, db, "admin").Users(domain.UserQuery{Limit: 100})
+	page, err := session(t, db, "admin").Users(t.Context(), domain.UserQuery{Limit: 100})
 	must(t, err)
 	var out []string
 	for _, u := range page.Users {
@@ -118,13 +118,13 @@ func TestImportUsersCreatesUsers(t *testing.T) {
 		t.Fatalf("the Users list should be back and reloaded:\n%s", s)
 	}
 	admin := session(t, db, "admin")
-	ms, err := admin.Memberships("frank")
+	ms, err := admin.Memberships(t.Context(), "frank")
 	must(t, err)
 	// through the end of June 30 in the district's time zone (UTC)
 	if len(ms) != 1 || ms[0].GroupName != "Technicians" || !ms[0].Until.Equal(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Fatalf("frank's memberships: %+v", ms)
 	}
-	u, err := admin.User("gina")
+	u, err := admin.User(t.Context(), "gina")
 	must(t, err)
 	if !slices.Contains(u.Groups, "Principals") || u.Email != "gina@example.org" || u.MustChange {
 		t.Fatalf("gina: %+v", u)
@@ -171,7 +171,7 @@ func TestImportUsersStoreRefusalChangesNothing(t *testing.T) {
 	d.openImport()
 	d.keys(path, "enter")
 	d.waitFor("3 users would be created")
-	_, err := session(t, db, "admin").CreateUser(domain.User{Username: "gina", First: "Gina"})
+	_, err := session(t, db, "admin").CreateUser(t.Context(), domain.User{Username: "gina", First: "Gina"})
 	must(t, err)
 	d.keys("y")
 	d.waitFor("Import 3 users into gatehouse?")
@@ -295,7 +295,7 @@ func TestImportUsersProgressBar(t *testing.T) {
 		t.Fatalf("the bar never moved; frames:\n%s", strings.Join(frames, "\n---\n"))
 	}
 	for _, name := range []string{"erin", "frank", "gina"} {
-		u, err := session(t, db, "admin").User(name)
+		u, err := session(t, db, "admin").User(t.Context(), name)
 		must(t, err)
 		if !u.MustChange {
 			t.Fatalf("%s should have a temporary password to change: %+v", name, u.User)

@@ -33,7 +33,7 @@ func TestRemoteSessionReadsNoFiles(t *testing.T) {
 	d.keys("a", secret, "enter")
 	d.waitFor("files are not read or written over SSH")
 	d.waitFor("server-secret.txt") // the typed path is still in the form
-	list, err := session(t, db, "alice").Attachments(1)
+	list, err := session(t, db, "alice").Attachments(t.Context(), 1)
 	must(t, err)
 	if len(list) != 0 {
 		t.Fatalf("a server file was attached: %+v", list)
@@ -64,9 +64,9 @@ func TestTicketsHelpOffersOnlyWhatTheUserMay(t *testing.T) {
 func TestHelpOverlayNeedsHelp(t *testing.T) {
 	db := openStore(t)
 	admin := session(t, db, "admin")
-	_, err := admin.RevokeGroup("Users", grantOf(t, "help"))
+	_, err := admin.RevokeGroup(t.Context(), "Users", grantOf(t, "help"))
 	must(t, err)
-	_, err = admin.RevokeGroup("Technical Coordinator", grantOf(t, "help"))
+	_, err = admin.RevokeGroup(t.Context(), "Technical Coordinator", grantOf(t, "help"))
 	must(t, err)
 	d := start(t, db, "carol", 120, 40) // Technical Coordinator (and Users)
 	d.keys("?")

@@ -35,7 +35,7 @@ func repeat(k string, n int) []string {
 
 func group(t *testing.T, svc domain.Service, name string) domain.Group {
 	t.Helper()
-	g, err := svc.Group(name)
+	g, err := svc.Group(t.Context(), name)
 	must(t, err)
 	return g.Group
 }
@@ -148,9 +148,9 @@ func TestMatrixPresetsAndEnableAll(t *testing.T) {
 func TestRefusedSaveKeepsUnsavedChanges(t *testing.T) {
 	db := openStore(t)
 	admin := session(t, db, "admin")
-	_, err := admin.CreateUser(domain.User{Username: "erin", First: "Erin", Last: "Evans"})
+	_, err := admin.CreateUser(t.Context(), domain.User{Username: "erin", First: "Erin", Last: "Evans"})
 	must(t, err)
-	must(t, admin.Join("erin", "District Administrator", fixed.AddDate(1, 0, 0), ""))
+	must(t, admin.Join(t.Context(), "erin", "District Administrator", fixed.AddDate(1, 0, 0), ""))
 	d := start(t, db, "erin", 120, 40)
 	d.keys("3", "g", "j", "j", "j", "j", "j", "enter") // Technicians
 	d.waitFor("Group Technicians")
@@ -185,7 +185,7 @@ func TestRefusedDeleteShowsReason(t *testing.T) {
 	if !strings.Contains(s, "Users") {
 		t.Fatalf("refusal without reason:\n%s", s)
 	}
-	if _, err := session(t, db, "admin").Group("Users"); err != nil {
+	if _, err := session(t, db, "admin").Group(t.Context(), "Users"); err != nil {
 		t.Fatal("built-in group deleted")
 	}
 }

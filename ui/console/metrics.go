@@ -30,6 +30,7 @@ type metricsScreen struct {
 	have    bool
 	err     error
 	seq     uint64
+	running latest // the newest fetch's context; a newer fetch cancels it
 	loading bool
 	stale   bool
 
@@ -105,8 +106,9 @@ func (s *metricsScreen) fetch() tea.Cmd {
 	s.seq++
 	s.loading = true
 	seq, svc, q := s.seq, s.c.Svc, s.query()
+	ctx := s.running.next(s.c.Ctx)
 	return func() tea.Msg {
-		m, err := svc.Metrics(q)
+		m, err := svc.Metrics(ctx, q)
 		return metricsMsg{seq: seq, data: m, err: err}
 	}
 }
@@ -217,13 +219,13 @@ func (s *metricsScreen) openFilters() {
 		from, to = s.from.Format(dateLayout), s.to.Format(dateLayout)
 	}
 	blds := []string{"all"}
-	if bs, err := s.c.Svc.Buildings(""); err == nil {
+	if bs, err := s.c.Svc.Buildings(s.c.Ctx, ""); err == nil {
 		for _, b := range bs {
 			blds = append(blds, b.Code)
 		}
 	}
 	types := []string{"all"}
-	if o, err := s.c.Svc.Organization(); err == nil {
+	if o, err := s.c.Svc.Organization(s.c.Ctx); err == nil {
 		for _, t := range o.ProblemTypes {
 			types = append(types, t.Name)
 		}
@@ -249,7 +251,7 @@ func (s *metricsScreen) openFilters() {
 func myGroups(c *Common) []groupRef {
 	var out []groupRef
 	seen := map[domain.ID]bool{}
-	if ms, err := c.Svc.Memberships(c.Access.Username); err == nil {
+	if ms, err := c.Svc.Memberships(c.Ctx, c.Access.Username); err == nil {
 		for _, m := range ms {
 			if !m.Expired && m.Active(c.Now()) && !seen[m.GroupID] {
 				seen[m.GroupID] = true
@@ -261,7 +263,7 @@ func myGroups(c *Common) []groupRef {
 	if c.Access.Kind == domain.KindRestricted {
 		base = domain.GroupRestrictedUsers
 	}
-	if g, err := c.Svc.Group(base); err == nil && !seen[g.ID] && slices.Contains(c.Access.Groups, g.ID) {
+	if g, err := c.Svc.Group(c.Ctx, base); err == nil && !seen[g.ID] && slices.Contains(c.Access.Groups, g.ID) {
 		out = append(out, groupRef{id: g.ID, name: g.Name})
 	}
 	slices.SortFunc(out, func(a, b groupRef) int { return strings.Compare(a.name, b.name) })
@@ -348,7 +350,7 @@ func (s *metricsScreen) submit() tea.Cmd {
 	ch := domain.Chart{Name: f.Value(0), Kind: chartKinds[s.kind].id, Days: s.rangeDays(), Building: s.building, Type: s.ptype}
 	group := f.Value(1)
 	return func() tea.Msg {
-		c, err := svc.SaveChart(group, ch)
+		c, err := svc.SaveChart(s.c.Ctx, group, ch)
 		return metricsDoneMsg{ok: fmt.Sprintf("saved chart %q for %s", c.Name, group), err: err, form: f}
 	}
 }
@@ -499,7 +501,7 @@ func newChartsPanel(s *metricsScreen) *chartsPanel {
 }
 
 func (p *chartsPanel) reload() {
-	p.charts, p.layouts, p.err = p.s.c.Svc.Charts()
+	p.charts, p.layouts, p.err = p.s.c.Svc.Charts(p.s.c.Ctx)
 	if !p.dirty {
 		p.arrange()
 	}
@@ -598,7 +600,7 @@ func (p *chartsPanel) update(k tea.KeyPressMsg) tea.Cmd {
 			names[i] = ch.Name
 		}
 		return func() tea.Msg {
-			if err := svc.SaveLayout(group, names); err != nil {
+			if err := svc.SaveLayout(c.Ctx, group, names); err != nil {
 				return metricsDoneMsg{err: err}
 			}
 			return layoutSavedMsg{group: group}
@@ -613,7 +615,7 @@ func (p *chartsPanel) update(k tea.KeyPressMsg) tea.Cmd {
 		}
 		ch, svc := p.order[p.cursor], c.Svc
 		return ask(fmt.Sprintf("Delete the saved chart %q of %s? Its members stop seeing it on Home.", ch.Name, p.groups[p.g].name), func() tea.Msg {
-			return metricsDoneMsg{ok: "deleted chart " + ch.Name, err: svc.DeleteChart(ch.ID)}
+			return metricsDoneMsg{ok: "deleted chart " + ch.Name, err: svc.DeleteChart(c.Ctx, ch.ID)}
 		})
 	case key.Matches(k, ck.Load):
 		if p.cursor >= len(p.order) {
@@ -700,7 +702,7 @@ func metricsRefusal(m *Model) []command {
 	svc := m.c.Svc
 	return []command{{title: "go metrics", screen: m.active, then: func(Screen) tea.Cmd {
 		return func() tea.Msg {
-			_, err := svc.Metrics(domain.MetricsQuery{})
+			_, err := svc.Metrics(m.c.Ctx, domain.MetricsQuery{})
 			if err == nil {
 				err = domain.Errorf(domain.EForbidden, "the Metrics screen needs Metrics (metrics.run)")
 			}

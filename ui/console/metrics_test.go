@@ -28,22 +28,22 @@ func openMetricsStore(t testing.TB) *store.DB {
 		{Code: "EAST", Name: "East Elementary"}, {Code: "WEST", Name: "West High"},
 		{Code: "NORTH", Name: "North Middle"}, {Code: "SOUTH", Name: "South Annex"},
 	} {
-		_, err := admin.CreateBuilding(b)
+		_, err := admin.CreateBuilding(t.Context(), b)
 		must(t, err)
 	}
 	for _, u := range []string{"alice", "bob", "frank", "carol", "erin", "hank"} {
-		_, err := admin.CreateUser(domain.User{Username: u, First: strings.ToUpper(u[:1]) + u[1:]})
+		_, err := admin.CreateUser(t.Context(), domain.User{Username: u, First: strings.ToUpper(u[:1]) + u[1:]})
 		must(t, err)
 	}
 	for _, u := range []string{"alice", "bob", "frank"} {
-		must(t, admin.Join(u, "Technicians", time.Time{}, ""))
+		must(t, admin.Join(t.Context(), u, "Technicians", time.Time{}, ""))
 	}
-	must(t, admin.Join("carol", "Technical Coordinator", time.Time{}, ""))
-	must(t, admin.Join("erin", "Users", time.Time{}, ""))
-	_, err = admin.CreateGroup(domain.Group{Name: "Board", Description: "School board: every ticket, saved charts on Home only",
+	must(t, admin.Join(t.Context(), "carol", "Technical Coordinator", time.Time{}, ""))
+	must(t, admin.Join(t.Context(), "erin", "Users", time.Time{}, ""))
+	_, err = admin.CreateGroup(t.Context(), domain.Group{Name: "Board", Description: "School board: every ticket, saved charts on Home only",
 		Flags: domain.FlagSetOf(domain.MetricsHomeOnly, domain.VisibilityOverride)}, false)
 	must(t, err)
-	must(t, admin.Join("hank", "Board", time.Time{}, ""))
+	must(t, admin.Join(t.Context(), "hank", "Board", time.Time{}, ""))
 	erin, carol := session(t, db, "erin"), session(t, db, "carol")
 	blds := []string{"EAST", "EAST", "WEST", "NORTH", "EAST", "SOUTH", "WEST"}
 	types := []string{"Hardware", "Network", "Hardware", "Software", "Account"}
@@ -51,16 +51,16 @@ func openMetricsStore(t testing.TB) *store.DB {
 	for i := range 60 {
 		created := fixed.Add(-time.Duration(i*34+5) * time.Hour)
 		clk.set(created)
-		tk, err := erin.CreateTicket(domain.NewTicket{Title: "ticket " + string(rune('A'+i%26)), Building: blds[i%len(blds)],
+		tk, err := erin.CreateTicket(t.Context(), domain.NewTicket{Title: "ticket " + string(rune('A'+i%26)), Building: blds[i%len(blds)],
 			ProblemType: types[i%len(types)]})
 		must(t, err)
 		if tech := techs[i%len(techs)]; tech != "" {
 			clk.set(created.Add(time.Hour))
-			must(t, carol.Assign(tk.Number, tech, ""))
+			must(t, carol.Assign(t.Context(), tk.Number, tech, ""))
 		}
 		if closed := created.Add(time.Duration(24*(i%6+1)) * time.Hour); i%3 != 0 && closed.Before(fixed) {
 			clk.set(closed)
-			must(t, carol.Close(tk.Number, "done"))
+			must(t, carol.Close(t.Context(), tk.Number, "done"))
 		}
 	}
 	clk.set(fixed)
@@ -87,8 +87,8 @@ func TestMetricsScreenGolden(t *testing.T) {
 func saveBoardChart(t *testing.T, db *store.DB, c domain.Chart) {
 	t.Helper()
 	admin := session(t, db, "admin")
-	must(t, admin.Join("admin", "Board", time.Time{}, "charts for the board"))
-	_, err := admin.SaveChart("Board", c)
+	must(t, admin.Join(t.Context(), "admin", "Board", time.Time{}, "charts for the board"))
+	_, err := admin.SaveChart(t.Context(), "Board", c)
 	must(t, err)
 }
 
@@ -96,7 +96,7 @@ func TestMetricsHomePageOnly(t *testing.T) {
 	db := openMetricsStore(t)
 	saveBoardChart(t, db, domain.Chart{Name: "Open by building", Kind: "by-building", Days: 90})
 	saveBoardChart(t, db, domain.Chart{Name: "Overdue trend", Kind: "overdue", Days: 90})
-	must(t, session(t, db, "admin").SaveLayout("Board", []string{"Overdue trend", "Open by building"}))
+	must(t, session(t, db, "admin").SaveLayout(t.Context(), "Board", []string{"Overdue trend", "Open by building"}))
 	d := start(t, db, "hank", 120, 40)
 	s := d.waitFor("Charts of your groups")
 	for _, want := range []string{"Overdue trend · Board", "Open by building · Board", "EAST", "9 open 17 closed"} {
@@ -168,7 +168,7 @@ func TestMetricsSaveChartAndLayout(t *testing.T) {
 	d.waitFor("order changed: ctrl+s saves the layout")
 	d.keys("ctrl+s")
 	d.waitFor("saved the chart layout of Technical Coordinator")
-	_, layouts, err := session(t, db, "carol").Charts()
+	_, layouts, err := session(t, db, "carol").Charts(t.Context())
 	must(t, err)
 	if len(layouts) != 1 || strings.Join(layouts[0].Charts, ",") != "Open by building,Created weekly" {
 		t.Fatalf("layouts %+v", layouts)
@@ -190,9 +190,9 @@ func TestMetricsSaveChartAndLayout(t *testing.T) {
 func TestMetricsSaveNeedsPrivilege(t *testing.T) {
 	db := openMetricsStore(t)
 	admin := session(t, db, "admin")
-	_, err := admin.CreateGroup(domain.Group{Name: "Analysts", Flags: domain.FlagSetOf(domain.MetricsRun, domain.VisibilityOverride)}, false)
+	_, err := admin.CreateGroup(t.Context(), domain.Group{Name: "Analysts", Flags: domain.FlagSetOf(domain.MetricsRun, domain.VisibilityOverride)}, false)
 	must(t, err)
-	must(t, admin.Join("erin", "Analysts", time.Time{}, ""))
+	must(t, admin.Join(t.Context(), "erin", "Analysts", time.Time{}, ""))
 	d := start(t, db, "erin", 120, 40)
 	s := d.openMetrics()
 	if strings.Contains(s, "save for group") {

@@ -51,12 +51,12 @@ func newNoticesScreen(c *Common) *noticesScreen {
 
 func (s *noticesScreen) Reload() {
 	s.teams = map[domain.ID]string{}
-	if ts, err := s.c.Svc.Teams(""); err == nil {
+	if ts, err := s.c.Svc.Teams(s.c.Ctx, ""); err == nil {
 		for _, t := range ts {
 			s.teams[t.ID] = t.Name
 		}
 	}
-	ns, err := s.c.Svc.Notices("")
+	ns, err := s.c.Svc.Notices(s.c.Ctx, "")
 	if err != nil {
 		s.c.Fail(err)
 		return
@@ -222,9 +222,9 @@ func (s *noticesScreen) submit() {
 	n, err := s.noticeFromForm()
 	if err == nil {
 		if n.ID == 0 {
-			n, err = s.c.Svc.CreateNotice(n)
+			n, err = s.c.Svc.CreateNotice(s.c.Ctx, n)
 		} else {
-			n, err = s.c.Svc.UpdateNotice(n)
+			n, err = s.c.Svc.UpdateNotice(s.c.Ctx, n)
 		}
 	}
 	formDone(s.c, &s.form, "saved notice "+n.Title, err, s.Reload)
@@ -257,7 +257,7 @@ func (s *noticesScreen) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		id, title := cur.ID, cur.Title
-		return ask("Delete notice "+title+"?", act("deleted notice "+title, func() error { return s.c.Svc.DeleteNotice(id) }))
+		return ask("Delete notice "+title+"?", act("deleted notice "+title, func() error { return s.c.Svc.DeleteNotice(s.c.Ctx, id) }))
 	}
 	return nil
 }

@@ -53,13 +53,13 @@ func messageFormat(m domain.Message) string {
 }
 
 func (s *outboxScreen) Reload() {
-	msgs, err := s.c.Svc.Outbox(outboxLimit)
+	msgs, err := s.c.Svc.Outbox(s.c.Ctx, outboxLimit)
 	if err != nil {
 		s.c.Fail(err)
 		return
 	}
 	s.msgs = msgs
-	if o, err := s.c.Svc.Organization(); err == nil {
+	if o, err := s.c.Svc.Organization(s.c.Ctx); err == nil {
 		s.org = o
 	}
 	keys := make([]string, len(msgs))
@@ -75,7 +75,7 @@ func (s *outboxScreen) Reload() {
 }
 
 func (s *outboxScreen) show(id domain.ID) {
-	m, err := s.c.Svc.OutboxMessage(id)
+	m, err := s.c.Svc.OutboxMessage(s.c.Ctx, id)
 	if err != nil {
 		s.open = nil
 		s.c.Fail(err)

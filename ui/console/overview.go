@@ -53,7 +53,7 @@ func (s *overviewScreen) setCategory(i int) {
 }
 
 func (s *overviewScreen) Reload() {
-	gs, err := s.c.Svc.Groups("")
+	gs, err := s.c.Svc.Groups(s.c.Ctx, "")
 	if err != nil {
 		s.c.Fail(err)
 		return

@@ -68,7 +68,7 @@ func (p *savedQueries) updateReport(msg tea.Msg) tea.Cmd {
 		p.busy = true
 		f, svc := p.out, p.s.c.Svc
 		run = collabDo(f, func() (string, error) {
-			rows, err := svc.Report(q.ID)
+			rows, err := svc.Report(p.s.c.Ctx, q.ID)
 			if err != nil {
 				return "", err
 			}

@@ -24,7 +24,7 @@ func newReviewScreen(c *Common) *reviewScreen {
 }
 
 func (s *reviewScreen) Reload() {
-	r, err := s.c.Svc.AccessReview(s.c.Now())
+	r, err := s.c.Svc.AccessReview(s.c.Ctx, s.c.Now())
 	if err != nil {
 		s.sc.lines = []string{s.c.Styles.Error.Render(errText(err))}
 		s.c.Fail(err)

@@ -55,16 +55,16 @@ func newSchedulesScreen(c *Common) *schedulesScreen {
 }
 
 func (s *schedulesScreen) Reload() {
-	if o, err := s.c.Svc.Organization(); err == nil {
+	if o, err := s.c.Svc.Organization(s.c.Ctx); err == nil {
 		s.org = o
 		if loc, err := time.LoadLocation(o.TimeZone); err == nil {
 			s.loc = loc
 		}
 	}
-	if bs, err := s.c.Svc.Buildings(""); err == nil {
+	if bs, err := s.c.Svc.Buildings(s.c.Ctx, ""); err == nil {
 		s.blds = bs
 	}
-	tasks, err := s.c.Svc.Schedules()
+	tasks, err := s.c.Svc.Schedules(s.c.Ctx)
 	if err != nil {
 		s.c.Fail(err)
 		return
@@ -176,9 +176,9 @@ func (s *schedulesScreen) submit() {
 	t.Enabled = f.On(stEnabled)
 	var err error
 	if t.ID == 0 {
-		t, err = s.c.Svc.CreateSchedule(t)
+		t, err = s.c.Svc.CreateSchedule(s.c.Ctx, t)
 	} else {
-		t, err = s.c.Svc.UpdateSchedule(t)
+		t, err = s.c.Svc.UpdateSchedule(s.c.Ctx, t)
 	}
 	if err != nil {
 		s.c.Fail(err) // the form keeps every value
@@ -229,7 +229,7 @@ func (s *schedulesScreen) Update(msg tea.Msg) tea.Cmd {
 			}
 			svc, id, title := s.c.Svc, t.ID, t.Title
 			return ask(fmt.Sprintf("Delete the scheduled task %q? Tickets it made stay.", title),
-				act("deleted scheduled task "+title, func() error { return svc.DeleteSchedule(id) }))
+				act("deleted scheduled task "+title, func() error { return svc.DeleteSchedule(s.c.Ctx, id) }))
 		}
 	}
 	return nil

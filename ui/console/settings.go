@@ -40,7 +40,7 @@ func newSettingsScreen(c *Common) *settingsScreen {
 }
 
 func (s *settingsScreen) Reload() {
-	o, err := s.c.Svc.Organization()
+	o, err := s.c.Svc.Organization(s.c.Ctx)
 	if err != nil {
 		s.c.Fail(err)
 		return
@@ -101,7 +101,7 @@ func (s *settingsScreen) submit() {
 	for _, n := range splitList(f.Value(sfProblemTypes)) {
 		o.ProblemTypes = append(o.ProblemTypes, domain.ProblemType{Name: n, CommonProblems: common[strings.ToLower(n)]})
 	}
-	if err := s.c.Svc.UpdateOrganization(o); err != nil {
+	if err := s.c.Svc.UpdateOrganization(s.c.Ctx, o); err != nil {
 		s.c.Fail(err)
 		return
 	}

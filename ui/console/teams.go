@@ -63,7 +63,7 @@ func typeOrder(t domain.TeamType) int {
 }
 
 func (s *teamsScreen) Reload() {
-	ts, err := s.c.Svc.Teams("")
+	ts, err := s.c.Svc.Teams(s.c.Ctx, "")
 	if err != nil {
 		s.c.Fail(err)
 		return
@@ -92,7 +92,7 @@ func (s *teamsScreen) Reload() {
 }
 
 func (s *teamsScreen) loadMembers() {
-	_, ms, err := s.c.Svc.Team(s.open)
+	_, ms, err := s.c.Svc.Team(s.c.Ctx, s.open)
 	if err != nil {
 		s.open = ""
 		s.c.Fail(err)
@@ -153,15 +153,15 @@ func (s *teamsScreen) submit() {
 	switch s.mode {
 	case teamNew:
 		var t domain.Team
-		t, err = s.c.Svc.CreateTeam(domain.Team{Name: s.form.Value(0), Description: s.form.Value(1)})
+		t, err = s.c.Svc.CreateTeam(s.c.Ctx, domain.Team{Name: s.form.Value(0), Description: s.form.Value(1)})
 		ok = "created team " + t.Name
 	case teamDuplicate:
 		var t domain.Team
-		t, err = s.c.Svc.DuplicateTeam(s.source.Name, s.form.Value(0))
+		t, err = s.c.Svc.DuplicateTeam(s.c.Ctx, s.source.Name, s.form.Value(0))
 		ok = "duplicated " + s.source.Name + " as " + t.Name
 	case teamAddMember:
 		user := s.form.Value(0)
-		err = s.c.Svc.AddTeamMember(s.open, user)
+		err = s.c.Svc.AddTeamMember(s.c.Ctx, s.open, user)
 		ok = "added " + user + " to " + s.open
 	}
 	formDone(s.c, &s.form, ok, err, s.Reload)
@@ -171,7 +171,7 @@ func (s *teamsScreen) submit() {
 // and shows what it changed.
 func (s *teamsScreen) repair() tea.Cmd {
 	return ask("Repair teams? Global membership, private teams and the reports-to hierarchy are rebuilt (R9).", func() tea.Msg {
-		lines, err := s.c.Svc.RepairTeams()
+		lines, err := s.c.Svc.RepairTeams(s.c.Ctx)
 		return repairDoneMsg{lines: lines, err: err}
 	})
 }
@@ -223,7 +223,7 @@ func (s *teamsScreen) Update(msg tea.Msg) tea.Cmd {
 			s.openForm(teamAddMember, domain.TeamInfo{})
 		case key.Matches(k, l.Delete) && user != "":
 			return ask(fmt.Sprintf("Remove %s from team %s?", user, team),
-				act("removed "+user+" from "+team, func() error { return s.c.Svc.RemoveTeamMember(team, user) }))
+				act("removed "+user+" from "+team, func() error { return s.c.Svc.RemoveTeamMember(s.c.Ctx, team, user) }))
 		}
 		return nil
 	}
@@ -247,10 +247,10 @@ func (s *teamsScreen) Update(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, l.Deactivate):
 		name := t.Name
 		return ask("Suppress team "+name+"? Its members no longer share its tickets.",
-			act("suppressed "+name, func() error { return s.c.Svc.SuppressTeam(name) }))
+			act("suppressed "+name, func() error { return s.c.Svc.SuppressTeam(s.c.Ctx, name) }))
 	case key.Matches(k, l.Delete):
 		name := t.Name
-		return ask("Delete team "+name+"?", act("deleted team "+name, func() error { return s.c.Svc.DeleteTeam(name) }))
+		return ask("Delete team "+name+"?", act("deleted team "+name, func() error { return s.c.Svc.DeleteTeam(s.c.Ctx, name) }))
 	}
 	return nil
 }

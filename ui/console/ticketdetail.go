@@ -60,8 +60,8 @@ type ticketDetail struct {
 	w, h   int
 }
 
-func newTicketDetail(s *ticketsScreen, number uint64) (*ticketDetail, error) {
-	t, err := s.c.Svc.Ticket(number)
+func newTicketDetail(s *ticketsScreen, number domain.TicketNumber) (*ticketDetail, error) {
+	t, err := s.c.Svc.Ticket(s.c.Ctx, number)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func newTicketDetail(s *ticketsScreen, number uint64) (*ticketDetail, error) {
 }
 
 func (d *ticketDetail) load(t domain.TicketDetail) {
-	if r, ok := d.s.byKey[strconv.FormatUint(t.Number, 10)]; ok && t.Overdue == 0 && t.Status.Open() {
+	if r, ok := d.s.byKey[strconv.FormatUint(uint64(t.Number), 10)]; ok && t.Overdue == 0 && t.Status.Open() {
 		t.Overdue = r.Overdue // Ticket does not compute the overdue level; the queue row did
 	}
 	d.t = t
@@ -89,7 +89,7 @@ func (d *ticketDetail) load(t domain.TicketDetail) {
 // reload reads the ticket again; one that is gone or no longer visible
 // closes the detail and says so.
 func (d *ticketDetail) reload() {
-	t, err := d.c.Svc.Ticket(d.t.Number)
+	t, err := d.c.Svc.Ticket(d.c.Ctx, d.t.Number)
 	if err != nil {
 		d.s.detail = nil
 		d.c.Fail(err)

@@ -105,7 +105,7 @@ func (s *ticketsScreen) openForm(kind ticketFormKind, r domain.TicketRow, f *for
 }
 
 func (s *ticketsScreen) loadBuildings() bool {
-	bs, err := s.c.Svc.Buildings("")
+	bs, err := s.c.Svc.Buildings(s.c.Ctx, "")
 	if err != nil {
 		s.c.Fail(err)
 		return false
@@ -267,12 +267,12 @@ func (s *ticketsScreen) openVisibility(r domain.TicketRow) {
 	current := ""
 	if s.detail != nil && s.detail.t.Number == r.Number {
 		current = strings.Join(s.detail.t.VisibleTo, ", ")
-	} else if d, err := s.c.Svc.Ticket(r.Number); err == nil {
+	} else if d, err := s.c.Svc.Ticket(s.c.Ctx, r.Number); err == nil {
 		current = strings.Join(d.VisibleTo, ", ")
 	}
 	f := newForm(s.c, "Visible to: "+r.Label).text("Groups", current, "group names, comma-separated; empty: none", nil)
 	note := "Without Override Record Visibility you may choose only your own groups."
-	if ui, err := s.c.Svc.User(s.c.Access.Username); err == nil && len(ui.Groups) > 0 {
+	if ui, err := s.c.Svc.User(s.c.Ctx, s.c.Access.Username); err == nil && len(ui.Groups) > 0 {
 		note += " Yours: " + strings.Join(ui.Groups, ", ") + "."
 	}
 	if !s.org.RecordVisibility {
@@ -299,7 +299,7 @@ func (s *ticketsScreen) openFilters() {
 	for _, st := range domain.AllStatuses {
 		statuses = append(statuses, st.String())
 	}
-	bs, _ := s.c.Svc.Buildings("")
+	bs, _ := s.c.Svc.Buildings(s.c.Ctx, "")
 	codes := withAny()
 	for _, b := range bs {
 		codes = append(codes, b.Code)
@@ -313,7 +313,7 @@ func (s *ticketsScreen) openFilters() {
 		choose("Building", withCurrent(codes, q.Building), orAny(q.Building)).
 		choose("Assignee", withCurrent([]string{"anyone", "me", "none"}, assignee), assignee).
 		choose("Priority", withCurrent(withAny(s.org.Priorities...), q.Priority), orAny(q.Priority))
-	if teams, err := s.c.Svc.Teams(""); err == nil {
+	if teams, err := s.c.Svc.Teams(s.c.Ctx, ""); err == nil {
 		names := withAny()
 		for _, t := range teams {
 			names = append(names, t.Name)
@@ -345,7 +345,7 @@ func (s *ticketsScreen) openSaveQuery() {
 	f := newForm(s.c, "Save the query "+strconv.Quote(s.line.Value())).
 		text("Name", "", "what to call it", func(v string) error { return domain.ValidateName("name", v) }).
 		text("Group", "", "empty: for you only; a group name shares it", nil)
-	if ui, err := s.c.Svc.User(s.c.Access.Username); err == nil && len(ui.Groups) > 0 {
+	if ui, err := s.c.Svc.User(s.c.Ctx, s.c.Access.Username); err == nil && len(ui.Groups) > 0 {
 		f.note = "Group queries need Save Group Queries and a group you are in: " + strings.Join(ui.Groups, ", ")
 	}
 	s.openForm(formSaveQuery, domain.TicketRow{}, f)
@@ -378,7 +378,7 @@ func (s *ticketsScreen) submit() tea.Cmd {
 			Room: f.Value(rfRoom), ProblemType: f.Value(rfType), CommonProblem: f.Value(rfCommon), Priority: f.Value(rfPriority)}
 		org := s.org
 		return s.do(f, func() (string, error) {
-			t, err := svc.CreateTicket(nt)
+			t, err := svc.CreateTicket(s.c.Ctx, nt)
 			if err != nil {
 				return "", err
 			}
@@ -402,24 +402,24 @@ func (s *ticketsScreen) submit() tea.Cmd {
 		str(efType, r.ProblemType, &ch.ProblemType)
 		str(efPriority, r.Priority, &ch.Priority)
 		ch.Comment = f.Value(efComment)
-		return s.do(f, func() (string, error) { return "saved " + label, svc.EditTicket(n, ch) })
+		return s.do(f, func() (string, error) { return "saved " + label, svc.EditTicket(s.c.Ctx, n, ch) })
 	case formWork:
 		m, _ := parseMinutes(f.Value(wfMinutes))
 		text := f.Value(wfText)
 		return s.do(f, func() (string, error) {
-			_, err := svc.AddWork(n, m, text)
+			_, err := svc.AddWork(s.c.Ctx, n, m, text)
 			return fmt.Sprintf("work report added to %s (%d min)", label, m), err
 		})
 	case formEditWork:
 		m, _ := parseMinutes(f.Value(wfMinutes))
 		text, id := f.Value(wfText), s.formWork
-		return s.do(f, func() (string, error) { return "work report saved on " + label, svc.EditWork(n, id, m, text) })
+		return s.do(f, func() (string, error) { return "work report saved on " + label, svc.EditWork(s.c.Ctx, n, id, m, text) })
 	case formClose:
 		c := f.Value(0)
-		return s.do(f, func() (string, error) { return "closed " + label, svc.Close(n, c) })
+		return s.do(f, func() (string, error) { return "closed " + label, svc.Close(s.c.Ctx, n, c) })
 	case formReopen:
 		c := f.Value(0)
-		return s.do(f, func() (string, error) { return "reopened " + label, svc.Reopen(n, c) })
+		return s.do(f, func() (string, error) { return "reopened " + label, svc.Reopen(s.c.Ctx, n, c) })
 	case formVisibility:
 		var groups []string
 		for _, g := range strings.Split(f.Value(0), ",") {
@@ -428,7 +428,7 @@ func (s *ticketsScreen) submit() tea.Cmd {
 			}
 		}
 		return s.do(f, func() (string, error) {
-			return label + " visible to " + dash(strings.Join(groups, ", ")), svc.SetVisibility(n, groups)
+			return label + " visible to " + dash(strings.Join(groups, ", ")), svc.SetVisibility(s.c.Ctx, n, groups)
 		})
 	case formFilters:
 		q := s.query
@@ -452,7 +452,7 @@ func (s *ticketsScreen) submit() tea.Cmd {
 	case formSaveQuery:
 		name, group, query := f.Value(sqName), f.Value(sqGroup), s.line.Value()
 		return s.do(f, func() (string, error) {
-			_, err := svc.SaveQuery(name, query, group)
+			_, err := svc.SaveQuery(s.c.Ctx, name, query, group)
 			if group != "" {
 				return "saved query " + name + " for group " + group, err
 			}

@@ -30,9 +30,10 @@ type ticketsScreen struct {
 	query   domain.TicketQuery // the last query line that parsed, without paging
 	offset  int
 	seq     uint64 // bumped by every fetch; older results are dropped
+	running latest // the newest fetch's context; a newer fetch cancels it
 	loading bool
 	land    int // where the cursor lands after a page turn
-	sel     map[uint64]bool
+	sel     map[domain.TicketNumber]bool
 	line    textinput.Model
 	lineOn  bool
 	lineErr string
@@ -71,8 +72,8 @@ type (
 		ok     string
 		err    error
 		form   *form
-		closed uint64 // a deleted ticket: its detail closes
-		open   uint64 // a new ticket (clone) to show
+		closed domain.TicketNumber // a deleted ticket: its detail closes
+		open   domain.TicketNumber // a new ticket (clone) to show
 	}
 	// bulkMsg carries the per-ticket results of a bulk action.
 	bulkMsg struct {
@@ -81,13 +82,13 @@ type (
 		err     error
 	}
 	// openTicketMsg asks the screen to show a ticket's detail.
-	openTicketMsg struct{ number uint64 }
+	openTicketMsg struct{ number domain.TicketNumber }
 	// editWorkMsg asks for the work report form on an existing report.
 	editWorkMsg struct{ report domain.WorkReport }
 )
 
 func newTicketsScreen(c *Common) *ticketsScreen {
-	s := &ticketsScreen{c: c, sel: map[uint64]bool{}, byKey: map[string]domain.TicketRow{},
+	s := &ticketsScreen{c: c, sel: map[domain.TicketNumber]bool{}, byKey: map[string]domain.TicketRow{},
 		table: newTable(c, "no tickets match: / edits the query, f opens the filters",
 			column{title: "Ticket", width: 8},
 			column{title: "!", width: 3},
@@ -113,7 +114,7 @@ func newTicketsScreen(c *Common) *ticketsScreen {
 }
 
 func (s *ticketsScreen) loadOrg() {
-	if o, err := s.c.Svc.Organization(); err == nil {
+	if o, err := s.c.Svc.Organization(s.c.Ctx); err == nil {
 		s.org = o
 	}
 }
@@ -127,8 +128,9 @@ func (s *ticketsScreen) fetch() tea.Cmd {
 	s.loading = true
 	seq, svc, q := s.seq, s.c.Svc, s.query
 	q.Offset, q.Limit = s.offset, s.pageSize()
+	ctx := s.running.next(s.c.Ctx)
 	return func() tea.Msg {
-		page, err := svc.Tickets(q)
+		page, err := svc.Tickets(ctx, q)
 		return ticketsMsg{seq: seq, page: page, err: err}
 	}
 }
@@ -175,7 +177,7 @@ func (s *ticketsScreen) apply(m ticketsMsg) tea.Cmd {
 	s.byKey = make(map[string]domain.TicketRow, len(m.page.Tickets))
 	now := s.c.Now()
 	for i, t := range m.page.Tickets {
-		k := strconv.FormatUint(t.Number, 10)
+		k := strconv.FormatUint(uint64(t.Number), 10)
 		keys[i] = k
 		s.byKey[k] = t
 		rows[i] = []string{t.Label, overdueMark(t.Overdue), age(t.Created, now), t.Priority, t.Status.String(),
@@ -183,7 +185,7 @@ func (s *ticketsScreen) apply(m ticketsMsg) tea.Cmd {
 	}
 	s.table.SetRows(keys, rows)
 	for _, k := range keys {
-		if n, _ := strconv.ParseUint(k, 10, 64); s.sel[n] {
+		if n, _ := strconv.ParseUint(k, 10, 64); s.sel[domain.TicketNumber(n)] {
 			s.table.selected[k] = true
 		}
 	}
@@ -276,8 +278,8 @@ func (s *ticketsScreen) current() (domain.TicketRow, bool) {
 }
 
 // selection is the selected tickets, or the highlighted one.
-func (s *ticketsScreen) selection() []uint64 {
-	var out []uint64
+func (s *ticketsScreen) selection() []domain.TicketNumber {
+	var out []domain.TicketNumber
 	for n, on := range s.sel {
 		if on {
 			out = append(out, n)
@@ -286,7 +288,7 @@ func (s *ticketsScreen) selection() []uint64 {
 	slices.Sort(out)
 	if len(out) == 0 {
 		if r, ok := s.current(); ok {
-			out = []uint64{r.Number}
+			out = []domain.TicketNumber{r.Number}
 		}
 	}
 	return out
@@ -306,7 +308,7 @@ func (s *ticketsScreen) toggleSelect() {
 }
 
 func (s *ticketsScreen) clearSelection() {
-	s.sel = map[uint64]bool{}
+	s.sel = map[domain.TicketNumber]bool{}
 	s.table.ClearSelection()
 }
 
@@ -332,7 +334,7 @@ func (s *ticketsScreen) requery() tea.Cmd {
 	return s.fetch()
 }
 
-var sortCycle = []string{domain.SortNewest, domain.SortAge, domain.SortPriority, domain.SortUpdated}
+var sortCycle = []domain.Sort{domain.SortNewest, domain.SortAge, domain.SortPriority, domain.SortUpdated}
 
 func (s *ticketsScreen) Update(msg tea.Msg) tea.Cmd {
 	switch m := msg.(type) {
@@ -494,7 +496,7 @@ func (s *ticketsScreen) updateQueue(k tea.KeyPressMsg) tea.Cmd {
 }
 
 // open shows a ticket's detail.
-func (s *ticketsScreen) open(number uint64) {
+func (s *ticketsScreen) open(number domain.TicketNumber) {
 	d, err := newTicketDetail(s, number)
 	if err != nil {
 		s.c.Fail(err)
@@ -566,7 +568,7 @@ func (s *ticketsScreen) actOn(k tea.KeyPressMsg, r domain.TicketRow) (tea.Cmd, b
 		if s.can(domain.ActAssign, r) {
 			return s.pickTech("Assign "+label+" to", func(u string) tea.Cmd {
 				return s.do(nil, func() (string, error) {
-					return "assigned " + label + " to " + u, svc.Assign(n, u, "")
+					return "assigned " + label + " to " + u, svc.Assign(s.c.Ctx, n, u, "")
 				})
 			}), true
 		}
@@ -574,13 +576,13 @@ func (s *ticketsScreen) actOn(k tea.KeyPressMsg, r domain.TicketRow) (tea.Cmd, b
 		if s.can(domain.ActReassign, r) {
 			return s.pickTech("Reassign "+label+" (now "+dash(r.Assignee)+") to", func(u string) tea.Cmd {
 				return s.do(nil, func() (string, error) {
-					return "reassigned " + label + " to " + u, svc.Reassign(n, u, "")
+					return "reassigned " + label + " to " + u, svc.Reassign(s.c.Ctx, n, u, "")
 				})
 			}), true
 		}
 	case key.Matches(k, tk.Start):
 		// the store decides (assignee, or Task All Records) and says why not
-		return s.do(nil, func() (string, error) { return "started " + label, svc.Start(n, "") }), true
+		return s.do(nil, func() (string, error) { return "started " + label, svc.Start(s.c.Ctx, n, "") }), true
 	case key.Matches(k, tk.Work):
 		if s.can(domain.ActWorkWrite, r) {
 			s.openWork(r)
@@ -597,7 +599,7 @@ func (s *ticketsScreen) actOn(k tea.KeyPressMsg, r domain.TicketRow) (tea.Cmd, b
 		if s.can(domain.ActEdit, r) {
 			return s.pickPriority("Priority of "+label+" (now "+dash(r.Priority)+")", func(p string) tea.Cmd {
 				return s.do(nil, func() (string, error) {
-					return label + " priority " + p, svc.EditTicket(n, domain.TicketChange{Priority: &p})
+					return label + " priority " + p, svc.EditTicket(s.c.Ctx, n, domain.TicketChange{Priority: &p})
 				})
 			}), true
 		}
@@ -605,7 +607,7 @@ func (s *ticketsScreen) actOn(k tea.KeyPressMsg, r domain.TicketRow) (tea.Cmd, b
 		if s.can(domain.ActDelete, r) {
 			return ask(fmt.Sprintf("Delete %s %q? It is closed; its history and work reports go with it. This cannot be undone.", label, r.Title),
 				func() tea.Msg {
-					if err := svc.DeleteTicket(n); err != nil {
+					if err := svc.DeleteTicket(s.c.Ctx, n); err != nil {
 						return ticketDoneMsg{err: err}
 					}
 					return ticketDoneMsg{ok: "deleted " + label, closed: n}
@@ -619,7 +621,7 @@ func (s *ticketsScreen) actOn(k tea.KeyPressMsg, r domain.TicketRow) (tea.Cmd, b
 		if s.can(domain.ActClone, r) {
 			org := s.org
 			return func() tea.Msg {
-				t, err := svc.Clone(n)
+				t, err := svc.Clone(s.c.Ctx, n)
 				if err != nil {
 					return ticketDoneMsg{err: err}
 				}
@@ -643,7 +645,7 @@ func (s *ticketsScreen) pickTech(title string, choose func(string) tea.Cmd) tea.
 	s.pick.SetSize(s.w, s.h)
 	svc := s.c.Svc
 	return s.pick.load(func() choicesMsg {
-		page, err := svc.Users(domain.UserQuery{})
+		page, err := svc.Users(s.c.Ctx, domain.UserQuery{})
 		if err != nil {
 			return choicesMsg{free: true, note: errText(err) + ": type a username"}
 		}
@@ -692,7 +694,7 @@ func (s *ticketsScreen) openBulk() tea.Cmd {
 			q = fmt.Sprintf("%s %s?", what, list)
 		}
 		return ask(q, func() tea.Msg {
-			res, err := svc.Bulk(nums, a)
+			res, err := svc.Bulk(s.c.Ctx, nums, a)
 			return bulkMsg{what: strings.ToLower(what), results: res, err: err}
 		})
 	}
@@ -777,7 +779,7 @@ func (s *ticketsScreen) View() string {
 	}
 	head := fmt.Sprintf("Tickets %d–%d of %d", from, to, s.page.Total)
 	if s.query.Sort != "" {
-		head += " · sort " + s.query.Sort
+		head += " · sort " + string(s.query.Sort)
 	}
 	if n := len(s.sel); n > 0 {
 		head += fmt.Sprintf(" · %d selected", n)

@@ -36,7 +36,7 @@ func scaleUser(b *testing.B, db *store.DB, who string) domain.Service {
 	if group == "" {
 		return admin
 	}
-	ms, err := admin.GroupMembers(group)
+	ms, err := admin.GroupMembers(b.Context(), group)
 	must(b, err)
 	return session(b, db, ms[0].Username)
 }
@@ -150,7 +150,7 @@ func BenchmarkQueueFilter(b *testing.B) {
 		for _, q := range []string{"status:open", "building:EAST", "assignee:me", "status:new building:WEST", "printer", "status:open sort:priority"} {
 			b.Run(who+"/"+q, func(b *testing.B) {
 				svc := scaleUser(b, scaleFile(b), who)
-				c := &Common{Svc: svc, Now: fixedNow, Access: svc.Access(), Keys: keymap.Default(), Styles: newStyles(true, true)}
+				c := &Common{Svc: svc, Ctx: b.Context(), Now: fixedNow, Access: svc.Access(b.Context()), Keys: keymap.Default(), Styles: newStyles(true, true)}
 				s := newTicketsScreen(c)
 				s.SetSize(120, 36)
 				for b.Loop() {

@@ -1,6 +1,8 @@
 package console
 
 import (
+	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -38,9 +40,9 @@ func openTicketStore(t testing.TB) *store.DB {
 	must(t, err)
 	t.Cleanup(func() { db.Close() })
 	admin := session(t, db, "admin")
-	_, err = admin.CreateBuilding(domain.Building{Code: "EAST", Name: "East Elementary", Region: "North", Rooms: []string{"101", "102"}})
+	_, err = admin.CreateBuilding(t.Context(), domain.Building{Code: "EAST", Name: "East Elementary", Region: "North", Rooms: []string{"101", "102"}})
 	must(t, err)
-	_, err = admin.CreateBuilding(domain.Building{Code: "WEST", Name: "West High", Region: "South"})
+	_, err = admin.CreateBuilding(t.Context(), domain.Building{Code: "WEST", Name: "West High", Region: "South"})
 	must(t, err)
 	for _, u := range []domain.User{
 		{Username: "alice", First: "Alice", Last: "Adams", Email: "alice@example.org"},
@@ -48,36 +50,36 @@ func openTicketStore(t testing.TB) *store.DB {
 		{Username: "carol", First: "Carol", Last: "Chen"},
 		{Username: "dave", First: "Dave", Last: "Diaz", Kind: domain.KindRestricted},
 	} {
-		_, err := admin.CreateUser(u)
+		_, err := admin.CreateUser(t.Context(), u)
 		must(t, err)
 	}
-	must(t, admin.Join("alice", "Technicians", time.Time{}, "hired"))
-	must(t, admin.Join("bob", "Users", time.Time{}, ""))
-	must(t, admin.Join("carol", "Technical Coordinator", time.Time{}, ""))
-	must(t, admin.AddRule("EAST", "Hardware", "alice"))
+	must(t, admin.Join(t.Context(), "alice", "Technicians", time.Time{}, "hired"))
+	must(t, admin.Join(t.Context(), "bob", "Users", time.Time{}, ""))
+	must(t, admin.Join(t.Context(), "carol", "Technical Coordinator", time.Time{}, ""))
+	must(t, admin.AddRule(t.Context(), "EAST", "Hardware", "alice"))
 	bob, carol, alice := session(t, db, "bob"), session(t, db, "carol"), session(t, db, "alice")
 	report := func(svc domain.Service, old time.Duration, n domain.NewTicket) uint64 {
 		clk.ago(old)
-		tk, err := svc.CreateTicket(n)
+		tk, err := svc.CreateTicket(t.Context(), n)
 		must(t, err)
-		return tk.Number
+		return uint64(tk.Number)
 	}
 	report(bob, 10*24*time.Hour, domain.NewTicket{Title: "Printer jammed on floor 2", Building: "EAST", Room: "101", ProblemType: "Hardware", CommonProblem: "Printer jam", Priority: "High"})
 	report(bob, 4*24*time.Hour, domain.NewTicket{Title: "Projector flickers", Building: "WEST", ProblemType: "Hardware"})
 	n3 := report(carol, 6*24*time.Hour, domain.NewTicket{Title: "Wi-Fi drops in the library", Building: "WEST", ProblemType: "Network", Priority: "Urgent"})
-	must(t, carol.Assign(n3, "alice", "library first"))
+	must(t, carol.Assign(t.Context(), domain.TicketNumber(n3), "alice", "library first"))
 	report(bob, 2*time.Hour, domain.NewTicket{Title: "Password reset for substitute", Building: "EAST", ProblemType: "Account", Priority: "Low"})
 	n5 := report(admin, 24*time.Hour, domain.NewTicket{Title: "License renewal", Building: "WEST", ProblemType: "Software"})
-	must(t, admin.Close(n5, "renewed"))
+	must(t, admin.Close(t.Context(), domain.TicketNumber(n5), "renewed"))
 	n6 := report(bob, 30*time.Minute, domain.NewTicket{Title: "Broken screen in room 102", Building: "EAST", Room: "102", ProblemType: "Hardware"})
-	must(t, alice.Start(n6, ""))
+	must(t, alice.Start(t.Context(), domain.TicketNumber(n6), ""))
 	clk.set(fixed)
 	return db
 }
 
 func ticket(t *testing.T, db *store.DB, n uint64) domain.TicketDetail {
 	t.Helper()
-	d, err := session(t, db, "admin").Ticket(n)
+	d, err := session(t, db, "admin").Ticket(t.Context(), domain.TicketNumber(n))
 	must(t, err)
 	return d
 }
@@ -155,7 +157,7 @@ func TestTicketsConcurrentAssignIsToldAndRefreshed(t *testing.T) {
 	d.waitFor("Tickets 1–5 of 5")
 	d.keys("j", "a")
 	d.waitFor("Alice Adams")
-	must(t, session(t, db, "admin").Assign(4, "alice", "")) // the other session wins
+	must(t, session(t, db, "admin").Assign(t.Context(), 4, "alice", "")) // the other session wins
 	d.keys("carol", "enter")
 	s := d.waitFor("✗ cannot assign T-000004: it is assigned")
 	row := lineWith(s, "T-000004")
@@ -185,7 +187,7 @@ func TestTicketsRefusedWorkReportKeepsText(t *testing.T) {
 	d.keys("G", "w")
 	d.waitFor("Work report on T-000001")
 	d.keys("15", "tab", "Cleared the paper path")
-	must(t, session(t, db, "admin").Close(1, "duplicate")) // closed meanwhile
+	must(t, session(t, db, "admin").Close(t.Context(), 1, "duplicate")) // closed meanwhile
 	d.keys("enter")
 	s := d.waitFor("✗ cannot write a work report on T-000001: it is closed")
 	if !strings.Contains(s, "[Cleared the paper path") || !strings.Contains(s, "[15") {
@@ -195,9 +197,9 @@ func TestTicketsRefusedWorkReportKeepsText(t *testing.T) {
 		t.Fatalf("work stored: %+v", tk.Work)
 	}
 	// reopened, the same form saves what was typed
-	must(t, session(t, db, "admin").Reopen(1, ""))
-	must(t, session(t, db, "admin").Reassign(1, "carol", ""))
-	must(t, session(t, db, "admin").Reassign(1, "alice", ""))
+	must(t, session(t, db, "admin").Reopen(t.Context(), 1, ""))
+	must(t, session(t, db, "admin").Reassign(t.Context(), 1, "carol", ""))
+	must(t, session(t, db, "admin").Reassign(t.Context(), 1, "alice", ""))
 	d.keys("enter")
 	d.waitFor("✓ work report added to T-000001 (15 min)")
 	if tk := ticket(t, db, 1); len(tk.Work) != 1 || tk.Work[0].Text != "Cleared the paper path" {
@@ -329,7 +331,7 @@ func TestTicketsStoreRefusalKeepsReportForm(t *testing.T) {
 	d2 := start(t, db, "bob", 120, 40)
 	d2.keys("2", "n", "Ceiling leak")
 	d2.waitFor("[Ceiling leak")
-	_, err := session(t, db, "admin").RevokeGroup("Users", []domain.Grant{{Priv: domain.TicketReport.Info()}})
+	_, err := session(t, db, "admin").RevokeGroup(t.Context(), "Users", []domain.Grant{{Priv: domain.TicketReport.Info()}})
 	must(t, err)
 	d2.keys("enter")
 	s := d2.waitFor("✗ bob lacks Report a Problem")
@@ -340,8 +342,8 @@ func TestTicketsStoreRefusalKeepsReportForm(t *testing.T) {
 
 func TestTicketsDetailEditCloneAndWorkEdit(t *testing.T) {
 	db := openTicketStore(t)
-	must(t, session(t, db, "admin").Reassign(1, "carol", ""))
-	_, err := session(t, db, "carol").AddWork(1, 20, "Ordered a roller")
+	must(t, session(t, db, "admin").Reassign(t.Context(), 1, "carol", ""))
+	_, err := session(t, db, "carol").AddWork(t.Context(), 1, 20, "Ordered a roller")
 	must(t, err)
 	d := start(t, db, "carol", 120, 40)
 	d.keys("2")
@@ -384,7 +386,7 @@ func TestTicketsSavedQueries(t *testing.T) {
 	d.waitFor("✓ saved query Mine")
 	d.keys("enter")
 	d.waitFor("/ status:open")
-	qs, err := session(t, db, "alice").SavedQueries()
+	qs, err := session(t, db, "alice").SavedQueries(t.Context())
 	must(t, err)
 	if len(qs) != 1 || qs[0].Name != "Mine" {
 		t.Fatalf("saved %+v", qs)
@@ -395,7 +397,7 @@ func TestTicketsSavedQueries(t *testing.T) {
 func TestTicketsStaleResultsDropped(t *testing.T) {
 	db := openTicketStore(t)
 	svc := session(t, db, "admin")
-	c := &Common{Svc: svc, Now: fixedNow, Access: svc.Access()}
+	c := &Common{Svc: svc, Ctx: t.Context(), Now: fixedNow, Access: svc.Access(t.Context())}
 	c.Keys = keymap.Default()
 	c.Styles = newStyles(true, true)
 	s := newTicketsScreen(c)
@@ -411,6 +413,49 @@ func TestTicketsStaleResultsDropped(t *testing.T) {
 	s.Update(oldMsg) // arrives late: dropped
 	if got := s.page.Total; got != 0 {
 		t.Fatalf("stale result shown: %d tickets", got)
+	}
+}
+
+// A keystroke that supersedes a running query cancels it: the older
+// query's scan stops with context.Canceled, the newer one runs.
+func TestTicketsSupersededQueryIsCancelled(t *testing.T) {
+	db := openTicketStore(t)
+	svc := session(t, db, "admin")
+	c := &Common{Svc: svc, Ctx: t.Context(), Now: fixedNow, Access: svc.Access(t.Context()),
+		Keys: keymap.Default(), Styles: newStyles(true, true)}
+	s := newTicketsScreen(c)
+	s.SetSize(120, 30)
+	s.Update(tea.KeyPressMsg{Code: '/', Text: "/"})
+	older := s.Update(tea.KeyPressMsg{Code: ' ', Text: " "})
+	newer := s.Update(tea.KeyPressMsg{Code: 'x', Text: "x"})
+	if older == nil || newer == nil {
+		t.Fatal("typing in the query line should run the query as a command")
+	}
+	oldMsg, ok := runTicketsCmd(older).(ticketsMsg)
+	if !ok || !errors.Is(oldMsg.err, context.Canceled) {
+		t.Fatalf("superseded query: %+v, want context.Canceled", oldMsg)
+	}
+	newMsg, ok := runTicketsCmd(newer).(ticketsMsg)
+	if !ok || newMsg.err != nil {
+		t.Fatalf("newest query: %+v", newMsg)
+	}
+	s.Update(newMsg)
+	if s.lineErr != "" {
+		t.Fatalf("query line error %q", s.lineErr)
+	}
+}
+
+// Quitting the console cancels the root context of its service calls.
+func TestConsoleQuitCancelsItsContext(t *testing.T) {
+	db := openTicketStore(t)
+	m := New(Config{Service: session(t, db, "admin"), Now: fixedNow, Context: t.Context()}).(*Model)
+	ctx := m.c.Ctx
+	if ctx.Err() != nil {
+		t.Fatal("context cancelled before quitting")
+	}
+	m.quit()
+	if !errors.Is(ctx.Err(), context.Canceled) {
+		t.Fatalf("after quit: %v", ctx.Err())
 	}
 }
 
@@ -484,10 +529,10 @@ func TestHomeShowsTicketSummary(t *testing.T) {
 func TestTicketsAssignByTypedNameWithoutUserList(t *testing.T) {
 	db := openTicketStore(t)
 	admin := session(t, db, "admin")
-	_, err := admin.CreateGroup(domain.Group{Name: "Dispatch",
+	_, err := admin.CreateGroup(t.Context(), domain.Group{Name: "Dispatch",
 		Flags: domain.FlagSetOf(domain.TicketAssign, domain.TicketView, domain.TaskAll, domain.VisibilityOverride)}, false)
 	must(t, err)
-	must(t, admin.Join("bob", "Dispatch", time.Time{}, ""))
+	must(t, admin.Join(t.Context(), "bob", "Dispatch", time.Time{}, ""))
 	d := start(t, db, "bob", 120, 40)
 	d.keys("2")
 	d.waitFor("Tickets 1–5 of 5")
@@ -516,7 +561,7 @@ func TestR7_TicketsDeleteClosedOnlyConfirms(t *testing.T) {
 	d.waitFor(`Delete T-000005 "License renewal"?`)
 	d.keys("y")
 	d.waitFor("✓ deleted T-000005")
-	if _, err := session(t, db, "admin").Ticket(5); domain.ErrorCode(err) != domain.ENotFound {
+	if _, err := session(t, db, "admin").Ticket(t.Context(), 5); domain.ErrorCode(err) != domain.ENotFound {
 		t.Fatalf("T-000005 still there: %v", err)
 	}
 }

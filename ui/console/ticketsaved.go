@@ -30,7 +30,7 @@ func (s *ticketsScreen) openSaved() {
 }
 
 func (p *savedQueries) reload() {
-	qs, err := p.s.c.Svc.SavedQueries()
+	qs, err := p.s.c.Svc.SavedQueries(p.s.c.Ctx)
 	if err != nil {
 		p.s.c.Fail(err)
 		qs = nil
@@ -99,7 +99,7 @@ func (p *savedQueries) update(k tea.KeyPressMsg) tea.Cmd {
 		}
 		svc := p.s.c.Svc
 		return ask("Delete the saved query "+strconv.Quote(q.Name)+"?", func() tea.Msg {
-			if err := svc.DeleteSavedQuery(q.ID); err != nil {
+			if err := svc.DeleteSavedQuery(p.s.c.Ctx, q.ID); err != nil {
 				return ticketDoneMsg{err: err}
 			}
 			return ticketDoneMsg{ok: "deleted saved query " + q.Name}

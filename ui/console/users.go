@@ -114,14 +114,14 @@ func userKind(u domain.UserInfo) string {
 }
 
 func (s *usersScreen) Reload() {
-	page, err := s.c.Svc.Users(domain.UserQuery{Search: s.search, Offset: s.offset, Limit: s.pageSize()})
+	page, err := s.c.Svc.Users(s.c.Ctx, domain.UserQuery{Search: s.search, Offset: s.offset, Limit: s.pageSize()})
 	if err != nil {
 		s.c.Fail(err)
 		return
 	}
 	if len(page.Users) == 0 && s.offset > 0 && page.Total > 0 {
 		s.offset = max(0, page.Total-s.pageSize())
-		page, err = s.c.Svc.Users(domain.UserQuery{Search: s.search, Offset: s.offset, Limit: s.pageSize()})
+		page, err = s.c.Svc.Users(s.c.Ctx, domain.UserQuery{Search: s.search, Offset: s.offset, Limit: s.pageSize()})
 		if err != nil {
 			s.c.Fail(err)
 			return
@@ -141,14 +141,14 @@ func (s *usersScreen) Reload() {
 }
 
 func (s *usersScreen) loadDetail() {
-	ui, err := s.c.Svc.User(s.target.Username)
+	ui, err := s.c.Svc.User(s.c.Ctx, s.target.Username)
 	if err != nil {
 		s.target = domain.UserInfo{}
 		s.c.Fail(err)
 		return
 	}
 	s.target = ui
-	ms, err := s.c.Svc.Memberships(ui.Username)
+	ms, err := s.c.Svc.Memberships(s.c.Ctx, ui.Username)
 	if err != nil {
 		s.c.Fail(err)
 		return
@@ -260,7 +260,7 @@ func (s *usersScreen) userFromForm() (domain.User, error) {
 	u.Email, u.Phone, u.StartScreen = f.Value(ufEmail), f.Value(ufPhone), f.Value(ufStartScreen)
 	u.ReportsTo = 0
 	if rt := f.Value(ufReportsTo); rt != "" {
-		boss, err := s.c.Svc.User(rt)
+		boss, err := s.c.Svc.User(s.c.Ctx, rt)
 		if err != nil {
 			return u, err
 		}
@@ -284,9 +284,9 @@ func (s *usersScreen) submit() tea.Cmd {
 		u, err := s.userFromForm()
 		if err == nil {
 			if s.mode == userNew {
-				u, err = s.c.Svc.CreateUser(u)
+				u, err = s.c.Svc.CreateUser(s.c.Ctx, u)
 			} else {
-				u, err = s.c.Svc.UpdateUser(u)
+				u, err = s.c.Svc.UpdateUser(s.c.Ctx, u)
 			}
 		}
 		if err != nil {
@@ -304,19 +304,19 @@ func (s *usersScreen) submit() tea.Cmd {
 	case userJoin, userBulkJoin:
 		until, _ := parseUntil(f.Value(mfUntil))
 		group, reason := f.Value(mfGroup), f.Value(mfReason)
-		if !s.bulk(fmt.Sprintf("joined %s", group), func(u string) error { return s.c.Svc.Join(u, group, until, reason) }) {
+		if !s.bulk(fmt.Sprintf("joined %s", group), func(u string) error { return s.c.Svc.Join(s.c.Ctx, u, group, until, reason) }) {
 			return nil
 		}
 	case userBulkLeave:
 		group := f.Value(mfGroup)
 		if !s.bulk(fmt.Sprintf("left %s", group), func(u string) error {
-			_, err := s.c.Svc.Leave(u, group, len(rulesNaming(s.c, u)) > 0)
+			_, err := s.c.Svc.Leave(s.c.Ctx, u, group, len(rulesNaming(s.c, u)) > 0)
 			return err
 		}) {
 			return nil
 		}
 	case userTerminate:
-		rep, err := s.c.Svc.Terminate(s.target.Username, f.Value(tfReason), f.Value(tfReassign))
+		rep, err := s.c.Svc.Terminate(s.c.Ctx, s.target.Username, f.Value(tfReason), f.Value(tfReassign))
 		if err != nil {
 			s.c.Fail(err)
 			return nil
@@ -371,7 +371,7 @@ func (s *usersScreen) deactivate(users []string) tea.Cmd {
 	return ask(q, func() tea.Msg {
 		var errs []string
 		for _, u := range users {
-			if _, err := s.c.Svc.Deactivate(u, len(rules) > 0); err != nil {
+			if _, err := s.c.Svc.Deactivate(s.c.Ctx, u, len(rules) > 0); err != nil {
 				errs = append(errs, errText(err))
 			}
 		}
@@ -385,7 +385,7 @@ func (s *usersScreen) deactivate(users []string) tea.Cmd {
 // remove deletes a user; on the R8 refusal it offers deactivation.
 func (s *usersScreen) remove(user string) tea.Cmd {
 	return ask(fmt.Sprintf("Delete user %s? This cannot be undone.", user), func() tea.Msg {
-		err := s.c.Svc.DeleteUser(user)
+		err := s.c.Svc.DeleteUser(s.c.Ctx, user)
 		switch {
 		case err == nil:
 			return doneMsg{ok: "deleted user " + user}
@@ -399,7 +399,7 @@ func (s *usersScreen) remove(user string) tea.Cmd {
 
 func (s *usersScreen) deactivateNow(user string) tea.Cmd {
 	return func() tea.Msg {
-		if _, err := s.c.Svc.Deactivate(user, false); err != nil {
+		if _, err := s.c.Svc.Deactivate(s.c.Ctx, user, false); err != nil {
 			return doneMsg{err: err}
 		}
 		return doneMsg{ok: "deactivated " + user}
@@ -490,7 +490,7 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 		sel := s.table.Selected()
 		if len(sel) == 1 && u.Status == domain.StatusDeactivated && sel[0] == u.Username {
 			name := u.Username
-			return ask("Activate "+name+"?", act("activated "+name, func() error { return s.c.Svc.Activate(name) }))
+			return ask("Activate "+name+"?", act("activated "+name, func() error { return s.c.Svc.Activate(s.c.Ctx, name) }))
 		}
 		return s.deactivate(sel)
 	case key.Matches(k, l.Delete):

@@ -23,7 +23,7 @@ func TestUsersCreateValidatesFields(t *testing.T) {
 	d.keys(repeat("backspace", len("not-an-email"))...)
 	d.keys("erin@example.org", "enter")
 	d.waitFor("saved user erin")
-	u, err := session(t, db, "admin").User("erin")
+	u, err := session(t, db, "admin").User(t.Context(), "erin")
 	must(t, err)
 	if u.First != "Erin" || u.Email != "erin@example.org" {
 		t.Fatalf("stored %+v", u.User)
@@ -40,7 +40,7 @@ func TestUsersFilterAndJoinWithExpiry(t *testing.T) {
 	}
 	d.keys("enter", "enter", "n", "Principals", "tab", "2026-03-20", "tab", "trial", "enter")
 	d.waitFor("bob joined Principals")
-	ms, err := session(t, db, "admin").Memberships("bob")
+	ms, err := session(t, db, "admin").Memberships(t.Context(), "bob")
 	must(t, err)
 	found := false
 	for _, m := range ms {
@@ -63,7 +63,7 @@ func TestUsersBulkJoin(t *testing.T) {
 	d.waitFor("2 selected")
 	d.keys("J", "Principals", "enter")
 	d.waitFor("alice, bob joined Principals")
-	members, err := session(t, db, "admin").GroupMembers("Principals")
+	members, err := session(t, db, "admin").GroupMembers(t.Context(), "Principals")
 	must(t, err)
 	if len(members) != 2 {
 		t.Fatalf("want 2 members, got %+v", members)
@@ -72,7 +72,7 @@ func TestUsersBulkJoin(t *testing.T) {
 
 func TestR8_DeleteReferencedUserOffersDeactivation(t *testing.T) {
 	db := openStore(t)
-	_, err := session(t, db, "bob").CreateTicket(domain.NewTicket{Title: "Projector broken", Building: "EAST"})
+	_, err := session(t, db, "bob").CreateTicket(t.Context(), domain.NewTicket{Title: "Projector broken", Building: "EAST"})
 	must(t, err)
 	d := start(t, db, "admin", 80, 24)
 	d.keys("4", "/", "bob", "enter", "d")
@@ -84,7 +84,7 @@ func TestR8_DeleteReferencedUserOffersDeactivation(t *testing.T) {
 	}
 	d.keys("y")
 	d.waitFor("deactivated bob")
-	u, err := session(t, db, "admin").User("bob")
+	u, err := session(t, db, "admin").User(t.Context(), "bob")
 	must(t, err)
 	if u.Status != domain.StatusDeactivated {
 		t.Fatal("bob not deactivated")
@@ -98,7 +98,7 @@ func TestUsersDeactivateNamesAutoAssignRules(t *testing.T) {
 	d.waitFor("Auto-assign rules naming them are removed too: EAST/Hardware (R8)")
 	d.keys("y")
 	d.waitFor("deactivated alice")
-	b, err := session(t, db, "admin").Building("EAST")
+	b, err := session(t, db, "admin").Building(t.Context(), "EAST")
 	must(t, err)
 	if len(b.Rules) != 0 {
 		t.Fatalf("rule should be removed with the deactivation: %+v", b.Rules)
@@ -111,14 +111,14 @@ func TestUsersDeactivateNamesAutoAssignRules(t *testing.T) {
 func TestR12_BulkJoinRefusesAHigherUser(t *testing.T) {
 	db := openStore(t)
 	admin := session(t, db, "admin")
-	_, err := admin.CreateGroup(domain.Group{Name: "Clerks", Levels: domain.ModuleLevels{domain.ModUsers: domain.LevelEdit}}, false)
+	_, err := admin.CreateGroup(t.Context(), domain.Group{Name: "Clerks", Levels: domain.ModuleLevels{domain.ModUsers: domain.LevelEdit}}, false)
 	must(t, err)
 	for _, u := range []string{"clerk", "erin"} {
-		_, err = admin.CreateUser(domain.User{Username: u})
+		_, err = admin.CreateUser(t.Context(), domain.User{Username: u})
 		must(t, err)
 	}
-	must(t, admin.Join("clerk", "Clerks", time.Time{}, ""))
-	must(t, admin.Join("bob", "Principals", time.Time{}, ""))
+	must(t, admin.Join(t.Context(), "clerk", "Clerks", time.Time{}, ""))
+	must(t, admin.Join(t.Context(), "bob", "Principals", time.Time{}, ""))
 	d := start(t, db, "clerk", 160, 40)
 	d.keys("4", "j", "j")
 	d.waitFor("▸ bob")
@@ -128,7 +128,7 @@ func TestR12_BulkJoinRefusesAHigherUser(t *testing.T) {
 	d.waitFor("2 selected")
 	d.keys("J", "Users", "enter")
 	d.waitFor("erin joined Users; refused: clerk cannot add bob to Users: bob holds")
-	ms, err := admin.Memberships("bob")
+	ms, err := admin.Memberships(t.Context(), "bob")
 	must(t, err)
 	for _, m := range ms {
 		if m.GroupName == "Users" && m.Reason != "pilot" {

@@ -51,7 +51,7 @@ func (m *Model) startViewAs(user string) {
 		m.c.Fail(err)
 		return
 	}
-	in := New(Config{Service: svc, Now: m.cfg.Now,
+	in := New(Config{Service: svc, Now: m.cfg.Now, Context: m.c.Ctx,
 		NoColor: m.cfg.NoColor, Light: !m.dark}).(*Model)
 	in.Update(tea.WindowSizeMsg{Width: m.w, Height: m.h})
 	m.viewAs = in
@@ -84,6 +84,7 @@ func (m *Model) updateViewAs(msg tea.Msg) (tea.Cmd, bool) {
 			active, before := in.active, in.screen().View()
 			_, cmd := in.Update(msg)
 			if cmd == nil && in.active == active && in.screen().View() == before {
+				in.stop() // its running work ends with it
 				m.viewAs = nil
 				m.c.Ok("left view-as %s", in.c.Access.Username)
 				m.refreshActor()
@@ -103,7 +104,7 @@ func (m *Model) updateViewAs(msg tea.Msg) (tea.Cmd, bool) {
 // and the key that leaves.
 func (m *Model) viewAsBanner() string {
 	in := m.viewAs
-	u := in.c.Svc.Actor()
+	u := in.c.Svc.Actor(in.c.Ctx)
 	who := u.Username
 	if n := u.Name(); n != u.Username {
 		who += " (" + n + ")"

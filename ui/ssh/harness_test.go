@@ -75,17 +75,17 @@ func newStore(t testing.TB) (*store.DB, domain.Service) {
 	db := must(store.Open(filepath.Join(t.TempDir(), "data", "gatehouse.db"), store.Options{Owner: "owner"}))
 	t.Cleanup(func() { db.Close() })
 	owner := must(db.Session("owner"))
-	east := must(owner.CreateBuilding(domain.Building{Code: "EAST", Name: "East High"}))
-	must(owner.CreateBuilding(domain.Building{Code: "WEST", Name: "West Middle"}))
-	must(owner.CreateTicket(domain.NewTicket{Title: "Projector dead in room 12", Building: "EAST"}))
-	must(owner.CreateTicket(domain.NewTicket{Title: "Boiler leaking", Building: "WEST"}))
+	east := must(owner.CreateBuilding(t.Context(), domain.Building{Code: "EAST", Name: "East High"}))
+	must(owner.CreateBuilding(t.Context(), domain.Building{Code: "WEST", Name: "West Middle"}))
+	must(owner.CreateTicket(t.Context(), domain.NewTicket{Title: "Projector dead in room 12", Building: "EAST"}))
+	must(owner.CreateTicket(t.Context(), domain.NewTicket{Title: "Boiler leaking", Building: "WEST"}))
 
 	remote := must(domain.ParseGrant("remote.ssh"))
-	must(owner.RevokeGroup(domain.GroupUsers, []domain.Grant{remote}))
+	must(owner.RevokeGroup(t.Context(), domain.GroupUsers, []domain.Grant{remote}))
 	var viewGroups domain.ModuleLevels
 	viewGroups[domain.ModGroups] = domain.LevelView
-	must(owner.CreateGroup(domain.Group{Name: "Group Viewers", Levels: viewGroups}, true))
-	must(owner.CreateGroup(domain.Group{Name: "Reporters", Flags: domain.FlagSetOf(domain.TicketReport)}, true))
+	must(owner.CreateGroup(t.Context(), domain.Group{Name: "Group Viewers", Levels: viewGroups}, true))
+	must(owner.CreateGroup(t.Context(), domain.Group{Name: "Reporters", Flags: domain.FlagSetOf(domain.TicketReport)}, true))
 
 	users := []struct {
 		u      domain.User
@@ -99,14 +99,14 @@ func newStore(t testing.TB) (*store.DB, domain.Service) {
 		{domain.User{Username: "nor", First: "Nor"}, []string{"Reporters"}},
 	}
 	for _, x := range users {
-		must(owner.CreateUser(x.u))
+		must(owner.CreateUser(t.Context(), x.u))
 		for _, g := range x.groups {
-			if err := owner.Join(x.u.Username, g, time.Time{}, "test"); err != nil {
+			if err := owner.Join(t.Context(), x.u.Username, g, time.Time{}, "test"); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	must(owner.Deactivate("dan", false))
+	must(owner.Deactivate(t.Context(), "dan", false))
 	return db, owner
 }
 
@@ -115,7 +115,7 @@ func addKey(t testing.TB, owner domain.Service, username string) gossh.Signer {
 	t.Helper()
 	k := newKey(t)
 	pub := k.PublicKey()
-	if err := owner.AddKey(username, domain.SSHKey{Fingerprint: gossh.FingerprintSHA256(pub),
+	if err := owner.AddKey(t.Context(), username, domain.SSHKey{Fingerprint: gossh.FingerprintSHA256(pub),
 		Key: strings.TrimSpace(string(gossh.MarshalAuthorizedKey(pub))), Comment: username + "@test"}); err != nil {
 		t.Fatal(err)
 	}

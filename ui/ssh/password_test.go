@@ -46,11 +46,11 @@ func (s *scripted) auth() gossh.AuthMethod {
 // temporary password is gone and the new one needs one prompt.
 func TestMustChangePasswordAtFirstLogin(t *testing.T) {
 	db, owner := newStore(t)
-	must(owner.CreateUser(domain.User{Username: "pam", StartScreen: "home"}))
-	if err := owner.Join("pam", "Building Administrator", time.Time{}, "test"); err != nil {
+	must(owner.CreateUser(t.Context(), domain.User{Username: "pam", StartScreen: "home"}))
+	if err := owner.Join(t.Context(), "pam", "Building Administrator", time.Time{}, "test"); err != nil {
 		t.Fatal(err)
 	}
-	if err := owner.SetPassword("pam", "Temp-Pass-1"); err != nil {
+	if err := owner.SetPassword(t.Context(), "pam", "Temp-Pass-1"); err != nil {
 		t.Fatal(err)
 	}
 	f := &fixture{t: t, db: db, owner: owner, logs: &syncBuffer{}}
@@ -90,7 +90,7 @@ func TestMustChangePasswordAtFirstLogin(t *testing.T) {
 	if len(again.prompts) != 1 {
 		t.Errorf("a changed password was asked %d rounds: %q", len(again.prompts), again.prompts)
 	}
-	evs := must(owner.Audit(domain.AuditQuery{Entity: "user"}))
+	evs := must(owner.Audit(t.Context(), domain.AuditQuery{Entity: "user"}))
 	var actions []string
 	for _, ev := range evs {
 		if ev.Name == "pam" {
@@ -106,11 +106,11 @@ func TestMustChangePasswordAtFirstLogin(t *testing.T) {
 // temporary password as it was.
 func TestMustChangePasswordAbandoned(t *testing.T) {
 	db, owner := newStore(t)
-	must(owner.CreateUser(domain.User{Username: "pam", StartScreen: "home"}))
-	if err := owner.Join("pam", "Building Administrator", time.Time{}, "test"); err != nil {
+	must(owner.CreateUser(t.Context(), domain.User{Username: "pam", StartScreen: "home"}))
+	if err := owner.Join(t.Context(), "pam", "Building Administrator", time.Time{}, "test"); err != nil {
 		t.Fatal(err)
 	}
-	if err := owner.SetPassword("pam", "Temp-Pass-1"); err != nil {
+	if err := owner.SetPassword(t.Context(), "pam", "Temp-Pass-1"); err != nil {
 		t.Fatal(err)
 	}
 	f := &fixture{t: t, db: db, owner: owner, logs: &syncBuffer{}}

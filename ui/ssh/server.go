@@ -315,7 +315,7 @@ func (s *Server) watchAccess(changes <-chan domain.Change) {
 		}
 		s.mu.Unlock()
 		for _, e := range open {
-			a := e.svc.Access()
+			a := e.svc.Access(e.work)
 			if err := a.SSHLoginError(); err != nil {
 				e.end("access revoked: " + err.Error())
 				continue

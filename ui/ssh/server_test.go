@@ -74,7 +74,7 @@ func TestChangeInOneSessionReachesTheOther(t *testing.T) {
 	if took > time.Second {
 		t.Errorf("the change took %s to reach the other session, want under 1s", took)
 	}
-	if _, err := f.owner.Group("Night Shift"); err != nil {
+	if _, err := f.owner.Group(t.Context(), "Night Shift"); err != nil {
 		t.Fatalf("the group was not saved: %v", err)
 	}
 }
@@ -101,7 +101,7 @@ func TestR2_RefusedUsersGetOneLineAndAnAuditEvent(t *testing.T) {
 			t.Errorf("%s: exit status %d, want 1", user, st)
 		}
 	}
-	evs := must(f.owner.Audit(domain.AuditQuery{Entity: "session"}))
+	evs := must(f.owner.Audit(t.Context(), domain.AuditQuery{Entity: "session"}))
 	refused := map[string]string{}
 	for _, ev := range evs {
 		if ev.Action == "login refused" {
@@ -145,7 +145,7 @@ func TestWrongKeysAreRefusedAlike(t *testing.T) {
 	if !strings.Contains(errs[0], "unable to authenticate") {
 		t.Errorf("refusal: %q", errs[0])
 	}
-	evs := must(f.owner.Audit(domain.AuditQuery{Entity: "session"}))
+	evs := must(f.owner.Audit(t.Context(), domain.AuditQuery{Entity: "session"}))
 	if len(evs) != 0 {
 		t.Errorf("refused keys logged someone in: %+v", evs)
 	}
@@ -165,7 +165,7 @@ func TestLoginAndLogoutAreRecorded(t *testing.T) {
 	for f.srv.Sessions() != 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	evs := must(f.owner.Audit(domain.AuditQuery{Entity: "session", Actor: "ada"}))
+	evs := must(f.owner.Audit(t.Context(), domain.AuditQuery{Entity: "session", Actor: "ada"}))
 	var actions []string
 	for _, ev := range evs {
 		actions = append(actions, ev.Action+" "+ev.After)
@@ -221,7 +221,7 @@ func TestDeactivationEndsOpenSession(t *testing.T) {
 	bea := must(f.dial("bea", f.keys["bea"]))
 	ada.waitText("Open tickets you can see", wait)
 	bea.waitText("Open tickets you can see", wait)
-	if _, err := f.owner.Deactivate("bea", false); err != nil {
+	if _, err := f.owner.Deactivate(t.Context(), "bea", false); err != nil {
 		t.Fatal(err)
 	}
 	out := bea.waitEnd(wait)
@@ -260,7 +260,7 @@ func TestShutdownQuitsEverySession(t *testing.T) {
 	if _, err := f.dial("ada", f.keys["ada"]); err == nil {
 		t.Error("a connection was accepted after shutdown")
 	}
-	evs := must(f.owner.Audit(domain.AuditQuery{Entity: "session"}))
+	evs := must(f.owner.Audit(ctx, domain.AuditQuery{Entity: "session"}))
 	logouts := 0
 	for _, ev := range evs {
 		if ev.Action == "logout" && strings.HasSuffix(ev.After, "the server is shutting down") {
@@ -346,7 +346,7 @@ func TestHostKeyCreatedOnceAndReused(t *testing.T) {
 // flag): the owner sets a temporary one, the user replaces it.
 func withPassword(t testing.TB, db *store.DB, owner domain.Service, username, password string) {
 	t.Helper()
-	if err := owner.SetPassword(username, "temporary-1"); err != nil {
+	if err := owner.SetPassword(t.Context(), username, "temporary-1"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.ChangePassword(username, "temporary-1", password); err != nil {
@@ -358,8 +358,8 @@ func withPassword(t testing.TB, db *store.DB, owner domain.Service, username, pa
 // backs off per address after repeated failures.
 func TestPasswordAuthWithBackoff(t *testing.T) {
 	db, owner := newStore(t)
-	must(owner.CreateUser(domain.User{Username: "pam", StartScreen: "home"}))
-	if err := owner.Join("pam", "Building Administrator", time.Time{}, "test"); err != nil {
+	must(owner.CreateUser(t.Context(), domain.User{Username: "pam", StartScreen: "home"}))
+	if err := owner.Join(t.Context(), "pam", "Building Administrator", time.Time{}, "test"); err != nil {
 		t.Fatal(err)
 	}
 	withPassword(t, db, owner, "pam", "correct horse")

@@ -25,7 +25,11 @@ type entry struct {
 	idle   time.Duration // 0: no idle logout (Stay Logged On)
 	ctx    context.Context
 	cancel context.CancelFunc
-	start  time.Time
+	// work is the context of the session's service calls: the SSH
+	// session's own, so a disconnect cancels the session's work; ending
+	// the session (cancel) cancels it too.
+	work  context.Context
+	start time.Time
 
 	mu      sync.Mutex
 	prog    *tea.Program
@@ -121,10 +125,10 @@ func (s *Server) gate(next charmssh.Handler) charmssh.Handler {
 			s.refuse(sess, "login refused: "+errUnknownKey.Error())
 			return
 		}
-		if act := svc.Actor(); act.ID != 0 {
+		if act := svc.Actor(sess.Context()); act.ID != 0 {
 			u = act // the stored spelling of the name, and the flag below
 		}
-		a := svc.Access()
+		a := svc.Access(sess.Context())
 		if err := a.SSHLoginError(); err != nil {
 			s.refuseAudited(sess, u.Username, addr, err.Error())
 			return
@@ -143,8 +147,11 @@ func (s *Server) gate(next charmssh.Handler) charmssh.Handler {
 		// Not derived from the session's context: on a disconnect wish
 		// quits the program, which beats killing it mid-update.
 		ctx, cancel := context.WithCancel(context.Background())
+		work, stopWork := context.WithCancel(sess.Context())
+		defer stopWork()
+		defer context.AfterFunc(ctx, stopWork)()
 		e := &entry{user: u.Username, addr: addr, svc: svc, idle: s.idleFor(&a), ctx: ctx, cancel: cancel,
-			start: time.Now()}
+			work: work, start: time.Now()}
 		if why := s.register(sess, e); why != "" {
 			cancel()
 			s.refuseAudited(sess, u.Username, addr, why)
@@ -220,9 +227,9 @@ func (s *Server) refuseAudited(sess charmssh.Session, username, addr, reason str
 // newConsole is the session's console, acting as the admitted user; its
 // view-as (users:view) opens read-only services as the local console's does.
 func (s *Server) newConsole(e *entry, sess charmssh.Session) tea.Model {
-	return console.New(console.Config{Service: e.svc, Feed: s.cfg.Store, Context: e.ctx,
+	return console.New(console.Config{Service: e.svc, Feed: s.cfg.Store, Context: e.work,
 		NoColor: hasEnv(sess.Environ(), "NO_COLOR"), ViewAs: func(target string) (domain.Service, error) {
-			return s.cfg.Store.ViewAs(e.svc.Actor().Username, target)
+			return s.cfg.Store.ViewAs(e.svc.Actor(e.work).Username, target)
 		}, Remote: true})
 }
 

@@ -1,0 +1,33 @@
+package domain
+
+import "testing"
+
+func TestParseEnumsAcceptKnownAndNameTheChoices(t *testing.T) {
+	if s, err := ParseSort("Age"); err != nil || s != SortAge {
+		t.Fatalf("ParseSort(Age) = %q, %v", s, err)
+	}
+	if s, err := ParseSort("newest"); err != nil || s != SortNewest {
+		t.Fatalf("ParseSort(newest) = %q, %v", s, err)
+	}
+	if k, err := ParseBulkKind("close"); err != nil || k != BulkClose {
+		t.Fatalf("ParseBulkKind(close) = %q, %v", k, err)
+	}
+	if f, err := ParseExportFormat("CSV"); err != nil || f != ExportCSV {
+		t.Fatalf("ParseExportFormat(CSV) = %q, %v", f, err)
+	}
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{func() error { _, err := ParseSort("oldest"); return err }(), `sort "oldest": use age, priority, updated or newest`},
+		{func() error { _, err := ParseBulkKind("delete"); return err }(), `bulk action "delete": use assign, close or priority`},
+		{func() error { _, err := ParseExportFormat("xml"); return err }(), `export format "xml": use json or csv`},
+	} {
+		if c.err == nil || ErrorCode(c.err) != EInvalid || c.err.Error() != c.want {
+			t.Errorf("got %v, want EInvalid %q", c.err, c.want)
+		}
+	}
+	if _, err := ParseQuery("sort:oldest"); err == nil {
+		t.Error("ParseQuery accepted sort:oldest")
+	}
+}
