@@ -32,6 +32,11 @@ type Options struct {
 	Timeout time.Duration    // file-lock wait; default 1s
 }
 
+// initialMmapSize is bbolt's first mapping of the file; a writer that grows
+// the file past it remaps, waiting for every open read transaction. A
+// variable so a test can make that happen often.
+var initialMmapSize = 64 << 20
+
 // DB is an open gatehouse file.
 type DB struct {
 	bolt  *bolt.DB
@@ -95,7 +100,7 @@ func Open(path string, opts Options) (db *DB, err error) {
 		Timeout:         opts.Timeout,
 		NoFreelistSync:  true,
 		FreelistType:    bolt.FreelistMapType,
-		InitialMmapSize: 64 << 20,
+		InitialMmapSize: initialMmapSize,
 	})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
