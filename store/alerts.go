@@ -99,7 +99,7 @@ var stateActions = []string{"report", "clone", "assign", "reassign", "unassign",
 // lastStateChange is when the ticket's state last changed, from history.
 func lastStateChange(tx *bolt.Tx, number uint64, fallback time.Time) time.Time {
 	last := fallback
-	prefixKeys(tx, bHistory, itob(number), func(k []byte) error {
+	_ = prefixKeys(tx, bHistory, itob(number), func(k []byte) error {
 		var h domain.HistoryEntry
 		if decHistory(tx.Bucket(bHistory).Get(k), &h) == nil && slices.Contains(stateActions, h.Action) {
 			last = h.At
@@ -117,7 +117,7 @@ func (db *DB) RunAlerts() (int, error) {
 		since  time.Time
 	}
 	var todo []due
-	db.bolt.View(func(tx *bolt.Tx) error {
+	if err := db.bolt.View(func(tx *bolt.Tx) error {
 		now := db.now()
 		return tx.Bucket(bAlerts).ForEach(func(k, v []byte) error {
 			var a domain.AlertSettings
@@ -134,7 +134,9 @@ func (db *DB) RunAlerts() (int, error) {
 			}
 			return nil
 		})
-	})
+	}); err != nil {
+		return 0, err
+	}
 	sent := 0
 	for _, d := range todo {
 		err := db.system(func(w *txn) error {

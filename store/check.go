@@ -43,7 +43,7 @@ type indexSpec struct {
 
 var indexSpecs = []indexSpec{
 	{bGroupName, "group name", 0, true, func(tx *bolt.Tx, put func(k, v []byte)) {
-		tx.Bucket(bGroups).ForEach(func(k, v []byte) error {
+		_ = tx.Bucket(bGroups).ForEach(func(k, v []byte) error {
 			var g domain.Group
 			if decGroup(v, &g) == nil {
 				put(lower(g.Name), slices.Clone(k))
@@ -72,7 +72,7 @@ var indexSpecs = []indexSpec{
 		})
 	}},
 	{bGroupUser, "group members", 2, false, func(tx *bolt.Tx, put func(k, v []byte)) {
-		tx.Bucket(bMembers).ForEach(func(k, v []byte) error {
+		_ = tx.Bucket(bMembers).ForEach(func(k, v []byte) error {
 			var m domain.Membership
 			if len(k) == 16 && decJSON(v, &m) == nil {
 				put(key(btoi(k[8:]), btoi(k)), untilValue(m.Until))
@@ -88,7 +88,7 @@ var indexSpecs = []indexSpec{
 		})
 	}},
 	{bTeamName, "team name", 0, true, func(tx *bolt.Tx, put func(k, v []byte)) {
-		tx.Bucket(bTeams).ForEach(func(k, v []byte) error {
+		_ = tx.Bucket(bTeams).ForEach(func(k, v []byte) error {
 			var t domain.Team
 			if decJSON(v, &t) == nil {
 				put(lower(t.Name), slices.Clone(k))
@@ -97,7 +97,7 @@ var indexSpecs = []indexSpec{
 		})
 	}},
 	{bUserTeam, "user's teams", 2, false, func(tx *bolt.Tx, put func(k, v []byte)) {
-		tx.Bucket(bTeamUser).ForEach(func(k, v []byte) error {
+		_ = tx.Bucket(bTeamUser).ForEach(func(k, v []byte) error {
 			if len(k) == 16 {
 				put(key(btoi(k[8:]), btoi(k)), nil)
 			}
@@ -105,7 +105,7 @@ var indexSpecs = []indexSpec{
 		})
 	}},
 	{bBldCode, "building code", 0, true, func(tx *bolt.Tx, put func(k, v []byte)) {
-		tx.Bucket(bBuildings).ForEach(func(k, v []byte) error {
+		_ = tx.Bucket(bBuildings).ForEach(func(k, v []byte) error {
 			var b domain.Building
 			if decJSON(v, &b) == nil {
 				put(lower(b.Code), slices.Clone(k))
@@ -140,7 +140,7 @@ var indexSpecs = []indexSpec{
 		}
 	}},
 	{bWorkUser, "work report authors", 3, false, func(tx *bolt.Tx, put func(k, v []byte)) {
-		tx.Bucket(bWork).ForEach(func(k, v []byte) error {
+		_ = tx.Bucket(bWork).ForEach(func(k, v []byte) error {
 			var r domain.WorkReport
 			if len(k) == 16 && decJSON(v, &r) == nil {
 				put(key(r.Author, btoi(k), btoi(k[8:])), nil)
@@ -151,7 +151,7 @@ var indexSpecs = []indexSpec{
 }
 
 func eachUser(tx *bolt.Tx, fn func(id uint64, u *domain.User)) {
-	tx.Bucket(bUsers).ForEach(func(k, v []byte) error {
+	_ = tx.Bucket(bUsers).ForEach(func(k, v []byte) error {
 		var u domain.User
 		if decJSON(v, &u) == nil {
 			fn(btoi(k), &u)
@@ -162,7 +162,7 @@ func eachUser(tx *bolt.Tx, fn func(id uint64, u *domain.User)) {
 
 func ticketIndex(fn func(t *domain.Ticket, put func(k, v []byte))) func(*bolt.Tx, func(k, v []byte)) {
 	return func(tx *bolt.Tx, put func(k, v []byte)) {
-		tx.Bucket(bTickets).ForEach(func(k, v []byte) error {
+		_ = tx.Bucket(bTickets).ForEach(func(k, v []byte) error {
 			var t domain.Ticket
 			if decTicket(v, &t) == nil {
 				t.Number = btoi(k)
@@ -177,7 +177,7 @@ type indexEntry struct{ k, v []byte }
 
 // diffIndex compares an index with what the records imply. With fix it
 // deletes stale entries and writes missing or wrong ones, and says so.
-func diffIndex(tx *bolt.Tx, spec indexSpec, c *checker, fix bool) []string {
+func diffIndex(tx *bolt.Tx, spec indexSpec, c *checker, fix bool) ([]string, error) {
 	var want []indexEntry
 	spec.build(tx, func(k, v []byte) { want = append(want, indexEntry{k, v}) })
 	slices.SortStableFunc(want, func(a, b indexEntry) int { return bytes.Compare(a.k, b.k) })
@@ -227,22 +227,28 @@ func diffIndex(tx *bolt.Tx, spec indexSpec, c *checker, fix bool) []string {
 		}
 	}
 	if !fix || len(stale)+len(missing) == 0 {
-		return nil
+		return nil, nil
 	}
 	b := tx.Bucket(spec.bucket)
 	for _, k := range stale {
-		b.Delete(k)
+		if err := b.Delete(k); err != nil {
+			return nil, err
+		}
 	}
 	for _, e := range missing {
-		b.Put(e.k, e.v)
+		if err := b.Put(e.k, e.v); err != nil {
+			return nil, err
+		}
 	}
-	return []string{fmt.Sprintf("rebuilt the %s index (%s): removed %d stale entries, wrote %d", spec.what, area, len(stale), len(missing))}
+	return []string{fmt.Sprintf("rebuilt the %s index (%s): removed %d stale entries, wrote %d", spec.what, area, len(stale), len(missing))}, nil
 }
 
 // rebuildIndexes writes every index from the records (ImportAll).
 func rebuildIndexes(tx *bolt.Tx) error {
 	for _, spec := range indexSpecs {
-		diffIndex(tx, spec, nil, true)
+		if _, err := diffIndex(tx, spec, nil, true); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -252,7 +258,7 @@ type checker struct {
 	tx       *bolt.Tx
 	findings []domain.Finding
 	counts   map[string]int
-	fixes    []func()
+	fixes    []func() error
 	notes    []string // what the fixes do, for the repair report
 }
 
@@ -260,7 +266,7 @@ func newChecker(tx *bolt.Tx) *checker { return &checker{tx: tx, counts: map[stri
 
 // add records a finding; fix, when given, is what repair runs for it (a
 // fixable finding without one is fixed by the index or team passes).
-func (c *checker) add(area string, fixable bool, fix func(), format string, args ...any) {
+func (c *checker) add(area string, fixable bool, fix func() error, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	c.counts[area]++
 	if fix != nil {
@@ -293,7 +299,7 @@ func checkData(tx *bolt.Tx) []domain.Finding {
 	c := newChecker(tx)
 	c.records()
 	for _, spec := range indexSpecs {
-		diffIndex(tx, spec, c, false)
+		_, _ = diffIndex(tx, spec, c, false) // without fix it writes nothing, so it cannot fail
 	}
 	return c.summarize()
 }
@@ -322,7 +328,7 @@ func (c *checker) records() {
 	tx := c.tx
 	for _, eb := range exportBuckets {
 		area := string(eb.name)
-		tx.Bucket(eb.name).ForEach(func(k, v []byte) error {
+		_ = tx.Bucket(eb.name).ForEach(func(k, v []byte) error {
 			if eb.parts > 0 && len(k) != 8*eb.parts {
 				c.add(area, false, nil, "key %q is not %d ids", k, eb.parts)
 				return nil
@@ -414,7 +420,7 @@ func decodeRecord(eb exportBucket, k, v []byte) error {
 // memberships: both ends exist (else the row is dropped), kinds match (R3).
 func (c *checker) memberships() {
 	tx := c.tx
-	tx.Bucket(bMembers).ForEach(func(k, v []byte) error {
+	_ = tx.Bucket(bMembers).ForEach(func(k, v []byte) error {
 		if len(k) != 16 {
 			return nil
 		}
@@ -427,7 +433,7 @@ func (c *checker) memberships() {
 				what = fmt.Sprintf("group #%d", g)
 			}
 			kk := slices.Clone(k)
-			c.add("members", true, func() { tx.Bucket(bMembers).Delete(kk) },
+			c.add("members", true, func() error { return tx.Bucket(bMembers).Delete(kk) },
 				"a membership of %s in group #%d names a %s that does not exist: dropped by repair", c.userName(u), g, what)
 			return nil
 		}
@@ -436,14 +442,14 @@ func (c *checker) memberships() {
 		}
 		return nil
 	})
-	tx.Bucket(bTeamUser).ForEach(func(k, v []byte) error {
+	_ = tx.Bucket(bTeamUser).ForEach(func(k, v []byte) error {
 		if len(k) != 16 {
 			return nil
 		}
 		t, u := btoi(k), btoi(k[8:])
 		if !c.exists(bTeams, t) || !c.exists(bUsers, u) {
 			kk := slices.Clone(k)
-			c.add("team_members", true, func() { tx.Bucket(bTeamUser).Delete(kk) },
+			c.add("team_members", true, func() error { return tx.Bucket(bTeamUser).Delete(kk) },
 				"team #%d lists %s, and one of them does not exist: dropped by repair", t, c.userName(u))
 		}
 		return nil
@@ -453,17 +459,19 @@ func (c *checker) memberships() {
 // teams: private teams belong to a live user.
 func (c *checker) teams(global uint64) {
 	tx := c.tx
-	tx.Bucket(bTeams).ForEach(func(k, v []byte) error {
+	_ = tx.Bucket(bTeams).ForEach(func(k, v []byte) error {
 		var t domain.Team
 		if decJSON(v, &t) != nil || t.Type != domain.TeamPrivate || c.exists(bUsers, t.Owner) {
 			return nil
 		}
 		id := btoi(k)
-		c.add("teams", true, func() {
+		c.add("teams", true, func() error {
 			for _, u := range suffixIDs(tx, bTeamUser, id) {
-				tx.Bucket(bTeamUser).Delete(key(id, u))
+				if err := tx.Bucket(bTeamUser).Delete(key(id, u)); err != nil {
+					return err
+				}
 			}
-			tx.Bucket(bTeams).Delete(itob(id))
+			return tx.Bucket(bTeams).Delete(itob(id))
 		}, "the private team %s belongs to user #%d, who does not exist: deleted by repair (R9)", t.Name, t.Owner)
 		return nil
 	})
@@ -475,7 +483,7 @@ func (c *checker) users() {
 	tx := c.tx
 	global := metaID(tx, keyGlobal)
 	private := map[uint64][]domain.Team{}
-	tx.Bucket(bTeams).ForEach(func(k, v []byte) error {
+	_ = tx.Bucket(bTeams).ForEach(func(k, v []byte) error {
 		var t domain.Team
 		if decJSON(v, &t) == nil && t.Type == domain.TeamPrivate {
 			private[t.Owner] = append(private[t.Owner], t)
@@ -510,11 +518,13 @@ func (c *checker) users() {
 		}
 		if len(gone) > 0 {
 			uid := id
-			c.add("users", true, func() {
-				if u, err := getUser(tx, uid); err == nil {
-					u.Buildings = slices.DeleteFunc(u.Buildings, func(b uint64) bool { return slices.Contains(gone, b) })
-					putUser(tx, &u)
+			c.add("users", true, func() error {
+				u, err := getUser(tx, uid)
+				if err != nil {
+					return err
 				}
+				u.Buildings = slices.DeleteFunc(u.Buildings, func(b uint64) bool { return slices.Contains(gone, b) })
+				return putUser(tx, &u)
 			}, "%s is assigned to buildings %v that do not exist: removed by repair", u.Username, gone)
 		}
 	})
@@ -547,7 +557,7 @@ func (c *checker) users() {
 // tickets: reporter, assignee and building exist.
 func (c *checker) tickets() {
 	tx := c.tx
-	tx.Bucket(bTickets).ForEach(func(k, v []byte) error {
+	_ = tx.Bucket(bTickets).ForEach(func(k, v []byte) error {
 		var t domain.Ticket
 		if decTicket(v, &t) != nil {
 			return nil
@@ -574,7 +584,7 @@ func (c *checker) ticketChildren() {
 		dead := map[uint64][][]byte{}
 		var order []uint64
 		last, lastAlive, first := uint64(0), true, true
-		tx.Bucket(b).ForEach(func(k, v []byte) error {
+		_ = tx.Bucket(b).ForEach(func(k, v []byte) error {
 			if n := btoi(k); first || n != last {
 				first = false
 				last, lastAlive = n, c.exists(bTickets, n)
@@ -589,18 +599,23 @@ func (c *checker) ticketChildren() {
 		})
 		for _, n := range order {
 			ks, bucket := dead[n], b
-			c.add(area, true, func() {
+			c.add(area, true, func() error {
 				for _, k := range ks {
-					tx.Bucket(bucket).Delete(k)
+					if err := tx.Bucket(bucket).Delete(k); err != nil {
+						return err
+					}
 					if bytes.Equal(bucket, bAttach) {
-						tx.Bucket(bAttachBin).Delete(k[8:])
+						if err := tx.Bucket(bAttachBin).Delete(k[8:]); err != nil {
+							return err
+						}
 					}
 				}
+				return nil
 			}, "%d records of ticket %d, which does not exist: dropped by repair", len(ks), n)
 		}
 	}
 	has := map[uint64]bool{}
-	tx.Bucket(bAttach).ForEach(func(k, v []byte) error {
+	_ = tx.Bucket(bAttach).ForEach(func(k, v []byte) error {
 		if len(k) == 16 {
 			has[btoi(k[8:])] = true
 			if !hasKey(tx, bAttachBin, k[8:]) {
@@ -609,10 +624,10 @@ func (c *checker) ticketChildren() {
 		}
 		return nil
 	})
-	tx.Bucket(bAttachBin).ForEach(func(k, v []byte) error {
+	_ = tx.Bucket(bAttachBin).ForEach(func(k, v []byte) error {
 		if !has[btoi(k)] {
 			kk := slices.Clone(k)
-			c.add(string(bAttachBin), true, func() { tx.Bucket(bAttachBin).Delete(kk) }, "content %d belongs to no attachment: dropped by repair", btoi(k))
+			c.add(string(bAttachBin), true, func() error { return tx.Bucket(bAttachBin).Delete(kk) }, "content %d belongs to no attachment: dropped by repair", btoi(k))
 		}
 		return nil
 	})
@@ -640,11 +655,17 @@ func repairData(w *txn) ([]string, error) {
 	c := newChecker(w.tx)
 	c.records()
 	for _, fix := range c.fixes {
-		fix()
+		if err := fix(); err != nil {
+			return nil, err
+		}
 	}
 	repaired := slices.Clone(c.notes)
 	for _, spec := range indexSpecs {
-		repaired = append(repaired, diffIndex(w.tx, spec, nil, true)...)
+		notes, err := diffIndex(w.tx, spec, nil, true)
+		if err != nil {
+			return nil, err
+		}
+		repaired = append(repaired, notes...)
 	}
 	teams, err := repairTeams(w)
 	if err != nil {
@@ -726,7 +747,7 @@ func (db *DB) checkOnly(begin func(*bolt.Tx) (*txn, error), rep *domain.CheckRep
 	if err != nil {
 		return nil, err
 	}
-	defer tx.Rollback()
+	defer func() { _ = tx.Rollback() }() // a check never commits: rolling back is the point
 	if _, err := begin(tx); err != nil {
 		return nil, err
 	}
@@ -764,7 +785,7 @@ func readMeta(f *os.File, off int64) (bboltMeta, bool) {
 	m := b[pageHeaderSize:]
 	le := binary.LittleEndian
 	h := fnv.New64a()
-	h.Write(m[:metaSumOffset])
+	_, _ = h.Write(m[:metaSumOffset]) // a hash.Hash write never fails
 	if le.Uint32(m) != bboltMagic || le.Uint32(m[4:]) != bboltVersion || le.Uint64(m[metaSumOffset:]) != h.Sum64() {
 		return bboltMeta{}, false
 	}
@@ -784,7 +805,7 @@ func CheckPages(path string) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // opened for reading only
 	st, err := f.Stat()
 	if err != nil {
 		return err
@@ -980,7 +1001,9 @@ func preOpenCheck(path string, timeout time.Duration) error {
 	}
 	if oerr == nil {
 		err = CheckPages(path)
-		ro.Close()
+		if err := ro.Close(); err != nil {
+			return err
+		}
 		if err == nil {
 			return nil
 		}

@@ -116,17 +116,17 @@ func Open(path string, opts Options) (db *DB, err error) {
 	}
 	db = &DB{bolt: b, path: path, now: opts.Now, subs: map[int]chan domain.Change{}}
 	if err := db.checkSchema(fresh); err != nil {
-		b.Close()
+		_ = b.Close() // cleanup on a path that already reports its error
 		return nil, err
 	}
 	if fresh {
 		if err := db.seed(ownerName(opts.Owner)); err != nil {
-			b.Close()
+			_ = b.Close() // cleanup on a path that already reports its error
 			return nil, fmt.Errorf("cannot seed %s: %w", path, err)
 		}
 	}
 	if err := db.migrate(); err != nil {
-		b.Close()
+		_ = b.Close() // cleanup on a path that already reports its error
 		return nil, err
 	}
 	if err := db.bolt.View(func(tx *bolt.Tx) error {
@@ -134,11 +134,11 @@ func Open(path string, opts Options) (db *DB, err error) {
 		db.owner = u.Username
 		return err
 	}); err != nil {
-		b.Close()
+		_ = b.Close() // cleanup on a path that already reports its error
 		return nil, fmt.Errorf("%s has no owner account: %w (run `gatehouse check --repair`)", path, err)
 	}
 	if _, err := db.Sweep(); err != nil {
-		b.Close()
+		_ = b.Close() // cleanup on a path that already reports its error
 		return nil, err
 	}
 	return db, nil
@@ -170,7 +170,9 @@ func (db *DB) checkSchema(fresh bool) error {
 		m := tx.Bucket(bMeta)
 		if m == nil {
 			empty := true
-			tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+			if err := tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil }); err != nil {
+				return err
+			}
 			if fresh || empty {
 				return nil
 			}
@@ -191,10 +193,12 @@ func (db *DB) checkSchema(fresh bool) error {
 // one transaction.
 func (db *DB) migrate() error {
 	current := false
-	db.bolt.View(func(tx *bolt.Tx) error {
+	if err := db.bolt.View(func(tx *bolt.Tx) error {
 		current = btoi(tx.Bucket(bMeta).Get(keySchema)) == SchemaVersion
 		return nil
-	})
+	}); err != nil {
+		return err
+	}
 	if current {
 		return nil // an empty write would still rewrite bbolt's meta page
 	}

@@ -121,7 +121,7 @@ func baseGroup(tx *bolt.Tx, k domain.Kind) (domain.Group, error) {
 func loadSubject(tx *bolt.Tx, u domain.User, now time.Time) domain.Subject {
 	s := domain.Subject{User: u}
 	base, baseErr := baseGroup(tx, u.Kind)
-	prefixKeys(tx, bMembers, itob(u.ID), func(k []byte) error {
+	_ = prefixKeys(tx, bMembers, itob(u.ID), func(k []byte) error {
 		m, ok := getMembership(tx, u.ID, btoi(k[8:]))
 		if !ok {
 			return nil
@@ -139,7 +139,7 @@ func loadSubject(tx *bolt.Tx, u domain.User, now time.Time) domain.Subject {
 	s.Teams = userTeams(tx, u.ID)
 	s.Buildings = slices.Clone(u.Buildings)
 	if len(u.Regions) > 0 {
-		tx.Bucket(bBuildings).ForEach(func(k, v []byte) error {
+		_ = tx.Bucket(bBuildings).ForEach(func(k, v []byte) error {
 			var b domain.Building
 			if decJSON(v, &b) == nil && slices.Contains(u.Regions, b.Region) {
 				s.Buildings = append(s.Buildings, b.ID)
@@ -181,7 +181,7 @@ func (w *txn) accessOf(u domain.User) domain.Access {
 // Actor implements domain.Service.
 func (s *session) Actor() domain.User {
 	var u domain.User
-	s.db.bolt.View(func(tx *bolt.Tx) error {
+	_ = s.db.bolt.View(func(tx *bolt.Tx) error {
 		u, _ = getUser(tx, s.actor)
 		return nil
 	})
@@ -191,7 +191,7 @@ func (s *session) Actor() domain.User {
 // Access implements domain.Service; a user who cannot log in holds nothing.
 func (s *session) Access() domain.Access {
 	var a domain.Access
-	s.db.bolt.View(func(tx *bolt.Tx) error {
+	_ = s.db.bolt.View(func(tx *bolt.Tx) error {
 		u, err := getUser(tx, s.actor)
 		if err == nil {
 			now := s.db.now()
@@ -211,10 +211,12 @@ func (db *DB) Sweep() (int, error) {
 	// then left where it was; the next sweep covers the longer interval.
 	var pending bool
 	now := db.now()
-	db.bolt.View(func(tx *bolt.Tx) error {
+	if err := db.bolt.View(func(tx *bolt.Tx) error {
 		pending = len(expiredSince(tx, now)) > 0
 		return nil
-	})
+	}); err != nil {
+		return 0, err
+	}
 	if !pending {
 		return 0, nil
 	}
@@ -258,7 +260,7 @@ var keySweptUntil = []byte("swept_until")
 func expiredSince(tx *bolt.Tx, now time.Time) [][]byte {
 	last := time.Unix(0, int64(btoi(tx.Bucket(bMeta).Get(keySweptUntil))))
 	var due [][]byte
-	tx.Bucket(bGroupUser).ForEach(func(k, v []byte) error {
+	_ = tx.Bucket(bGroupUser).ForEach(func(k, v []byte) error {
 		if len(v) == 8 {
 			if until := time.Unix(0, int64(btoi(v))); until.After(last) && !until.After(now) {
 				due = append(due, key(btoi(k[8:]), btoi(k[:8])))

@@ -32,18 +32,32 @@ func ticketCount(tx *bolt.Tx, st domain.Status) int {
 // indexTicket moves a ticket's index entries from old (nil when new) to t.
 func indexTicket(tx *bolt.Tx, old, t *domain.Ticket) error {
 	if old != nil {
-		tx.Bucket(bTStatus).Delete(statusKey(old))
-		tx.Bucket(bTBuilding).Delete(key(old.Building, old.Number))
-		tx.Bucket(bTAssignee).Delete(key(old.Assignee, old.Number))
-		tx.Bucket(bTReporter).Delete(key(old.Reporter, old.Number))
+		if err := tx.Bucket(bTStatus).Delete(statusKey(old)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bTBuilding).Delete(key(old.Building, old.Number)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bTAssignee).Delete(key(old.Assignee, old.Number)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bTReporter).Delete(key(old.Reporter, old.Number)); err != nil {
+			return err
+		}
 		if old.Parent != 0 {
-			tx.Bucket(bTParent).Delete(key(old.Parent, old.Number))
+			if err := tx.Bucket(bTParent).Delete(key(old.Parent, old.Number)); err != nil {
+				return err
+			}
 		}
 		for _, id := range old.Teams {
-			tx.Bucket(bTTeam).Delete(key(id, old.Number))
+			if err := tx.Bucket(bTTeam).Delete(key(id, old.Number)); err != nil {
+				return err
+			}
 		}
 		for _, id := range old.VisibleTo {
-			tx.Bucket(bTGroup).Delete(key(id, old.Number))
+			if err := tx.Bucket(bTGroup).Delete(key(id, old.Number)); err != nil {
+				return err
+			}
 		}
 		if err := countTicket(tx, old.Status, -1); err != nil {
 			return err
@@ -363,43 +377,67 @@ func (s *session) DeleteTicket(number uint64) error {
 		if err := w.acc.Can(domain.ActDelete, &t, &w.org); err != nil {
 			return err
 		}
-		indexTicket(w.tx, &t, nil)
-		w.tx.Bucket(bTickets).Delete(itob(number))
+		if err := indexTicket(w.tx, &t, nil); err != nil {
+			return err
+		}
+		if err := w.tx.Bucket(bTickets).Delete(itob(number)); err != nil {
+			return err
+		}
 		var dead [][]byte
-		prefixKeys(w.tx, bHistory, itob(number), func(k []byte) error { dead = append(dead, slices.Clone(k)); return nil })
+		if err := prefixKeys(w.tx, bHistory, itob(number), func(k []byte) error { dead = append(dead, slices.Clone(k)); return nil }); err != nil {
+			return err
+		}
 		for _, k := range dead {
-			w.tx.Bucket(bHistory).Delete(k)
+			if err := w.tx.Bucket(bHistory).Delete(k); err != nil {
+				return err
+			}
 		}
 		dead = dead[:0]
 		var work []domain.WorkReport
-		prefixKeys(w.tx, bWork, itob(number), func(k []byte) error {
+		if err := prefixKeys(w.tx, bWork, itob(number), func(k []byte) error {
 			var r domain.WorkReport
 			if decJSON(w.tx.Bucket(bWork).Get(k), &r) == nil {
 				work = append(work, r)
 			}
 			dead = append(dead, slices.Clone(k))
 			return nil
-		})
+		}); err != nil {
+			return err
+		}
 		for _, k := range dead {
-			w.tx.Bucket(bWork).Delete(k)
+			if err := w.tx.Bucket(bWork).Delete(k); err != nil {
+				return err
+			}
 		}
 		for _, r := range work {
-			w.tx.Bucket(bWorkUser).Delete(key(r.Author, number, r.ID))
+			if err := w.tx.Bucket(bWorkUser).Delete(key(r.Author, number, r.ID)); err != nil {
+				return err
+			}
 		}
 		// discussion, attachments (with their content), alerts and the
 		// overdue mark go with the ticket
 		for _, b := range [][]byte{bThreads, bPosts, bAttach} {
 			var keys [][]byte
-			prefixKeys(w.tx, b, itob(number), func(k []byte) error { keys = append(keys, slices.Clone(k)); return nil })
+			if err := prefixKeys(w.tx, b, itob(number), func(k []byte) error { keys = append(keys, slices.Clone(k)); return nil }); err != nil {
+				return err
+			}
 			for _, k := range keys {
 				if bytes.Equal(b, bAttach) {
-					w.tx.Bucket(bAttachBin).Delete(k[8:])
+					if err := w.tx.Bucket(bAttachBin).Delete(k[8:]); err != nil {
+						return err
+					}
 				}
-				w.tx.Bucket(b).Delete(k)
+				if err := w.tx.Bucket(b).Delete(k); err != nil {
+					return err
+				}
 			}
 		}
-		w.tx.Bucket(bAlerts).Delete(itob(number))
-		w.tx.Bucket(bOverdue).Delete(itob(number))
+		if err := w.tx.Bucket(bAlerts).Delete(itob(number)); err != nil {
+			return err
+		}
+		if err := w.tx.Bucket(bOverdue).Delete(itob(number)); err != nil {
+			return err
+		}
 		return w.audit("ticket", number, w.org.FormatTicket(number), "delete", fmt.Sprintf("%s %q", t.Status, t.Title), "")
 	})
 }
@@ -742,7 +780,7 @@ func lowerASCII(b byte) byte {
 func statusNumbers(tx *bolt.Tx, sts []domain.Status) []uint64 {
 	var all []uint64
 	for _, st := range sts {
-		prefixKeys(tx, bTStatus, itob(uint64(st)), func(k []byte) error {
+		_ = prefixKeys(tx, bTStatus, itob(uint64(st)), func(k []byte) error {
 			all = append(all, btoi(k[16:]))
 			return nil
 		})
@@ -1194,24 +1232,28 @@ func (s *session) Ticket(number uint64) (domain.TicketDetail, error) {
 			d.FieldsHidden = true
 			d.Description, d.ProblemType, d.CommonProblem, d.Priority, d.Room = "", "", "", "", ""
 		} else {
-			prefixKeys(r.tx, bWork, itob(number), func(k []byte) error {
+			if err := prefixKeys(r.tx, bWork, itob(number), func(k []byte) error {
 				var wr domain.WorkReport
 				if decJSON(r.tx.Bucket(bWork).Get(k), &wr) == nil {
 					d.Work = append(d.Work, wr)
 					d.ActorNames[wr.Author] = nm.user(wr.Author)
 				}
 				return nil
-			})
+			}); err != nil {
+				return err
+			}
 		}
 		if r.acc.Has(domain.TicketHistory) {
-			prefixKeys(r.tx, bHistory, itob(number), func(k []byte) error {
+			if err := prefixKeys(r.tx, bHistory, itob(number), func(k []byte) error {
 				var h domain.HistoryEntry
 				if decHistory(r.tx.Bucket(bHistory).Get(k), &h) == nil {
 					d.History = append(d.History, h)
 					d.ActorNames[h.Actor] = nm.user(h.Actor)
 				}
 				return nil
-			})
+			}); err != nil {
+				return err
+			}
 		} else {
 			d.HistoryHidden = true
 		}
