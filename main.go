@@ -232,7 +232,7 @@ func servingNote(path string) string { return path + ".serve" }
 // server holds the file.
 func howToConnect(path, as string, err error) error {
 	b, rerr := os.ReadFile(servingNote(path))
-	if rerr != nil || !strings.Contains(err.Error(), "in use by another gatehouse") {
+	if rerr != nil || !errors.Is(err, store.ErrInUse) {
 		return err
 	}
 	host, port, serr := net.SplitHostPort(strings.TrimSpace(string(b)))

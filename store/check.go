@@ -997,7 +997,7 @@ func preOpenCheck(path string, timeout time.Duration) error {
 	}
 	ro, oerr := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: timeout})
 	if errors.Is(oerr, berrors.ErrTimeout) {
-		return fmt.Errorf("%s is in use by another gatehouse (a console, a CLI command or `gatehouse serve`); close it, or connect to the server with ssh", path)
+		return inUseError{fmt.Sprintf("%s is in use by another gatehouse (a console, a CLI command or `gatehouse serve`); close it, or connect to the server with ssh", path)}
 	}
 	if oerr == nil {
 		err = CheckPages(path)

@@ -36,7 +36,7 @@ func Compact(path string) (CompactReport, error) {
 	}
 	src, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if errors.Is(err, berrors.ErrTimeout) {
-		return rep, fmt.Errorf("%s is in use by another gatehouse: stop it (console or `gatehouse serve`) before compacting", path)
+		return rep, inUseError{fmt.Sprintf("%s is in use by another gatehouse: stop it (console or `gatehouse serve`) before compacting", path)}
 	}
 	if err != nil {
 		return rep, fmt.Errorf("cannot open %s: %w", path, err)

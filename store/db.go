@@ -32,6 +32,17 @@ type Options struct {
 	Timeout time.Duration    // file-lock wait; default 1s
 }
 
+// ErrInUse is what opening a data file held by another gatehouse process
+// (a console, a CLI command, `gatehouse serve`) matches with errors.Is; the
+// message says what to do.
+var ErrInUse = errors.New("the data file is in use by another gatehouse")
+
+// inUseError carries the message for one path and matches ErrInUse.
+type inUseError struct{ msg string }
+
+func (e inUseError) Error() string        { return e.msg }
+func (e inUseError) Is(target error) bool { return target == ErrInUse }
+
 // initialMmapSize is bbolt's first mapping of the file; a writer that grows
 // the file past it remaps, waiting for every open read transaction. A
 // variable so a test can make that happen often.
@@ -104,7 +115,7 @@ func Open(path string, opts Options) (db *DB, err error) {
 	})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
-			return nil, fmt.Errorf("%s is in use by another gatehouse (a console, a CLI command or `gatehouse serve`); close it, or connect to the server with ssh", path)
+			return nil, inUseError{fmt.Sprintf("%s is in use by another gatehouse (a console, a CLI command or `gatehouse serve`); close it, or connect to the server with ssh", path)}
 		}
 		if errors.Is(err, os.ErrPermission) {
 			return nil, fmt.Errorf("cannot open %s: permission denied", path)

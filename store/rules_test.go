@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -383,7 +384,7 @@ func TestChanges_PublishedAfterCommitOnly(t *testing.T) {
 func TestOpen_SecondProcessGetsClearError(t *testing.T) {
 	db, _ := openTest(t)
 	_, err := store.Open(db.Path(), store.Options{Timeout: 50 * time.Millisecond})
-	if err == nil || !strings.Contains(err.Error(), "in use by another gatehouse") {
+	if err == nil || !errors.Is(err, store.ErrInUse) {
 		t.Fatalf("second open: %v", err)
 	}
 }
