@@ -149,12 +149,28 @@ func ticketAttach(c *call) error {
 	if st.IsDir() {
 		return domain.Errorf(domain.EInvalid, "%s is a directory, not a file", path)
 	}
-	if st.Size() > domain.MaxAttachment {
-		return domain.Errorf(domain.EInvalid, "%s is %.1f MiB: attachments are limited to %d MiB", path, float64(st.Size())/(1<<20), domain.MaxAttachment>>20)
+	// a device or pipe has no size to check and may never end (/dev/zero)
+	if !st.Mode().IsRegular() {
+		return domain.Errorf(domain.EInvalid, "%s is not a regular file (a device, pipe or socket): attach a file", path)
 	}
-	data, err := os.ReadFile(path)
+	tooBig := func(size int64) error {
+		return domain.Errorf(domain.EInvalid, "%s is %.1f MiB: attachments are limited to %d MiB", path, float64(size)/(1<<20), domain.MaxAttachment>>20)
+	}
+	if st.Size() > domain.MaxAttachment {
+		return tooBig(st.Size())
+	}
+	f, err := os.Open(path)
 	if err != nil {
 		return domain.Errorf(domain.EInvalid, "cannot read %s: %v", path, err)
+	}
+	// at most one byte past the limit, even if the file grows after Stat
+	data, err := io.ReadAll(io.LimitReader(f, domain.MaxAttachment+1))
+	_ = f.Close() // opened for reading only
+	if err != nil {
+		return domain.Errorf(domain.EInvalid, "cannot read %s: %v", path, err)
+	}
+	if len(data) > domain.MaxAttachment {
+		return tooBig(int64(len(data)))
 	}
 	a, err := c.svc.Attach(n, filepath.Base(path), data)
 	if err != nil {

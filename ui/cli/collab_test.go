@@ -1,9 +1,11 @@
 package cli_test
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -33,6 +35,23 @@ func TestDiscussionAndAttachmentCommands(t *testing.T) {
 	h.fails(args("ticket", "post", "1", "--thread", "x", "--text", "x"), "--thread \"x\"")
 	h.fails(args("ticket", "attach", "1", filepath.Join(dir, "missing.txt")), "cannot read")
 	h.fails(args("ticket", "attach", "1", dir), "is a directory")
+	// a pipe that holds more than the limit: refused without reading it
+	// (the old code read any non-file to its end, /dev/zero forever)
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		if w, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+			_, _ = w.Write(make([]byte, 11<<20))
+			_ = w.Close()
+		}
+	}()
+	h.fails(args("ticket", "attach", "1", fifo), "not a regular file")
+	if r, err := os.OpenFile(fifo, os.O_RDONLY, 0); err == nil { // let the writer finish
+		_, _ = io.Copy(io.Discard, r)
+		_ = r.Close()
+	}
 	// a user without View Messages is refused with the privilege named
 	h.ok("user", "create", "sam")
 	h.ok("user", "join", "sam", "Users")
