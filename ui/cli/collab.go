@@ -246,17 +246,18 @@ func ticketSave(c *call) error {
 		return err
 	}
 	out := c.args.str("out")
-	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	// 0o600 like `export --out`: an attachment is part of a ticket, for
+	// the user who saved it to share as they choose
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", out, err)
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(out)
-		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", out, err)
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if err := f.Close(); err != nil {
-		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", out, err)
+	if err != nil {
+		return removePartial(out, err)
 	}
 	return c.result("saved %s (%d bytes) to %s", a.Name, len(data), out)
 }

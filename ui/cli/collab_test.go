@@ -13,7 +13,9 @@ func TestDiscussionAndAttachmentCommands(t *testing.T) {
 	h := newHarness(t)
 	dir := t.TempDir()
 	note := filepath.Join(dir, "note.txt")
-	os.WriteFile(note, []byte("lamp model X-200"), 0o644)
+	if err := os.WriteFile(note, []byte("lamp model X-200"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	runSteps(t, h, []step{
 		{args("building", "create", "EAST", "--name", "East Elementary"), nil},
 		{args("user", "create", "tina"), nil},
@@ -29,6 +31,9 @@ func TestDiscussionAndAttachmentCommands(t *testing.T) {
 	})
 	if b, _ := os.ReadFile(filepath.Join(dir, "copy.txt")); string(b) != "lamp model X-200" {
 		t.Fatalf("saved copy %q", b)
+	}
+	if st, err := os.Stat(filepath.Join(dir, "copy.txt")); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("saved copy mode: %v %v", st, err)
 	}
 	h.fails(args("ticket", "save", "1", "note.txt", "--out", filepath.Join(dir, "copy.txt")), "file exists")
 	h.fails(args("ticket", "post", "1", "--thread", "9", "--text", "x"), "thread 9 not found")
