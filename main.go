@@ -92,9 +92,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		if err := demo.SeedWith(db, demo.Options{Clock: clock, Context: ctx}); err != nil {
 			// A half-made demo file would stay half-made: remove it so the
 			// next --demo starts again.
-			db.Close()
-			os.Remove(path)
-			cli.PrintError(stderr, fmt.Errorf("cannot build the demo district: %w", err))
+			err = fmt.Errorf("cannot build the demo district: %w", err)
+			if cerr := db.Close(); cerr != nil {
+				err = errors.Join(err, cerr)
+			}
+			if rerr := os.Remove(path); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("remove it by hand: %w", rerr))
+			}
+			cli.PrintError(stderr, err)
 			return 1
 		}
 	}
@@ -225,8 +230,12 @@ func generateFile(fa cli.FileArgs, users, tickets int, stdout io.Writer) error {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(out) // a half-generated file is of no use
-		return fmt.Errorf("generating %s: %w", out, err)
+		err = fmt.Errorf("generating %s: %w", out, err)
+		// a half-generated file is of no use
+		if rerr := os.Remove(out); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("remove it by hand: %w", rerr))
+		}
+		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d buildings, %d users, %d tickets, %d history entries, %d work reports in %s\n",
 		out, got.Buildings, got.Users, got.Tickets, got.History, got.Work, time.Since(began).Round(time.Millisecond))
@@ -241,7 +250,7 @@ func servingNote(path string) string { return path + ".serve" }
 // server holds the file.
 func howToConnect(path, as string, err error) error {
 	b, rerr := os.ReadFile(servingNote(path))
-	if rerr != nil || !strings.Contains(err.Error(), "in use by another gatehouse") {
+	if rerr != nil || !errors.Is(err, store.ErrInUse) {
 		return err
 	}
 	host, port, serr := net.SplitHostPort(strings.TrimSpace(string(b)))

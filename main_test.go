@@ -55,7 +55,9 @@ func TestRunCommandWithGlobalFlags(t *testing.T) {
 		t.Errorf("--as ghost: exit %d, stderr %q", code, errs)
 	}
 	bad := filepath.Join(t.TempDir(), "foreign.db")
-	os.WriteFile(bad, []byte("not a gatehouse file at all, just text"), 0o600)
+	if err := os.WriteFile(bad, []byte("not a gatehouse file at all, just text"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if _, errs, code := runMain(t, "--db", bad, "user", "list"); code != 1 || !strings.Contains(errs, "not a gatehouse file") {
 		t.Errorf("foreign file: exit %d, stderr %q", code, errs)
 	}

@@ -26,7 +26,7 @@ The host key is kept beside the data file. SIGINT/SIGTERM shut down gracefully.
 
 // serve runs `gatehouse serve`: it holds the data file until told to stop,
 // runs the store's periodic jobs, and serves one console per SSH session.
-func serve(g cli.Global, args []string, stdout, stderr io.Writer) int {
+func serve(g cli.Global, args []string, stdout, stderr io.Writer) (code int) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	listen := fs.String("listen", sshui.DefaultListen, "address to listen on")
@@ -66,7 +66,12 @@ func serve(g cli.Global, args []string, stdout, stderr io.Writer) int {
 		cli.PrintError(stderr, err)
 		return 1
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil && code == 0 {
+			cli.PrintError(stderr, err)
+			code = 1
+		}
+	}()
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	srv, err := sshui.New(sshui.Config{Store: db, Listen: *listen, PasswordAuth: *password, Idle: *idle,
 		MaxSessions: *maxSessions, Logger: log})
@@ -95,7 +100,13 @@ func serve(g cli.Global, args []string, stdout, stderr io.Writer) int {
 	// where to connect instead.
 	note := servingNote(db.Path())
 	if err := os.WriteFile(note, []byte(srv.Addr().String()+"\n"), 0o600); err == nil {
-		defer os.Remove(note)
+		defer func() {
+			// a stale note only adds a hint to later "file in use" errors
+			// while the file is busy; once it is free the note is ignored
+			if err := os.Remove(note); err != nil {
+				log.Warn("cannot remove the serving note", "path", note, "err", err)
+			}
+		}()
 	}
 	if err := srv.Run(ctx); err != nil {
 		cli.PrintError(stderr, err)

@@ -63,7 +63,7 @@ func parseUsersCSV(r io.Reader, loc *time.Location) ([]ImportRow, []RowProblem, 
 	}
 	br := bufio.NewReader(r)
 	if b, err := br.Peek(3); err == nil && string(b) == "\uFEFF" {
-		br.Discard(3)
+		_, _ = br.Discard(3) // cannot fail: Peek just buffered these 3 bytes
 	}
 	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1

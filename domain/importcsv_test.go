@@ -111,7 +111,9 @@ func TestWriteUsersCSVRoundTrip(t *testing.T) {
 	// an expiry that is not at midnight is moved earlier, never later
 	rows[0].Until = time.Date(2026, 7, 1, 15, 0, 0, 0, time.UTC)
 	buf.Reset()
-	WriteUsersCSV(&buf, rows[:1], time.UTC)
+	if err := WriteUsersCSV(&buf, rows[:1], time.UTC); err != nil {
+		t.Fatal(err)
+	}
 	back, _ = parse(t, buf.String())
 	if !back[0].Until.Equal(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Fatalf("until %v", back[0].Until)

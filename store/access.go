@@ -148,12 +148,14 @@ func (s *session) AccessReview(ctx context.Context, now time.Time) (domain.Acces
 			if u.Status == domain.StatusDeactivated && hasPrefix(r.tx, bMembers, itob(u.ID)) {
 				rv.Inactive = append(rv.Inactive, ui)
 			}
-			prefixKeys(r.tx, bMembers, itob(u.ID), func(k []byte) error {
+			if err := prefixKeys(r.tx, bMembers, itob(u.ID), func(k []byte) error {
 				if m, ok := getMembership(r.tx, u.ID, btoi(k[8:])); ok && !m.Until.IsZero() && m.Until.After(now) && !m.Until.After(horizon) {
 					rv.Expiring = append(rv.Expiring, r.memberInfo(m))
 				}
 				return nil
-			})
+			}); err != nil {
+				return err
+			}
 			return nil
 		})
 	})

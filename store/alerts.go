@@ -100,7 +100,7 @@ var stateActions = []string{"report", "clone", "assign", "reassign", "unassign",
 // lastStateChange is when the ticket's state last changed, from history.
 func lastStateChange(tx *bolt.Tx, number domain.TicketNumber, fallback time.Time) time.Time {
 	last := fallback
-	prefixKeys(tx, bHistory, itob(uint64(number)), func(k []byte) error {
+	_ = prefixKeys(tx, bHistory, itob(uint64(number)), func(k []byte) error {
 		var h domain.HistoryEntry
 		if decHistory(tx.Bucket(bHistory).Get(k), &h) == nil && slices.Contains(stateActions, h.Action) {
 			last = h.At
@@ -118,7 +118,7 @@ func (db *DB) RunAlerts() (int, error) {
 		since  time.Time
 	}
 	var todo []due
-	db.bolt.View(func(tx *bolt.Tx) error {
+	if err := db.bolt.View(func(tx *bolt.Tx) error {
 		now := db.now()
 		return tx.Bucket(bAlerts).ForEach(func(k, v []byte) error {
 			var a domain.AlertSettings
@@ -135,7 +135,9 @@ func (db *DB) RunAlerts() (int, error) {
 			}
 			return nil
 		})
-	})
+	}); err != nil {
+		return 0, err
+	}
 	sent := 0
 	for _, d := range todo {
 		err := db.system(func(w *txn) error {

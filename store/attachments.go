@@ -133,8 +133,12 @@ func (s *session) DeleteAttachment(ctx context.Context, number domain.TicketNumb
 		if b == nil || decJSON(b, &a) != nil {
 			return domain.Errorf(domain.ENotFound, "attachment %d not found on %s", id, w.org.FormatTicket(number))
 		}
-		w.tx.Bucket(bAttach).Delete(key(uint64(number), id))
-		w.tx.Bucket(bAttachBin).Delete(itob(id))
+		if err := w.tx.Bucket(bAttach).Delete(key(uint64(number), id)); err != nil {
+			return err
+		}
+		if err := w.tx.Bucket(bAttachBin).Delete(itob(id)); err != nil {
+			return err
+		}
 		if err := w.history(&t, "attachment delete", a.Name, ""); err != nil {
 			return err
 		}

@@ -49,8 +49,8 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 	done := false
 	defer func() {
 		if !done {
-			tmp.Close()
-			os.Remove(tmp.Name())
+			_ = tmp.Close()           // cleanup on a path that already reports its error
+			_ = os.Remove(tmp.Name()) // cleanup on a path that already reports its error
 		}
 	}()
 	if err := tmp.Chmod(0o600); err != nil {
@@ -76,8 +76,12 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 	}
 	done = true
 	if d, err := os.Open(dir); err == nil {
-		d.Sync() // make the rename durable
-		d.Close()
+		if err := d.Sync(); err != nil { // make the rename durable
+			return err
+		}
+		if err := d.Close(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -98,7 +102,7 @@ func VerifyFile(path string) (err error) {
 	if err != nil {
 		return fmt.Errorf("%s cannot be opened: %w", path, err)
 	}
-	defer b.Close()
+	defer func() { _ = b.Close() }() // opened read-only
 	return b.View(func(tx *bolt.Tx) error {
 		m := tx.Bucket(bMeta)
 		if m == nil {

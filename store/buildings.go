@@ -90,7 +90,9 @@ func (s *session) CreateBuilding(ctx context.Context, b domain.Building) (domain
 		if err := putJSON(w.tx, bBuildings, id, b); err != nil {
 			return err
 		}
-		w.tx.Bucket(bBldCode).Put(lower(b.Code), itob(id))
+		if err := w.tx.Bucket(bBldCode).Put(lower(b.Code), itob(id)); err != nil {
+			return err
+		}
 		return w.audit("building", id, b.Code, "create", "", buildingSummary(&b))
 	})
 	return b, err
@@ -112,8 +114,12 @@ func (s *session) UpdateBuilding(ctx context.Context, b domain.Building) (domain
 			if id := btoi(w.tx.Bucket(bBldCode).Get(lower(b.Code))); id != 0 && id != b.ID {
 				return domain.Errorf(domain.EConflict, "a building with code %q already exists", b.Code)
 			}
-			w.tx.Bucket(bBldCode).Delete(lower(before.Code))
-			w.tx.Bucket(bBldCode).Put(lower(b.Code), itob(b.ID))
+			if err := w.tx.Bucket(bBldCode).Delete(lower(before.Code)); err != nil {
+				return err
+			}
+			if err := w.tx.Bucket(bBldCode).Put(lower(b.Code), itob(b.ID)); err != nil {
+				return err
+			}
 		}
 		for _, r := range b.Rules {
 			if _, err := getUser(w.tx, r.Tech); err != nil {
@@ -141,18 +147,24 @@ func (s *session) DeleteBuilding(ctx context.Context, code string) error {
 			return domain.Errorf(domain.EConflict, "building %s has tickets and cannot be deleted", b.Code)
 		}
 		var users []string
-		w.tx.Bucket(bUsers).ForEach(func(k, v []byte) error {
+		if err := w.tx.Bucket(bUsers).ForEach(func(k, v []byte) error {
 			var u domain.User
 			if decJSON(v, &u) == nil && slices.Contains(u.Buildings, b.ID) {
 				users = append(users, u.Username)
 			}
 			return nil
-		})
+		}); err != nil {
+			return err
+		}
 		if len(users) > 0 {
 			return domain.Errorf(domain.EConflict, "building %s is assigned to %s: unassign it first", b.Code, strings.Join(users, ", "))
 		}
-		w.tx.Bucket(bBldCode).Delete(lower(b.Code))
-		w.tx.Bucket(bBuildings).Delete(itob(b.ID))
+		if err := w.tx.Bucket(bBldCode).Delete(lower(b.Code)); err != nil {
+			return err
+		}
+		if err := w.tx.Bucket(bBuildings).Delete(itob(b.ID)); err != nil {
+			return err
+		}
 		return w.audit("building", b.ID, b.Code, "delete", buildingSummary(&b), "")
 	})
 }

@@ -32,12 +32,14 @@ const loadChunk = 200_000 // puts per transaction
 // a load leaves a file to regenerate, never a half-trusted one.
 func (db *DB) Load(fn func(l *Loader) error) (err error) {
 	fresh := true
-	db.bolt.View(func(tx *bolt.Tx) error {
+	if err := db.bolt.View(func(tx *bolt.Tx) error {
 		if tx.Bucket(bTickets).Stats().KeyN > 0 || tx.Bucket(bUsers).Stats().KeyN > 1 {
 			fresh = false
 		}
 		return nil
-	})
+	}); err != nil {
+		return err
+	}
 	if !fresh {
 		return domain.Errorf(domain.EConflict, "%s already holds data: generate into a new file", db.path)
 	}
@@ -53,11 +55,11 @@ func (db *DB) Load(fn func(l *Loader) error) (err error) {
 		return err
 	}
 	if err := fn(l); err != nil {
-		l.tx.Rollback()
+		_ = l.tx.Rollback() // cleanup on a path that already reports its error
 		return err
 	}
 	if err := l.putOrg(); err != nil {
-		l.tx.Rollback()
+		_ = l.tx.Rollback() // cleanup on a path that already reports its error
 		return err
 	}
 	owner, _ := getUser(l.tx, metaID(l.tx, keyOwner))
@@ -65,7 +67,7 @@ func (db *DB) Load(fn func(l *Loader) error) (err error) {
 	ev := domain.AuditEvent{ID: seq, At: l.now, Actor: owner.ID, ActorName: owner.Username, Entity: "file", Name: db.path,
 		Action: "generate", After: fmt.Sprintf("%d users, %d tickets", l.Users, l.Tickets)}
 	if err := l.tx.Bucket(bAudit).Put(itob(seq), encAudit(&ev)); err != nil {
-		l.tx.Rollback()
+		_ = l.tx.Rollback() // cleanup on a path that already reports its error
 		return err
 	}
 	return l.tx.Commit()
@@ -126,7 +128,9 @@ func (l *Loader) Building(b *domain.Building) error {
 	if err := putJSON(l.tx, bBuildings, id, b); err != nil {
 		return err
 	}
-	l.tx.Bucket(bBldCode).Put(lower(b.Code), itob(id))
+	if err := l.tx.Bucket(bBldCode).Put(lower(b.Code), itob(id)); err != nil {
+		return err
+	}
 	return l.step(2)
 }
 
@@ -181,7 +185,9 @@ func (l *Loader) Team(t *domain.Team, members []domain.ID) error {
 	if err := putJSON(l.tx, bTeams, id, t); err != nil {
 		return err
 	}
-	l.tx.Bucket(bTeamName).Put(lower(t.Name), itob(id))
+	if err := l.tx.Bucket(bTeamName).Put(lower(t.Name), itob(id)); err != nil {
+		return err
+	}
 	for _, m := range members {
 		if err := addTeamMember(l.tx, id, m); err != nil {
 			return err

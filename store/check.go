@@ -44,7 +44,7 @@ type indexSpec struct {
 
 var indexSpecs = []indexSpec{
 	{bGroupName, "group name", 0, true, func(tx *bolt.Tx, put func(k, v []byte)) {
-		tx.Bucket(bGroups).ForEach(func(k, v []byte) error {
+		_ = tx.Bucket(bGroups).ForEach(func(k, v []byte) error {
 			var g domain.Group
 			if decGroup(v, &g) == nil {
 				put(lower(g.Name), slices.Clone(k))
@@ -73,7 +73,7 @@ var indexSpecs = []indexSpec{
 		})
 	}},
 	{bGroupUser, "group members", 2, false, func(tx *bolt.Tx, put func(k, v []byte)) {
-		tx.Bucket(bMembers).ForEach(func(k, v []byte) error {
+		_ = tx.Bucket(bMembers).ForEach(func(k, v []byte) error {
 			var m domain.Membership
 			if len(k) == 16 && decJSON(v, &m) == nil {
 				put(key(btoi(k[8:]), btoi(k)), untilValue(m.Until))
@@ -89,7 +89,7 @@ var indexSpecs = []indexSpec{
 		})
 	}},
 	{bTeamName, "team name", 0, true, func(tx *bolt.Tx, put func(k, v []byte)) {
-		tx.Bucket(bTeams).ForEach(func(k, v []byte) error {
+		_ = tx.Bucket(bTeams).ForEach(func(k, v []byte) error {
 			var t domain.Team
 			if decJSON(v, &t) == nil {
 				put(lower(t.Name), slices.Clone(k))
@@ -98,7 +98,7 @@ var indexSpecs = []indexSpec{
 		})
 	}},
 	{bUserTeam, "user's teams", 2, false, func(tx *bolt.Tx, put func(k, v []byte)) {
-		tx.Bucket(bTeamUser).ForEach(func(k, v []byte) error {
+		_ = tx.Bucket(bTeamUser).ForEach(func(k, v []byte) error {
 			if len(k) == 16 {
 				put(key(btoi(k[8:]), btoi(k)), nil)
 			}
@@ -106,7 +106,7 @@ var indexSpecs = []indexSpec{
 		})
 	}},
 	{bBldCode, "building code", 0, true, func(tx *bolt.Tx, put func(k, v []byte)) {
-		tx.Bucket(bBuildings).ForEach(func(k, v []byte) error {
+		_ = tx.Bucket(bBuildings).ForEach(func(k, v []byte) error {
 			var b domain.Building
 			if decJSON(v, &b) == nil {
 				put(lower(b.Code), slices.Clone(k))
@@ -141,7 +141,7 @@ var indexSpecs = []indexSpec{
 		}
 	}},
 	{bWorkUser, "work report authors", 3, false, func(tx *bolt.Tx, put func(k, v []byte)) {
-		tx.Bucket(bWork).ForEach(func(k, v []byte) error {
+		_ = tx.Bucket(bWork).ForEach(func(k, v []byte) error {
 			var r domain.WorkReport
 			if len(k) == 16 && decJSON(v, &r) == nil {
 				put(key(r.Author, btoi(k), btoi(k[8:])), nil)
@@ -152,7 +152,7 @@ var indexSpecs = []indexSpec{
 }
 
 func eachUser(tx *bolt.Tx, fn func(id uint64, u *domain.User)) {
-	tx.Bucket(bUsers).ForEach(func(k, v []byte) error {
+	_ = tx.Bucket(bUsers).ForEach(func(k, v []byte) error {
 		var u domain.User
 		if decJSON(v, &u) == nil {
 			fn(btoi(k), &u)
@@ -163,7 +163,7 @@ func eachUser(tx *bolt.Tx, fn func(id uint64, u *domain.User)) {
 
 func ticketIndex(fn func(t *domain.Ticket, put func(k, v []byte))) func(*bolt.Tx, func(k, v []byte)) {
 	return func(tx *bolt.Tx, put func(k, v []byte)) {
-		tx.Bucket(bTickets).ForEach(func(k, v []byte) error {
+		_ = tx.Bucket(bTickets).ForEach(func(k, v []byte) error {
 			var t domain.Ticket
 			if decTicket(v, &t) == nil {
 				t.Number = domain.TicketNumber(btoi(k))
@@ -178,7 +178,7 @@ type indexEntry struct{ k, v []byte }
 
 // diffIndex compares an index with what the records imply. With fix it
 // deletes stale entries and writes missing or wrong ones, and says so.
-func diffIndex(tx *bolt.Tx, spec indexSpec, c *checker, fix bool) []string {
+func diffIndex(tx *bolt.Tx, spec indexSpec, c *checker, fix bool) ([]string, error) {
 	var want []indexEntry
 	spec.build(tx, func(k, v []byte) { want = append(want, indexEntry{k, v}) })
 	slices.SortStableFunc(want, func(a, b indexEntry) int { return bytes.Compare(a.k, b.k) })
@@ -228,22 +228,28 @@ func diffIndex(tx *bolt.Tx, spec indexSpec, c *checker, fix bool) []string {
 		}
 	}
 	if !fix || len(stale)+len(missing) == 0 {
-		return nil
+		return nil, nil
 	}
 	b := tx.Bucket(spec.bucket)
 	for _, k := range stale {
-		b.Delete(k)
+		if err := b.Delete(k); err != nil {
+			return nil, err
+		}
 	}
 	for _, e := range missing {
-		b.Put(e.k, e.v)
+		if err := b.Put(e.k, e.v); err != nil {
+			return nil, err
+		}
 	}
-	return []string{fmt.Sprintf("rebuilt the %s index (%s): removed %d stale entries, wrote %d", spec.what, area, len(stale), len(missing))}
+	return []string{fmt.Sprintf("rebuilt the %s index (%s): removed %d stale entries, wrote %d", spec.what, area, len(stale), len(missing))}, nil
 }
 
 // rebuildIndexes writes every index from the records (ImportAll).
 func rebuildIndexes(tx *bolt.Tx) error {
 	for _, spec := range indexSpecs {
-		diffIndex(tx, spec, nil, true)
+		if _, err := diffIndex(tx, spec, nil, true); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -256,7 +262,7 @@ type checker struct {
 	tx       *bolt.Tx
 	findings []domain.Finding
 	counts   map[string]int
-	fixes    []func()
+	fixes    []func() error
 	notes    []string // what the fixes do, for the repair report
 }
 
@@ -276,7 +282,7 @@ func (c *checker) stop() bool {
 
 // add records a finding; fix, when given, is what repair runs for it (a
 // fixable finding without one is fixed by the index or team passes).
-func (c *checker) add(area string, fixable bool, fix func(), format string, args ...any) {
+func (c *checker) add(area string, fixable bool, fix func() error, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	c.counts[area]++
 	if fix != nil {
@@ -312,7 +318,7 @@ func checkData(ctx context.Context, tx *bolt.Tx) ([]domain.Finding, error) {
 		if c.err != nil || c.stop() {
 			return nil, c.err
 		}
-		diffIndex(tx, spec, c, false)
+		_, _ = diffIndex(tx, spec, c, false) // without fix it writes nothing, so it cannot fail
 	}
 	return c.summarize(), c.err
 }
@@ -341,7 +347,7 @@ func (c *checker) records() {
 	tx := c.tx
 	for _, eb := range exportBuckets {
 		area := string(eb.name)
-		tx.Bucket(eb.name).ForEach(func(k, v []byte) error {
+		_ = tx.Bucket(eb.name).ForEach(func(k, v []byte) error {
 			if c.stop() {
 				return c.err
 			}
@@ -439,7 +445,7 @@ func decodeRecord(eb exportBucket, k, v []byte) error {
 // memberships: both ends exist (else the row is dropped), kinds match (R3).
 func (c *checker) memberships() {
 	tx := c.tx
-	tx.Bucket(bMembers).ForEach(func(k, v []byte) error {
+	_ = tx.Bucket(bMembers).ForEach(func(k, v []byte) error {
 		if len(k) != 16 {
 			return nil
 		}
@@ -452,7 +458,7 @@ func (c *checker) memberships() {
 				what = fmt.Sprintf("group #%d", g)
 			}
 			kk := slices.Clone(k)
-			c.add("members", true, func() { tx.Bucket(bMembers).Delete(kk) },
+			c.add("members", true, func() error { return tx.Bucket(bMembers).Delete(kk) },
 				"a membership of %s in group #%d names a %s that does not exist: dropped by repair", c.userName(u), g, what)
 			return nil
 		}
@@ -461,14 +467,14 @@ func (c *checker) memberships() {
 		}
 		return nil
 	})
-	tx.Bucket(bTeamUser).ForEach(func(k, v []byte) error {
+	_ = tx.Bucket(bTeamUser).ForEach(func(k, v []byte) error {
 		if len(k) != 16 {
 			return nil
 		}
 		t, u := btoi(k), btoi(k[8:])
 		if !c.exists(bTeams, t) || !c.exists(bUsers, u) {
 			kk := slices.Clone(k)
-			c.add("team_members", true, func() { tx.Bucket(bTeamUser).Delete(kk) },
+			c.add("team_members", true, func() error { return tx.Bucket(bTeamUser).Delete(kk) },
 				"team #%d lists %s, and one of them does not exist: dropped by repair", t, c.userName(u))
 		}
 		return nil
@@ -478,17 +484,19 @@ func (c *checker) memberships() {
 // teams: private teams belong to a live user.
 func (c *checker) teams(global uint64) {
 	tx := c.tx
-	tx.Bucket(bTeams).ForEach(func(k, v []byte) error {
+	_ = tx.Bucket(bTeams).ForEach(func(k, v []byte) error {
 		var t domain.Team
 		if decJSON(v, &t) != nil || t.Type != domain.TeamPrivate || c.exists(bUsers, t.Owner) {
 			return nil
 		}
 		id := btoi(k)
-		c.add("teams", true, func() {
+		c.add("teams", true, func() error {
 			for _, u := range suffixIDs(tx, bTeamUser, id) {
-				tx.Bucket(bTeamUser).Delete(key(id, u))
+				if err := tx.Bucket(bTeamUser).Delete(key(id, u)); err != nil {
+					return err
+				}
 			}
-			tx.Bucket(bTeams).Delete(itob(id))
+			return tx.Bucket(bTeams).Delete(itob(id))
 		}, "the private team %s belongs to user #%d, who does not exist: deleted by repair (R9)", t.Name, t.Owner)
 		return nil
 	})
@@ -500,7 +508,7 @@ func (c *checker) users() {
 	tx := c.tx
 	global := metaID(tx, keyGlobal)
 	private := map[uint64][]domain.Team{}
-	tx.Bucket(bTeams).ForEach(func(k, v []byte) error {
+	_ = tx.Bucket(bTeams).ForEach(func(k, v []byte) error {
 		var t domain.Team
 		if decJSON(v, &t) == nil && t.Type == domain.TeamPrivate {
 			private[t.Owner] = append(private[t.Owner], t)
@@ -535,11 +543,13 @@ func (c *checker) users() {
 		}
 		if len(gone) > 0 {
 			uid := id
-			c.add("users", true, func() {
-				if u, err := getUser(tx, uid); err == nil {
-					u.Buildings = slices.DeleteFunc(u.Buildings, func(b uint64) bool { return slices.Contains(gone, b) })
-					putUser(tx, &u)
+			c.add("users", true, func() error {
+				u, err := getUser(tx, uid)
+				if err != nil {
+					return err
 				}
+				u.Buildings = slices.DeleteFunc(u.Buildings, func(b uint64) bool { return slices.Contains(gone, b) })
+				return putUser(tx, &u)
 			}, "%s is assigned to buildings %v that do not exist: removed by repair", u.Username, gone)
 		}
 		// a hash restored from an export or written by hand could never
@@ -580,7 +590,7 @@ func (c *checker) users() {
 // tickets: reporter, assignee and building exist.
 func (c *checker) tickets() {
 	tx := c.tx
-	tx.Bucket(bTickets).ForEach(func(k, v []byte) error {
+	_ = tx.Bucket(bTickets).ForEach(func(k, v []byte) error {
 		if c.stop() {
 			return c.err
 		}
@@ -610,7 +620,7 @@ func (c *checker) ticketChildren() {
 		dead := map[uint64][][]byte{}
 		var order []uint64
 		last, lastAlive, first := uint64(0), true, true
-		tx.Bucket(b).ForEach(func(k, v []byte) error {
+		_ = tx.Bucket(b).ForEach(func(k, v []byte) error {
 			if n := btoi(k); first || n != last {
 				first = false
 				last, lastAlive = n, c.exists(bTickets, n)
@@ -625,18 +635,23 @@ func (c *checker) ticketChildren() {
 		})
 		for _, n := range order {
 			ks, bucket := dead[n], b
-			c.add(area, true, func() {
+			c.add(area, true, func() error {
 				for _, k := range ks {
-					tx.Bucket(bucket).Delete(k)
+					if err := tx.Bucket(bucket).Delete(k); err != nil {
+						return err
+					}
 					if bytes.Equal(bucket, bAttach) {
-						tx.Bucket(bAttachBin).Delete(k[8:])
+						if err := tx.Bucket(bAttachBin).Delete(k[8:]); err != nil {
+							return err
+						}
 					}
 				}
+				return nil
 			}, "%d records of ticket %d, which does not exist: dropped by repair", len(ks), n)
 		}
 	}
 	has := map[uint64]bool{}
-	tx.Bucket(bAttach).ForEach(func(k, v []byte) error {
+	_ = tx.Bucket(bAttach).ForEach(func(k, v []byte) error {
 		if len(k) == 16 {
 			has[btoi(k[8:])] = true
 			if !hasKey(tx, bAttachBin, k[8:]) {
@@ -645,10 +660,10 @@ func (c *checker) ticketChildren() {
 		}
 		return nil
 	})
-	tx.Bucket(bAttachBin).ForEach(func(k, v []byte) error {
+	_ = tx.Bucket(bAttachBin).ForEach(func(k, v []byte) error {
 		if !has[btoi(k)] {
 			kk := slices.Clone(k)
-			c.add(string(bAttachBin), true, func() { tx.Bucket(bAttachBin).Delete(kk) }, "content %d belongs to no attachment: dropped by repair", btoi(k))
+			c.add(string(bAttachBin), true, func() error { return tx.Bucket(bAttachBin).Delete(kk) }, "content %d belongs to no attachment: dropped by repair", btoi(k))
 		}
 		return nil
 	})
@@ -679,11 +694,17 @@ func repairData(ctx context.Context, w *txn) ([]string, error) {
 		return nil, c.err
 	}
 	for _, fix := range c.fixes {
-		fix()
+		if err := fix(); err != nil {
+			return nil, err
+		}
 	}
 	repaired := slices.Clone(c.notes)
 	for _, spec := range indexSpecs {
-		repaired = append(repaired, diffIndex(w.tx, spec, nil, true)...)
+		notes, err := diffIndex(w.tx, spec, nil, true)
+		if err != nil {
+			return nil, err
+		}
+		repaired = append(repaired, notes...)
 	}
 	teams, err := repairTeams(w)
 	if err != nil {
@@ -772,7 +793,7 @@ func (db *DB) checkOnly(ctx context.Context, begin func(*bolt.Tx) (*txn, error),
 	if err != nil {
 		return nil, err
 	}
-	defer tx.Rollback()
+	defer func() { _ = tx.Rollback() }() // a check never commits: rolling back is the point
 	if _, err := begin(tx); err != nil {
 		return nil, err
 	}
@@ -814,7 +835,7 @@ func readMeta(f *os.File, off int64) (bboltMeta, bool) {
 	m := b[pageHeaderSize:]
 	le := binary.LittleEndian
 	h := fnv.New64a()
-	h.Write(m[:metaSumOffset])
+	_, _ = h.Write(m[:metaSumOffset]) // a hash.Hash write never fails
 	if le.Uint32(m) != bboltMagic || le.Uint32(m[4:]) != bboltVersion || le.Uint64(m[metaSumOffset:]) != h.Sum64() {
 		return bboltMeta{}, false
 	}
@@ -834,7 +855,7 @@ func CheckPages(path string) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // opened for reading only
 	st, err := f.Stat()
 	if err != nil {
 		return err
@@ -1026,11 +1047,13 @@ func preOpenCheck(path string, timeout time.Duration) error {
 	}
 	ro, oerr := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: timeout})
 	if errors.Is(oerr, berrors.ErrTimeout) {
-		return fmt.Errorf("%s is in use by another gatehouse (a console, a CLI command or `gatehouse serve`); close it, or connect to the server with ssh", path)
+		return inUseError{fmt.Sprintf("%s is in use by another gatehouse (a console, a CLI command or `gatehouse serve`); close it, or connect to the server with ssh", path)}
 	}
 	if oerr == nil {
 		err = CheckPages(path)
-		ro.Close()
+		if err := ro.Close(); err != nil {
+			return err
+		}
 		if err == nil {
 			return nil
 		}

@@ -235,8 +235,10 @@ func ticketText(b []byte) (title, desc []byte, ok bool) {
 			return nil, nil, false
 		}
 	}
-	if !ids() || !ids() {
-		return nil, nil, false
+	for range 2 { // teams, visible-to groups
+		if !ids() {
+			return nil, nil, false
+		}
 	}
 	desc, ok = str()
 	return title, desc, ok

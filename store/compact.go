@@ -36,12 +36,12 @@ func Compact(path string) (CompactReport, error) {
 	}
 	src, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if errors.Is(err, berrors.ErrTimeout) {
-		return rep, fmt.Errorf("%s is in use by another gatehouse: stop it (console or `gatehouse serve`) before compacting", path)
+		return rep, inUseError{fmt.Sprintf("%s is in use by another gatehouse: stop it (console or `gatehouse serve`) before compacting", path)}
 	}
 	if err != nil {
 		return rep, fmt.Errorf("cannot open %s: %w", path, err)
 	}
-	defer src.Close()
+	defer func() { _ = src.Close() }() // opened read-only
 	if err := src.View(func(tx *bolt.Tx) error {
 		if tx.Bucket(bMeta) == nil {
 			return fmt.Errorf("%s is not a gatehouse file; nothing was written", path)
@@ -51,14 +51,14 @@ func Compact(path string) (CompactReport, error) {
 		return rep, err
 	}
 	tmp := path + ".compact-tmp"
-	os.Remove(tmp) // a leftover of an interrupted compaction
+	_ = os.Remove(tmp) // a leftover of an interrupted compaction, if any
 	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: time.Second, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		return rep, fmt.Errorf("cannot write %s: %w", tmp, err)
 	}
 	fail := func(err error) (CompactReport, error) {
-		dst.Close()
-		os.Remove(tmp)
+		_ = dst.Close()    // cleanup on a path that already reports its error
+		_ = os.Remove(tmp) // cleanup on a path that already reports its error
 		return rep, err
 	}
 	if err := bolt.Compact(dst, src, 64<<20); err != nil {
@@ -77,15 +77,15 @@ func Compact(path string) (CompactReport, error) {
 		return fail(err)
 	}
 	if err := dst.Close(); err != nil {
-		os.Remove(tmp)
+		_ = os.Remove(tmp) // cleanup on a path that already reports its error
 		return rep, err
 	}
 	if err := VerifyFile(tmp); err != nil {
-		os.Remove(tmp)
+		_ = os.Remove(tmp) // cleanup on a path that already reports its error
 		return rep, fmt.Errorf("the compacted copy does not verify, %s is unchanged: %w", path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+		_ = os.Remove(tmp) // cleanup on a path that already reports its error
 		return rep, fmt.Errorf("cannot put the compacted file in place: %w", err)
 	}
 	if st, err := os.Stat(path); err == nil {

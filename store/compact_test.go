@@ -2,8 +2,8 @@ package store_test
 
 import (
 	"bytes"
+	"errors"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -21,7 +21,7 @@ func TestCompact_ShrinksAFileThatHeldMoreAndKeepsItsData(t *testing.T) {
 		must(t, d.admin.DeleteAttachment(t.Context(), d.east, a.ID))
 	}
 	_, err := store.Compact(path)
-	if err == nil || !strings.Contains(err.Error(), "in use") {
+	if err == nil || !errors.Is(err, store.ErrInUse) {
 		t.Fatalf("compacting a held file: %v", err)
 	}
 	d.db.Close()

@@ -32,6 +32,22 @@ type Options struct {
 	Timeout time.Duration    // file-lock wait; default 1s
 }
 
+// ErrInUse is what opening a data file held by another gatehouse process
+// (a console, a CLI command, `gatehouse serve`) matches with errors.Is; the
+// message says what to do.
+var ErrInUse = errors.New("the data file is in use by another gatehouse")
+
+// inUseError carries the message for one path and matches ErrInUse.
+type inUseError struct{ msg string }
+
+func (e inUseError) Error() string        { return e.msg }
+func (e inUseError) Is(target error) bool { return target == ErrInUse }
+
+// initialMmapSize is bbolt's first mapping of the file; a writer that grows
+// the file past it remaps, waiting for every open read transaction. A
+// variable so a test can make that happen often.
+var initialMmapSize = 64 << 20
+
 // DB is an open gatehouse file.
 type DB struct {
 	bolt  *bolt.DB
@@ -95,11 +111,11 @@ func Open(path string, opts Options) (db *DB, err error) {
 		Timeout:         opts.Timeout,
 		NoFreelistSync:  true,
 		FreelistType:    bolt.FreelistMapType,
-		InitialMmapSize: 64 << 20,
+		InitialMmapSize: initialMmapSize,
 	})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
-			return nil, fmt.Errorf("%s is in use by another gatehouse (a console, a CLI command or `gatehouse serve`); close it, or connect to the server with ssh", path)
+			return nil, inUseError{fmt.Sprintf("%s is in use by another gatehouse (a console, a CLI command or `gatehouse serve`); close it, or connect to the server with ssh", path)}
 		}
 		if errors.Is(err, os.ErrPermission) {
 			return nil, fmt.Errorf("cannot open %s: permission denied", path)
@@ -111,17 +127,17 @@ func Open(path string, opts Options) (db *DB, err error) {
 	}
 	db = &DB{bolt: b, path: path, now: opts.Now, subs: map[int]chan domain.Change{}}
 	if err := db.checkSchema(fresh); err != nil {
-		b.Close()
+		_ = b.Close() // cleanup on a path that already reports its error
 		return nil, err
 	}
 	if fresh {
 		if err := db.seed(ownerName(opts.Owner)); err != nil {
-			b.Close()
+			_ = b.Close() // cleanup on a path that already reports its error
 			return nil, fmt.Errorf("cannot seed %s: %w", path, err)
 		}
 	}
 	if err := db.migrate(); err != nil {
-		b.Close()
+		_ = b.Close() // cleanup on a path that already reports its error
 		return nil, err
 	}
 	if err := db.bolt.View(func(tx *bolt.Tx) error {
@@ -129,11 +145,11 @@ func Open(path string, opts Options) (db *DB, err error) {
 		db.owner = u.Username
 		return err
 	}); err != nil {
-		b.Close()
+		_ = b.Close() // cleanup on a path that already reports its error
 		return nil, fmt.Errorf("%s has no owner account: %w (run `gatehouse check --repair`)", path, err)
 	}
 	if _, err := db.Sweep(); err != nil {
-		b.Close()
+		_ = b.Close() // cleanup on a path that already reports its error
 		return nil, err
 	}
 	return db, nil
@@ -165,7 +181,9 @@ func (db *DB) checkSchema(fresh bool) error {
 		m := tx.Bucket(bMeta)
 		if m == nil {
 			empty := true
-			tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+			if err := tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil }); err != nil {
+				return err
+			}
 			if fresh || empty {
 				return nil
 			}
@@ -186,10 +204,12 @@ func (db *DB) checkSchema(fresh bool) error {
 // one transaction.
 func (db *DB) migrate() error {
 	current := false
-	db.bolt.View(func(tx *bolt.Tx) error {
+	if err := db.bolt.View(func(tx *bolt.Tx) error {
 		current = btoi(tx.Bucket(bMeta).Get(keySchema)) == SchemaVersion
 		return nil
-	})
+	}); err != nil {
+		return err
+	}
 	if current {
 		return nil // an empty write would still rewrite bbolt's meta page
 	}

@@ -37,15 +37,17 @@ func (s *session) Discussion(ctx context.Context, number domain.TicketNumber) (d
 		}
 		nm := &names{w: r, users: map[domain.ID]string{}, blds: map[domain.ID]string{}}
 		idx := map[domain.ID]int{}
-		prefixKeys(r.tx, bThreads, itob(uint64(number)), func(k []byte) error {
+		if err := prefixKeys(r.tx, bThreads, itob(uint64(number)), func(k []byte) error {
 			var th domain.Thread
 			if decJSON(r.tx.Bucket(bThreads).Get(k), &th) == nil {
 				idx[th.ID] = len(d.Threads)
 				d.Threads = append(d.Threads, domain.ThreadView{Thread: th, AuthorName: nm.user(th.Author)})
 			}
 			return nil
-		})
-		prefixKeys(r.tx, bPosts, itob(uint64(number)), func(k []byte) error {
+		}); err != nil {
+			return err
+		}
+		if err := prefixKeys(r.tx, bPosts, itob(uint64(number)), func(k []byte) error {
 			var p domain.Post
 			if decJSON(r.tx.Bucket(bPosts).Get(k), &p) == nil {
 				if i, ok := idx[p.Thread]; ok {
@@ -53,7 +55,9 @@ func (s *session) Discussion(ctx context.Context, number domain.TicketNumber) (d
 				}
 			}
 			return nil
-		})
+		}); err != nil {
+			return err
+		}
 		return nil
 	})
 	return d, err
@@ -175,7 +179,9 @@ func (s *session) DeleteMessage(ctx context.Context, number domain.TicketNumber,
 		if !getPost(w, number, post, &p) {
 			return domain.Errorf(domain.ENotFound, "message %d not found on %s", post, w.org.FormatTicket(number))
 		}
-		w.tx.Bucket(bPosts).Delete(key(uint64(number), post))
+		if err := w.tx.Bucket(bPosts).Delete(key(uint64(number), post)); err != nil {
+			return err
+		}
 		return w.audit("ticket", domain.ID(number), w.org.FormatTicket(number), "post delete", excerpt(p.Text), "")
 	})
 }
@@ -188,17 +194,23 @@ func (s *session) DeleteThread(ctx context.Context, number domain.TicketNumber, 
 			return domain.Errorf(domain.ENotFound, "thread %d not found on %s", thread, w.org.FormatTicket(number))
 		}
 		var dead [][]byte
-		prefixKeys(w.tx, bPosts, itob(uint64(number)), func(k []byte) error {
+		if err := prefixKeys(w.tx, bPosts, itob(uint64(number)), func(k []byte) error {
 			var p domain.Post
 			if decJSON(w.tx.Bucket(bPosts).Get(k), &p) == nil && p.Thread == thread {
 				dead = append(dead, append([]byte(nil), k...))
 			}
 			return nil
-		})
-		for _, k := range dead {
-			w.tx.Bucket(bPosts).Delete(k)
+		}); err != nil {
+			return err
 		}
-		w.tx.Bucket(bThreads).Delete(key(uint64(number), thread))
+		for _, k := range dead {
+			if err := w.tx.Bucket(bPosts).Delete(k); err != nil {
+				return err
+			}
+		}
+		if err := w.tx.Bucket(bThreads).Delete(key(uint64(number), thread)); err != nil {
+			return err
+		}
 		return w.audit("ticket", domain.ID(number), w.org.FormatTicket(number), "thread delete", th.Title, "")
 	})
 }

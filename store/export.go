@@ -171,23 +171,35 @@ func exportJSON(ctx context.Context, tx *bolt.Tx, out io.Writer) error {
 				return fmt.Errorf("%s record %s: %w (run `gatehouse check`)", eb.name, describeKey(k, eb.parts), err)
 			}
 			if n > 0 {
-				w.WriteByte(',')
+				if err := w.WriteByte(','); err != nil {
+					return err
+				}
 			}
 			n++
-			w.WriteByte('\n')
+			if err := w.WriteByte('\n'); err != nil {
+				return err
+			}
 			_, err = w.Write(row)
 			return err
 		})
 		if err != nil {
 			return err
 		}
-		w.WriteString("\n]")
-		if i < len(exportBuckets)-1 {
-			w.WriteByte(',')
+		if _, err := w.WriteString("\n]"); err != nil {
+			return err
 		}
-		w.WriteByte('\n')
+		if i < len(exportBuckets)-1 {
+			if err := w.WriteByte(','); err != nil {
+				return err
+			}
+		}
+		if err := w.WriteByte('\n'); err != nil {
+			return err
+		}
 	}
-	w.WriteString("}\n")
+	if _, err := w.WriteString("}\n"); err != nil {
+		return err
+	}
 	return w.Flush()
 }
 
@@ -276,7 +288,7 @@ func (s *session) exportUsersCSV(ctx context.Context, w io.Writer) error {
 				continue
 			}
 			row := domain.ImportRow{First: u.First, Last: u.Last, Email: u.Email, Username: u.Username, Phone: u.Phone, Kind: u.Kind}
-			prefixKeys(r.tx, bMembers, itob(u.ID), func(k []byte) error {
+			if err := prefixKeys(r.tx, bMembers, itob(u.ID), func(k []byte) error {
 				m, ok := getMembership(r.tx, u.ID, btoi(k[8:]))
 				if !ok || !m.Active(r.now) {
 					return nil
@@ -288,7 +300,9 @@ func (s *session) exportUsersCSV(ctx context.Context, w io.Writer) error {
 					row.Until = m.Until
 				}
 				return nil
-			})
+			}); err != nil {
+				return err
+			}
 			slices.Sort(row.Groups)
 			for _, b := range u.Buildings {
 				if bb, err := getBuilding(r.tx, b); err == nil {
@@ -546,7 +560,9 @@ func readBucket(ctx context.Context, tx *bolt.Tx, dec *json.Decoder, eb exportBu
 		}
 		if eb.kind == exAudit {
 			var a domain.AuditEvent
-			decAudit(v, &a)
+			if err := decAudit(v, &a); err != nil {
+				return n, last, bad(n, "%v", err)
+			}
 			last = a.At
 			maxID = max(maxID, btoi(k))
 		}

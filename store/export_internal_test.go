@@ -56,7 +56,9 @@ func TestPreOpenCheck(t *testing.T) {
 	}
 	pages := binary.LittleEndian.Uint64(data[pageHeaderSize+40:])
 	cut := filepath.Join(t.TempDir(), "cut.db")
-	os.WriteFile(cut, data[:pages/2*4096], 0o600)
+	if err := os.WriteFile(cut, data[:pages/2*4096], 0o600); err != nil {
+		t.Fatal(err)
+	}
 	err = preOpenCheck(cut, time.Second)
 	if err == nil || !strings.Contains(err.Error(), "truncated") || !strings.Contains(err.Error(), "nothing was written") {
 		t.Fatalf("truncated file: %v", err)

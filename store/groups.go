@@ -188,7 +188,9 @@ func (w *txn) saveGroup(before, after domain.Group, confirm bool) error {
 		if id := btoi(w.tx.Bucket(bGroupName).Get(lower(after.Name))); id != 0 && id != before.ID {
 			return domain.Errorf(domain.EConflict, "a group named %q already exists", after.Name)
 		}
-		w.tx.Bucket(bGroupName).Delete(lower(before.Name))
+		if err := w.tx.Bucket(bGroupName).Delete(lower(before.Name)); err != nil {
+			return err
+		}
 		if err := w.tx.Bucket(bGroupName).Put(lower(after.Name), itob(after.ID)); err != nil {
 			return err
 		}
@@ -260,11 +262,19 @@ func (s *session) DeleteGroup(ctx context.Context, name string) error {
 		}
 		users := suffixIDs(w.tx, bGroupUser, g.ID)
 		for _, u := range users {
-			w.tx.Bucket(bMembers).Delete(key(u, g.ID))
-			w.tx.Bucket(bGroupUser).Delete(key(g.ID, u))
+			if err := w.tx.Bucket(bMembers).Delete(key(u, g.ID)); err != nil {
+				return err
+			}
+			if err := w.tx.Bucket(bGroupUser).Delete(key(g.ID, u)); err != nil {
+				return err
+			}
 		}
-		w.tx.Bucket(bGroupName).Delete(lower(g.Name))
-		w.tx.Bucket(bGroups).Delete(itob(g.ID))
+		if err := w.tx.Bucket(bGroupName).Delete(lower(g.Name)); err != nil {
+			return err
+		}
+		if err := w.tx.Bucket(bGroups).Delete(itob(g.ID)); err != nil {
+			return err
+		}
 		return w.audit("group", g.ID, g.Name, "delete", fmt.Sprintf("%s; %d memberships", groupSummary(&g), len(users)), "")
 	})
 }
@@ -345,10 +355,12 @@ func (s *session) WhatIf(ctx context.Context, after domain.Group) ([]domain.Acce
 		}
 		var users []domain.ID
 		if before.Base {
-			r.tx.Bucket(bUsers).ForEach(func(k, v []byte) error {
+			if err := r.tx.Bucket(bUsers).ForEach(func(k, v []byte) error {
 				users = append(users, btoi(k))
 				return nil
-			})
+			}); err != nil {
+				return err
+			}
 		} else {
 			users = suffixIDs(r.tx, bGroupUser, before.ID)
 		}

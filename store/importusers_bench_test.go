@@ -59,14 +59,14 @@ func importedBytes(b *testing.B) ([][]byte, []pair) {
 	defer db.Close()
 	snapshot := func() map[string][]byte {
 		out := map[string][]byte{}
-		db.Bolt().View(func(tx *bolt.Tx) error {
+		must(b, db.Bolt().View(func(tx *bolt.Tx) error {
 			return tx.ForEach(func(name []byte, bk *bolt.Bucket) error {
 				return bk.ForEach(func(k, v []byte) error {
 					out[string(name)+"\x00"+string(k)] = bytes.Clone(v)
 					return nil
 				})
 			})
-		})
+		}))
 		return out
 	}
 	seed := snapshot()
@@ -76,7 +76,7 @@ func importedBytes(b *testing.B) ([][]byte, []pair) {
 	must(b, err)
 	var buckets [][]byte
 	var pairs []pair
-	db.Bolt().View(func(tx *bolt.Tx) error {
+	must(b, db.Bolt().View(func(tx *bolt.Tx) error {
 		return tx.ForEach(func(name []byte, bk *bolt.Bucket) error {
 			buckets = append(buckets, bytes.Clone(name))
 			return bk.ForEach(func(k, v []byte) error {
@@ -86,7 +86,7 @@ func importedBytes(b *testing.B) ([][]byte, []pair) {
 				return nil
 			})
 		})
-	})
+	}))
 	return buckets, pairs
 }
 

@@ -70,13 +70,12 @@ func TestImportUsersCreatesEveryRowWithMemberships(t *testing.T) {
 			domain.User
 			PasswordHash string `json:"password_hash"`
 		}
-		tx.Bucket([]byte("users")).ForEach(func(k, v []byte) error {
+		return tx.Bucket([]byte("users")).ForEach(func(k, v []byte) error {
 			if json.Unmarshal(v[1:], &u) == nil && u.Username == "ann" {
 				hash, must2 = u.PasswordHash, u.MustChange
 			}
 			return nil
 		})
-		return nil
 	}))
 	if !strings.HasPrefix(hash, "$argon2id$v=19$m=19456,t=2,p=1$") || !must2 {
 		t.Fatalf("ann's hash %q, must change %v", hash, must2)

@@ -63,7 +63,9 @@ func (db *DB) StartJobs(ctx context.Context, every time.Duration, report func(Jo
 // system runs fn as the owner account: jobs act for the organization.
 func (db *DB) system(fn func(w *txn) error) error {
 	var owner domain.ID
-	db.bolt.View(func(tx *bolt.Tx) error { owner = metaID(tx, keyOwner); return nil })
+	if err := db.bolt.View(func(tx *bolt.Tx) error { owner = metaID(tx, keyOwner); return nil }); err != nil {
+		return err
+	}
 	s := &session{db: db, actor: owner}
 	return s.write(fn)
 }
@@ -74,12 +76,14 @@ func (db *DB) system(fn func(w *txn) error) error {
 func (db *DB) RunSchedules() (int, error) {
 	created := 0
 	var ids []domain.ID
-	db.bolt.View(func(tx *bolt.Tx) error {
+	if err := db.bolt.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bSchedules).ForEach(func(k, v []byte) error {
 			ids = append(ids, btoi(k))
 			return nil
 		})
-	})
+	}); err != nil {
+		return 0, err
+	}
 	for _, id := range ids {
 		for range 1000 { // catch up missed runs, bounded
 			ran := false
@@ -140,10 +144,12 @@ func (db *DB) RunOverdue() (int, error) {
 				continue
 			}
 			var numbers []uint64
-			prefixKeys(w.tx, bTStatus, itob(uint64(st)), func(k []byte) error {
+			if err := prefixKeys(w.tx, bTStatus, itob(uint64(st)), func(k []byte) error {
 				numbers = append(numbers, btoi(k[16:]))
 				return nil
-			})
+			}); err != nil {
+				return err
+			}
 			for _, n := range numbers {
 				t, ok := getTicket(w.tx, domain.TicketNumber(n))
 				if !ok {
@@ -182,7 +188,7 @@ func (db *DB) RunOverdue() (int, error) {
 // reached a level not yet notified, so a quiet minute writes nothing.
 func (db *DB) overdueDue() bool {
 	due := false
-	db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.bolt.View(func(tx *bolt.Tx) error {
 		policies := overduePolicies(tx)
 		if len(policies) == 0 {
 			return nil
@@ -192,7 +198,7 @@ func (db *DB) overdueDue() bool {
 			if !st.Open() {
 				continue
 			}
-			prefixKeys(tx, bTStatus, itob(uint64(st)), func(k []byte) error {
+			if err := prefixKeys(tx, bTStatus, itob(uint64(st)), func(k []byte) error {
 				n := btoi(k[16:])
 				t, ok := getTicket(tx, domain.TicketNumber(n))
 				if !ok {
@@ -207,12 +213,17 @@ func (db *DB) overdueDue() bool {
 					return errStop
 				}
 				return nil
-			})
+			}); err != nil && err != errStop {
+				return err
+			}
 			if due {
 				break
 			}
 		}
 		return nil
 	})
+	if err != nil {
+		return true // the write that follows reads the file again and reports the error
+	}
 	return due
 }

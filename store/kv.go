@@ -112,7 +112,7 @@ func prefixKeys(tx *bolt.Tx, bucket, prefix []byte, fn func(k []byte) error) err
 // suffixIDs lists the second id of every composite key under the first.
 func suffixIDs(tx *bolt.Tx, bucket []byte, first uint64) []uint64 {
 	var out []uint64
-	prefixKeys(tx, bucket, itob(first), func(k []byte) error {
+	_ = prefixKeys(tx, bucket, itob(first), func(k []byte) error {
 		out = append(out, btoi(k[8:]))
 		return nil
 	})
@@ -228,7 +228,7 @@ func buildingByCode(tx *bolt.Tx, code string) (domain.Building, error) {
 func getOrg(tx *bolt.Tx) domain.Organization {
 	var o domain.Organization
 	if b := tx.Bucket(bOrg).Get(keyOrg); b != nil {
-		decJSON(b, &o)
+		_ = decJSON(b, &o)
 	}
 	return o
 }

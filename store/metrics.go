@@ -157,13 +157,15 @@ func (s *session) Charts(ctx context.Context) ([]domain.Chart, []domain.Layout, 
 	var charts []domain.Chart
 	var layouts []domain.Layout
 	err := s.read(func(r *txn) error {
-		r.tx.Bucket(bCharts).ForEach(func(k, v []byte) error {
+		if err := r.tx.Bucket(bCharts).ForEach(func(k, v []byte) error {
 			var c domain.Chart
 			if decJSON(v, &c) == nil && slices.Contains(r.acc.Groups, c.Group) {
 				charts = append(charts, c)
 			}
 			return nil
-		})
+		}); err != nil {
+			return err
+		}
 		for _, g := range r.acc.Groups {
 			var l domain.Layout
 			if getJSON(r.tx, bLayouts, g, &l) {
@@ -256,7 +258,9 @@ func (s *session) DeleteChart(ctx context.Context, id domain.ID) error {
 		if !getJSON(w.tx, bCharts, id, &c) || !slices.Contains(w.acc.Groups, c.Group) {
 			return domain.Errorf(domain.ENotFound, "chart %d not found", id)
 		}
-		w.tx.Bucket(bCharts).Delete(itob(id))
+		if err := w.tx.Bucket(bCharts).Delete(itob(id)); err != nil {
+			return err
+		}
 		return w.audit("chart", id, c.Name, "delete", c.Kind, "")
 	})
 }
@@ -268,13 +272,15 @@ func (s *session) SaveLayout(ctx context.Context, group string, charts []string)
 			return err
 		}
 		known := map[string]bool{}
-		w.tx.Bucket(bCharts).ForEach(func(k, v []byte) error {
+		if err := w.tx.Bucket(bCharts).ForEach(func(k, v []byte) error {
 			var c domain.Chart
 			if decJSON(v, &c) == nil && c.Group == g.ID {
 				known[c.Name] = true
 			}
 			return nil
-		})
+		}); err != nil {
+			return err
+		}
 		for _, n := range charts {
 			if !known[n] {
 				return domain.Errorf(domain.EInvalid, "group %s has no chart named %q", g.Name, n)

@@ -39,26 +39,30 @@ func migrate2(tx *bolt.Tx) error {
 		}
 	}
 	var users []domain.User
-	tx.Bucket(bUsers).ForEach(func(k, v []byte) error {
+	if err := tx.Bucket(bUsers).ForEach(func(k, v []byte) error {
 		var u domain.User
 		if decJSON(v, &u) == nil {
 			users = append(users, u)
 		}
 		return nil
-	})
+	}); err != nil {
+		return err
+	}
 	for i := range users {
 		if err := tx.Bucket(bUserName).Put(lower(users[i].Username), userNameValue(&users[i])); err != nil {
 			return err
 		}
 	}
 	var ms []domain.Membership
-	tx.Bucket(bMembers).ForEach(func(k, v []byte) error {
+	if err := tx.Bucket(bMembers).ForEach(func(k, v []byte) error {
 		var m domain.Membership
 		if decJSON(v, &m) == nil {
 			ms = append(ms, m)
 		}
 		return nil
-	})
+	}); err != nil {
+		return err
+	}
 	for _, m := range ms {
 		if err := tx.Bucket(bGroupUser).Put(key(m.GroupID, m.UserID), untilValue(m.Until)); err != nil {
 			return err

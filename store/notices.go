@@ -129,7 +129,9 @@ func (s *session) DeleteNotice(ctx context.Context, id domain.ID) error {
 		if !getJSON(w.tx, bNotices, id, &n) {
 			return domain.Errorf(domain.ENotFound, "notice #%d not found", id)
 		}
-		w.tx.Bucket(bNotices).Delete(itob(id))
+		if err := w.tx.Bucket(bNotices).Delete(itob(id)); err != nil {
+			return err
+		}
 		return w.audit("notice", id, n.Title, "delete", noticeSummary(&n), "")
 	})
 }

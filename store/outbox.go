@@ -37,7 +37,7 @@ type recipient struct {
 // not told about their own action.
 func (w *txn) notify(ev domain.Event, t *domain.Ticket, comment string, level int) error {
 	var groups []domain.Group
-	w.tx.Bucket(bGroups).ForEach(func(k, v []byte) error {
+	if err := w.tx.Bucket(bGroups).ForEach(func(k, v []byte) error {
 		var g domain.Group
 		if decGroup(v, &g) != nil {
 			return nil
@@ -54,7 +54,9 @@ func (w *txn) notify(ev domain.Event, t *domain.Ticket, comment string, level in
 		}
 		groups = append(groups, g)
 		return nil
-	})
+	}); err != nil {
+		return err
+	}
 	sort.Slice(groups, func(i, j int) bool { return groups[i].Name < groups[j].Name })
 	rcpt := map[domain.ID]*recipient{}
 	var order []domain.ID
@@ -178,7 +180,7 @@ func (s *session) OutboxMessage(ctx context.Context, id domain.ID) (domain.Messa
 // overduePolicies are the timings of every group with overdue notices on.
 func overduePolicies(tx *bolt.Tx) []domain.OverduePolicy {
 	var out []domain.OverduePolicy
-	tx.Bucket(bGroups).ForEach(func(k, v []byte) error {
+	_ = tx.Bucket(bGroups).ForEach(func(k, v []byte) error {
 		var g domain.Group
 		if decGroup(v, &g) == nil {
 			if p, ok := g.Notify.Policy(); ok {

@@ -84,7 +84,9 @@ func (s *session) DeleteSavedQuery(ctx context.Context, id domain.ID) error {
 		default:
 			return domain.Errorf(domain.ENotFound, "saved query %d not found", id)
 		}
-		w.tx.Bucket(bQueries).Delete(itob(id))
+		if err := w.tx.Bucket(bQueries).Delete(itob(id)); err != nil {
+			return err
+		}
 		return w.audit("query", id, q.Name, "delete", q.Query, "")
 	})
 }

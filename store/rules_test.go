@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -383,7 +384,7 @@ func TestChanges_PublishedAfterCommitOnly(t *testing.T) {
 func TestOpen_SecondProcessGetsClearError(t *testing.T) {
 	db, _ := openTest(t)
 	_, err := store.Open(db.Path(), store.Options{Timeout: 50 * time.Millisecond})
-	if err == nil || !strings.Contains(err.Error(), "in use by another gatehouse") {
+	if err == nil || !errors.Is(err, store.ErrInUse) {
 		t.Fatalf("second open: %v", err)
 	}
 }
@@ -391,18 +392,20 @@ func TestOpen_SecondProcessGetsClearError(t *testing.T) {
 func TestOpen_ForeignDamagedOrNewerFilesAreRefusedUnchanged(t *testing.T) {
 	dir := t.TempDir()
 	junk := filepath.Join(dir, "junk.db")
-	os.WriteFile(junk, []byte(strings.Repeat("not a database ", 400)), 0o600)
+	if err := os.WriteFile(junk, []byte(strings.Repeat("not a database ", 400)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	foreign := filepath.Join(dir, "foreign.db")
 	b, err := bolt.Open(foreign, 0o600, nil)
 	must(t, err)
-	b.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("other")); return err })
-	b.Close()
+	must(t, b.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("other")); return err }))
+	must(t, b.Close())
 	db, _ := openTest(t)
 	newer := db.Path()
-	db.Bolt().Update(func(tx *bolt.Tx) error {
+	must(t, db.Bolt().Update(func(tx *bolt.Tx) error {
 		return tx.Bucket([]byte("meta")).Put([]byte("schema"), []byte{0, 0, 0, 0, 0, 0, 0, 99})
-	})
-	db.Close()
+	}))
+	must(t, db.Close())
 	for name, path := range map[string]string{"junk": junk, "foreign": foreign, "newer": newer} {
 		st0, _ := os.ReadFile(path)
 		_, err := store.Open(path, store.Options{Owner: "x"})

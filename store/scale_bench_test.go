@@ -92,7 +92,10 @@ func BenchmarkUserSearch(b *testing.B) {
 // schema is checked and expiries are swept.
 func BenchmarkOpen(b *testing.B) {
 	path := scaleFile(b).Path()
-	demo.CloseBenchDB() // the file cannot be opened twice; later benchmarks reopen it
+	// the file cannot be opened twice; later benchmarks reopen it
+	if err := demo.CloseBenchDB(); err != nil {
+		b.Fatal(err)
+	}
 	for b.Loop() {
 		db, err := store.Open(path, store.Options{})
 		if err != nil {

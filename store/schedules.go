@@ -111,7 +111,9 @@ func (s *session) DeleteSchedule(ctx context.Context, id domain.ID) error {
 		if !getJSON(w.tx, bSchedules, id, &t) {
 			return domain.Errorf(domain.ENotFound, "scheduled task #%d not found", id)
 		}
-		w.tx.Bucket(bSchedules).Delete(itob(id))
+		if err := w.tx.Bucket(bSchedules).Delete(itob(id)); err != nil {
+			return err
+		}
 		return w.audit("schedule", id, t.Title, "delete", scheduleSummary(&t), "")
 	})
 }

@@ -106,13 +106,19 @@ func (db *DB) seed(owner string) error {
 		if err := putJSON(tx, bTeams, gid, global); err != nil {
 			return err
 		}
-		tx.Bucket(bTeamName).Put(lower(global.Name), itob(gid))
-		tx.Bucket(bMeta).Put(keyGlobal, itob(gid))
+		if err := tx.Bucket(bTeamName).Put(lower(global.Name), itob(gid)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bMeta).Put(keyGlobal, itob(gid)); err != nil {
+			return err
+		}
 		u := domain.User{Username: owner, First: "Owner", Kind: domain.KindStandard, Superuser: true, Created: now}
 		if err := insertUser(tx, &u); err != nil {
 			return err
 		}
-		tx.Bucket(bMeta).Put(keyOwner, itob(u.ID))
+		if err := tx.Bucket(bMeta).Put(keyOwner, itob(u.ID)); err != nil {
+			return err
+		}
 		m := domain.Membership{UserID: u.ID, GroupID: district, GrantedBy: u.ID, GrantedAt: now, Reason: "owner account"}
 		if err := putMembership(tx, m); err != nil {
 			return err

@@ -177,7 +177,7 @@ func baseGroup(tx *bolt.Tx, k domain.Kind) (domain.Group, error) {
 func loadSubject(tx *bolt.Tx, u domain.User, now time.Time) domain.Subject {
 	s := domain.Subject{User: u}
 	base, baseErr := baseGroup(tx, u.Kind)
-	prefixKeys(tx, bMembers, itob(u.ID), func(k []byte) error {
+	_ = prefixKeys(tx, bMembers, itob(u.ID), func(k []byte) error {
 		m, ok := getMembership(tx, u.ID, btoi(k[8:]))
 		if !ok {
 			return nil
@@ -195,7 +195,7 @@ func loadSubject(tx *bolt.Tx, u domain.User, now time.Time) domain.Subject {
 	s.Teams = userTeams(tx, u.ID)
 	s.Buildings = slices.Clone(u.Buildings)
 	if len(u.Regions) > 0 {
-		tx.Bucket(bBuildings).ForEach(func(k, v []byte) error {
+		_ = tx.Bucket(bBuildings).ForEach(func(k, v []byte) error {
 			var b domain.Building
 			if decJSON(v, &b) == nil && slices.Contains(u.Regions, b.Region) {
 				s.Buildings = append(s.Buildings, b.ID)
@@ -237,7 +237,7 @@ func (w *txn) accessOf(u domain.User) domain.Access {
 // Actor implements domain.Service.
 func (s *session) Actor(ctx context.Context) domain.User {
 	var u domain.User
-	s.db.bolt.View(func(tx *bolt.Tx) error {
+	_ = s.db.bolt.View(func(tx *bolt.Tx) error {
 		u, _ = getUser(tx, s.actor)
 		return nil
 	})
@@ -247,7 +247,7 @@ func (s *session) Actor(ctx context.Context) domain.User {
 // Access implements domain.Service; a user who cannot log in holds nothing.
 func (s *session) Access(ctx context.Context) domain.Access {
 	var a domain.Access
-	s.db.bolt.View(func(tx *bolt.Tx) error {
+	_ = s.db.bolt.View(func(tx *bolt.Tx) error {
 		u, err := getUser(tx, s.actor)
 		if err == nil {
 			now := s.db.now()
@@ -267,10 +267,12 @@ func (db *DB) Sweep() (int, error) {
 	// then left where it was; the next sweep covers the longer interval.
 	var pending bool
 	now := db.now()
-	db.bolt.View(func(tx *bolt.Tx) error {
+	if err := db.bolt.View(func(tx *bolt.Tx) error {
 		pending = len(expiredSince(tx, now)) > 0
 		return nil
-	})
+	}); err != nil {
+		return 0, err
+	}
 	if !pending {
 		return 0, nil
 	}
@@ -314,7 +316,7 @@ var keySweptUntil = []byte("swept_until")
 func expiredSince(tx *bolt.Tx, now time.Time) [][]byte {
 	last := time.Unix(0, int64(btoi(tx.Bucket(bMeta).Get(keySweptUntil))))
 	var due [][]byte
-	tx.Bucket(bGroupUser).ForEach(func(k, v []byte) error {
+	_ = tx.Bucket(bGroupUser).ForEach(func(k, v []byte) error {
 		if len(v) == 8 {
 			if until := time.Unix(0, int64(btoi(v))); until.After(last) && !until.After(now) {
 				due = append(due, key(btoi(k[8:]), btoi(k[:8])))

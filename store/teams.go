@@ -131,7 +131,9 @@ func (s *session) CreateTeam(ctx context.Context, t domain.Team) (domain.Team, e
 		if err := putJSON(w.tx, bTeams, id, t); err != nil {
 			return err
 		}
-		w.tx.Bucket(bTeamName).Put(lower(t.Name), itob(id))
+		if err := w.tx.Bucket(bTeamName).Put(lower(t.Name), itob(id)); err != nil {
+			return err
+		}
 		return w.audit("team", id, t.Name, "create", "", t.Description)
 	})
 	return t, err
@@ -162,8 +164,12 @@ func (s *session) UpdateTeam(ctx context.Context, t domain.Team) (domain.Team, e
 			if id := btoi(w.tx.Bucket(bTeamName).Get(lower(t.Name))); id != 0 && id != t.ID {
 				return domain.Errorf(domain.EConflict, "a team named %q already exists", t.Name)
 			}
-			w.tx.Bucket(bTeamName).Delete(lower(before.Name))
-			w.tx.Bucket(bTeamName).Put(lower(t.Name), itob(t.ID))
+			if err := w.tx.Bucket(bTeamName).Delete(lower(before.Name)); err != nil {
+				return err
+			}
+			if err := w.tx.Bucket(bTeamName).Put(lower(t.Name), itob(t.ID)); err != nil {
+				return err
+			}
 		}
 		t.Type, t.Owner = before.Type, before.Owner
 		if err := putJSON(w.tx, bTeams, t.ID, t); err != nil {
@@ -192,11 +198,17 @@ func (s *session) DeleteTeam(ctx context.Context, name string) error {
 		}
 		n := 0
 		for _, u := range suffixIDs(w.tx, bTeamUser, t.ID) {
-			removeTeamMember(w.tx, t.ID, u)
+			if err := removeTeamMember(w.tx, t.ID, u); err != nil {
+				return err
+			}
 			n++
 		}
-		w.tx.Bucket(bTeamName).Delete(lower(t.Name))
-		w.tx.Bucket(bTeams).Delete(itob(t.ID))
+		if err := w.tx.Bucket(bTeamName).Delete(lower(t.Name)); err != nil {
+			return err
+		}
+		if err := w.tx.Bucket(bTeams).Delete(itob(t.ID)); err != nil {
+			return err
+		}
 		return w.audit("team", t.ID, t.Name, "delete", fmt.Sprintf("%d members", n), "")
 	})
 }
@@ -253,7 +265,9 @@ func (s *session) RemoveTeamMember(ctx context.Context, team, username string) e
 			}
 			return domain.Errorf(domain.ENotFound, "%s is not a member of %s", u.Username, t.Name)
 		}
-		removeTeamMember(w.tx, t.ID, u.ID)
+		if err := removeTeamMember(w.tx, t.ID, u.ID); err != nil {
+			return err
+		}
 		return w.audit("team", t.ID, t.Name, "remove member", u.Username, "")
 	})
 }
@@ -285,7 +299,9 @@ func (s *session) DuplicateTeam(ctx context.Context, src, newName string) (domai
 		if err := putJSON(w.tx, bTeams, id, t); err != nil {
 			return err
 		}
-		w.tx.Bucket(bTeamName).Put(lower(newName), itob(id))
+		if err := w.tx.Bucket(bTeamName).Put(lower(newName), itob(id)); err != nil {
+			return err
+		}
 		members := suffixIDs(w.tx, bTeamUser, from.ID)
 		for _, u := range members {
 			if err := addTeamMember(w.tx, id, u); err != nil {
@@ -353,23 +369,33 @@ func repairTeams(w *txn) ([]string, error) {
 			return nil, err
 		}
 		g := domain.Team{ID: id, Name: domain.TeamGlobal, Description: "Every user.", Type: domain.TeamGlobalType}
-		putJSON(w.tx, bTeams, id, g)
-		w.tx.Bucket(bTeamName).Put(lower(g.Name), itob(id))
-		w.tx.Bucket(bMeta).Put(keyGlobal, itob(id))
+		if err := putJSON(w.tx, bTeams, id, g); err != nil {
+			return nil, err
+		}
+		if err := w.tx.Bucket(bTeamName).Put(lower(g.Name), itob(id)); err != nil {
+			return nil, err
+		}
+		if err := w.tx.Bucket(bMeta).Put(keyGlobal, itob(id)); err != nil {
+			return nil, err
+		}
 		global = id
 		report = append(report, "recreated the Global team")
 	}
 	var users []domain.User
-	w.tx.Bucket(bUsers).ForEach(func(k, v []byte) error {
+	if err := w.tx.Bucket(bUsers).ForEach(func(k, v []byte) error {
 		var u domain.User
 		if decJSON(v, &u) == nil {
 			users = append(users, u)
 		}
 		return nil
-	})
+	}); err != nil {
+		return nil, err
+	}
 	for _, u := range users {
 		if !exists(w.tx, bTeamUser, key(global, u.ID)) {
-			addTeamMember(w.tx, global, u.ID)
+			if err := addTeamMember(w.tx, global, u.ID); err != nil {
+				return nil, err
+			}
 			report = append(report, "added "+u.Username+" to Global")
 		}
 		if w.tx.Bucket(bTeamName).Get(lower(privateTeamName(u.Username))) == nil {
@@ -382,37 +408,51 @@ func repairTeams(w *txn) ([]string, error) {
 			if _, err := getUser(w.tx, u.ReportsTo); err != nil {
 				old := u
 				u.ReportsTo = 0
-				putUser(w.tx, &u)
-				indexUser(w.tx, &old, &u)
+				if err := putUser(w.tx, &u); err != nil {
+					return nil, err
+				}
+				if err := indexUser(w.tx, &old, &u); err != nil {
+					return nil, err
+				}
 				report = append(report, "cleared "+u.Username+"'s reports-to (the manager no longer exists)")
 			} else if !exists(w.tx, bReports, key(u.ReportsTo, u.ID)) {
-				w.tx.Bucket(bReports).Put(key(u.ReportsTo, u.ID), nil)
+				if err := w.tx.Bucket(bReports).Put(key(u.ReportsTo, u.ID), nil); err != nil {
+					return nil, err
+				}
 				report = append(report, "re-indexed "+u.Username+"'s reports-to")
 			}
 		}
 	}
 	// stale reports-to index entries and team memberships of deleted users
 	var stale [][]byte
-	w.tx.Bucket(bReports).ForEach(func(k, v []byte) error {
+	if err := w.tx.Bucket(bReports).ForEach(func(k, v []byte) error {
 		u, err := getUser(w.tx, btoi(k[8:]))
 		if err != nil || u.ReportsTo != btoi(k[:8]) {
 			stale = append(stale, slices.Clone(k))
 		}
 		return nil
-	})
+	}); err != nil {
+		return nil, err
+	}
 	for _, k := range stale {
-		w.tx.Bucket(bReports).Delete(k)
+		if err := w.tx.Bucket(bReports).Delete(k); err != nil {
+			return nil, err
+		}
 		report = append(report, "removed a stale reports-to index entry")
 	}
 	stale = stale[:0]
-	w.tx.Bucket(bTeamUser).ForEach(func(k, v []byte) error {
+	if err := w.tx.Bucket(bTeamUser).ForEach(func(k, v []byte) error {
 		if _, err := getUser(w.tx, btoi(k[8:])); err != nil {
 			stale = append(stale, slices.Clone(k))
 		}
 		return nil
-	})
+	}); err != nil {
+		return nil, err
+	}
 	for _, k := range stale {
-		removeTeamMember(w.tx, btoi(k[:8]), btoi(k[8:]))
+		if err := removeTeamMember(w.tx, btoi(k[:8]), btoi(k[8:])); err != nil {
+			return nil, err
+		}
 		report = append(report, "removed a team membership of a deleted user")
 	}
 	// the hierarchy itself: a loop (from a damaged file) is cut at its first link
@@ -426,8 +466,12 @@ func repairTeams(w *txn) ([]string, error) {
 			if seen[boss.ReportsTo] {
 				old := boss
 				boss.ReportsTo = 0
-				putUser(w.tx, &boss)
-				indexUser(w.tx, &old, &boss)
+				if err := putUser(w.tx, &boss); err != nil {
+					return nil, err
+				}
+				if err := indexUser(w.tx, &old, &boss); err != nil {
+					return nil, err
+				}
 				report = append(report, "cut a reports-to loop at "+boss.Username)
 				break
 			}

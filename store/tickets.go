@@ -32,18 +32,32 @@ func ticketCount(tx *bolt.Tx, st domain.Status) int {
 // indexTicket moves a ticket's index entries from old (nil when new) to t.
 func indexTicket(tx *bolt.Tx, old, t *domain.Ticket) error {
 	if old != nil {
-		tx.Bucket(bTStatus).Delete(statusKey(old))
-		tx.Bucket(bTBuilding).Delete(key(old.Building, uint64(old.Number)))
-		tx.Bucket(bTAssignee).Delete(key(old.Assignee, uint64(old.Number)))
-		tx.Bucket(bTReporter).Delete(key(old.Reporter, uint64(old.Number)))
+		if err := tx.Bucket(bTStatus).Delete(statusKey(old)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bTBuilding).Delete(key(old.Building, uint64(old.Number))); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bTAssignee).Delete(key(old.Assignee, uint64(old.Number))); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bTReporter).Delete(key(old.Reporter, uint64(old.Number))); err != nil {
+			return err
+		}
 		if old.Parent != 0 {
-			tx.Bucket(bTParent).Delete(key(uint64(old.Parent), uint64(old.Number)))
+			if err := tx.Bucket(bTParent).Delete(key(uint64(old.Parent), uint64(old.Number))); err != nil {
+				return err
+			}
 		}
 		for _, id := range old.Teams {
-			tx.Bucket(bTTeam).Delete(key(id, uint64(old.Number)))
+			if err := tx.Bucket(bTTeam).Delete(key(id, uint64(old.Number))); err != nil {
+				return err
+			}
 		}
 		for _, id := range old.VisibleTo {
-			tx.Bucket(bTGroup).Delete(key(id, uint64(old.Number)))
+			if err := tx.Bucket(bTGroup).Delete(key(id, uint64(old.Number))); err != nil {
+				return err
+			}
 		}
 		if err := countTicket(tx, old.Status, -1); err != nil {
 			return err
@@ -363,43 +377,67 @@ func (s *session) DeleteTicket(ctx context.Context, number domain.TicketNumber) 
 		if err := w.acc.Can(domain.ActDelete, &t, &w.org); err != nil {
 			return err
 		}
-		indexTicket(w.tx, &t, nil)
-		w.tx.Bucket(bTickets).Delete(itob(uint64(number)))
+		if err := indexTicket(w.tx, &t, nil); err != nil {
+			return err
+		}
+		if err := w.tx.Bucket(bTickets).Delete(itob(uint64(number))); err != nil {
+			return err
+		}
 		var dead [][]byte
-		prefixKeys(w.tx, bHistory, itob(uint64(number)), func(k []byte) error { dead = append(dead, slices.Clone(k)); return nil })
+		if err := prefixKeys(w.tx, bHistory, itob(uint64(number)), func(k []byte) error { dead = append(dead, slices.Clone(k)); return nil }); err != nil {
+			return err
+		}
 		for _, k := range dead {
-			w.tx.Bucket(bHistory).Delete(k)
+			if err := w.tx.Bucket(bHistory).Delete(k); err != nil {
+				return err
+			}
 		}
 		dead = dead[:0]
 		var work []domain.WorkReport
-		prefixKeys(w.tx, bWork, itob(uint64(number)), func(k []byte) error {
+		if err := prefixKeys(w.tx, bWork, itob(uint64(number)), func(k []byte) error {
 			var r domain.WorkReport
 			if decJSON(w.tx.Bucket(bWork).Get(k), &r) == nil {
 				work = append(work, r)
 			}
 			dead = append(dead, slices.Clone(k))
 			return nil
-		})
+		}); err != nil {
+			return err
+		}
 		for _, k := range dead {
-			w.tx.Bucket(bWork).Delete(k)
+			if err := w.tx.Bucket(bWork).Delete(k); err != nil {
+				return err
+			}
 		}
 		for _, r := range work {
-			w.tx.Bucket(bWorkUser).Delete(key(r.Author, uint64(number), r.ID))
+			if err := w.tx.Bucket(bWorkUser).Delete(key(r.Author, uint64(number), r.ID)); err != nil {
+				return err
+			}
 		}
 		// discussion, attachments (with their content), alerts and the
 		// overdue mark go with the ticket
 		for _, b := range [][]byte{bThreads, bPosts, bAttach} {
 			var keys [][]byte
-			prefixKeys(w.tx, b, itob(uint64(number)), func(k []byte) error { keys = append(keys, slices.Clone(k)); return nil })
+			if err := prefixKeys(w.tx, b, itob(uint64(number)), func(k []byte) error { keys = append(keys, slices.Clone(k)); return nil }); err != nil {
+				return err
+			}
 			for _, k := range keys {
 				if bytes.Equal(b, bAttach) {
-					w.tx.Bucket(bAttachBin).Delete(k[8:])
+					if err := w.tx.Bucket(bAttachBin).Delete(k[8:]); err != nil {
+						return err
+					}
 				}
-				w.tx.Bucket(b).Delete(k)
+				if err := w.tx.Bucket(b).Delete(k); err != nil {
+					return err
+				}
 			}
 		}
-		w.tx.Bucket(bAlerts).Delete(itob(uint64(number)))
-		w.tx.Bucket(bOverdue).Delete(itob(uint64(number)))
+		if err := w.tx.Bucket(bAlerts).Delete(itob(uint64(number))); err != nil {
+			return err
+		}
+		if err := w.tx.Bucket(bOverdue).Delete(itob(uint64(number))); err != nil {
+			return err
+		}
 		return w.audit("ticket", domain.ID(number), w.org.FormatTicket(number), "delete", fmt.Sprintf("%s %q", t.Status, t.Title), "")
 	})
 }
@@ -742,7 +780,7 @@ func lowerASCII(b byte) byte {
 func statusNumbers(tx *bolt.Tx, sts []domain.Status) []uint64 {
 	var all []uint64
 	for _, st := range sts {
-		prefixKeys(tx, bTStatus, itob(uint64(st)), func(k []byte) error {
+		_ = prefixKeys(tx, bTStatus, itob(uint64(st)), func(k []byte) error {
 			all = append(all, btoi(k[16:]))
 			return nil
 		})
@@ -865,10 +903,16 @@ func (r *txn) candidates(f *ticketFilter) (nums []uint64, ok, statusesApplied bo
 }
 
 // scanTickets visits every ticket that matches, newest first (oldest first
-// for age), reading the file in two halves on two cores: this goroutine
-// reads the half that comes first in the order, another reads the rest in
-// its own read transaction and hands back only numbers, fetched here in
-// order. Free text is matched on the raw record before decoding.
+// for age), on two cores inside the caller's one read transaction: no read
+// may open a second transaction while its first is open, since a writer
+// that must remap the growing file would then wait for the first while the
+// second waits behind the writer (bbolt's rule). A Tx is not safe for use
+// by two goroutines, so this goroutine walks the half that comes later in
+// the order and hands its raw records (bytes of the mapped file, valid and
+// unchanging while the transaction is open) in chunks to a worker that
+// matches them and returns numbers, fetched here in order; then it reads
+// its own half. Free text is matched on the raw record before decoding; a
+// record that cannot be read is an error naming it.
 func (r *txn) scanTickets(ctx context.Context, f *ticketFilter, age bool, visit func(n uint64, t *domain.Ticket)) error {
 	c := r.tx.Bucket(bTickets).Cursor()
 	first, _ := c.First()
@@ -878,82 +922,119 @@ func (r *txn) scanTickets(ctx context.Context, f *ticketFilter, age bool, visit 
 	}
 	lo, hi := btoi(first), btoi(last)
 	mid := lo + (hi-lo)/2 // [lo, mid] and (mid, hi]
-	textHit := func(v []byte) bool {
+	textHit := func(n uint64, v []byte) (bool, error) {
 		title, desc, ok := ticketText(v)
-		return ok && (containsFold(title, f.text) || containsFold(desc, f.text))
+		if !ok {
+			return false, damagedTicket(n, v)
+		}
+		return containsFold(title, f.text) || containsFold(desc, f.text), nil
 	}
 	// someone who sees everything, searching text alone: a text hit is a
 	// match, so nothing is decoded but the page
 	textOnly := len(f.text) > 0 && f.seesAll && f.q.Priority == "" && !f.q.Overdue && f.statuses() == nil &&
 		f.bld == 0 && !f.byAssignee && f.team == 0
-	pass := func(v []byte) (domain.Ticket, bool) {
+	// pass reads r.now and r.acc only, never r.tx, so the worker may call it
+	pass := func(n uint64, v []byte) (domain.Ticket, bool, error) {
 		var t domain.Ticket
-		if len(f.text) > 0 && !textHit(v) {
-			return t, false
+		if textOnly {
+			hit, err := textHit(n, v)
+			return t, hit, err
 		}
-		return t, decTicket(v, &t) == nil && f.match(r, &t)
+		if len(f.text) > 0 {
+			if hit, err := textHit(n, v); !hit || err != nil {
+				return t, false, err
+			}
+		}
+		if err := decTicket(v, &t); err != nil {
+			return t, false, fmt.Errorf("ticket record %d (bucket %s) cannot be read: %w", n, bTickets, err)
+		}
+		return t, f.match(r, &t), nil
 	}
-	// the other half runs in its own read transaction and returns numbers
 	otherFrom, otherTo := lo, mid // newest first: this goroutine reads (mid, hi]
 	if age {
 		otherFrom, otherTo = mid+1, hi
+	}
+	type chunk struct {
+		nums []uint64
+		vals [][]byte
 	}
 	type result struct {
 		nums []uint64
 		err  error
 	}
+	work := make(chan chunk, 4)
 	done := make(chan result, 1)
 	go func() {
 		var res result
-		res.err = r.db.bolt.View(func(tx *bolt.Tx) error {
-			c := tx.Bucket(bTickets).Cursor()
-			i := 0
-			for k, v := c.Seek(itob(otherFrom)); k != nil && btoi(k) <= otherTo; k, v = c.Next() {
-				if i++; ctx != nil && i&1023 == 0 && ctx.Err() != nil {
-					return ctx.Err()
+		for ch := range work { // drained to the end even after an error
+			if res.err != nil {
+				continue
+			}
+			if ctx != nil && ctx.Err() != nil {
+				res.err = ctx.Err()
+				continue
+			}
+			for i, v := range ch.vals {
+				_, ok, err := pass(ch.nums[i], v)
+				if err != nil {
+					res.err = err
+					break
 				}
-				if textOnly && textHit(v) {
-					res.nums = append(res.nums, btoi(k))
-				} else if _, ok := pass(v); !textOnly && ok {
-					res.nums = append(res.nums, btoi(k))
+				if ok {
+					res.nums = append(res.nums, ch.nums[i])
 				}
 			}
-			return nil
-		})
+		}
 		done <- res
 	}()
+	const chunkSize = 1024
 	var err error
-	i := 0
-	if age {
-		for k, v := c.Seek(itob(lo)); k != nil && btoi(k) <= mid; k, v = c.Next() {
-			if i++; ctx != nil && i&1023 == 0 && ctx.Err() != nil {
+	ch := chunk{}
+	for k, v := c.Seek(itob(otherFrom)); k != nil && btoi(k) <= otherTo; k, v = c.Next() {
+		ch.nums = append(ch.nums, btoi(k))
+		ch.vals = append(ch.vals, v)
+		if len(ch.nums) == chunkSize {
+			if ctx != nil && ctx.Err() != nil {
 				err = ctx.Err()
 				break
 			}
-			if textOnly {
-				if textHit(v) {
-					visit(btoi(k), nil)
-				}
-			} else if t, ok := pass(v); ok {
-				visit(uint64(t.Number), &t)
-			}
-		}
-	} else {
-		for k, v := c.Last(); k != nil && btoi(k) > mid; k, v = c.Prev() {
-			if i++; ctx != nil && i&1023 == 0 && ctx.Err() != nil {
-				err = ctx.Err()
-				break
-			}
-			if textOnly {
-				if textHit(v) {
-					visit(btoi(k), nil)
-				}
-			} else if t, ok := pass(v); ok {
-				visit(uint64(t.Number), &t)
-			}
+			work <- ch
+			ch = chunk{nums: make([]uint64, 0, chunkSize), vals: make([][]byte, 0, chunkSize)}
 		}
 	}
-	other := <-done
+	if err == nil && len(ch.nums) > 0 {
+		work <- ch
+	}
+	close(work)
+	own := func(k, v []byte, i int) bool {
+		if i&1023 == 0 && ctx != nil && ctx.Err() != nil {
+			err = ctx.Err()
+			return false
+		}
+		n := btoi(k)
+		t, ok, perr := pass(n, v)
+		switch {
+		case perr != nil:
+			err = perr
+			return false
+		case ok && textOnly:
+			visit(n, nil)
+		case ok:
+			visit(uint64(t.Number), &t)
+		}
+		return true
+	}
+	i := 0
+	if err == nil && age {
+		for k, v := c.Seek(itob(lo)); k != nil && btoi(k) <= mid && own(k, v, i); k, v = c.Next() {
+			i++
+		}
+	} else if err == nil {
+		for k, v := c.Last(); k != nil && btoi(k) > mid && own(k, v, i); k, v = c.Prev() {
+			i++
+		}
+	}
+	other := <-done // the worker is done with the records before the transaction ends
 	if err != nil {
 		return err
 	}
@@ -967,6 +1048,11 @@ func (r *txn) scanTickets(ctx context.Context, f *ticketFilter, age bool, visit 
 		visit(n, nil)
 	}
 	return nil
+}
+
+// damagedTicket names a ticket record that cannot be read.
+func damagedTicket(n uint64, v []byte) error {
+	return fmt.Errorf("ticket record %d (bucket %s) cannot be read: damaged or of an unknown version (first byte %v)", n, bTickets, head(v))
 }
 
 // countOf is the total of the statuses from the counters (all when nil).
@@ -1146,24 +1232,28 @@ func (s *session) Ticket(ctx context.Context, number domain.TicketNumber) (domai
 			d.FieldsHidden = true
 			d.Description, d.ProblemType, d.CommonProblem, d.Priority, d.Room = "", "", "", "", ""
 		} else {
-			prefixKeys(r.tx, bWork, itob(uint64(number)), func(k []byte) error {
+			if err := prefixKeys(r.tx, bWork, itob(uint64(number)), func(k []byte) error {
 				var wr domain.WorkReport
 				if decJSON(r.tx.Bucket(bWork).Get(k), &wr) == nil {
 					d.Work = append(d.Work, wr)
 					d.ActorNames[wr.Author] = nm.user(wr.Author)
 				}
 				return nil
-			})
+			}); err != nil {
+				return err
+			}
 		}
 		if r.acc.Has(domain.TicketHistory) {
-			prefixKeys(r.tx, bHistory, itob(uint64(number)), func(k []byte) error {
+			if err := prefixKeys(r.tx, bHistory, itob(uint64(number)), func(k []byte) error {
 				var h domain.HistoryEntry
 				if decHistory(r.tx.Bucket(bHistory).Get(k), &h) == nil {
 					d.History = append(d.History, h)
 					d.ActorNames[h.Actor] = nm.user(h.Actor)
 				}
 				return nil
-			})
+			}); err != nil {
+				return err
+			}
 		} else {
 			d.HistoryHidden = true
 		}

@@ -74,9 +74,11 @@ func addTeamMember(tx *bolt.Tx, team, user domain.ID) error {
 	return tx.Bucket(bUserTeam).Put(key(user, team), nil)
 }
 
-func removeTeamMember(tx *bolt.Tx, team, user domain.ID) {
-	tx.Bucket(bTeamUser).Delete(key(team, user))
-	tx.Bucket(bUserTeam).Delete(key(user, team))
+func removeTeamMember(tx *bolt.Tx, team, user domain.ID) error {
+	if err := tx.Bucket(bTeamUser).Delete(key(team, user)); err != nil {
+		return err
+	}
+	return tx.Bucket(bUserTeam).Delete(key(user, team))
 }
 
 // validateUser checks fields and uniqueness; before is nil for a new user.
@@ -142,15 +144,23 @@ func validateUser(tx *bolt.Tx, u *domain.User, before *domain.User) error {
 // indexUser moves the user's index entries from before to after.
 func indexUser(tx *bolt.Tx, before, after *domain.User) error {
 	if before != nil {
-		tx.Bucket(bUserName).Delete(lower(before.Username))
+		if err := tx.Bucket(bUserName).Delete(lower(before.Username)); err != nil {
+			return err
+		}
 		if before.Email != "" {
-			tx.Bucket(bUserEmail).Delete(lower(before.Email))
+			if err := tx.Bucket(bUserEmail).Delete(lower(before.Email)); err != nil {
+				return err
+			}
 		}
 		if before.ReportsTo != 0 {
-			tx.Bucket(bReports).Delete(key(before.ReportsTo, before.ID))
+			if err := tx.Bucket(bReports).Delete(key(before.ReportsTo, before.ID)); err != nil {
+				return err
+			}
 		}
 		for _, k := range before.Keys {
-			tx.Bucket(bUserKey).Delete([]byte(k.Fingerprint))
+			if err := tx.Bucket(bUserKey).Delete([]byte(k.Fingerprint)); err != nil {
+				return err
+			}
 		}
 	}
 	if after == nil {
@@ -230,9 +240,11 @@ func activeUntil(v []byte, now time.Time) bool {
 	return len(v) < 8 || now.Before(time.Unix(0, int64(btoi(v))))
 }
 
-func deleteMembership(tx *bolt.Tx, user, group domain.ID) {
-	tx.Bucket(bMembers).Delete(key(user, group))
-	tx.Bucket(bGroupUser).Delete(key(group, user))
+func deleteMembership(tx *bolt.Tx, user, group domain.ID) error {
+	if err := tx.Bucket(bMembers).Delete(key(user, group)); err != nil {
+		return err
+	}
+	return tx.Bucket(bGroupUser).Delete(key(group, user))
 }
 
 func userSummary(u *domain.User) string {
@@ -257,7 +269,7 @@ func (r *txn) canViewUser(u *domain.User, a *domain.Access) error {
 
 func (r *txn) userInfo(u domain.User, a *domain.Access) domain.UserInfo {
 	ui := domain.UserInfo{User: u, Technician: a.Has(domain.TicketAssignee)}
-	prefixKeys(r.tx, bMembers, itob(u.ID), func(k []byte) error {
+	_ = prefixKeys(r.tx, bMembers, itob(u.ID), func(k []byte) error {
 		if m, ok := getMembership(r.tx, u.ID, btoi(k[8:])); ok && m.Active(r.now) {
 			if g, err := getGroup(r.tx, m.GroupID); err == nil {
 				ui.Groups = append(ui.Groups, g.Name)
@@ -352,12 +364,14 @@ func (s *session) Memberships(ctx context.Context, username string) ([]domain.Me
 		if err := r.canViewUser(&u, &a); err != nil {
 			return err
 		}
-		prefixKeys(r.tx, bMembers, itob(u.ID), func(k []byte) error {
+		if err := prefixKeys(r.tx, bMembers, itob(u.ID), func(k []byte) error {
 			if m, ok := getMembership(r.tx, u.ID, btoi(k[8:])); ok {
 				out = append(out, r.memberInfo(m))
 			}
 			return nil
-		})
+		}); err != nil {
+			return err
+		}
 		return nil
 	})
 	slices.SortFunc(out, func(a, b domain.MemberInfo) int { return strings.Compare(a.GroupName, b.GroupName) })
@@ -560,10 +574,16 @@ func (s *session) UpdateUser(ctx context.Context, u domain.User) (domain.User, e
 		}
 		if u.Username != before.Username {
 			if t, err := teamByName(w.tx, privateTeamName(before.Username)); err == nil {
-				w.tx.Bucket(bTeamName).Delete(lower(t.Name))
+				if err := w.tx.Bucket(bTeamName).Delete(lower(t.Name)); err != nil {
+					return err
+				}
 				t.Name = privateTeamName(u.Username)
-				putJSON(w.tx, bTeams, t.ID, t)
-				w.tx.Bucket(bTeamName).Put(lower(t.Name), itob(t.ID))
+				if err := putJSON(w.tx, bTeams, t.ID, t); err != nil {
+					return err
+				}
+				if err := w.tx.Bucket(bTeamName).Put(lower(t.Name), itob(t.ID)); err != nil {
+					return err
+				}
 			}
 		}
 		return w.audit("user", u.ID, u.Username, "update", userSummary(&before), userSummary(&u))
@@ -609,7 +629,7 @@ func (s *session) Join(ctx context.Context, username, group string, until time.T
 // rulesNaming lists the auto-assign rules that send tickets to user.
 func rulesNaming(tx *bolt.Tx, user domain.ID) []domain.RuleRef {
 	var out []domain.RuleRef
-	tx.Bucket(bBuildings).ForEach(func(k, v []byte) error {
+	_ = tx.Bucket(bBuildings).ForEach(func(k, v []byte) error {
 		var b domain.Building
 		if decJSON(v, &b) != nil {
 			return nil
@@ -655,7 +675,9 @@ func (s *session) Leave(ctx context.Context, username, group string, removeRules
 		}
 		before := w.accessOf(u)
 		wasTech := before.Has(domain.TicketAssignee)
-		deleteMembership(w.tx, u.ID, g.ID)
+		if err := deleteMembership(w.tx, u.ID, g.ID); err != nil {
+			return err
+		}
 		if err := w.audit("membership", u.ID, u.Username+" in "+g.Name, "leave", "member", ""); err != nil {
 			return err
 		}
@@ -764,7 +786,9 @@ func (s *session) Terminate(ctx context.Context, username, reason, reassignTo st
 		before := u
 		for _, g := range suffixIDs(w.tx, bMembers, u.ID) {
 			grp, _ := getGroup(w.tx, g)
-			deleteMembership(w.tx, u.ID, g)
+			if err := deleteMembership(w.tx, u.ID, g); err != nil {
+				return err
+			}
 			rep.Memberships++
 			if err := w.audit("membership", u.ID, u.Username+" in "+grp.Name, "leave", "member", "terminated: "+reason); err != nil {
 				return err
@@ -826,31 +850,49 @@ func (s *session) DeleteUser(ctx context.Context, username string) error {
 				u.Username, strings.Join(refs, " and "), u.Username)
 		}
 		for _, g := range suffixIDs(w.tx, bMembers, u.ID) {
-			deleteMembership(w.tx, u.ID, g)
+			if err := deleteMembership(w.tx, u.ID, g); err != nil {
+				return err
+			}
 		}
 		for _, t := range suffixIDs(w.tx, bUserTeam, u.ID) {
-			removeTeamMember(w.tx, t, u.ID)
+			if err := removeTeamMember(w.tx, t, u.ID); err != nil {
+				return err
+			}
 			if team, err := getTeam(w.tx, t); err == nil && team.Type == domain.TeamPrivate && team.Owner == u.ID {
 				for _, m := range suffixIDs(w.tx, bTeamUser, t) {
-					removeTeamMember(w.tx, t, m)
+					if err := removeTeamMember(w.tx, t, m); err != nil {
+						return err
+					}
 				}
-				w.tx.Bucket(bTeamName).Delete(lower(team.Name))
-				w.tx.Bucket(bTeams).Delete(itob(t))
+				if err := w.tx.Bucket(bTeamName).Delete(lower(team.Name)); err != nil {
+					return err
+				}
+				if err := w.tx.Bucket(bTeams).Delete(itob(t)); err != nil {
+					return err
+				}
 			}
 		}
 		for _, sub := range suffixIDs(w.tx, bReports, u.ID) {
 			if s, err := getUser(w.tx, sub); err == nil {
 				old := s
 				s.ReportsTo = 0
-				putUser(w.tx, &s)
-				indexUser(w.tx, &old, &s)
+				if err := putUser(w.tx, &s); err != nil {
+					return err
+				}
+				if err := indexUser(w.tx, &old, &s); err != nil {
+					return err
+				}
 			}
 		}
 		if _, err := w.removeRulesNaming(u); err != nil {
 			return err
 		}
-		indexUser(w.tx, &u, nil)
-		w.tx.Bucket(bUsers).Delete(itob(u.ID))
+		if err := indexUser(w.tx, &u, nil); err != nil {
+			return err
+		}
+		if err := w.tx.Bucket(bUsers).Delete(itob(u.ID)); err != nil {
+			return err
+		}
 		return w.audit("user", u.ID, u.Username, "delete", userSummary(&u), "")
 	})
 }
@@ -908,7 +950,9 @@ func (s *session) RemoveKey(ctx context.Context, username, fingerprint string) e
 		if err := putUser(w.tx, &u); err != nil {
 			return err
 		}
-		w.tx.Bucket(bUserKey).Delete([]byte(fingerprint))
+		if err := w.tx.Bucket(bUserKey).Delete([]byte(fingerprint)); err != nil {
+			return err
+		}
 		return w.audit("user", u.ID, u.Username, "key remove", fingerprint, "")
 	})
 }

@@ -62,9 +62,11 @@ func BenchDB() (*store.DB, error) {
 
 // CloseBenchDB closes the shared DB (BenchmarkOpen measures opening it);
 // the next BenchDB opens it again.
-func CloseBenchDB() {
+func CloseBenchDB() error {
+	var err error
 	if benchDB != nil {
-		benchDB.Close()
+		err = benchDB.Close()
 	}
 	benchDB, dbErr, dbOnce = nil, nil, sync.Once{}
+	return err
 }

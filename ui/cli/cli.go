@@ -249,7 +249,7 @@ func privileges(w io.Writer) {
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", id, p.Category, p.Label)
 		}
 	}
-	tw.Flush()
+	_ = tw.Flush() // printing to the terminal: a failed write has nowhere else to go
 }
 
 // Usage is the full usage text.

@@ -149,12 +149,28 @@ func ticketAttach(c *call) error {
 	if st.IsDir() {
 		return domain.Errorf(domain.EInvalid, "%s is a directory, not a file", path)
 	}
-	if st.Size() > domain.MaxAttachment {
-		return domain.Errorf(domain.EInvalid, "%s is %.1f MiB: attachments are limited to %d MiB", path, float64(st.Size())/(1<<20), domain.MaxAttachment>>20)
+	// a device or pipe has no size to check and may never end (/dev/zero)
+	if !st.Mode().IsRegular() {
+		return domain.Errorf(domain.EInvalid, "%s is not a regular file (a device, pipe or socket): attach a file", path)
 	}
-	data, err := os.ReadFile(path)
+	tooBig := func(size int64) error {
+		return domain.Errorf(domain.EInvalid, "%s is %.1f MiB: attachments are limited to %d MiB", path, float64(size)/(1<<20), domain.MaxAttachment>>20)
+	}
+	if st.Size() > domain.MaxAttachment {
+		return tooBig(st.Size())
+	}
+	f, err := os.Open(path)
 	if err != nil {
 		return domain.Errorf(domain.EInvalid, "cannot read %s: %v", path, err)
+	}
+	// at most one byte past the limit, even if the file grows after Stat
+	data, err := io.ReadAll(io.LimitReader(f, domain.MaxAttachment+1))
+	_ = f.Close() // opened for reading only
+	if err != nil {
+		return domain.Errorf(domain.EInvalid, "cannot read %s: %v", path, err)
+	}
+	if len(data) > domain.MaxAttachment {
+		return tooBig(int64(len(data)))
 	}
 	a, err := c.svc.Attach(c.ctx, n, filepath.Base(path), data)
 	if err != nil {
@@ -230,17 +246,18 @@ func ticketSave(c *call) error {
 		return err
 	}
 	out := c.args.str("out")
-	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	// 0o600 like `export --out`: an attachment is part of a ticket, for
+	// the user who saved it to share as they choose
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", out, err)
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(out)
-		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", out, err)
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if err := f.Close(); err != nil {
-		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", out, err)
+	if err != nil {
+		return removePartial(out, err)
 	}
 	return c.result("saved %s (%d bytes) to %s", a.Name, len(data), out)
 }

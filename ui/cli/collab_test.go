@@ -1,9 +1,11 @@
 package cli_test
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -11,7 +13,9 @@ func TestDiscussionAndAttachmentCommands(t *testing.T) {
 	h := newHarness(t)
 	dir := t.TempDir()
 	note := filepath.Join(dir, "note.txt")
-	os.WriteFile(note, []byte("lamp model X-200"), 0o644)
+	if err := os.WriteFile(note, []byte("lamp model X-200"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	runSteps(t, h, []step{
 		{args("building", "create", "EAST", "--name", "East Elementary"), nil},
 		{args("user", "create", "tina"), nil},
@@ -28,11 +32,31 @@ func TestDiscussionAndAttachmentCommands(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(dir, "copy.txt")); string(b) != "lamp model X-200" {
 		t.Fatalf("saved copy %q", b)
 	}
+	if st, err := os.Stat(filepath.Join(dir, "copy.txt")); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("saved copy mode: %v %v", st, err)
+	}
 	h.fails(args("ticket", "save", "1", "note.txt", "--out", filepath.Join(dir, "copy.txt")), "file exists")
 	h.fails(args("ticket", "post", "1", "--thread", "9", "--text", "x"), "thread 9 not found")
 	h.fails(args("ticket", "post", "1", "--thread", "x", "--text", "x"), "--thread \"x\"")
 	h.fails(args("ticket", "attach", "1", filepath.Join(dir, "missing.txt")), "cannot read")
 	h.fails(args("ticket", "attach", "1", dir), "is a directory")
+	// a pipe that holds more than the limit: refused without reading it
+	// (the old code read any non-file to its end, /dev/zero forever)
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		if w, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+			_, _ = w.Write(make([]byte, 11<<20))
+			_ = w.Close()
+		}
+	}()
+	h.fails(args("ticket", "attach", "1", fifo), "not a regular file")
+	if r, err := os.OpenFile(fifo, os.O_RDONLY, 0); err == nil { // let the writer finish
+		_, _ = io.Copy(io.Discard, r)
+		_ = r.Close()
+	}
 	// a user without View Messages is refused with the privilege named
 	h.ok("user", "create", "sam")
 	h.ok("user", "join", "sam", "Users")

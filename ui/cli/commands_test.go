@@ -197,12 +197,16 @@ func TestUserKeys(t *testing.T) {
 	}
 
 	bad := filepath.Join(t.TempDir(), "bad.pub")
-	os.WriteFile(bad, []byte("ssh-ed25519 not-base64 x\n"), 0o600)
+	if err := os.WriteFile(bad, []byte("ssh-ed25519 not-base64 x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	h.fails(args("user", "key", "add", "jdoe", bad), "bad.pub", "no valid SSH public key")
 	two := filepath.Join(t.TempDir(), "two.pub")
 	l3, _ := authorized("a")
 	l4, _ := authorized("b")
-	os.WriteFile(two, []byte(l3+l4), 0o600)
+	if err := os.WriteFile(two, []byte(l3+l4), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	h.fails(args("user", "key", "add", "jdoe", two), "more than one key")
 	h.fails(args("user", "key", "add", "jdoe", filepath.Join(t.TempDir(), "missing.pub")), "missing.pub")
 	h.fails(args("user", "key", "remove", "jdoe", "SHA256:nope"), "SHA256:nope")

@@ -36,7 +36,7 @@ func (c *call) openInput(path string) (io.ReadCloser, error) {
 		return nil, domain.Errorf(domain.EInvalid, "cannot read %s: %v", path, err)
 	}
 	if st, err := f.Stat(); err == nil && st.IsDir() {
-		f.Close()
+		_ = f.Close() // opened read-only and never read: nothing to lose
 		return nil, domain.Errorf(domain.EInvalid, "%s is a directory, not a file", path)
 	}
 	return f, nil
@@ -67,7 +67,7 @@ func importUsers(c *call) error {
 		return err
 	}
 	imp, err := domain.ParseUsersCSV(in, c.opts.Location)
-	in.Close()
+	_ = in.Close() // read-only: everything needed was read or err says why
 	if err != nil {
 		return domain.Errorf(domain.ErrorCode(err), "%s: %v", c.pos(0), err)
 	}
@@ -133,8 +133,8 @@ func importAll(c *call) error {
 	if err != nil {
 		return err
 	}
-	defer in.Close()
 	rep, err := c.svc.ImportAll(c.ctx, in)
+	_ = in.Close() // read-only: everything needed was read or err says why
 	if err != nil {
 		return err
 	}
@@ -171,7 +171,6 @@ func exportData(c *call) error {
 	if err != nil {
 		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", path, err)
 	}
-	defer os.Remove(tmp.Name())
 	w := bufio.NewWriter(tmp)
 	err = c.svc.Export(c.ctx, w, format)
 	if err == nil {
@@ -183,11 +182,16 @@ func exportData(c *call) error {
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		return err
+	if err == nil {
+		if rerr := os.Rename(tmp.Name(), abs); rerr != nil {
+			err = domain.Errorf(domain.EInvalid, "cannot write %s: %v", path, rerr)
+		}
 	}
-	if err := os.Rename(tmp.Name(), abs); err != nil {
-		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", path, err)
+	if err != nil {
+		if rerr := os.Remove(tmp.Name()); rerr != nil {
+			return fmt.Errorf("%w (and the temporary file %s is left behind: %v)", err, tmp.Name(), rerr)
+		}
+		return err
 	}
 	return c.result("exported to %s (%s)", path, format)
 }

@@ -15,10 +15,14 @@ func TestImportUsersCommand(t *testing.T) {
 	h := newHarness(t)
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.csv")
-	os.WriteFile(bad, []byte(usersFile+"Ann,Lee,ann@example.org,ann,,Users\nBo,Bad,not-mail,bo,,Nobody\n"), 0o600)
+	if err := os.WriteFile(bad, []byte(usersFile+"Ann,Lee,ann@example.org,ann,,Users\nBo,Bad,not-mail,bo,,Nobody\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	h.fails([]string{"import", "users", bad}, "1 row has problems", "line 3, Email Address", `line 3, Group Name: unknown group "Nobody"`)
 	good := filepath.Join(dir, "good.csv")
-	os.WriteFile(good, []byte(usersFile+"Ann,Lee,ann@example.org,ann,Temp-Pass-1,Users\nBo,Good,bo@example.org,bo,,Technicians\n"), 0o600)
+	if err := os.WriteFile(good, []byte(usersFile+"Ann,Lee,ann@example.org,ann,Temp-Pass-1,Users\nBo,Good,bo@example.org,bo,,Technicians\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	before := h.auditLen()
 	h.okHas([]string{"import", "users", good, "--dry-run"}, "dry run: 2 users would be imported", "nothing was written")
 	if h.auditLen() != before {

@@ -47,6 +47,10 @@ func TestTicketReport(t *testing.T) {
 	if !titles["Projector"] || !titles["Printer, jammed"] {
 		t.Fatalf("report rows %v", rows)
 	}
+	// like export --out: only the user who ran the report reads it
+	if st, err := os.Stat(out); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("report file mode: %v %v", st, err)
+	}
 	h.fails(args("ticket", "report", "1", "--out", out), "cannot write", "file exists")
 	id := filepath.Join(dir, "by-id.csv")
 	h.okHas(args("ticket", "report", strconv.FormatUint(q.ID, 10), "--out", id, "--json"), `"rows": 2`)

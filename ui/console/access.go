@@ -18,7 +18,6 @@ import (
 type accessScreen struct {
 	c       *Common
 	user    string
-	sub     domain.Subject
 	acc     domain.Access
 	expl    []domain.Explanation
 	grants  []domain.Grant

@@ -221,17 +221,21 @@ func saveAttachment(ctx context.Context, svc domain.Service, number domain.Ticke
 
 // writeNew creates path with data; it fails when path exists.
 func writeNew(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	// 0o600 like `export --out`: attachments and reports hold the
+	// district's tickets, for the user who saved them to share as they choose
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", path, err)
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(path)
-		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", path, err)
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if err := f.Close(); err != nil {
-		os.Remove(path)
+	if err != nil {
+		// a failed write leaves no half file behind
+		if rerr := os.Remove(path); rerr != nil {
+			return domain.Errorf(domain.EInvalid, "cannot write %s: %v (and cannot remove the partial file: %v)", path, err, rerr)
+		}
 		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", path, err)
 	}
 	return nil

@@ -160,7 +160,7 @@ func parseImportFile(path string, loc *time.Location) (domain.UserImport, error)
 	if err != nil {
 		return domain.UserImport{}, domain.Errorf(domain.EInvalid, "cannot read the file: %v", unwrapPathError(err))
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: everything needed was read or the parse error says why
 	if st, err := f.Stat(); err == nil && st.IsDir() {
 		return domain.UserImport{}, domain.Errorf(domain.EInvalid, "a directory, not a file")
 	}

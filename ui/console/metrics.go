@@ -452,13 +452,6 @@ func sideBySide(left, right []string, lw int) []string {
 	return out
 }
 
-func orAll(v string) string {
-	if v == "" {
-		return "all"
-	}
-	return v
-}
-
 func (s *metricsScreen) ShortHelp() []key.Binding {
 	if s.form != nil {
 		return s.form.ShortHelp()

@@ -106,9 +106,8 @@ var reportHeader = []string{"ticket", "status", "priority", "building", "room", 
 
 // reportCSV renders report rows as CSV under reportHeader.
 func reportCSV(rows []domain.TicketRow) []byte {
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	w.Write(reportHeader)
+	records := make([][]string, 0, len(rows)+1)
+	records = append(records, reportHeader)
 	ts := func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -116,9 +115,12 @@ func reportCSV(rows []domain.TicketRow) []byte {
 		return t.UTC().Format(time.RFC3339)
 	}
 	for _, r := range rows {
-		w.Write([]string{r.Label, r.Status.String(), r.Priority, r.Building, r.Room, r.ProblemType, r.Assignee, r.Reporter,
+		records = append(records, []string{r.Label, r.Status.String(), r.Priority, r.Building, r.Room, r.ProblemType, r.Assignee, r.Reporter,
 			ts(r.Created), ts(r.Updated), ts(r.Closed), strconv.Itoa(r.Overdue), r.Title})
 	}
-	w.Flush()
+	var b bytes.Buffer
+	// a bytes.Buffer grows or panics, it never returns a write error, and
+	// the default comma is valid: WriteAll cannot fail here
+	_ = csv.NewWriter(&b).WriteAll(records)
 	return b.Bytes()
 }

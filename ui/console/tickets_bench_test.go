@@ -212,8 +212,15 @@ func BenchmarkTerminalBytes(b *testing.B) {
 	p := tea.NewProgram(New(Config{Service: svc, Now: fixedNow, NoColor: true}), tea.WithInput(bytes.NewReader(nil)),
 		tea.WithOutput(out), tea.WithWindowSize(120, 40), tea.WithoutSignalHandler())
 	done := make(chan struct{})
-	go func() { p.Run(); close(done) }()
-	defer func() { p.Quit(); <-done }()
+	var runErr error
+	go func() { _, runErr = p.Run(); close(done) }()
+	defer func() {
+		p.Quit()
+		<-done
+		if runErr != nil {
+			b.Error(runErr)
+		}
+	}()
 	quiet := func() int { // wait until the renderer has flushed
 		last := -1
 		for out.count() != last {

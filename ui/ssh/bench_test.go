@@ -1,7 +1,6 @@
 package ssh
 
 import (
-	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -78,8 +77,8 @@ func BenchmarkCursorMove50Sessions(b *testing.B) {
 	b.ReportMetric(float64(p(0.50).Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(p(0.95).Microseconds())/1000, "p95-ms")
 	b.ReportMetric(float64(p(0.99).Microseconds())/1000, "p99-ms")
-	b.Log(fmt.Sprintf("%d sessions, %d moves: p50 %s p95 %s p99 %s max %s", sessions, len(lat),
-		p(0.50), p(0.95), p(0.99), lat[len(lat)-1]))
+	b.Logf("%d sessions, %d moves: p50 %s p95 %s p99 %s max %s", sessions, len(lat),
+		p(0.50), p(0.95), p(0.99), lat[len(lat)-1])
 	if b.N >= 20 && p(0.95) > 50*time.Millisecond {
 		b.Errorf("p95 %s over the 50 ms budget", p(0.95))
 	}

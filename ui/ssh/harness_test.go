@@ -213,7 +213,7 @@ func (c *client) pump(r io.Reader, screen bool) {
 		n, err := r.Read(buf)
 		if n > 0 {
 			if screen {
-				c.vt.Write(buf[:n])
+				c.vt.feed(buf[:n])
 			}
 			c.mu.Lock()
 			c.raw.Write(buf[:n])

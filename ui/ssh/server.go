@@ -238,8 +238,8 @@ func (s *Server) Run(ctx context.Context) error {
 	case err := <-s.served:
 		s.served <- err
 		if !errors.Is(err, charmssh.ErrServerClosed) {
-			s.Shutdown(context.Background())
-			return fmt.Errorf("ssh server: %w", err)
+			err = fmt.Errorf("ssh server: %w", err)
+			return errors.Join(err, s.Shutdown(context.Background()))
 		}
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
@@ -293,7 +293,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if e := s.srv.Shutdown(cctx); e != nil && !errors.Is(e, context.DeadlineExceeded) {
 		s.log.Debug("ssh server shutdown", "err", e)
 	}
-	s.srv.Close()
+	if e := s.srv.Close(); e != nil && !errors.Is(e, charmssh.ErrServerClosed) {
+		s.log.Debug("ssh server close", "err", e)
+	}
 	s.log.Info("ssh server stopped")
 	return err
 }

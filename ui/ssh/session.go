@@ -212,7 +212,10 @@ func (s *Server) unregister(sess charmssh.Session) {
 // refuse writes one line and ends the session with status 1.
 func (s *Server) refuse(sess charmssh.Session, msg string) {
 	fmt.Fprintf(sess.Stderr(), "gatehouse: %s\r\n", msg)
-	sess.Exit(1)
+	if err := sess.Exit(1); err != nil {
+		// the client already went away: there is no one left to tell
+		s.log.Debug("ssh session exit", "err", err)
+	}
 }
 
 // refuseAudited refuses a known user and records the refusal.

@@ -60,13 +60,18 @@ func blankLine(w int) []string {
 	return l
 }
 
-// Write feeds terminal output.
+// Write feeds terminal output (io.Writer); it never fails.
 func (v *vt) Write(p []byte) (int, error) {
+	v.feed(p)
+	return len(p), nil
+}
+
+// feed parses terminal output; parsing cannot fail.
+func (v *vt) feed(p []byte) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.bytesIn += len(p)
 	v.parser.Parse(p)
-	return len(p), nil
 }
 
 // Screen is the visible text, one line per row, right-trimmed.
@@ -370,24 +375,24 @@ func (v *vt) esc(cmd ansi.Cmd) {
 
 func TestVTReplaysRendererSequences(t *testing.T) {
 	v := newVT(10, 4)
-	v.Write([]byte("\x1b[?1049h\x1b[H\x1b[2Jhello\r\nworld"))
-	v.Write([]byte("\x1b[1;1H\x1b[2@ab\x1b[2;3H\x1b[2P\x1b[3;1Hxy\x1b[3b\x1b[4;2HZ\x1b[1X"))
+	v.feed([]byte("\x1b[?1049h\x1b[H\x1b[2Jhello\r\nworld"))
+	v.feed([]byte("\x1b[1;1H\x1b[2@ab\x1b[2;3H\x1b[2P\x1b[3;1Hxy\x1b[3b\x1b[4;2HZ\x1b[1X"))
 	want := "abhello\nwod\nxyyyy\n Z"
 	if got := v.Screen(); got != want {
 		t.Fatalf("screen:\n%q\nwant\n%q", got, want)
 	}
 	// scroll region and insert/delete lines
-	v.Write([]byte("\x1b[2;4r\x1b[2;1H\x1b[L\x1b[r\x1b[4;1H\x1b[K1\x1b[1;9H\x1b[K"))
+	v.feed([]byte("\x1b[2;4r\x1b[2;1H\x1b[L\x1b[r\x1b[4;1H\x1b[K1\x1b[1;9H\x1b[K"))
 	want = "abhello\n\nwod\n1"
 	if got := v.Screen(); got != want {
 		t.Fatalf("after IL:\n%q\nwant\n%q", got, want)
 	}
-	v.Write([]byte("\x1b[2;1H\x1b[M\x1b[1;1H\x1b[2T"))
+	v.feed([]byte("\x1b[2;1H\x1b[M\x1b[1;1H\x1b[2T"))
 	want = "\n\nabhello\nwod"
 	if got := v.Screen(); got != want {
 		t.Fatalf("after DL/SD:\n%q\nwant\n%q", got, want)
 	}
-	v.Write([]byte("\x1b[4;9Hé✓\r\n"))
+	v.feed([]byte("\x1b[4;9Hé✓\r\n"))
 	want = "\nabhello\nwod     é✓\n"
 	if got := v.Screen(); got != want {
 		t.Fatalf("after wrap:\n%q\nwant\n%q", got, want)
