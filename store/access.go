@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -46,7 +47,10 @@ func (s *session) Explain(username string, g domain.Grant, ticket uint64) (domai
 			e = domain.Explain(sub, g, r.now)
 			return nil
 		}
-		t, ok := getTicket(r.tx, ticket)
+		t, ok, err := getTicket(r.tx, ticket)
+		if err != nil {
+			return err
+		}
 		if !ok || !r.acc.CanSeeTicket(&t) {
 			return domain.NotFoundTicket(&r.org, ticket)
 		}
@@ -75,14 +79,21 @@ func (s *session) Who(g domain.Grant, building string, ticket uint64) ([]domain.
 		var t domain.Ticket
 		if ticket != 0 {
 			var ok bool
-			if t, ok = getTicket(r.tx, ticket); !ok || !r.acc.CanSeeTicket(&t) {
+			var err error
+			if t, ok, err = getTicket(r.tx, ticket); err != nil {
+				return err
+			}
+			if !ok || !r.acc.CanSeeTicket(&t) {
 				return domain.NotFoundTicket(&r.org, ticket)
 			}
 		}
 		c := r.tx.Bucket(bUserName).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			u, err := getUser(r.tx, btoi(v))
-			if err != nil {
+			if errors.Is(err, ErrDamaged) {
+				return err
+			}
+			if err != nil { // an index entry left by a removed user
 				continue
 			}
 			sub := loadSubject(r.tx, u, r.now)
@@ -143,7 +154,11 @@ func (s *session) AccessReview(now time.Time) (domain.AccessReview, error) {
 				rv.Inactive = append(rv.Inactive, ui)
 			}
 			if err := prefixKeys(r.tx, bMembers, itob(u.ID), func(k []byte) error {
-				if m, ok := getMembership(r.tx, u.ID, btoi(k[8:])); ok && !m.Until.IsZero() && m.Until.After(now) && !m.Until.After(horizon) {
+				m, ok, err := getMembership(r.tx, u.ID, btoi(k[8:]))
+				if err != nil {
+					return err
+				}
+				if ok && !m.Until.IsZero() && m.Until.After(now) && !m.Until.After(horizon) {
 					rv.Expiring = append(rv.Expiring, r.memberInfo(m))
 				}
 				return nil

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -277,12 +278,18 @@ func (s *session) exportUsersCSV(w io.Writer) error {
 		c := r.tx.Bucket(bUserName).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			u, err := getUser(r.tx, btoi(v))
-			if err != nil {
+			if errors.Is(err, ErrDamaged) {
+				return err
+			}
+			if err != nil { // an index entry left by a removed user
 				continue
 			}
 			row := domain.ImportRow{First: u.First, Last: u.Last, Email: u.Email, Username: u.Username, Phone: u.Phone, Kind: u.Kind}
 			if err := prefixKeys(r.tx, bMembers, itob(u.ID), func(k []byte) error {
-				m, ok := getMembership(r.tx, u.ID, btoi(k[8:]))
+				m, ok, err := getMembership(r.tx, u.ID, btoi(k[8:]))
+				if err != nil {
+					return err
+				}
 				if !ok || !m.Active(r.now) {
 					return nil
 				}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -303,7 +304,11 @@ func (s *session) GroupMembers(name string) ([]domain.MemberInfo, error) {
 			return err
 		}
 		for _, u := range suffixIDs(r.tx, bGroupUser, g.ID) {
-			if m, ok := getMembership(r.tx, u, g.ID); ok {
+			m, ok, err := getMembership(r.tx, u, g.ID)
+			if err != nil {
+				return err
+			}
+			if ok {
 				out = append(out, r.memberInfo(m))
 			}
 		}
@@ -365,7 +370,10 @@ func (s *session) WhatIf(after domain.Group) ([]domain.AccessChange, error) {
 		}
 		for _, id := range users {
 			u, err := getUser(r.tx, id)
-			if err != nil {
+			if errors.Is(err, ErrDamaged) {
+				return err
+			}
+			if err != nil { // an index entry left by a removed user
 				continue
 			}
 			if before.Base && !isBaseOf(&before, u.Kind) {

@@ -162,7 +162,11 @@ func (s *session) Charts() ([]domain.Chart, []domain.Layout, error) {
 		}
 		for _, g := range r.acc.Groups {
 			var l domain.Layout
-			if getJSON(r.tx, bLayouts, g, &l) {
+			found, err := getJSON(r.tx, bLayouts, g, &l)
+			if err != nil {
+				return err
+			}
+			if found {
 				layouts = append(layouts, l)
 			}
 		}
@@ -179,10 +183,13 @@ func (s *session) ChartData(id domain.ID) (domain.Metrics, error) {
 			return r.acc.Require(domain.MetricsRun)
 		}
 		var c domain.Chart
-		if !getJSON(r.tx, bCharts, id, &c) || !slices.Contains(r.acc.Groups, c.Group) {
+		found, err := getJSON(r.tx, bCharts, id, &c)
+		if err != nil {
+			return err
+		}
+		if !found || !slices.Contains(r.acc.Groups, c.Group) {
 			return domain.Errorf(domain.ENotFound, "chart %d not found", id)
 		}
-		var err error
 		m, err = r.metrics(domain.MetricsQuery{From: r.now.AddDate(0, 0, -max(c.Days, 1)), To: r.now, Building: c.Building, Type: c.Type})
 		return err
 	})
@@ -231,7 +238,11 @@ func (s *session) SaveChart(group string, c domain.Chart) (domain.Chart, error) 
 			}
 		} else {
 			var old domain.Chart
-			if !getJSON(w.tx, bCharts, c.ID, &old) || !slices.Contains(w.acc.Groups, old.Group) {
+			found, err := getJSON(w.tx, bCharts, c.ID, &old)
+			if err != nil {
+				return err
+			}
+			if !found || !slices.Contains(w.acc.Groups, old.Group) {
 				return domain.Errorf(domain.ENotFound, "chart %d not found", c.ID)
 			}
 		}
@@ -249,7 +260,11 @@ func (s *session) DeleteChart(id domain.ID) error {
 			return err
 		}
 		var c domain.Chart
-		if !getJSON(w.tx, bCharts, id, &c) || !slices.Contains(w.acc.Groups, c.Group) {
+		found, err := getJSON(w.tx, bCharts, id, &c)
+		if err != nil {
+			return err
+		}
+		if !found || !slices.Contains(w.acc.Groups, c.Group) {
 			return domain.Errorf(domain.ENotFound, "chart %d not found", id)
 		}
 		if err := w.tx.Bucket(bCharts).Delete(itob(id)); err != nil {
@@ -294,7 +309,11 @@ func (s *session) Report(savedQuery domain.ID) ([]domain.TicketRow, error) {
 		if err := r.acc.Require(domain.ReportsCustom); err != nil {
 			return err
 		}
-		if !getJSON(r.tx, bQueries, savedQuery, &q) || q.Owner != r.actor.ID && !slices.Contains(r.acc.Groups, q.Group) {
+		found, err := getJSON(r.tx, bQueries, savedQuery, &q)
+		if err != nil {
+			return err
+		}
+		if !found || q.Owner != r.actor.ID && !slices.Contains(r.acc.Groups, q.Group) {
 			return domain.Errorf(domain.ENotFound, "saved query %d not found", savedQuery)
 		}
 		return nil

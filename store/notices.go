@@ -105,7 +105,11 @@ func (s *session) UpdateNotice(n domain.Notice) (domain.Notice, error) {
 			return err
 		}
 		var before domain.Notice
-		if !getJSON(w.tx, bNotices, n.ID, &before) {
+		found, err := getJSON(w.tx, bNotices, n.ID, &before)
+		if err != nil {
+			return err
+		}
+		if !found {
 			return domain.Errorf(domain.ENotFound, "notice #%d not found", n.ID)
 		}
 		if err := validateNotice(w, &n); err != nil {
@@ -125,7 +129,11 @@ func (s *session) DeleteNotice(id domain.ID) error {
 			return err
 		}
 		var n domain.Notice
-		if !getJSON(w.tx, bNotices, id, &n) {
+		found, err := getJSON(w.tx, bNotices, id, &n)
+		if err != nil {
+			return err
+		}
+		if !found {
 			return domain.Errorf(domain.ENotFound, "notice #%d not found", id)
 		}
 		if err := w.tx.Bucket(bNotices).Delete(itob(id)); err != nil {

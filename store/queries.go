@@ -71,7 +71,11 @@ func (s *session) SaveQuery(name, query, group string) (domain.SavedQuery, error
 func (s *session) DeleteSavedQuery(id domain.ID) error {
 	return s.write(func(w *txn) error {
 		var q domain.SavedQuery
-		if !getJSON(w.tx, bQueries, id, &q) {
+		found, err := getJSON(w.tx, bQueries, id, &q)
+		if err != nil {
+			return err
+		}
+		if !found {
 			return domain.Errorf(domain.ENotFound, "saved query %d not found", id)
 		}
 		switch {

@@ -87,7 +87,11 @@ func (s *session) UpdateSchedule(t domain.ScheduledTask) (domain.ScheduledTask, 
 			return err
 		}
 		var before domain.ScheduledTask
-		if !getJSON(w.tx, bSchedules, t.ID, &before) {
+		found, err := getJSON(w.tx, bSchedules, t.ID, &before)
+		if err != nil {
+			return err
+		}
+		if !found {
 			return domain.Errorf(domain.ENotFound, "scheduled task #%d not found", t.ID)
 		}
 		if err := w.validateSchedule(&t); err != nil {
@@ -107,7 +111,11 @@ func (s *session) DeleteSchedule(id domain.ID) error {
 			return err
 		}
 		var t domain.ScheduledTask
-		if !getJSON(w.tx, bSchedules, id, &t) {
+		found, err := getJSON(w.tx, bSchedules, id, &t)
+		if err != nil {
+			return err
+		}
+		if !found {
 			return domain.Errorf(domain.ENotFound, "scheduled task #%d not found", id)
 		}
 		if err := w.tx.Bucket(bSchedules).Delete(itob(id)); err != nil {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -266,7 +267,11 @@ func (r *txn) userInfo(u domain.User, a *domain.Access) domain.UserInfo {
 	ui := domain.UserInfo{User: u, Technician: a.Has(domain.TicketAssignee)}
 	ui.PasswordHash = ""
 	_ = prefixKeys(r.tx, bMembers, itob(u.ID), func(k []byte) error {
-		if m, ok := getMembership(r.tx, u.ID, btoi(k[8:])); ok && m.Active(r.now) {
+		m, ok, err := getMembership(r.tx, u.ID, btoi(k[8:]))
+		if err != nil {
+			return err
+		}
+		if ok && m.Active(r.now) {
 			if g, err := getGroup(r.tx, m.GroupID); err == nil {
 				ui.Groups = append(ui.Groups, g.Name)
 			}
@@ -307,7 +312,10 @@ func (s *session) Users(q domain.UserQuery) (domain.UserPage, error) {
 				continue
 			}
 			u, err := getUser(r.tx, btoi(v))
-			if err != nil {
+			if errors.Is(err, ErrDamaged) {
+				return err
+			}
+			if err != nil { // an index entry left by a removed user
 				continue
 			}
 			var a domain.Access
@@ -361,7 +369,11 @@ func (s *session) Memberships(username string) ([]domain.MemberInfo, error) {
 			return err
 		}
 		if err := prefixKeys(r.tx, bMembers, itob(u.ID), func(k []byte) error {
-			if m, ok := getMembership(r.tx, u.ID, btoi(k[8:])); ok {
+			m, ok, err := getMembership(r.tx, u.ID, btoi(k[8:]))
+			if err != nil {
+				return err
+			}
+			if ok {
 				out = append(out, r.memberInfo(m))
 			}
 			return nil
@@ -511,7 +523,10 @@ func (s *session) Join(username, group string, until time.Time, reason string) e
 		if !until.IsZero() && !until.After(w.now) {
 			return domain.Errorf(domain.EInvalid, "expiry %s is in the past", until.Format("2006-01-02"))
 		}
-		before, existed := getMembership(w.tx, u.ID, g.ID)
+		before, existed, err := getMembership(w.tx, u.ID, g.ID)
+		if err != nil {
+			return err
+		}
 		m := domain.Membership{UserID: u.ID, GroupID: g.ID, GrantedBy: w.actor.ID, GrantedAt: w.now, Reason: reason, Until: until}
 		if err := putMembership(w.tx, m); err != nil {
 			return err
@@ -578,7 +593,11 @@ func (s *session) Leave(username, group string, removeRules bool) ([]domain.Rule
 		if err != nil {
 			return err
 		}
-		if _, ok := getMembership(w.tx, u.ID, g.ID); !ok {
+		_, ok, err := getMembership(w.tx, u.ID, g.ID)
+		if err != nil {
+			return err
+		}
+		if !ok {
 			return domain.Errorf(domain.ENotFound, "%s is not a member of %s", u.Username, g.Name)
 		}
 		before := w.accessOf(u)
@@ -700,7 +719,10 @@ func (s *session) Terminate(username, reason, reassignTo string) (domain.Termina
 			return err
 		}
 		for _, n := range suffixIDs(w.tx, bTAssignee, u.ID) {
-			t, ok := getTicket(w.tx, n)
+			t, ok, err := getTicket(w.tx, n)
+			if err != nil {
+				return err
+			}
 			if !ok || !t.Status.Open() {
 				continue
 			}

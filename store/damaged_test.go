@@ -1,0 +1,74 @@
+package store_test
+
+import (
+	"encoding/binary"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+
+	"gatehouse/domain"
+	"gatehouse/store"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// TestDamagedRecordIsAnErrorNamingIt: a record that fails to decode is an
+// error naming the entity and its key (store.ErrDamaged), never "not
+// found" and never silently skipped.
+func TestDamagedRecordIsAnErrorNamingIt(t *testing.T) {
+	d := newDistrict(t)
+	ng, err := d.admin.User("nogroup")
+	must(t, err)
+	tech, err := d.admin.User("tech")
+	must(t, err)
+	ms, err := d.admin.Memberships("tech")
+	must(t, err)
+	var techGroup domain.ID
+	for _, m := range ms {
+		if m.GroupName == "Technicians" {
+			techGroup = m.GroupID
+		}
+	}
+	be := func(ids ...uint64) []byte {
+		var b []byte
+		for _, id := range ids {
+			b = binary.BigEndian.AppendUint64(b, id)
+		}
+		return b
+	}
+	garbage := []byte{0xff, 'n', 'o', 't', ' ', 'a', ' ', 'r', 'e', 'c', 'o', 'r', 'd'}
+	must(t, d.db.Bolt().Update(func(tx *bolt.Tx) error {
+		for bucket, k := range map[string][]byte{
+			"users":   be(ng.User.ID),
+			"tickets": be(d.west),
+			"members": be(tech.User.ID, techGroup),
+		} {
+			if err := tx.Bucket([]byte(bucket)).Put(k, garbage); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	check := func(what string, err error, want string) {
+		t.Helper()
+		if !errors.Is(err, store.ErrDamaged) || domain.ErrorCode(err) == domain.ENotFound ||
+			!strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "not found") {
+			t.Errorf("%s: got %v, want a damaged error naming %q", what, err, want)
+		}
+	}
+	_, err = d.admin.User("nogroup")
+	check("user", err, "user #"+itoa(ng.User.ID)+": record damaged")
+	_, err = d.admin.Ticket(d.west)
+	check("ticket", err, "ticket #"+itoa(d.west)+": record damaged")
+	_, err = d.admin.GroupMembers("Technicians")
+	check("membership", err, "membership of user #"+itoa(tech.User.ID))
+	_, err = d.admin.Tickets(domain.TicketQuery{})
+	check("ticket list", err, "ticket #"+itoa(d.west)+": record damaged")
+	// the undamaged records still read
+	if _, err := d.admin.Ticket(d.east); err != nil {
+		t.Errorf("undamaged ticket: %v", err)
+	}
+}
+
+func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
