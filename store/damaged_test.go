@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"gatehouse/domain"
 	"gatehouse/store"
@@ -72,3 +73,22 @@ func TestDamagedRecordIsAnErrorNamingIt(t *testing.T) {
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// TestFarFutureDatesAreFieldErrors: a date such as 9999-12-31 is refused
+// with the field's name, before it reaches the encoder.
+func TestFarFutureDatesAreFieldErrors(t *testing.T) {
+	d := newDistrict(t)
+	now := time.Now()
+	far := time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+	cases := map[string]error{
+		"expiry (--until)": d.admin.Join("staff", "Technicians", far, ""),
+	}
+	_, cases["end date"] = d.admin.CreateNotice(domain.Notice{Title: "Far", Start: now, End: far, Teams: []domain.ID{1}, Visible: true})
+	_, cases["first run date"] = d.admin.CreateSchedule(domain.ScheduledTask{Title: "Far", Building: d.eastB.ID, Every: domain.Weekly,
+		Interval: 1, NextRun: far, Enabled: true})
+	for field, err := range cases {
+		if domain.ErrorCode(err) != domain.EInvalid || !strings.Contains(err.Error(), field+" is out of range") {
+			t.Errorf("%s: got %v", field, err)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"gatehouse/domain"
 
@@ -131,6 +132,25 @@ func exists(tx *bolt.Tx, bucket, k []byte) bool {
 func hasPrefix(tx *bolt.Tx, bucket []byte, prefix []byte) bool {
 	k, _ := tx.Bucket(bucket).Cursor().Seek(prefix)
 	return k != nil && bytes.HasPrefix(k, prefix)
+}
+
+// lastDate bounds every date a user enters (membership expiry, notice
+// dates, a schedule's next run): nothing in a helpdesk is planned past
+// 2199, and a far-future date such as 9999-12-31 would otherwise fail deep
+// in the encoder with a message that names no field.
+var lastDate = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// checkDate refuses a date after lastDate or before year 1, naming field.
+func checkDate(field string, t time.Time) error {
+	if t.IsZero() {
+		return nil
+	}
+	if !t.Before(lastDate) || t.Year() < 1 {
+		// the date is not repeated: an expiry "through" a day is stored as
+		// the next midnight, which is not what the user typed
+		return domain.Errorf(domain.EInvalid, "%s is out of range: use a date before 2200-01-01", field)
+	}
+	return nil
 }
 
 func notFound(what, name string) error {

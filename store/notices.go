@@ -22,6 +22,12 @@ func validateNotice(w *txn, n *domain.Notice) error {
 	if n.Start.IsZero() || n.End.IsZero() {
 		return domain.Errorf(domain.EInvalid, "a notice needs a start and an end date")
 	}
+	if err := checkDate("start date", n.Start); err != nil {
+		return err
+	}
+	if err := checkDate("end date", n.End); err != nil {
+		return err
+	}
 	if n.End.Before(n.Start) {
 		return domain.Errorf(domain.EInvalid, "the end date %s is before the start date %s", n.End.Format("2006-01-02"), n.Start.Format("2006-01-02"))
 	}

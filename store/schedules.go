@@ -35,7 +35,7 @@ func (w *txn) validateSchedule(t *domain.ScheduledTask) error {
 	if t.NextRun.IsZero() {
 		return domain.Errorf(domain.EInvalid, "the first run date is required")
 	}
-	return nil
+	return checkDate("first run date", t.NextRun)
 }
 
 func scheduleSummary(t *domain.ScheduledTask) string {

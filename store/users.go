@@ -523,6 +523,9 @@ func (s *session) Join(username, group string, until time.Time, reason string) e
 		if !until.IsZero() && !until.After(w.now) {
 			return domain.Errorf(domain.EInvalid, "expiry %s is in the past", until.Format("2006-01-02"))
 		}
+		if err := checkDate("expiry (--until)", until); err != nil {
+			return err
+		}
 		before, existed, err := getMembership(w.tx, u.ID, g.ID)
 		if err != nil {
 			return err
