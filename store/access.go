@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -49,7 +50,10 @@ func (s *session) Explain(ctx context.Context, username string, g domain.Grant, 
 			e = domain.Explain(sub, g, r.now)
 			return nil
 		}
-		t, ok := getTicket(r.tx, ticket)
+		t, ok, err := getTicket(r.tx, ticket)
+		if err != nil {
+			return err
+		}
 		if !ok || !r.acc.CanSeeTicket(&t) {
 			return domain.NotFoundTicket(&r.org, ticket)
 		}
@@ -81,14 +85,21 @@ func (s *session) Who(ctx context.Context, g domain.Grant, building string, tick
 		var t domain.Ticket
 		if ticket != 0 {
 			var ok bool
-			if t, ok = getTicket(r.tx, ticket); !ok || !r.acc.CanSeeTicket(&t) {
+			var err error
+			if t, ok, err = getTicket(r.tx, ticket); err != nil {
+				return err
+			}
+			if !ok || !r.acc.CanSeeTicket(&t) {
 				return domain.NotFoundTicket(&r.org, ticket)
 			}
 		}
 		c := r.tx.Bucket(bUserName).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			u, err := getUser(r.tx, btoi(v))
-			if err != nil {
+			if errors.Is(err, ErrDamaged) {
+				return err
+			}
+			if err != nil { // an index entry left by a removed user
 				continue
 			}
 			sub := loadSubject(r.tx, u, r.now)
@@ -149,7 +160,11 @@ func (s *session) AccessReview(ctx context.Context, now time.Time) (domain.Acces
 				rv.Inactive = append(rv.Inactive, ui)
 			}
 			if err := prefixKeys(r.tx, bMembers, itob(u.ID), func(k []byte) error {
-				if m, ok := getMembership(r.tx, u.ID, btoi(k[8:])); ok && !m.Until.IsZero() && m.Until.After(now) && !m.Until.After(horizon) {
+				m, ok, err := getMembership(r.tx, u.ID, btoi(k[8:]))
+				if err != nil {
+					return err
+				}
+				if ok && !m.Until.IsZero() && m.Until.After(now) && !m.Until.After(horizon) {
 					rv.Expiring = append(rv.Expiring, r.memberInfo(m))
 				}
 				return nil
@@ -188,7 +203,8 @@ func (g *auditGate) shows(ev *domain.AuditEvent) bool {
 		}
 		ok, seen := g.tickets[ev.EntityID]
 		if !seen {
-			if t, found := getTicket(g.r.tx, domain.TicketNumber(ev.EntityID)); found {
+			// a damaged record shows to nobody but those who see everything
+			if t, found, err := getTicket(g.r.tx, domain.TicketNumber(ev.EntityID)); err == nil && found {
 				ok = g.r.acc.CanSeeTicket(&t)
 			}
 			g.tickets[ev.EntityID] = ok

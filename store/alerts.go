@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -125,7 +126,10 @@ func (db *DB) RunAlerts() (int, error) {
 			if decJSON(v, &a) != nil || !a.Enabled {
 				return nil
 			}
-			t, ok := getTicket(tx, domain.TicketNumber(btoi(k)))
+			t, ok, err := getTicket(tx, domain.TicketNumber(btoi(k)))
+			if err != nil {
+				return err
+			}
 			if !ok || !t.Status.Open() {
 				return nil
 			}
@@ -142,7 +146,10 @@ func (db *DB) RunAlerts() (int, error) {
 	for _, d := range todo {
 		err := db.system(func(w *txn) error {
 			a, ok := getAlerts(w.tx, domain.TicketNumber(d.number))
-			t, ok2 := getTicket(w.tx, domain.TicketNumber(d.number))
+			t, ok2, err := getTicket(w.tx, domain.TicketNumber(d.number))
+			if err != nil {
+				return err
+			}
 			if !ok || !ok2 {
 				return errStop
 			}
@@ -150,7 +157,11 @@ func (db *DB) RunAlerts() (int, error) {
 			ids = append(ids, a.Users...)
 			for _, g := range a.Groups {
 				for _, u := range suffixIDs(w.tx, bGroupUser, g) {
-					if m, ok := getMembership(w.tx, u, g); ok && m.Active(w.now) {
+					m, ok, err := getMembership(w.tx, u, g)
+					if err != nil {
+						return err
+					}
+					if ok && m.Active(w.now) {
 						ids = append(ids, u)
 					}
 				}
@@ -160,7 +171,10 @@ func (db *DB) RunAlerts() (int, error) {
 			row := nm.row(t)
 			for _, id := range slices.Compact(ids) {
 				u, err := getUser(w.tx, id)
-				if err != nil {
+				if errors.Is(err, ErrDamaged) {
+					return err
+				}
+				if err != nil { // an index entry left by a removed user
 					continue
 				}
 				acc := w.accessOf(u)

@@ -79,7 +79,10 @@ func (l *Loader) begin() error {
 		return err
 	}
 	l.tx, l.puts = tx, 0
-	l.org = getOrg(tx)
+	if l.org, err = getOrg(tx); err != nil {
+		_ = tx.Rollback() // nothing was written yet; err says why
+		return err
+	}
 	return nil
 }
 

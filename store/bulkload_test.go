@@ -16,7 +16,10 @@ func BulkLoadTickets(db *DB, n int, buildings []domain.ID, reporter, assignee do
 	statuses := domain.AllStatuses
 	for done := 0; done < n; {
 		err := db.bolt.Update(func(tx *bolt.Tx) error {
-			org := getOrg(tx)
+			org, err := getOrg(tx)
+			if err != nil {
+				return err
+			}
 			now := db.now()
 			for i := 0; i < chunk && done < n; i, done = i+1, done+1 {
 				t := domain.Ticket{Number: org.NextTicket, Title: fmt.Sprintf("Ticket %d printer jam in room", done),

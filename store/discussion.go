@@ -9,7 +9,10 @@ import (
 
 // visibleTicket loads a ticket the actor may see, or "not found" (R11).
 func (r *txn) visibleTicket(number domain.TicketNumber) (domain.Ticket, error) {
-	t, ok := getTicket(r.tx, number)
+	t, ok, err := getTicket(r.tx, number)
+	if err != nil {
+		return t, err
+	}
 	if !ok || !r.acc.CanSeeTicket(&t) {
 		return t, domain.NotFoundTicket(&r.org, number)
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -284,12 +285,18 @@ func (s *session) exportUsersCSV(ctx context.Context, w io.Writer) error {
 				return err
 			}
 			u, err := getUser(r.tx, btoi(v))
-			if err != nil {
+			if errors.Is(err, ErrDamaged) {
+				return err
+			}
+			if err != nil { // an index entry left by a removed user
 				continue
 			}
 			row := domain.ImportRow{First: u.First, Last: u.Last, Email: u.Email, Username: u.Username, Phone: u.Phone, Kind: u.Kind}
 			if err := prefixKeys(r.tx, bMembers, itob(u.ID), func(k []byte) error {
-				m, ok := getMembership(r.tx, u.ID, btoi(k[8:]))
+				m, ok, err := getMembership(r.tx, u.ID, btoi(k[8:]))
+				if err != nil {
+					return err
+				}
 				if !ok || !m.Active(r.now) {
 					return nil
 				}

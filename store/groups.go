@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -304,7 +305,11 @@ func (s *session) GroupMembers(ctx context.Context, name string) ([]domain.Membe
 			return err
 		}
 		for _, u := range suffixIDs(r.tx, bGroupUser, g.ID) {
-			if m, ok := getMembership(r.tx, u, g.ID); ok {
+			m, ok, err := getMembership(r.tx, u, g.ID)
+			if err != nil {
+				return err
+			}
+			if ok {
 				out = append(out, r.memberInfo(m))
 			}
 		}
@@ -366,7 +371,10 @@ func (s *session) WhatIf(ctx context.Context, after domain.Group) ([]domain.Acce
 		}
 		for _, id := range users {
 			u, err := getUser(r.tx, id)
-			if err != nil {
+			if errors.Is(err, ErrDamaged) {
+				return err
+			}
+			if err != nil { // an index entry left by a removed user
 				continue
 			}
 			if before.Base && !isBaseOf(&before, u.Kind) {

@@ -89,7 +89,11 @@ func (db *DB) RunSchedules() (int, error) {
 			ran := false
 			err := db.system(func(w *txn) error {
 				var st domain.ScheduledTask
-				if !getJSON(w.tx, bSchedules, id, &st) || !st.Enabled || st.NextRun.After(w.now) {
+				found, err := getJSON(w.tx, bSchedules, id, &st)
+				if err != nil {
+					return err
+				}
+				if !found || !st.Enabled || st.NextRun.After(w.now) {
 					return errStop // nothing due: roll back the empty transaction
 				}
 				b, err := getBuilding(w.tx, st.Building)
@@ -151,7 +155,10 @@ func (db *DB) RunOverdue() (int, error) {
 				return err
 			}
 			for _, n := range numbers {
-				t, ok := getTicket(w.tx, domain.TicketNumber(n))
+				t, ok, err := getTicket(w.tx, domain.TicketNumber(n))
+				if err != nil {
+					return err
+				}
 				if !ok {
 					continue
 				}
@@ -200,7 +207,10 @@ func (db *DB) overdueDue() bool {
 			}
 			if err := prefixKeys(tx, bTStatus, itob(uint64(st)), func(k []byte) error {
 				n := btoi(k[16:])
-				t, ok := getTicket(tx, domain.TicketNumber(n))
+				t, ok, err := getTicket(tx, domain.TicketNumber(n))
+				if err != nil {
+					return err
+				}
 				if !ok {
 					return nil
 				}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"strings"
+	"time"
 
 	"gatehouse/domain"
 
@@ -132,16 +134,75 @@ func hasPrefix(tx *bolt.Tx, bucket []byte, prefix []byte) bool {
 	return k != nil && bytes.HasPrefix(k, prefix)
 }
 
+// lastDate bounds every date a user enters (membership expiry, notice
+// dates, a schedule's next run): nothing in a helpdesk is planned past
+// 2199, and a far-future date such as 9999-12-31 would otherwise fail deep
+// in the encoder with a message that names no field.
+var lastDate = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// checkDate refuses a date after lastDate or before year 1, naming field.
+func checkDate(field string, t time.Time) error {
+	if t.IsZero() {
+		return nil
+	}
+	if !t.Before(lastDate) || t.Year() < 1 {
+		// the date is not repeated: an expiry "through" a day is stored as
+		// the next midnight, which is not what the user typed
+		return domain.Errorf(domain.EInvalid, "%s is out of range: use a date before 2200-01-01", field)
+	}
+	return nil
+}
+
 func notFound(what, name string) error {
 	return domain.Errorf(domain.ENotFound, "%s %q not found", what, name)
 }
 
-func getJSON(tx *bolt.Tx, bucket []byte, id uint64, v any) bool {
+// ErrDamaged is matched (errors.Is) by every error about a stored record
+// that cannot be decoded. Damage is never reported as "not found": that
+// would invite the user to create the thing again over the damaged record.
+var ErrDamaged = errors.New("record damaged")
+
+// damagedError names the entity and key of a record that fails to decode.
+type damagedError struct {
+	what string
+	key  string
+	err  error
+}
+
+func (e *damagedError) Error() string {
+	return fmt.Sprintf("%s %v: record damaged: %v (run `gatehouse check`; restore from a backup if it cannot repair it)", e.what, e.key, e.err)
+}
+
+func (e *damagedError) Unwrap() []error { return []error{ErrDamaged, e.err} }
+
+// damaged is the error for a record of what (a user, a ticket) under key
+// that cannot be decoded.
+func damaged(what, key string, err error) error {
+	return &damagedError{what: what, key: key, err: err}
+}
+
+// entityNames name the records of the buckets read with getJSON.
+var entityNames = map[string]string{
+	string(bUsers): "user", string(bTeams): "team", string(bBuildings): "building",
+	string(bSchedules): "schedule", string(bNotices): "notice", string(bQueries): "saved query",
+	string(bCharts): "chart", string(bLayouts): "layout of group", string(bOutbox): "message",
+}
+
+// getJSON reads the record under id into v: false when there is none, and
+// a damaged error naming the record when it cannot be decoded.
+func getJSON(tx *bolt.Tx, bucket []byte, id uint64, v any) (bool, error) {
 	b := tx.Bucket(bucket).Get(itob(id))
 	if b == nil {
-		return false
+		return false, nil
 	}
-	return decJSON(b, v) == nil
+	if err := decJSON(b, v); err != nil {
+		what := entityNames[string(bucket)]
+		if what == "" {
+			what = string(bucket)
+		}
+		return false, damaged(what, fmt.Sprintf("#%d", id), err)
+	}
+	return true, nil
 }
 
 func putJSON(tx *bolt.Tx, bucket []byte, id uint64, v any) error {
@@ -158,7 +219,10 @@ func getGroup(tx *bolt.Tx, id uint64) (domain.Group, error) {
 	if b == nil {
 		return g, domain.Errorf(domain.ENotFound, "group #%d not found", id)
 	}
-	return g, decGroup(b, &g)
+	if err := decGroup(b, &g); err != nil {
+		return g, damaged("group", fmt.Sprintf("#%d", id), err)
+	}
+	return g, nil
 }
 
 func putGroup(tx *bolt.Tx, g *domain.Group) error {
@@ -179,7 +243,10 @@ func groupByName(tx *bolt.Tx, name string) (domain.Group, error) {
 
 func getUser(tx *bolt.Tx, id uint64) (domain.User, error) {
 	var u domain.User
-	if !getJSON(tx, bUsers, id, &u) {
+	if ok, err := getJSON(tx, bUsers, id, &u); !ok {
+		if err != nil {
+			return u, err
+		}
 		return u, domain.Errorf(domain.ENotFound, "user #%d not found", id)
 	}
 	return u, nil
@@ -195,7 +262,10 @@ func userByName(tx *bolt.Tx, name string) (domain.User, error) {
 
 func getTeam(tx *bolt.Tx, id uint64) (domain.Team, error) {
 	var t domain.Team
-	if !getJSON(tx, bTeams, id, &t) {
+	if ok, err := getJSON(tx, bTeams, id, &t); !ok {
+		if err != nil {
+			return t, err
+		}
 		return t, domain.Errorf(domain.ENotFound, "team #%d not found", id)
 	}
 	return t, nil
@@ -211,7 +281,10 @@ func teamByName(tx *bolt.Tx, name string) (domain.Team, error) {
 
 func getBuilding(tx *bolt.Tx, id uint64) (domain.Building, error) {
 	var b domain.Building
-	if !getJSON(tx, bBuildings, id, &b) {
+	if ok, err := getJSON(tx, bBuildings, id, &b); !ok {
+		if err != nil {
+			return b, err
+		}
 		return b, domain.Errorf(domain.ENotFound, "building #%d not found", id)
 	}
 	return b, nil
@@ -225,28 +298,42 @@ func buildingByCode(tx *bolt.Tx, code string) (domain.Building, error) {
 	return getBuilding(tx, id)
 }
 
-func getOrg(tx *bolt.Tx) domain.Organization {
+// getOrg reads the organization settings; none stored yet is the zero
+// value (the defaults).
+func getOrg(tx *bolt.Tx) (domain.Organization, error) {
 	var o domain.Organization
 	if b := tx.Bucket(bOrg).Get(keyOrg); b != nil {
-		_ = decJSON(b, &o)
+		if err := decJSON(b, &o); err != nil {
+			return o, damaged("organization", "settings", err)
+		}
 	}
-	return o
+	return o, nil
 }
 
-func getTicket(tx *bolt.Tx, number domain.TicketNumber) (domain.Ticket, bool) {
+// getTicket reads ticket number: false when there is none, a damaged
+// error when its record cannot be decoded.
+func getTicket(tx *bolt.Tx, number domain.TicketNumber) (domain.Ticket, bool, error) {
 	var t domain.Ticket
 	b := tx.Bucket(bTickets).Get(itob(uint64(number)))
-	if b == nil || decTicket(b, &t) != nil {
-		return t, false
+	if b == nil {
+		return t, false, nil
 	}
-	return t, true
+	if err := decTicket(b, &t); err != nil {
+		return t, false, damaged("ticket", fmt.Sprintf("#%d", number), err)
+	}
+	return t, true, nil
 }
 
-func getMembership(tx *bolt.Tx, user, group uint64) (domain.Membership, bool) {
+// getMembership reads user's membership of group: false when there is
+// none, a damaged error when its record cannot be decoded.
+func getMembership(tx *bolt.Tx, user, group uint64) (domain.Membership, bool, error) {
 	var m domain.Membership
 	b := tx.Bucket(bMembers).Get(key(user, group))
 	if b == nil {
-		return m, false
+		return m, false, nil
 	}
-	return m, decJSON(b, &m) == nil
+	if err := decJSON(b, &m); err != nil {
+		return m, false, damaged("membership", fmt.Sprintf("of user #%d in group #%d", user, group), err)
+	}
+	return m, true, nil
 }

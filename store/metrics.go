@@ -168,7 +168,11 @@ func (s *session) Charts(ctx context.Context) ([]domain.Chart, []domain.Layout, 
 		}
 		for _, g := range r.acc.Groups {
 			var l domain.Layout
-			if getJSON(r.tx, bLayouts, g, &l) {
+			found, err := getJSON(r.tx, bLayouts, g, &l)
+			if err != nil {
+				return err
+			}
+			if found {
 				layouts = append(layouts, l)
 			}
 		}
@@ -185,10 +189,13 @@ func (s *session) ChartData(ctx context.Context, id domain.ID) (domain.Metrics, 
 			return r.acc.Require(domain.MetricsRun)
 		}
 		var c domain.Chart
-		if !getJSON(r.tx, bCharts, id, &c) || !slices.Contains(r.acc.Groups, c.Group) {
+		found, err := getJSON(r.tx, bCharts, id, &c)
+		if err != nil {
+			return err
+		}
+		if !found || !slices.Contains(r.acc.Groups, c.Group) {
 			return domain.Errorf(domain.ENotFound, "chart %d not found", id)
 		}
-		var err error
 		m, err = r.metrics(ctx, domain.MetricsQuery{From: r.now.AddDate(0, 0, -max(c.Days, 1)), To: r.now, Building: c.Building, Type: c.Type})
 		return err
 	})
@@ -237,7 +244,11 @@ func (s *session) SaveChart(ctx context.Context, group string, c domain.Chart) (
 			}
 		} else {
 			var old domain.Chart
-			if !getJSON(w.tx, bCharts, c.ID, &old) || !slices.Contains(w.acc.Groups, old.Group) {
+			found, err := getJSON(w.tx, bCharts, c.ID, &old)
+			if err != nil {
+				return err
+			}
+			if !found || !slices.Contains(w.acc.Groups, old.Group) {
 				return domain.Errorf(domain.ENotFound, "chart %d not found", c.ID)
 			}
 		}
@@ -255,7 +266,11 @@ func (s *session) DeleteChart(ctx context.Context, id domain.ID) error {
 			return err
 		}
 		var c domain.Chart
-		if !getJSON(w.tx, bCharts, id, &c) || !slices.Contains(w.acc.Groups, c.Group) {
+		found, err := getJSON(w.tx, bCharts, id, &c)
+		if err != nil {
+			return err
+		}
+		if !found || !slices.Contains(w.acc.Groups, c.Group) {
 			return domain.Errorf(domain.ENotFound, "chart %d not found", id)
 		}
 		if err := w.tx.Bucket(bCharts).Delete(itob(id)); err != nil {
@@ -300,7 +315,11 @@ func (s *session) Report(ctx context.Context, savedQuery domain.ID) ([]domain.Ti
 		if err := r.acc.Require(domain.ReportsCustom); err != nil {
 			return err
 		}
-		if !getJSON(r.tx, bQueries, savedQuery, &q) || q.Owner != r.actor.ID && !slices.Contains(r.acc.Groups, q.Group) {
+		found, err := getJSON(r.tx, bQueries, savedQuery, &q)
+		if err != nil {
+			return err
+		}
+		if !found || q.Owner != r.actor.ID && !slices.Contains(r.acc.Groups, q.Group) {
 			return domain.Errorf(domain.ENotFound, "saved query %d not found", savedQuery)
 		}
 		return nil

@@ -23,6 +23,12 @@ func validateNotice(w *txn, n *domain.Notice) error {
 	if n.Start.IsZero() || n.End.IsZero() {
 		return domain.Errorf(domain.EInvalid, "a notice needs a start and an end date")
 	}
+	if err := checkDate("start date", n.Start); err != nil {
+		return err
+	}
+	if err := checkDate("end date", n.End); err != nil {
+		return err
+	}
 	if n.End.Before(n.Start) {
 		return domain.Errorf(domain.EInvalid, "the end date %s is before the start date %s", n.End.Format("2006-01-02"), n.Start.Format("2006-01-02"))
 	}
@@ -106,7 +112,11 @@ func (s *session) UpdateNotice(ctx context.Context, n domain.Notice) (domain.Not
 			return err
 		}
 		var before domain.Notice
-		if !getJSON(w.tx, bNotices, n.ID, &before) {
+		found, err := getJSON(w.tx, bNotices, n.ID, &before)
+		if err != nil {
+			return err
+		}
+		if !found {
 			return domain.Errorf(domain.ENotFound, "notice #%d not found", n.ID)
 		}
 		if err := validateNotice(w, &n); err != nil {
@@ -126,7 +136,11 @@ func (s *session) DeleteNotice(ctx context.Context, id domain.ID) error {
 			return err
 		}
 		var n domain.Notice
-		if !getJSON(w.tx, bNotices, id, &n) {
+		found, err := getJSON(w.tx, bNotices, id, &n)
+		if err != nil {
+			return err
+		}
+		if !found {
 			return domain.Errorf(domain.ENotFound, "notice #%d not found", id)
 		}
 		if err := w.tx.Bucket(bNotices).Delete(itob(id)); err != nil {

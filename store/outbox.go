@@ -98,7 +98,11 @@ func (w *txn) notify(ev domain.Event, t *domain.Ticket, comment string, level in
 			continue
 		}
 		for _, id := range suffixIDs(w.tx, bGroupUser, g.ID) {
-			if m, ok := getMembership(w.tx, id, g.ID); ok && m.Active(w.now) {
+			m, ok, err := getMembership(w.tx, id, g.ID)
+			if err != nil {
+				return err
+			}
+			if ok && m.Active(w.now) {
 				consider(id, g)
 			}
 		}
@@ -169,7 +173,11 @@ func (s *session) Outbox(ctx context.Context, limit int) ([]domain.Message, erro
 func (s *session) OutboxMessage(ctx context.Context, id domain.ID) (domain.Message, error) {
 	var m domain.Message
 	err := s.read(func(r *txn) error {
-		if !getJSON(r.tx, bOutbox, id, &m) || m.To != r.actor.ID && r.acc.Level(domain.ModUsers) < domain.LevelView {
+		found, err := getJSON(r.tx, bOutbox, id, &m)
+		if err != nil {
+			return err
+		}
+		if !found || m.To != r.actor.ID && r.acc.Level(domain.ModUsers) < domain.LevelView {
 			return domain.Errorf(domain.ENotFound, "message %d not found", id)
 		}
 		return nil

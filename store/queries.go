@@ -72,7 +72,11 @@ func (s *session) SaveQuery(ctx context.Context, name, query, group string) (dom
 func (s *session) DeleteSavedQuery(ctx context.Context, id domain.ID) error {
 	return s.write(func(w *txn) error {
 		var q domain.SavedQuery
-		if !getJSON(w.tx, bQueries, id, &q) {
+		found, err := getJSON(w.tx, bQueries, id, &q)
+		if err != nil {
+			return err
+		}
+		if !found {
 			return domain.Errorf(domain.ENotFound, "saved query %d not found", id)
 		}
 		switch {

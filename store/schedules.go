@@ -36,7 +36,7 @@ func (w *txn) validateSchedule(t *domain.ScheduledTask) error {
 	if t.NextRun.IsZero() {
 		return domain.Errorf(domain.EInvalid, "the first run date is required")
 	}
-	return nil
+	return checkDate("first run date", t.NextRun)
 }
 
 func scheduleSummary(t *domain.ScheduledTask) string {
@@ -88,7 +88,11 @@ func (s *session) UpdateSchedule(ctx context.Context, t domain.ScheduledTask) (d
 			return err
 		}
 		var before domain.ScheduledTask
-		if !getJSON(w.tx, bSchedules, t.ID, &before) {
+		found, err := getJSON(w.tx, bSchedules, t.ID, &before)
+		if err != nil {
+			return err
+		}
+		if !found {
 			return domain.Errorf(domain.ENotFound, "scheduled task #%d not found", t.ID)
 		}
 		if err := w.validateSchedule(&t); err != nil {
@@ -108,7 +112,11 @@ func (s *session) DeleteSchedule(ctx context.Context, id domain.ID) error {
 			return err
 		}
 		var t domain.ScheduledTask
-		if !getJSON(w.tx, bSchedules, id, &t) {
+		found, err := getJSON(w.tx, bSchedules, id, &t)
+		if err != nil {
+			return err
+		}
+		if !found {
 			return domain.Errorf(domain.ENotFound, "scheduled task #%d not found", id)
 		}
 		if err := w.tx.Bucket(bSchedules).Delete(itob(id)); err != nil {

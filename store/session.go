@@ -143,7 +143,11 @@ func (s *session) begin(tx *bolt.Tx) (*txn, error) {
 	if err != nil {
 		return nil, domain.Errorf(domain.EForbidden, "the acting user no longer exists")
 	}
-	t := &txn{tx: tx, db: s.db, now: now, actor: u, org: getOrg(tx)}
+	org, err := getOrg(tx)
+	if err != nil {
+		return nil, err
+	}
+	t := &txn{tx: tx, db: s.db, now: now, actor: u, org: org}
 	t.acc = domain.Resolve(loadSubject(tx, u, now), now)
 	if err := t.acc.LoginError(); err != nil {
 		return nil, domain.Errorf(domain.EForbidden, "%v: they cannot act", err)
@@ -178,8 +182,10 @@ func loadSubject(tx *bolt.Tx, u domain.User, now time.Time) domain.Subject {
 	s := domain.Subject{User: u}
 	base, baseErr := baseGroup(tx, u.Kind)
 	_ = prefixKeys(tx, bMembers, itob(u.ID), func(k []byte) error {
-		m, ok := getMembership(tx, u.ID, btoi(k[8:]))
-		if !ok {
+		// a damaged membership grants nothing (fails closed) and the walk
+		// goes on; the reads that show memberships name the damage
+		m, ok, err := getMembership(tx, u.ID, btoi(k[8:]))
+		if err != nil || !ok {
 			return nil
 		}
 		g, err := getGroup(tx, m.GroupID)

@@ -296,7 +296,10 @@ func defaultPriority(o domain.Organization) string {
 // saves it with history and audit in one transaction.
 func (s *session) act(number domain.TicketNumber, act domain.Action, comment string, fn func(w *txn, t *domain.Ticket) (string, error)) error {
 	return s.write(func(w *txn) error {
-		t, ok := getTicket(w.tx, number)
+		t, ok, err := getTicket(w.tx, number)
+		if err != nil {
+			return err
+		}
 		if !ok {
 			return domain.NotFoundTicket(&w.org, number)
 		}
@@ -370,7 +373,10 @@ func (s *session) Reopen(ctx context.Context, number domain.TicketNumber, commen
 
 func (s *session) DeleteTicket(ctx context.Context, number domain.TicketNumber) error {
 	return s.write(func(w *txn) error {
-		t, ok := getTicket(w.tx, number)
+		t, ok, err := getTicket(w.tx, number)
+		if err != nil {
+			return err
+		}
 		if !ok {
 			return domain.NotFoundTicket(&w.org, number)
 		}
@@ -541,7 +547,10 @@ func (s *session) EditWork(ctx context.Context, number domain.TicketNumber, repo
 func (s *session) Clone(ctx context.Context, number domain.TicketNumber) (domain.Ticket, error) {
 	var child domain.Ticket
 	err := s.write(func(w *txn) error {
-		t, ok := getTicket(w.tx, number)
+		t, ok, err := getTicket(w.tx, number)
+		if err != nil {
+			return err
+		}
 		if !ok {
 			return domain.NotFoundTicket(&w.org, number)
 		}
@@ -946,7 +955,7 @@ func (r *txn) scanTickets(ctx context.Context, f *ticketFilter, age bool, visit 
 			}
 		}
 		if err := decTicket(v, &t); err != nil {
-			return t, false, fmt.Errorf("ticket record %d (bucket %s) cannot be read: %w", n, bTickets, err)
+			return t, false, damaged("ticket", fmt.Sprintf("#%d", n), err)
 		}
 		return t, f.match(r, &t), nil
 	}
@@ -1052,7 +1061,7 @@ func (r *txn) scanTickets(ctx context.Context, f *ticketFilter, age bool, visit 
 
 // damagedTicket names a ticket record that cannot be read.
 func damagedTicket(n uint64, v []byte) error {
-	return fmt.Errorf("ticket record %d (bucket %s) cannot be read: damaged or of an unknown version (first byte %v)", n, bTickets, head(v))
+	return damaged("ticket", fmt.Sprintf("#%d", n), fmt.Errorf("unknown version or cut short (first byte %v)", head(v)))
 }
 
 // countOf is the total of the statuses from the counters (all when nil).
@@ -1098,7 +1107,11 @@ func (r *txn) listTickets(ctx context.Context, q domain.TicketQuery, f *ticketFi
 		if indexed {
 			page.Total = len(nums)
 			for k := q.Offset; k < len(nums) && (want <= 0 || len(page.Tickets) < want); k++ {
-				if t, ok := getTicket(r.tx, domain.TicketNumber(nums[at(k, len(nums))])); ok {
+				t, ok, err := getTicket(r.tx, domain.TicketNumber(nums[at(k, len(nums))]))
+				if err != nil {
+					return err
+				}
+				if ok {
 					page.Tickets = append(page.Tickets, row(t))
 				}
 			}
@@ -1119,7 +1132,10 @@ func (r *txn) listTickets(ctx context.Context, q domain.TicketQuery, f *ticketFi
 			}
 			i++
 			var t domain.Ticket
-			if decTicket(v, &t) != nil || !f.match(r, &t) {
+			if err := decTicket(v, &t); err != nil {
+				return damaged("ticket", fmt.Sprintf("#%d", btoi(k)), err)
+			}
+			if !f.match(r, &t) {
 				continue
 			}
 			if skipped < q.Offset {
@@ -1158,6 +1174,7 @@ func (r *txn) listTickets(ctx context.Context, q domain.TicketQuery, f *ticketFi
 			page.Tickets = append(page.Tickets, row(t))
 		}
 	}
+	var fetchErr error // a damaged ticket met in the visit below
 	if indexed {
 		tickets := r.tx.Bucket(bTickets)
 		for k := range nums {
@@ -1174,7 +1191,10 @@ func (r *txn) listTickets(ctx context.Context, q domain.TicketQuery, f *ticketFi
 				}
 			}
 			var t domain.Ticket
-			if decTicket(v, &t) == nil && f.match(r, &t) {
+			if err := decTicket(v, &t); err != nil {
+				return damaged("ticket", fmt.Sprintf("#%d", nums[at(k, len(nums))]), err)
+			}
+			if f.match(r, &t) {
 				take(t)
 			}
 		}
@@ -1185,7 +1205,10 @@ func (r *txn) listTickets(ctx context.Context, q domain.TicketQuery, f *ticketFi
 			return
 		}
 		if t == nil {
-			tt, ok := getTicket(r.tx, domain.TicketNumber(n))
+			tt, ok, err := getTicket(r.tx, domain.TicketNumber(n))
+			if err != nil && fetchErr == nil {
+				fetchErr = err
+			}
 			if !ok {
 				return
 			}
@@ -1194,6 +1217,9 @@ func (r *txn) listTickets(ctx context.Context, q domain.TicketQuery, f *ticketFi
 		take(*t)
 	}); err != nil {
 		return err
+	}
+	if fetchErr != nil {
+		return fetchErr
 	}
 	if sorted {
 		slices.SortFunc(keys, func(a, b sortKey) int {
@@ -1209,7 +1235,11 @@ func (r *txn) listTickets(ctx context.Context, q domain.TicketQuery, f *ticketFi
 			return int(a.number) - int(b.number)
 		})
 		for i := q.Offset; i < len(keys) && (want <= 0 || len(page.Tickets) < want); i++ {
-			if t, ok := getTicket(r.tx, domain.TicketNumber(keys[i].number)); ok {
+			t, ok, err := getTicket(r.tx, domain.TicketNumber(keys[i].number))
+			if err != nil {
+				return err
+			}
+			if ok {
 				page.Tickets = append(page.Tickets, row(t))
 			}
 		}
@@ -1220,7 +1250,10 @@ func (r *txn) listTickets(ctx context.Context, q domain.TicketQuery, f *ticketFi
 func (s *session) Ticket(ctx context.Context, number domain.TicketNumber) (domain.TicketDetail, error) {
 	var d domain.TicketDetail
 	err := s.read(func(r *txn) error {
-		t, ok := getTicket(r.tx, number)
+		t, ok, err := getTicket(r.tx, number)
+		if err != nil {
+			return err
+		}
 		if !ok || !r.acc.CanSeeTicket(&t) {
 			return domain.NotFoundTicket(&r.org, number)
 		}
@@ -1259,12 +1292,20 @@ func (s *session) Ticket(ctx context.Context, number domain.TicketNumber) (domai
 		}
 		if r.acc.Has(domain.TicketCloneInfo) {
 			if t.Parent != 0 {
-				if p, ok := getTicket(r.tx, t.Parent); ok && r.acc.CanSeeTicket(&p) {
+				p, ok, err := getTicket(r.tx, t.Parent)
+				if err != nil {
+					return err
+				}
+				if ok && r.acc.CanSeeTicket(&p) {
 					d.Parent = r.org.FormatTicket(p.Number)
 				}
 			}
 			for _, c := range suffixIDs(r.tx, bTParent, uint64(number)) {
-				if ct, ok := getTicket(r.tx, domain.TicketNumber(c)); ok && r.acc.CanSeeTicket(&ct) {
+				ct, ok, err := getTicket(r.tx, domain.TicketNumber(c))
+				if err != nil {
+					return err
+				}
+				if ok && r.acc.CanSeeTicket(&ct) {
 					d.Children = append(d.Children, r.org.FormatTicket(domain.TicketNumber(c)))
 				}
 			}

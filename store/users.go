@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -270,7 +271,11 @@ func (r *txn) canViewUser(u *domain.User, a *domain.Access) error {
 func (r *txn) userInfo(u domain.User, a *domain.Access) domain.UserInfo {
 	ui := domain.UserInfo{User: u, Technician: a.Has(domain.TicketAssignee)}
 	_ = prefixKeys(r.tx, bMembers, itob(u.ID), func(k []byte) error {
-		if m, ok := getMembership(r.tx, u.ID, btoi(k[8:])); ok && m.Active(r.now) {
+		m, ok, err := getMembership(r.tx, u.ID, btoi(k[8:]))
+		if err != nil {
+			return err
+		}
+		if ok && m.Active(r.now) {
 			if g, err := getGroup(r.tx, m.GroupID); err == nil {
 				ui.Groups = append(ui.Groups, g.Name)
 			}
@@ -311,7 +316,10 @@ func (s *session) Users(ctx context.Context, q domain.UserQuery) (domain.UserPag
 				continue
 			}
 			u, err := getUser(r.tx, btoi(v))
-			if err != nil {
+			if errors.Is(err, ErrDamaged) {
+				return err
+			}
+			if err != nil { // an index entry left by a removed user
 				continue
 			}
 			var a domain.Access
@@ -365,7 +373,11 @@ func (s *session) Memberships(ctx context.Context, username string) ([]domain.Me
 			return err
 		}
 		if err := prefixKeys(r.tx, bMembers, itob(u.ID), func(k []byte) error {
-			if m, ok := getMembership(r.tx, u.ID, btoi(k[8:])); ok {
+			m, ok, err := getMembership(r.tx, u.ID, btoi(k[8:]))
+			if err != nil {
+				return err
+			}
+			if ok {
 				out = append(out, r.memberInfo(m))
 			}
 			return nil
@@ -600,7 +612,13 @@ func (s *session) Join(ctx context.Context, username, group string, until time.T
 		if !until.IsZero() && !until.After(w.now) {
 			return domain.Errorf(domain.EInvalid, "expiry %s is in the past", until.Format("2006-01-02"))
 		}
-		before, existed := getMembership(w.tx, u.ID, g.ID)
+		if err := checkDate("expiry (--until)", until); err != nil {
+			return err
+		}
+		before, existed, err := getMembership(w.tx, u.ID, g.ID)
+		if err != nil {
+			return err
+		}
 		m := domain.Membership{UserID: u.ID, GroupID: g.ID, GrantedBy: w.actor.ID, GrantedAt: w.now, Reason: reason, Until: until}
 		if err := putMembership(w.tx, m); err != nil {
 			return err
@@ -670,7 +688,11 @@ func (s *session) Leave(ctx context.Context, username, group string, removeRules
 		if err != nil {
 			return err
 		}
-		if _, ok := getMembership(w.tx, u.ID, g.ID); !ok {
+		_, ok, err := getMembership(w.tx, u.ID, g.ID)
+		if err != nil {
+			return err
+		}
+		if !ok {
 			return domain.Errorf(domain.ENotFound, "%s is not a member of %s", u.Username, g.Name)
 		}
 		before := w.accessOf(u)
@@ -798,7 +820,10 @@ func (s *session) Terminate(ctx context.Context, username, reason, reassignTo st
 			return err
 		}
 		for _, n := range suffixIDs(w.tx, bTAssignee, u.ID) {
-			t, ok := getTicket(w.tx, domain.TicketNumber(n))
+			t, ok, err := getTicket(w.tx, domain.TicketNumber(n))
+			if err != nil {
+				return err
+			}
 			if !ok || !t.Status.Open() {
 				continue
 			}

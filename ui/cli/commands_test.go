@@ -127,6 +127,8 @@ func TestUserCommands(t *testing.T) {
 		t.Errorf("user list row for jdoe = %q, want the — of R2", r)
 	}
 
+	// a far-future date is a field error, not an encoder's message
+	h.fails(args("user", "join", "jdoe", "Users", "--until", "9999-12-31"), "expiry (--until) is out of range", "before 2200-01-01")
 	h.ok("user", "join", "jdoe", "Users")
 	h.okHas(args("user", "deactivate", "jdoe"), "deactivated jdoe")
 	h.jsonOf(&u, "user", "show", "jdoe")
