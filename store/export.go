@@ -82,6 +82,12 @@ var exportBuckets = []exportBucket{
 	{bAudit, exAudit, 1, nil},
 }
 
+// sequenced are the buckets whose ids (the last part of each key) come
+// from the bucket's own sequence: an import whose sequence is below an id
+// present would hand that id out again and overwrite the record.
+var sequenced = [][]byte{bGroups, bUsers, bTeams, bBuildings, bHistory, bWork, bThreads, bPosts, bAttach,
+	bNotices, bSchedules, bQueries, bCharts, bOutbox}
+
 // exportedMeta are the meta keys an export carries (ids); the schema is
 // its own field and the sweep mark is derived on import.
 var exportedMeta = [][]byte{keyGlobal, keyOwner}
@@ -438,6 +444,7 @@ func readExport(ctx context.Context, tx *bolt.Tx, in io.Reader, counts map[strin
 		return bad("expected a JSON object (%v)", err)
 	}
 	seen := map[string]bool{}
+	highest := map[string]uint64{} // per bucket, the highest id present
 	var lastAudit time.Time
 	for dec.More() {
 		t, err := dec.Token()
@@ -506,11 +513,12 @@ func readExport(ctx context.Context, tx *bolt.Tx, in io.Reader, counts map[strin
 			if !seen["schema"] || !seen["version"] {
 				return bad("\"version\" and \"schema\" must come before the data")
 			}
-			n, last, err := readBucket(ctx, tx, dec, exportBuckets[i])
+			n, last, top, err := readBucket(ctx, tx, dec, exportBuckets[i])
 			if err != nil {
 				return err
 			}
 			counts[name] = n
+			highest[name] = top
 			if last.After(lastAudit) {
 				lastAudit = last
 			}
@@ -518,6 +526,14 @@ func readExport(ctx context.Context, tx *bolt.Tx, in io.Reader, counts map[strin
 	}
 	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
 		return bad("the object does not end (%v)", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return bad("there is more after the export's closing brace: a damaged or concatenated file")
+	}
+	for _, name := range sequenced {
+		if seq := tx.Bucket(name).Sequence(); seq < highest[string(name)] {
+			return bad("sequences: %s is %d but the highest id present is %d, so new records would overwrite old ones", name, seq, highest[string(name)])
+		}
 	}
 	for _, f := range []string{"version", "schema", "meta"} {
 		if !seen[f] {
@@ -534,58 +550,62 @@ func readExport(ctx context.Context, tx *bolt.Tx, in io.Reader, counts map[strin
 
 // readBucket reads one section's rows into its bucket; for the audit trail
 // it sets the sequence to the last id and returns the last event's time.
-func readBucket(ctx context.Context, tx *bolt.Tx, dec *json.Decoder, eb exportBucket) (int, time.Time, error) {
+// top is the highest last key part (the id of sequenced buckets).
+func readBucket(ctx context.Context, tx *bolt.Tx, dec *json.Decoder, eb exportBucket) (int, time.Time, uint64, error) {
 	var last time.Time
 	bad := func(n int, format string, args ...any) error {
 		return domain.Errorf(domain.EInvalid, "%s, record %d: %s", eb.name, n, fmt.Sprintf(format, args...))
 	}
 	if t, err := dec.Token(); err != nil || t != json.Delim('[') {
-		return 0, last, domain.Errorf(domain.EInvalid, "%s: expected a list of records (%v)", eb.name, err)
+		return 0, last, 0, domain.Errorf(domain.EInvalid, "%s: expected a list of records (%v)", eb.name, err)
 	}
 	b := tx.Bucket(eb.name)
 	n := 0
-	var maxID uint64
+	var maxID, top uint64
 	for dec.More() {
 		if n&1023 == 0 && ctx.Err() != nil {
-			return n, last, ctx.Err() // cancelled: the transaction rolls back
+			return n, last, top, ctx.Err() // cancelled: the transaction rolls back
 		}
 		n++
 		var r exportRow
 		if err := dec.Decode(&r); err != nil {
-			return n, last, bad(n, "%v", err)
+			return n, last, top, bad(n, "%v", err)
 		}
 		k, err := importKey(r.Key, eb.parts)
 		if err != nil {
-			return n, last, bad(n, "key: %v", err)
+			return n, last, top, bad(n, "key: %v", err)
 		}
 		if hasKey(tx, eb.name, k) {
-			return n, last, bad(n, "key %s appears twice", r.Key)
+			return n, last, top, bad(n, "key %s appears twice", r.Key)
 		}
 		v, err := eb.value(k, &r)
 		if err != nil {
-			return n, last, bad(n, "%v", err)
+			return n, last, top, bad(n, "%v", err)
 		}
 		if eb.kind == exAudit {
 			var a domain.AuditEvent
 			if err := decAudit(v, &a); err != nil {
-				return n, last, bad(n, "%v", err)
+				return n, last, top, bad(n, "%v", err)
 			}
 			last = a.At
 			maxID = max(maxID, btoi(k))
 		}
+		if len(k) >= 8 {
+			top = max(top, btoi(k[len(k)-8:]))
+		}
 		if err := b.Put(k, v); err != nil {
-			return n, last, err
+			return n, last, top, err
 		}
 	}
 	if _, err := dec.Token(); err != nil {
-		return n, last, domain.Errorf(domain.EInvalid, "%s: %v", eb.name, err)
+		return n, last, top, domain.Errorf(domain.EInvalid, "%s: %v", eb.name, err)
 	}
 	if eb.kind == exAudit {
 		if err := b.SetSequence(maxID); err != nil {
-			return n, last, err
+			return n, last, top, err
 		}
 	}
-	return n, last, nil
+	return n, last, top, nil
 }
 
 func importKey(raw json.RawMessage, parts int) ([]byte, error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -169,6 +170,41 @@ func TestImportAllRefusesAFileInUseAndBadExports(t *testing.T) {
 		}
 	}
 	_, err = root.ImportAll(t.Context(), strings.NewReader(e1))
+	must(t, err)
+}
+
+// import all refuses data after the closing brace and a sequence below an
+// id present (the next record would take that id and overwrite one).
+func TestImportAllRefusesTrailingDataAndLowSequences(t *testing.T) {
+	d := richDistrict(t)
+	e1 := export(t, d.admin)
+	db2, err := store.Open(filepath.Join(t.TempDir(), "new.db"), store.Options{Owner: "root"})
+	must(t, err)
+	defer db2.Close()
+	root := as(t, db2, "root")
+	fresh := export(t, root)
+	seq := regexp.MustCompile(`"users":\d+`)
+	if !seq.MatchString(e1) {
+		t.Fatalf("no users sequence in the export:\n%.400s", e1)
+	}
+	for name, in := range map[string]string{
+		"trailing object":  e1 + `{"format": "gatehouse-export"}`,
+		"trailing garbage": e1 + "\nrm -rf /\n",
+		"concatenated":     e1 + e1,
+		"low sequence":     seq.ReplaceAllString(e1, `"users":1`),
+	} {
+		_, err := root.ImportAll(t.Context(), strings.NewReader(in))
+		if domain.ErrorCode(err) != domain.EInvalid {
+			t.Errorf("%s: want an invalid-input error, got %v", name, err)
+			continue
+		}
+		t.Logf("%s: %v", name, err)
+		if export(t, root) != fresh {
+			t.Fatalf("%s: a refused import changed the file", name)
+		}
+	}
+	// whitespace after the object is not data
+	_, err = root.ImportAll(t.Context(), strings.NewReader(e1+"\n\n  \t\n"))
 	must(t, err)
 }
 
