@@ -70,24 +70,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		cli.PrintError(stderr, err)
 		return 1
 	}
-	newDemo := g.Demo && isNew(path)
-	// The demo's clock spreads its tickets over past school days while
-	// seeding, then follows real time.
-	clock := &demo.Clock{}
-	db, err := store.Open(path, store.Options{Now: clock.Now})
+	if g.Demo && isNew(path) {
+		if err := seedDemo(path); err != nil {
+			cli.PrintError(stderr, howToConnect(path, g.As, err))
+			return 1
+		}
+	}
+	db, err := store.Open(path, store.Options{})
 	if err != nil {
 		cli.PrintError(stderr, howToConnect(path, g.As, err))
 		return 1
-	}
-	if newDemo {
-		if err := demo.SeedWith(db, demo.Options{Clock: clock}); err != nil {
-			// A half-made demo file would stay half-made: remove it so the
-			// next --demo starts again.
-			db.Close()
-			os.Remove(path)
-			cli.PrintError(stderr, fmt.Errorf("cannot build the demo district: %w", err))
-			return 1
-		}
 	}
 	defer func() {
 		if err := db.Close(); err != nil && code == 0 {
@@ -108,6 +100,25 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		return openConsole(svc, db, stderr)
 	}
 	return cli.Run(svc, words, cli.Options{JSON: g.JSON, Yes: g.Yes, Stdin: stdin}, stdout, stderr)
+}
+
+// seedDemo makes a new demo file. The demo's clock spreads its tickets over
+// past school days and is the store's clock only while seeding: the file
+// is closed afterwards, and the console opens it with the real clock.
+func seedDemo(path string) error {
+	clock := &demo.Clock{}
+	db, err := store.Open(path, store.Options{Now: clock.Now})
+	if err != nil {
+		return err
+	}
+	if err := demo.SeedWith(db, demo.Options{Clock: clock}); err != nil {
+		// A half-made demo file would stay half-made: remove it so the
+		// next --demo starts again.
+		db.Close()
+		os.Remove(path)
+		return fmt.Errorf("cannot build the demo district: %w", err)
+	}
+	return db.Close()
 }
 
 // dataPath is --db or the default path; --demo puts demo.db beside it, so
@@ -143,9 +154,11 @@ func openConsole(svc domain.Service, db *store.DB, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	// expiries, scheduled tasks, overdue notices and alerts: at start and every minute
-	db.StartJobs(ctx, time.Minute, nil)
-	if err := console.Run(ctx, console.Config{Service: svc, Feed: db, SessionFor: db.Session}); err != nil {
+	// expiries, scheduled tasks, overdue notices and alerts: at start and
+	// every minute, stopped (and waited for) before the file is closed
+	jobs := db.StartJobs(ctx, time.Minute, nil)
+	defer jobs.Stop()
+	if err := console.Run(ctx, console.Config{Service: svc, Feed: db, SessionFor: db.Session, JobFailures: jobs.Failures}); err != nil {
 		cli.PrintError(stderr, err)
 		return 1
 	}

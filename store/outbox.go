@@ -36,24 +36,19 @@ type recipient struct {
 // not told about their own action.
 func (w *txn) notify(ev domain.Event, t *domain.Ticket, comment string, level int) error {
 	var groups []domain.Group
-	w.tx.Bucket(bGroups).ForEach(func(k, v []byte) error {
-		var g domain.Group
-		if decGroup(v, &g) != nil {
-			return nil
-		}
+	for _, g := range w.groups() {
 		switch {
 		case ev == domain.EventOverdue:
 			if p, ok := g.Notify.Policy(); !ok || p.Level(t.Created, w.now) < min(level, 1) {
-				return nil
+				continue
 			}
 		case !slices.Contains(g.Notify.Events, ev):
-			return nil
+			continue
 		case ev == domain.EventNew && t.Assignee == 0 && g.Notify.Unassigned == "ignore":
-			return nil
+			continue
 		}
 		groups = append(groups, g)
-		return nil
-	})
+	}
 	sort.Slice(groups, func(i, j int) bool { return groups[i].Name < groups[j].Name })
 	rcpt := map[domain.ID]*recipient{}
 	var order []domain.ID
@@ -69,7 +64,7 @@ func (w *txn) notify(ev domain.Event, t *domain.Ticket, comment string, level in
 		order = append(order, u.ID)
 	}
 	consider := func(id domain.ID, g *domain.Group) {
-		u, err := getUser(w.tx, id)
+		u, err := w.user(id)
 		if err != nil {
 			return
 		}
@@ -87,25 +82,23 @@ func (w *txn) notify(ev domain.Event, t *domain.Ticket, comment string, level in
 		if g.Base {
 			for _, id := range []domain.ID{t.Reporter, t.Assignee} {
 				if id != 0 {
-					if u, err := getUser(w.tx, id); err == nil && u.Kind == g.Kind {
+					if u, err := w.user(id); err == nil && u.Kind == g.Kind {
 						consider(id, g)
 					}
 				}
 			}
 			continue
 		}
-		for _, id := range suffixIDs(w.tx, bGroupUser, g.ID) {
-			if m, ok := getMembership(w.tx, id, g.ID); ok && m.Active(w.now) {
-				consider(id, g)
-			}
+		for _, id := range w.activeMembers(g.ID) {
+			consider(id, g)
 		}
 	}
 	if ev == domain.EventOverdue && level >= 2 && t.Assignee != 0 {
 		// escalation: the second notice also goes to the assignee's manager,
 		// the third to the manager's manager.
-		u, _ := getUser(w.tx, t.Assignee)
+		u, _ := w.user(t.Assignee)
 		for hop := 1; hop < level && u.ReportsTo != 0; hop++ {
-			boss, err := getUser(w.tx, u.ReportsTo)
+			boss, err := w.user(u.ReportsTo)
 			if err != nil {
 				break
 			}
@@ -139,6 +132,45 @@ func (w *txn) notify(ev domain.Event, t *domain.Ticket, comment string, level in
 	}
 	w.changes = append(w.changes, domain.Change{Entity: "outbox", ID: t.Number, Action: string(ev)})
 	return nil
+}
+
+// groups are every group, read once per run by a periodic job.
+func (w *txn) groups() []domain.Group {
+	if w.cache != nil && w.cache.groups != nil {
+		return w.cache.groups
+	}
+	gs := []domain.Group{}
+	w.tx.Bucket(bGroups).ForEach(func(k, v []byte) error {
+		var g domain.Group
+		if decGroup(v, &g) == nil {
+			gs = append(gs, g)
+		}
+		return nil
+	})
+	if w.cache != nil {
+		w.cache.groups = gs
+	}
+	return gs
+}
+
+// activeMembers lists a group's members whose membership is active now,
+// read once per run by a periodic job.
+func (w *txn) activeMembers(group domain.ID) []domain.ID {
+	if w.cache != nil {
+		if ids, ok := w.cache.members[group]; ok {
+			return ids
+		}
+	}
+	var ids []domain.ID
+	for _, id := range suffixIDs(w.tx, bGroupUser, group) {
+		if m, ok := getMembership(w.tx, id, group); ok && m.Active(w.now) {
+			ids = append(ids, id)
+		}
+	}
+	if w.cache != nil {
+		w.cache.members[group] = ids
+	}
+	return ids
 }
 
 // Outbox lists messages, newest first: all of them for holders of Manage

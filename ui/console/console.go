@@ -42,6 +42,9 @@ type Config struct {
 	// where a typed file path would reach the server's files with the
 	// server's permissions, so reading and writing files is refused.
 	Remote bool
+	// JobFailures lists the periodic jobs' latest failures, shown on the
+	// Data file screen; nil shows none.
+	JobFailures func() []string
 }
 
 // screenDef describes a screen: its number key (0: palette only), whether
@@ -132,7 +135,8 @@ func New(cfg Config) tea.Model {
 		cfg.Context = context.Background()
 	}
 	m := &Model{cfg: cfg, built: map[string]Screen{}, dark: !cfg.Light, w: minWidth, h: minHeight}
-	m.c = &Common{Svc: cfg.Service, Keys: keymap.Default(), Now: cfg.Now, viewAsOK: cfg.SessionFor != nil, remote: cfg.Remote}
+	m.c = &Common{Svc: cfg.Service, Keys: keymap.Default(), Now: cfg.Now, viewAsOK: cfg.SessionFor != nil, remote: cfg.Remote,
+		jobFailures: cfg.JobFailures}
 	m.restyle()
 	m.refreshActor()
 	m.switchTo(m.startScreen(), "")

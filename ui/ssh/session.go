@@ -214,7 +214,8 @@ func (s *Server) refuseAudited(sess charmssh.Session, username, addr, reason str
 // view-as (users:view) opens read-only services as the local console's does.
 func (s *Server) newConsole(e *entry, sess charmssh.Session) tea.Model {
 	return console.New(console.Config{Service: e.svc, Feed: s.cfg.Store, Context: e.ctx,
-		NoColor: hasEnv(sess.Environ(), "NO_COLOR"), SessionFor: s.cfg.Store.Session, Remote: true})
+		NoColor: hasEnv(sess.Environ(), "NO_COLOR"), SessionFor: s.cfg.Store.Session, Remote: true,
+		JobFailures: s.cfg.JobFailures})
 }
 
 func hasEnv(env []string, name string) bool {
