@@ -142,4 +142,3 @@ func BenchmarkOverdueSweep(b *testing.B) {
 	b.ReportMetric(float64(longest)/1e6, "longest-write-ms")
 	b.ReportMetric(float64(newly), "newly-overdue")
 }
-
