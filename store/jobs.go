@@ -46,6 +46,26 @@ func newJobCache() *jobCache {
 		members: map[domain.ID][]domain.ID{}}
 }
 
+// warm fills the cache with the groups that send overdue notices, their
+// active members and the members' access in one read transaction, so the
+// first write batch does not hold the file while it looks them up.
+func (c *jobCache) warm(db *DB) {
+	db.bolt.View(func(tx *bolt.Tx) error {
+		r := &txn{tx: tx, db: db, now: db.now(), cache: c}
+		for _, g := range r.groups() {
+			if _, ok := g.Notify.Policy(); !ok || g.Base {
+				continue
+			}
+			for _, id := range r.activeMembers(g.ID) {
+				if u, err := r.user(id); err == nil {
+					r.accessOf(u)
+				}
+			}
+		}
+		return nil
+	})
+}
+
 // Batch bounds of the periodic jobs' write transactions: a batch closes
 // after jobBatch tickets or jobBatchTime, whichever comes first, so no
 // transaction holds the file long whatever the district's size.
@@ -268,6 +288,7 @@ func (db *DB) runOverdue(ctx context.Context, c *jobCache) (int, error) {
 	if len(policies) == 0 {
 		return 0, nil
 	}
+	c.warm(db)
 	sent := 0
 	// from resume to the end, then from the start up to resume
 	passes := [][2][]byte{{resume, nil}}
