@@ -79,29 +79,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		<-ctx.Done()
 		stop()
 	}()
-	newDemo := g.Demo && isNew(path)
-	// The demo's clock spreads its tickets over past school days while
-	// seeding, then follows real time.
-	clock := &demo.Clock{}
-	db, err := store.Open(path, store.Options{Now: clock.Now})
+	if g.Demo && isNew(path) {
+		if err := seedDemo(ctx, path); err != nil {
+			cli.PrintError(stderr, howToConnect(path, g.As, err))
+			return 1
+		}
+	}
+	db, err := store.Open(path, store.Options{})
 	if err != nil {
 		cli.PrintError(stderr, howToConnect(path, g.As, err))
 		return 1
-	}
-	if newDemo {
-		if err := demo.SeedWith(db, demo.Options{Clock: clock, Context: ctx}); err != nil {
-			// A half-made demo file would stay half-made: remove it so the
-			// next --demo starts again.
-			err = fmt.Errorf("cannot build the demo district: %w", err)
-			if cerr := db.Close(); cerr != nil {
-				err = errors.Join(err, cerr)
-			}
-			if rerr := os.Remove(path); rerr != nil {
-				err = errors.Join(err, fmt.Errorf("remove it by hand: %w", rerr))
-			}
-			cli.PrintError(stderr, err)
-			return 1
-		}
 	}
 	defer func() {
 		if err := db.Close(); err != nil && code == 0 {
@@ -122,6 +109,30 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		return openConsole(ctx, svc, db, stderr)
 	}
 	return cli.Run(ctx, svc, words, cli.Options{JSON: g.JSON, Yes: g.Yes, Stdin: stdin}, stdout, stderr)
+}
+
+// seedDemo makes a new demo file. The demo's clock spreads its tickets over
+// past school days and is the store's clock only while seeding: the file
+// is closed afterwards, and the console opens it with the real clock.
+func seedDemo(ctx context.Context, path string) error {
+	clock := &demo.Clock{}
+	db, err := store.Open(path, store.Options{Now: clock.Now})
+	if err != nil {
+		return err
+	}
+	if err := demo.SeedWith(db, demo.Options{Clock: clock, Context: ctx}); err != nil {
+		// A half-made demo file would stay half-made: remove it so the
+		// next --demo starts again.
+		err = fmt.Errorf("cannot build the demo district: %w", err)
+		if cerr := db.Close(); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+		if rerr := os.Remove(path); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("remove it by hand: %w", rerr))
+		}
+		return err
+	}
+	return db.Close()
 }
 
 // dataPath is --db or the default path; --demo puts demo.db beside it, so
@@ -155,11 +166,13 @@ func openConsole(ctx context.Context, svc domain.Service, db *store.DB, stderr i
 		cli.PrintError(stderr, err)
 		return 1
 	}
-	// expiries, scheduled tasks, overdue notices and alerts: at start and every minute
-	db.StartJobs(ctx, time.Minute, nil)
+	// expiries, scheduled tasks, overdue notices and alerts: at start and
+	// every minute, stopped (and waited for) before the file is closed
+	jobs := db.StartJobs(ctx, time.Minute, nil)
+	defer jobs.Stop()
 	if err := console.Run(ctx, console.Config{Service: svc, Feed: db, ViewAs: func(target string) (domain.Service, error) {
 		return db.ViewAs(a.Username, target)
-	}}); err != nil {
+	}, JobFailures: jobs.Failures}); err != nil {
 		cli.PrintError(stderr, err)
 		return 1
 	}

@@ -73,7 +73,14 @@ func serve(g cli.Global, args []string, stdout, stderr io.Writer) (code int) {
 		}
 	}()
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	srv, err := sshui.New(sshui.Config{Store: db, Listen: *listen, PasswordAuth: *password, Idle: *idle,
+	// The jobs stop (and are waited for) before the deferred Close above.
+	jobs := db.StartJobs(context.Background(), time.Minute, func(r store.JobReport) {
+		for _, f := range r.Failures {
+			log.Error("periodic job failed", "err", f)
+		}
+	})
+	defer jobs.Stop()
+	srv, err := sshui.New(sshui.Config{Store: db, Listen: *listen, PasswordAuth: *password, Idle: *idle, JobFailures: jobs.Failures,
 		MaxSessions: *maxSessions, Logger: log})
 	if err != nil {
 		cli.PrintError(stderr, err)
@@ -84,13 +91,6 @@ func serve(g cli.Global, args []string, stdout, stderr io.Writer) (code int) {
 	// The first signal starts the graceful shutdown; a second one stops
 	// the process at once, as it would without the handler.
 	go func() { <-ctx.Done(); stop() }()
-	jobs, stopJobs := context.WithCancel(context.Background())
-	defer stopJobs()
-	db.StartJobs(jobs, time.Minute, func(r store.JobReport) {
-		for _, f := range r.Failures {
-			log.Error("periodic job failed", "err", f)
-		}
-	})
 	log.Info("gatehouse serve", "db", db.Path())
 	if err := srv.Start(); err != nil {
 		cli.PrintError(stderr, err)

@@ -113,7 +113,11 @@ func lastStateChange(tx *bolt.Tx, number domain.TicketNumber, fallback time.Time
 
 // RunAlerts queues alert messages for open tickets whose state has not
 // changed for their alert's days, once per stagnant period.
-func (db *DB) RunAlerts() (int, error) {
+func (db *DB) RunAlerts(ctx context.Context) (int, error) {
+	return db.runAlerts(ctx, newJobCache())
+}
+
+func (db *DB) runAlerts(ctx context.Context, c *jobCache) (int, error) {
 	type due struct {
 		number uint64
 		since  time.Time
@@ -144,7 +148,10 @@ func (db *DB) RunAlerts() (int, error) {
 	}
 	sent := 0
 	for _, d := range todo {
-		err := db.system(func(w *txn) error {
+		if ctx.Err() != nil {
+			return sent, nil
+		}
+		err := db.systemCached(c, func(w *txn) error {
 			a, ok := getAlerts(w.tx, domain.TicketNumber(d.number))
 			t, ok2, err := getTicket(w.tx, domain.TicketNumber(d.number))
 			if err != nil {
@@ -170,7 +177,7 @@ func (db *DB) RunAlerts() (int, error) {
 			nm := &names{w: w, users: map[domain.ID]string{}, blds: map[domain.ID]string{}}
 			row := nm.row(t)
 			for _, id := range slices.Compact(ids) {
-				u, err := getUser(w.tx, id)
+				u, err := w.user(id)
 				if errors.Is(err, ErrDamaged) {
 					return err
 				}

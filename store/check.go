@@ -829,6 +829,35 @@ type bboltMeta struct {
 	pgid, txid     uint64
 }
 
+// currentMeta reads the newer valid meta page of a bbolt file of size
+// bytes and checks that the pages it counts are all in the file.
+func currentMeta(f *os.File, size int64) (bboltMeta, error) {
+	m0, ok0 := readMeta(f, 0)
+	var m bboltMeta
+	switch {
+	case ok0:
+		m = m0
+		if m1, ok1 := readMeta(f, int64(m0.pageSize)); ok1 && m1.txid > m0.txid {
+			m = m1
+		}
+	default:
+		for i := 0; i <= 14 && !ok0; i++ { // bbolt's own search for the second meta page
+			m, ok0 = readMeta(f, 1024<<i)
+		}
+		if !ok0 {
+			return m, fmt.Errorf("not a bbolt file, or both meta pages are damaged")
+		}
+	}
+	ps := int64(m.pageSize)
+	if ps < 512 || ps > 1<<24 || m.pgid < 2 {
+		return m, fmt.Errorf("the meta page is damaged (page size %d, %d pages)", ps, m.pgid)
+	}
+	if need := int64(m.pgid) * ps; size < need {
+		return m, fmt.Errorf("the file is truncated: its %d pages of %d bytes need %d bytes, it has %d", m.pgid, ps, need, size)
+	}
+	return m, nil
+}
+
 // readMeta reads the meta page at off; ok is false unless it validates.
 func readMeta(f *os.File, off int64) (bboltMeta, bool) {
 	var b [pageHeaderSize + metaSize]byte
@@ -863,29 +892,11 @@ func CheckPages(path string) error {
 	if err != nil {
 		return err
 	}
-	m0, ok0 := readMeta(f, 0)
-	var m bboltMeta
-	switch {
-	case ok0:
-		m = m0
-		if m1, ok1 := readMeta(f, int64(m0.pageSize)); ok1 && m1.txid > m0.txid {
-			m = m1
-		}
-	default:
-		for i := 0; i <= 14 && !ok0; i++ { // bbolt's own search for the second meta page
-			m, ok0 = readMeta(f, 1024<<i)
-		}
-		if !ok0 {
-			return fmt.Errorf("not a bbolt file, or both meta pages are damaged")
-		}
+	m, err := currentMeta(f, st.Size())
+	if err != nil {
+		return err
 	}
 	ps := int64(m.pageSize)
-	if ps < 512 || ps > 1<<24 || m.pgid < 2 {
-		return fmt.Errorf("the meta page is damaged (page size %d, %d pages)", ps, m.pgid)
-	}
-	if need := int64(m.pgid) * ps; st.Size() < need {
-		return fmt.Errorf("the file is truncated: its %d pages of %d bytes need %d bytes, it has %d", m.pgid, ps, need, st.Size())
-	}
 	w := &pageWalker{f: f, ps: ps, hwm: m.pgid, seen: make([]bool, m.pgid)}
 	if data, unmap, err := mapFile(f, int64(m.pgid)*ps); err == nil {
 		defer unmap()
@@ -1035,16 +1046,21 @@ func (w *pageWalker) node(buf []byte, where string) error {
 	return nil
 }
 
-// preOpenCheck is CheckPages for Open, which must run it before bolt.Open
-// on an existing file: bbolt, opened for writing, rebuilds the unsynced
-// freelist at once by walking every page on a goroutine of its own, where
-// a damaged page panics and a truncated file faults (SIGBUS) beyond any
-// recover. The walk runs without bbolt's lock; if it finds damage, a writer
-// in another process may have moved pages under it, so it is repeated
-// holding bbolt's shared lock, and a file held for writing is reported as
-// in use rather than damaged.
+// preOpenCheck is CheckPages for Open and Compact, which must run it
+// before bolt.Open on a file without a synced freelist: bbolt, opened for
+// writing, rebuilds such a freelist at once by walking every page on a
+// goroutine of its own, where a damaged page panics and a truncated file
+// faults (SIGBUS) beyond any recover.
 func preOpenCheck(path string, timeout time.Duration) error {
-	err := CheckPages(path)
+	return checkUnlocked(path, timeout, func() error { return CheckPages(path) })
+}
+
+// checkUnlocked runs check without bbolt's lock; if it finds damage, a
+// writer in another process may have moved pages under it, so it is
+// repeated holding bbolt's shared lock, and a file held for writing is
+// reported as in use rather than damaged.
+func checkUnlocked(path string, timeout time.Duration, check func() error) error {
+	err := check()
 	if err == nil {
 		return nil
 	}
@@ -1053,9 +1069,9 @@ func preOpenCheck(path string, timeout time.Duration) error {
 		return inUseError{fmt.Sprintf("%s is in use by another gatehouse (a console, a CLI command or `gatehouse serve`); close it, or connect to the server with ssh", path)}
 	}
 	if oerr == nil {
-		err = CheckPages(path)
-		if err := ro.Close(); err != nil {
-			return err
+		err = check()
+		if cerr := ro.Close(); cerr != nil && err == nil {
+			err = cerr
 		}
 		if err == nil {
 			return nil

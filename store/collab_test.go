@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -162,7 +163,7 @@ func TestAlerts_NotifyOncePerStagnantPeriod(t *testing.T) {
 		want int
 	}{{1, 0}, {2, 2}, {3, 2}} {
 		d.clk.t = epoch.AddDate(0, 0, step.days)
-		_, err := d.db.RunAlerts()
+		_, err := d.db.RunAlerts(context.Background())
 		must(t, err)
 		if got := count(); got != step.want {
 			t.Fatalf("day %d: %d alert messages, want %d", step.days, got, step.want)
@@ -170,7 +171,7 @@ func TestAlerts_NotifyOncePerStagnantPeriod(t *testing.T) {
 	}
 	must(t, as(t, d.db, "tech").Start(t.Context(), d.east, "")) // a state change starts a new period
 	d.clk.t = epoch.AddDate(0, 0, 6)
-	_, err := d.db.RunAlerts()
+	_, err := d.db.RunAlerts(context.Background())
 	must(t, err)
 	if count() != 4 {
 		t.Fatalf("after a new stagnant period: %d", count())

@@ -52,7 +52,11 @@ func Compact(path string) (CompactReport, error) {
 	}
 	tmp := path + ".compact-tmp"
 	_ = os.Remove(tmp) // a leftover of an interrupted compaction, if any
-	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: time.Second, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	// the copy keeps Open's freelist setting, without its initial mapping
+	// (bbolt grows a file in larger steps once its mapping is large)
+	dstOpts := boltOptions(time.Second)
+	dstOpts.InitialMmapSize = 0
+	dst, err := bolt.Open(tmp, 0o600, dstOpts)
 	if err != nil {
 		return rep, fmt.Errorf("cannot write %s: %w", tmp, err)
 	}

@@ -15,7 +15,7 @@ import (
 )
 
 // copyFile copies a closed data file for another run.
-func copyFile(t *testing.T, from, to string) {
+func copyFile(t testing.TB, from, to string) {
 	t.Helper()
 	in, err := os.Open(from)
 	must(t, err)

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"gatehouse/domain"
@@ -12,42 +14,140 @@ import (
 
 // JobReport says what one run of the periodic jobs did.
 type JobReport struct {
-	Expired  int // memberships whose expiry was recorded (R13)
-	Tickets  int // tickets created by scheduled tasks
-	Overdue  int // overdue notices queued
-	Alerts   int // alert messages queued
+	At       time.Time // when the run started
+	Expired  int       // memberships whose expiry was recorded (R13)
+	Tickets  int       // tickets created by scheduled tasks
+	Overdue  int       // overdue notices queued
+	Alerts   int       // alert messages queued
 	Failures []string
+	// Writes is how many write transactions the run made and LongestWrite
+	// the longest of them, commit included: other writers wait that long.
+	Writes       int
+	LongestWrite time.Duration
+	Stopped      bool // the run was stopped before it finished
 }
 
+// jobCache is what one run of the periodic jobs has looked up: users,
+// their access, the groups and their active members. A run lasts seconds,
+// so an access change made meanwhile reaches the next run's notices, a
+// minute later; recomputing a recipient's access for every ticket held
+// the file for minutes on a large district.
+type jobCache struct {
+	users   map[domain.ID]domain.User
+	access  map[domain.ID]domain.Access
+	groups  []domain.Group
+	members map[domain.ID][]domain.ID
+	writes  int
+	longest time.Duration
+}
+
+func newJobCache() *jobCache {
+	return &jobCache{users: map[domain.ID]domain.User{}, access: map[domain.ID]domain.Access{},
+		members: map[domain.ID][]domain.ID{}}
+}
+
+// warm fills the cache with the groups that send overdue notices, their
+// active members and the members' access in one read transaction, so the
+// first write batch does not hold the file while it looks them up.
+func (c *jobCache) warm(db *DB) {
+	// only a cache: whatever it misses, the batches look up themselves
+	_ = db.bolt.View(func(tx *bolt.Tx) error {
+		r := &txn{tx: tx, db: db, now: db.now(), cache: c}
+		gs, err := r.groups()
+		if err != nil {
+			return err
+		}
+		for _, g := range gs {
+			if _, ok := g.Notify.Policy(); !ok || g.Base {
+				continue
+			}
+			ids, err := r.activeMembers(g.ID)
+			if err != nil {
+				return err
+			}
+			for _, id := range ids {
+				if u, err := r.user(id); err == nil {
+					r.accessOf(u)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// Batch bounds of the periodic jobs' write transactions: a batch closes
+// after jobBatch tickets or jobBatchTime, whichever comes first, so no
+// transaction holds the file long whatever the district's size.
+const (
+	jobBatch     = 256
+	jobBatchTime = 20 * time.Millisecond
+	jobScan      = 4096 // index keys read per read transaction
+)
+
 // RunJobs runs what is due at the clock's now: expiry records, scheduled
-// tasks and overdue notices. The console and the server call it at start
-// and every minute; each piece is idempotent, so two runs never do a
-// thing twice.
-func (db *DB) RunJobs() JobReport {
-	var r JobReport
+// tasks and overdue notices. Each job works in small transactions and
+// stops between two of them when ctx ends; each is idempotent, so a
+// stopped or repeated run never does a thing twice.
+func (db *DB) RunJobs(ctx context.Context) JobReport {
+	r := JobReport{At: db.now()}
+	c := newJobCache()
+	fail := func(what string, err error) {
+		if err != nil && ctx.Err() == nil {
+			r.Failures = append(r.Failures, what+": "+err.Error())
+		}
+	}
 	var err error
-	if r.Expired, err = db.Sweep(); err != nil {
-		r.Failures = append(r.Failures, err.Error())
+	r.Expired, err = db.Sweep()
+	fail("expiry records", err)
+	if ctx.Err() == nil {
+		r.Tickets, err = db.runSchedules(ctx, c)
+		fail("scheduled tasks", err)
 	}
-	if r.Tickets, err = db.RunSchedules(); err != nil {
-		r.Failures = append(r.Failures, err.Error())
+	if ctx.Err() == nil {
+		r.Overdue, err = db.runOverdue(ctx, c)
+		fail("overdue notices", err)
 	}
-	if r.Overdue, err = db.RunOverdue(); err != nil {
-		r.Failures = append(r.Failures, err.Error())
+	if ctx.Err() == nil {
+		r.Alerts, err = db.runAlerts(ctx, c)
+		fail("alerts", err)
 	}
-	if r.Alerts, err = db.RunAlerts(); err != nil {
-		r.Failures = append(r.Failures, err.Error())
-	}
+	r.Writes, r.LongestWrite, r.Stopped = c.writes, c.longest, ctx.Err() != nil
 	return r
 }
 
-// StartJobs runs RunJobs now and then every interval until ctx ends.
-func (db *DB) StartJobs(ctx context.Context, every time.Duration, report func(JobReport)) {
+// Jobs is the handle of the periodic jobs started by StartJobs.
+type Jobs struct {
+	stop context.CancelFunc
+	done chan struct{}
+	mu   sync.Mutex
+	last JobReport
+	fail []string
+}
+
+// jobFailuresKept bounds the failures a handle remembers.
+const jobFailuresKept = 20
+
+// StartJobs runs RunJobs now and then every interval until Stop or ctx
+// ends; report, when set, gets every run's report (the server logs its
+// failures). The handle keeps the latest failures for the Data file screen.
+func (db *DB) StartJobs(ctx context.Context, every time.Duration, report func(JobReport)) *Jobs {
+	ctx, stop := context.WithCancel(ctx)
+	j := &Jobs{stop: stop, done: make(chan struct{})}
 	go func() {
+		defer close(j.done)
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
-			r := db.RunJobs()
+			r := db.RunJobs(ctx)
+			j.mu.Lock()
+			j.last = r
+			for _, f := range r.Failures {
+				j.fail = append(j.fail, r.At.Format("2006-01-02 15:04")+" "+f)
+			}
+			if n := len(j.fail); n > jobFailuresKept {
+				j.fail = append([]string(nil), j.fail[n-jobFailuresKept:]...)
+			}
+			j.mu.Unlock()
 			if report != nil {
 				report(r)
 			}
@@ -58,22 +158,59 @@ func (db *DB) StartJobs(ctx context.Context, every time.Duration, report func(Jo
 			}
 		}
 	}()
+	return j
 }
 
-// system runs fn as the owner account: jobs act for the organization.
-func (db *DB) system(fn func(w *txn) error) error {
+// Stop ends the jobs and waits until the running transaction, if any, has
+// committed, so the file can be closed after it returns.
+func (j *Jobs) Stop() {
+	j.stop()
+	<-j.done
+}
+
+// Failures are the latest failed jobs, oldest first, each with its time.
+func (j *Jobs) Failures() []string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return append([]string(nil), j.fail...)
+}
+
+// Last is the latest run's report.
+func (j *Jobs) Last() JobReport {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.last
+}
+
+// systemCached runs fn as the owner account (jobs act for the
+// organization) with a job's cache, timing the transaction.
+func (db *DB) systemCached(c *jobCache, fn func(w *txn) error) error {
 	var owner domain.ID
 	if err := db.bolt.View(func(tx *bolt.Tx) error { owner = metaID(tx, keyOwner); return nil }); err != nil {
 		return err
 	}
 	s := &session{db: db, actor: owner}
-	return s.write(fn)
+	var began time.Time
+	err := s.write(func(w *txn) error {
+		began = time.Now()
+		w.cache = c
+		return fn(w)
+	})
+	if c != nil && !began.IsZero() {
+		c.writes++
+		c.longest = max(c.longest, time.Since(began))
+	}
+	return err
 }
 
 // RunSchedules creates a ticket for every due run of every enabled task.
 // Creating the ticket and advancing the task's next run are one
 // transaction, so a crash between two runs never repeats one.
-func (db *DB) RunSchedules() (int, error) {
+func (db *DB) RunSchedules(ctx context.Context) (int, error) {
+	return db.runSchedules(ctx, newJobCache())
+}
+
+func (db *DB) runSchedules(ctx context.Context, c *jobCache) (int, error) {
 	created := 0
 	var ids []domain.ID
 	if err := db.bolt.View(func(tx *bolt.Tx) error {
@@ -86,8 +223,11 @@ func (db *DB) RunSchedules() (int, error) {
 	}
 	for _, id := range ids {
 		for range 1000 { // catch up missed runs, bounded
+			if ctx.Err() != nil {
+				return created, nil
+			}
 			ran := false
-			err := db.system(func(w *txn) error {
+			err := db.systemCached(c, func(w *txn) error {
 				var st domain.ScheduledTask
 				found, err := getJSON(w.tx, bSchedules, id, &st)
 				if err != nil {
@@ -132,108 +272,204 @@ func (db *DB) RunSchedules() (int, error) {
 	return created, nil
 }
 
+// keyOverdueResume is where a stopped overdue sweep left off: the status
+// index key after which the next run starts.
+var keyOverdueResume = []byte("overdue_resume")
+
 // RunOverdue queues overdue notices for open tickets that reached a new
 // level since the last run; the level sent is remembered per ticket so a
 // notice is never sent twice.
-func (db *DB) RunOverdue() (int, error) {
-	sent := 0
-	if !db.overdueDue() {
+func (db *DB) RunOverdue(ctx context.Context) (int, error) {
+	return db.runOverdue(ctx, newJobCache())
+}
+
+// runOverdue walks the open tickets in the status index in short read
+// transactions and notifies those due in write transactions of at most
+// jobBatch tickets or jobBatchTime. Each write records where it got to, so
+// a run stopped by the process quitting resumes there, then wraps around
+// to cover the tickets before it.
+func (db *DB) runOverdue(ctx context.Context, c *jobCache) (int, error) {
+	var policies []domain.OverduePolicy
+	var resume []byte
+	if err := db.bolt.View(func(tx *bolt.Tx) error {
+		policies = overduePolicies(tx)
+		if v := tx.Bucket(bMeta).Get(keyOverdueResume); len(v) > 0 {
+			resume = append([]byte(nil), v...)
+		}
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	if len(policies) == 0 {
 		return 0, nil
 	}
-	err := db.system(func(w *txn) error {
-		policies := overduePolicies(w.tx)
-		notified := 0
-		for _, st := range domain.AllStatuses {
-			if !st.Open() {
-				continue
-			}
-			var numbers []uint64
-			if err := prefixKeys(w.tx, bTStatus, itob(uint64(st)), func(k []byte) error {
-				numbers = append(numbers, btoi(k[16:]))
-				return nil
-			}); err != nil {
+	c.warm(db)
+	sent := 0
+	// from resume to the end, then from the start up to resume
+	passes := [][2][]byte{{resume, nil}}
+	if resume != nil {
+		passes = append(passes, [2][]byte{nil, resume})
+	}
+	for _, p := range passes {
+		n, err := db.overduePass(ctx, c, policies, p[0], p[1])
+		sent += n
+		if err != nil || ctx.Err() != nil {
+			return sent, err
+		}
+	}
+	// the sweep went all the way round: the next one starts at the beginning
+	var left bool
+	if err := db.bolt.View(func(tx *bolt.Tx) error { left = tx.Bucket(bMeta).Get(keyOverdueResume) != nil; return nil }); err != nil {
+		return sent, err
+	}
+	if left {
+		err := db.systemCached(c, func(w *txn) error {
+			if err := w.tx.Bucket(bMeta).Delete(keyOverdueResume); err != nil {
 				return err
 			}
-			for _, n := range numbers {
-				t, ok, err := getTicket(w.tx, domain.TicketNumber(n))
-				if err != nil {
-					return err
-				}
-				if !ok {
-					continue
-				}
-				lvl := domain.OverdueLevel(&t, policies, w.now)
-				prev := 0
-				if v := w.tx.Bucket(bOverdue).Get(itob(n)); len(v) == 1 {
-					prev = int(v[0])
-				}
-				if lvl <= prev {
-					continue
-				}
-				if err := w.tx.Bucket(bOverdue).Put(itob(n), []byte{byte(lvl)}); err != nil {
-					return err
-				}
-				before := len(w.changes)
-				if err := w.notify(domain.EventOverdue, &t, "", lvl); err != nil {
-					return err
-				}
-				if err := w.history(&t, "overdue", fmt.Sprintf("notice %d", lvl), ""); err != nil {
-					return err
-				}
-				notified++
-				if len(w.changes) > before {
-					sent++
-				}
+			return w.audit("ticket", 0, "overdue", "overdue notices", "", "the sweep finished")
+		})
+		if err != nil {
+			return sent, err
+		}
+	}
+	return sent, nil
+}
+
+// overdueCandidate is an open ticket whose level rose, with its index key.
+type overdueCandidate struct {
+	number uint64
+	key    []byte
+}
+
+// overduePass notifies the due tickets whose status keys lie after from
+// (all when nil) and before to (to the end when nil).
+func (db *DB) overduePass(ctx context.Context, c *jobCache, policies []domain.OverduePolicy, from, to []byte) (int, error) {
+	sent := 0
+	pos := from
+	for {
+		if ctx.Err() != nil {
+			return sent, nil
+		}
+		var due []overdueCandidate
+		var done bool
+		if err := db.bolt.View(func(tx *bolt.Tx) (err error) {
+			due, pos, done, err = overdueScan(tx, policies, db.now(), pos, to)
+			return err
+		}); err != nil {
+			return sent, err
+		}
+		for len(due) > 0 {
+			if ctx.Err() != nil {
+				return sent, nil
+			}
+			n, took, err := db.overdueBatch(c, policies, due)
+			if err != nil {
+				return sent, err
+			}
+			sent += n
+			due = due[took:]
+		}
+		if done {
+			return sent, nil
+		}
+	}
+}
+
+// overdueScan reads up to jobScan status index keys after from and before
+// to, and returns the open tickets whose overdue level rose, the last key
+// read and whether the range is exhausted.
+func overdueScan(tx *bolt.Tx, policies []domain.OverduePolicy, now time.Time, from, to []byte) ([]overdueCandidate, []byte, bool, error) {
+	var due []overdueCandidate
+	cur := tx.Bucket(bTStatus).Cursor()
+	var k []byte
+	if from == nil {
+		k, _ = cur.First()
+	} else if k, _ = cur.Seek(from); k != nil && bytes.Equal(k, from) {
+		k, _ = cur.Next()
+	}
+	last := from
+	for n := 0; k != nil; n++ {
+		if to != nil && bytes.Compare(k, to) > 0 {
+			return due, last, true, nil
+		}
+		if n == jobScan {
+			return due, last, false, nil
+		}
+		last = append([]byte(nil), k...)
+		if st := domain.Status(btoi(k[:8])); !st.Open() {
+			// skip the rest of a closed status at once
+			k, _ = cur.Seek(itob(btoi(k[:8]) + 1))
+			continue
+		}
+		num := btoi(k[16:])
+		t, ok, err := getTicket(tx, domain.TicketNumber(num))
+		if err != nil {
+			return due, last, false, err
+		}
+		if ok {
+			prev := 0
+			if v := tx.Bucket(bOverdue).Get(itob(num)); len(v) == 1 {
+				prev = int(v[0])
+			}
+			if domain.OverdueLevel(&t, policies, now) > prev {
+				due = append(due, overdueCandidate{number: num, key: last})
+			}
+		}
+		k, _ = cur.Next()
+	}
+	return due, last, true, nil
+}
+
+// overdueBatch notifies the first of due in one write transaction, up to
+// jobBatch tickets or jobBatchTime, and returns how many notices it sent
+// and how many candidates it took.
+func (db *DB) overdueBatch(c *jobCache, policies []domain.OverduePolicy, due []overdueCandidate) (sent, took int, err error) {
+	err = db.systemCached(c, func(w *txn) error {
+		sent, took = 0, 0
+		began := time.Now()
+		notified := 0
+		for _, d := range due {
+			if took == jobBatch || time.Since(began) > jobBatchTime {
+				break
+			}
+			took++
+			t, ok, err := getTicket(w.tx, domain.TicketNumber(d.number))
+			if err != nil {
+				return err
+			}
+			if !ok || !t.Status.Open() {
+				continue
+			}
+			lvl := domain.OverdueLevel(&t, policies, w.now)
+			prev := 0
+			if v := w.tx.Bucket(bOverdue).Get(itob(d.number)); len(v) == 1 {
+				prev = int(v[0])
+			}
+			if lvl <= prev {
+				continue // another run got there first
+			}
+			if err := w.tx.Bucket(bOverdue).Put(itob(d.number), []byte{byte(lvl)}); err != nil {
+				return err
+			}
+			before := len(w.changes)
+			if err := w.notify(domain.EventOverdue, &t, "", lvl); err != nil {
+				return err
+			}
+			if err := w.history(&t, "overdue", fmt.Sprintf("notice %d", lvl), ""); err != nil {
+				return err
+			}
+			notified++
+			if len(w.changes) > before {
+				sent++
+			}
+		}
+		if took > 0 {
+			if err := w.tx.Bucket(bMeta).Put(keyOverdueResume, due[took-1].key); err != nil {
+				return err
 			}
 		}
 		return w.audit("ticket", 0, "overdue", "overdue notices", "", fmt.Sprintf("%d tickets reached a new overdue level", notified))
 	})
-	return sent, err
-}
-
-// overdueDue reports, in a read transaction, whether any open ticket has
-// reached a level not yet notified, so a quiet minute writes nothing.
-func (db *DB) overdueDue() bool {
-	due := false
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		policies := overduePolicies(tx)
-		if len(policies) == 0 {
-			return nil
-		}
-		now := db.now()
-		for _, st := range domain.AllStatuses {
-			if !st.Open() {
-				continue
-			}
-			if err := prefixKeys(tx, bTStatus, itob(uint64(st)), func(k []byte) error {
-				n := btoi(k[16:])
-				t, ok, err := getTicket(tx, domain.TicketNumber(n))
-				if err != nil {
-					return err
-				}
-				if !ok {
-					return nil
-				}
-				prev := 0
-				if v := tx.Bucket(bOverdue).Get(itob(n)); len(v) == 1 {
-					prev = int(v[0])
-				}
-				if domain.OverdueLevel(&t, policies, now) > prev {
-					due = true
-					return errStop
-				}
-				return nil
-			}); err != nil && err != errStop {
-				return err
-			}
-			if due {
-				break
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return true // the write that follows reads the file again and reports the error
-	}
-	return due
+	return sent, took, err
 }

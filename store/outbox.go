@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -37,25 +38,22 @@ type recipient struct {
 // not told about their own action.
 func (w *txn) notify(ev domain.Event, t *domain.Ticket, comment string, level int) error {
 	var groups []domain.Group
-	if err := w.tx.Bucket(bGroups).ForEach(func(k, v []byte) error {
-		var g domain.Group
-		if decGroup(v, &g) != nil {
-			return nil
-		}
+	gs, err := w.groups()
+	if err != nil {
+		return err
+	}
+	for _, g := range gs {
 		switch {
 		case ev == domain.EventOverdue:
 			if p, ok := g.Notify.Policy(); !ok || p.Level(t.Created, w.now) < min(level, 1) {
-				return nil
+				continue
 			}
 		case !slices.Contains(g.Notify.Events, ev):
-			return nil
+			continue
 		case ev == domain.EventNew && t.Assignee == 0 && g.Notify.Unassigned == "ignore":
-			return nil
+			continue
 		}
 		groups = append(groups, g)
-		return nil
-	}); err != nil {
-		return err
 	}
 	sort.Slice(groups, func(i, j int) bool { return groups[i].Name < groups[j].Name })
 	rcpt := map[domain.ID]*recipient{}
@@ -72,7 +70,7 @@ func (w *txn) notify(ev domain.Event, t *domain.Ticket, comment string, level in
 		order = append(order, u.ID)
 	}
 	consider := func(id domain.ID, g *domain.Group) {
-		u, err := getUser(w.tx, id)
+		u, err := w.user(id)
 		if err != nil {
 			return
 		}
@@ -90,29 +88,27 @@ func (w *txn) notify(ev domain.Event, t *domain.Ticket, comment string, level in
 		if g.Base {
 			for _, id := range []domain.ID{t.Reporter, t.Assignee} {
 				if id != 0 {
-					if u, err := getUser(w.tx, id); err == nil && u.Kind == g.Kind {
+					if u, err := w.user(id); err == nil && u.Kind == g.Kind {
 						consider(id, g)
 					}
 				}
 			}
 			continue
 		}
-		for _, id := range suffixIDs(w.tx, bGroupUser, g.ID) {
-			m, ok, err := getMembership(w.tx, id, g.ID)
-			if err != nil {
-				return err
-			}
-			if ok && m.Active(w.now) {
-				consider(id, g)
-			}
+		ids, err := w.activeMembers(g.ID)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			consider(id, g)
 		}
 	}
 	if ev == domain.EventOverdue && level >= 2 && t.Assignee != 0 {
 		// escalation: the second notice also goes to the assignee's manager,
 		// the third to the manager's manager.
-		u, _ := getUser(w.tx, t.Assignee)
+		u, _ := w.user(t.Assignee)
 		for hop := 1; hop < level && u.ReportsTo != 0; hop++ {
-			boss, err := getUser(w.tx, u.ReportsTo)
+			boss, err := w.user(u.ReportsTo)
 			if err != nil {
 				break
 			}
@@ -146,6 +142,52 @@ func (w *txn) notify(ev domain.Event, t *domain.Ticket, comment string, level in
 	}
 	w.changes = append(w.changes, domain.Change{Entity: "outbox", ID: domain.ID(t.Number), Action: string(ev)})
 	return nil
+}
+
+// groups are every group, read once per run by a periodic job.
+func (w *txn) groups() ([]domain.Group, error) {
+	if w.cache != nil && w.cache.groups != nil {
+		return w.cache.groups, nil
+	}
+	gs := []domain.Group{}
+	if err := w.tx.Bucket(bGroups).ForEach(func(k, v []byte) error {
+		var g domain.Group
+		if err := decGroup(v, &g); err != nil {
+			return damaged("group", fmt.Sprintf("#%d", btoi(k)), err)
+		}
+		gs = append(gs, g)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if w.cache != nil {
+		w.cache.groups = gs
+	}
+	return gs, nil
+}
+
+// activeMembers lists a group's members whose membership is active now,
+// read once per run by a periodic job.
+func (w *txn) activeMembers(group domain.ID) ([]domain.ID, error) {
+	if w.cache != nil {
+		if ids, ok := w.cache.members[group]; ok {
+			return ids, nil
+		}
+	}
+	var ids []domain.ID
+	for _, id := range suffixIDs(w.tx, bGroupUser, group) {
+		m, ok, err := getMembership(w.tx, id, group)
+		if err != nil {
+			return nil, err
+		}
+		if ok && m.Active(w.now) {
+			ids = append(ids, id)
+		}
+	}
+	if w.cache != nil {
+		w.cache.members[group] = ids
+	}
+	return ids, nil
 }
 
 // Outbox lists messages, newest first: all of them for holders of Manage

@@ -1,18 +1,22 @@
 package store_test
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"gatehouse/domain"
-	"gatehouse/internal/demo"
+	"gatehouse/internal/benchdb"
 	"gatehouse/store"
 )
 
-// scaleFile is demo.BenchDB: the 100k-user, 1M-ticket file named by
+// scaleFile is benchdb.DB: the 100k-user, 1M-ticket file named by
 // GATEHOUSE_BENCH_DB, or a small generated district in CI.
 func scaleFile(b *testing.B) *store.DB {
 	b.Helper()
-	db, err := demo.BenchDB()
+	db, err := benchdb.DB()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -87,13 +91,13 @@ func BenchmarkUserSearch(b *testing.B) {
 	}
 }
 
-// BenchmarkOpen opens the scale file as every command does: bbolt rebuilds
-// its freelist (NoFreelistSync), the page walk guards against damage, the
-// schema is checked and expiries are swept.
+// BenchmarkOpen opens the scale file as every command does: the quick
+// damage guard, bbolt reads its synced freelist, the schema is checked and
+// expiries are swept.
 func BenchmarkOpen(b *testing.B) {
 	path := scaleFile(b).Path()
 	// the file cannot be opened twice; later benchmarks reopen it
-	if err := demo.CloseBenchDB(); err != nil {
+	if err := benchdb.Close(); err != nil {
 		b.Fatal(err)
 	}
 	for b.Loop() {
@@ -103,4 +107,41 @@ func BenchmarkOpen(b *testing.B) {
 		}
 		db.Close()
 	}
+}
+
+// BenchmarkOverdueSweep runs the overdue job over a copy of the scale file
+// on which every open overdue ticket but 100k (a tenth of the tickets on a
+// small file) was already notified: the sweep reads every open ticket and
+// notifies the newly overdue ones. It reports the longest write
+// transaction it held (other writers wait that long) and how many tickets
+// were newly overdue. Run it with -benchtime 1x: each run sweeps a fresh
+// copy.
+func BenchmarkOverdueSweep(b *testing.B) {
+	src := scaleFile(b).Path()
+	benchdb.Close()
+	var longest time.Duration
+	var newly int
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		path := filepath.Join(b.TempDir(), "sweep.db")
+		copyFile(b, src, path)
+		now := time.Now()
+		db, err := store.Open(path, store.Options{Now: func() time.Time { return now }, Timeout: 5 * time.Second})
+		must(b, err)
+		page, err := as(b, db, db.Owner()).Tickets(b.Context(), domain.TicketQuery{Limit: 1})
+		must(b, err)
+		newly, err = store.MarkOverdueNotified(db, now, min(100000, page.Total/10))
+		must(b, err)
+		b.StartTimer()
+		r := db.RunJobs(context.Background())
+		b.StopTimer()
+		if len(r.Failures) != 0 {
+			b.Fatal(r.Failures)
+		}
+		longest = max(longest, r.LongestWrite)
+		db.Close()
+		os.Remove(path)
+	}
+	b.ReportMetric(float64(longest)/1e6, "longest-write-ms")
+	b.ReportMetric(float64(newly), "newly-overdue")
 }

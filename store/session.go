@@ -94,6 +94,7 @@ type txn struct {
 	org     domain.Organization
 	changes []domain.Change
 	audited bool
+	cache   *jobCache // a periodic job's lookups, kept across its transactions
 }
 
 // errNoAudit guards the rule that every write records an audit event.
@@ -237,7 +238,30 @@ func userTeams(tx *bolt.Tx, user domain.ID) []domain.ID {
 }
 
 func (w *txn) accessOf(u domain.User) domain.Access {
+	if c := w.cache; c != nil {
+		if a, ok := c.access[u.ID]; ok {
+			return a
+		}
+		a := domain.Resolve(loadSubject(w.tx, u, w.now), w.now)
+		c.access[u.ID] = a
+		return a
+	}
 	return domain.Resolve(loadSubject(w.tx, u, w.now), w.now)
+}
+
+// user is getUser through the job cache, when there is one.
+func (w *txn) user(id domain.ID) (domain.User, error) {
+	if c := w.cache; c != nil {
+		if u, ok := c.users[id]; ok {
+			return u, nil
+		}
+		u, err := getUser(w.tx, id)
+		if err == nil {
+			c.users[id] = u
+		}
+		return u, err
+	}
+	return getUser(w.tx, id)
 }
 
 // Actor implements domain.Service.

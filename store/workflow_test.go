@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -55,7 +56,7 @@ func TestOverdue_LevelsEscalateUpTheHierarchy(t *testing.T) {
 		{30, "admin,bigboss,boss,principal,tech"}, // never again
 	} {
 		d.clk.t = epoch.AddDate(0, 0, tc.day)
-		_, err := d.db.RunOverdue()
+		_, err := d.db.RunOverdue(context.Background())
 		must(t, err)
 		if got := strings.Join(uniq(outboxTo(t, d, d.east, domain.EventOverdue)), ","); got != tc.want {
 			t.Errorf("day %d: overdue notices to %q, want %q", tc.day, got, tc.want)
@@ -162,7 +163,7 @@ func TestSchedules_NeverRunTwice(t *testing.T) {
 		want int
 	}{{epoch, 1}, {epoch, 1}, {epoch.Add(23 * time.Hour), 1}, {epoch.AddDate(0, 0, 3), 4}, {epoch.AddDate(0, 0, 3), 4}} {
 		d.clk.t = tc.at
-		_, err := d.db.RunSchedules()
+		_, err := d.db.RunSchedules(context.Background())
 		must(t, err)
 		if got := count(); got != tc.want {
 			t.Fatalf("step %d: %d tickets, want %d", i, got, tc.want)

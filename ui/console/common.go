@@ -55,10 +55,12 @@ type Common struct {
 	Now    func() time.Time
 	Access domain.Access
 
-	viewAsOK  bool // the shell can open view-as (Config.ViewAs is set)
-	remote    bool // an SSH session: no file paths (Config.Remote)
-	status    string
-	statusErr bool
+	viewAsOK bool // the shell can open view-as (Config.ViewAs is set)
+	remote   bool // an SSH session: no file paths (Config.Remote)
+	// jobFailures lists failed periodic jobs (Config.JobFailures); may be nil
+	jobFailures func() []string
+	status      string
+	statusErr   bool
 }
 
 // Ok puts a success message in the status line.

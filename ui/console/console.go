@@ -43,6 +43,9 @@ type Config struct {
 	// where a typed file path would reach the server's files with the
 	// server's permissions, so reading and writing files is refused.
 	Remote bool
+	// JobFailures lists the periodic jobs' latest failures, shown on the
+	// Data file screen; nil shows none.
+	JobFailures func() []string
 }
 
 // screenDef describes a screen: its number key (0: palette only), whether
@@ -136,7 +139,8 @@ func New(cfg Config) tea.Model {
 	m := &Model{cfg: cfg, built: map[string]Screen{}, dark: !cfg.Light, w: minWidth, h: minHeight}
 	ctx, stop := context.WithCancel(cfg.Context)
 	m.stop = stop
-	m.c = &Common{Svc: cfg.Service, Ctx: ctx, Keys: keymap.Default(), Now: cfg.Now, viewAsOK: cfg.ViewAs != nil, remote: cfg.Remote}
+	m.c = &Common{Svc: cfg.Service, Ctx: ctx, Keys: keymap.Default(), Now: cfg.Now, viewAsOK: cfg.ViewAs != nil, remote: cfg.Remote,
+		jobFailures: cfg.JobFailures}
 	m.restyle()
 	m.refreshActor()
 	m.switchTo(m.startScreen(), "")

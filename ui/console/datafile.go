@@ -55,6 +55,15 @@ func (s *dataFileScreen) render() {
 		"Repair (" + k.Repair.Help().Key + "): fixes what check finds, in one transaction, with an audit event.",
 		"",
 	}
+	if s.c.jobFailures != nil {
+		if fails := s.c.jobFailures(); len(fails) > 0 {
+			lines = append(lines, s.c.Styles.Title.Render("Background jobs failed")+" (expiry records, scheduled tasks, overdue notices, alerts; they retry every minute):")
+			for _, f := range fails {
+				lines = append(lines, "✗ "+f)
+			}
+			lines = append(lines, "")
+		}
+	}
 	if s.busy != "" {
 		lines = append(lines, s.busy+"…")
 	}

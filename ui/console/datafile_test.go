@@ -40,3 +40,17 @@ func TestDataFileNeedsSuperuser(t *testing.T) {
 		t.Fatalf("a non-superuser reached the backup:\n%s", s)
 	}
 }
+
+// A failed background job is shown on the Data file screen, not dropped.
+func TestDataFileShowsFailedJobs(t *testing.T) {
+	db := openStore(t)
+	fails := func() []string {
+		return []string{"2026-03-02 09:00 scheduled tasks: scheduled task \"Filters\": its building is gone"}
+	}
+	d := startWith(t, Config{Service: session(t, db, "admin"), Feed: db, Now: fixedNow, NoColor: true, JobFailures: fails}, 140, 40)
+	d.keys(":", "back up the data", "enter")
+	d.waitFor("Back up the data file to")
+	d.keys("esc") // the screen behind the form
+	d.waitFor("Background jobs failed")
+	d.waitFor("its building is gone")
+}

@@ -96,7 +96,12 @@ type driver struct {
 
 func start(t *testing.T, db *store.DB, user string, w, h int) *driver {
 	t.Helper()
-	m := New(Config{Service: session(t, db, user), Feed: db, Now: fixedNow, NoColor: true})
+	return startWith(t, Config{Service: session(t, db, user), Feed: db, Now: fixedNow, NoColor: true}, w, h)
+}
+
+func startWith(t *testing.T, cfg Config, w, h int) *driver {
+	t.Helper()
+	m := New(cfg)
 	tm := teatest.NewTestModel(t, &probe{m: m}, teatest.WithInitialTermSize(w, h),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.NoTTY)))
 	d := &driver{t: t, tm: tm}

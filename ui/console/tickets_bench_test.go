@@ -11,16 +11,16 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"gatehouse/domain"
-	"gatehouse/internal/demo"
+	"gatehouse/internal/benchdb"
 	"gatehouse/keymap"
 	"gatehouse/store"
 )
 
-// scaleFile is demo.BenchDB: the 100k-user, 1M-ticket file named by
+// scaleFile is benchdb.DB: the 100k-user, 1M-ticket file named by
 // GATEHOUSE_BENCH_DB, or a small generated district in CI.
 func scaleFile(b *testing.B) *store.DB {
 	b.Helper()
-	db, err := demo.BenchDB()
+	db, err := benchdb.DB()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -70,7 +70,10 @@ type Config struct {
 	// Stay Logged On are never logged out. Default 30 minutes; negative
 	// means no idle timeout for anyone.
 	Idle        time.Duration
-	MaxSessions int          // default 50
+	MaxSessions int // default 50
+	// JobFailures lists the periodic jobs' latest failures for the Data
+	// file screen; nil shows none.
+	JobFailures func() []string
 	Logger      *slog.Logger // default slog.Default()
 	// ShutdownGrace bounds how long Run waits for sessions to quit on
 	// shutdown; default 30 seconds.

@@ -233,7 +233,8 @@ func (s *Server) newConsole(e *entry, sess charmssh.Session) tea.Model {
 	return console.New(console.Config{Service: e.svc, Feed: s.cfg.Store, Context: e.work,
 		NoColor: hasEnv(sess.Environ(), "NO_COLOR"), ViewAs: func(target string) (domain.Service, error) {
 			return s.cfg.Store.ViewAs(e.svc.Actor(e.work).Username, target)
-		}, Remote: true})
+		}, Remote: true,
+		JobFailures: s.cfg.JobFailures})
 }
 
 func hasEnv(env []string, name string) bool {

@@ -1,4 +1,6 @@
-package demo
+// Package benchdb is the data file the scale benchmarks run on. Only
+// _test files import it, so it stays out of the gatehouse binary.
+package benchdb
 
 import (
 	"os"
@@ -6,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"gatehouse/internal/demo"
 	"gatehouse/store"
 )
 
@@ -18,11 +21,11 @@ var (
 	dbErr     error
 )
 
-// BenchFile is the data file the scale benchmarks of every package run on:
+// File is the data file the scale benchmarks of every package run on:
 // GATEHOUSE_BENCH_DB (scripts/bench.sh makes the 100k-user, 1M-ticket one)
 // or, when it is unset, a small district generated once per process into a
 // temporary directory, so CI runs the benchmarks quickly and they cannot rot.
-func BenchFile() (string, error) {
+func File() (string, error) {
 	benchOnce.Do(func() {
 		if benchPath = os.Getenv("GATEHOUSE_BENCH_DB"); benchPath != "" {
 			return
@@ -38,7 +41,7 @@ func BenchFile() (string, error) {
 			benchErr = err
 			return
 		}
-		_, benchErr = Generate(db, GenOptions{Users: 2000, Tickets: 20000, Seed: 1})
+		_, benchErr = demo.Generate(db, demo.GenOptions{Users: 2000, Tickets: 20000, Seed: 1})
 		if cerr := db.Close(); benchErr == nil {
 			benchErr = cerr
 		}
@@ -46,11 +49,11 @@ func BenchFile() (string, error) {
 	return benchPath, benchErr
 }
 
-// BenchDB is BenchFile opened once per process, shared by a package's
+// DB is File opened once per process, shared by a package's
 // benchmarks (a second Open of the same file would wait for the lock).
-func BenchDB() (*store.DB, error) {
+func DB() (*store.DB, error) {
 	dbOnce.Do(func() {
-		path, err := BenchFile()
+		path, err := File()
 		if err != nil {
 			dbErr = err
 			return
@@ -60,9 +63,9 @@ func BenchDB() (*store.DB, error) {
 	return benchDB, dbErr
 }
 
-// CloseBenchDB closes the shared DB (BenchmarkOpen measures opening it);
-// the next BenchDB opens it again.
-func CloseBenchDB() error {
+// Close closes the shared DB (BenchmarkOpen measures opening it);
+// the next DB opens it again.
+func Close() error {
 	var err error
 	if benchDB != nil {
 		err = benchDB.Close()

@@ -1,0 +1,108 @@
+package store_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gatehouse/domain"
+	"gatehouse/store"
+)
+
+// stopAfter is a context that ends after its Err was asked n times, so a
+// test can stop a job between two of its transactions deterministically.
+type stopAfter struct {
+	context.Context
+	n atomic.Int32
+}
+
+func (c *stopAfter) Err() error {
+	if c.n.Add(-1) < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// overdueDistrict is a district with n tickets open since epoch, all
+// overdue for the Technicians' policy a week later.
+func overdueDistrict(t *testing.T, n int) *district {
+	d := newDistrict(t)
+	staff, _ := d.admin.User(t.Context(), "staff")
+	tech, _ := d.admin.User(t.Context(), "tech")
+	must(t, store.BulkLoadTickets(d.db, n, []domain.ID{d.eastB.ID}, staff.User.ID, tech.User.ID))
+	d.clk.t = epoch.AddDate(0, 0, 4)
+	return d
+}
+
+func overdueEntries(t *testing.T, d *district) map[domain.TicketNumber]int {
+	t.Helper()
+	got := map[domain.TicketNumber]int{}
+	msgs, err := d.admin.Outbox(t.Context(), 0)
+	must(t, err)
+	for _, m := range msgs {
+		if m.Event == domain.EventOverdue && m.ToName == "tech" {
+			got[m.Ticket]++
+		}
+	}
+	return got
+}
+
+// The overdue sweep works in many small transactions, not one that holds
+// the file for the whole sweep; stopped between two, it resumes where it
+// stopped and notifies every ticket exactly once.
+func TestJobs_OverdueSweepIsSmallTransactionsAndResumes(t *testing.T) {
+	d := overdueDistrict(t, 1500)
+	stop := &stopAfter{Context: context.Background()}
+	stop.n.Store(3) // the sweep asks before its first scan and before each batch
+	if _, err := d.db.RunOverdue(stop); err != nil {
+		t.Fatal(err)
+	}
+	partial := overdueEntries(t, d)
+	if len(partial) == 0 || len(partial) >= 1500 {
+		t.Fatalf("the stopped run notified %d of 1500 tickets", len(partial))
+	}
+	rest := d.db.RunJobs(context.Background())
+	if rest.Stopped || len(rest.Failures) != 0 {
+		t.Fatalf("second run: %+v", rest)
+	}
+	if rest.Writes < 2 {
+		t.Fatalf("the sweep over %d tickets made %d write transactions", 1500-len(partial), rest.Writes)
+	}
+	all := overdueEntries(t, d)
+	twin := overdueDistrict(t, 1500) // the same sweep, never stopped
+	_, err := twin.db.RunOverdue(context.Background())
+	must(t, err)
+	if want := len(overdueEntries(t, twin)); len(all) != want || want == 0 {
+		t.Fatalf("%d tickets notified after a stop, %d without", len(all), want)
+	}
+	for n, times := range all {
+		if times != 1 {
+			t.Fatalf("ticket %d notified %d times", n, times)
+		}
+	}
+	// a quiet run writes nothing
+	if again := d.db.RunJobs(context.Background()); again.Writes != 0 || again.Overdue != 0 {
+		t.Fatalf("a quiet run: %+v", again)
+	}
+}
+
+// Stop waits for the running job, so the file can be closed right after.
+func TestJobs_StopWaitsThenTheFileCloses(t *testing.T) {
+	d := overdueDistrict(t, 600)
+	runs := make(chan store.JobReport, 4)
+	j := d.db.StartJobs(context.Background(), time.Hour, func(r store.JobReport) { runs <- r })
+	j.Stop()
+	select {
+	case r := <-runs:
+		if len(r.Failures) != 0 {
+			t.Fatalf("failures: %v", r.Failures)
+		}
+	default:
+		t.Fatal("Stop returned before the first run reported")
+	}
+	must(t, d.db.Close())
+	if f := j.Failures(); len(f) != 0 {
+		t.Fatalf("failures: %v", f)
+	}
+}
