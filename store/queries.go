@@ -35,6 +35,9 @@ func (s *session) SaveQuery(name, query, group string) (domain.SavedQuery, error
 		if err := domain.ValidateName("query name", name); err != nil {
 			return err
 		}
+		if err := domain.CheckLine("query", query); err != nil {
+			return err
+		}
 		if _, err := domain.ParseQuery(query); err != nil {
 			return err
 		}

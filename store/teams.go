@@ -101,6 +101,12 @@ func (s *session) Team(name string) (domain.TeamInfo, []domain.TeamMember, error
 	return ti, ms, err
 }
 
+// validateTeamText checks a team's description (its name has
+// validateTeamName).
+func validateTeamText(t *domain.Team) error {
+	return domain.CheckLine("team description", t.Description)
+}
+
 func validateTeamName(name string) error {
 	if err := domain.ValidateName("team name", name); err != nil {
 		return err
@@ -117,6 +123,9 @@ func (s *session) CreateTeam(t domain.Team) (domain.Team, error) {
 			return err
 		}
 		if err := validateTeamName(t.Name); err != nil {
+			return err
+		}
+		if err := validateTeamText(&t); err != nil {
 			return err
 		}
 		if w.tx.Bucket(bTeamName).Get(lower(t.Name)) != nil {
@@ -152,6 +161,9 @@ func (s *session) UpdateTeam(t domain.Team) (domain.Team, error) {
 			return domain.Errorf(domain.EInvalid, "the Global team cannot be suppressed (R9)")
 		}
 		if err := domain.ValidateName("team name", t.Name); err != nil {
+			return err
+		}
+		if err := validateTeamText(&t); err != nil {
 			return err
 		}
 		if t.Name != before.Name {

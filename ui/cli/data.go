@@ -159,7 +159,7 @@ func exportData(c *call) error {
 	}
 	path := c.args.str("out")
 	if !c.args.has("out") || path == "-" {
-		return c.svc.Export(c.out, format)
+		return c.svc.Export(c.raw, format) // data, not display: written as is
 	}
 	// into a temporary file beside the target, renamed when complete, so
 	// a failed export never leaves half a file under the name asked for
