@@ -21,6 +21,7 @@ import (
 
 	"gatehouse/domain"
 	"gatehouse/internal/demo"
+	"gatehouse/internal/safefile"
 	"gatehouse/store"
 	"gatehouse/ui/cli"
 	"gatehouse/ui/console"
@@ -207,21 +208,45 @@ func generateFile(fa cli.FileArgs, users, tickets int, stdout io.Writer) error {
 		return domain.Errorf(domain.EConflict, "%s exists: gatehouse demo writes a new file only", out)
 	}
 	began := time.Now()
-	db, err := store.Open(out, store.Options{})
+	// built under a temporary name beside out and named out only when
+	// complete: a run killed midway leaves no partial file that would
+	// block the next one (only a hidden .NAME.tmp-* file)
+	tmp, err := safefile.TempName(out, false)
 	if err != nil {
 		return err
 	}
-	got, err := demo.Generate(db, demo.GenOptions{Users: users, Tickets: tickets, Seed: 1})
+	db, err := store.Open(tmp, store.Options{})
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	got, err := generateDistrict(db, demo.GenOptions{Users: users, Tickets: tickets, Seed: 1})
 	if cerr := db.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(out) // a half-generated file is of no use
+		os.Remove(tmp) // a half-generated file is of no use
 		return fmt.Errorf("generating %s: %w", out, err)
+	}
+	// an empty file at out (isNew) may be replaced; anything else that
+	// appeared meanwhile is refused by Place
+	if err := safefile.Place(tmp, out, !isEmptyRegular(out)); err != nil {
+		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d buildings, %d users, %d tickets, %d history entries, %d work reports in %s\n",
 		out, got.Buildings, got.Users, got.Tickets, got.History, got.Work, time.Since(began).Round(time.Millisecond))
 	return nil
+}
+
+// generateDistrict is demo.Generate; a test replaces it to stop a run
+// midway, as a kill would.
+var generateDistrict = demo.Generate
+
+// isEmptyRegular reports whether path is an empty regular file (one that
+// `gatehouse demo --out` may replace).
+func isEmptyRegular(path string) bool {
+	st, err := os.Lstat(path)
+	return err == nil && st.Mode().IsRegular() && st.Size() == 0
 }
 
 // servingNote is the file in which `gatehouse serve` leaves its address

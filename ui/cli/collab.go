@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"gatehouse/domain"
+	"gatehouse/internal/safefile"
 )
 
 func collabCommands() []*command {
@@ -230,17 +231,8 @@ func ticketSave(c *call) error {
 		return err
 	}
 	out := c.args.str("out")
-	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", out, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(out)
-		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", out, err)
-	}
-	if err := f.Close(); err != nil {
-		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", out, err)
+	if err := safefile.WriteNew(out, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+		return err
 	}
 	return c.result("saved %s (%d bytes) to %s", a.Name, len(data), out)
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"gatehouse/domain"
+	"gatehouse/internal/safefile"
 )
 
 // dataCommands move data in and out in bulk and look after the file
@@ -161,33 +162,10 @@ func exportData(c *call) error {
 	if !c.args.has("out") || path == "-" {
 		return c.svc.Export(c.raw, format) // data, not display: written as is
 	}
-	// into a temporary file beside the target, renamed when complete, so
-	// a failed export never leaves half a file under the name asked for
-	abs, err := filepath.Abs(path)
-	if err != nil {
+	// a failed export never leaves half a file under the name asked for,
+	// and only a regular file is replaced (safefile)
+	if err := safefile.Write(path, func(w io.Writer) error { return c.svc.Export(w, format) }); err != nil {
 		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(abs), "."+filepath.Base(abs)+".tmp-*")
-	if err != nil {
-		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	w := bufio.NewWriter(tmp)
-	err = c.svc.Export(w, format)
-	if err == nil {
-		err = w.Flush()
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), abs); err != nil {
-		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", path, err)
 	}
 	return c.result("exported to %s (%s)", path, format)
 }

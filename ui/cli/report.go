@@ -2,12 +2,13 @@ package cli
 
 import (
 	"encoding/csv"
-	"os"
+	"io"
 	"strconv"
 	"strings"
 	"time"
 
 	"gatehouse/domain"
+	"gatehouse/internal/safefile"
 )
 
 // reportCommands are the custom reports (Create Custom Reports).
@@ -60,31 +61,29 @@ func ticketReport(c *call) error {
 		return err
 	}
 	out := c.args.str("out")
-	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", out, err)
-	}
-	w := csv.NewWriter(f)
-	w.Write(reportHeader)
 	ts := func(t time.Time) string {
 		if t.IsZero() {
 			return ""
 		}
 		return t.UTC().Format(time.RFC3339)
 	}
-	for _, r := range rows {
-		w.Write([]string{r.Label, r.Status.String(), r.Priority, r.Building, r.Room, r.ProblemType, r.Assignee, r.Reporter,
-			ts(r.Created), ts(r.Updated), ts(r.Closed), strconv.Itoa(r.Overdue), r.Title})
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		f.Close()
-		os.Remove(out)
-		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", out, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(out)
-		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", out, err)
+	err = safefile.WriteNew(out, func(f io.Writer) error {
+		w := csv.NewWriter(f)
+		if err := w.Write(reportHeader); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			// cells pass domain.CSVCell: a title such as =HYPERLINK(…) stays text
+			if err := w.Write(domain.CSVRow([]string{r.Label, r.Status.String(), r.Priority, r.Building, r.Room, r.ProblemType, r.Assignee, r.Reporter,
+				ts(r.Created), ts(r.Updated), ts(r.Closed), strconv.Itoa(r.Overdue), r.Title})); err != nil {
+				return err
+			}
+		}
+		w.Flush()
+		return w.Error()
+	})
+	if err != nil {
+		return err
 	}
 	if c.opts.JSON {
 		return c.json(map[string]any{"query": q.Name, "rows": len(rows), "out": out})

@@ -2,6 +2,7 @@ package console
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"gatehouse/domain"
+	"gatehouse/internal/safefile"
 )
 
 // attachmentsPane lists a ticket's files (View Attachments): a attaches a
@@ -218,22 +220,10 @@ func saveAttachment(svc domain.Service, number uint64, id domain.ID, path string
 	return int64(len(data)), nil
 }
 
-// writeNew creates path with data; it fails when path exists.
+// writeNew creates path with data, complete or not at all; it fails when
+// anything exists at path (safefile.WriteNew).
 func writeNew(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", path, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(path)
-		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", path, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(path)
-		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", path, err)
-	}
-	return nil
+	return safefile.WriteNew(path, func(w io.Writer) error { _, err := w.Write(data); return err })
 }
 
 func (p *attachmentsPane) View() string {

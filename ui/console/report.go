@@ -116,8 +116,8 @@ func reportCSV(rows []domain.TicketRow) []byte {
 		return t.UTC().Format(time.RFC3339)
 	}
 	for _, r := range rows {
-		w.Write([]string{r.Label, r.Status.String(), r.Priority, r.Building, r.Room, r.ProblemType, r.Assignee, r.Reporter,
-			ts(r.Created), ts(r.Updated), ts(r.Closed), strconv.Itoa(r.Overdue), r.Title})
+		w.Write(domain.CSVRow([]string{r.Label, r.Status.String(), r.Priority, r.Building, r.Room, r.ProblemType, r.Assignee, r.Reporter,
+			ts(r.Created), ts(r.Updated), ts(r.Closed), strconv.Itoa(r.Overdue), r.Title}))
 	}
 	w.Flush()
 	return b.Bytes()
