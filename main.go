@@ -220,7 +220,7 @@ func generateFile(fa cli.FileArgs, users, tickets int, stdout io.Writer) error {
 		os.Remove(tmp)
 		return err
 	}
-	got, err := generateDistrict(db, demo.GenOptions{Users: users, Tickets: tickets, Seed: 1})
+	got, err := demo.Generate(db, demo.GenOptions{Users: users, Tickets: tickets, Seed: 1})
 	if cerr := db.Close(); err == nil {
 		err = cerr
 	}
@@ -237,10 +237,6 @@ func generateFile(fa cli.FileArgs, users, tickets int, stdout io.Writer) error {
 		out, got.Buildings, got.Users, got.Tickets, got.History, got.Work, time.Since(began).Round(time.Millisecond))
 	return nil
 }
-
-// generateDistrict is demo.Generate; a test replaces it to stop a run
-// midway, as a kill would.
-var generateDistrict = demo.Generate
 
 // isEmptyRegular reports whether path is an empty regular file (one that
 // `gatehouse demo --out` may replace).

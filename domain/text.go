@@ -115,20 +115,22 @@ const csvFormulaStart = "=+-@\t\r"
 
 // CSVCell makes a value safe as a CSV cell for a spreadsheet: a value that
 // begins with = + - @ tab or CR is prefixed with a single quote, so it is
-// shown as text and never evaluated. Every CSV writer calls it on every
-// cell; UnCSVCell undoes it on import.
+// shown as text and never evaluated (OWASP's rule). A value that already
+// begins with a quote gets one more, so UnCSVCell can tell the two apart
+// (a spreadsheet hides the first quote, showing the value as it is). Every
+// CSV writer calls it on every cell; imports call UnCSVCell.
 func CSVCell(s string) string {
-	if s != "" && strings.IndexByte(csvFormulaStart, s[0]) >= 0 {
+	if s != "" && (s[0] == '\'' || strings.IndexByte(csvFormulaStart, s[0]) >= 0) {
 		return "'" + s
 	}
 	return s
 }
 
-// UnCSVCell reverses CSVCell: a leading single quote followed by one of the
-// formula characters is dropped, so export → import gives back the value.
-// A quote before anything else is part of the value (O'Brien, 'quoted').
+// UnCSVCell reverses CSVCell: a leading single quote followed by a formula
+// character or another quote is dropped, so export → import gives back the
+// value. A quote before anything else is part of the value ('quoted).
 func UnCSVCell(s string) string {
-	if len(s) >= 2 && s[0] == '\'' && strings.IndexByte(csvFormulaStart, s[1]) >= 0 {
+	if len(s) >= 2 && s[0] == '\'' && (s[1] == '\'' || strings.IndexByte(csvFormulaStart, s[1]) >= 0) {
 		return s[1:]
 	}
 	return s
