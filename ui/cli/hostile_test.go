@@ -104,14 +104,37 @@ func legacyBuilding(t *testing.T, h *harness, name string) {
 	}
 }
 
+// legacyTicketTitle rewrites a stored ticket title of seven bytes to an
+// OSC window-title sequence and CR of the same length (titles are
+// length-prefixed in the binary record).
+func legacyTicketTitle(t *testing.T, db interface{ Bolt() *bolt.DB }, title string) {
+	t.Helper()
+	if len(title) != 7 {
+		t.Fatal("the title must be 7 bytes")
+	}
+	err := db.Bolt().Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("tickets"))
+		return b.ForEach(func(k, v []byte) error {
+			if bytes.Contains(v, []byte(title)) {
+				return b.Put(k, bytes.Replace(v, []byte(title), []byte("\x1b]0;p\x07\r"), 1))
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestLegacyControlCharactersShowEscapedInCLIOutput: text already stored
 // with control characters reaches the terminal escaped in list and show
 // output; --json keeps the value (JSON escapes it itself).
 func TestLegacyControlCharactersShowEscapedInCLIOutput(t *testing.T) {
 	h := newHarness(t)
 	h.ok("building", "create", "EAST", "--name", "East", "--region", "North")
-	h.ok("ticket", "create", "--title", "ok", "--building", "EAST")
+	h.ok("ticket", "create", "--title", "okTITLE", "--building", "EAST")
 	legacyBuilding(t, h, `"East\u001b[2J\u001b]0;pwned\u0007\r\u009bX"`)
+	legacyTicketTitle(t, h.db, "okTITLE")
 	for _, args := range [][]string{{"building", "list"}, {"building", "show", "EAST"}, {"ticket", "list"}, {"ticket", "show", "1"}} {
 		out := h.ok(args...)
 		if rawControl(out) {
@@ -119,6 +142,9 @@ func TestLegacyControlCharactersShowEscapedInCLIOutput(t *testing.T) {
 		}
 		if args[0] == "building" && !strings.Contains(out, `East\x1b[2J\x1b]0;pwned\x07\r\u009bX`) {
 			t.Errorf("%s: the name is not shown escaped:\n%s", strings.Join(args, " "), out)
+		}
+		if args[0] == "ticket" && !strings.Contains(out, `\x1b]0;p\x07`) {
+			t.Errorf("%s: the title is not shown escaped:\n%s", strings.Join(args, " "), out)
 		}
 	}
 	out := h.ok("building", "show", "EAST", "--json")

@@ -10,6 +10,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	bolt "go.etcd.io/bbolt"
+
+	"gatehouse/domain"
 )
 
 // sgr matches the styling sequences the console itself writes.
@@ -26,17 +28,18 @@ func rawControl(s string) bool {
 // TestLegacyControlCharactersShowEscapedInConsole: a building name stored
 // with control characters before the store refused them (an older file)
 // reaches the frame escaped, in the list, the detail view and the status
-// line, with colours on (the frame still holds our own SGR styling).
+// line, with colours on (the frame still holds our own SGR styling, but
+// not the stored text's: its conceal sequence ESC[8m is shown as text).
 func TestLegacyControlCharactersShowEscapedInConsole(t *testing.T) {
 	db := openStore(t)
-	hostile := `East\x1b[2J\x1b]0;pwned\x07\r\u009bX`
+	hostile := `East\x1b[2J\x1b]0;pwned\x07\r\u009bX\x1b[8mhidden`
 	err := db.Bolt().Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte("buildings"))
 		return b.ForEach(func(k, v []byte) error {
 			if !bytes.Contains(v, []byte(`"East Elementary"`)) {
 				return nil
 			}
-			return b.Put(k, bytes.Replace(v, []byte(`"East Elementary"`), []byte(`"East\u001b[2J\u001b]0;pwned\u0007\r\u009bX"`), 1))
+			return b.Put(k, bytes.Replace(v, []byte(`"East Elementary"`), []byte(`"East\u001b[2J\u001b]0;pwned\u0007\r\u009bX\u001b[8mhidden"`), 1))
 		})
 	})
 	must(t, err)
@@ -51,12 +54,45 @@ func TestLegacyControlCharactersShowEscapedInConsole(t *testing.T) {
 			m.c.Fail(errors.New("building \x1b]0;pwned\x07 is busy"))
 		}
 		v := m.View().Content
-		if rawControl(v) {
+		if rawControl(v) || strings.Contains(v, "\x1b[8m") {
 			t.Errorf("%s: raw control characters reach the terminal:\n%q", step, v)
 		}
 		want := map[string]string{"list": `East\x1b[2J\x1b]0;pwn`, "detail": hostile, "status": `building \x1b]0;pwned\x07 is busy`}[step]
 		if !strings.Contains(v, want) {
 			t.Errorf("%s: the text is not shown escaped:\n%s", step, v)
+		}
+	}
+}
+
+// TestLegacyTicketTitleShowsEscapedInConsole: the issue's case — a ticket
+// title holding a window-title sequence and a CR, in an administrator's
+// ticket list and the ticket's detail.
+func TestLegacyTicketTitleShowsEscapedInConsole(t *testing.T) {
+	db := openStore(t)
+	_, err := session(t, db, "bob").CreateTicket(domain.NewTicket{Title: "okTITLE", Building: "EAST"})
+	must(t, err)
+	must(t, db.Bolt().Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("tickets"))
+		return b.ForEach(func(k, v []byte) error {
+			if bytes.Contains(v, []byte("okTITLE")) { // same length: titles are length-prefixed
+				return b.Put(k, bytes.Replace(v, []byte("okTITLE"), []byte("\x1b]0;p\x07\r"), 1))
+			}
+			return nil
+		})
+	}))
+	m := New(Config{Service: session(t, db, "admin"), Now: fixedNow, SessionFor: db.Session}).(*Model)
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.switchTo("tickets", "")
+	for _, step := range []string{"list", "detail"} {
+		if step == "detail" {
+			m.key(tea.KeyPressMsg{Code: tea.KeyEnter})
+		}
+		v := m.View().Content
+		if rawControl(v) {
+			t.Errorf("%s: raw control characters reach the terminal:\n%q", step, v)
+		}
+		if !strings.Contains(v, `\x1b]0;p\x07\r`) {
+			t.Errorf("%s: the title is not shown escaped:\n%s", step, v)
 		}
 	}
 }
