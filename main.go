@@ -21,6 +21,7 @@ import (
 
 	"gatehouse/domain"
 	"gatehouse/internal/demo"
+	"gatehouse/internal/safefile"
 	"gatehouse/store"
 	"gatehouse/ui/cli"
 	"gatehouse/ui/console"
@@ -234,8 +235,18 @@ func generateFile(fa cli.FileArgs, users, tickets int, stdout io.Writer) error {
 		return domain.Errorf(domain.EConflict, "%s exists: gatehouse demo writes a new file only", out)
 	}
 	began := time.Now()
-	db, err := store.Open(out, store.Options{})
+	// built under a temporary name beside out and named out only when
+	// complete: a run killed midway leaves no partial file that would
+	// block the next one (only a hidden .NAME.tmp-* file)
+	tmp, err := safefile.TempName(out, false)
 	if err != nil {
+		return err
+	}
+	db, err := store.Open(tmp, store.Options{})
+	if err != nil {
+		if rerr := os.Remove(tmp); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+			err = errors.Join(err, fmt.Errorf("remove %s by hand: %w", tmp, rerr))
+		}
 		return err
 	}
 	got, err := demo.Generate(db, demo.GenOptions{Users: users, Tickets: tickets, Seed: 1})
@@ -245,14 +256,26 @@ func generateFile(fa cli.FileArgs, users, tickets int, stdout io.Writer) error {
 	if err != nil {
 		err = fmt.Errorf("generating %s: %w", out, err)
 		// a half-generated file is of no use
-		if rerr := os.Remove(out); rerr != nil {
+		if rerr := os.Remove(tmp); rerr != nil {
 			err = errors.Join(err, fmt.Errorf("remove it by hand: %w", rerr))
 		}
+		return err
+	}
+	// an empty file at out (isNew) may be replaced; anything else that
+	// appeared meanwhile is refused by Place
+	if err := safefile.Place(tmp, out, !isEmptyRegular(out)); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d buildings, %d users, %d tickets, %d history entries, %d work reports in %s\n",
 		out, got.Buildings, got.Users, got.Tickets, got.History, got.Work, time.Since(began).Round(time.Millisecond))
 	return nil
+}
+
+// isEmptyRegular reports whether path is an empty regular file (one that
+// `gatehouse demo --out` may replace).
+func isEmptyRegular(path string) bool {
+	st, err := os.Lstat(path)
+	return err == nil && st.Mode().IsRegular() && st.Size() == 0
 }
 
 // servingNote is the file in which `gatehouse serve` leaves its address

@@ -3,10 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"gatehouse/store"
 )
 
 func runMain(t *testing.T, args ...string) (string, string, int) {
@@ -81,5 +86,55 @@ func TestDemoSeedsOnFirstUse(t *testing.T) {
 	out2, _, code := runMain(t, "--db", real, "--demo", "building", "list", "--json")
 	if code != 0 || out2 != out {
 		t.Errorf("second --demo differs or fails (exit %d)", code)
+	}
+}
+
+// TestDemoOutKilledMidwayDoesNotBlockTheNextRun kills `gatehouse demo
+// --out` (a child process) as soon as it has written anything, then runs it
+// again: the half-made district must not sit under the name asked for.
+func TestDemoOutKilledMidwayDoesNotBlockTheNextRun(t *testing.T) {
+	if out := os.Getenv("GATEHOUSE_TEST_DEMO_OUT"); out != "" {
+		os.Exit(run([]string{"demo", "--out", out, "--users", "20000", "--tickets", "2000000"}, strings.NewReader(""), io.Discard, io.Discard))
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "district.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDemoOutKilledMidwayDoesNotBlockTheNextRun$")
+	cmd.Env = append(os.Environ(), "GATEHOUSE_TEST_DEMO_OUT="+out)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// wait for the child's first bytes on disk (the deadline only guards
+	// against a child that never writes), then kill it
+	deadline := time.Now().Add(60 * time.Second)
+	for written := false; !written; {
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if info, err := e.Info(); err == nil && info.Size() > 0 {
+				written = true
+			}
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatal("the demo child never wrote anything")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait() // killed: the exit status is the signal
+	if exists(out) {
+		t.Errorf("a killed demo left a partial file at %s", out)
+	}
+	stdout, errs, code := runMain(t, "demo", "--out", out, "--users", "20", "--tickets", "10")
+	if code != 0 || !strings.Contains(stdout, "wrote "+out) {
+		t.Fatalf("the next run: exit %d, stdout %q, stderr %q", code, stdout, errs)
+	}
+	if err := store.VerifyFile(out); err != nil {
+		t.Fatal(err)
+	}
+	// an existing district is still never overwritten
+	if _, errs, code := runMain(t, "demo", "--out", out); code != 1 || !strings.Contains(errs, "exists") {
+		t.Errorf("demo over an existing file: exit %d, %q", code, errs)
 	}
 }

@@ -14,6 +14,9 @@ func ValidateGroup(g *Group) error {
 	if err := ValidateName("group name", g.Name); err != nil {
 		return err
 	}
+	if err := CheckLine("group description", g.Description); err != nil {
+		return err
+	}
 	for _, f := range g.Flags.Flags() {
 		p := f.Info()
 		if g.Kind == KindRestricted && !p.RestrictedOK {
@@ -327,6 +330,9 @@ func CheckManageUser(actor *Access, target *Access) error {
 
 // ValidateName checks a required display name.
 func ValidateName(field, s string) error {
+	if err := CheckLine(field, s); err != nil {
+		return err
+	}
 	t := strings.TrimSpace(s)
 	switch {
 	case t == "":
@@ -335,11 +341,6 @@ func ValidateName(field, s string) error {
 		return Errorf(EInvalid, "%s %q has leading or trailing spaces", field, s)
 	case len(t) > 80:
 		return Errorf(EInvalid, "%s is longer than 80 characters", field)
-	}
-	for _, r := range t {
-		if unicode.IsControl(r) {
-			return Errorf(EInvalid, "%s %q contains a control character", field, s)
-		}
 	}
 	return nil
 }
@@ -364,6 +365,9 @@ func ValidateUsername(s string) error {
 func ValidateEmail(s string) error {
 	if s == "" {
 		return nil
+	}
+	if err := CheckLine("email", s); err != nil {
+		return err
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || !strings.Contains(s[strings.IndexByte(s, '@')+1:], ".") {

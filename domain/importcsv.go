@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -213,7 +212,8 @@ func parseRow(line int, rec []string, cols map[string]int, width int, loc *time.
 		if col == ColPassword {
 			return v
 		}
-		return strings.TrimSpace(v)
+		// an export wrote '=… for =… (CSVCell): take the quote off again
+		return UnCSVCell(strings.TrimSpace(v))
 	}
 	text := func(col string, required bool) string {
 		v := get(col)
@@ -222,8 +222,10 @@ func parseRow(line int, rec []string, cols map[string]int, width int, loc *time.
 			bad(col, "missing required field")
 		case len(v) > 80:
 			bad(col, "is longer than 80 characters")
-		case strings.IndexFunc(v, unicode.IsControl) >= 0:
-			bad(col, "contains a line break or control character")
+		default:
+			if err := CheckLine(col, v); err != nil {
+				bad(col, "%v", err)
+			}
 		}
 		return v
 	}
@@ -309,7 +311,7 @@ func WriteUsersCSV(w io.Writer, rows []ImportRow, loc *time.Location) error {
 		}
 		rec := []string{r.First, r.Last, r.Email, r.Username, "", strings.Join(r.Groups, listSep+" "),
 			r.Phone, r.Kind.String(), strings.Join(r.Buildings, listSep+" "), r.ReportsTo, until}
-		if err := cw.Write(rec); err != nil {
+		if err := cw.Write(CSVRow(rec)); err != nil {
 			return err
 		}
 	}

@@ -32,7 +32,7 @@ func validateAttachmentName(name string) error {
 	case len(name) > 255 || !utf8.ValidString(name):
 		return domain.Errorf(domain.EInvalid, "attachment name is longer than 255 bytes or not UTF-8")
 	}
-	return nil
+	return domain.CheckLine("attachment name", name)
 }
 
 func (s *session) Attachments(ctx context.Context, number domain.TicketNumber) ([]domain.Attachment, error) {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
 
 	"gatehouse/domain"
+	"gatehouse/internal/safefile"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -42,48 +44,25 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("cannot create %s: %w", dir, err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(abs)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("cannot write the backup: %w", err)
-	}
-	done := false
-	defer func() {
-		if !done {
-			_ = tmp.Close()           // cleanup on a path that already reports its error
-			_ = os.Remove(tmp.Name()) // cleanup on a path that already reports its error
-		}
-	}()
-	if err := tmp.Chmod(0o600); err != nil {
-		return err
-	}
-	if err := db.bolt.View(func(tx *bolt.Tx) error {
-		_, err := tx.WriteTo(tmp)
-		return err
-	}); err != nil {
-		return fmt.Errorf("writing the backup: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("syncing the backup: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := VerifyFile(tmp.Name()); err != nil {
-		return fmt.Errorf("the backup failed verification, %s was not written: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), abs); err != nil {
-		return fmt.Errorf("cannot move the backup into place: %w", err)
-	}
-	done = true
-	if d, err := os.Open(dir); err == nil {
-		if err := d.Sync(); err != nil { // make the rename durable
+	// safefile: a temporary file beside the target, synced, verified, then
+	// renamed over a regular file or nothing (never a device, FIFO or link)
+	return safefile.WriteWith(abs, safefile.Options{
+		Perm: 0o600,
+		Verify: func(tmp string) error {
+			if err := VerifyFile(tmp); err != nil {
+				return fmt.Errorf("the backup failed verification, %s was not written: %w", path, err)
+			}
+			return nil
+		},
+	}, func(w io.Writer) error {
+		if err := db.bolt.View(func(tx *bolt.Tx) error {
+			_, err := tx.WriteTo(w)
 			return err
+		}); err != nil {
+			return fmt.Errorf("writing the backup: %w", err)
 		}
-		if err := d.Close(); err != nil {
-			return err
-		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // VerifyFile opens a gatehouse file read-only and checks it: a gatehouse

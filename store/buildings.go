@@ -24,6 +24,9 @@ func validateBuilding(b *domain.Building) error {
 	if err := domain.ValidateName("building name", b.Name); err != nil {
 		return err
 	}
+	if err := domain.CheckLine("region", b.Region); err != nil {
+		return err
+	}
 	seen := map[string]bool{}
 	for _, r := range b.Rooms {
 		if err := domain.ValidateName("room", r); err != nil {

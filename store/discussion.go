@@ -26,7 +26,7 @@ func validateText(field, s string, max int) error {
 	if len(s) > max {
 		return domain.Errorf(domain.EInvalid, "%s is longer than %d characters", field, max)
 	}
-	return nil
+	return domain.CheckText(field, s)
 }
 
 func (s *session) Discussion(ctx context.Context, number domain.TicketNumber) (domain.Discussion, error) {
@@ -84,6 +84,9 @@ func (s *session) StartThread(ctx context.Context, number domain.TicketNumber, t
 	var th domain.Thread
 	err := s.discuss(number, domain.DiscussionInitiate, func(w *txn, t *domain.Ticket) error {
 		if err := validateText("thread title", title, 200); err != nil {
+			return err
+		}
+		if err := domain.CheckLine("thread title", title); err != nil {
 			return err
 		}
 		id, err := w.tx.Bucket(bThreads).NextSequence()

@@ -14,7 +14,16 @@ func validateNotice(w *txn, n *domain.Notice) error {
 	if err := domain.ValidateName("notice title", n.Title); err != nil {
 		return err
 	}
+	if err := domain.CheckLine("URL", n.URL); err != nil {
+		return err
+	}
 	if err := domain.ValidateURL(n.URL); err != nil {
+		return err
+	}
+	if err := domain.CheckLine("URL title", n.URLTitle); err != nil {
+		return err
+	}
+	if err := domain.CheckText("notice description", n.Description); err != nil {
 		return err
 	}
 	if n.URLTitle != "" && n.URL == "" {

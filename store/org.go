@@ -25,6 +25,17 @@ func (s *session) UpdateOrganization(ctx context.Context, o domain.Organization)
 		if err := domain.ValidateName("organization name", o.Name); err != nil {
 			return err
 		}
+		if err := domain.CheckLine("ticket prefix", o.TicketPrefix); err != nil {
+			return err
+		}
+		if err := domain.CheckLine("time zone", o.TimeZone); err != nil {
+			return err
+		}
+		for k, v := range o.Extra {
+			if err := domain.CheckLine("setting "+domain.Printable(k), k+v); err != nil {
+				return err
+			}
+		}
 		var parts []string
 		need := func(changed bool, m domain.Module, part string) error {
 			if !changed {

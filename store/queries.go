@@ -36,6 +36,9 @@ func (s *session) SaveQuery(ctx context.Context, name, query, group string) (dom
 		if err := domain.ValidateName("query name", name); err != nil {
 			return err
 		}
+		if err := domain.CheckLine("query", query); err != nil {
+			return err
+		}
 		if _, err := domain.ParseQuery(query); err != nil {
 			return err
 		}

@@ -12,6 +12,9 @@ func (w *txn) validateSchedule(t *domain.ScheduledTask) error {
 	if err := domain.ValidateName("task title", t.Title); err != nil {
 		return err
 	}
+	if err := domain.CheckText("task description", t.Description); err != nil {
+		return err
+	}
 	if _, err := getBuilding(w.tx, t.Building); err != nil {
 		return domain.Errorf(domain.EInvalid, "the task's building does not exist")
 	}

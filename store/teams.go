@@ -102,6 +102,12 @@ func (s *session) Team(ctx context.Context, name string) (domain.TeamInfo, []dom
 	return ti, ms, err
 }
 
+// validateTeamText checks a team's description (its name has
+// validateTeamName).
+func validateTeamText(t *domain.Team) error {
+	return domain.CheckLine("team description", t.Description)
+}
+
 func validateTeamName(name string) error {
 	if err := domain.ValidateName("team name", name); err != nil {
 		return err
@@ -118,6 +124,9 @@ func (s *session) CreateTeam(ctx context.Context, t domain.Team) (domain.Team, e
 			return err
 		}
 		if err := validateTeamName(t.Name); err != nil {
+			return err
+		}
+		if err := validateTeamText(&t); err != nil {
 			return err
 		}
 		if w.tx.Bucket(bTeamName).Get(lower(t.Name)) != nil {
@@ -155,6 +164,9 @@ func (s *session) UpdateTeam(ctx context.Context, t domain.Team) (domain.Team, e
 			return domain.Errorf(domain.EInvalid, "the Global team cannot be suppressed (R9)")
 		}
 		if err := domain.ValidateName("team name", t.Name); err != nil {
+			return err
+		}
+		if err := validateTeamText(&t); err != nil {
 			return err
 		}
 		if t.Name != before.Name {

@@ -96,6 +96,10 @@ func indexTicket(tx *bolt.Tx, old, t *domain.Ticket) error {
 
 // history appends one ticket history entry.
 func (w *txn) history(t *domain.Ticket, action, detail, comment string) error {
+	// every ticket action's comment passes here
+	if err := domain.CheckText("comment", comment); err != nil {
+		return err
+	}
 	seq, err := w.tx.Bucket(bHistory).NextSequence()
 	if err != nil {
 		return err
@@ -181,6 +185,15 @@ func (s *session) CreateTicket(ctx context.Context, n domain.NewTicket) (domain.
 func (w *txn) buildTicket(n domain.NewTicket) (domain.Ticket, error) {
 	var t domain.Ticket
 	n.Title = strings.TrimSpace(n.Title)
+	if err := domain.CheckLine("title", n.Title); err != nil {
+		return t, err
+	}
+	if err := domain.CheckLine("room", n.Room); err != nil {
+		return t, err
+	}
+	if err := domain.CheckText("description", n.Description); err != nil {
+		return t, err
+	}
 	if n.Title == "" {
 		return t, domain.Errorf(domain.EInvalid, "title is required")
 	}
@@ -489,6 +502,9 @@ func validateWork(minutes int, text string) error {
 	}
 	if strings.TrimSpace(text) == "" {
 		return domain.Errorf(domain.EInvalid, "work report text is required")
+	}
+	if err := domain.CheckText("work report text", text); err != nil {
+		return err
 	}
 	return nil
 }

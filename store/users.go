@@ -93,9 +93,17 @@ func validateUser(tx *bolt.Tx, u *domain.User, before *domain.User) error {
 	if err := domain.ValidateStartScreen(u.StartScreen); err != nil {
 		return err
 	}
-	for field, v := range map[string]string{"first name": u.First, "last name": u.Last, "phone": u.Phone} {
-		if len(v) > 80 || strings.ContainsAny(v, "\n\r\t") {
-			return domain.Errorf(domain.EInvalid, "%s %q is too long or has a control character", field, v)
+	for _, f := range []struct{ field, v string }{{"first name", u.First}, {"last name", u.Last}, {"phone", u.Phone}} {
+		if err := domain.CheckLine(f.field, f.v); err != nil {
+			return err
+		}
+		if len(f.v) > 80 {
+			return domain.Errorf(domain.EInvalid, "%s %q is longer than 80 characters", f.field, f.v)
+		}
+	}
+	for _, r := range u.Regions {
+		if err := domain.CheckLine("region", r); err != nil {
+			return err
 		}
 	}
 	if id := btoi(tx.Bucket(bUserName).Get(lower(u.Username))); id != 0 && (before == nil || id != before.ID) {
@@ -609,6 +617,9 @@ func (s *session) Join(ctx context.Context, username, group string, until time.T
 		if err != nil {
 			return err
 		}
+		if err := domain.CheckLine("reason", reason); err != nil {
+			return err
+		}
 		if !until.IsZero() && !until.After(w.now) {
 			return domain.Errorf(domain.EInvalid, "expiry %s is in the past", until.Format("2006-01-02"))
 		}
@@ -788,6 +799,9 @@ func (s *session) Terminate(ctx context.Context, username, reason, reassignTo st
 		if strings.TrimSpace(reason) == "" {
 			return domain.Errorf(domain.EInvalid, "a reason is required to terminate %s", username)
 		}
+		if err := domain.CheckLine("reason", reason); err != nil {
+			return err
+		}
 		u, err := w.managedUser(username, "terminate")
 		if err != nil {
 			return err
@@ -944,6 +958,9 @@ func (s *session) AddKey(ctx context.Context, username string, k domain.SSHKey) 
 		}
 		if k.Fingerprint == "" || k.Key == "" {
 			return domain.Errorf(domain.EInvalid, "the key is empty")
+		}
+		if err := domain.CheckLine("key comment", k.Comment); err != nil {
+			return err
 		}
 		if id := btoi(w.tx.Bucket(bUserKey).Get([]byte(k.Fingerprint))); id != 0 {
 			owner, _ := getUser(w.tx, id)

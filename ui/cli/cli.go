@@ -299,7 +299,8 @@ type call struct {
 	ctx    context.Context // ends on SIGINT/SIGTERM: long commands stop
 	svc    domain.Service
 	opts   Options
-	out    io.Writer
+	out    io.Writer // stdout for people: control characters shown escaped unless --json
+	raw    io.Writer // stdout as given, for data (export to stdout)
 	errOut io.Writer // progress lines, when it is a terminal
 	cmd    *command
 	args   *parsed
@@ -331,7 +332,18 @@ func Run(ctx context.Context, svc domain.Service, args []string, opts Options, s
 			if c.run == nil {
 				err = fmt.Errorf("`gatehouse %s` works on the data file and is run by the gatehouse command itself", c.path)
 			} else {
-				err = c.run(&call{ctx: ctx, svc: svc, opts: opts, out: stdout, errOut: stderr, cmd: c, args: p})
+				out := io.Writer(stdout)
+				var pw *printableWriter
+				if !opts.JSON {
+					pw = &printableWriter{w: stdout}
+					out = pw
+				}
+				err = c.run(&call{ctx: ctx, svc: svc, opts: opts, out: out, raw: stdout, errOut: stderr, cmd: c, args: p})
+				if pw != nil {
+					if ferr := pw.flush(); err == nil {
+						err = ferr
+					}
+				}
 			}
 		}
 	}
@@ -353,10 +365,11 @@ func PrintError(w io.Writer, err error) {
 		} else {
 			msg += " (re-run with --yes to proceed)"
 		}
-		fmt.Fprintln(w, "gatehouse: "+msg)
+		fmt.Fprintln(w, "gatehouse: "+domain.PrintableText(msg))
 		return
 	}
-	fmt.Fprintf(w, "gatehouse: %v\n", err)
+	// a message may quote stored text: never send its control characters
+	fmt.Fprintf(w, "gatehouse: %s\n", domain.PrintableText(err.Error()))
 	var ue *usageError
 	if errors.As(err, &ue) {
 		for i, l := range ue.lines {

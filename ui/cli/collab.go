@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"gatehouse/domain"
+	"gatehouse/internal/safefile"
 )
 
 func collabCommands() []*command {
@@ -246,18 +247,8 @@ func ticketSave(c *call) error {
 		return err
 	}
 	out := c.args.str("out")
-	// 0o600 like `export --out`: an attachment is part of a ticket, for
-	// the user who saved it to share as they choose
-	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", out, err)
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return removePartial(out, err)
+	if err := safefile.WriteNew(out, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+		return err
 	}
 	return c.result("saved %s (%d bytes) to %s", a.Name, len(data), out)
 }

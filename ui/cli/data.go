@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"gatehouse/domain"
+	"gatehouse/internal/safefile"
 )
 
 // dataCommands move data in and out in bulk and look after the file
@@ -159,38 +160,11 @@ func exportData(c *call) error {
 	}
 	path := c.args.str("out")
 	if !c.args.has("out") || path == "-" {
-		return c.svc.Export(c.ctx, c.out, format)
+		return c.svc.Export(c.ctx, c.raw, format) // data, not display: written as is
 	}
-	// into a temporary file beside the target, renamed when complete, so
-	// a failed export never leaves half a file under the name asked for
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(abs), "."+filepath.Base(abs)+".tmp-*")
-	if err != nil {
-		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", path, err)
-	}
-	w := bufio.NewWriter(tmp)
-	err = c.svc.Export(c.ctx, w, format)
-	if err == nil {
-		err = w.Flush()
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		if rerr := os.Rename(tmp.Name(), abs); rerr != nil {
-			err = domain.Errorf(domain.EInvalid, "cannot write %s: %v", path, rerr)
-		}
-	}
-	if err != nil {
-		if rerr := os.Remove(tmp.Name()); rerr != nil {
-			return fmt.Errorf("%w (and the temporary file %s is left behind: %v)", err, tmp.Name(), rerr)
-		}
+	// a failed export never leaves half a file under the name asked for,
+	// and only a regular file is replaced (safefile)
+	if err := safefile.Write(path, func(w io.Writer) error { return c.svc.Export(c.ctx, w, format) }); err != nil {
 		return err
 	}
 	return c.result("exported to %s (%s)", path, format)

@@ -3,10 +3,12 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"gatehouse/domain"
 )
@@ -33,9 +35,50 @@ func (c *call) fields(pairs ...string) error {
 	return tw.Flush()
 }
 
-// oneLine keeps a cell on its row: tabs and newlines would break columns.
+// oneLine keeps a cell on its row: tabs and newlines would break columns,
+// and any other control character is shown escaped (domain.Printable).
 func oneLine(s string) string {
-	return strings.NewReplacer("\t", " ", "\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+	return domain.Printable(strings.NewReplacer("\t", " ", "\r\n", " ", "\n", " ").Replace(s))
+}
+
+// printableWriter is the CLI's stdout for people (not --json): whatever a
+// command prints, stored text included, reaches the terminal with its
+// control characters escaped (domain.PrintableText keeps newlines and tabs),
+// so a title holding ESC [2J cannot erase an administrator's screen. A UTF-8
+// sequence split across writes waits for its end.
+type printableWriter struct {
+	w    io.Writer
+	pend []byte
+}
+
+func (p *printableWriter) Write(b []byte) (int, error) {
+	buf := append(p.pend, b...)
+	n := len(buf)
+	// keep an incomplete trailing rune (at most 3 bytes) for the next write
+	for back := 1; back <= 3 && back <= len(buf); back++ {
+		i := len(buf) - back
+		if utf8.RuneStart(buf[i]) {
+			if !utf8.FullRune(buf[i:]) {
+				n = i
+			}
+			break
+		}
+	}
+	p.pend = append(p.pend[:0:0], buf[n:]...)
+	if _, err := io.WriteString(p.w, domain.PrintableText(string(buf[:n]))); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// flush writes what an unfinished rune left pending (escaped).
+func (p *printableWriter) flush() error {
+	if len(p.pend) == 0 {
+		return nil
+	}
+	_, err := io.WriteString(p.w, domain.PrintableText(string(p.pend)))
+	p.pend = nil
+	return err
 }
 
 // json prints v as indented JSON on stdout.

@@ -2,12 +2,13 @@ package cli
 
 import (
 	"encoding/csv"
-	"os"
+	"io"
 	"strconv"
 	"strings"
 	"time"
 
 	"gatehouse/domain"
+	"gatehouse/internal/safefile"
 )
 
 // reportCommands are the custom reports (Create Custom Reports).
@@ -59,43 +60,33 @@ func ticketReport(c *call) error {
 	if err != nil {
 		return err
 	}
-	records := make([][]string, 0, len(rows)+1)
-	records = append(records, reportHeader)
+	out := c.args.str("out")
 	ts := func(t time.Time) string {
 		if t.IsZero() {
 			return ""
 		}
 		return t.UTC().Format(time.RFC3339)
 	}
-	for _, r := range rows {
-		records = append(records, []string{r.Label, r.Status.String(), r.Priority, r.Building, r.Room, r.ProblemType, r.Assignee, r.Reporter,
-			ts(r.Created), ts(r.Updated), ts(r.Closed), strconv.Itoa(r.Overdue), r.Title})
-	}
-	out := c.args.str("out")
-	// 0o600 like `export --out`: a report holds the district's tickets,
-	// which only the user who ran it should read until they share it
-	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	err = safefile.WriteNew(out, func(f io.Writer) error {
+		w := csv.NewWriter(f)
+		if err := w.Write(reportHeader); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			// cells pass domain.CSVCell: a title such as =HYPERLINK(…) stays text
+			if err := w.Write(domain.CSVRow([]string{r.Label, r.Status.String(), r.Priority, r.Building, r.Room, r.ProblemType, r.Assignee, r.Reporter,
+				ts(r.Created), ts(r.Updated), ts(r.Closed), strconv.Itoa(r.Overdue), r.Title})); err != nil {
+				return err
+			}
+		}
+		w.Flush()
+		return w.Error()
+	})
 	if err != nil {
-		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", out, err)
-	}
-	err = csv.NewWriter(f).WriteAll(records) // WriteAll flushes
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return removePartial(out, err)
+		return err
 	}
 	if c.opts.JSON {
 		return c.json(map[string]any{"query": q.Name, "rows": len(rows), "out": out})
 	}
 	return c.result("report %q: %d rows written to %s", q.Name, len(rows), out)
-}
-
-// removePartial removes the half-written file out after err, so a failed
-// write leaves no file behind; when even that fails the error says so.
-func removePartial(out string, err error) error {
-	if rerr := os.Remove(out); rerr != nil {
-		return domain.Errorf(domain.EInvalid, "cannot write %s: %v (and cannot remove the partial file: %v)", out, err, rerr)
-	}
-	return domain.Errorf(domain.EInvalid, "cannot write %s: %v", out, err)
 }

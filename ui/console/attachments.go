@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"gatehouse/domain"
+	"gatehouse/internal/safefile"
 )
 
 // attachmentsPane lists a ticket's files (View Attachments): a attaches a
@@ -219,26 +221,10 @@ func saveAttachment(ctx context.Context, svc domain.Service, number domain.Ticke
 	return int64(len(data)), nil
 }
 
-// writeNew creates path with data; it fails when path exists.
+// writeNew creates path with data, complete or not at all; it fails when
+// anything exists at path (safefile.WriteNew).
 func writeNew(path string, data []byte) error {
-	// 0o600 like `export --out`: attachments and reports hold the
-	// district's tickets, for the user who saved them to share as they choose
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", path, err)
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		// a failed write leaves no half file behind
-		if rerr := os.Remove(path); rerr != nil {
-			return domain.Errorf(domain.EInvalid, "cannot write %s: %v (and cannot remove the partial file: %v)", path, err, rerr)
-		}
-		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", path, err)
-	}
-	return nil
+	return safefile.WriteNew(path, func(w io.Writer) error { _, err := w.Write(data); return err })
 }
 
 func (p *attachmentsPane) View() string {

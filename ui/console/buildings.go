@@ -242,7 +242,7 @@ func (s *buildingsScreen) detailView() string {
 	}
 	slices.Sort(assigned)
 	lines := []string{
-		st.Title.Render("Building "+b.Code) + " · " + b.Name + " · region " + dash(b.Region),
+		st.Title.Render("Building "+domain.Printable(b.Code)) + " · " + domain.Printable(b.Name) + " · region " + dash(domain.Printable(b.Region)),
 		pad("Rooms: "+dash(strings.Join(b.Rooms, ", ")), s.w),
 		pad("Assigned users (building administrators see its tickets, R5): "+dash(strings.Join(assigned, ", ")), s.w),
 		st.Title.Render("Auto-assign rules"),

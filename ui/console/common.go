@@ -65,7 +65,7 @@ type Common struct {
 
 // Ok puts a success message in the status line.
 func (c *Common) Ok(format string, args ...any) {
-	c.status, c.statusErr = fmt.Sprintf(format, args...), false
+	c.status, c.statusErr = domain.Printable(fmt.Sprintf(format, args...)), false
 }
 
 // Fail puts the exact error from the store in the status line; a refused
@@ -74,7 +74,7 @@ func (c *Common) Fail(err error) {
 	if err == nil {
 		return
 	}
-	c.status, c.statusErr = err.Error(), true
+	c.status, c.statusErr = domain.Printable(err.Error()), true
 }
 
 // ClearStatus forgets the last message (each key press starts fresh).

@@ -582,12 +582,12 @@ func (m *Model) View() tea.View {
 	if m.showAll {
 		helpLine = m.c.Styles.Dim.Render("any key closes help")
 	}
-	v.SetContent(strings.Join([]string{
+	v.SetContent(safeFrame(strings.Join([]string{
 		fit(m.header(), m.w, 1),
 		fit(m.tabBar(), m.w, 1),
 		main,
 		fit(m.statusLine(), m.w, 1),
 		fit(helpLine, m.w, 1),
-	}, "\n"))
+	}, "\n")))
 	return v
 }

@@ -392,7 +392,7 @@ func (p *discussionPane) itemLines(it discItem, cur bool) []string {
 	}
 	th := p.d.Threads[it.thread]
 	if it.post == nil {
-		head := fmt.Sprintf("# %s — %s, %s · %d messages", th.Title, dash(th.AuthorName), stamp(th.Created), len(th.Posts))
+		head := fmt.Sprintf("# %s — %s, %s · %d messages", domain.Printable(th.Title), dash(th.AuthorName), stamp(th.Created), len(th.Posts))
 		head = ansi.Truncate(head, max(1, p.w-2), "…")
 		if cur {
 			return []string{mark + st.Cursor.Render(head)}
@@ -415,7 +415,7 @@ func (p *discussionPane) itemLines(it discItem, cur bool) []string {
 	}
 	out := []string{mark + indent + head}
 	width := max(10, p.w-len(indent)-2)
-	for _, para := range strings.Split(ps.Text, "\n") {
+	for _, para := range strings.Split(domain.PrintableText(ps.Text), "\n") {
 		wrapped := lipgloss.Wrap(para, width, "")
 		for _, l := range strings.Split(wrapped, "\n") {
 			out = append(out, "  "+indent+l)

@@ -328,7 +328,7 @@ func (d *groupDetail) tabBar() string {
 
 func (d *groupDetail) title() string {
 	g := d.draft
-	s := d.c.Styles.Title.Render("Group "+d.orig.Name) + " · " + g.Kind.String()
+	s := d.c.Styles.Title.Render("Group "+domain.Printable(d.orig.Name)) + " · " + g.Kind.String()
 	if g.BuiltIn {
 		s += " · built-in"
 	}

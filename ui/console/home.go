@@ -105,9 +105,9 @@ func (s *homeScreen) render() {
 		lines = append(lines, st.Dim.Render("no notices for your teams today"))
 	}
 	for _, n := range notices {
-		l := "• " + n.Title + " (until " + date(n.End) + ")"
+		l := "• " + domain.Printable(n.Title) + " (until " + date(n.End) + ")"
 		if n.Description != "" {
-			l += ": " + n.Description
+			l += ": " + domain.Printable(n.Description)
 		}
 		if n.URL != "" {
 			l += " — " + dash(n.URLTitle) + " " + n.URL

@@ -115,8 +115,8 @@ func reportCSV(rows []domain.TicketRow) []byte {
 		return t.UTC().Format(time.RFC3339)
 	}
 	for _, r := range rows {
-		records = append(records, []string{r.Label, r.Status.String(), r.Priority, r.Building, r.Room, r.ProblemType, r.Assignee, r.Reporter,
-			ts(r.Created), ts(r.Updated), ts(r.Closed), strconv.Itoa(r.Overdue), r.Title})
+		records = append(records, domain.CSVRow([]string{r.Label, r.Status.String(), r.Priority, r.Building, r.Room, r.ProblemType, r.Assignee, r.Reporter,
+			ts(r.Created), ts(r.Updated), ts(r.Closed), strconv.Itoa(r.Overdue), r.Title}))
 	}
 	var b bytes.Buffer
 	// a bytes.Buffer grows or panics, it never returns a write error, and

@@ -7,6 +7,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"gatehouse/domain"
 )
 
 // column of a table: a fixed width, or flex (>0 weight) sharing what is left.
@@ -36,7 +38,13 @@ func newTable(c *Common, empty string, cols ...column) *table {
 
 // SetRows replaces the rows, keeping the cursor in range and dropping
 // selections of rows that are gone.
+// Cells are stored text: their control characters are shown escaped.
 func (t *table) SetRows(keys []string, rows [][]string) {
+	for _, r := range rows {
+		for i, cell := range r {
+			r[i] = domain.Printable(cell)
+		}
+	}
 	t.keys, t.rows = keys, rows
 	present := map[string]bool{}
 	for _, k := range keys {

@@ -136,7 +136,7 @@ func (d *ticketDetail) update(k tea.KeyPressMsg) tea.Cmd {
 func (d *ticketDetail) View() string {
 	st := d.c.Styles
 	t := d.t
-	head := st.Title.Render(t.Label) + " " + t.Title
+	head := st.Title.Render(t.Label) + " " + domain.Printable(t.Title)
 	facts := []string{t.Status.String()}
 	if !t.FieldsHidden {
 		facts = append(facts, dash(t.Priority), strings.TrimSpace(t.Building+" "+t.Room), dash(t.ProblemType))
@@ -199,7 +199,7 @@ func newFieldsPane(c *Common) *fieldsPane { return &fieldsPane{c: c, sc: &scroll
 
 func (p *fieldsPane) Load(t *domain.TicketDetail) {
 	if t.FieldsHidden {
-		p.sc.lines = []string{"Number " + t.Label + " · Status " + t.Status.String(), "Title " + t.Title, "",
+		p.sc.lines = []string{"Number " + t.Label + " · Status " + t.Status.String(), "Title " + domain.Printable(t.Title), "",
 			hiddenLine(p.c, "other fields", domain.TicketView)}
 		p.sc.clamp()
 		return
@@ -215,7 +215,7 @@ func (p *fieldsPane) Load(t *domain.TicketDetail) {
 		"Status        " + t.Status.String(),
 		"Priority      " + dash(t.Priority),
 		"Building      " + dash(t.Building),
-		"Room          " + dash(t.Room),
+		"Room          " + dash(domain.Printable(t.Room)),
 		"Problem type  " + dash(t.ProblemType),
 		"Common        " + dash(t.CommonProblem),
 		"Reporter      " + person(t.Reporter, t.ReporterEmail),
@@ -229,7 +229,7 @@ func (p *fieldsPane) Load(t *domain.TicketDetail) {
 	if strings.TrimSpace(t.Description) == "" {
 		lines = append(lines, p.c.Styles.Dim.Render("none"))
 	} else {
-		lines = append(lines, strings.Split(t.Description, "\n")...)
+		lines = append(lines, strings.Split(domain.PrintableText(t.Description), "\n")...)
 	}
 	p.sc.lines = lines
 	p.sc.clamp()

@@ -548,7 +548,7 @@ func (s *usersScreen) detailView() string {
 		status += ": " + u.Inactive
 	}
 	lines := []string{
-		st.Title.Render("User "+u.Username) + " · " + u.Name() + " · " + userKind(u),
+		st.Title.Render("User "+u.Username) + " · " + domain.Printable(u.Name()) + " · " + userKind(u),
 		pad(fmt.Sprintf("Email %s · Phone %s · Reports to %s · Buildings %s · Start %s",
 			dash(u.Email), dash(u.Phone), dash(u.ReportsTo), dash(strings.Join(u.Buildings, ",")), dash(u.StartScreen)), s.w),
 		pad("Status "+status, s.w),

@@ -123,6 +123,6 @@ func (m *Model) viewAsView() tea.View {
 	}
 	lines := strings.SplitN(v.Content, "\n", 2)
 	lines[0] = m.viewAsBanner()
-	v.SetContent(strings.Join(lines, "\n"))
+	v.SetContent(safeFrame(strings.Join(lines, "\n")))
 	return v
 }

@@ -169,7 +169,7 @@ func (s *Server) gate(next charmssh.Handler) charmssh.Handler {
 		why := e.why()
 		switch {
 		case why != "":
-			fmt.Fprintf(sess, "gatehouse: %s\r\n", why)
+			fmt.Fprintf(sess, "gatehouse: %s\r\n", domain.Printable(why))
 		case sess.Context().Err() != nil:
 			why = "disconnected"
 		default:
@@ -209,9 +209,10 @@ func (s *Server) unregister(sess charmssh.Session) {
 	}
 }
 
-// refuse writes one line and ends the session with status 1.
+// refuse writes one line and ends the session with status 1; the line
+// may quote what the client sent (a username), so it is shown escaped.
 func (s *Server) refuse(sess charmssh.Session, msg string) {
-	fmt.Fprintf(sess.Stderr(), "gatehouse: %s\r\n", msg)
+	fmt.Fprintf(sess.Stderr(), "gatehouse: %s\r\n", domain.Printable(msg))
 	if err := sess.Exit(1); err != nil {
 		// the client already went away: there is no one left to tell
 		s.log.Debug("ssh session exit", "err", err)
