@@ -1,6 +1,7 @@
 package console
 
 import (
+	tea "charm.land/bubbletea/v2"
 	"encoding/csv"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"gatehouse/domain"
+	"gatehouse/keymap"
 	"gatehouse/store"
 )
 
@@ -325,4 +327,72 @@ func TestCustomReportToCSV(t *testing.T) {
 	a.waitFor("Saved queries")
 	a.keys("R")
 	a.waitFor("alice lacks Create Custom Reports (reports.custom)")
+}
+
+// A reply form answers the thread it was opened on even when a reload
+// meanwhile empties the list (the thread was deleted, or the reader lost
+// the discussion): submitting must not index the emptied list (it panicked)
+// and must reach the store, which says what is wrong.
+func TestDiscussionSubmitAfterTheListEmptied(t *testing.T) {
+	db := openTicketStore(t)
+	seedDiscussion(t, db)
+	svc := session(t, db, "alice")
+	c := &Common{Svc: svc, Ctx: t.Context(), Now: fixedNow, Access: svc.Access(t.Context())}
+	c.Keys = keymap.Default()
+	c.Styles = newStyles(true, true)
+	p := newDiscussionPane(c)
+	p.SetSize(100, 30)
+	detail, err := svc.Ticket(t.Context(), 1)
+	must(t, err)
+	p.Load(&detail)
+	p.Update(tea.KeyPressMsg{Code: 'r', Text: "r"})
+	if p.form == nil {
+		t.Fatal("r did not open the reply form")
+	}
+	for _, r := range "on my way" {
+		p.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+	// carol deletes the thread; the change feed reloads the pane
+	d, err := session(t, db, "admin").Discussion(t.Context(), 1)
+	must(t, err)
+	for _, th := range d.Threads {
+		must(t, session(t, db, "admin").DeleteThread(t.Context(), 1, th.ID))
+	}
+	p.Load(&detail)
+	if len(p.items) != 0 {
+		t.Fatalf("the reload kept %d items", len(p.items))
+	}
+	cmd := p.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+	if cmd == nil {
+		t.Fatal("enter did not submit")
+	}
+	var done collabDoneMsg
+	for _, msg := range drain(cmd) {
+		if m, ok := msg.(collabDoneMsg); ok {
+			done = m
+		}
+	}
+	if done.err == nil || domain.ErrorCode(done.err) != domain.ENotFound {
+		t.Fatalf("posting to the deleted thread: %v", done.err)
+	}
+	if p.form == nil || p.form.Value(0) != "on my way" {
+		t.Fatal("the refused post lost its text")
+	}
+}
+
+// drain runs cmd and the commands of any batch it returns, collecting
+// their messages.
+func drain(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	msg := cmd()
+	if b, ok := msg.(tea.BatchMsg); ok {
+		var out []tea.Msg
+		for _, c := range b {
+			out = append(out, drain(c)...)
+		}
+		return out
+	}
+	return []tea.Msg{msg}
 }

@@ -96,6 +96,10 @@ type discussionPane struct {
 	err    error
 	hidden bool
 	w, h   int
+	// the thread and message an open form answers or edits, fixed when it
+	// opens: a reload meanwhile (a change feed event) may empty the list
+	formThread domain.ThreadView
+	formPost   *domain.PostView
 	paneForm
 }
 
@@ -230,6 +234,7 @@ func (p *discussionPane) Update(msg tea.Msg) tea.Cmd {
 			title = "Reply to " + it.post.AuthorName + "'s message in " + strconvQuote(th.Title)
 		}
 		p.openForm(discPost, title, func(f *form) *form { return f.text("Message", "", "your message", nil) })
+		p.formThread, p.formPost = th, it.post
 	case key.Matches(k, ck.EditPost):
 		if !a.Has(domain.DiscussionEdit) {
 			refuse(p.c, domain.DiscussionEdit)
@@ -241,6 +246,7 @@ func (p *discussionPane) Update(msg tea.Msg) tea.Cmd {
 		}
 		text := it.post.Text
 		p.openForm(discEdit, "Edit "+it.post.AuthorName+"'s message", func(f *form) *form { return f.text("Message", text, "", nil) })
+		p.formPost = it.post
 	case key.Matches(k, ck.DeletePost):
 		if !a.Has(domain.DiscussionDelete) {
 			refuse(p.c, domain.DiscussionDelete)
@@ -278,7 +284,6 @@ func (p *discussionPane) submit() tea.Cmd {
 		return nil
 	}
 	f, svc, n := p.form, p.c.Svc, p.number
-	it, _ := p.current()
 	p.busy = true
 	switch p.kind {
 	case discNewThread:
@@ -289,17 +294,17 @@ func (p *discussionPane) submit() tea.Cmd {
 		})
 	case discPost:
 		text := f.Value(0)
-		th := p.d.Threads[it.thread]
+		th := p.formThread
 		var reply domain.ID
-		if it.post != nil {
-			reply = it.post.ID
+		if p.formPost != nil {
+			reply = p.formPost.ID
 		}
 		return collabDo(f, func() (string, error) {
 			_, err := svc.PostMessage(p.c.Ctx, n, th.ID, reply, text)
 			return "posted in " + strconvQuote(th.Title), err
 		})
 	default:
-		text, post := f.Value(0), it.post
+		text, post := f.Value(0), p.formPost
 		return collabDo(f, func() (string, error) {
 			return "edited " + post.AuthorName + "'s message", svc.EditMessage(p.c.Ctx, n, post.ID, text)
 		})
