@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -40,7 +41,12 @@ func ParseQuery(s string) (TicketQuery, error) {
 			text = append(text, tok)
 			continue
 		}
-		value = strings.Trim(value, `"`)
+		// the query line has no escapes: a value is one word or one
+		// "quoted phrase", so a quote inside it could not be written back
+		value = strings.TrimSpace(strings.Trim(value, `"`))
+		if strings.ContainsRune(value, '"') && slices.Contains(queryFields, strings.ToLower(field)) {
+			return q, Errorf(EInvalid, "%s %q: a value is a word or a \"quoted phrase\" and holds no quote of its own", strings.ToLower(field), value)
+		}
 		switch strings.ToLower(field) {
 		case "status":
 			if strings.EqualFold(value, "open") {
@@ -86,6 +92,10 @@ func ParseQuery(s string) (TicketQuery, error) {
 	q.Text = strings.Join(text, " ")
 	return q, nil
 }
+
+// queryFields are the field: words of the query line; any other word is
+// free text.
+var queryFields = []string{"status", "building", "assignee", "priority", "team", "overdue", "sort"}
 
 // splitQuery splits on spaces outside double quotes.
 func splitQuery(s string) []string {
