@@ -79,10 +79,16 @@ func (c *jobCache) warm(db *DB) {
 // after jobBatch tickets or jobBatchTime, whichever comes first, so no
 // transaction holds the file long whatever the district's size.
 const (
-	jobBatch     = 256
-	jobBatchTime = 20 * time.Millisecond
-	jobScan      = 4096 // index keys read per read transaction
+	jobBatch = 256
+	// jobRenderTime bounds a batch's read transaction (a long reader
+	// delays a writer that must grow the file's mapping)
+	jobRenderTime = 50 * time.Millisecond
+	jobScan       = 4096 // index keys read per read transaction
 )
+
+// jobBatchTime is a variable only so that a test can make every write
+// transaction as small as it gets.
+var jobBatchTime = 20 * time.Millisecond
 
 // RunJobs runs what is due at the clock's now: expiry records, scheduled
 // tasks and overdue notices. Each job works in small transactions and
@@ -182,6 +188,20 @@ func (j *Jobs) Last() JobReport {
 	return j.last
 }
 
+// systemRead runs fn in a read transaction as the owner account, with a
+// job's cache: the jobs' lookups and rendering happen there.
+func (db *DB) systemRead(c *jobCache, fn func(r *txn) error) error {
+	var owner domain.ID
+	if err := db.bolt.View(func(tx *bolt.Tx) error { owner = metaID(tx, keyOwner); return nil }); err != nil {
+		return err
+	}
+	s := &session{db: db, actor: owner}
+	return s.read(func(r *txn) error {
+		r.cache = c
+		return fn(r)
+	})
+}
+
 // systemCached runs fn as the owner account (jobs act for the
 // organization) with a job's cache, timing the transaction.
 func (db *DB) systemCached(c *jobCache, fn func(w *txn) error) error {
@@ -276,6 +296,10 @@ func (db *DB) runSchedules(ctx context.Context, c *jobCache) (int, error) {
 // index key after which the next run starts.
 var keyOverdueResume = []byte("overdue_resume")
 
+// keyOverdueProgress is how far a stopped batch got through one ticket's
+// notices: ticket number, level and messages stored, 8 bytes each.
+var keyOverdueProgress = []byte("overdue_progress")
+
 // RunOverdue queues overdue notices for open tickets that reached a new
 // level since the last run; the level sent is remembered per ticket so a
 // notice is never sent twice.
@@ -363,7 +387,7 @@ func (db *DB) overduePass(ctx context.Context, c *jobCache, policies []domain.Ov
 			if ctx.Err() != nil {
 				return sent, nil
 			}
-			n, took, err := db.overdueBatch(c, policies, due)
+			n, took, err := db.overdueBatch(ctx, c, policies, due)
 			if err != nil {
 				return sent, err
 			}
@@ -421,55 +445,142 @@ func overdueScan(tx *bolt.Tx, policies []domain.OverduePolicy, now time.Time, fr
 	return due, last, true, nil
 }
 
-// overdueBatch notifies the first of due in one write transaction, up to
-// jobBatch tickets or jobBatchTime, and returns how many notices it sent
-// and how many candidates it took.
-func (db *DB) overdueBatch(c *jobCache, policies []domain.OverduePolicy, due []overdueCandidate) (sent, took int, err error) {
-	err = db.systemCached(c, func(w *txn) error {
-		sent, took = 0, 0
+// overdueNotice is one due ticket with its notices, rendered in a read
+// transaction; level 0 means there is nothing to send (closed meanwhile,
+// or already at that level) and only the resume point moves past it.
+type overdueNotice struct {
+	cand        overdueCandidate
+	level, prev int
+	msgs        []domain.Message
+}
+
+// overdueChunk is how many messages are stored between two looks at the
+// clock; one ticket's notices may span several write transactions.
+const overdueChunk = 32
+
+// overdueBatch renders the notices of the first of due (up to jobBatch
+// tickets) in a read transaction, then stores them in write transactions
+// of at most about jobBatchTime each: rendering and recipient lookups, the
+// bulk of the work, never hold the write lock. A ticket whose notices span
+// several transactions records how many were stored (keyOverdueProgress),
+// and its overdue level only with the last of them, so a stopped run
+// neither repeats a message nor skips one. It returns how many tickets got
+// notices and how many candidates it took (all of due it looked at).
+func (db *DB) overdueBatch(ctx context.Context, c *jobCache, policies []domain.OverduePolicy, due []overdueCandidate) (sent, took int, err error) {
+	var prepared []overdueNotice
+	err = db.systemRead(c, func(r *txn) error {
 		began := time.Now()
-		notified := 0
 		for _, d := range due {
-			if took == jobBatch || time.Since(began) > jobBatchTime {
+			if len(prepared) == jobBatch || (len(prepared) > 0 && time.Since(began) > jobRenderTime) {
 				break
 			}
-			took++
-			t, ok, err := getTicket(w.tx, domain.TicketNumber(d.number))
+			p := overdueNotice{cand: d}
+			t, ok, err := getTicket(r.tx, domain.TicketNumber(d.number))
 			if err != nil {
 				return err
 			}
-			if !ok || !t.Status.Open() {
-				continue
+			if ok && t.Status.Open() {
+				p.prev = overdueMark(r.tx, d.number)
+				if lvl := domain.OverdueLevel(&t, policies, r.now); lvl > p.prev {
+					p.level = lvl
+					if p.msgs, err = r.notices(domain.EventOverdue, &t, "", lvl); err != nil {
+						return err
+					}
+				}
 			}
-			lvl := domain.OverdueLevel(&t, policies, w.now)
-			prev := 0
-			if v := w.tx.Bucket(bOverdue).Get(itob(d.number)); len(v) == 1 {
-				prev = int(v[0])
-			}
-			if lvl <= prev {
-				continue // another run got there first
-			}
-			if err := w.tx.Bucket(bOverdue).Put(itob(d.number), []byte{byte(lvl)}); err != nil {
-				return err
-			}
-			before := len(w.changes)
-			if err := w.notify(domain.EventOverdue, &t, "", lvl); err != nil {
-				return err
-			}
-			if err := w.history(&t, "overdue", fmt.Sprintf("notice %d", lvl), ""); err != nil {
-				return err
-			}
-			notified++
-			if len(w.changes) > before {
-				sent++
-			}
+			prepared = append(prepared, p)
 		}
-		if took > 0 {
-			if err := w.tx.Bucket(bMeta).Put(keyOverdueResume, due[took-1].key); err != nil {
-				return err
-			}
-		}
-		return w.audit("ticket", 0, "overdue", "overdue notices", "", fmt.Sprintf("%d tickets reached a new overdue level", notified))
+		return nil
 	})
-	return sent, took, err
+	if err != nil {
+		return 0, 0, err
+	}
+	for i := 0; i < len(prepared); {
+		if ctx.Err() != nil {
+			return sent, i, nil // stopped: the progress mark and resume point say where
+		}
+		err = db.systemCached(c, func(w *txn) error {
+			began := time.Now()
+			notified := 0
+			last := -1 // the last ticket finished in this transaction
+			stored := 0
+			for i < len(prepared) && (last < 0 || time.Since(began) < jobBatchTime) {
+				p := &prepared[i]
+				if p.level == 0 {
+					last, i = i, i+1
+					continue
+				}
+				t, ok, err := getTicket(w.tx, domain.TicketNumber(p.cand.number))
+				if err != nil {
+					return err
+				}
+				if !ok || !t.Status.Open() || overdueMark(w.tx, p.cand.number) != p.prev {
+					last, i = i, i+1 // closed, or another process notified it meanwhile
+					continue
+				}
+				done := overdueProgress(w.tx, p.cand.number, p.level)
+				for done < len(p.msgs) && (stored == 0 || time.Since(began) < jobBatchTime) {
+					n := min(len(p.msgs)-done, overdueChunk)
+					if err := w.queue(&t, domain.EventOverdue, p.msgs[done:done+n]); err != nil {
+						return err
+					}
+					done += n
+					stored += n // at least one chunk a transaction, so every one makes progress
+				}
+				if done < len(p.msgs) {
+					// the rest in the next transaction
+					if err := w.tx.Bucket(bMeta).Put(keyOverdueProgress, progressValue(p.cand.number, p.level, done)); err != nil {
+						return err
+					}
+					break
+				}
+				if err := w.tx.Bucket(bMeta).Delete(keyOverdueProgress); err != nil {
+					return err
+				}
+				if err := w.tx.Bucket(bOverdue).Put(itob(p.cand.number), []byte{byte(p.level)}); err != nil {
+					return err
+				}
+				if err := w.history(&t, "overdue", fmt.Sprintf("notice %d", p.level), ""); err != nil {
+					return err
+				}
+				notified++
+				if len(p.msgs) > 0 {
+					sent++
+				}
+				last, i = i, i+1
+			}
+			if last >= 0 {
+				if err := w.tx.Bucket(bMeta).Put(keyOverdueResume, prepared[last].cand.key); err != nil {
+					return err
+				}
+			}
+			return w.audit("ticket", 0, "overdue", "overdue notices", "", fmt.Sprintf("%d tickets reached a new overdue level", notified))
+		})
+		if err != nil {
+			return sent, i, err
+		}
+	}
+	return sent, len(prepared), nil
+}
+
+// overdueMark is the overdue level already notified for a ticket.
+func overdueMark(tx *bolt.Tx, number uint64) int {
+	if v := tx.Bucket(bOverdue).Get(itob(number)); len(v) == 1 {
+		return int(v[0])
+	}
+	return 0
+}
+
+// overdueProgress is how many of a ticket's notices for level a stopped
+// batch already stored (0 when it is not that ticket and level).
+func overdueProgress(tx *bolt.Tx, number uint64, level int) int {
+	v := tx.Bucket(bMeta).Get(keyOverdueProgress)
+	if len(v) != 24 || btoi(v[:8]) != number || btoi(v[8:16]) != uint64(level) {
+		return 0
+	}
+	return int(btoi(v[16:]))
+}
+
+func progressValue(number uint64, level, done int) []byte {
+	return append(append(itob(number), itob(uint64(level))...), itob(uint64(done))...)
 }

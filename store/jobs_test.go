@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -104,5 +105,68 @@ func TestJobs_StopWaitsThenTheFileCloses(t *testing.T) {
 	must(t, d.db.Close())
 	if f := j.Failures(); len(f) != 0 {
 		t.Fatalf("failures: %v", f)
+	}
+}
+
+// One ticket's overdue notice to many recipients spans several write
+// transactions when it must (rendering happens before, in a read
+// transaction); stopped between two of them, the next run sends the rest,
+// so every recipient gets each ticket's notice exactly once.
+func TestJobs_OneTicketsNoticesSpanTransactionsAndResumeOnce(t *testing.T) {
+	fixers := func(d *district) {
+		var rows []domain.ImportRow
+		for i := range 300 {
+			rows = append(rows, domain.ImportRow{Line: i + 2, Username: fmt.Sprintf("fixer%03d", i),
+				Groups: []string{"Technicians", "Technical Coordinator"}})
+		}
+		_, err := d.admin.ImportUsers(t.Context(), domain.UserImport{Rows: rows}, domain.ImportOptions{})
+		must(t, err)
+	}
+	type pair struct {
+		ticket domain.TicketNumber
+		to     domain.ID
+	}
+	notices := func(d *district) map[pair]int {
+		got := map[pair]int{}
+		msgs, err := d.admin.Outbox(t.Context(), 0)
+		must(t, err)
+		for _, m := range msgs {
+			if m.Event == domain.EventOverdue {
+				got[pair{m.Ticket, m.To}]++
+			}
+		}
+		return got
+	}
+	d := overdueDistrict(t, 1)
+	fixers(d)
+	defer store.SetJobBatchTime(0)() // every write transaction stores one chunk
+	stop := &stopAfter{Context: context.Background()}
+	stop.n.Store(5) // before the scan, the batch and three write transactions
+	_, err := d.db.RunOverdue(stop)
+	must(t, err)
+	partial := notices(d)
+	rest := d.db.RunJobs(context.Background())
+	if rest.Stopped || len(rest.Failures) != 0 || rest.Writes < 3 {
+		t.Fatalf("second run: %+v", rest)
+	}
+	all := notices(d)
+	twin := overdueDistrict(t, 1) // the same sweep, never stopped
+	fixers(twin)
+	_, err = twin.db.RunOverdue(context.Background())
+	must(t, err)
+	want := len(notices(twin))
+	if len(partial) == 0 || len(partial) >= want {
+		t.Fatalf("the stopped run sent %d of %d notices", len(partial), want)
+	}
+	if len(all) != want {
+		t.Fatalf("%d notices after a stop, %d without", len(all), want)
+	}
+	for p, n := range all {
+		if n != 1 {
+			t.Fatalf("user %d got the notice of ticket %d %d times", p.to, p.ticket, n)
+		}
+	}
+	if again := d.db.RunJobs(context.Background()); again.Writes != 0 {
+		t.Fatalf("a quiet run wrote: %+v", again)
 	}
 }

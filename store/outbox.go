@@ -37,10 +37,21 @@ type recipient struct {
 // notices go to the people on the ticket, not to every user. The actor is
 // not told about their own action.
 func (w *txn) notify(ev domain.Event, t *domain.Ticket, comment string, level int) error {
+	msgs, err := w.notices(ev, t, comment, level)
+	if err != nil || len(msgs) == 0 {
+		return err
+	}
+	return w.queue(t, ev, msgs)
+}
+
+// notices renders the messages notify stores, one per recipient, reading
+// only: a periodic job renders them in a read transaction and holds the
+// write lock just to store them.
+func (w *txn) notices(ev domain.Event, t *domain.Ticket, comment string, level int) ([]domain.Message, error) {
 	var groups []domain.Group
 	gs, err := w.groups()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, g := range gs {
 		switch {
@@ -97,7 +108,7 @@ func (w *txn) notify(ev domain.Event, t *domain.Ticket, comment string, level in
 		}
 		ids, err := w.activeMembers(g.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, id := range ids {
 			consider(id, g)
@@ -119,7 +130,7 @@ func (w *txn) notify(ev domain.Event, t *domain.Ticket, comment string, level in
 		}
 	}
 	if len(order) == 0 {
-		return nil
+		return nil, nil
 	}
 	nm := &names{w: w, users: map[domain.ID]string{}, blds: map[domain.ID]string{}}
 	row := nm.row(*t)
@@ -127,10 +138,19 @@ func (w *txn) notify(ev domain.Event, t *domain.Ticket, comment string, level in
 	if ev == domain.EventOverdue {
 		actor = ""
 	}
+	msgs := make([]domain.Message, 0, len(order))
 	for _, id := range order {
 		r := rcpt[id]
-		m := domain.RenderMessage(domain.MessageInput{Org: &w.org, Ticket: row, Event: ev, Level: level, Actor: actor,
-			Comment: comment, Recipient: r.user, Access: &r.access, TextOnly: r.textOnly, Reason: r.reason})
+		msgs = append(msgs, domain.RenderMessage(domain.MessageInput{Org: &w.org, Ticket: row, Event: ev, Level: level, Actor: actor,
+			Comment: comment, Recipient: r.user, Access: &r.access, TextOnly: r.textOnly, Reason: r.reason}))
+	}
+	return msgs, nil
+}
+
+// queue stores rendered messages in the outbox under ids from its sequence
+// and raises the change that refreshes Outbox screens.
+func (w *txn) queue(t *domain.Ticket, ev domain.Event, msgs []domain.Message) error {
+	for _, m := range msgs {
 		seq, err := w.tx.Bucket(bOutbox).NextSequence()
 		if err != nil {
 			return err

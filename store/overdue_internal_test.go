@@ -50,3 +50,11 @@ func MarkOverdueNotified(db *DB, now time.Time, keep int) (int, error) {
 	}
 	return left, nil
 }
+
+// SetJobBatchTime sets the periodic jobs' write-transaction budget and
+// returns a function that restores it.
+func SetJobBatchTime(d time.Duration) func() {
+	old := jobBatchTime
+	jobBatchTime = d
+	return func() { jobBatchTime = old }
+}
