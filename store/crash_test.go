@@ -24,6 +24,9 @@ func copyFile(t testing.TB, from, to string) {
 	must(t, err)
 	_, err = io.Copy(out, in)
 	must(t, err)
+	// on disk before anyone times a write: otherwise the first commit's
+	// fsync flushes the whole copy (1.7 GB for the scale file)
+	must(t, out.Sync())
 	must(t, out.Close())
 }
 
