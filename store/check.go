@@ -831,6 +831,24 @@ type bboltMeta struct {
 
 // currentMeta reads the newer valid meta page of a bbolt file of size
 // bytes and checks that the pages it counts are all in the file.
+// openMeta opens a bbolt file for reading and returns its current meta
+// page; the caller closes the file.
+func openMeta(path string) (*os.File, bboltMeta, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, bboltMeta{}, err
+	}
+	st, err := f.Stat()
+	if err == nil {
+		var m bboltMeta
+		if m, err = currentMeta(f, st.Size()); err == nil {
+			return f, m, nil
+		}
+	}
+	_ = f.Close() // opened for reading only; err says what went wrong
+	return nil, bboltMeta{}, err
+}
+
 func currentMeta(f *os.File, size int64) (bboltMeta, error) {
 	m0, ok0 := readMeta(f, 0)
 	var m bboltMeta
@@ -883,19 +901,11 @@ func readMeta(f *os.File, off int64) (bboltMeta, bool) {
 // process: this walk lets callers refuse such a file with an error first.
 // It reads the file and never writes it.
 func CheckPages(path string) error {
-	f, err := os.Open(path)
+	f, m, err := openMeta(path)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = f.Close() }() // opened for reading only
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	m, err := currentMeta(f, st.Size())
-	if err != nil {
-		return err
-	}
 	ps := int64(m.pageSize)
 	w := &pageWalker{f: f, ps: ps, hwm: m.pgid, seen: make([]bool, m.pgid)}
 	if data, unmap, err := mapFile(f, int64(m.pgid)*ps); err == nil {

@@ -3,7 +3,6 @@ package store
 import (
 	"encoding/binary"
 	"fmt"
-	"os"
 	"time"
 )
 
@@ -28,19 +27,11 @@ var errUnsynced = fmt.Errorf("the file has no synced freelist")
 // bbolt would rebuild that freelist by walking every page on a goroutine
 // of its own, so Open walks them first (CheckPages), once.
 func quickCheck(path string) error {
-	f, err := os.Open(path)
+	f, m, err := openMeta(path)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = f.Close() }() // opened for reading only
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	m, err := currentMeta(f, st.Size())
-	if err != nil {
-		return err
-	}
 	if m.freelist == noFreelist {
 		return errUnsynced
 	}
