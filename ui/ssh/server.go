@@ -354,6 +354,33 @@ func (p slogPrintf) Printf(format string, v ...any) {
 
 // program builds the session's Bubble Tea program for the user the gate
 // admitted; bubbletea's middleware runs it.
+// MaxWidth and MaxHeight bound a session's window: the renderer keeps a
+// cell buffer of the window's size, so a client asking for 20000x20000
+// would make the server allocate gigabytes. A bigger window is drawn at
+// this size (500x300 is larger than any real screen's text grid).
+const (
+	MaxWidth  = 500
+	MaxHeight = 300
+)
+
+func clampWindow(w, h int) (int, int) {
+	return max(0, min(w, MaxWidth)), max(0, min(h, MaxHeight))
+}
+
+// sessionFilter clamps every window size before the program resizes its
+// renderer (the pty request's and each window change), and keeps wish's
+// rule that a remote session cannot be suspended.
+func sessionFilter(_ tea.Model, msg tea.Msg) tea.Msg {
+	switch m := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.Width, m.Height = clampWindow(m.Width, m.Height)
+		return m
+	case tea.SuspendMsg:
+		return tea.ResumeMsg{}
+	}
+	return msg
+}
+
 func (s *Server) program(sess charmssh.Session) *tea.Program {
 	s.mu.Lock()
 	e := s.sessions[sess]
@@ -361,7 +388,11 @@ func (s *Server) program(sess charmssh.Session) *tea.Program {
 	if e == nil {
 		return nil
 	}
-	opts := append(bm.MakeOptions(sess), tea.WithContext(e.ctx), tea.WithoutSignalHandler(), tea.WithFPS(s.cfg.FPS))
+	opts := append(bm.MakeOptions(sess), tea.WithContext(e.ctx), tea.WithoutSignalHandler(), tea.WithFPS(s.cfg.FPS),
+		tea.WithFilter(sessionFilter))
+	if pty, _, ok := sess.Pty(); ok {
+		opts = append(opts, tea.WithWindowSize(clampWindow(pty.Window.Width, pty.Window.Height)))
+	}
 	p := tea.NewProgram(newSessionModel(e, s.newConsole(e, sess)), opts...)
 	e.setProgram(p)
 	return p

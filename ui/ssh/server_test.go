@@ -1,7 +1,9 @@
 package ssh
 
 import (
+	tea "charm.land/bubbletea/v2"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -422,5 +424,73 @@ func TestBackoffDoublesAndForgets(t *testing.T) {
 	b.reset("h")
 	if b.wait("h") != 0 {
 		t.Error("reset kept the wait")
+	}
+}
+
+// A client asking for a 20000x20000 window at the pty request gets a
+// console of at most MaxWidth x MaxHeight; a later window change reaches
+// it through the same filter (TestSessionFilterClampsWindowChanges). The
+// renderer's buffer follows the window, so an unclamped size let one user
+// grow the server by gigabytes.
+func TestPTYSizeIsClamped(t *testing.T) {
+	f := newFixture(t, Config{})
+	conn, err := gossh.Dial("tcp", f.srv.Addr().String(), &gossh.ClientConfig{User: "ada",
+		Auth: []gossh.AuthMethod{gossh.PublicKeys(f.keys["ada"])}, HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	sess, err := conn.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.RequestPty("xterm-256color", 20000, 20000, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := sess.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	size := func(want [2]int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var got [2]int
+			f.srv.mu.Lock()
+			for _, e := range f.srv.sessions {
+				got[0], got[1] = e.windowSize()
+			}
+			f.srv.mu.Unlock()
+			if got == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the console's window is %dx%d, want %dx%d", got[0], got[1], want[0], want[1])
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	size([2]int{MaxWidth, MaxHeight})
+	if err := sess.WindowChange(40, 120); err != nil {
+		t.Fatal(err)
+	}
+	size([2]int{120, 40})
+}
+
+// Every window size passes the session's filter before the program
+// resizes its renderer: window changes are clamped as the pty request is.
+func TestSessionFilterClampsWindowChanges(t *testing.T) {
+	for _, c := range []struct{ w, h, ww, wh int }{{20000, 20000, MaxWidth, MaxHeight}, {120, 40, 120, 40}, {501, 10, MaxWidth, 10}, {-1, 5, 0, 5}} {
+		got, ok := sessionFilter(nil, tea.WindowSizeMsg{Width: c.w, Height: c.h}).(tea.WindowSizeMsg)
+		if !ok || got.Width != c.ww || got.Height != c.wh {
+			t.Errorf("%dx%d became %+v, want %dx%d", c.w, c.h, got, c.ww, c.wh)
+		}
+	}
+	if _, ok := sessionFilter(nil, tea.SuspendMsg{}).(tea.ResumeMsg); !ok {
+		t.Error("a remote session was allowed to suspend")
 	}
 }

@@ -35,6 +35,19 @@ type entry struct {
 	prog    *tea.Program
 	pending []tea.Msg // sent before the program existed
 	reason  string    // why the server ended the session, if it did
+	size    [2]int    // the last window size the console was given
+}
+
+func (e *entry) setSize(w, h int) {
+	e.mu.Lock()
+	e.size = [2]int{w, h}
+	e.mu.Unlock()
+}
+
+func (e *entry) windowSize() (int, int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.size[0], e.size[1]
 }
 
 func (e *entry) setProgram(p *tea.Program) {
@@ -284,6 +297,8 @@ func (m *sessionModel) idleCheck() tea.Cmd {
 
 func (m *sessionModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.e.setSize(msg.Width, msg.Height)
 	case endMsg:
 		return m, tea.Quit
 	case idleLimitMsg:
