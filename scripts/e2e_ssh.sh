@@ -97,6 +97,14 @@ if ssh "${sshopts[@]}" -i "$work/stranger_key" ada@127.0.0.1 true >"$work/wrong.
 fi
 grep -q "Permission denied (publickey)" "$work/wrong.out" || fail "wrong key: $(cat "$work/wrong.out")"
 
+step "a command is refused with one line (the server runs none)"
+status=0
+ssh "${sshopts[@]}" -i "$work/ada_key" ada@127.0.0.1 cat /etc/passwd >"$work/exec.out" 2>&1 || status=$?
+[ "$status" = 1 ] || fail "exec exit status $status: $(cat "$work/exec.out")"
+grep -q "runs no commands" "$work/exec.out" || fail "exec said: $(cat "$work/exec.out")"
+[ "$(grep -c . "$work/exec.out")" = 1 ] || fail "exec said more than one line: $(cat "$work/exec.out")"
+grep -q 'runs no commands' "$work/server.log" || fail "the refused command is not logged"
+
 step "a user in no group is refused with one line"
 ssh "${sshopts[@]}" -tt -i "$work/nog_key" nog@127.0.0.1 </dev/null >"$work/nog.out" 2>&1 || true
 grep -q "gatehouse: login refused: nog is inactive: no group (R2)" "$work/nog.out" || fail "nog: $(cat "$work/nog.out")"
@@ -119,6 +127,15 @@ wait_screen "enter open"
 step "the window size follows the client"
 tmux -S "$sock" resize-window -t e2e -x 70 -y 20
 wait_screen "window too small"
+tmux -S "$sock" resize-window -t e2e -x 100 -y 30
+wait_screen "District Administrator"
+
+step "a huge window is drawn at the server's limit (500x300), not allocated"
+tmux -S "$sock" resize-window -t e2e -x 4000 -y 2000
+sleep 1
+kill -0 "$server_pid" 2>/dev/null || fail "the server died on a 4000x2000 window"
+rss=$(awk '/^VmRSS/ {print $2}' "/proc/$server_pid/status")
+[ "$rss" -lt 400000 ] || fail "the server grew to $rss kB on a 4000x2000 window"
 tmux -S "$sock" resize-window -t e2e -x 100 -y 30
 wait_screen "District Administrator"
 

@@ -3,6 +3,7 @@ package ssh
 import (
 	tea "charm.land/bubbletea/v2"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -492,5 +493,61 @@ func TestSessionFilterClampsWindowChanges(t *testing.T) {
 	}
 	if _, ok := sessionFilter(nil, tea.SuspendMsg{}).(tea.ResumeMsg); !ok {
 		t.Error("a remote session was allowed to suspend")
+	}
+}
+
+// `ssh host command` is refused with one line and exit status 1 (the
+// server runs no commands); environment variables the console does not
+// read are named as ignored, on the session and in the log.
+func TestExecRefusedAndEnvIgnored(t *testing.T) {
+	f := newFixture(t, Config{})
+	dial := func() (*gossh.Client, *gossh.Session) {
+		conn, err := gossh.Dial("tcp", f.srv.Addr().String(), &gossh.ClientConfig{User: "ada",
+			Auth: []gossh.AuthMethod{gossh.PublicKeys(f.keys["ada"])}, HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sess, err := conn.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return conn, sess
+	}
+	conn, sess := dial()
+	var stderr syncBuffer
+	sess.Stderr = &stderr
+	err := sess.Run("cat /etc/passwd")
+	var exit *gossh.ExitError
+	if !errors.As(err, &exit) || exit.ExitStatus() != 1 {
+		t.Fatalf("exec: %v", err)
+	}
+	if !strings.Contains(stderr.String(), "runs no commands") || strings.Count(strings.TrimSpace(stderr.String()), "\n") != 0 {
+		t.Fatalf("exec refusal: %q", stderr.String())
+	}
+	conn.Close()
+
+	conn, sess = dial()
+	defer conn.Close()
+	if err := sess.Setenv("LC_SECRET", "x"); err != nil {
+		t.Fatal(err)
+	}
+	var errs syncBuffer
+	sess.Stderr = &errs
+	if err := sess.RequestPty("xterm-256color", 30, 100, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(errs.String(), "not served, ignored: environment variables LC_SECRET") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no line about the ignored variable: %q", errs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	logs := f.logs.String()
+	if !strings.Contains(logs, `msg="ssh requests ignored"`) || !strings.Contains(logs, "runs no commands") {
+		t.Fatalf("not logged:\n%s", logs)
 	}
 }

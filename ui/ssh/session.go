@@ -153,10 +153,15 @@ func (s *Server) gate(next charmssh.Handler) charmssh.Handler {
 				"authentication to choose a new one (ssh -o PreferredAuthentications=keyboard-interactive)")
 			return
 		}
+		if cmd := sess.RawCommand(); cmd != "" {
+			s.refuseAudited(sess, u.Username, addr, fmt.Sprintf("gatehouse serves the console and runs no commands (asked to run %q)", cmd))
+			return
+		}
 		if _, _, ok := sess.Pty(); !ok {
 			s.refuseAudited(sess, u.Username, addr, "no terminal: the console needs one (connect with ssh -t)")
 			return
 		}
+		s.ignored(sess, u.Username, addr)
 		// Not derived from the session's context: on a disconnect wish
 		// quits the program, which beats killing it mid-update.
 		ctx, cancel := context.WithCancel(context.Background())
@@ -194,6 +199,32 @@ func (s *Server) gate(next charmssh.Handler) charmssh.Handler {
 		s.log.Info("ssh logout", "user", u.Username, "addr", addr, "reason", why,
 			"duration", time.Since(e.start).Round(time.Second).String())
 	}
+}
+
+// ignored says in one line, and logs, which requests of an admitted
+// session the server does not serve: agent forwarding (the library accepts
+// it; nothing here ever opens the agent) and environment variables other
+// than NO_COLOR, the only one the console reads.
+func (s *Server) ignored(sess charmssh.Session, user, addr string) {
+	var what []string
+	if charmssh.AgentRequested(sess) {
+		what = append(what, "agent forwarding")
+	}
+	var names []string
+	for _, kv := range sess.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); k != "NO_COLOR" && k != "TERM" {
+			names = append(names, k)
+		}
+	}
+	if len(names) > 0 {
+		what = append(what, "environment variables "+strings.Join(names, ", "))
+	}
+	if len(what) == 0 {
+		return
+	}
+	line := strings.Join(what, " and ")
+	s.log.Info("ssh requests ignored", "user", user, "addr", addr, "requests", line)
+	fmt.Fprintf(sess.Stderr(), "gatehouse: not served, ignored: %s\r\n", domain.Printable(line))
 }
 
 // register adds an admitted session unless the server is closing or full;
