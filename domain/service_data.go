@@ -34,6 +34,10 @@ type DataService interface {
 	// Backup writes a consistent copy of the live file to path and verifies
 	// it by opening it (superuser or the owner account).
 	Backup(ctx context.Context, path string) error
+	// BackupToDataDir backs up into the backups/ folder beside the data
+	// file under a new, dated name, and returns that path: the backup an
+	// SSH session makes, which must not name paths on the server.
+	BackupToDataDir(ctx context.Context) (string, error)
 }
 
 // ExportFormat is what Export writes.

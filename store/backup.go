@@ -28,6 +28,10 @@ import (
 // serve`), through Service.Backup; `gatehouse backup FILE` when nothing
 // else has the file open.
 func (db *DB) Backup(ctx context.Context, path string) error {
+	return db.backup(ctx, path, false)
+}
+
+func (db *DB) backup(ctx context.Context, path string, noReplace bool) error {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return fmt.Errorf("backup path %s: %w", path, err)
@@ -47,7 +51,8 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 	// safefile: a temporary file beside the target, synced, verified, then
 	// renamed over a regular file or nothing (never a device, FIFO or link)
 	return safefile.WriteWith(abs, safefile.Options{
-		Perm: 0o600,
+		Perm:      0o600,
+		NoReplace: noReplace,
 		Verify: func(tmp string) error {
 			if err := VerifyFile(tmp); err != nil {
 				return fmt.Errorf("the backup failed verification, %s was not written: %w", path, err)
@@ -109,6 +114,17 @@ func VerifyFile(path string) (err error) {
 // Backup implements domain.DataService for the superuser or the owner.
 // A read-only session writes no file either.
 func (s *session) Backup(ctx context.Context, path string) error {
+	return s.backup(ctx, path, false)
+}
+
+// BackupToDataDir writes backups/gatehouse-YYYYMMDD-HHMMSS.db beside the
+// data file, never over an existing file.
+func (s *session) BackupToDataDir(ctx context.Context) (string, error) {
+	path := filepath.Join(filepath.Dir(s.db.path), "backups", "gatehouse-"+s.db.now().UTC().Format("20060102-150405")+".db")
+	return path, s.backup(ctx, path, true)
+}
+
+func (s *session) backup(ctx context.Context, path string, noReplace bool) error {
 	if err := s.refuseWrite(); err != nil {
 		return err
 	}
@@ -121,5 +137,5 @@ func (s *session) Backup(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Backup(ctx, path)
+	return s.db.backup(ctx, path, noReplace)
 }

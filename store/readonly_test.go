@@ -30,7 +30,7 @@ var writeMethods = map[string]bool{
 	"StartThread": true, "PostMessage": true, "EditMessage": true, "DeleteMessage": true,
 	"DeleteThread": true, "Attach": true, "DeleteAttachment": true, "SetAlerts": true,
 	"SaveChart": true, "DeleteChart": true, "SaveLayout": true, "ImportUsers": true,
-	"ImportAll": true, "Backup": true,
+	"ImportAll": true, "Backup": true, "BackupToDataDir": true,
 }
 
 // zeroArgs builds arguments for a method: zero values, except a live

@@ -28,6 +28,7 @@ type dataFileScreen struct {
 type fileDoneMsg struct {
 	what   string
 	report domain.CheckReport
+	dest   string // where a backup went
 	err    error
 }
 
@@ -54,6 +55,10 @@ func (s *dataFileScreen) render() {
 		"Check (" + k.Check.Help().Key + "): bbolt's consistency check and the domain's invariants.",
 		"Repair (" + k.Repair.Help().Key + "): fixes what check finds, in one transaction, with an audit event.",
 		"",
+	}
+	if s.c.remote {
+		lines[1] = "Back up (" + k.Backup.Help().Key + "): into the backups/ folder beside the data file on the server, under a new dated name;"
+		lines[2] = "a consistent copy taken in one read transaction while everyone keeps working, verified, then put in place."
 	}
 	if s.c.jobFailures != nil {
 		if fails := s.c.jobFailures(); len(fails) > 0 {
@@ -88,8 +93,8 @@ func (s *dataFileScreen) Update(msg tea.Msg) tea.Cmd {
 			s.c.Fail(msg.err)
 			s.report = []string{"✗ " + msg.err.Error()}
 		} else if msg.what == "backing up" {
-			s.c.Ok("backed up to %s and verified", strings.TrimSpace(s.path.Value(0)))
-			s.report = []string{"✓ backed up to " + strings.TrimSpace(s.path.Value(0)) + " and verified"}
+			s.c.Ok("backed up to %s and verified", msg.dest)
+			s.report = []string{"✓ backed up to " + msg.dest + " and verified"}
 		} else {
 			s.c.Ok("%s", msg.report.Summary())
 			s.report = []string{msg.report.Summary()}
@@ -111,7 +116,7 @@ func (s *dataFileScreen) Update(msg tea.Msg) tea.Cmd {
 			case submit:
 				s.typing = false
 				dest := strings.TrimSpace(s.path.Value(0))
-				return s.run("backing up", func() (domain.CheckReport, error) { return domain.CheckReport{}, s.c.Svc.Backup(s.c.Ctx, dest) })
+				return s.backup(func() (string, error) { return dest, s.c.Svc.Backup(s.c.Ctx, dest) })
 			}
 			return cmd
 		}
@@ -121,7 +126,7 @@ func (s *dataFileScreen) Update(msg tea.Msg) tea.Cmd {
 		k := s.c.Keys.File
 		switch {
 		case key.Matches(msg, k.Backup):
-			s.startBackup()
+			return s.startBackup()
 		case key.Matches(msg, k.Check):
 			return s.check()
 		case key.Matches(msg, k.Repair):
@@ -135,9 +140,25 @@ func (s *dataFileScreen) Update(msg tea.Msg) tea.Cmd {
 }
 
 // startBackup asks for the destination (what was typed before stays).
-func (s *dataFileScreen) startBackup() {
+// Over SSH it asks nothing: a typed path would be a path on the server, so
+// the backup goes to the data directory's backups/ folder, newly named.
+func (s *dataFileScreen) startBackup() tea.Cmd {
+	if s.c.remote {
+		return s.backup(func() (string, error) { return s.c.Svc.BackupToDataDir(s.c.Ctx) })
+	}
 	s.typing = true
 	s.path.setFocus(0)
+	return nil
+}
+
+// backup runs fn, which backs up and says where to.
+func (s *dataFileScreen) backup(fn func() (string, error)) tea.Cmd {
+	s.busy, s.report = "backing up", nil
+	s.render()
+	return func() tea.Msg {
+		dest, err := fn()
+		return fileDoneMsg{what: "backing up", dest: dest, err: err}
+	}
 }
 
 // check runs the consistency check without repairing.

@@ -54,3 +54,29 @@ func TestDataFileShowsFailedJobs(t *testing.T) {
 	d.waitFor("Background jobs failed")
 	d.waitFor("its building is gone")
 }
+
+// Over SSH the backup names no path (a typed one would be a path on the
+// server): it goes to backups/ beside the data file, newly named, and a
+// second backup never replaces the first.
+func TestDataFileBackupOverSSHGoesToTheDataDirectory(t *testing.T) {
+	db := openStore(t)
+	d := startWith(t, Config{Service: session(t, db, "admin"), Feed: db, Now: fixedNow, NoColor: true, Remote: true}, 160, 40)
+	d.keys(":", "back up the data", "enter")
+	s := d.waitFor("and verified")
+	if strings.Contains(s, "Back up the data file to") {
+		t.Fatalf("a remote session was asked for a path:\n%s", s)
+	}
+	dir := filepath.Join(filepath.Dir(db.Path()), "backups")
+	files, err := filepath.Glob(filepath.Join(dir, "gatehouse-*.db"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("backups: %v %v", files, err)
+	}
+	if !strings.Contains(s, files[0]) {
+		t.Fatalf("the status does not name %s:\n%s", files[0], s)
+	}
+	if err := store.VerifyFile(files[0]); err != nil {
+		t.Fatalf("the backup does not verify: %v", err)
+	}
+	d.keys("b") // the same second (a fixed clock): refused, not replaced
+	d.waitFor("exists")
+}

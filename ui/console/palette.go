@@ -85,7 +85,7 @@ func (p *palette) commands() []command {
 	add("tickets", "report a problem (new ticket)", func(s Screen) tea.Cmd { s.(*ticketsScreen).openReport(); return nil })
 	add("tickets", "saved ticket queries", func(s Screen) tea.Cmd { s.(*ticketsScreen).openSaved(); return nil })
 	add("schedules", "new scheduled task", func(s Screen) tea.Cmd { s.(*schedulesScreen).openForm(domain.ScheduledTask{}); return nil })
-	add("datafile", "back up the data file", func(s Screen) tea.Cmd { s.(*dataFileScreen).startBackup(); return nil })
+	add("datafile", "back up the data file", func(s Screen) tea.Cmd { return s.(*dataFileScreen).startBackup() })
 	add("datafile", "check the data file (and repair it)", func(s Screen) tea.Cmd { return s.(*dataFileScreen).check() })
 	add("access", "effective access (can a user…? why not?)", nil)
 	add("access", "who holds a privilege (reverse lookup)", func(s Screen) tea.Cmd { return s.(*accessScreen).startWho() })
