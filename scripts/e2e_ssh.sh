@@ -105,6 +105,16 @@ grep -q "runs no commands" "$work/exec.out" || fail "exec said: $(cat "$work/exe
 [ "$(grep -c . "$work/exec.out")" = 1 ] || fail "exec said more than one line: $(cat "$work/exec.out")"
 grep -q 'runs no commands' "$work/server.log" || fail "the refused command is not logged"
 
+step "a connection without a session (ssh -N) is closed after 10 s"
+ssh "${sshopts[@]}" -i "$work/ada_key" -N ada@127.0.0.1 >"$work/dashn.out" 2>&1 &
+dashn=$!
+for _ in $(seq 150); do kill -0 "$dashn" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$dashn" 2>/dev/null; then
+	kill "$dashn"
+	fail "ssh -N still connected after 15 s"
+fi
+grep -q 'msg="ssh connection closed".*no session within 10s' "$work/server.log" || fail "the close is not logged"
+
 step "a user in no group is refused with one line"
 ssh "${sshopts[@]}" -tt -i "$work/nog_key" nog@127.0.0.1 </dev/null >"$work/nog.out" 2>&1 || true
 grep -q "gatehouse: login refused: nog is inactive: no group (R2)" "$work/nog.out" || fail "nog: $(cat "$work/nog.out")"

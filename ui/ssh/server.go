@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -69,8 +70,13 @@ type Config struct {
 	// Idle logs a session out after this long without input; holders of
 	// Stay Logged On are never logged out. Default 30 minutes; negative
 	// means no idle timeout for anyone.
-	Idle        time.Duration
-	MaxSessions int // default 50
+	Idle time.Duration
+	// MaxSessions caps the connections in use (each counts, with or
+	// without a session); default 50.
+	MaxSessions int
+	// NoSessionGrace closes a connection that has not started a session
+	// this long after it was accepted (ssh -N); default 10 seconds.
+	NoSessionGrace time.Duration
 	// JobFailures lists the periodic jobs' latest failures for the Data
 	// file screen; nil shows none.
 	JobFailures func() []string
@@ -96,6 +102,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	sessions map[charmssh.Session]*entry
+	conns    map[*trackedConn]struct{}
 	closing  bool
 	wg       sync.WaitGroup // one per registered session
 
@@ -119,6 +126,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Idle == 0 {
 		cfg.Idle = DefaultIdle
 	}
+	if cfg.NoSessionGrace <= 0 {
+		cfg.NoSessionGrace = 10 * time.Second
+	}
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = DefaultMaxSessions
 	}
@@ -137,7 +147,7 @@ func New(cfg Config) (*Server, error) {
 	if err := checkHostKey(cfg.HostKeyPath); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, sessions: map[charmssh.Session]*entry{},
+	s := &Server{cfg: cfg, log: cfg.Logger, sessions: map[charmssh.Session]*entry{}, conns: map[*trackedConn]struct{}{},
 		backoff: newBackoff(cfg.Now), verifying: make(chan struct{}, 2)}
 	opts := []charmssh.Option{
 		wish.WithAddress(cfg.Listen),
@@ -148,6 +158,7 @@ func New(cfg Config) (*Server, error) {
 			bm.MiddlewareWithProgramHandler(s.program), s.gate)),
 		func(srv *charmssh.Server) error {
 			srv.HandshakeTimeout = 30 * time.Second
+			srv.ConnCallback = s.accept
 			srv.ConnectionFailedCallback = func(c net.Conn, err error) {
 				s.log.Debug("ssh handshake failed", "addr", c.RemoteAddr().String(), "err", err)
 			}
@@ -354,6 +365,64 @@ func (p slogPrintf) Printf(format string, v ...any) {
 
 // program builds the session's Bubble Tea program for the user the gate
 // admitted; bubbletea's middleware runs it.
+// trackedConn is one accepted connection. Every one counts against
+// MaxSessions, whether or not it ever opens a session, and one that has
+// not started a session within NoSessionGrace is closed: `ssh -N` would
+// otherwise hold a connection forever, unseen by the session limit.
+type trackedConn struct {
+	net.Conn
+	s       *Server
+	addr    string
+	timer   *time.Timer
+	once    sync.Once
+	session atomic.Bool
+}
+
+// connKey finds a session's trackedConn in its connection's context.
+type connKey struct{}
+
+func (c *trackedConn) Close() error {
+	c.once.Do(func() {
+		c.timer.Stop()
+		c.s.mu.Lock()
+		delete(c.s.conns, c)
+		c.s.mu.Unlock()
+	})
+	return c.Conn.Close()
+}
+
+// accept admits a new connection unless the server is full or closing.
+func (s *Server) accept(ctx charmssh.Context, conn net.Conn) net.Conn {
+	addr := conn.RemoteAddr().String()
+	s.mu.Lock()
+	// past the limit a session gets a one-line refusal (register); twice
+	// the limit is refused before the handshake, without a word
+	if n := len(s.conns); s.closing || n >= 2*s.cfg.MaxSessions {
+		s.mu.Unlock()
+		s.log.Info("ssh connection refused", "addr", addr, "reason", fmt.Sprintf("the server is full or closing (%d connections)", n))
+		return nil
+	}
+	c := &trackedConn{Conn: conn, s: s, addr: addr}
+	s.conns[c] = struct{}{}
+	s.mu.Unlock()
+	grace := s.cfg.NoSessionGrace
+	c.timer = time.AfterFunc(grace, func() {
+		if !c.session.Load() {
+			s.log.Info("ssh connection closed", "addr", addr, "reason", "no session within "+grace.String())
+			_ = c.Close()
+		}
+	})
+	ctx.SetValue(connKey{}, c)
+	return c
+}
+
+// Connections is the number of open connections, with or without a session.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
 // MaxWidth and MaxHeight bound a session's window: the renderer keeps a
 // cell buffer of the window's size, so a client asking for 20000x20000
 // would make the server allocate gigabytes. A bigger window is drawn at

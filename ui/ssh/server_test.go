@@ -281,7 +281,7 @@ func TestMaxSessionsRefusesTheNextOne(t *testing.T) {
 	ada.waitText("Open tickets you can see", wait)
 	bea := must(f.dial("bea", f.keys["bea"]))
 	out := bea.waitEnd(wait)
-	if !strings.Contains(out, "gatehouse: login refused: the server is full (1 sessions open); try again later") {
+	if !strings.Contains(out, "gatehouse: login refused: the server is full (1 of 1 connections in use); try again later") {
 		t.Errorf("second session got %q", out)
 	}
 }
@@ -550,4 +550,39 @@ func TestExecRefusedAndEnvIgnored(t *testing.T) {
 	if !strings.Contains(logs, `msg="ssh requests ignored"`) || !strings.Contains(logs, "runs no commands") {
 		t.Fatalf("not logged:\n%s", logs)
 	}
+}
+
+// A connection that opens no session (ssh -N) counts against MaxSessions
+// and is closed after NoSessionGrace; then the next one gets in.
+func TestConnectionWithoutASessionCountsAndIsClosed(t *testing.T) {
+	f := newFixture(t, Config{MaxSessions: 1, NoSessionGrace: 300 * time.Millisecond})
+	idle, err := gossh.Dial("tcp", f.srv.Addr().String(), &gossh.ClientConfig{User: "bea",
+		Auth: []gossh.AuthMethod{gossh.PublicKeys(f.keys["bea"])}, HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	if n := f.srv.Connections(); n != 1 {
+		t.Fatalf("%d connections counted, want 1", n)
+	}
+	ada := must(f.dial("ada", f.keys["ada"]))
+	if out := ada.waitEnd(wait); !strings.Contains(out, "the server is full (1 of 1 connections in use)") {
+		t.Fatalf("a session beside an idle connection got %q", out)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- idle.Wait() }()
+	select {
+	case <-closed:
+	case <-time.After(wait):
+		t.Fatal("the connection without a session was not closed")
+	}
+	if !strings.Contains(f.logs.String(), `msg="ssh connection closed"`) {
+		t.Fatalf("the close is not logged:\n%s", f.logs.String())
+	}
+	deadline := time.Now().Add(wait)
+	for f.srv.Connections() != 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	again := must(f.dial("ada", f.keys["ada"]))
+	again.waitText("Open tickets you can see", wait)
 }

@@ -126,6 +126,9 @@ func (s *Server) identify(sess charmssh.Session) (domain.User, string, error) {
 func (s *Server) gate(next charmssh.Handler) charmssh.Handler {
 	return func(sess charmssh.Session) {
 		addr := sess.RemoteAddr().String()
+		// a connection counts as in use once a session is admitted; one
+		// whose sessions are all refused is closed after the grace
+		conn, _ := sess.Context().Value(connKey{}).(*trackedConn)
 		u, method, err := s.identify(sess)
 		if err != nil {
 			s.log.Info("ssh login refused", "user", sess.User(), "addr", addr, "reason", err.Error())
@@ -175,6 +178,9 @@ func (s *Server) gate(next charmssh.Handler) charmssh.Handler {
 			s.refuseAudited(sess, u.Username, addr, why)
 			return
 		}
+		if conn != nil {
+			conn.session.Store(true)
+		}
 		defer s.unregister(sess)
 		defer cancel()
 		if err := s.cfg.Store.RecordLogin(u.Username, addr, true, ""); err != nil {
@@ -192,6 +198,10 @@ func (s *Server) gate(next charmssh.Handler) charmssh.Handler {
 			why = "disconnected"
 		default:
 			why = "quit"
+		}
+		if strings.HasPrefix(why, "access revoked") && conn != nil {
+			// the user's other channels on this connection end with it
+			_ = conn.Close()
 		}
 		if err := s.cfg.Store.RecordLogout(u.Username, addr, why); err != nil {
 			s.log.Error("ssh audit", "user", u.Username, "err", err)
@@ -235,8 +245,9 @@ func (s *Server) register(sess charmssh.Session, e *entry) string {
 	switch {
 	case s.closing:
 		return "the server is shutting down"
-	case len(s.sessions) >= s.cfg.MaxSessions:
-		return fmt.Sprintf("the server is full (%d sessions open); try again later", s.cfg.MaxSessions)
+	case max(len(s.sessions), len(s.conns)-1) >= s.cfg.MaxSessions:
+		// every other connection counts, with a session or without
+		return fmt.Sprintf("the server is full (%d of %d connections in use); try again later", s.cfg.MaxSessions, s.cfg.MaxSessions)
 	}
 	s.sessions[sess] = e
 	s.wg.Add(1)
