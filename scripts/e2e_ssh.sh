@@ -140,7 +140,7 @@ wait_screen "window too small"
 tmux -S "$sock" resize-window -t e2e -x 100 -y 30
 wait_screen "District Administrator"
 
-step "a huge window is drawn at the server's limit (500x300), not allocated"
+step "a huge window is drawn at the server's limit (400x160), not allocated"
 tmux -S "$sock" resize-window -t e2e -x 4000 -y 2000
 sleep 1
 kill -0 "$server_pid" 2>/dev/null || fail "the server died on a 4000x2000 window"

@@ -1,10 +1,13 @@
 package ssh
 
 import (
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	gossh "golang.org/x/crypto/ssh"
 )
 
 // BenchmarkCursorMove50Sessions: 50 concurrent sessions on loopback, each
@@ -90,6 +93,71 @@ func drain(c chan struct{}) {
 		case <-c:
 		default:
 			return
+		}
+	}
+}
+
+// BenchmarkSessionsAtTheClamp: 50 sessions each asking for a 20000x20000
+// window (drawn at the 400x160 clamp), every one showing its first frame;
+// reports the server process's Go heap in use with all of them open
+// (heap-MB; README quotes it against "well under 2 GB").
+func BenchmarkSessionsAtTheClamp(b *testing.B) {
+	const sessions = 50
+	for range b.N {
+		f := newFixture(b, Config{MaxSessions: sessions})
+		var before runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		var conns []*gossh.Client
+		for range sessions {
+			conn, err := gossh.Dial("tcp", f.srv.Addr().String(), &gossh.ClientConfig{User: "ada",
+				Auth: []gossh.AuthMethod{gossh.PublicKeys(f.keys["ada"])}, HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 30 * time.Second})
+			if err != nil {
+				b.Fatal(err)
+			}
+			conns = append(conns, conn)
+			sess, err := conn.NewSession()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := sess.RequestPty("xterm-256color", 20000, 20000, gossh.TerminalModes{}); err != nil {
+				b.Fatal(err)
+			}
+			out, err := sess.StdoutPipe()
+			if err != nil {
+				b.Fatal(err)
+			}
+			first := make(chan struct{})
+			go func() {
+				buf := make([]byte, 64<<10)
+				once := false
+				for {
+					n, err := out.Read(buf)
+					if n > 0 && !once {
+						once = true
+						close(first)
+					}
+					if err != nil {
+						return
+					}
+				}
+			}()
+			if err := sess.Shell(); err != nil {
+				b.Fatal(err)
+			}
+			select {
+			case <-first:
+			case <-time.After(30 * time.Second):
+				b.Fatal("no first frame")
+			}
+		}
+		time.Sleep(500 * time.Millisecond) // the first frames are drawn
+		var after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/(1<<20), "heap-MB")
+		for _, c := range conns {
+			_ = c.Close() // the server ends the sessions: nothing to report
 		}
 	}
 }
