@@ -110,11 +110,7 @@ func BenchmarkSessionsAtTheClamp(b *testing.B) {
 		runtime.ReadMemStats(&before)
 		var conns []*gossh.Client
 		for range sessions {
-			conn, err := gossh.Dial("tcp", f.srv.Addr().String(), &gossh.ClientConfig{User: "ada",
-				Auth: []gossh.AuthMethod{gossh.PublicKeys(f.keys["ada"])}, HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 30 * time.Second})
-			if err != nil {
-				b.Fatal(err)
-			}
+			conn := f.connect("ada")
 			conns = append(conns, conn)
 			sess, err := conn.NewSession()
 			if err != nil {

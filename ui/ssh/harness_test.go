@@ -166,6 +166,18 @@ type client struct {
 
 const termW, termH = 100, 30
 
+// connect opens a bare SSH connection as user with their key: no session,
+// no pty, for tests of what a client does before or instead of a console.
+func (f *fixture) connect(user string) *gossh.Client {
+	f.t.Helper()
+	conn, err := gossh.Dial("tcp", f.srv.Addr().String(), &gossh.ClientConfig{User: user,
+		Auth: []gossh.AuthMethod{gossh.PublicKeys(f.keys[user])}, HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 30 * time.Second})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return conn
+}
+
 func (f *fixture) dial(user string, key gossh.Signer) (*client, error) {
 	return dialAddr(f.t, f.srv.Addr().String(), user, gossh.PublicKeys(key))
 }

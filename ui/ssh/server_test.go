@@ -435,11 +435,7 @@ func TestBackoffDoublesAndForgets(t *testing.T) {
 // grow the server by gigabytes.
 func TestPTYSizeIsClamped(t *testing.T) {
 	f := newFixture(t, Config{})
-	conn, err := gossh.Dial("tcp", f.srv.Addr().String(), &gossh.ClientConfig{User: "ada",
-		Auth: []gossh.AuthMethod{gossh.PublicKeys(f.keys["ada"])}, HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := f.connect("ada")
 	defer conn.Close()
 	sess, err := conn.NewSession()
 	if err != nil {
@@ -502,11 +498,7 @@ func TestSessionFilterClampsWindowChanges(t *testing.T) {
 func TestExecRefusedAndEnvIgnored(t *testing.T) {
 	f := newFixture(t, Config{})
 	dial := func() (*gossh.Client, *gossh.Session) {
-		conn, err := gossh.Dial("tcp", f.srv.Addr().String(), &gossh.ClientConfig{User: "ada",
-			Auth: []gossh.AuthMethod{gossh.PublicKeys(f.keys["ada"])}, HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
+		conn := f.connect("ada")
 		sess, err := conn.NewSession()
 		if err != nil {
 			t.Fatal(err)
@@ -556,11 +548,7 @@ func TestExecRefusedAndEnvIgnored(t *testing.T) {
 // and is closed after NoSessionGrace; then the next one gets in.
 func TestConnectionWithoutASessionCountsAndIsClosed(t *testing.T) {
 	f := newFixture(t, Config{MaxSessions: 1, NoSessionGrace: 300 * time.Millisecond})
-	idle, err := gossh.Dial("tcp", f.srv.Addr().String(), &gossh.ClientConfig{User: "bea",
-		Auth: []gossh.AuthMethod{gossh.PublicKeys(f.keys["bea"])}, HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	idle := f.connect("bea")
 	defer idle.Close()
 	if n := f.srv.Connections(); n != 1 {
 		t.Fatalf("%d connections counted, want 1", n)
