@@ -39,12 +39,10 @@ func (s *scripted) auth() gossh.AuthMethod {
 	})
 }
 
-// A user with a temporary password (set by the owner) must choose a new
-// one at the first password login: the password method is refused with an
-// explanation, keyboard-interactive asks for the new password twice,
-// rejects a mismatch and a too-short one, then logs in; afterwards the
-// temporary password is gone and the new one needs one prompt.
-func TestMustChangePasswordAtFirstLogin(t *testing.T) {
+// temporaryPasswordServer serves a store where pam, a Building
+// Administrator, has the temporary password Temp-Pass-1 set by the owner.
+func temporaryPasswordServer(t *testing.T) *fixture {
+	t.Helper()
 	db, owner := newStore(t)
 	must(owner.CreateUser(t.Context(), domain.User{Username: "pam", StartScreen: "home"}))
 	if err := owner.Join(t.Context(), "pam", "Building Administrator", time.Time{}, "test"); err != nil {
@@ -55,6 +53,17 @@ func TestMustChangePasswordAtFirstLogin(t *testing.T) {
 	}
 	f := &fixture{t: t, db: db, owner: owner, logs: &syncBuffer{}}
 	f.start(Config{PasswordAuth: true})
+	return f
+}
+
+// A user with a temporary password (set by the owner) must choose a new
+// one at the first password login: the password method is refused with an
+// explanation, keyboard-interactive asks for the new password twice,
+// rejects a mismatch and a too-short one, then logs in; afterwards the
+// temporary password is gone and the new one needs one prompt.
+func TestMustChangePasswordAtFirstLogin(t *testing.T) {
+	f := temporaryPasswordServer(t)
+	db, owner := f.db, f.owner
 	addr := f.srv.Addr().String()
 
 	c := must(dialAddr(t, addr, "pam", gossh.Password("Temp-Pass-1")))
@@ -105,16 +114,8 @@ func TestMustChangePasswordAtFirstLogin(t *testing.T) {
 // Giving up at the new-password prompt logs nobody in and leaves the
 // temporary password as it was.
 func TestMustChangePasswordAbandoned(t *testing.T) {
-	db, owner := newStore(t)
-	must(owner.CreateUser(t.Context(), domain.User{Username: "pam", StartScreen: "home"}))
-	if err := owner.Join(t.Context(), "pam", "Building Administrator", time.Time{}, "test"); err != nil {
-		t.Fatal(err)
-	}
-	if err := owner.SetPassword(t.Context(), "pam", "Temp-Pass-1"); err != nil {
-		t.Fatal(err)
-	}
-	f := &fixture{t: t, db: db, owner: owner, logs: &syncBuffer{}}
-	f.start(Config{PasswordAuth: true})
+	f := temporaryPasswordServer(t)
+	db := f.db
 	ki := &scripted{rounds: [][]string{{"Temp-Pass-1"}, {"a-new-one", "another"}, {"a-new-one", "another"}, {"x", "y"}}}
 	if _, err := dialAddr(t, f.srv.Addr().String(), "pam", ki.auth()); err == nil {
 		t.Fatal("logged in without choosing a new password")
