@@ -33,6 +33,21 @@ type Service interface {
 	DataService
 	NoticeService
 	ScheduleService
+	GuardService
+}
+
+// GuardService keeps the guards every access-changing save is checked
+// against (R17): listing and checking them needs groups:view, adding and
+// removing them groups:edit.
+type GuardService interface {
+	Guards(ctx context.Context) ([]Guard, error)
+	AddGuard(ctx context.Context, g Guard) (Guard, error)
+	RemoveGuard(ctx context.Context, name string) error
+	// CheckGuards lists the guards the current state breaks.
+	CheckGuards(ctx context.Context) ([]GuardViolation, error)
+	// GuardsWhatIf lists the guards saving after would break (the what-if
+	// panel shows them before the save is refused).
+	GuardsWhatIf(ctx context.Context, after Group) ([]GuardViolation, error)
 }
 
 // AccessService is who the acting user is and why anyone may do what.

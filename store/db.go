@@ -23,8 +23,9 @@ import (
 
 // SchemaVersion is the layout this build reads and writes. Version 2 added
 // the ticket team and visible-to indexes, per-status ticket counts, and
-// search text in the username index.
-const SchemaVersion = 2
+// search text in the username index; version 3 the guards bucket (R17),
+// which the migration's bucket loop creates.
+const SchemaVersion = 3
 
 // Options configure Open.
 type Options struct {

@@ -208,7 +208,7 @@ func (w *txn) saveGroup(before, after domain.Group, confirm bool) error {
 }
 
 func (s *session) UpdateGroup(ctx context.Context, g domain.Group, confirm bool) (domain.Group, error) {
-	err := s.write(func(w *txn) error {
+	err := s.writeGuarded(func(w *txn) error {
 		before, err := getGroup(w.tx, g.ID)
 		if err != nil {
 			return err
@@ -232,7 +232,7 @@ func (s *session) RevokeGroup(ctx context.Context, name string, grants []domain.
 
 func (s *session) changeGrants(name string, grants []domain.Grant, revoke, confirm bool) (domain.Group, error) {
 	var after domain.Group
-	err := s.write(func(w *txn) error {
+	err := s.writeGuarded(func(w *txn) error {
 		before, err := groupByName(w.tx, name)
 		if err != nil {
 			return err
@@ -250,7 +250,7 @@ func (s *session) changeGrants(name string, grants []domain.Grant, revoke, confi
 }
 
 func (s *session) DeleteGroup(ctx context.Context, name string) error {
-	return s.write(func(w *txn) error {
+	return s.writeGuarded(func(w *txn) error {
 		g, err := groupByName(w.tx, name)
 		if err != nil {
 			return err

@@ -193,7 +193,7 @@ func (s *session) ImportUsers(ctx context.Context, imp domain.UserImport, opts d
 	if err != nil {
 		return rep, fmt.Errorf("hashing passwords: %w", err)
 	}
-	err = s.write(func(w *txn) error {
+	err = s.writeGuarded(func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModUsers, domain.LevelEdit); err != nil {
 			return err
 		}

@@ -399,7 +399,7 @@ func (s *session) Memberships(ctx context.Context, username string) ([]domain.Me
 }
 
 func (s *session) CreateUser(ctx context.Context, u domain.User) (domain.User, error) {
-	err := s.write(func(w *txn) error {
+	err := s.writeGuarded(func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModUsers, domain.LevelEdit); err != nil {
 			if w.acc.Level(domain.ModTechnicians) < domain.LevelEdit {
 				return domain.Errorf(domain.EForbidden, "%s lacks Manage Users or Manage Technicians (users:edit or technicians:edit) to create users", w.actor.Username)
@@ -556,7 +556,7 @@ func usersEqual(a, b *domain.User) bool {
 }
 
 func (s *session) UpdateUser(ctx context.Context, u domain.User) (domain.User, error) {
-	err := s.write(func(w *txn) error {
+	err := s.writeGuarded(func(w *txn) error {
 		before, err := getUser(w.tx, u.ID)
 		if err != nil {
 			return err
@@ -612,7 +612,7 @@ func (s *session) UpdateUser(ctx context.Context, u domain.User) (domain.User, e
 }
 
 func (s *session) Join(ctx context.Context, username, group string, until time.Time, reason string) error {
-	return s.write(func(w *txn) error {
+	return s.writeGuarded(func(w *txn) error {
 		u, g, err := w.membershipChange(username, group, true)
 		if err != nil {
 			return err
@@ -694,7 +694,7 @@ func (w *txn) removeRulesNaming(user domain.User) ([]domain.RuleRef, error) {
 
 func (s *session) Leave(ctx context.Context, username, group string, removeRules bool) ([]domain.RuleRef, error) {
 	var refs []domain.RuleRef
-	err := s.write(func(w *txn) error {
+	err := s.writeGuarded(func(w *txn) error {
 		u, g, err := w.membershipChange(username, group, false)
 		if err != nil {
 			return err
@@ -746,7 +746,7 @@ func (w *txn) managedUser(username, verb string) (domain.User, error) {
 
 func (s *session) Deactivate(ctx context.Context, username string, removeRules bool) ([]domain.RuleRef, error) {
 	var refs []domain.RuleRef
-	err := s.write(func(w *txn) error {
+	err := s.writeGuarded(func(w *txn) error {
 		u, err := w.managedUser(username, "deactivate")
 		if err != nil {
 			return err
@@ -773,7 +773,7 @@ func (s *session) Deactivate(ctx context.Context, username string, removeRules b
 }
 
 func (s *session) Activate(ctx context.Context, username string) error {
-	return s.write(func(w *txn) error {
+	return s.writeGuarded(func(w *txn) error {
 		u, err := w.managedUser(username, "activate")
 		if err != nil {
 			return err
@@ -795,7 +795,7 @@ func (s *session) Activate(ctx context.Context, username string) error {
 // record the reason. Tickets, work reports and history stay.
 func (s *session) Terminate(ctx context.Context, username, reason, reassignTo string) (domain.TerminateReport, error) {
 	var rep domain.TerminateReport
-	err := s.write(func(w *txn) error {
+	err := s.writeGuarded(func(w *txn) error {
 		if strings.TrimSpace(reason) == "" {
 			return domain.Errorf(domain.EInvalid, "a reason is required to terminate %s", username)
 		}
@@ -869,7 +869,7 @@ func (s *session) Terminate(ctx context.Context, username, reason, reassignTo st
 
 // DeleteUser refuses users that tickets or work reports name (R8).
 func (s *session) DeleteUser(ctx context.Context, username string) error {
-	return s.write(func(w *txn) error {
+	return s.writeGuarded(func(w *txn) error {
 		u, err := w.managedUser(username, "delete")
 		if err != nil {
 			return err
