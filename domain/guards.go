@@ -141,7 +141,7 @@ func (g *Guard) Evaluate(holders []GuardHolder, building ID, now time.Time) *Gua
 			}
 			if len(held) >= 2 {
 				v.Users = append(v.Users, h.Subject.User.Username)
-				reasons = append(reasons, h.Subject.User.Username+" would hold "+strings.Join(held, " and "))
+				reasons = append(reasons, h.Subject.User.Username+" holds "+strings.Join(held, " and "))
 			}
 		}
 		if len(v.Users) == 0 {
@@ -163,15 +163,15 @@ func (g *Guard) Evaluate(holders []GuardHolder, building ID, now time.Time) *Gua
 		}
 		v.Count = len(v.Users)
 		if g.Kind == GuardMaxHolders && v.Count > g.Limit {
-			v.Why = fmt.Sprintf("%d users would hold %s (at most %d): %s", v.Count, gr, g.Limit, strings.Join(v.Users, ", "))
+			v.Why = fmt.Sprintf("%d users hold %s (at most %d): %s", v.Count, gr, g.Limit, strings.Join(v.Users, ", "))
 			return v
 		}
 		if g.Kind == GuardMinHolders && v.Count < g.Limit {
-			who := "nobody"
+			who := "nobody holds"
 			if v.Count > 0 {
-				who = "only " + strings.Join(v.Users, ", ")
+				who = fmt.Sprintf("only %s (%d) hold", strings.Join(v.Users, ", "), v.Count)
 			}
-			v.Why = fmt.Sprintf("%s would hold %s (at least %d)", who, gr, g.Limit)
+			v.Why = fmt.Sprintf("%s %s (at least %d)", who, gr, g.Limit)
 			return v
 		}
 	}

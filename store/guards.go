@@ -166,7 +166,7 @@ func (w *txn) checkGuards(before *guardState) error {
 	if len(broken) == 0 {
 		return nil
 	}
-	return domain.Errorf(domain.EForbidden, "refused by %s (R17); nothing was saved", strings.Join(broken, "; "))
+	return domain.Errorf(domain.EForbidden, "refused (R17): after this save %s; nothing was saved", strings.Join(broken, "; "))
 }
 
 // writeGuarded is write for saves that change effective access: the guards

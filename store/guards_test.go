@@ -108,7 +108,7 @@ func TestR17_MinHoldersPreventsTheLastAdminLockout(t *testing.T) {
 		t.Fatalf("two holders break min 2: %+v", vs)
 	}
 	_, err = d.admin.Leave(ctx, "ga", "G-ga", false)
-	refusedR17(t, err, "two admins", "only admin")
+	refusedR17(t, err, "two admins", "only admin (")
 	_, err = d.admin.Deactivate(ctx, "ga", false)
 	refusedR17(t, err, "two admins")
 	_, err = d.admin.Terminate(ctx, "ga", "left", "")
