@@ -181,8 +181,14 @@ func (d *groupDetail) whatIfLines() []string {
 		}
 		out = append(out, ch.Username+": "+strings.Join(parts, "; "))
 	}
-	head := fmt.Sprintf("%d users gain, %d lose", gain, lose)
-	return append([]string{head}, out...)
+	head := []string{fmt.Sprintf("%d users gain, %d lose", gain, lose)}
+	// guards (R17) the save would break: it will be refused, say so first
+	if vs, err := d.c.Svc.GuardsWhatIf(d.c.Ctx, d.draft); err == nil {
+		for _, v := range vs {
+			head = append(head, "refused by "+v.String())
+		}
+	}
+	return append(head, out...)
 }
 
 func (d *groupDetail) Update(msg tea.Msg) tea.Cmd {

@@ -3,6 +3,7 @@ package console
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"gatehouse/domain"
 )
@@ -216,5 +217,25 @@ func TestNewGroupOpensItsMatrix(t *testing.T) {
 	g := group(t, session(t, db, "admin"), "Deans")
 	if !g.BuildingAdmin || !g.Flags.Has(domain.TicketReport) {
 		t.Fatalf("stored %+v %v", g, g.Flags.IDs())
+	}
+}
+
+// R17 in the console: the what-if panel names the guard a draft would
+// break, and ctrl+s is refused by the store with nothing saved.
+func TestR17_WhatIfShowsTheGuardAndTheSaveIsRefused(t *testing.T) {
+	db := openStore(t)
+	admin := session(t, db, "admin")
+	must(t, admin.Join(t.Context(), "bob", "Principals", time.Time{}, ""))
+	_, err := admin.AddGuard(t.Context(), domain.Guard{Name: "sod", Kind: domain.GuardNeverTogether, Privs: []string{"ticket.close", "ticket.report"}})
+	must(t, err)
+	d := start(t, db, "admin", 120, 40)
+	openPrincipals(d)
+	d.keys(repeat("right", flagCell(t, "ticket.close"))...)
+	d.keys("space", "w")
+	d.waitFor(`refused by guard "sod"`)
+	d.keys("esc", "ctrl+s")
+	d.waitFor("refused (R17)")
+	if group(t, session(t, db, "admin"), "Principals").Flags.Has(domain.TicketClose) {
+		t.Fatal("a save the guard refuses was stored")
 	}
 }
