@@ -33,13 +33,13 @@ type Service interface {
 	DataService
 	NoticeService
 	ScheduleService
-	GuardService
+	GovernanceService
 }
 
-// GuardService keeps the guards every access-changing save is checked
-// against (R17): listing and checking them needs groups:view, adding and
-// removing them groups:edit.
-type GuardService interface {
+// GovernanceService keeps the guards every access-changing save is
+// checked against (R17: listing and checking them needs groups:view,
+// adding and removing them groups:edit) and the access requests (R18).
+type GovernanceService interface {
 	Guards(ctx context.Context) ([]Guard, error)
 	AddGuard(ctx context.Context, g Guard) (Guard, error)
 	RemoveGuard(ctx context.Context, name string) error
@@ -48,6 +48,16 @@ type GuardService interface {
 	// GuardsWhatIf lists the guards saving after would break (the what-if
 	// panel shows them before the save is refused).
 	GuardsWhatIf(ctx context.Context, after Group) ([]GuardViolation, error)
+
+	// RequestAccess asks, as the acting user, for a membership of a
+	// requestable group for hours.
+	RequestAccess(ctx context.Context, group string, hours int, reason string) (AccessRequest, error)
+	// AccessRequests lists one's own requests, or every request for those
+	// who manage memberships (groups:edit or users:edit).
+	AccessRequests(ctx context.Context, pendingOnly bool) ([]AccessRequest, error)
+	// DecideRequest approves or denies a pending request; the decider is
+	// not the requester and may add them to the group (R12).
+	DecideRequest(ctx context.Context, id ID, approve bool, reason string) (AccessRequest, error)
 }
 
 // AccessService is who the acting user is and why anyone may do what.

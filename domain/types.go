@@ -90,6 +90,9 @@ const (
 	EventOverdue    Event = "overdue"
 	// EventAlert comes from a ticket's own alert settings, not a group's list.
 	EventAlert Event = "alert"
+	// EventAccessRequest tells of an access request and its decision (R18);
+	// it concerns no ticket.
+	EventAccessRequest Event = "access_request"
 )
 
 // AllEvents in display order.
@@ -119,6 +122,10 @@ type Group struct {
 	TaskStates    []Status     `json:"task_states,omitempty"`
 	BuildingAdmin bool         `json:"building_admin,omitempty"`
 	Notify        Notify       `json:"notify"`
+	// RequestHours > 0 makes the group requestable: a user may ask for a
+	// membership of at most this many hours, which someone else approves
+	// (R18).
+	RequestHours int `json:"request_hours,omitempty"`
 }
 
 // Elevates reports whether the group makes its members full administrators (R4).

@@ -80,6 +80,7 @@ var exportBuckets = []exportBucket{
 	{bLayouts, exJSON, 1, func() any { return new(domain.Layout) }},
 	{bOutbox, exJSON, 1, func() any { return new(domain.Message) }},
 	{bGuards, exJSON, 0, func() any { return new(domain.Guard) }},
+	{bRequests, exJSON, 1, func() any { return new(domain.AccessRequest) }},
 	{bAudit, exAudit, 1, nil},
 }
 
@@ -87,7 +88,7 @@ var exportBuckets = []exportBucket{
 // from the bucket's own sequence: an import whose sequence is below an id
 // present would hand that id out again and overwrite the record.
 var sequenced = [][]byte{bGroups, bUsers, bTeams, bBuildings, bHistory, bWork, bThreads, bPosts, bAttach,
-	bNotices, bSchedules, bQueries, bCharts, bOutbox}
+	bNotices, bSchedules, bQueries, bCharts, bOutbox, bRequests}
 
 // exportedMeta are the meta keys an export carries (ids); the schema is
 // its own field and the sweep mark is derived on import.

@@ -57,8 +57,9 @@ var (
 	bAttachBin = []byte("attachment_data")
 	bAlerts    = []byte("alerts") // number → alert settings
 	bCharts    = []byte("charts")
-	bLayouts   = []byte("layouts") // group → layout
-	bGuards    = []byte("guards")  // lower(name) → guard (R17)
+	bLayouts   = []byte("layouts")         // group → layout
+	bGuards    = []byte("guards")          // lower(name) → guard (R17)
+	bRequests  = []byte("access_requests") // id → access request (R18)
 
 	keySchema = []byte("schema")
 	keyOwner  = []byte("owner")
@@ -70,7 +71,7 @@ var allBuckets = [][]byte{bMeta, bOrg, bGroups, bGroupName, bUsers, bUserName, b
 	bMembers, bGroupUser, bReports, bTeams, bTeamName, bTeamUser, bUserTeam, bBuildings, bBldCode,
 	bTickets, bTStatus, bTBuilding, bTAssignee, bTReporter, bTParent, bHistory, bWork, bWorkUser,
 	bAudit, bNotices, bSchedules, bOutbox, bOverdue, bQueries, bThreads, bPosts, bAttach, bAttachBin,
-	bAlerts, bCharts, bLayouts, bTTeam, bTGroup, bTCount, bGuards}
+	bAlerts, bCharts, bLayouts, bTTeam, bTGroup, bTCount, bGuards, bRequests}
 
 // errStop ends a prefix walk early; callers treat it as success.
 var errStop = errors.New("stop")
@@ -187,6 +188,7 @@ var entityNames = map[string]string{
 	string(bUsers): "user", string(bTeams): "team", string(bBuildings): "building",
 	string(bSchedules): "schedule", string(bNotices): "notice", string(bQueries): "saved query",
 	string(bCharts): "chart", string(bLayouts): "layout of group", string(bOutbox): "message",
+	string(bRequests): "access request",
 }
 
 // getJSON reads the record under id into v: false when there is none, and

@@ -16,7 +16,7 @@ import (
 // interface must be listed here or in nothing, and the test below tells
 // which: a read-only session refuses exactly these.
 var writeMethods = map[string]bool{
-	"AddGuard": true, "RemoveGuard": true,
+	"AddGuard": true, "RemoveGuard": true, "RequestAccess": true, "DecideRequest": true,
 	"UpdateOrganization": true, "CreateGroup": true, "UpdateGroup": true, "GrantGroup": true,
 	"RevokeGroup": true, "DeleteGroup": true, "CreateUser": true, "UpdateUser": true, "Join": true,
 	"Leave": true, "Deactivate": true, "Activate": true, "Terminate": true, "DeleteUser": true,

@@ -612,47 +612,51 @@ func (s *session) UpdateUser(ctx context.Context, u domain.User) (domain.User, e
 }
 
 func (s *session) Join(ctx context.Context, username, group string, until time.Time, reason string) error {
-	return s.writeGuarded(func(w *txn) error {
-		u, g, err := w.membershipChange(username, group, true)
-		if err != nil {
-			return err
+	return s.writeGuarded(func(w *txn) error { return w.join(username, group, until, reason) })
+}
+
+// join adds username to group (or renews the membership) with its audit
+// event: Join, and an approved access request (R18).
+func (w *txn) join(username, group string, until time.Time, reason string) error {
+	u, g, err := w.membershipChange(username, group, true)
+	if err != nil {
+		return err
+	}
+	if err := domain.CheckLine("reason", reason); err != nil {
+		return err
+	}
+	if !until.IsZero() && !until.After(w.now) {
+		return domain.Errorf(domain.EInvalid, "expiry %s is in the past", until.Format("2006-01-02"))
+	}
+	if err := checkDate("expiry (--until)", until); err != nil {
+		return err
+	}
+	before, existed, err := getMembership(w.tx, u.ID, g.ID)
+	if err != nil {
+		return err
+	}
+	m := domain.Membership{UserID: u.ID, GroupID: g.ID, GrantedBy: w.actor.ID, GrantedAt: w.now, Reason: reason, Until: until}
+	if err := putMembership(w.tx, m); err != nil {
+		return err
+	}
+	if err := w.checkWithin(u, "add "+u.Username+" to "+g.Name, true); err != nil {
+		return err
+	}
+	desc := func(m domain.Membership) string {
+		s := "member"
+		if !m.Until.IsZero() {
+			s += " until " + m.Until.Format("2006-01-02 15:04")
 		}
-		if err := domain.CheckLine("reason", reason); err != nil {
-			return err
+		if m.Reason != "" {
+			s += " (" + m.Reason + ")"
 		}
-		if !until.IsZero() && !until.After(w.now) {
-			return domain.Errorf(domain.EInvalid, "expiry %s is in the past", until.Format("2006-01-02"))
-		}
-		if err := checkDate("expiry (--until)", until); err != nil {
-			return err
-		}
-		before, existed, err := getMembership(w.tx, u.ID, g.ID)
-		if err != nil {
-			return err
-		}
-		m := domain.Membership{UserID: u.ID, GroupID: g.ID, GrantedBy: w.actor.ID, GrantedAt: w.now, Reason: reason, Until: until}
-		if err := putMembership(w.tx, m); err != nil {
-			return err
-		}
-		if err := w.checkWithin(u, "add "+u.Username+" to "+g.Name, true); err != nil {
-			return err
-		}
-		desc := func(m domain.Membership) string {
-			s := "member"
-			if !m.Until.IsZero() {
-				s += " until " + m.Until.Format("2006-01-02 15:04")
-			}
-			if m.Reason != "" {
-				s += " (" + m.Reason + ")"
-			}
-			return s
-		}
-		b := ""
-		if existed {
-			b = desc(before)
-		}
-		return w.audit("membership", u.ID, u.Username+" in "+g.Name, "join", b, desc(m))
-	})
+		return s
+	}
+	b := ""
+	if existed {
+		b = desc(before)
+	}
+	return w.audit("membership", u.ID, u.Username+" in "+g.Name, "join", b, desc(m))
 }
 
 // rulesNaming lists the auto-assign rules that send tickets to user.
