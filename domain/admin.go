@@ -17,6 +17,12 @@ func ValidateGroup(g *Group) error {
 	if err := CheckLine("group description", g.Description); err != nil {
 		return err
 	}
+	if g.RequestHours < 0 || g.RequestHours > MaxRequestHours {
+		return Errorf(EInvalid, "requestable hours: 0 (not requestable) to %d, not %d", MaxRequestHours, g.RequestHours)
+	}
+	if g.RequestHours > 0 && g.Base {
+		return Errorf(EInvalid, "%s is a base group everyone holds: it cannot be requested", g.Name)
+	}
 	for _, f := range g.Flags.Flags() {
 		p := f.Info()
 		if g.Kind == KindRestricted && !p.RestrictedOK {

@@ -5,6 +5,9 @@ import (
 	"time"
 )
 
+// MaxRequestHours is the longest a requested membership may last: a year.
+const MaxRequestHours = 24 * 366
+
 // RequestStatus is where an access request stands (R18).
 type RequestStatus string
 

@@ -26,6 +26,9 @@ func groupSummary(g *domain.Group) string {
 	if g.BuildingAdmin {
 		s += " building_admin"
 	}
+	if g.RequestHours > 0 {
+		s += fmt.Sprintf(" requestable=%dh", g.RequestHours)
+	}
 	return s
 }
 
