@@ -699,35 +699,43 @@ func (w *txn) removeRulesNaming(user domain.User) ([]domain.RuleRef, error) {
 func (s *session) Leave(ctx context.Context, username, group string, removeRules bool) ([]domain.RuleRef, error) {
 	var refs []domain.RuleRef
 	err := s.writeGuarded(func(w *txn) error {
-		u, g, err := w.membershipChange(username, group, false)
-		if err != nil {
-			return err
-		}
-		_, ok, err := getMembership(w.tx, u.ID, g.ID)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return domain.Errorf(domain.ENotFound, "%s is not a member of %s", u.Username, g.Name)
-		}
-		before := w.accessOf(u)
-		wasTech := before.Has(domain.TicketAssignee)
-		if err := deleteMembership(w.tx, u.ID, g.ID); err != nil {
-			return err
-		}
-		if err := w.audit("membership", u.ID, u.Username+" in "+g.Name, "leave", "member", ""); err != nil {
-			return err
-		}
-		if after := w.accessOf(u); wasTech && !after.Has(domain.TicketAssignee) {
-			if removeRules {
-				refs, err = w.removeRulesNaming(u)
-				return err
-			}
-			refs = rulesNaming(w.tx, u.ID)
-		}
-		return nil
+		var err error
+		refs, err = w.leave(username, group, removeRules)
+		return err
 	})
 	return refs, err
+}
+
+// leave ends username's membership of group with its audit event: Leave,
+// and a review's revocation (R19). When the user stops being a technician
+// it removes the auto-assign rules naming them, or lists them (R8).
+func (w *txn) leave(username, group string, removeRules bool) ([]domain.RuleRef, error) {
+	u, g, err := w.membershipChange(username, group, false)
+	if err != nil {
+		return nil, err
+	}
+	_, ok, err := getMembership(w.tx, u.ID, g.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, domain.Errorf(domain.ENotFound, "%s is not a member of %s", u.Username, g.Name)
+	}
+	before := w.accessOf(u)
+	wasTech := before.Has(domain.TicketAssignee)
+	if err := deleteMembership(w.tx, u.ID, g.ID); err != nil {
+		return nil, err
+	}
+	if err := w.audit("membership", u.ID, u.Username+" in "+g.Name, "leave", "member", ""); err != nil {
+		return nil, err
+	}
+	if after := w.accessOf(u); wasTech && !after.Has(domain.TicketAssignee) {
+		if removeRules {
+			return w.removeRulesNaming(u)
+		}
+		return rulesNaming(w.tx, u.ID), nil
+	}
+	return nil, nil
 }
 
 // managedUser loads another user for a change to their activation or
