@@ -23,6 +23,20 @@ func ValidateGroup(g *Group) error {
 	if g.RequestHours > 0 && g.Base {
 		return Errorf(EInvalid, "%s is a base group everyone holds: it cannot be requested", g.Name)
 	}
+	if g.ReviewDays < 0 || g.ReviewDays > 3660 {
+		return Errorf(EInvalid, "review interval: 0 (none) to 3660 days, not %d", g.ReviewDays)
+	}
+	if g.ReviewDays > 0 {
+		if g.Base {
+			return Errorf(EInvalid, "%s is a base group everyone holds: review the groups that grant more", g.Name)
+		}
+		if g.ReviewBy == 0 {
+			return Errorf(EInvalid, "review interval: name the reviewer (--reviewer)")
+		}
+		if _, err := ParseOnMiss(string(g.ReviewOnMiss)); err != nil {
+			return err
+		}
+	}
 	for _, f := range g.Flags.Flags() {
 		p := f.Info()
 		if g.Kind == KindRestricted && !p.RestrictedOK {

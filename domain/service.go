@@ -58,6 +58,16 @@ type GovernanceService interface {
 	// DecideRequest approves or denies a pending request; the decider is
 	// not the requester and may add them to the group (R12).
 	DecideRequest(ctx context.Context, id ID, approve bool, reason string) (AccessRequest, error)
+
+	// StartReview opens a campaign on a group's members (groups:edit); the
+	// reviewer must be able to end those memberships (R19).
+	StartReview(ctx context.Context, group, reviewer string, due time.Time, onMiss OnMiss) (Review, error)
+	// Reviews lists every campaign for holders of groups:view, else the
+	// acting user's own as reviewer.
+	Reviews(ctx context.Context, openOnly bool) ([]Review, error)
+	Review(ctx context.Context, id ID) (Review, error)
+	// DecideReview is the reviewer's keep or revoke of one membership.
+	DecideReview(ctx context.Context, id ID, username string, d Decision, reason string) (Review, error)
 }
 
 // AccessService is who the acting user is and why anyone may do what.

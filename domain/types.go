@@ -93,6 +93,9 @@ const (
 	// EventAccessRequest tells of an access request and its decision (R18);
 	// it concerns no ticket.
 	EventAccessRequest Event = "access_request"
+	// EventReview tells of a review campaign: started, or closed at its
+	// due date (R19).
+	EventReview Event = "review"
 )
 
 // AllEvents in display order.
@@ -126,6 +129,12 @@ type Group struct {
 	// membership of at most this many hours, which someone else approves
 	// (R18).
 	RequestHours int `json:"request_hours,omitempty"`
+	// ReviewDays > 0 starts a review campaign of the group by itself every
+	// so many days, with ReviewBy as reviewer and ReviewOnMiss at its due
+	// date, ReviewDays later (R19).
+	ReviewDays   int    `json:"review_days,omitempty"`
+	ReviewBy     ID     `json:"review_by,omitempty"`
+	ReviewOnMiss OnMiss `json:"review_on_miss,omitempty"`
 }
 
 // Elevates reports whether the group makes its members full administrators (R4).

@@ -23,8 +23,9 @@ import (
 
 // SchemaVersion is the layout this build reads and writes. Version 2 added
 // the ticket team and visible-to indexes, per-status ticket counts, and
-// search text in the username index; version 3 the guards (R17) and access
-// requests (R18) buckets, which the migration's bucket loop creates.
+// search text in the username index; version 3 the guards (R17), access
+// requests (R18) and reviews (R19) buckets, which the migration's bucket
+// loop creates.
 const SchemaVersion = 3
 
 // Options configure Open.

@@ -81,6 +81,7 @@ var exportBuckets = []exportBucket{
 	{bOutbox, exJSON, 1, func() any { return new(domain.Message) }},
 	{bGuards, exJSON, 0, func() any { return new(domain.Guard) }},
 	{bRequests, exJSON, 1, func() any { return new(domain.AccessRequest) }},
+	{bReviews, exJSON, 1, func() any { return new(domain.Review) }},
 	{bAudit, exAudit, 1, nil},
 }
 
@@ -88,7 +89,7 @@ var exportBuckets = []exportBucket{
 // from the bucket's own sequence: an import whose sequence is below an id
 // present would hand that id out again and overwrite the record.
 var sequenced = [][]byte{bGroups, bUsers, bTeams, bBuildings, bHistory, bWork, bThreads, bPosts, bAttach,
-	bNotices, bSchedules, bQueries, bCharts, bOutbox, bRequests}
+	bNotices, bSchedules, bQueries, bCharts, bOutbox, bRequests, bReviews}
 
 // exportedMeta are the meta keys an export carries (ids); the schema is
 // its own field and the sweep mark is derived on import.

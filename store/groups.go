@@ -29,6 +29,9 @@ func groupSummary(g *domain.Group) string {
 	if g.RequestHours > 0 {
 		s += fmt.Sprintf(" requestable=%dh", g.RequestHours)
 	}
+	if g.ReviewDays > 0 {
+		s += fmt.Sprintf(" review=%dd on-miss=%s", g.ReviewDays, g.ReviewOnMiss)
+	}
 	return s
 }
 

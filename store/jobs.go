@@ -19,6 +19,7 @@ type JobReport struct {
 	Tickets  int       // tickets created by scheduled tasks
 	Overdue  int       // overdue notices queued
 	Alerts   int       // alert messages queued
+	Reviews  int       // review campaigns started or closed (R19)
 	Failures []string
 	// Writes is how many write transactions the run made and LongestWrite
 	// the longest of them, commit included: other writers wait that long.
@@ -119,6 +120,10 @@ func (db *DB) RunJobs(ctx context.Context) JobReport {
 	if ctx.Err() == nil {
 		r.Alerts, err = db.runAlerts(ctx, c)
 		fail("alerts", err)
+	}
+	if ctx.Err() == nil {
+		r.Reviews, err = db.runReviews(ctx, c)
+		fail("review campaigns", err)
 	}
 	r.Writes, r.LongestWrite, r.Stopped = c.writes, c.longest, ctx.Err() != nil
 	return r

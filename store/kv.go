@@ -60,6 +60,7 @@ var (
 	bLayouts   = []byte("layouts")         // group → layout
 	bGuards    = []byte("guards")          // lower(name) → guard (R17)
 	bRequests  = []byte("access_requests") // id → access request (R18)
+	bReviews   = []byte("reviews")         // id → review campaign (R19)
 
 	keySchema = []byte("schema")
 	keyOwner  = []byte("owner")
@@ -71,7 +72,7 @@ var allBuckets = [][]byte{bMeta, bOrg, bGroups, bGroupName, bUsers, bUserName, b
 	bMembers, bGroupUser, bReports, bTeams, bTeamName, bTeamUser, bUserTeam, bBuildings, bBldCode,
 	bTickets, bTStatus, bTBuilding, bTAssignee, bTReporter, bTParent, bHistory, bWork, bWorkUser,
 	bAudit, bNotices, bSchedules, bOutbox, bOverdue, bQueries, bThreads, bPosts, bAttach, bAttachBin,
-	bAlerts, bCharts, bLayouts, bTTeam, bTGroup, bTCount, bGuards, bRequests}
+	bAlerts, bCharts, bLayouts, bTTeam, bTGroup, bTCount, bGuards, bRequests, bReviews}
 
 // errStop ends a prefix walk early; callers treat it as success.
 var errStop = errors.New("stop")
@@ -188,7 +189,7 @@ var entityNames = map[string]string{
 	string(bUsers): "user", string(bTeams): "team", string(bBuildings): "building",
 	string(bSchedules): "schedule", string(bNotices): "notice", string(bQueries): "saved query",
 	string(bCharts): "chart", string(bLayouts): "layout of group", string(bOutbox): "message",
-	string(bRequests): "access request",
+	string(bRequests): "access request", string(bReviews): "review",
 }
 
 // getJSON reads the record under id into v: false when there is none, and

@@ -161,19 +161,9 @@ func (s *session) DecideRequest(ctx context.Context, id domain.ID, approve bool,
 // notifyRequest tells both sides: a new request goes to those who could
 // decide it; a decision to the requester and the other deciders.
 func (w *txn) notifyRequest(req *domain.AccessRequest, what string) error {
-	gr, err := domain.ParseGrant("groups:edit")
+	to, err := w.groupManagers(req.User, w.actor.ID)
 	if err != nil {
 		return err
-	}
-	holders, err := w.guardHolders([]domain.Grant{gr}, nil)
-	if err != nil {
-		return err
-	}
-	var to []domain.User
-	for _, h := range holders {
-		if h.Access.HasGrant(gr) && h.Subject.User.ID != req.User && h.Subject.User.ID != w.actor.ID {
-			to = append(to, h.Subject.User)
-		}
 	}
 	subject := fmt.Sprintf("Access request %s", req.Label())
 	text := fmt.Sprintf("%s asks for %s for %d hours: %s\nDecide with `gatehouse request approve %d` or `gatehouse request deny %d --reason TEXT`.",
@@ -192,19 +182,50 @@ func (w *txn) notifyRequest(req *domain.AccessRequest, what string) error {
 			text += ": " + req.Decision
 		}
 	}
+	return w.queueNotice(to, domain.EventAccessRequest, subject, text, "access request "+what, req.ID)
+}
+
+// groupManagers are the active holders of Manage Groups (groups:edit), who
+// hear of access requests and reviews, except the users in skip.
+func (w *txn) groupManagers(skip ...domain.ID) ([]domain.User, error) {
+	gr, err := domain.ParseGrant("groups:edit")
+	if err != nil {
+		return nil, err
+	}
+	holders, err := w.guardHolders([]domain.Grant{gr}, nil)
+	if err != nil {
+		return nil, err
+	}
+	var to []domain.User
+	for _, h := range holders {
+		if h.Access.HasGrant(gr) && !slices.Contains(skip, h.Subject.User.ID) {
+			to = append(to, h.Subject.User)
+		}
+	}
 	slices.SortStableFunc(to, func(a, b domain.User) int { return strings.Compare(a.Username, b.Username) })
+	return to, nil
+}
+
+// queueNotice puts one message per person in the outbox: governance
+// notices concern no ticket, so they skip ticket rendering.
+func (w *txn) queueNotice(to []domain.User, ev domain.Event, subject, text, reason string, id domain.ID) error {
+	seen := map[domain.ID]bool{}
 	for _, u := range to {
+		if seen[u.ID] {
+			continue
+		}
+		seen[u.ID] = true
 		seq, err := w.tx.Bucket(bOutbox).NextSequence()
 		if err != nil {
 			return err
 		}
-		m := domain.Message{ID: seq, At: w.now, To: u.ID, ToName: u.Username, Email: u.Email, Event: domain.EventAccessRequest,
-			Subject: subject, Text: text, Reason: "access request " + what}
+		m := domain.Message{ID: seq, At: w.now, To: u.ID, ToName: u.Username, Email: u.Email, Event: ev,
+			Subject: subject, Text: text, Reason: reason}
 		if err := putJSON(w.tx, bOutbox, seq, m); err != nil {
 			return err
 		}
 	}
-	w.changes = append(w.changes, domain.Change{Entity: "outbox", ID: req.ID, Action: string(domain.EventAccessRequest)})
+	w.changes = append(w.changes, domain.Change{Entity: "outbox", ID: id, Action: string(ev)})
 	return nil
 }
 
