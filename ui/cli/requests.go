@@ -58,11 +58,11 @@ func requestListCmd(c *call) error {
 
 func requestDecideCmd(approve bool) func(c *call) error {
 	return func(c *call) error {
-		id, err := strconv.ParseUint(strings.TrimPrefix(c.pos(0), "#"), 10, 64)
+		id, err := idArg(c.pos(0), "request")
 		if err != nil {
-			return domain.Errorf(domain.EInvalid, "ID: want a request number (see `gatehouse request list`), not %q", c.pos(0))
+			return err
 		}
-		req, err := c.svc.DecideRequest(c.ctx, domain.ID(id), approve, c.args.str("reason"))
+		req, err := c.svc.DecideRequest(c.ctx, id, approve, c.args.str("reason"))
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,179 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"gatehouse/domain"
+)
+
+func reviewCommands() []*command {
+	return []*command{
+		{path: "review start", opts: "--group G --reviewer U --due YYYY-MM-DD --on-miss keep|flag|revoke",
+			flags:    []flagSpec{{"group", true}, {"reviewer", true}, {"due", true}, {"on-miss", true}},
+			required: []string{"group", "reviewer", "due", "on-miss"}, run: reviewStartCmd},
+		{path: "review list", opts: "[--open]", flags: []flagSpec{{"open", false}}, run: reviewListCmd},
+		{path: "review show", args: "ID", min: 1, max: 1, run: reviewShowCmd},
+		{path: "review decide", args: "ID USER keep|revoke", opts: "[--reason T]", min: 3, max: 3,
+			flags: []flagSpec{{"reason", true}}, run: reviewDecideCmd},
+		{path: "group review-interval", args: "G", opts: "--days N --reviewer U [--on-miss keep|flag|revoke] | --off", min: 1, max: 1,
+			flags: []flagSpec{{"days", true}, {"reviewer", true}, {"on-miss", true}, {"off", false}}, run: groupReviewIntervalCmd},
+	}
+}
+
+// dueDate reads --due YYYY-MM-DD: the campaign runs through the end of that
+// day (the midnight that starts the next), like an --until.
+func (c *call) dueDate(s string) (time.Time, error) {
+	d, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(s), c.opts.Location)
+	if err != nil {
+		return time.Time{}, domain.Errorf(domain.EInvalid, "--due %q: expected a date as YYYY-MM-DD, such as 2026-12-31", s)
+	}
+	return d.AddDate(0, 0, 1), nil
+}
+
+func idArg(s, what string) (domain.ID, error) {
+	id, err := strconv.ParseUint(strings.TrimPrefix(strings.TrimSpace(s), "#"), 10, 64)
+	if err != nil {
+		return 0, domain.Errorf(domain.EInvalid, "ID: want a %s number (see `gatehouse %s list`), not %q", what, what, s)
+	}
+	return domain.ID(id), nil
+}
+
+func reviewStartCmd(c *call) error {
+	due, err := c.dueDate(c.args.str("due"))
+	if err != nil {
+		return err
+	}
+	onMiss, err := domain.ParseOnMiss(c.args.str("on-miss"))
+	if err != nil {
+		return err
+	}
+	rv, err := c.svc.StartReview(c.ctx, c.args.str("group"), c.args.str("reviewer"), due, onMiss)
+	if err != nil {
+		return err
+	}
+	if c.opts.JSON {
+		return c.json(rv)
+	}
+	return c.result("review #%d of %s started: %d members for %s by %s; undecided ones are then: %s",
+		rv.ID, rv.GroupName, len(rv.Items), rv.ReviewerName, stamp(rv.Due), rv.OnMiss)
+}
+
+func reviewListCmd(c *call) error {
+	rs, err := c.svc.Reviews(c.ctx, c.args.has("open"))
+	if err != nil {
+		return err
+	}
+	if c.opts.JSON {
+		return c.json(list(rs))
+	}
+	rows := make([][]string, 0, len(rs))
+	for _, rv := range rs {
+		state := "open"
+		if !rv.Open() {
+			state = "closed " + stamp(rv.ClosedAt)
+		}
+		rows = append(rows, []string{strconv.FormatUint(uint64(rv.ID), 10), rv.GroupName, rv.ReviewerName, stamp(rv.Due),
+			string(rv.OnMiss), fmt.Sprintf("%d/%d", len(rv.Items)-rv.Undecided(), len(rv.Items)), state})
+	}
+	return c.table([]string{"ID", "GROUP", "REVIEWER", "DUE", "ON MISS", "DECIDED", "STATE"}, rows)
+}
+
+func reviewShowCmd(c *call) error {
+	id, err := idArg(c.pos(0), "review")
+	if err != nil {
+		return err
+	}
+	rv, err := c.svc.Review(c.ctx, id)
+	if err != nil {
+		return err
+	}
+	if c.opts.JSON {
+		return c.json(rv)
+	}
+	state := "open"
+	if !rv.Open() {
+		state = "closed " + stamp(rv.ClosedAt)
+	}
+	if err := c.fields("Review", fmt.Sprintf("#%d", rv.ID), "Group", rv.GroupName, "Reviewer", rv.ReviewerName,
+		"Due", stamp(rv.Due), "On miss", string(rv.OnMiss), "Started", rv.StartedBy+" "+stamp(rv.StartedAt), "State", state); err != nil {
+		return err
+	}
+	fmt.Fprintln(c.out)
+	rows := make([][]string, 0, len(rv.Items))
+	for _, it := range rv.Items {
+		d := string(it.Decision)
+		if d == "" {
+			d = "—"
+		}
+		rows = append(rows, []string{it.Username, d, stamp(it.At), it.Reason, it.Outcome})
+	}
+	return c.table([]string{"USER", "DECISION", "AT", "REASON", "OUTCOME"}, rows)
+}
+
+func reviewDecideCmd(c *call) error {
+	id, err := idArg(c.pos(0), "review")
+	if err != nil {
+		return err
+	}
+	d, err := domain.ParseDecision(c.pos(2))
+	if err != nil {
+		return err
+	}
+	rv, err := c.svc.DecideReview(c.ctx, id, c.pos(1), d, c.args.str("reason"))
+	if err != nil {
+		return err
+	}
+	if c.opts.JSON {
+		return c.json(rv)
+	}
+	msg := fmt.Sprintf("review #%d: %s %s", rv.ID, d, c.pos(1))
+	if d == domain.DecisionRevoke {
+		msg += fmt.Sprintf(" (left %s)", rv.GroupName)
+	}
+	return c.result("%s; %d undecided", msg, rv.Undecided())
+}
+
+// groupReviewIntervalCmd sets a group's review interval (R19) through the
+// group's own save.
+func groupReviewIntervalCmd(c *call) error {
+	info, err := c.svc.Group(c.ctx, c.pos(0))
+	if err != nil {
+		return err
+	}
+	g := info.Group
+	if c.args.has("off") {
+		if c.args.has("days") || c.args.has("reviewer") {
+			return domain.Errorf(domain.EInvalid, "group review-interval: --off takes no other flag")
+		}
+		g.ReviewDays, g.ReviewBy, g.ReviewOnMiss = 0, 0, ""
+	} else {
+		if !c.args.has("days") || !c.args.has("reviewer") {
+			return domain.Errorf(domain.EInvalid, "group review-interval: give --days N and --reviewer U, or --off")
+		}
+		days, err := positive("days", c.args.str("days"))
+		if err != nil {
+			return err
+		}
+		r, err := c.svc.User(c.ctx, c.args.str("reviewer"))
+		if err != nil {
+			return err
+		}
+		onMiss := domain.OnMissFlag
+		if c.args.has("on-miss") {
+			if onMiss, err = domain.ParseOnMiss(c.args.str("on-miss")); err != nil {
+				return err
+			}
+		}
+		g.ReviewDays, g.ReviewBy, g.ReviewOnMiss = days, r.User.ID, onMiss
+	}
+	if _, err := c.svc.UpdateGroup(c.ctx, g, c.opts.Yes); err != nil {
+		return err
+	}
+	if g.ReviewDays == 0 {
+		return c.result("group %s has no review interval", g.Name)
+	}
+	return c.result("group %s is reviewed every %d days by %s (on miss: %s)", g.Name, g.ReviewDays, c.args.str("reviewer"), g.ReviewOnMiss)
+}
