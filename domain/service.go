@@ -68,6 +68,14 @@ type GovernanceService interface {
 	Review(ctx context.Context, id ID) (Review, error)
 	// DecideReview is the reviewer's keep or revoke of one membership.
 	DecideReview(ctx context.Context, id ID, username string, d Decision, reason string) (Review, error)
+
+	// AccessAsOf is everyone's effective access at a moment since the
+	// file's access history began; AccessDiff each user's net gain and
+	// loss between two moments (until zero: now), for one user or the
+	// members of one group when named. Both need History and users:view
+	// (R20).
+	AccessAsOf(ctx context.Context, at time.Time) ([]AccessRow, error)
+	AccessDiff(ctx context.Context, since, until time.Time, user, group string) ([]AccessDiffRow, error)
 }
 
 // AccessService is who the acting user is and why anyone may do what.

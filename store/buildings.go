@@ -165,7 +165,7 @@ func (s *session) DeleteBuilding(ctx context.Context, code string) error {
 		if err := w.tx.Bucket(bBldCode).Delete(lower(b.Code)); err != nil {
 			return err
 		}
-		if err := w.tx.Bucket(bBuildings).Delete(itob(b.ID)); err != nil {
+		if err := jdel(w.tx, bBuildings, itob(b.ID)); err != nil {
 			return err
 		}
 		return w.audit("building", b.ID, b.Code, "delete", buildingSummary(&b), "")

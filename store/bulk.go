@@ -23,6 +23,8 @@ type Loader struct {
 	now     time.Time
 	Users   int
 	Tickets int
+
+	stopJournal func()
 }
 
 const loadChunk = 200_000 // puts per transaction
@@ -70,6 +72,11 @@ func (db *DB) Load(fn func(l *Loader) error) (err error) {
 		_ = l.tx.Rollback() // cleanup on a path that already reports its error
 		return err
 	}
+	if err := setHistoryFrom(l.tx, l.now); err != nil {
+		_ = l.tx.Rollback() // cleanup on a path that already reports its error
+		return err
+	}
+	defer l.stopJournal()
 	return l.tx.Commit()
 }
 
@@ -79,6 +86,9 @@ func (l *Loader) begin() error {
 		return err
 	}
 	l.tx, l.puts = tx, 0
+	// generated records are the file's starting point, not its history:
+	// the access journal begins when the load ends
+	l.stopJournal = journalOff(tx)
 	if l.org, err = getOrg(tx); err != nil {
 		_ = tx.Rollback() // nothing was written yet; err says why
 		return err
@@ -103,6 +113,7 @@ func (l *Loader) step(puts int) error {
 	if err := l.putOrg(); err != nil {
 		return err
 	}
+	l.stopJournal()
 	if err := l.tx.Commit(); err != nil {
 		return err
 	}

@@ -458,7 +458,7 @@ func (c *checker) memberships() {
 				what = fmt.Sprintf("group #%d", g)
 			}
 			kk := slices.Clone(k)
-			c.add("members", true, func() error { return tx.Bucket(bMembers).Delete(kk) },
+			c.add("members", true, func() error { return jdel(tx, bMembers, kk) },
 				"a membership of %s in group #%d names a %s that does not exist: dropped by repair", c.userName(u), g, what)
 			return nil
 		}

@@ -252,6 +252,12 @@ func (db *DB) migrate() error {
 				return fmt.Errorf("migrating %s to schema 2: %w", db.path, err)
 			}
 		}
+		if v < 3 {
+			// the access journal (as-of, diff) covers what happens from now
+			if err := setHistoryFrom(tx, db.now()); err != nil {
+				return err
+			}
+		}
 		return m.Put(keySchema, itob(SchemaVersion))
 	})
 }

@@ -82,6 +82,7 @@ var exportBuckets = []exportBucket{
 	{bGuards, exJSON, 0, func() any { return new(domain.Guard) }},
 	{bRequests, exJSON, 1, func() any { return new(domain.AccessRequest) }},
 	{bReviews, exJSON, 1, func() any { return new(domain.Review) }},
+	{bJournal, exJSON, 1, func() any { return new(journalEntry) }},
 	{bAudit, exAudit, 1, nil},
 }
 
@@ -89,11 +90,11 @@ var exportBuckets = []exportBucket{
 // from the bucket's own sequence: an import whose sequence is below an id
 // present would hand that id out again and overwrite the record.
 var sequenced = [][]byte{bGroups, bUsers, bTeams, bBuildings, bHistory, bWork, bThreads, bPosts, bAttach,
-	bNotices, bSchedules, bQueries, bCharts, bOutbox, bRequests, bReviews}
+	bNotices, bSchedules, bQueries, bCharts, bOutbox, bRequests, bReviews, bJournal}
 
 // exportedMeta are the meta keys an export carries (ids); the schema is
 // its own field and the sweep mark is derived on import.
-var exportedMeta = [][]byte{keyGlobal, keyOwner}
+var exportedMeta = [][]byte{keyGlobal, keyOwner, keyHistoryFrom}
 
 // ticketJSON is domain.Ticket with the export's field names.
 type ticketJSON struct {

@@ -269,7 +269,7 @@ func (s *session) DeleteGroup(ctx context.Context, name string) error {
 		}
 		users := suffixIDs(w.tx, bGroupUser, g.ID)
 		for _, u := range users {
-			if err := w.tx.Bucket(bMembers).Delete(key(u, g.ID)); err != nil {
+			if err := jdel(w.tx, bMembers, key(u, g.ID)); err != nil {
 				return err
 			}
 			if err := w.tx.Bucket(bGroupUser).Delete(key(g.ID, u)); err != nil {
@@ -279,7 +279,7 @@ func (s *session) DeleteGroup(ctx context.Context, name string) error {
 		if err := w.tx.Bucket(bGroupName).Delete(lower(g.Name)); err != nil {
 			return err
 		}
-		if err := w.tx.Bucket(bGroups).Delete(itob(g.ID)); err != nil {
+		if err := jdel(w.tx, bGroups, itob(g.ID)); err != nil {
 			return err
 		}
 		return w.audit("group", g.ID, g.Name, "delete", fmt.Sprintf("%s; %d memberships", groupSummary(&g), len(users)), "")

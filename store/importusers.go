@@ -384,7 +384,7 @@ func putImported(tx *bolt.Tx, u *domain.User, private domain.Team, global domain
 	} else if id != u.ID {
 		return fmt.Errorf("internal: user id %d, expected %d", id, u.ID)
 	}
-	if err := tx.Bucket(bUsers).Put(itob(u.ID), userRec); err != nil {
+	if err := jput(tx, bUsers, itob(u.ID), userRec); err != nil {
 		return err
 	}
 	if err := indexUser(tx, nil, u); err != nil {
@@ -411,7 +411,7 @@ func putImported(tx *bolt.Tx, u *domain.User, private domain.Team, global domain
 		}
 	}
 	for k, m := range members {
-		if err := tx.Bucket(bMembers).Put(key(m.UserID, m.GroupID), memberRec[k]); err != nil {
+		if err := jput(tx, bMembers, key(m.UserID, m.GroupID), memberRec[k]); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bGroupUser).Put(key(m.GroupID, m.UserID), untilValue(m.Until)); err != nil {

@@ -61,6 +61,7 @@ var (
 	bGuards    = []byte("guards")          // lower(name) → guard (R17)
 	bRequests  = []byte("access_requests") // id → access request (R18)
 	bReviews   = []byte("reviews")         // id → review campaign (R19)
+	bJournal   = []byte("access_journal")  // seq → access record before a change (store/journal.go)
 
 	keySchema = []byte("schema")
 	keyOwner  = []byte("owner")
@@ -72,7 +73,7 @@ var allBuckets = [][]byte{bMeta, bOrg, bGroups, bGroupName, bUsers, bUserName, b
 	bMembers, bGroupUser, bReports, bTeams, bTeamName, bTeamUser, bUserTeam, bBuildings, bBldCode,
 	bTickets, bTStatus, bTBuilding, bTAssignee, bTReporter, bTParent, bHistory, bWork, bWorkUser,
 	bAudit, bNotices, bSchedules, bOutbox, bOverdue, bQueries, bThreads, bPosts, bAttach, bAttachBin,
-	bAlerts, bCharts, bLayouts, bTTeam, bTGroup, bTCount, bGuards, bRequests, bReviews}
+	bAlerts, bCharts, bLayouts, bTTeam, bTGroup, bTCount, bGuards, bRequests, bReviews, bJournal}
 
 // errStop ends a prefix walk early; callers treat it as success.
 var errStop = errors.New("stop")
@@ -214,6 +215,9 @@ func putJSON(tx *bolt.Tx, bucket []byte, id uint64, v any) error {
 	if err != nil {
 		return err
 	}
+	if isJournaled(bucket) {
+		return jput(tx, bucket, itob(id), b)
+	}
 	return tx.Bucket(bucket).Put(itob(id), b)
 }
 
@@ -234,7 +238,7 @@ func putGroup(tx *bolt.Tx, g *domain.Group) error {
 	if err != nil {
 		return err
 	}
-	return tx.Bucket(bGroups).Put(itob(g.ID), b)
+	return jput(tx, bGroups, itob(g.ID), b)
 }
 
 func groupByName(tx *bolt.Tx, name string) (domain.Group, error) {

@@ -78,10 +78,14 @@ func defaultGroups() []domain.Group {
 func (db *DB) seed(owner string) error {
 	now := db.now()
 	return db.bolt.Update(func(tx *bolt.Tx) error {
+		defer journalOff(tx)() // the access journal starts with the seeded file
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
+		}
+		if err := setHistoryFrom(tx, now); err != nil {
+			return err
 		}
 		if err := tx.Bucket(bMeta).Put(keySchema, itob(SchemaVersion)); err != nil {
 			return err

@@ -112,6 +112,7 @@ func (s *session) write(fn func(w *txn) error) error {
 		if err != nil {
 			return err
 		}
+		defer journalAt(tx, w.now)()
 		if err := fn(w); err != nil {
 			return err
 		}

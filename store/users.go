@@ -229,7 +229,7 @@ func putMembership(tx *bolt.Tx, m domain.Membership) error {
 	if err != nil {
 		return err
 	}
-	if err := tx.Bucket(bMembers).Put(key(m.UserID, m.GroupID), b); err != nil {
+	if err := jput(tx, bMembers, key(m.UserID, m.GroupID), b); err != nil {
 		return err
 	}
 	return tx.Bucket(bGroupUser).Put(key(m.GroupID, m.UserID), untilValue(m.Until))
@@ -250,7 +250,7 @@ func activeUntil(v []byte, now time.Time) bool {
 }
 
 func deleteMembership(tx *bolt.Tx, user, group domain.ID) error {
-	if err := tx.Bucket(bMembers).Delete(key(user, group)); err != nil {
+	if err := jdel(tx, bMembers, key(user, group)); err != nil {
 		return err
 	}
 	return tx.Bucket(bGroupUser).Delete(key(group, user))
@@ -941,7 +941,7 @@ func (s *session) DeleteUser(ctx context.Context, username string) error {
 		if err := indexUser(w.tx, &u, nil); err != nil {
 			return err
 		}
-		if err := w.tx.Bucket(bUsers).Delete(itob(u.ID)); err != nil {
+		if err := jdel(w.tx, bUsers, itob(u.ID)); err != nil {
 			return err
 		}
 		return w.audit("user", u.ID, u.Username, "delete", userSummary(&u), "")
