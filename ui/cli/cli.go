@@ -79,7 +79,7 @@ func (c *command) argNames() []string {
 // appending their leaves here.
 var commands = concat(groupCommands(), userCommands(), teamCommands(),
 	buildingCommands(), ticketCommands(), accessCommands(), outboxCommands(), collabCommands(),
-	reportCommands(), dataCommands(), guardCommands(), requestCommands(), reviewCommands(), fileCommands())
+	reportCommands(), dataCommands(), guardCommands(), requestCommands(), reviewCommands(), historyCommands(), fileCommands())
 
 // fileCommands are run by main on the data file; listing them here keeps
 // help, usage and typo checks in one place.
