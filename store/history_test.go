@@ -116,10 +116,9 @@ func TestR20_AsOfAndDiffAgreeWithSnapshotsOverAYear(t *testing.T) {
 				}
 				_, err = d.admin.UpdateUser(ctx, info.User)
 			case 8:
-				b := d.west2
 				bs, e := d.admin.Buildings(ctx, "WEST")
 				must(t, e)
-				b = bs[0]
+				b := bs[0]
 				b.Region = []string{"South", "North"}[rng.IntN(2)]
 				_, err = d.admin.UpdateBuilding(ctx, b)
 			case 9:
