@@ -52,6 +52,9 @@ type GovernanceService interface {
 	// RequestAccess asks, as the acting user, for a membership of a
 	// requestable group for hours.
 	RequestAccess(ctx context.Context, group string, hours int, reason string) (AccessRequest, error)
+	// RequestableGroups are the groups of the acting user's kind anyone may
+	// ask for, with their longest duration: what a request form offers.
+	RequestableGroups(ctx context.Context) ([]Group, error)
 	// AccessRequests lists one's own requests, or every request for those
 	// who manage memberships (groups:edit or users:edit).
 	AccessRequests(ctx context.Context, pendingOnly bool) ([]AccessRequest, error)

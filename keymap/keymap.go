@@ -88,6 +88,7 @@ type KeyMap struct {
 	Confirm Confirm
 	Picker  Picker
 	Admin   Admin
+	Gov     Governance
 	Tickets TicketKeys
 	Collab  CollabKeys
 	Import  ImportKeys
@@ -157,6 +158,7 @@ func Default() KeyMap {
 			Close:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
 		},
 		Admin:   defaultAdmin(),
+		Gov:     defaultGovernance(),
 		Tickets: defaultTicketKeys(),
 		Collab:  defaultCollabKeys(),
 		Import:  defaultImportKeys(),

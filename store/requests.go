@@ -81,6 +81,26 @@ func (s *session) RequestAccess(ctx context.Context, group string, hours int, re
 	return req, err
 }
 
+// RequestableGroups needs no group privilege: it shows only what anyone
+// may ask for (name, description, hours), not what the groups grant.
+func (s *session) RequestableGroups(ctx context.Context) ([]domain.Group, error) {
+	var out []domain.Group
+	err := s.read(func(r *txn) error {
+		return r.tx.Bucket(bGroups).ForEach(func(k, v []byte) error {
+			g, err := getGroup(r.tx, btoi(k))
+			if err != nil {
+				return err
+			}
+			if g.RequestHours > 0 && g.Kind == r.actor.Kind {
+				out = append(out, domain.Group{ID: g.ID, Name: g.Name, Description: g.Description, Kind: g.Kind, RequestHours: g.RequestHours})
+			}
+			return nil
+		})
+	})
+	slices.SortFunc(out, func(a, b domain.Group) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+	return out, err
+}
+
 func (s *session) AccessRequests(ctx context.Context, pendingOnly bool) ([]domain.AccessRequest, error) {
 	var out []domain.AccessRequest
 	err := s.read(func(r *txn) error {

@@ -95,6 +95,11 @@ func TestR18_RequestsAreRefusedOutsideTheGroupsLimit(t *testing.T) {
 	mustCode(t, err, domain.EInvalid)
 	_, err = staff.RequestAccess(ctx, "Technicians", 4, "")
 	mustCode(t, err, domain.EInvalid)
+	gs, err := staff.RequestableGroups(ctx)
+	must(t, err)
+	if len(gs) != 1 || gs[0].Name != "Technicians" || gs[0].RequestHours != 8 || gs[0].Flags.Len() != 0 {
+		t.Fatalf("requestable groups %+v", gs)
+	}
 	_, err = staff.RequestAccess(ctx, "Technicians", 4, "please")
 	must(t, err)
 	_, err = staff.RequestAccess(ctx, "Technicians", 2, "again")

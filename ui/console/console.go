@@ -78,13 +78,15 @@ var screens = []screenDef{
 	{id: "buildings", num: 6, title: "Buildings", allowed: levelAtLeast(domain.ModBuildings), build: func(c *Common) Screen { return newBuildingsScreen(c) }},
 	{id: "review", num: 7, title: "Access review", allowed: func(a *domain.Access) bool {
 		return a.Level(domain.ModUsers) >= domain.LevelView || a.Level(domain.ModGroups) >= domain.LevelView
-	}, build: func(c *Common) Screen { return newReviewScreen(c) }},
+	}, build: func(c *Common) Screen { return newAccessReviewScreen(c) }},
 	{id: "audit", num: 8, title: "Audit", allowed: func(a *domain.Access) bool { return a.Has(domain.History) },
 		build: func(c *Common) Screen { return newAuditScreen(c) }},
 	{id: "settings", num: 9, title: "Settings", allowed: func(a *domain.Access) bool {
 		return a.Level(domain.ModOrganization) >= domain.LevelView || a.Level(domain.ModReporting) >= domain.LevelView ||
 			a.Level(domain.ModAppearance) >= domain.LevelView
 	}, build: func(c *Common) Screen { return newSettingsScreen(c) }},
+	{id: "requests", title: "Access requests", allowed: func(*domain.Access) bool { return true },
+		build: func(c *Common) Screen { return newRequestsPane(c) }},
 	{id: "access", title: "Effective access", allowed: func(*domain.Access) bool { return true },
 		build: func(c *Common) Screen { return newAccessScreen(c) }},
 	{id: "overview", title: "Groups overview", allowed: levelAtLeast(domain.ModGroups), build: func(c *Common) Screen { return newOverviewScreen(c) }},

@@ -94,6 +94,7 @@ func (s *homeScreen) render() {
 		lines = append(lines, "Module levels: "+strings.Join(mods, " "))
 	}
 	lines = append(lines, "Effective access, with the source of each privilege: press : and type \"access\".", "")
+	lines = append(lines, governanceHomeLines(c)...)
 	lines = append(lines, homeTicketLines(c)...)
 	lines = append(lines, s.charts.lines(c, s.sc.w)...)
 	lines = append(lines, st.Title.Render("Notices"))
