@@ -165,6 +165,44 @@ cli_has "CLI: two members" "Members:                2" group show Principals
 cli_has "CLI: pat's membership expires" "Principals  through $(date -d "$until -1 day" +%F)" user show pat
 cli_has "CLI: sam's membership does not" "Principals  -" user show sam
 
+# ---------------------------------------------------------------- governance (R17–R20)
+owner=$(id -un | tr '[:upper:] ' '[:lower:].') # the owner account is named after you
+since=$(date -u +%FT%TZ)
+sleep 1
+cli_has "CLI: guard add" "guard sod added" guard add sod --never-together ticket.assign,ticket.close
+cli_has "CLI: group requestable" "requestable for up to 8 hours" group requestable Technicians --max-hours 8
+cli_has "CLI: sam asks for Technicians" "request #1" request Technicians --hours 4 --reason "covering the lab" --as sam
+cli_has "CLI: review start" "review #1 of Principals started" review start --group Principals --reviewer "$owner" --due "$(date -d '+7 days' +%F)" --on-miss revoke
+start
+keys 1
+check "Home names the open review" "Review #1 of Principals: 2 of 2 memberships undecided"
+check "Home names the waiting request" "1 access request waits for a decision"
+keys 7 Tab
+check "Guards tab lists the guard" "never-together ticket.assign"
+keys Tab
+check "Requests tab lists sam's request" "covering the lab"
+keys a
+check "approving asks first" "Approve #1 sam → Technicians for 4h?"
+keys y
+check "the approval is saved" "approved request #1"
+keys Tab
+check "Campaigns tab lists the review" "Principals"
+keys Enter
+check "the checklist opens" "2 of 2 undecided"
+keys Space
+check "space keeps" "review #1: keep pat"
+keys Down x
+check "x asks before revoking" "Revoke sam's membership of Principals now?"
+keys y
+check "x revokes" "review #1: revoke sam"
+quit
+cli_has "CLI: sam holds Technicians until the approval's hours end" "Technicians" user show sam
+cli_has "CLI: both memberships decided" "2/2" review list
+cli_has "CLI: sam's revoke recorded" "revoke" review show 1
+cli_has "CLI: the guard holds" "every guard holds" guard check
+cli_has "CLI: access diff names sam's gain" "ticket.assignee" access diff --since "$since" --user sam
+cli_has "CLI: access as-of lists pat" "pat" access as-of "$(date +%F)"
+
 # ---------------------------------------------------------------- demo district
 start --demo
 check "demo opens" "Riverside Unified School District"

@@ -33,6 +33,10 @@ func (c *call) dueDate(s string) (time.Time, error) {
 	return d.AddDate(0, 0, 1), nil
 }
 
+// dueDay is the last day of a campaign: its due time is the midnight
+// that ends that day.
+func dueDay(t time.Time) string { return t.Add(-time.Nanosecond).Local().Format("2006-01-02") }
+
 func idArg(s, what string) (domain.ID, error) {
 	id, err := strconv.ParseUint(strings.TrimPrefix(strings.TrimSpace(s), "#"), 10, 64)
 	if err != nil {
@@ -57,8 +61,8 @@ func reviewStartCmd(c *call) error {
 	if c.opts.JSON {
 		return c.json(rv)
 	}
-	return c.result("review #%d of %s started: %d members for %s by %s; undecided ones are then: %s",
-		rv.ID, rv.GroupName, len(rv.Items), rv.ReviewerName, stamp(rv.Due), rv.OnMiss)
+	return c.result("review #%d of %s started: %d members for %s, through %s; undecided ones are then: %s",
+		rv.ID, rv.GroupName, len(rv.Items), rv.ReviewerName, dueDay(rv.Due), rv.OnMiss)
 }
 
 func reviewListCmd(c *call) error {
@@ -75,7 +79,7 @@ func reviewListCmd(c *call) error {
 		if !rv.Open() {
 			state = "closed " + stamp(rv.ClosedAt)
 		}
-		rows = append(rows, []string{strconv.FormatUint(uint64(rv.ID), 10), rv.GroupName, rv.ReviewerName, stamp(rv.Due),
+		rows = append(rows, []string{strconv.FormatUint(uint64(rv.ID), 10), rv.GroupName, rv.ReviewerName, dueDay(rv.Due),
 			string(rv.OnMiss), fmt.Sprintf("%d/%d", len(rv.Items)-rv.Undecided(), len(rv.Items)), state})
 	}
 	return c.table([]string{"ID", "GROUP", "REVIEWER", "DUE", "ON MISS", "DECIDED", "STATE"}, rows)
@@ -98,7 +102,7 @@ func reviewShowCmd(c *call) error {
 		state = "closed " + stamp(rv.ClosedAt)
 	}
 	if err := c.fields("Review", fmt.Sprintf("#%d", rv.ID), "Group", rv.GroupName, "Reviewer", rv.ReviewerName,
-		"Due", stamp(rv.Due), "On miss", string(rv.OnMiss), "Started", rv.StartedBy+" "+stamp(rv.StartedAt), "State", state); err != nil {
+		"Due", "through "+dueDay(rv.Due), "On miss", string(rv.OnMiss), "Started", rv.StartedBy+" "+stamp(rv.StartedAt), "State", state); err != nil {
 		return err
 	}
 	fmt.Fprintln(c.out)
