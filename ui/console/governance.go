@@ -171,9 +171,9 @@ const (
 
 func newGuardsPane(c *Common) *guardsPane {
 	p := &guardsPane{govPane: govPane{c: c, table: newTable(c, "no guards: n adds one",
-		column{title: "Name", width: 12, flex: 1},
-		column{title: "Rule", width: 30, flex: 2},
-		column{title: "Now", width: 10, flex: 2})}}
+		column{title: "Name", width: 14},
+		column{title: "Rule", width: 30, flex: 1},
+		column{title: "Now", width: 20, flex: 2})}}
 	p.Reload()
 	return p
 }
