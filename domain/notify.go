@@ -71,6 +71,14 @@ type Message struct {
 	HTML     string       `json:"html,omitempty"` // empty for Text only groups
 	Sections []string     `json:"sections"`       // the Email Content sections included
 	Reason   string       `json:"reason"`         // why this person receives it
+
+	// Delivery: the state, attempts so far, the next try of a failed
+	// message, the server's last reply (or why it failed), when it was sent.
+	State    MailState `json:"state,omitempty"`
+	Attempts int       `json:"attempts,omitempty"`
+	NextTry  time.Time `json:"next_try,omitzero"`
+	Reply    string    `json:"reply,omitempty"`
+	SentAt   time.Time `json:"sent_at,omitzero"`
 }
 
 // MessageInput is what rendering needs; the store gathers it.

@@ -79,6 +79,7 @@ var exportBuckets = []exportBucket{
 	{bCharts, exJSON, 1, func() any { return new(domain.Chart) }},
 	{bLayouts, exJSON, 1, func() any { return new(domain.Layout) }},
 	{bOutbox, exJSON, 1, func() any { return new(domain.Message) }},
+	{bMail, exJSON, 0, func() any { return new(domain.MailSettings) }},
 	{bAudit, exAudit, 1, nil},
 }
 

@@ -58,6 +58,7 @@ var (
 	bAlerts    = []byte("alerts") // number → alert settings
 	bCharts    = []byte("charts")
 	bLayouts   = []byte("layouts") // group → layout
+	bMail      = []byte("mail")    // "settings" → mail settings (never a password)
 
 	keySchema = []byte("schema")
 	keyOwner  = []byte("owner")
@@ -69,7 +70,7 @@ var allBuckets = [][]byte{bMeta, bOrg, bGroups, bGroupName, bUsers, bUserName, b
 	bMembers, bGroupUser, bReports, bTeams, bTeamName, bTeamUser, bUserTeam, bBuildings, bBldCode,
 	bTickets, bTStatus, bTBuilding, bTAssignee, bTReporter, bTParent, bHistory, bWork, bWorkUser,
 	bAudit, bNotices, bSchedules, bOutbox, bOverdue, bQueries, bThreads, bPosts, bAttach, bAttachBin,
-	bAlerts, bCharts, bLayouts, bTTeam, bTGroup, bTCount}
+	bAlerts, bCharts, bLayouts, bTTeam, bTGroup, bTCount, bMail}
 
 // errStop ends a prefix walk early; callers treat it as success.
 var errStop = errors.New("stop")
