@@ -95,6 +95,19 @@ type Worker struct {
 
 	wake chan struct{}
 	once sync.Once
+	mu   sync.Mutex // one drain at a time, so no message goes out twice
+}
+
+// Drain runs one drain now, after any that is under way (`gatehouse mail
+// send` through the socket while the worker runs).
+func (w *Worker) Drain(ctx context.Context) (Report, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	send := w.Send
+	if send == nil {
+		send = Send
+	}
+	return Drain(ctx, w.Queue, send)
 }
 
 func (w *Worker) init() { w.once.Do(func() { w.wake = make(chan struct{}, 1) }) }
@@ -116,14 +129,10 @@ func (w *Worker) Run(ctx context.Context) {
 	if every <= 0 {
 		every = 5 * time.Second
 	}
-	send := w.Send
-	if send == nil {
-		send = Send
-	}
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		r, err := Drain(ctx, w.Queue, send)
+		r, err := w.Drain(ctx)
 		if w.Report != nil && ctx.Err() == nil {
 			w.Report(r, err)
 		}
