@@ -225,11 +225,11 @@ const (
 	MailGaveUp MailState = "gave up"
 )
 
-// Label is the state as lists show it; "" is a message queued before
+// Label is the state as lists show it; "—" is a message queued before
 // gatehouse delivered mail, which is never sent.
 func (s MailState) Label() string {
 	if s == "" {
-		return "not sent"
+		return "—"
 	}
 	return string(s)
 }
