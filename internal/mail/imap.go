@@ -91,8 +91,13 @@ func PollIMAP(ctx context.Context, cfg domain.MailConfig, gate Gate) (IMAPReport
 			return rep, fmt.Errorf("IMAP marking message %d seen: %w", uid, err)
 		}
 	}
-	done := make(chan error, 1)
-	go func() { done <- c.Logout().Wait() }()
+	// the work is done and recorded: a LOGOUT that fails or hangs changes
+	// nothing, so it gets a few seconds and its error is not reported
+	done := make(chan struct{})
+	go func() {
+		_ = c.Logout().Wait()
+		close(done)
+	}()
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):

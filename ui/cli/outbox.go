@@ -120,10 +120,10 @@ func deliveryState(m domain.Message) string {
 	if m.Attempts > 0 {
 		s += fmt.Sprintf(" after %d attempt(s)", m.Attempts)
 	}
-	switch {
-	case m.State == domain.MailSent:
+	switch m.State {
+	case domain.MailSent:
 		s += ", " + stamp(m.SentAt)
-	case m.State == domain.MailFailed:
+	case domain.MailFailed:
 		s += ", next try " + stamp(m.NextTry)
 	}
 	if m.Reply != "" {
