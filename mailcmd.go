@@ -152,11 +152,16 @@ func mailWork(ctx context.Context, db *store.DB, w *mail.Worker, req []string, b
 		if err != nil {
 			return domain.ExitTempFail, "reading the message: " + err.Error()
 		}
-		res, err := gateway(ctx, db, raw, len(req) > 1 && req[1] == "dry-run")
+		dry := len(req) > 1 && req[1] == "dry-run"
+		res, err := gateway(ctx, db, raw, dry)
 		if err != nil {
 			return domain.ExitTempFail, "temporary failure: " + err.Error()
 		}
-		return res.Code(), string(res.Outcome) + ": " + res.Reason
+		text := string(res.Outcome) + ": " + res.Reason
+		if dry {
+			text = "dry run, nothing written: " + text
+		}
+		return res.Code(), text
 	case "send":
 		r, err := w.Drain(ctx)
 		if err != nil {
