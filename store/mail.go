@@ -260,6 +260,26 @@ func systemAudit(tx *bolt.Tx, now time.Time, actor, entity string, id domain.ID,
 	return tx.Bucket(bAudit).Put(itob(seq), encAudit(&ev))
 }
 
+// maxMailText bounds the description a message makes; maxPostText its
+// post (posts hold at most 20000 characters).
+const (
+	maxMailText = 64 << 10
+	maxPostText = 19000
+)
+
+// cutText keeps the start of a long text (a quoted thread, a pasted log:
+// the start is what a person reads) and says it was cut.
+func cutText(text string, limit int) string {
+	if len(text) <= limit {
+		return text
+	}
+	cut := limit
+	for cut > 0 && text[cut]&0xC0 == 0x80 {
+		cut--
+	}
+	return text[:cut] + "\n[… cut: the message was longer]"
+}
+
 // errDryRun rolls back a mail gateway transaction that only looked.
 var errDryRun = errors.New("dry run")
 
@@ -350,8 +370,9 @@ func (w *txn) receive(in domain.InboundMail, st domain.MailSettings) (domain.Mai
 	}
 	text := domain.CleanText(in.Text)
 	if reply {
-		return w.receiveReply(n, in, text)
+		return w.receiveReply(n, in, cutText(text, maxPostText))
 	}
+	text = cutText(text, maxMailText)
 	if err := w.acc.Require(domain.TicketReport); err != nil {
 		return domain.MailResult{}, err
 	}

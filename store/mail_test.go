@@ -330,3 +330,22 @@ func TestMailgate_DryRunWritesNothing(t *testing.T) {
 		t.Fatal("a dry run wrote")
 	}
 }
+
+// A very long reply is cut to what a post holds rather than refused.
+func TestMailgate_LongReplyIsCut(t *testing.T) {
+	d := mailDistrict(t)
+	must(t, d.admin.Assign(t.Context(), d.east, "tech", ""))
+	cfg, err := d.db.MailConfig()
+	must(t, err)
+	in := inbound("terry@example.org", "Re: ["+cfg.Org.FormatTicket(d.east)+"]", strings.Repeat("é long log line\n", 5000))
+	res, err := d.db.ReceiveMail(t.Context(), in, false)
+	must(t, err)
+	if res.Outcome != domain.MailAccepted {
+		t.Fatalf("%+v", res)
+	}
+	disc, err := d.admin.Discussion(t.Context(), d.east)
+	must(t, err)
+	if got := disc.Threads[0].Posts[0].Text; len(got) > 20000 || !strings.HasSuffix(got, "[… cut: the message was longer]") {
+		t.Fatalf("post of %d bytes ends %q", len(got), got[len(got)-40:])
+	}
+}

@@ -16,7 +16,7 @@ import (
 // interface must be listed here or in nothing, and the test below tells
 // which: a read-only session refuses exactly these.
 var writeMethods = map[string]bool{
-	"UpdateOrganization": true, "CreateGroup": true, "UpdateGroup": true, "GrantGroup": true,
+	"UpdateOrganization": true, "UpdateMailSettings": true, "CreateGroup": true, "UpdateGroup": true, "GrantGroup": true,
 	"RevokeGroup": true, "DeleteGroup": true, "CreateUser": true, "UpdateUser": true, "Join": true,
 	"Leave": true, "Deactivate": true, "Activate": true, "Terminate": true, "DeleteUser": true,
 	"AddKey": true, "RemoveKey": true, "CreateTeam": true, "UpdateTeam": true, "DeleteTeam": true,
