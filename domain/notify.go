@@ -62,6 +62,7 @@ type Message struct {
 	At       time.Time    `json:"at"`
 	To       ID           `json:"to"`
 	ToName   string       `json:"to_name"`
+	ToFull   string       `json:"to_full,omitempty"` // the display name of the To address
 	Email    string       `json:"email,omitempty"`
 	Event    Event        `json:"event"`
 	Level    int          `json:"level,omitempty"` // overdue notice 1..3
@@ -148,7 +149,7 @@ func RenderMessage(in MessageInput) Message {
 		{EmailFields, "fields", strings.Join(fields, "\n")},
 		{EmailSignature, "signature", "-- \n" + orgName + " helpdesk (gatehouse)"},
 	}
-	m := Message{To: in.Recipient.ID, ToName: in.Recipient.Username, Email: in.Recipient.Email, Event: in.Event,
+	m := Message{To: in.Recipient.ID, ToName: in.Recipient.Username, ToFull: in.Recipient.Name(), Email: in.Recipient.Email, Event: in.Event,
 		Level: in.Level, Ticket: t.Number, Reason: in.Reason}
 	m.Subject = fmt.Sprintf("[%s] %s", t.Label, t.Title)
 	switch in.Event {

@@ -77,7 +77,11 @@ func Build(cfg domain.MailConfig, m domain.Message) (*gomail.Msg, error) {
 	if err := msg.From(from.String()); err != nil {
 		return nil, domain.Errorf(domain.EInvalid, "from address %q: %v", s.From, err)
 	}
-	to := netmail.Address{Name: m.ToName, Address: m.Email}
+	name := m.ToFull
+	if name == "" {
+		name = m.ToName // queued before messages carried the full name
+	}
+	to := netmail.Address{Name: name, Address: m.Email}
 	if err := msg.To(to.String()); err != nil {
 		return nil, domain.Errorf(domain.EInvalid, "recipient %s's address %q: %v", m.ToName, m.Email, err)
 	}
