@@ -137,18 +137,18 @@ gh user set alice --buildings EAST >/dev/null
 printf 'imap-s3cret\n' >"$work/imap.pw"
 gh mail set --from helpdesk@school.example --imap-host 127.0.0.1 --imap-port "$port" --imap-tls none \
 	--imap-user helpdesk --imap-password-file "$work/imap.pw" >/dev/null
-gh mail show | grep -q "IMAP password: *(set)" || fail "mail show: $(gh mail show)"
-if gh mail show --json | grep -q imap-s3cret; then fail "mail show prints the IMAP password"; fi
+grep -q "IMAP password: *(set)" <<<"$(gh mail show)" || fail "mail show: $(gh mail show)"
+if grep -q imap-s3cret <<<"$(gh mail show --json)"; then fail "mail show prints the IMAP password"; fi
 
 step "mailgate --imap makes a ticket of the report and drops the bounce"
 out=$(gh mailgate --imap) || fail "mailgate --imap: $out"
-echo "$out" | grep -q "2 unseen" || fail "poll: $out"
-echo "$out" | grep -q "ticket T-000001 reported by alice" || fail "poll: $out"
-echo "$out" | grep -q "dropped" || fail "poll: $out"
-gh ticket show 1 | grep -q "Smartboard frozen in room 7" || fail "ticket: $(gh ticket show 1)"
-gh audit --entity mail | grep -q "mail dropped" || fail "no audit entry for the bounce"
+grep -q "2 unseen" <<<"$out" || fail "poll: $out"
+grep -q "ticket T-000001 reported by alice" <<<"$out" || fail "poll: $out"
+grep -q "dropped" <<<"$out" || fail "poll: $out"
+grep -q "Smartboard frozen in room 7" <<<"$(gh ticket show 1)" || fail "ticket: $(gh ticket show 1)"
+grep -q "mail dropped" <<<"$(gh audit --entity mail)" || fail "no audit entry for the bounce"
 
 step "both are \\Seen: a second poll finds nothing"
 out=$(gh mailgate --imap) || fail "second poll: $out"
-echo "$out" | grep -q "0 unseen" || fail "second poll: $out"
+grep -q "0 unseen" <<<"$out" || fail "second poll: $out"
 step "ok"

@@ -81,7 +81,7 @@ gh user set wes --buildings WEST >/dev/null
 gh group revoke "Building Administrator" email.signature >/dev/null
 gh group revoke Users email.signature >/dev/null
 gh mail set --host 127.0.0.1 --port "$smtp_port" --tls none --from helpdesk@school.example >/dev/null
-gh mail show | grep -q "Password: *(none)" || fail "mail show"
+grep -q "Password: *(none)" <<<"$(gh mail show)" || fail "mail show"
 
 step "a ticket reported by mail, then assigned, while no server runs (queued)"
 cat >"$work/report.eml" <<'EOF'
@@ -105,10 +105,10 @@ iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAA
 --b1--
 EOF
 out=$(gh mailgate <"$work/report.eml") || fail "mailgate report: $out"
-echo "$out" | grep -q "ticket T-000001 reported by alice with 1 attachment" || fail "mailgate said: $out"
-gh ticket attachments 1 | grep -q projector.png || fail "the attachment is not on the ticket"
+grep -q "ticket T-000001 reported by alice with 1 attachment" <<<"$out" || fail "mailgate said: $out"
+grep -q projector.png <<<"$(gh ticket attachments 1)" || fail "the attachment is not on the ticket"
 gh ticket assign 1 tom >/dev/null
-gh outbox list | grep -q queued || fail "nothing queued: $(gh outbox list)"
+grep -q queued <<<"$(gh outbox list)" || fail "nothing queued: $(gh outbox list)"
 
 step "gatehouse serve delivers the queue"
 "$work/gatehouse" serve --listen 127.0.0.1:0 >"$work/server.log" 2>&1 &
@@ -139,20 +139,20 @@ h=$(curl -fs "$api/message/$tom_id/headers")
 [ "$(echo "$h" | jq -r '."X-Auto-Response-Suppress"[0]')" = "All" ] || fail "X-Auto-Response-Suppress: $h"
 [ "$(echo "$h" | jq -r '.References[0]')" = "<t-000001.thread@school.example>" ] || fail "References: $h"
 msgid=$(echo "$h" | jq -r '."Message-Id"[0]')
-echo "$msgid" | grep -q '^<t-000001\.m[0-9]*@school.example>$' || fail "Message-ID $msgid"
+grep -q '^<t-000001\.m[0-9]*@school.example>$' <<<"$msgid" || fail "Message-ID $msgid"
 tom=$(curl -fs "$api/message/$tom_id")
-echo "$tom" | jq -r .Subject | grep -qF "[T-000001] Projector in room 12 is dead" || fail "subject: $(echo "$tom" | jq -r .Subject)"
-echo "$tom" | jq -r .Text | grep -q "was assigned to tom" || fail "tom's body: $(echo "$tom" | jq -r .Text)"
-echo "$tom" | jq -r .Text | grep -q "helpdesk (gatehouse)" || fail "tom (Technicians) should get the signature"
+grep -qF "[T-000001] Projector in room 12 is dead" <<<"$(jq -r .Subject <<<"$tom")" || fail "subject: $(echo "$tom" | jq -r .Subject)"
+grep -q "was assigned to tom" <<<"$(jq -r .Text <<<"$tom")" || fail "tom's body: $(echo "$tom" | jq -r .Text)"
+grep -q "helpdesk (gatehouse)" <<<"$(jq -r .Text <<<"$tom")" || fail "tom (Technicians) should get the signature"
 pat=$(curl -fs "$api/message/$pat_id" | jq -r .Text)
-echo "$pat" | grep -q "Hello Pat Principal" || fail "pat's body: $pat"
-if echo "$pat" | grep -q "helpdesk (gatehouse)"; then fail "pat's group lacks email.signature, yet the body has one"; fi
+grep -q "Hello Pat Principal" <<<"$pat" || fail "pat's body: $pat"
+if grep -q "helpdesk (gatehouse)" <<<"$pat"; then fail "pat's group lacks email.signature, yet the body has one"; fi
 
 step "a reply through mailgate (handed to the server) lands as a post"
 printf 'From: Tom Tech <tom@school.example>\nTo: helpdesk@school.example\nSubject: Re: [T-000001] Projector in room 12 is dead\nIn-Reply-To: %s\nReferences: <t-000001.thread@school.example> %s\n\nI will replace the lamp at 3pm.\n' \
 	"$msgid" "$msgid" >"$work/reply.eml"
 out=$(gh mailgate <"$work/reply.eml") || fail "mailgate reply: $out"
-echo "$out" | grep -q "reply posted on T-000001 by tom" || fail "mailgate said: $out"
+grep -q "reply posted on T-000001 by tom" <<<"$out" || fail "mailgate said: $out"
 
 step "a new report while the server runs is delivered within seconds"
 before=$(curl -fs "$api/messages" | jq .total)
@@ -182,7 +182,7 @@ Status: 5.1.1
 --DSN--
 EOF
 out=$(gh mailgate <"$work/bounce.eml") || fail "a bounce must exit 0: $out"
-echo "$out" | grep -q "dropped" || fail "bounce: $out"
+grep -q "dropped" <<<"$out" || fail "bounce: $out"
 set +e
 out=$(printf 'From: someone@elsewhere.example\nSubject: hi\n\nhello\n' | gh mailgate 2>&1)
 rc=$?
@@ -190,14 +190,14 @@ set -e
 [ "$rc" -eq 67 ] || fail "a stranger should exit 67, got $rc: $out"
 
 step "mail send reaches the server too"
-gh mail send | grep -q "sent" || fail "mail send through the socket"
+grep -q "sent" <<<"$(gh mail send)" || fail "mail send through the socket"
 
 step "after the server stops: the post, the audit entries, the outbox states"
 kill -TERM "$server_pid"
 wait "$server_pid" 2>/dev/null || true
 server_pid=""
-gh ticket messages 1 | grep -q "I will replace the lamp at 3pm." || fail "the reply is not a post: $(gh ticket messages 1)"
-gh audit --entity mail | grep -q "mail dropped" || fail "no audit entry for the dropped bounce"
-gh outbox list | grep -q " sent " || fail "outbox states: $(gh outbox list)"
-gh outbox list --json | jq -e 'all(.[]; .state != "queued")' >/dev/null || fail "messages left queued: $(gh outbox list)"
+grep -q "I will replace the lamp at 3pm." <<<"$(gh ticket messages 1)" || fail "the reply is not a post: $(gh ticket messages 1)"
+grep -q "mail dropped" <<<"$(gh audit --entity mail)" || fail "no audit entry for the dropped bounce"
+grep -q " sent " <<<"$(gh outbox list)" || fail "outbox states: $(gh outbox list)"
+jq -e 'all(.[]; .state != "queued")' >/dev/null <<<"$(gh outbox list --json)" || fail "messages left queued: $(gh outbox list)"
 step "ok"
