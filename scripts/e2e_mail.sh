@@ -132,7 +132,7 @@ msgs=$(curl -fs "$api/messages")
 to=$(echo "$msgs" | jq -r '[.messages[].To[].Address] | sort | join(",")')
 [ "$to" = "pat@school.example,tom@school.example" ] || fail "recipients by R5: $to (wes of WEST must not get EAST's ticket)"
 
-id_of() { echo "$msgs" | jq -r --arg a "$1" '.messages[] | select(.To[0].Address == $a) | .ID' | head -1; }
+id_of() { jq -r --arg a "$1" 'first(.messages[] | select(.To[0].Address == $a) | .ID)' <<<"$msgs"; }
 tom_id=$(id_of tom@school.example) pat_id=$(id_of pat@school.example)
 h=$(curl -fs "$api/message/$tom_id/headers")
 [ "$(echo "$h" | jq -r '."Auto-Submitted"[0]')" = "auto-generated" ] || fail "Auto-Submitted: $h"
