@@ -14,7 +14,6 @@ package mail
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	netmail "net/mail"
 	"strings"
@@ -141,20 +140,15 @@ func Send(ctx context.Context, cfg domain.MailConfig, msgs []domain.Message) []d
 		case msg.HasSendError():
 			out[i] = domain.DeliveryResult{Reply: msg.SendError().Error(), Permanent: !msg.SendErrorIsTemp()}
 		case err != nil && msg.ServerResponse() == "":
-			// the connection failed before this message was tried
-			out[i] = domain.DeliveryResult{Reply: err.Error(), Permanent: permanent(err)}
+			// the connection (dial, TLS, login) failed before this message
+			// was tried: the message is not at fault, so it waits for the
+			// settings or the server to be fixed, however final the reply
+			out[i] = domain.DeliveryResult{Reply: err.Error()}
 		default:
 			out[i] = domain.DeliveryResult{OK: true, Reply: msg.ServerResponse()}
 		}
 	}
 	return out
-}
-
-// permanent reports whether a connection-level error is a permanent SMTP
-// refusal (5xx); dial and TLS failures are temporary.
-func permanent(err error) bool {
-	var se *gomail.SendError
-	return errors.As(err, &se) && !se.IsTemp() && se.ErrorCode() >= 500
 }
 
 // Test sends one test message to addr and returns the server's reply.

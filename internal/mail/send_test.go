@@ -221,3 +221,15 @@ func TestDrainRecordsEachResult(t *testing.T) {
 		t.Fatalf("unconfigured: %+v", r)
 	}
 }
+
+// A refused login (535) is the settings' fault, not the message's: the
+// message waits for a retry instead of giving up.
+func TestSendLoginRefusedIsTemporary(t *testing.T) {
+	_, cfg := startSMTP(t, nil)
+	cfg.Settings.User = "helpdesk" // the test server offers no AUTH at all
+	cfg.Secrets.SMTPPassword = "wrong"
+	res := Send(t.Context(), cfg, []domain.Message{message(1, "tom", "tom@school.example")})
+	if res[0].OK || res[0].Permanent || res[0].Reply == "" {
+		t.Fatalf("%+v", res[0])
+	}
+}
