@@ -168,7 +168,11 @@ func (s *outboxScreen) Hint() string {
 	if s.open == nil {
 		for _, m := range s.msgs {
 			if strconv.FormatUint(m.ID, 10) == s.table.Key() {
-				return "why: " + m.Reason
+				h := "why: " + m.Reason
+				if m.Reply != "" && (m.State == domain.MailFailed || m.State == domain.MailGaveUp) {
+					h += " · " + string(m.State) + ": " + domain.Printable(m.Reply)
+				}
+				return h
 			}
 		}
 	}
