@@ -436,3 +436,32 @@ type MailConfig struct {
 	Secrets  MailSecrets
 	Org      Organization
 }
+
+// quoteHead matches the line mail clients put above the message a reply
+// quotes.
+var quoteHead = regexp.MustCompile(`(?i)^(on .{1,200} wrote:|-{2,} ?original message ?-{2,}|le .{1,200} a écrit ?:|am .{1,200} schrieb .{1,100}:)$`)
+
+// StripQuoted is a reply's own text: from the client's "On … wrote:" (or
+// "-----Original Message-----") line on, and any trailing "> " lines, is
+// the message it answers, which the ticket already has. A reply that is
+// all quote stays whole.
+func StripQuoted(text string) string {
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		if quoteHead.MatchString(strings.TrimSpace(l)) {
+			lines = lines[:i]
+			break
+		}
+	}
+	for len(lines) > 0 {
+		l := strings.TrimSpace(lines[len(lines)-1])
+		if l != "" && !strings.HasPrefix(l, ">") {
+			break
+		}
+		lines = lines[:len(lines)-1]
+	}
+	if s := strings.TrimSpace(strings.Join(lines, "\n")); s != "" {
+		return s
+	}
+	return text
+}

@@ -102,3 +102,18 @@ func TestMailCleanText(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestMailStripQuoted(t *testing.T) {
+	cases := map[string]string{
+		"I will come at 3pm.\n\nOn Mon, 2 Mar 2026 at 09:00, helpdesk <h@x> wrote:\n> T-000001 was assigned\n> to tom.": "I will come at 3pm.",
+		"Done.\n\n-----Original Message-----\nFrom: helpdesk\nSubject: x":                                               "Done.",
+		"Fixed it\n> old line\n>\n":         "Fixed it",
+		"> only a quote":                    "> only a quote",
+		"See inline:\n> question?\nanswer.": "See inline:\n> question?\nanswer.",
+	}
+	for in, want := range cases {
+		if got := StripQuoted(in); got != want {
+			t.Errorf("StripQuoted(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -370,7 +370,7 @@ func (w *txn) receive(in domain.InboundMail, st domain.MailSettings) (domain.Mai
 	}
 	text := domain.CleanText(in.Text)
 	if reply {
-		return w.receiveReply(n, in, cutText(text, maxPostText))
+		return w.receiveReply(n, in, cutText(domain.StripQuoted(text), maxPostText))
 	}
 	text = cutText(text, maxMailText)
 	if err := w.acc.Require(domain.TicketReport); err != nil {

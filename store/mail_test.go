@@ -225,7 +225,7 @@ func TestMailgate_ReplyBecomesPostOrIsRefused(t *testing.T) {
 	must(t, d.admin.Assign(t.Context(), d.east, "tech", ""))
 	cfg, err := d.db.MailConfig()
 	must(t, err)
-	in := inbound("terry@example.org", "Re: something", "On my way.")
+	in := inbound("terry@example.org", "Re: something", "On my way.\n\nOn Mon, 2 Mar 2026, helpdesk wrote:\n> Projector dead")
 	in.References = []string{domain.ThreadID(cfg.Org, d.east, "example.org")}
 	res, err := d.db.ReceiveMail(t.Context(), in, false)
 	must(t, err)
