@@ -268,6 +268,10 @@ func runMail(fa cli.FileArgs, g cli.Global, stdin io.Reader, stdout, stderr io.W
 			req += " dry-run"
 		}
 		if _, imapPoll := fa.Flag("imap"); imapPoll {
+			if _, dry := fa.Flag("dry-run"); dry {
+				cli.PrintError(stderr, domain.Errorf(domain.EInvalid, "--dry-run reads one message on stdin; --imap polls the mailbox for real: use one of them"))
+				return 1
+			}
 			req, body = "imap", nil
 		}
 	case "mail send":
