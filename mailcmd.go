@@ -121,6 +121,11 @@ func (h *mailHub) Stop() {
 	h.wg.Wait()
 }
 
+// mailLockWait is how long a mail command waits for the data file held
+// by another short command (a concurrent mailgate, a CLI write); a
+// variable so that a test of the busy file need not wait it out.
+var mailLockWait = 10 * time.Second
+
 // socketTimeout bounds one request on the mail socket.
 const socketTimeout = 2 * time.Minute
 
@@ -315,7 +320,9 @@ func runMail(fa cli.FileArgs, g cli.Global, stdin io.Reader, stdout, stderr io.W
 	if isNew(path) {
 		return report(fail, "no data file at "+path+" (use --db PATH)")
 	}
-	db, err := store.Open(path, store.Options{})
+	// an MTA runs deliveries side by side: a second mailgate waits for the
+	// first one's short hold of the file rather than asking for a retry
+	db, err := store.Open(path, store.Options{Timeout: mailLockWait})
 	if err != nil {
 		if errors.Is(err, store.ErrInUse) {
 			return report(fail, "the data file is in use by another gatehouse without a mail socket: try again later")

@@ -77,6 +77,9 @@ func TestMailgateExitCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	wait := mailLockWait
+	mailLockWait = 50 * time.Millisecond
+	defer func() { mailLockWait = wait }()
 	_, errOut, code = runMailgate(t, path, report)
 	if code != domain.ExitTempFail || !strings.Contains(errOut, "try again later") {
 		t.Fatalf("busy file: exit %d, %q", code, errOut)
