@@ -260,6 +260,16 @@ type DeliveryResult struct {
 	Permanent bool
 }
 
+// Enqueue marks a new outbox message at now: queued for delivery, or
+// given up at once when the recipient has no address (nothing to try,
+// nothing to audit).
+func (m *Message) Enqueue(now time.Time) {
+	m.At, m.NextTry, m.State = now, now, MailQueued
+	if strings.TrimSpace(m.Email) == "" {
+		m.State, m.NextTry, m.Reply = MailGaveUp, time.Time{}, "no email address: nothing to deliver to"
+	}
+}
+
 // Pending reports whether the worker still has to try m.
 func (m *Message) Pending() bool { return m.State == MailQueued || m.State == MailFailed }
 

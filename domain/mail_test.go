@@ -117,3 +117,17 @@ func TestMailStripQuoted(t *testing.T) {
 		}
 	}
 }
+
+func TestMailEnqueueWithoutAddressGivesUp(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	m := Message{Email: "a@x.example"}
+	m.Enqueue(now)
+	if m.State != MailQueued || !m.NextTry.Equal(now) || !m.Pending() {
+		t.Fatalf("%+v", m)
+	}
+	n := Message{}
+	n.Enqueue(now)
+	if n.State != MailGaveUp || n.Pending() || !strings.Contains(n.Reply, "no email address") {
+		t.Fatalf("%+v", n)
+	}
+}

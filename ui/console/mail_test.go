@@ -16,10 +16,21 @@ func TestMailScreensGolden(t *testing.T) {
 	pw, host, from, port := "s3cret-pw", "smtp.school.example", "helpdesk@school.example", 587
 	_, err := admin.UpdateMailSettings(t.Context(), domain.MailChange{Host: &host, Port: &port, From: &from, Password: &pw})
 	must(t, err)
+	// the fixture's people have no addresses (their messages gave up at
+	// once): give two of them one, then report a ticket that tells them
+	for _, u := range []string{"admin", "carol"} {
+		info, err := admin.User(t.Context(), u)
+		must(t, err)
+		info.User.Email = u + "@school.example"
+		_, err = admin.UpdateUser(t.Context(), info.User)
+		must(t, err)
+	}
+	_, err = session(t, db, "bob").CreateTicket(t.Context(), domain.NewTicket{Title: "Smartboard frozen", Building: "EAST"})
+	must(t, err)
 	msgs, err := admin.Outbox(t.Context(), 0)
 	must(t, err)
-	if len(msgs) < 2 {
-		t.Fatalf("the fixture should queue messages, got %d", len(msgs))
+	if len(msgs) < 2 || msgs[0].State != domain.MailQueued || msgs[1].State != domain.MailQueued {
+		t.Fatalf("the new ticket should queue two messages: %+v", msgs[:2])
 	}
 	_, err = db.RecordDelivery(msgs[0].ID, domain.DeliveryResult{Reply: "451 4.3.0 try again later"})
 	must(t, err)
