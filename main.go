@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -57,7 +58,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 			cli.PrintError(stderr, err)
 			return 1
 		}
-		return runFile(fa, g, stdout, stderr)
+		return runFile(fa, g, stdin, stdout, stderr)
 	}
 	// A typo in the command fails before the file is opened (or created).
 	if len(words) > 0 {
@@ -171,6 +172,10 @@ func openConsole(ctx context.Context, svc domain.Service, db *store.DB, stderr i
 	// every minute, stopped (and waited for) before the file is closed
 	jobs := db.StartJobs(ctx, time.Minute, nil)
 	defer jobs.Stop()
+	// notifications leave while the console runs; failures stay on the
+	// messages (the Outbox screen shows them), so the log goes nowhere
+	hub := startMail(db, slog.New(slog.DiscardHandler))
+	defer hub.Stop()
 	if err := console.Run(ctx, console.Config{Service: svc, Feed: db, ViewAs: func(target string) (domain.Service, error) {
 		return db.ViewAs(a.Username, target)
 	}, JobFailures: jobs.Failures}); err != nil {
@@ -182,8 +187,10 @@ func openConsole(ctx context.Context, svc domain.Service, db *store.DB, stderr i
 
 // runFile runs a command that works on a data file itself rather than as a
 // user through the services.
-func runFile(fa cli.FileArgs, g cli.Global, stdout, stderr io.Writer) int {
+func runFile(fa cli.FileArgs, g cli.Global, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch fa.Command {
+	case "mailgate", "mail send", "mail test":
+		return runMail(fa, g, stdin, stdout, stderr)
 	case "demo":
 		return generate(fa, stdout, stderr)
 	case "compact":

@@ -80,6 +80,10 @@ func serve(g cli.Global, args []string, stdout, stderr io.Writer) (code int) {
 		}
 	})
 	defer jobs.Stop()
+	// the outbox is delivered over SMTP and mailgate hands messages in
+	// through the socket beside the file; stopped before the file closes
+	hub := startMail(db, log)
+	defer hub.Stop()
 	srv, err := sshui.New(sshui.Config{Store: db, Listen: *listen, PasswordAuth: *password, Idle: *idle, JobFailures: jobs.Failures,
 		MaxSessions: *maxSessions, Logger: log})
 	if err != nil {

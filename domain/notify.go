@@ -62,6 +62,7 @@ type Message struct {
 	At       time.Time    `json:"at"`
 	To       ID           `json:"to"`
 	ToName   string       `json:"to_name"`
+	ToFull   string       `json:"to_full,omitempty"` // the display name of the To address
 	Email    string       `json:"email,omitempty"`
 	Event    Event        `json:"event"`
 	Level    int          `json:"level,omitempty"` // overdue notice 1..3
@@ -71,6 +72,14 @@ type Message struct {
 	HTML     string       `json:"html,omitempty"` // empty for Text only groups
 	Sections []string     `json:"sections"`       // the Email Content sections included
 	Reason   string       `json:"reason"`         // why this person receives it
+
+	// Delivery: the state, attempts so far, the next try of a failed
+	// message, the server's last reply (or why it failed), when it was sent.
+	State    MailState `json:"state,omitempty"`
+	Attempts int       `json:"attempts,omitempty"`
+	NextTry  time.Time `json:"next_try,omitzero"`
+	Reply    string    `json:"reply,omitempty"`
+	SentAt   time.Time `json:"sent_at,omitzero"`
 }
 
 // MessageInput is what rendering needs; the store gathers it.
@@ -140,7 +149,7 @@ func RenderMessage(in MessageInput) Message {
 		{EmailFields, "fields", strings.Join(fields, "\n")},
 		{EmailSignature, "signature", "-- \n" + orgName + " helpdesk (gatehouse)"},
 	}
-	m := Message{To: in.Recipient.ID, ToName: in.Recipient.Username, Email: in.Recipient.Email, Event: in.Event,
+	m := Message{To: in.Recipient.ID, ToName: in.Recipient.Username, ToFull: in.Recipient.Name(), Email: in.Recipient.Email, Event: in.Event,
 		Level: in.Level, Ticket: t.Number, Reason: in.Reason}
 	m.Subject = fmt.Sprintf("[%s] %s", t.Label, t.Title)
 	switch in.Event {

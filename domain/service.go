@@ -28,6 +28,7 @@ type Service interface {
 	BuildingService
 	TicketService
 	OutboxService
+	MailService
 	CollabService
 	MetricsService
 	DataService

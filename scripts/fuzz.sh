@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 t=${FUZZTIME:-30s}
-for target in domain:FuzzParseUsersCSV domain:FuzzParseQuery store:FuzzDecoders store:FuzzOpenDamagedFile; do
+for target in domain:FuzzParseUsersCSV domain:FuzzParseQuery store:FuzzDecoders store:FuzzOpenDamagedFile internal/mail:FuzzParse; do
   pkg=${target%%:*} name=${target##*:}
   echo "== fuzz $name ($pkg, $t)"
   go test -run '^$' -fuzz "^${name}\$" -fuzztime "$t" "./$pkg" 2>&1 | grep -v '^fuzz: elapsed'

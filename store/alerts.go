@@ -194,7 +194,8 @@ func (db *DB) runAlerts(ctx context.Context, c *jobCache) (int, error) {
 				if err != nil {
 					return err
 				}
-				m.ID, m.At = seq, w.now
+				m.ID = seq
+				m.Enqueue(w.now)
 				if err := putJSON(w.tx, bOutbox, seq, m); err != nil {
 					return err
 				}

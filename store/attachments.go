@@ -73,30 +73,38 @@ func (s *session) Attach(ctx context.Context, number domain.TicketNumber, name s
 				return domain.Errorf(domain.EForbidden, "%s may attach files only to new tickets they reported (Add Attachments via Add Page); later additions need Edit Attachments (attach.edit)", w.actor.Username)
 			}
 		}
-		if err := validateAttachmentName(name); err != nil {
-			return err
-		}
-		if len(data) > domain.MaxAttachment {
-			return domain.Errorf(domain.EInvalid, "%s is %.1f MiB: attachments are limited to %d MiB", name, float64(len(data))/(1<<20), domain.MaxAttachment>>20)
-		}
-		id, err := w.tx.Bucket(bAttach).NextSequence()
-		if err != nil {
-			return err
-		}
-		a = domain.Attachment{ID: id, Ticket: number, Name: name, MIME: detectMIME(name, data), Size: int64(len(data)),
-			Author: w.actor.ID, Created: w.now}
-		if err := putJSONKey(w, bAttach, key(uint64(number), id), a); err != nil {
-			return err
-		}
-		if err := w.tx.Bucket(bAttachBin).Put(itob(id), data); err != nil {
-			return err
-		}
-		if err := w.history(&t, "attach", name, ""); err != nil {
-			return err
-		}
-		return w.audit("ticket", domain.ID(number), w.org.FormatTicket(number), "attach", "", name+" ("+a.MIME+")")
+		a, err = w.attach(&t, name, data)
+		return err
 	})
 	return a, err
+}
+
+// attach stores one file on a ticket with its history and audit; the
+// caller has checked the actor may.
+func (w *txn) attach(t *domain.Ticket, name string, data []byte) (domain.Attachment, error) {
+	number := t.Number
+	if err := validateAttachmentName(name); err != nil {
+		return domain.Attachment{}, err
+	}
+	if len(data) > domain.MaxAttachment {
+		return domain.Attachment{}, domain.Errorf(domain.EInvalid, "%s is %.1f MiB: attachments are limited to %d MiB", name, float64(len(data))/(1<<20), domain.MaxAttachment>>20)
+	}
+	id, err := w.tx.Bucket(bAttach).NextSequence()
+	if err != nil {
+		return domain.Attachment{}, err
+	}
+	a := domain.Attachment{ID: id, Ticket: number, Name: name, MIME: detectMIME(name, data), Size: int64(len(data)),
+		Author: w.actor.ID, Created: w.now}
+	if err := putJSONKey(w, bAttach, key(uint64(number), id), a); err != nil {
+		return a, err
+	}
+	if err := w.tx.Bucket(bAttachBin).Put(itob(id), data); err != nil {
+		return a, err
+	}
+	if err := w.history(t, "attach", name, ""); err != nil {
+		return a, err
+	}
+	return a, w.audit("ticket", domain.ID(number), w.org.FormatTicket(number), "attach", "", name+" ("+a.MIME+")")
 }
 
 func (s *session) AttachmentData(ctx context.Context, number domain.TicketNumber, id domain.ID) (domain.Attachment, []byte, error) {

@@ -229,6 +229,11 @@ func (db *DB) migrate() error {
 	current := false
 	if err := db.bolt.View(func(tx *bolt.Tx) error {
 		current = btoi(tx.Bucket(bMeta).Get(keySchema)) == SchemaVersion
+		// a bucket added within a schema version (the mail settings) is
+		// made on the first open that lacks it
+		for _, b := range allBuckets {
+			current = current && tx.Bucket(b) != nil
+		}
 		return nil
 	}); err != nil {
 		return err
@@ -239,9 +244,6 @@ func (db *DB) migrate() error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {
 		m := tx.Bucket(bMeta)
 		v := btoi(m.Get(keySchema))
-		if v == SchemaVersion {
-			return nil
-		}
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err

@@ -155,7 +155,8 @@ func (w *txn) queue(t *domain.Ticket, ev domain.Event, msgs []domain.Message) er
 		if err != nil {
 			return err
 		}
-		m.ID, m.At = seq, w.now
+		m.ID = seq
+		m.Enqueue(w.now)
 		if err := putJSON(w.tx, bOutbox, seq, m); err != nil {
 			return err
 		}

@@ -239,8 +239,9 @@ func (w *txn) queueNotice(to []domain.User, ev domain.Event, subject, text, reas
 		if err != nil {
 			return err
 		}
-		m := domain.Message{ID: seq, At: w.now, To: u.ID, ToName: u.Username, Email: u.Email, Event: ev,
+		m := domain.Message{ID: seq, To: u.ID, ToName: u.Username, Email: u.Email, Event: ev,
 			Subject: subject, Text: text, Reason: reason}
+		m.Enqueue(w.now)
 		if err := putJSON(w.tx, bOutbox, seq, m); err != nil {
 			return err
 		}

@@ -110,6 +110,11 @@ func TestR18_DenialNeedsAReasonAndTellsTheRequester(t *testing.T) {
 	d := newDistrict(t)
 	ctx := t.Context()
 	requestable(t, d, "Technicians", 8)
+	info, err := d.admin.User(ctx, "staff")
+	must(t, err)
+	info.User.Email = "sam@example.org"
+	_, err = d.admin.UpdateUser(ctx, info.User)
+	must(t, err)
 	req, err := as(t, d.db, "staff").RequestAccess(ctx, "Technicians", 4, "please")
 	must(t, err)
 	_, err = d.admin.DecideRequest(ctx, req.ID, false, "")
@@ -119,8 +124,9 @@ func TestR18_DenialNeedsAReasonAndTellsTheRequester(t *testing.T) {
 	if got.Status != domain.RequestDenied {
 		t.Fatalf("denied %+v", got)
 	}
-	if ms := requestNotices(t, d, "staff"); len(ms) != 1 || !strings.Contains(ms[0].Text, "denied") || !strings.Contains(ms[0].Text, "use the help desk") {
-		t.Fatalf("staff's notices %+v", ms)
+	if ms := requestNotices(t, d, "staff"); len(ms) != 1 || !strings.Contains(ms[0].Text, "denied") || !strings.Contains(ms[0].Text, "use the help desk") ||
+		ms[0].State != domain.MailQueued || ms[0].Email != "sam@example.org" {
+		t.Fatalf("staff's notices (queued for delivery by mail): %+v", ms)
 	}
 	u, err := d.admin.User(ctx, "staff")
 	must(t, err)

@@ -78,7 +78,7 @@ func (c *command) argNames() []string {
 // (serve, import, export, backup, check, outbox, demo, compact) by
 // appending their leaves here.
 var commands = concat(groupCommands(), userCommands(), teamCommands(),
-	buildingCommands(), ticketCommands(), accessCommands(), outboxCommands(), collabCommands(),
+	buildingCommands(), ticketCommands(), accessCommands(), outboxCommands(), mailCommands(), collabCommands(),
 	reportCommands(), dataCommands(), guardCommands(), requestCommands(), reviewCommands(), historyCommands(), fileCommands())
 
 // fileCommands are run by main on the data file; listing them here keeps

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"strconv"
 
 	"gatehouse/domain"
@@ -27,11 +28,23 @@ type messageJSON struct {
 	Sections []string `json:"sections"`
 	Text     string   `json:"text,omitempty"`
 	HTML     string   `json:"html,omitempty"`
+	State    string   `json:"state"`
+	Attempts int      `json:"attempts,omitempty"`
+	NextTry  string   `json:"next_try,omitempty"`
+	Reply    string   `json:"reply,omitempty"`
+	SentAt   string   `json:"sent_at,omitempty"`
 }
 
 func (c *call) messageJSON(m domain.Message, full bool) messageJSON {
 	j := messageJSON{ID: m.ID, At: jsonTime(m.At), To: m.ToName, Email: m.Email, Event: string(m.Event), Level: m.Level,
-		Ticket: c.ticketLabel(m.Ticket), Subject: m.Subject, Reason: m.Reason, Sections: m.Sections}
+		Ticket: c.ticketLabel(m.Ticket), Subject: m.Subject, Reason: m.Reason, Sections: m.Sections,
+		State: m.State.Label(), Attempts: m.Attempts, Reply: m.Reply}
+	if !m.NextTry.IsZero() && m.State == domain.MailFailed {
+		j.NextTry = jsonTime(m.NextTry)
+	}
+	if !m.SentAt.IsZero() {
+		j.SentAt = jsonTime(m.SentAt)
+	}
 	if full {
 		j.Text, j.HTML = m.Text, m.HTML
 	}
@@ -64,9 +77,9 @@ func outboxList(c *call) error {
 		if m.HTML == "" {
 			format = "text"
 		}
-		rows = append(rows, []string{strconv.FormatUint(m.ID, 10), stamp(m.At), m.ToName, string(m.Event), format, m.Subject})
+		rows = append(rows, []string{strconv.FormatUint(m.ID, 10), stamp(m.At), m.ToName, string(m.Event), format, m.State.Label(), m.Subject})
 	}
-	return c.table([]string{"ID", "AT", "TO", "EVENT", "FORMAT", "SUBJECT"}, rows)
+	return c.table([]string{"ID", "AT", "TO", "EVENT", "FORMAT", "STATE", "SUBJECT"}, rows)
 }
 
 func outboxShow(c *call) error {
@@ -92,9 +105,29 @@ func outboxShow(c *call) error {
 		to += " (no email address: nothing to deliver to)"
 	}
 	if err := c.fields("Message", strconv.FormatUint(m.ID, 10), "To", to, "Why", m.Reason,
-		"Event", string(m.Event), "Ticket", c.ticketLabel(m.Ticket), "Format", format, "Subject", m.Subject); err != nil {
+		"Event", string(m.Event), "Ticket", c.ticketLabel(m.Ticket), "Format", format, "Subject", m.Subject,
+		"State", deliveryState(m)); err != nil {
 		return err
 	}
 	_, err = c.out.Write([]byte("\n" + m.Text))
 	return err
+}
+
+// deliveryState is the state with what goes with it: attempts, the next
+// try of a failed message, the server's reply.
+func deliveryState(m domain.Message) string {
+	s := m.State.Label()
+	if m.Attempts > 0 {
+		s += fmt.Sprintf(" after %d attempt(s)", m.Attempts)
+	}
+	switch m.State {
+	case domain.MailSent:
+		s += ", " + stamp(m.SentAt)
+	case domain.MailFailed:
+		s += ", next try " + stamp(m.NextTry)
+	}
+	if m.Reply != "" {
+		s += ": " + m.Reply
+	}
+	return s
 }

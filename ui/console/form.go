@@ -59,6 +59,17 @@ func (f *form) text(label, value, placeholder string, validate func(string) erro
 	return f
 }
 
+// secret adds a text field that shows a mask instead of what is typed (a
+// password): it starts empty, so a stored secret is never put on screen.
+func (f *form) secret(label, placeholder string) *form {
+	f.text(label, "", placeholder, nil)
+	f.fields[len(f.fields)-1].input.EchoMode = textinput.EchoPassword
+	return f
+}
+
+// Raw reads text field i untrimmed (a password may hold spaces).
+func (f *form) Raw(i int) string { return f.fields[i].input.Value() }
+
 func (f *form) toggle(label string, on bool) *form {
 	f.fields = append(f.fields, &field{label: label, kind: fieldToggle, on: on})
 	return f

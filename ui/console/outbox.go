@@ -33,7 +33,8 @@ func newOutboxScreen(c *Common) *outboxScreen {
 		column{title: "Event", width: 11},
 		column{title: "Ticket", width: 8},
 		column{title: "Format", width: 9},
-		column{title: "Subject", width: 12, flex: 1})}
+		column{title: "State", width: 7},
+		column{title: "Subject", width: 10, flex: 1})}
 	s.Reload()
 	return s
 }
@@ -66,7 +67,7 @@ func (s *outboxScreen) Reload() {
 	rows := make([][]string, len(msgs))
 	for i, m := range msgs {
 		keys[i] = strconv.FormatUint(m.ID, 10)
-		rows[i] = []string{stamp(m.At), m.ToName, eventName(m), s.org.FormatTicket(m.Ticket), messageFormat(m), m.Subject}
+		rows[i] = []string{stamp(m.At), m.ToName, eventName(m), s.org.FormatTicket(m.Ticket), messageFormat(m), m.State.Label(), m.Subject}
 	}
 	s.table.SetRows(keys, rows)
 	if s.open != nil {
@@ -95,11 +96,31 @@ func (s *outboxScreen) show(id domain.ID) {
 		"Why      " + dash(m.Reason),
 		"Sections " + dash(strings.Join(m.Sections, ", ")),
 		"HTML     " + html,
+		"Delivery " + delivery(m),
 		"",
 	}
 	lines = append(lines, strings.Split(strings.TrimRight(m.Text, "\n"), "\n")...)
 	s.body.lines = lines
 	s.body.clamp()
+}
+
+// delivery is a message's delivery state with its attempts, next try and
+// the server's last reply.
+func delivery(m domain.Message) string {
+	d := m.State.Label()
+	if m.Attempts > 0 {
+		d += fmt.Sprintf(" after %d attempt(s)", m.Attempts)
+	}
+	switch m.State {
+	case domain.MailSent:
+		d += ", " + stamp(m.SentAt)
+	case domain.MailFailed:
+		d += ", next try " + stamp(m.NextTry)
+	}
+	if m.Reply != "" {
+		d += ": " + domain.Printable(m.Reply)
+	}
+	return d
 }
 
 func (s *outboxScreen) Update(msg tea.Msg) tea.Cmd {
@@ -147,7 +168,11 @@ func (s *outboxScreen) Hint() string {
 	if s.open == nil {
 		for _, m := range s.msgs {
 			if strconv.FormatUint(m.ID, 10) == s.table.Key() {
-				return "why: " + m.Reason
+				h := "why: " + m.Reason
+				if m.Reply != "" && (m.State == domain.MailFailed || m.State == domain.MailGaveUp) {
+					h += " · " + string(m.State) + ": " + domain.Printable(m.Reply)
+				}
+				return h
 			}
 		}
 	}

@@ -31,6 +31,13 @@ type settingsScreen struct {
 	org  domain.Organization
 	form *form
 	w, h int
+
+	// the Email tab (tab/shift+tab): mail server and intake settings
+	emailTab bool
+	mail     domain.MailSettings
+	mailErr  error // why the settings cannot be shown (organization:view)
+	mailForm *form
+	saving   bool
 }
 
 func newSettingsScreen(c *Common) *settingsScreen {
@@ -46,6 +53,7 @@ func (s *settingsScreen) Reload() {
 		return
 	}
 	s.org = o
+	s.mail, s.mailErr = s.c.Svc.MailSettings(s.c.Ctx)
 }
 
 func typeNames(o domain.Organization) []string {
@@ -111,7 +119,7 @@ func (s *settingsScreen) submit() {
 }
 
 func (s *settingsScreen) Dirty() bool     { return false }
-func (s *settingsScreen) Capturing() bool { return s.form != nil }
+func (s *settingsScreen) Capturing() bool { return s.form != nil || s.mailForm != nil }
 func (s *settingsScreen) Hint() string    { return "" }
 
 func (s *settingsScreen) SetSize(w, h int) {
@@ -119,9 +127,43 @@ func (s *settingsScreen) SetSize(w, h int) {
 	if s.form != nil {
 		s.form.SetSize(w, h)
 	}
+	if s.mailForm != nil {
+		s.mailForm.SetSize(w, h)
+	}
 }
 
 func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
+	if m, ok := msg.(mailSavedMsg); ok {
+		s.saving = false
+		if m.err != nil {
+			s.c.Fail(m.err)
+			return nil
+		}
+		s.mailForm = nil
+		s.mail, s.mailErr = m.settings, nil
+		s.c.Ok("saved email settings")
+		return nil
+	}
+	if s.mailForm != nil {
+		submit, cancel, cmd := s.mailForm.Update(msg)
+		switch {
+		case cancel:
+			s.mailForm = nil
+		case submit && !s.saving:
+			s.saving = true
+			return s.saveMail()
+		}
+		return cmd
+	}
+	if k, ok := msg.(tea.KeyPressMsg); ok && s.form == nil &&
+		(key.Matches(k, s.c.Keys.Global.NextPane) || key.Matches(k, s.c.Keys.Global.PrevPane)) {
+		s.emailTab = !s.emailTab
+		return nil
+	}
+	if k, ok := msg.(tea.KeyPressMsg); ok && s.form == nil && s.emailTab && key.Matches(k, s.c.Keys.List.Edit) {
+		s.openMailForm()
+		return nil
+	}
 	if s.form != nil {
 		submit, cancel, cmd := s.form.Update(msg)
 		switch {
@@ -142,6 +184,12 @@ func (s *settingsScreen) View() string {
 	if s.form != nil {
 		return s.form.View()
 	}
+	if s.mailForm != nil {
+		return s.mailForm.View()
+	}
+	if s.emailTab {
+		return s.tabs() + "\n" + s.mailView()
+	}
 	o := s.org
 	st := s.c.Styles
 	vis := "off"
@@ -149,6 +197,7 @@ func (s *settingsScreen) View() string {
 		vis = "on"
 	}
 	lines := []string{
+		s.tabs(),
 		st.Title.Render("Organization"),
 		"  Name               " + o.Name,
 		"  Time zone          " + o.TimeZone,
@@ -171,7 +220,10 @@ func (s *settingsScreen) ShortHelp() []key.Binding {
 	if s.form != nil {
 		return s.form.ShortHelp()
 	}
-	return []key.Binding{s.c.Keys.List.Edit}
+	if s.mailForm != nil {
+		return s.mailForm.ShortHelp()
+	}
+	return []key.Binding{s.c.Keys.List.Edit, s.c.Keys.Global.NextPane}
 }
 
 func (s *settingsScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }
