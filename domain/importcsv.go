@@ -264,11 +264,12 @@ func parseRow(line int, rec []string, cols map[string]int, width int, loc *time.
 		bad(ColReportsTo, "%s cannot report to themselves (R10)", row.Username)
 	}
 	if s := get(ColUntil); s != "" {
-		d, err := time.ParseInLocation("2006-01-02", s, loc)
-		if err != nil {
+		// through the end of that day, as --until and the console's form
+		// (the store refuses a day already over)
+		if until, err := ParseThrough(ColUntil, s, loc, time.Time{}); err != nil {
 			bad(ColUntil, "%q is not a date: use YYYY-MM-DD, such as 2026-06-30", s)
 		} else {
-			row.Until = d.AddDate(0, 0, 1)
+			row.Until = until
 		}
 	}
 	return row, ps

@@ -161,8 +161,8 @@ cli_has "CLI: Principals holds ticket.reopen" "ticket.reopen" group show Princip
 cli_has "CLI: Principals holds ticket.report" "ticket.report" group show Principals
 cli_has "CLI: Manage Buildings was not granted" "Modules:                -" group show Principals
 cli_has "CLI: two members" "Members:                2" group show Principals
-# the membership ends at the start of the until day: its last day is the day before
-cli_has "CLI: pat's membership expires" "Principals  through $(date -d "$until -1 day" +%F)" user show pat
+# the date typed in the console is the last day of access, as --until means
+cli_has "CLI: pat's membership expires" "Principals  through $until" user show pat
 cli_has "CLI: sam's membership does not" "Principals  -" user show sam
 
 # ---------------------------------------------------------------- governance (R17–R20)

@@ -142,7 +142,7 @@ func auditCmd(c *call) error {
 		if name == "" {
 			name = "#" + strconv.FormatUint(e.EntityID, 10)
 		}
-		rows = append(rows, []string{stamp(e.At), orDash(e.ActorName), e.Entity, name, e.Action, orDash(truncate(change, 100))})
+		rows = append(rows, []string{c.stamp(e.At), orDash(e.ActorName), e.Entity, name, e.Action, orDash(truncate(change, 100))})
 	}
 	return c.table([]string{"AT", "ACTOR", "ENTITY", "NAME", "ACTION", "CHANGE"}, rows)
 }

@@ -23,7 +23,8 @@ type Options struct {
 	JSON  bool      // machine-readable output on stdout
 	Yes   bool      // proceed past a warning (EWarning) such as R4 elevation
 	Stdin io.Reader // read by `user key add U -`; os.Stdin when nil
-	// Location reads --until dates; time.Local when nil.
+	// Location is where dates typed are days and times are shown; the
+	// organization's time zone when nil (domain.Organization.Zone).
 	Location *time.Location
 	// Now is the clock for date checks; time.Now when nil.
 	Now func() time.Time
@@ -322,9 +323,6 @@ func Run(ctx context.Context, svc domain.Service, args []string, opts Options, s
 		if p, err = parseArgs(c, rest); err == nil {
 			if opts.Stdin == nil {
 				opts.Stdin = os.Stdin
-			}
-			if opts.Location == nil {
-				opts.Location = time.Local
 			}
 			if opts.Now == nil {
 				opts.Now = time.Now

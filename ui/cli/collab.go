@@ -117,7 +117,7 @@ func ticketMessages(c *call) error {
 	}
 	var b strings.Builder
 	for _, th := range d.Threads {
-		fmt.Fprintf(&b, "thread %d: %s (started by %s, %s)\n", th.ID, th.Title, th.AuthorName, stamp(th.Created))
+		fmt.Fprintf(&b, "thread %d: %s (started by %s, %s)\n", th.ID, th.Title, th.AuthorName, c.stamp(th.Created))
 		for _, p := range th.Posts {
 			reply := ""
 			if p.ReplyTo != 0 {
@@ -127,7 +127,7 @@ func ticketMessages(c *call) error {
 			if !p.Edited.IsZero() {
 				edited = " (edited)"
 			}
-			fmt.Fprintf(&b, "  [%d] %s, %s%s%s:\n", p.ID, p.AuthorName, stamp(p.Created), reply, edited)
+			fmt.Fprintf(&b, "  [%d] %s, %s%s%s:\n", p.ID, p.AuthorName, c.stamp(p.Created), reply, edited)
 			for _, line := range strings.Split(p.Text, "\n") {
 				fmt.Fprintf(&b, "      %s\n", line)
 			}
@@ -213,7 +213,7 @@ func ticketAttachments(c *call) error {
 	}
 	rows := make([][]string, 0, len(list))
 	for _, a := range list {
-		rows = append(rows, []string{strconv.FormatUint(a.ID, 10), a.Name, a.MIME, strconv.FormatInt(a.Size, 10), stamp(a.Created)})
+		rows = append(rows, []string{strconv.FormatUint(a.ID, 10), a.Name, a.MIME, strconv.FormatInt(a.Size, 10), c.stamp(a.Created)})
 	}
 	return c.table([]string{"ID", "NAME", "TYPE", "BYTES", "ADDED"}, rows)
 }

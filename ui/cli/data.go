@@ -67,7 +67,7 @@ func importUsers(c *call) error {
 	if err != nil {
 		return err
 	}
-	imp, err := domain.ParseUsersCSV(in, c.opts.Location)
+	imp, err := domain.ParseUsersCSV(in, c.zone())
 	_ = in.Close() // read-only: everything needed was read or err says why
 	if err != nil {
 		return domain.Errorf(domain.ErrorCode(err), "%s: %v", c.pos(0), err)

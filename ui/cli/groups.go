@@ -95,17 +95,13 @@ func levelsText(l domain.ModuleLevels) string {
 	return orDash(strings.Join(out, ", "))
 }
 
-// untilText shows a membership's end: a midnight end (as --until sets it)
-// reads as the last day it is active.
-func untilText(t time.Time) string {
+// untilText shows a membership's end in the organization's zone: "through
+// 2026-12-31" for an end --until set, "-" for none.
+func (c *call) untilText(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
-	l := t.Local()
-	if l.Hour() == 0 && l.Minute() == 0 && l.Second() == 0 && l.Nanosecond() == 0 {
-		return "through " + l.AddDate(0, 0, -1).Format("2006-01-02")
-	}
-	return "until " + stamp(t)
+	return domain.Through(t, c.zone())
 }
 
 func groupList(c *call) error {
@@ -195,9 +191,9 @@ func groupShow(c *call) error {
 	fmt.Fprintln(c.out)
 	rows := make([][]string, 0, len(members))
 	for _, m := range members {
-		until := untilText(m.Until)
+		until := c.untilText(m.Until)
 		if m.Expired {
-			until = "expired " + stamp(m.Until)
+			until = "expired " + c.stamp(m.Until)
 		}
 		rows = append(rows, []string{m.Username, until, orDash(m.GrantedBy), orDash(m.Reason)})
 	}

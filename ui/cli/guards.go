@@ -29,7 +29,7 @@ func guardListCmd(c *call) error {
 	}
 	rows := make([][]string, 0, len(gs))
 	for _, g := range gs {
-		rows = append(rows, []string{g.Name, g.Rule(), g.CreatedBy, stamp(g.CreatedAt)})
+		rows = append(rows, []string{g.Name, g.Rule(), g.CreatedBy, c.stamp(g.CreatedAt)})
 	}
 	return c.table([]string{"NAME", "RULE", "BY", "SINCE"}, rows)
 }

@@ -31,8 +31,8 @@ func (c *call) moment(flag, s string, end bool) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	d, err := time.ParseInLocation("2006-01-02", s, c.opts.Location)
-	if err != nil {
+	d, err := domain.ParseDay(flag, s, c.zone())
+	if err != nil || d.IsZero() {
 		return time.Time{}, domain.Errorf(domain.EInvalid, "%s %q: expected YYYY-MM-DD or an RFC 3339 time such as 2026-06-30T17:00:00Z", flag, s)
 	}
 	if !end {

@@ -77,7 +77,7 @@ func outboxList(c *call) error {
 		if m.HTML == "" {
 			format = "text"
 		}
-		rows = append(rows, []string{strconv.FormatUint(m.ID, 10), stamp(m.At), m.ToName, string(m.Event), format, m.State.Label(), m.Subject})
+		rows = append(rows, []string{strconv.FormatUint(m.ID, 10), c.stamp(m.At), m.ToName, string(m.Event), format, m.State.Label(), m.Subject})
 	}
 	return c.table([]string{"ID", "AT", "TO", "EVENT", "FORMAT", "STATE", "SUBJECT"}, rows)
 }
@@ -106,7 +106,7 @@ func outboxShow(c *call) error {
 	}
 	if err := c.fields("Message", strconv.FormatUint(m.ID, 10), "To", to, "Why", m.Reason,
 		"Event", string(m.Event), "Ticket", c.ticketLabel(m.Ticket), "Format", format, "Subject", m.Subject,
-		"State", deliveryState(m)); err != nil {
+		"State", c.deliveryState(m)); err != nil {
 		return err
 	}
 	_, err = c.out.Write([]byte("\n" + m.Text))
@@ -115,16 +115,16 @@ func outboxShow(c *call) error {
 
 // deliveryState is the state with what goes with it: attempts, the next
 // try of a failed message, the server's reply.
-func deliveryState(m domain.Message) string {
+func (c *call) deliveryState(m domain.Message) string {
 	s := m.State.Label()
 	if m.Attempts > 0 {
 		s += fmt.Sprintf(" after %d attempt(s)", m.Attempts)
 	}
 	switch m.State {
 	case domain.MailSent:
-		s += ", " + stamp(m.SentAt)
+		s += ", " + c.stamp(m.SentAt)
 	case domain.MailFailed:
-		s += ", next try " + stamp(m.NextTry)
+		s += ", next try " + c.stamp(m.NextTry)
 	}
 	if m.Reply != "" {
 		s += ": " + m.Reply

@@ -104,12 +104,7 @@ func (c *call) result(format string, args ...any) error {
 }
 
 // stamp formats a time for people; "" for the zero time.
-func stamp(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.Local().Format("2006-01-02 15:04")
-}
+func (c *call) stamp(t time.Time) string { return domain.Stamp(t, c.zone()) }
 
 // jsonTime formats a time for scripts; "" (omitted) for the zero time.
 func jsonTime(t time.Time) string {
@@ -155,6 +150,15 @@ func (c *call) orgInfo() *domain.Organization {
 	return c.org
 }
 
+// zone is where the command's days begin and end: the organization's time
+// zone, as in the console (Options.Location overrides it).
+func (c *call) zone() *time.Location {
+	if c.opts.Location != nil {
+		return c.opts.Location
+	}
+	return c.orgInfo().Zone()
+}
+
 // ticketLabel formats a ticket number with the organization's prefix.
 func (c *call) ticketLabel(n domain.TicketNumber) string { return c.orgInfo().FormatTicket(n) }
 
@@ -175,18 +179,13 @@ func grants(args []string) ([]domain.Grant, error) {
 }
 
 // dateUntil reads --until YYYY-MM-DD: the membership is active through the
-// end of that day in local time, so it ends at the midnight that starts the
-// next day.
+// end of that day in the organization's zone (domain.ParseThrough, as the
+// console's form and the import's Until column).
 func (c *call) dateUntil(s string) (time.Time, error) {
-	d, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(s), c.opts.Location)
-	if err != nil {
-		return time.Time{}, domain.Errorf(domain.EInvalid, "--until %q: expected a date as YYYY-MM-DD, such as 2026-12-31", s)
+	if strings.TrimSpace(s) == "" {
+		return time.Time{}, domain.Errorf(domain.EInvalid, "--until: expected a date as YYYY-MM-DD, such as 2026-12-31")
 	}
-	end := d.AddDate(0, 0, 1)
-	if !end.After(c.opts.Now()) {
-		return time.Time{}, domain.Errorf(domain.EInvalid, "--until %s is in the past: the membership would grant nothing", s)
-	}
-	return end, nil
+	return domain.ParseThrough("--until", s, c.zone(), c.opts.Now())
 }
 
 // positive reads a whole number flag that must be above zero.

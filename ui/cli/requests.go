@@ -48,10 +48,10 @@ func requestListCmd(c *call) error {
 	for _, r := range reqs {
 		decided := ""
 		if r.DecidedBy != "" {
-			decided = r.DecidedBy + " " + stamp(r.DecidedAt)
+			decided = r.DecidedBy + " " + c.stamp(r.DecidedAt)
 		}
 		rows = append(rows, []string{strconv.FormatUint(uint64(r.ID), 10), r.Username, r.GroupName, fmt.Sprintf("%dh", r.Hours),
-			string(r.Status), stamp(r.RequestedAt), decided, stamp(r.Until), r.Reason})
+			string(r.Status), c.stamp(r.RequestedAt), decided, c.stamp(r.Until), r.Reason})
 	}
 	return c.table([]string{"ID", "USER", "GROUP", "HOURS", "STATUS", "ASKED", "DECIDED", "UNTIL", "REASON"}, rows)
 }
@@ -70,7 +70,7 @@ func requestDecideCmd(approve bool) func(c *call) error {
 			return c.json(req)
 		}
 		if approve {
-			return c.result("approved #%d: %s is in %s until %s", req.ID, req.Username, req.GroupName, stamp(req.Until))
+			return c.result("approved #%d: %s is in %s until %s", req.ID, req.Username, req.GroupName, c.stamp(req.Until))
 		}
 		return c.result("denied #%d", req.ID)
 	}

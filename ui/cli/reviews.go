@@ -24,18 +24,17 @@ func reviewCommands() []*command {
 }
 
 // dueDate reads --due YYYY-MM-DD: the campaign runs through the end of that
-// day (the midnight that starts the next), like an --until.
+// day in the organization's zone, like an --until.
 func (c *call) dueDate(s string) (time.Time, error) {
-	d, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(s), c.opts.Location)
-	if err != nil {
-		return time.Time{}, domain.Errorf(domain.EInvalid, "--due %q: expected a date as YYYY-MM-DD, such as 2026-12-31", s)
+	if strings.TrimSpace(s) == "" {
+		return time.Time{}, domain.Errorf(domain.EInvalid, "--due: expected a date as YYYY-MM-DD, such as 2026-12-31")
 	}
-	return d.AddDate(0, 0, 1), nil
+	return domain.ParseThrough("--due", s, c.zone(), c.opts.Now())
 }
 
 // dueDay is the last day of a campaign: its due time is the midnight
-// that ends that day.
-func dueDay(t time.Time) string { return t.Add(-time.Nanosecond).Local().Format("2006-01-02") }
+// that ends that day in the organization's zone.
+func (c *call) dueDay(t time.Time) string { return domain.Day(t.Add(-time.Nanosecond), c.zone()) }
 
 func idArg(s, what string) (domain.ID, error) {
 	id, err := strconv.ParseUint(strings.TrimPrefix(strings.TrimSpace(s), "#"), 10, 64)
@@ -62,7 +61,7 @@ func reviewStartCmd(c *call) error {
 		return c.json(rv)
 	}
 	return c.result("review #%d of %s started: %d members for %s, through %s; undecided ones are then: %s",
-		rv.ID, rv.GroupName, len(rv.Items), rv.ReviewerName, dueDay(rv.Due), rv.OnMiss)
+		rv.ID, rv.GroupName, len(rv.Items), rv.ReviewerName, c.dueDay(rv.Due), rv.OnMiss)
 }
 
 func reviewListCmd(c *call) error {
@@ -77,9 +76,9 @@ func reviewListCmd(c *call) error {
 	for _, rv := range rs {
 		state := "open"
 		if !rv.Open() {
-			state = "closed " + stamp(rv.ClosedAt)
+			state = "closed " + c.stamp(rv.ClosedAt)
 		}
-		rows = append(rows, []string{strconv.FormatUint(uint64(rv.ID), 10), rv.GroupName, rv.ReviewerName, dueDay(rv.Due),
+		rows = append(rows, []string{strconv.FormatUint(uint64(rv.ID), 10), rv.GroupName, rv.ReviewerName, c.dueDay(rv.Due),
 			string(rv.OnMiss), fmt.Sprintf("%d/%d", len(rv.Items)-rv.Undecided(), len(rv.Items)), state})
 	}
 	return c.table([]string{"ID", "GROUP", "REVIEWER", "DUE", "ON MISS", "DECIDED", "STATE"}, rows)
@@ -99,10 +98,10 @@ func reviewShowCmd(c *call) error {
 	}
 	state := "open"
 	if !rv.Open() {
-		state = "closed " + stamp(rv.ClosedAt)
+		state = "closed " + c.stamp(rv.ClosedAt)
 	}
 	if err := c.fields("Review", fmt.Sprintf("#%d", rv.ID), "Group", rv.GroupName, "Reviewer", rv.ReviewerName,
-		"Due", "through "+dueDay(rv.Due), "On miss", string(rv.OnMiss), "Started", rv.StartedBy+" "+stamp(rv.StartedAt), "State", state); err != nil {
+		"Due", "through "+c.dueDay(rv.Due), "On miss", string(rv.OnMiss), "Started", rv.StartedBy+" "+c.stamp(rv.StartedAt), "State", state); err != nil {
 		return err
 	}
 	fmt.Fprintln(c.out)
@@ -112,7 +111,7 @@ func reviewShowCmd(c *call) error {
 		if d == "" {
 			d = "—"
 		}
-		rows = append(rows, []string{it.Username, d, stamp(it.At), it.Reason, it.Outcome})
+		rows = append(rows, []string{it.Username, d, c.stamp(it.At), it.Reason, it.Outcome})
 	}
 	return c.table([]string{"USER", "DECISION", "AT", "REASON", "OUTCOME"}, rows)
 }

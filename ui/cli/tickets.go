@@ -179,7 +179,7 @@ func ticketList(c *call) error {
 			status += fmt.Sprintf(" (overdue %d)", t.Overdue)
 		}
 		rows = append(rows, []string{t.Label, status, orDash(t.Priority), orDash(t.Building),
-			orDash(t.Assignee), stamp(t.Updated), t.Title})
+			orDash(t.Assignee), c.stamp(t.Updated), t.Title})
 	}
 	return c.table([]string{"TICKET", "STATUS", "PRIORITY", "BUILDING", "ASSIGNEE", "UPDATED", "TITLE"}, rows)
 }
@@ -234,10 +234,10 @@ func ticketShow(c *call) error {
 			"Room", orDash(d.Room),
 			"Reporter", reporter,
 			"Assignee", assignee,
-			"Created", stamp(d.Created),
-			"Updated", stamp(d.Updated))
+			"Created", c.stamp(d.Created),
+			"Updated", c.stamp(d.Updated))
 		if !d.Closed.IsZero() {
-			pairs = append(pairs, "Closed", stamp(d.Closed))
+			pairs = append(pairs, "Closed", c.stamp(d.Closed))
 		}
 		if len(d.VisibleTo) > 0 {
 			pairs = append(pairs, "Visible to", strings.Join(d.VisibleTo, ", "))
@@ -259,7 +259,7 @@ func ticketShow(c *call) error {
 		fmt.Fprintln(c.out)
 		rows := make([][]string, 0, len(d.Work))
 		for _, w := range d.Work {
-			rows = append(rows, []string{stamp(w.Created), name(w.Author), strconv.Itoa(w.Minutes), w.Text})
+			rows = append(rows, []string{c.stamp(w.Created), name(w.Author), strconv.Itoa(w.Minutes), w.Text})
 		}
 		if err := c.table([]string{"WORK", "BY", "MINUTES", "TEXT"}, rows); err != nil {
 			return err
@@ -273,7 +273,7 @@ func ticketShow(c *call) error {
 		fmt.Fprintln(c.out)
 		rows := make([][]string, 0, len(d.History))
 		for _, h := range d.History {
-			rows = append(rows, []string{stamp(h.At), name(h.Actor), h.Action, orDash(h.Detail), orDash(h.Comment)})
+			rows = append(rows, []string{c.stamp(h.At), name(h.Actor), h.Action, orDash(h.Detail), orDash(h.Comment)})
 		}
 		return c.table([]string{"HISTORY", "BY", "ACTION", "DETAIL", "COMMENT"}, rows)
 	}

@@ -157,7 +157,7 @@ func userShow(c *call) error {
 		"Regions", orDash(strings.Join(u.Regions, ", ")),
 		"Start screen", orDash(u.StartScreen),
 		"SSH keys", strconv.Itoa(len(u.Keys)),
-		"Created", orDash(stamp(u.Created)),
+		"Created", orDash(c.stamp(u.Created)),
 	}
 	if u.Terminated != "" {
 		pairs = append(pairs, "Terminated", u.Terminated)
@@ -171,11 +171,11 @@ func userShow(c *call) error {
 	fmt.Fprintln(c.out)
 	rows := make([][]string, 0, len(ms))
 	for _, m := range ms {
-		until := untilText(m.Until)
+		until := c.untilText(m.Until)
 		if m.Expired {
-			until = "expired " + stamp(m.Until)
+			until = "expired " + c.stamp(m.Until)
 		}
-		rows = append(rows, []string{m.GroupName, until, orDash(m.GrantedBy), orDash(stamp(m.GrantedAt)), orDash(m.Reason)})
+		rows = append(rows, []string{m.GroupName, until, orDash(m.GrantedBy), orDash(c.stamp(m.GrantedAt)), orDash(m.Reason)})
 	}
 	return c.table([]string{"MEMBERSHIP", "UNTIL", "GRANTED BY", "GRANTED AT", "REASON"}, rows)
 }
@@ -265,7 +265,7 @@ func userJoin(c *call) error {
 	if until.IsZero() {
 		return c.result("%s joined group %s", c.pos(0), c.pos(1))
 	}
-	return c.result("%s joined group %s %s", c.pos(0), c.pos(1), untilText(until))
+	return c.result("%s joined group %s %s", c.pos(0), c.pos(1), c.untilText(until))
 }
 
 // userLeave ends a membership; when the user stops being a technician the
@@ -426,7 +426,7 @@ func keyList(c *call) error {
 	}
 	rows := make([][]string, 0, len(u.Keys))
 	for _, k := range u.Keys {
-		rows = append(rows, []string{k.Fingerprint, keyType(k.Key), orDash(k.Comment), orDash(stamp(k.Added))})
+		rows = append(rows, []string{k.Fingerprint, keyType(k.Key), orDash(k.Comment), orDash(c.stamp(k.Added))})
 	}
 	return c.table([]string{"FINGERPRINT", "TYPE", "COMMENT", "ADDED"}, rows)
 }

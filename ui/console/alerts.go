@@ -152,7 +152,7 @@ func (p *alertsPane) View() string {
 			"Users     "+dash(strings.Join(v.UserNames, ", ")),
 			"Groups    "+dash(strings.Join(v.GroupNames, ", ")))
 		if !v.SentFor.IsZero() {
-			lines = append(lines, "Last sent for the state of "+stamp(v.SentFor))
+			lines = append(lines, "Last sent for the state of "+p.c.stamp(v.SentFor))
 		}
 	}
 	lines = append(lines, "")

@@ -54,7 +54,7 @@ func (p *attachmentsPane) Load(t *domain.TicketDetail) {
 	rows := make([][]string, len(p.list))
 	for i, a := range p.list {
 		keys[i] = strconv.FormatUint(a.ID, 10)
-		rows[i] = []string{a.Name, a.MIME, byteSize(a.Size), stamp(a.Created)}
+		rows[i] = []string{a.Name, a.MIME, byteSize(a.Size), p.c.stamp(a.Created)}
 	}
 	p.table.SetRows(keys, rows)
 }

@@ -54,6 +54,9 @@ type Common struct {
 	Styles Styles
 	Now    func() time.Time
 	Access domain.Access
+	// Zone is the organization's time zone: dates typed are days there and
+	// times shown are in it (refreshed with the actor).
+	Zone *time.Location
 
 	viewAsOK bool // the shell can open view-as (Config.ViewAs is set)
 	remote   bool // an SSH session: no file paths (Config.Remote)
@@ -145,13 +148,26 @@ func dash(s string) string {
 	return s
 }
 
-// date formats a day, or "—" for the zero time.
-func date(t time.Time) string {
-	if t.IsZero() {
-		return "—"
+// zone is where the organization's days begin and end: every time the
+// console shows is in it, as the CLI's are (domain.Organization.Zone).
+func (c *Common) zone() *time.Location {
+	if c.Zone == nil {
+		return time.UTC
 	}
-	return t.Format("2006-01-02")
+	return c.Zone
 }
+
+// date shows the day of t in the organization's zone, or "—".
+func (c *Common) date(t time.Time) string { return dash(domain.Day(t, c.zone())) }
+
+// stamp shows t to the minute in the organization's zone, or "—".
+func (c *Common) stamp(t time.Time) string { return dash(domain.Stamp(t, c.zone())) }
+
+// through shows a membership's end ("through 2026-12-31"), or "—".
+func (c *Common) through(t time.Time) string { return dash(domain.Through(t, c.zone())) }
+
+// lastDay is through for a column titled "Through": "2026-12-31", or "—".
+func (c *Common) lastDay(t time.Time) string { return dash(domain.LastDay(t, c.zone())) }
 
 // rulesNaming lists "CODE/problem type" of the auto-assign rules whose
 // technician is the user (R8), or nothing when they cannot be read.

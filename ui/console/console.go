@@ -175,8 +175,11 @@ func (m *Model) restyle() {
 func (m *Model) refreshActor() {
 	m.c.Access = m.c.Svc.Access(m.c.Ctx)
 	m.org = "gatehouse"
-	if o, err := m.c.Svc.Organization(m.c.Ctx); err == nil && o.Name != "" {
-		m.org = o.Name
+	if o, err := m.c.Svc.Organization(m.c.Ctx); err == nil {
+		if o.Name != "" {
+			m.org = o.Name
+		}
+		m.c.Zone = o.Zone()
 	}
 	a := &m.c.Access
 	var role []string

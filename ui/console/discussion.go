@@ -397,7 +397,7 @@ func (p *discussionPane) itemLines(it discItem, cur bool) []string {
 	}
 	th := p.d.Threads[it.thread]
 	if it.post == nil {
-		head := fmt.Sprintf("# %s — %s, %s · %d messages", domain.Printable(th.Title), dash(th.AuthorName), stamp(th.Created), len(th.Posts))
+		head := fmt.Sprintf("# %s — %s, %s · %d messages", domain.Printable(th.Title), dash(th.AuthorName), p.c.stamp(th.Created), len(th.Posts))
 		head = ansi.Truncate(head, max(1, p.w-2), "…")
 		if cur {
 			return []string{mark + st.Cursor.Render(head)}
@@ -406,12 +406,12 @@ func (p *discussionPane) itemLines(it discItem, cur bool) []string {
 	}
 	ps := it.post
 	indent := strings.Repeat("  ", 1+min(it.depth, 6))
-	head := dash(ps.AuthorName) + " · " + stamp(ps.Created)
+	head := dash(ps.AuthorName) + " · " + p.c.stamp(ps.Created)
 	if ps.ReplyTo != 0 {
 		head += " · reply"
 	}
 	if !ps.Edited.IsZero() {
-		head += " · edited " + stamp(ps.Edited)
+		head += " · edited " + p.c.stamp(ps.Edited)
 	}
 	if cur {
 		head = st.Cursor.Render(head)

@@ -58,7 +58,7 @@ func newGroupDetail(c *Common, name string) (*groupDetail, error) {
 		column{title: "User", width: 14, flex: 1},
 		column{title: "Granted by", width: 12},
 		column{title: "Since", width: 10},
-		column{title: "Until", width: 10},
+		column{title: "Through", width: 16},
 		column{title: "Reason", width: 10, flex: 2})
 	d.loadMembers()
 	return d, nil
@@ -80,12 +80,12 @@ func (d *groupDetail) loadMembers() {
 	keys := make([]string, len(ms))
 	rows := make([][]string, len(ms))
 	for i, m := range ms {
-		until := date(m.Until)
+		until := d.c.lastDay(m.Until)
 		if m.Expired {
 			until += " expired"
 		}
 		keys[i] = m.Username
-		rows[i] = []string{m.Username, dash(m.GrantedBy), date(m.GrantedAt), until, dash(m.Reason)}
+		rows[i] = []string{m.Username, dash(m.GrantedBy), d.c.date(m.GrantedAt), until, dash(m.Reason)}
 	}
 	d.members.SetRows(keys, rows)
 }
@@ -269,21 +269,15 @@ const (
 	jfReason
 )
 
-// parseUntil reads an optional expiry date (YYYY-MM-DD); the membership
-// ends at the start of that day.
-func parseUntil(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.ParseInLocation("2006-01-02", s, time.Local)
-	if err != nil {
-		return time.Time{}, domain.Errorf(domain.EInvalid, "until %q: use YYYY-MM-DD", s)
-	}
-	return t, nil
+// parseUntil reads an optional end date: the membership lasts through
+// that day in the organization's zone (domain.ParseThrough, as the CLI's
+// --until and the import's Until column).
+func (c *Common) parseUntil(s string) (time.Time, error) {
+	return domain.ParseThrough("Until", s, c.zone(), c.Now())
 }
 
-func validUntil(s string) error {
-	_, err := parseUntil(s)
+func (c *Common) validUntil(s string) error {
+	_, err := c.parseUntil(s)
 	return err
 }
 
@@ -296,7 +290,7 @@ func (d *groupDetail) updateMembers(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, l.New):
 		d.join = newForm(d.c, "Add a member to "+d.orig.Name).
 			text("Username", "", "", domain.ValidateUsername).
-			text("Until", "", "YYYY-MM-DD (optional)", validUntil).
+			text("Until", "", "YYYY-MM-DD (optional)", d.c.validUntil).
 			text("Reason", "", "optional", nil)
 		d.join.SetSize(d.w, d.h-2)
 	case key.Matches(k, l.Delete) && d.members.Key() != "":
@@ -308,7 +302,11 @@ func (d *groupDetail) updateMembers(k tea.KeyPressMsg) tea.Cmd {
 }
 
 func (d *groupDetail) submitJoin() tea.Cmd {
-	until, _ := parseUntil(d.join.Value(jfUntil))
+	until, err := d.c.parseUntil(d.join.Value(jfUntil))
+	if err != nil {
+		d.c.Fail(err) // the form stays, with what was typed
+		return nil
+	}
 	user := d.join.Value(jfUser)
 	if err := d.c.Svc.Join(d.c.Ctx, user, d.orig.Name, until, d.join.Value(jfReason)); err != nil {
 		d.c.Fail(err)

@@ -106,7 +106,7 @@ func (s *homeScreen) render() {
 		lines = append(lines, st.Dim.Render("no notices for your teams today"))
 	}
 	for _, n := range notices {
-		l := "• " + domain.Printable(n.Title) + " (until " + date(n.End) + ")"
+		l := "• " + domain.Printable(n.Title) + " (until " + c.date(n.End) + ")"
 		if n.Description != "" {
 			l += ": " + domain.Printable(n.Description)
 		}

@@ -105,7 +105,7 @@ func newImportScreen(c *Common) *importScreen {
 		column{title: "Name", width: 12, flex: 2},
 		column{title: "Email", width: 16, flex: 2},
 		column{title: "Groups", width: 12, flex: 3},
-		column{title: "Until", width: 10}),
+		column{title: "Through", width: 10}),
 		bar: progress.New(progress.WithFillCharacters('█', '░')),
 	}
 	s.path = textinput.New()
@@ -118,15 +118,8 @@ func newImportScreen(c *Common) *importScreen {
 	return s
 }
 
-// location reads the file's dates (Until) as the district's days.
-func (s *importScreen) location() *time.Location {
-	if o, err := s.c.Svc.Organization(s.c.Ctx); err == nil && o.TimeZone != "" {
-		if loc, err := time.LoadLocation(o.TimeZone); err == nil {
-			return loc
-		}
-	}
-	return time.Local
-}
+// location reads the file's dates (Until) as the organization's days.
+func (s *importScreen) location() *time.Location { return s.c.zone() }
 
 // readFile opens, parses and dry-runs the file in a command: reading and
 // hashing nothing in Update keeps the console responsive on big files.
@@ -256,11 +249,7 @@ func (s *importScreen) showPreview(rep domain.ImportReport, err error) {
 		if bad[r.Line] {
 			line = "✗ " + line
 		}
-		until := "—"
-		if !r.Until.IsZero() {
-			// the last whole day of access, as the file writes it
-			until = r.Until.In(loc).AddDate(0, 0, -1).Format("2006-01-02")
-		}
+		until := dash(domain.LastDay(r.Until, loc))
 		keys[i] = fmt.Sprint(i)
 		rows[i] = []string{line, r.Username, dash(strings.TrimSpace(r.First + " " + r.Last)), dash(r.Email),
 			dash(strings.Join(r.Groups, ", ")), until}

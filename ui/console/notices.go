@@ -70,7 +70,7 @@ func (s *noticesScreen) Reload() {
 			link = n.URLTitle + " " + n.URL
 		}
 		keys[i] = strconv.FormatUint(n.ID, 10)
-		rows[i] = []string{n.Title, date(n.Start), date(n.End), s.status(n), dash(s.teamNames(n.Teams)), dash(link)}
+		rows[i] = []string{n.Title, s.c.date(n.Start), s.c.date(n.End), s.status(n), dash(s.teamNames(n.Teams)), dash(link)}
 	}
 	s.table.SetRows(keys, rows)
 }
@@ -193,8 +193,8 @@ func (s *noticesScreen) openForm(n domain.Notice) {
 		text("Description", n.Description, "optional", nil).
 		text("URL title", n.URLTitle, "optional", nil).
 		text("URL", n.URL, "http:// or https:// (optional)", nil).
-		text("Start", date(n.Start), "YYYY-MM-DD", day("start")).
-		text("End", date(n.End), "YYYY-MM-DD (inclusive)", day("end")).
+		text("Start", s.c.date(n.Start), "YYYY-MM-DD", day("start")).
+		text("End", s.c.date(n.End), "YYYY-MM-DD (inclusive)", day("end")).
 		text("Teams", s.teamNames(n.Teams), "comma-separated team names", nil).
 		toggle("Visible", n.Visible)
 	s.form.note = "Members of these teams see the notice on Home between the dates, when visible (R16)."

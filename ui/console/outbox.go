@@ -67,7 +67,7 @@ func (s *outboxScreen) Reload() {
 	rows := make([][]string, len(msgs))
 	for i, m := range msgs {
 		keys[i] = strconv.FormatUint(m.ID, 10)
-		rows[i] = []string{stamp(m.At), m.ToName, eventName(m), s.org.FormatTicket(m.Ticket), messageFormat(m), m.State.Label(), m.Subject}
+		rows[i] = []string{s.c.stamp(m.At), m.ToName, eventName(m), s.org.FormatTicket(m.Ticket), messageFormat(m), m.State.Label(), m.Subject}
 	}
 	s.table.SetRows(keys, rows)
 	if s.open != nil {
@@ -91,12 +91,12 @@ func (s *outboxScreen) show(id domain.ID) {
 	lines := []string{
 		st.Title.Render(m.Subject),
 		"To       " + m.ToName + " " + dash(m.Email),
-		"When     " + stamp(m.At),
+		"When     " + s.c.stamp(m.At),
 		"Event    " + eventName(m),
 		"Why      " + dash(m.Reason),
 		"Sections " + dash(strings.Join(m.Sections, ", ")),
 		"HTML     " + html,
-		"Delivery " + delivery(m),
+		"Delivery " + delivery(s.c, m),
 		"",
 	}
 	lines = append(lines, strings.Split(strings.TrimRight(m.Text, "\n"), "\n")...)
@@ -106,16 +106,16 @@ func (s *outboxScreen) show(id domain.ID) {
 
 // delivery is a message's delivery state with its attempts, next try and
 // the server's last reply.
-func delivery(m domain.Message) string {
+func delivery(c *Common, m domain.Message) string {
 	d := m.State.Label()
 	if m.Attempts > 0 {
 		d += fmt.Sprintf(" after %d attempt(s)", m.Attempts)
 	}
 	switch m.State {
 	case domain.MailSent:
-		d += ", " + stamp(m.SentAt)
+		d += ", " + c.stamp(m.SentAt)
 	case domain.MailFailed:
-		d += ", next try " + stamp(m.NextTry)
+		d += ", next try " + c.stamp(m.NextTry)
 	}
 	if m.Reply != "" {
 		d += ": " + domain.Printable(m.Reply)

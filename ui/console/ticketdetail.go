@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -182,13 +181,6 @@ func hiddenLine(c *Common, what string, f domain.Flag) string {
 	return c.Styles.Dim.Render(fmt.Sprintf("%s hidden: needs %s (%s)", what, f.Info().Label, f))
 }
 
-func stamp(t time.Time) string {
-	if t.IsZero() {
-		return "—"
-	}
-	return t.Format("2006-01-02 15:04")
-}
-
 // fieldsPane lists the ticket's fields.
 type fieldsPane struct {
 	c  *Common
@@ -220,9 +212,9 @@ func (p *fieldsPane) Load(t *domain.TicketDetail) {
 		"Common        " + dash(t.CommonProblem),
 		"Reporter      " + person(t.Reporter, t.ReporterEmail),
 		"Assignee      " + person(t.Assignee, t.AssigneeEmail),
-		"Created       " + stamp(t.Created),
-		"Updated       " + stamp(t.Updated),
-		"Closed        " + stamp(t.Closed),
+		"Created       " + p.c.stamp(t.Created),
+		"Updated       " + p.c.stamp(t.Updated),
+		"Closed        " + p.c.stamp(t.Closed),
 		"",
 		p.c.Styles.Title.Render("Description"),
 	}
@@ -264,7 +256,7 @@ func (p *historyPane) Load(t *domain.TicketDetail) {
 	rows := make([][]string, len(t.History))
 	for i, h := range t.History {
 		keys[i] = strconv.Itoa(i)
-		rows[i] = []string{stamp(h.At), dash(t.ActorNames[h.Actor]), h.Action, dash(h.Detail), dash(h.Comment)}
+		rows[i] = []string{p.c.stamp(h.At), dash(t.ActorNames[h.Actor]), h.Action, dash(h.Detail), dash(h.Comment)}
 	}
 	p.table.SetRows(keys, rows)
 }
@@ -304,7 +296,7 @@ func (p *workPane) Load(t *domain.TicketDetail) {
 	rows := make([][]string, len(t.Work))
 	for i, w := range t.Work {
 		keys[i] = strconv.FormatUint(w.ID, 10)
-		rows[i] = []string{stamp(w.Created), dash(t.ActorNames[w.Author]), strconv.Itoa(w.Minutes), oneLine(w.Text), stamp(w.Edited)}
+		rows[i] = []string{p.c.stamp(w.Created), dash(t.ActorNames[w.Author]), strconv.Itoa(w.Minutes), oneLine(w.Text), p.c.stamp(w.Edited)}
 	}
 	p.table.SetRows(keys, rows)
 }

@@ -244,7 +244,7 @@ func (s *ticketsScreen) openEditWork(w domain.WorkReport) {
 		s.c.Fail(err)
 		return
 	}
-	f := newForm(s.c, fmt.Sprintf("Edit work report on %s (%s)", d.Label, stamp(w.Created))).
+	f := newForm(s.c, fmt.Sprintf("Edit work report on %s (%s)", d.Label, s.c.stamp(w.Created))).
 		text("Minutes", strconv.Itoa(w.Minutes), "time spent", validMinutes).
 		text("Text", w.Text, "what was done", validWorkText)
 	s.openForm(formEditWork, d.TicketRow, f)

@@ -78,7 +78,7 @@ func newUsersScreen(c *Common) *usersScreen {
 			column{title: "Group", width: 16, flex: 2},
 			column{title: "Granted by", width: 12},
 			column{title: "Since", width: 10},
-			column{title: "Until", width: 18},
+			column{title: "Through", width: 18},
 			column{title: "Reason", width: 8, flex: 2}),
 	}
 	s.filter = textinput.New()
@@ -156,12 +156,12 @@ func (s *usersScreen) loadDetail() {
 	keys := make([]string, len(ms))
 	rows := make([][]string, len(ms))
 	for i, m := range ms {
-		until := date(m.Until)
+		until := s.c.lastDay(m.Until)
 		if m.Expired {
 			until += " (expired)"
 		}
 		keys[i] = m.GroupName
-		rows[i] = []string{m.GroupName, dash(m.GrantedBy), date(m.GrantedAt), until, dash(m.Reason)}
+		rows[i] = []string{m.GroupName, dash(m.GrantedBy), s.c.date(m.GrantedAt), until, dash(m.Reason)}
 	}
 	s.detail.SetRows(keys, rows)
 }
@@ -238,7 +238,7 @@ func (s *usersScreen) openForm(mode userFormMode, u domain.UserInfo) {
 	case userJoin, userBulkJoin:
 		s.form = newForm(s.c, "Join a group: "+strings.Join(s.targets, ", ")).
 			text("Group", "", "group name", groupName).
-			text("Until", "", "YYYY-MM-DD (optional)", validUntil).
+			text("Until", "", "YYYY-MM-DD (optional)", s.c.validUntil).
 			text("Reason", "", "optional", nil)
 	case userBulkLeave:
 		s.form = newForm(s.c, "Leave a group: "+strings.Join(s.targets, ", ")).
@@ -302,7 +302,11 @@ func (s *usersScreen) submit() tea.Cmd {
 		s.Reload()
 		s.table.SelectKey(u.Username)
 	case userJoin, userBulkJoin:
-		until, _ := parseUntil(f.Value(mfUntil))
+		until, err := s.c.parseUntil(f.Value(mfUntil))
+		if err != nil {
+			s.c.Fail(err) // the form stays, with what was typed
+			return nil
+		}
 		group, reason := f.Value(mfGroup), f.Value(mfReason)
 		if !s.bulk(fmt.Sprintf("joined %s", group), func(u string) error { return s.c.Svc.Join(s.c.Ctx, u, group, until, reason) }) {
 			return nil

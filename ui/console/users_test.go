@@ -46,7 +46,7 @@ func TestUsersFilterAndJoinWithExpiry(t *testing.T) {
 	for _, m := range ms {
 		if m.GroupName == "Principals" {
 			found = true
-			if date(m.Until) != "2026-03-20" || m.Reason != "trial" {
+			if domain.Through(m.Until, time.UTC) != "through 2026-03-20" || m.Reason != "trial" {
 				t.Fatalf("membership %+v", m)
 			}
 		}
