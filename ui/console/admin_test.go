@@ -216,7 +216,7 @@ func TestNoticeBadDateAndUnknownTeam(t *testing.T) {
 	d.keys(":", "new notice", "enter", "Closure", "tab", "tab", "tab", "tab")
 	d.keys(repeat("backspace", 10)...)
 	d.keys("2026-13-01", "enter")
-	d.waitFor(`start "2026-13-01": use YYYY-MM-DD`)
+	d.waitFor(`start "2026-13-01": expected a date as YYYY-MM-DD`)
 	d.keys(repeat("backspace", 10)...)
 	d.keys("2026-03-01", "tab", "tab", "Nowhere", "enter")
 	d.waitFor(`team "Nowhere" not found`)

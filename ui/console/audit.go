@@ -45,8 +45,8 @@ func newAuditScreen(c *Common) *auditScreen {
 }
 
 // parseAuditQuery reads "actor:x entity:y since:d until:d"; a bare word is
-// an actor.
-func parseAuditQuery(s string) (domain.AuditQuery, error) {
+// an actor. Days are the organization's (loc): since its start, until its end.
+func parseAuditQuery(s string, loc *time.Location) (domain.AuditQuery, error) {
 	q := domain.AuditQuery{Limit: auditLimit}
 	for _, tok := range strings.Fields(s) {
 		k, v, ok := strings.Cut(tok, ":")
@@ -58,16 +58,18 @@ func parseAuditQuery(s string) (domain.AuditQuery, error) {
 			q.Actor = v
 		case "entity":
 			q.Entity = v
-		case "since", "until":
-			t, err := time.ParseInLocation("2006-01-02", v, time.Local)
+		case "since":
+			t, err := domain.ParseDay("since", v, loc)
 			if err != nil {
-				return q, domain.Errorf(domain.EInvalid, "%s %q: use YYYY-MM-DD", k, v)
+				return q, err
 			}
-			if k == "since" {
-				q.Since = t
-			} else {
-				q.Until = t.AddDate(0, 0, 1) // through the end of that day
+			q.Since = t
+		case "until":
+			t, err := domain.ParseThrough("until", v, loc, time.Time{})
+			if err != nil {
+				return q, err
 			}
+			q.Until = t
 		default:
 			return q, domain.Errorf(domain.EInvalid, "filter %q: use actor:, entity:, since: or until:", tok)
 		}
@@ -92,7 +94,7 @@ func (s *auditScreen) Reload() {
 			change = e.Before + " → " + e.After
 		}
 		keys[i] = fmt.Sprint(e.ID)
-		rows[i] = []string{e.At.Format("2006-01-02 15:04"), e.ActorName, e.Entity, e.Name, e.Action, oneLine(change)}
+		rows[i] = []string{s.c.stamp(e.At), e.ActorName, e.Entity, e.Name, e.Action, oneLine(change)}
 	}
 	s.table.SetRows(keys, rows)
 }
@@ -132,7 +134,7 @@ func (s *auditScreen) Update(msg tea.Msg) tea.Cmd {
 			s.filter.Blur()
 			return nil
 		case key.Matches(k, n.Open):
-			q, err := parseAuditQuery(s.filter.Value())
+			q, err := parseAuditQuery(s.filter.Value(), s.c.zone())
 			if err != nil {
 				s.c.Fail(err) // the filter text stays for fixing
 				return nil

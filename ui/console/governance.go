@@ -619,7 +619,10 @@ func (p *reviewsPane) openForm() {
 	p.form = newForm(p.c, "Start a review campaign").
 		text("Group", "", "whose members are reviewed", nil).
 		text("Reviewer", "", "a username who may end those memberships", nil).
-		text("Due", due.Format("2006-01-02"), "YYYY-MM-DD (through that day)", func(v string) error { _, err := parseDay("due", v); return err }).
+		text("Due", p.c.date(due), "YYYY-MM-DD (through that day)", func(v string) error {
+			_, err := domain.ParseThrough("due", v, p.c.zone(), p.c.Now())
+			return err
+		}).
 		choose("On miss", []string{string(domain.OnMissFlag), string(domain.OnMissKeep), string(domain.OnMissRevoke)}, string(domain.OnMissFlag))
 	p.form.note = "At the due date, memberships nobody decided are kept, flagged or revoked (R19)."
 	p.form.SetSize(p.w, p.h)
@@ -627,14 +630,14 @@ func (p *reviewsPane) openForm() {
 
 func (p *reviewsPane) submit() {
 	f := p.form
-	day, err := parseDay("due", f.Value(cfDue))
-	if err != nil || day.IsZero() {
-		p.c.Fail(domain.Errorf(domain.EInvalid, "due: a date as YYYY-MM-DD"))
+	due, err := domain.ParseThrough("due", f.Value(cfDue), p.c.zone(), p.c.Now())
+	if err != nil || due.IsZero() {
+		p.c.Fail(domain.Errorf(domain.EInvalid, "due: a date as YYYY-MM-DD, today or later"))
 		return
 	}
 	group, reviewer, onMiss := f.Value(cfGroup), f.Value(cfReviewer), domain.OnMiss(f.Value(cfOnMiss))
 	p.save("started a review of "+group, func() error {
-		_, err := p.c.Svc.StartReview(p.c.Ctx, group, reviewer, day.AddDate(0, 0, 1), onMiss)
+		_, err := p.c.Svc.StartReview(p.c.Ctx, group, reviewer, due, onMiss)
 		return err
 	})
 }
@@ -734,10 +737,9 @@ func (p *reviewsPane) ShortHelp() []key.Binding {
 
 // --- shared ---------------------------------------------------------------
 
-// stampIn and dayIn show a time in the console clock's zone, as the other
-// screens do.
-func stampIn(c *Common, t time.Time) string { return t.In(c.Now().Location()).Format("2006-01-02 15:04") }
-func dayIn(c *Common, t time.Time) string   { return t.In(c.Now().Location()).Format("2006-01-02") }
+// stampIn and dayIn show a time in the organization's zone.
+func stampIn(c *Common, t time.Time) string { return c.stamp(t) }
+func dayIn(c *Common, t time.Time) string   { return c.date(t) }
 
 // governanceHomeLines tell the acting user what waits for them: review
 // campaigns they are the reviewer of, requests they may decide, and their

@@ -156,17 +156,10 @@ func (s *noticesScreen) current() (domain.Notice, bool) {
 	return domain.Notice{}, false
 }
 
-// parseDay reads a YYYY-MM-DD date; "" is the zero time (the store then
-// says a notice needs both dates).
-func parseDay(field, v string) (time.Time, error) {
-	if v == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.ParseInLocation("2006-01-02", v, time.Local)
-	if err != nil {
-		return time.Time{}, domain.Errorf(domain.EInvalid, "%s %q: use YYYY-MM-DD", field, v)
-	}
-	return t, nil
+// parseDay reads a YYYY-MM-DD day in the organization's zone; "" is the
+// zero time (the store then says a notice needs both dates).
+func (s *noticesScreen) parseDay(field, v string) (time.Time, error) {
+	return domain.ParseDay(field, v, s.c.zone())
 }
 
 func (s *noticesScreen) canEdit() bool {
@@ -186,7 +179,7 @@ func (s *noticesScreen) openForm(n domain.Notice) {
 		n.Start, n.End, n.Visible = s.c.Now(), s.c.Now().AddDate(0, 0, 14), true
 	}
 	day := func(field string) func(string) error {
-		return func(v string) error { _, err := parseDay(field, v); return err }
+		return func(v string) error { _, err := s.parseDay(field, v); return err }
 	}
 	s.form = newForm(s.c, title).
 		text("Title", n.Title, "", func(v string) error { return domain.ValidateName("notice title", v) }).
@@ -208,10 +201,10 @@ func (s *noticesScreen) noticeFromForm() (domain.Notice, error) {
 	n.Title, n.Description, n.URLTitle, n.URL = f.Value(nfTitle), f.Value(nfDescription), f.Value(nfURLTitle), f.Value(nfURL)
 	n.Visible = f.On(nfVisible)
 	var err error
-	if n.Start, err = parseDay("start", strings.TrimPrefix(f.Value(nfStart), "—")); err != nil {
+	if n.Start, err = s.parseDay("start", strings.TrimPrefix(f.Value(nfStart), "—")); err != nil {
 		return n, err
 	}
-	if n.End, err = parseDay("end", strings.TrimPrefix(f.Value(nfEnd), "—")); err != nil {
+	if n.End, err = s.parseDay("end", strings.TrimPrefix(f.Value(nfEnd), "—")); err != nil {
 		return n, err
 	}
 	n.Teams, err = s.teamIDs(f.Value(nfTeams))
