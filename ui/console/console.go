@@ -15,6 +15,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"gatehouse/domain"
 	"gatehouse/keymap"
@@ -492,19 +493,40 @@ func (m *Model) header() string {
 	return left + strings.Repeat(" ", space) + m.c.Styles.HeaderDim.Render(right)
 }
 
-func (m *Model) statusLine() string {
+// statusLines are the status message (or the screen's hint) wrapped to the
+// width, so the reason at the end of a long refusal is never cut off; up to
+// maxStatusLines lines, taken from the bottom of the main area.
+func (m *Model) statusLines() []string {
 	msg, isErr := m.c.Status()
+	style := m.c.Styles.Dim
 	switch {
 	case msg != "" && isErr:
-		return m.c.Styles.Error.Render(pad("✗ "+oneLine(msg), m.w))
+		msg, style = "✗ "+oneLine(msg), m.c.Styles.Error
 	case msg != "":
-		return m.c.Styles.OK.Render(pad("✓ "+oneLine(msg), m.w))
+		msg, style = "✓ "+oneLine(msg), m.c.Styles.OK
+	default:
+		s := m.screen()
+		if s == nil || m.confirm != nil {
+			return []string{""}
+		}
+		if msg = oneLine(s.Hint()); msg == "" {
+			return []string{style.Render(pad("", m.w))}
+		}
 	}
-	if s := m.screen(); s != nil && m.confirm == nil {
-		return m.c.Styles.Dim.Render(pad(oneLine(s.Hint()), m.w))
+	lines := strings.Split(ansi.Wrap(msg, max(m.w, 1), ""), "\n")
+	if len(lines) > maxStatusLines {
+		lines = lines[:maxStatusLines]
+		lines[maxStatusLines-1] = ansi.Truncate(lines[maxStatusLines-1], max(m.w-1, 1), "") + "…"
 	}
-	return ""
+	for i, l := range lines {
+		lines[i] = style.Render(pad(l, m.w))
+	}
+	return lines
 }
+
+// maxStatusLines bounds a wrapped status message: longer ones end in "…"
+// (the audit trail and the CLI have the whole text).
+const maxStatusLines = 4
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
@@ -577,11 +599,12 @@ func (m *Model) View() tea.View {
 	default:
 		main = m.screen().View()
 	}
-	main = fit(main, m.w, m.mainHeight())
+	status := m.statusLines()
+	main = fit(main, m.w, m.mainHeight()-(len(status)-1))
 	if m.confirm != nil {
 		box := m.c.Styles.Dialog.Width(min(m.w-4, 72)).Render(m.confirm.question + "\n\n" +
 			m.c.Styles.Dim.Render("y yes · n/esc no"))
-		main = fit(lipgloss.Place(m.w, m.mainHeight(), lipgloss.Center, lipgloss.Center, box), m.w, m.mainHeight())
+		main = fit(lipgloss.Place(m.w, m.mainHeight(), lipgloss.Center, lipgloss.Center, box), m.w, m.mainHeight()-(len(status)-1))
 	}
 	helpLine := m.help.ShortHelpView(hk.short)
 	if m.showAll {
@@ -591,7 +614,7 @@ func (m *Model) View() tea.View {
 		fit(m.header(), m.w, 1),
 		fit(m.tabBar(), m.w, 1),
 		main,
-		fit(m.statusLine(), m.w, 1),
+		strings.Join(status, "\n"),
 		fit(helpLine, m.w, 1),
 	}, "\n")))
 	return v

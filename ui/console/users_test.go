@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"gatehouse/domain"
 )
 
@@ -134,5 +136,21 @@ func TestR12_BulkJoinRefusesAHigherUser(t *testing.T) {
 		if m.GroupName == "Users" && m.Reason != "pilot" {
 			t.Fatalf("bob's membership of Users changed through a refused bulk join: %+v", m)
 		}
+	}
+}
+
+// A refusal's reason comes at the end of its message; the status line wraps
+// instead of cutting it off (issue 13, "never hide the important text").
+func TestLongRefusalShowsItsReasonAt80Columns(t *testing.T) {
+	db := openStore(t)
+	m := New(Config{Service: session(t, db, "admin"), Now: fixedNow, NoColor: true}).(*Model)
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	m.c.Fail(domain.Errorf(domain.EInvalid, "first name %q has leading or trailing spaces: remove them", " "+strings.Repeat("Bartholomew", 8)))
+	v := m.View().Content
+	if !strings.Contains(v, "remove them") || !strings.Contains(v, "trailing spaces") {
+		t.Fatalf("the reason was cut off:\n%s", v)
+	}
+	if lines := strings.Count(v, "\n") + 1; lines != 24 {
+		t.Fatalf("the frame has %d lines, want 24:\n%s", lines, v)
 	}
 }
