@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"gatehouse/domain"
 )
@@ -23,6 +24,7 @@ type auditScreen struct {
 	query    domain.AuditQuery
 	filter   textinput.Model
 	filterOn bool
+	entry    *scroller // the opened event: what changed, as a diff
 	w, h     int
 }
 
@@ -99,13 +101,50 @@ func (s *auditScreen) Reload() {
 	s.table.SetRows(keys, rows)
 }
 
+// open shows event e whole: who, when, and what changed as a diff
+// ("+technicians:edit", "-ticket.close"), then both summaries in full.
+func (s *auditScreen) open(e domain.AuditEvent) {
+	st := s.c.Styles
+	lines := []string{
+		st.Title.Render(fmt.Sprintf("Audit event #%d", e.ID)),
+		fmt.Sprintf("%s · %s · %s %s · %s", s.c.stamp(e.At), e.ActorName, e.Entity, domain.Printable(e.Name), e.Action),
+		"",
+	}
+	added, removed := domain.ChangeDiff(e.Before, e.After)
+	if e.Before != "" && e.After != "" {
+		lines = append(lines, st.Title.Render("What changed"))
+		for _, a := range added {
+			lines = append(lines, st.OK.Render("+"+domain.Printable(a)))
+		}
+		for _, r := range removed {
+			lines = append(lines, st.Error.Render("-"+domain.Printable(r)))
+		}
+		if len(added)+len(removed) == 0 {
+			lines = append(lines, st.Dim.Render("nothing the summaries show"))
+		}
+		lines = append(lines, "")
+	}
+	wrap := func(title, text string) {
+		if text == "" {
+			return
+		}
+		lines = append(lines, st.Title.Render(title))
+		lines = append(lines, strings.Split(ansi.Wrap(domain.Printable(text), max(s.w, 20), ""), "\n")...)
+		lines = append(lines, "")
+	}
+	wrap("Before", e.Before)
+	wrap("After", e.After)
+	s.entry = &scroller{c: s.c, lines: lines}
+	s.entry.SetSize(s.w, s.h)
+}
+
 func (s *auditScreen) Dirty() bool     { return false }
 func (s *auditScreen) Capturing() bool { return s.filterOn }
 
 // Hint shows the whole change of the highlighted event.
 func (s *auditScreen) Hint() string {
 	i := s.table.cursor
-	if i >= len(s.events) {
+	if i >= len(s.events) || s.entry != nil {
 		return ""
 	}
 	e := s.events[i]
@@ -117,6 +156,9 @@ func (s *auditScreen) Hint() string {
 
 func (s *auditScreen) SetSize(w, h int) {
 	s.w, s.h = w, h
+	if s.entry != nil {
+		s.entry.SetSize(w, h)
+	}
 	s.table.SetSize(w, h-1)
 	s.filter.SetWidth(max(10, w-4))
 }
@@ -127,6 +169,14 @@ func (s *auditScreen) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	n := s.c.Keys.Nav
+	if s.entry != nil {
+		if key.Matches(k, n.Back) || key.Matches(k, n.Open) {
+			s.entry = nil
+			return nil
+		}
+		s.entry.Update(msg)
+		return nil
+	}
 	if s.filterOn {
 		switch {
 		case key.Matches(k, n.Back):
@@ -152,6 +202,10 @@ func (s *auditScreen) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	switch {
+	case key.Matches(k, n.Open):
+		if i := s.table.cursor; i < len(s.events) {
+			s.open(s.events[i])
+		}
 	case key.Matches(k, n.Filter):
 		s.filterOn = true
 		return s.filter.Focus()
@@ -164,6 +218,9 @@ func (s *auditScreen) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *auditScreen) View() string {
+	if s.entry != nil {
+		return s.entry.View()
+	}
 	head := fmt.Sprintf("Audit trail · %d events", len(s.events))
 	if f := strings.TrimSpace(s.filter.Value()); f != "" {
 		head += " · filter " + f
@@ -179,7 +236,10 @@ func (s *auditScreen) ShortHelp() []key.Binding {
 	if s.filterOn {
 		return []key.Binding{n.Open, n.Back}
 	}
-	return []key.Binding{n.Filter, n.Back, n.Up, n.Down, n.PageDown}
+	if s.entry != nil {
+		return []key.Binding{n.Back, n.Up, n.Down}
+	}
+	return []key.Binding{n.Open, n.Filter, n.Back, n.Up, n.Down, n.PageDown}
 }
 
 func (s *auditScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }
