@@ -55,6 +55,7 @@ type screenDef struct {
 	id      string
 	num     int
 	title   string
+	short   string // the title in a narrow tab bar, when it differs
 	allowed func(a *domain.Access) bool
 	build   func(c *Common) Screen
 }
@@ -76,8 +77,8 @@ var screens = []screenDef{
 	}, build: func(c *Common) Screen { return newUsersScreen(c) }},
 	{id: "importusers", title: "Import users", allowed: canImportUsers, build: func(c *Common) Screen { return newImportScreen(c) }},
 	{id: "teams", num: 5, title: "Teams", allowed: levelAtLeast(domain.ModTeams), build: func(c *Common) Screen { return newTeamsScreen(c) }},
-	{id: "buildings", num: 6, title: "Buildings", allowed: levelAtLeast(domain.ModBuildings), build: func(c *Common) Screen { return newBuildingsScreen(c) }},
-	{id: "review", num: 7, title: "Access review", allowed: func(a *domain.Access) bool {
+	{id: "buildings", num: 6, title: "Buildings", short: "Bldgs", allowed: levelAtLeast(domain.ModBuildings), build: func(c *Common) Screen { return newBuildingsScreen(c) }},
+	{id: "review", num: 7, title: "Access review", short: "Access", allowed: func(a *domain.Access) bool {
 		return a.Level(domain.ModUsers) >= domain.LevelView || a.Level(domain.ModGroups) >= domain.LevelView
 	}, build: func(c *Common) Screen { return newAccessReviewScreen(c) }},
 	{id: "audit", num: 8, title: "Audit", allowed: func(a *domain.Access) bool { return a.Has(domain.History) },
@@ -435,17 +436,22 @@ type quitMsg struct{}
 // narrow windows get a tighter bar so every number stays visible.
 func (m *Model) tabBar() string {
 	type tab struct {
-		label  string
-		active bool
+		label, short string
+		active       bool
 	}
 	var tabs []tab
 	for _, d := range screens {
 		if d.num > 0 && d.allowed(&m.c.Access) {
-			tabs = append(tabs, tab{string(rune('0'+d.num)) + " " + d.title, d.id == m.active})
+			num := string(rune('0'+d.num)) + " "
+			short := d.title
+			if d.short != "" {
+				short = d.short
+			}
+			tabs = append(tabs, tab{num + d.title, num + short, d.id == m.active})
 		}
 	}
 	if d, ok := screenByID(m.active); ok && d.num == 0 {
-		tabs = append(tabs, tab{d.title, true})
+		tabs = append(tabs, tab{d.title, d.title, true})
 	}
 	render := func(padding, sep string) string {
 		parts := make([]string, len(tabs))
@@ -460,6 +466,12 @@ func (m *Model) tabBar() string {
 	}
 	if bar := render(" ", ""); lipgloss.Width(bar) <= m.w {
 		return bar
+	}
+	if bar := render("", " "); lipgloss.Width(bar) <= m.w {
+		return bar
+	}
+	for i := range tabs {
+		tabs[i].label = tabs[i].short
 	}
 	if bar := render("", " "); lipgloss.Width(bar) <= m.w {
 		return bar

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -11,12 +12,20 @@ import (
 	"gatehouse/domain"
 )
 
-// column of a table: a fixed width, or flex (>0 weight) sharing what is left.
+// column of a table. width is the least it gets; a column grows towards
+// the width of its content (at most maxContent cells) when there is room,
+// and flex columns (weight > 0) share what is left after that, so the
+// column that says most (a title) gets the slack. A column with hideBelow
+// is left out of tables narrower than that.
 type column struct {
-	title string
-	width int
-	flex  int
+	title     string
+	width     int
+	flex      int
+	hideBelow int
 }
+
+// maxContent caps how far a column grows for its content.
+const maxContent = 32
 
 // table is the list component of every list screen: a header, rows, a
 // cursor (▸) and an optional selection (*) for bulk actions.
@@ -30,6 +39,7 @@ type table struct {
 	selected map[string]bool
 	w, h     int
 	empty    string
+	natural  []int // widest cell (or title) of each column, set by SetRows
 }
 
 func newTable(c *Common, empty string, cols ...column) *table {
@@ -46,6 +56,17 @@ func (t *table) SetRows(keys []string, rows [][]string) {
 		}
 	}
 	t.keys, t.rows = keys, rows
+	t.natural = make([]int, len(t.cols))
+	for i, c := range t.cols {
+		t.natural[i] = lipgloss.Width(c.title)
+	}
+	for _, r := range rows {
+		for i, cell := range r {
+			if i < len(t.natural) {
+				t.natural[i] = max(t.natural[i], min(lipgloss.Width(cell), maxContent))
+			}
+		}
+	}
 	present := map[string]bool{}
 	for _, k := range keys {
 		present[k] = true
@@ -158,30 +179,75 @@ func (t *table) Update(msg tea.Msg) bool {
 	return true
 }
 
-// widths resolves the column widths for the current size.
+// widths resolves the column widths for the current size: -1 for a column
+// hidden at this width. Every shown column gets its least width; then
+// columns grow towards their content, flex columns first; what is left
+// goes to the flex columns by weight.
 func (t *table) widths() []int {
 	out := make([]int, len(t.cols))
-	left, flex := t.w-2-len(t.cols), 0
+	shown := 0
 	for i, c := range t.cols {
+		if c.hideBelow > 0 && t.w < c.hideBelow {
+			out[i] = -1
+			continue
+		}
+		shown++
+	}
+	left := t.w - 2 - shown
+	want := make([]int, len(t.cols))
+	flex := 0
+	for i, c := range t.cols {
+		if out[i] < 0 {
+			continue
+		}
 		out[i] = c.width
 		left -= c.width
+		want[i] = c.width
+		if i < len(t.natural) {
+			want[i] = max(c.width, t.natural[i])
+		}
 		flex += c.flex
 	}
-	for i, c := range t.cols {
-		if c.flex > 0 && left > 0 {
-			out[i] += left * c.flex / flex
+	// one cell a round to every column short of its content, flex
+	// columns first in a round: short columns (a room, a state) reach
+	// their content early and long ones share the rest
+	order := make([]int, 0, len(t.cols))
+	for i := range t.cols {
+		if out[i] >= 0 {
+			order = append(order, i)
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return t.cols[b].flex - t.cols[a].flex })
+	for grew := true; grew && left > 0; {
+		grew = false
+		for _, i := range order {
+			if left > 0 && out[i] < want[i] {
+				out[i]++
+				left--
+				grew = true
+			}
+		}
+	}
+	if left > 0 && flex > 0 {
+		extra := left
+		for i, c := range t.cols {
+			if out[i] >= 0 && c.flex > 0 {
+				out[i] += extra * c.flex / flex
+			}
 		}
 	}
 	return out
 }
 
 func (t *table) line(cells []string, ws []int) string {
-	parts := make([]string, len(cells))
+	parts := make([]string, 0, len(cells))
 	for i, cell := range cells {
 		if i >= len(ws) {
 			break
 		}
-		parts[i] = pad(cell, ws[i])
+		if ws[i] >= 0 {
+			parts = append(parts, pad(cell, ws[i]))
+		}
 	}
 	return strings.Join(parts, " ")
 }

@@ -96,8 +96,8 @@ func newTicketsScreen(c *Common) *ticketsScreen {
 			column{title: "Prio", width: 6},
 			column{title: "Status", width: 11},
 			column{title: "Bldg", width: 6},
-			column{title: "Room", width: 4},
-			column{title: "Type", width: 8, flex: 1},
+			column{title: "Room", width: 4, hideBelow: 100},
+			column{title: "Type", width: 8, hideBelow: 100},
 			column{title: "Assignee", width: 8, flex: 1},
 			column{title: "Title", width: 9, flex: 5}),
 	}

@@ -582,3 +582,21 @@ func TestTicketsReopenWithComment(t *testing.T) {
 		t.Fatalf("stored %s %+v", tk.Status, tk.History)
 	}
 }
+
+// Columns are sized by content and priority: at 80 columns the queue drops
+// Room and Type and the title gets the slack; at 200 a long room is whole.
+func TestQueueColumnsFitTheirContent(t *testing.T) {
+	tb := newTable(&Common{Keys: keymap.Default(), Styles: newStyles(true, true)}, "",
+		column{title: "Ticket", width: 8},
+		column{title: "Room", width: 4, hideBelow: 100},
+		column{title: "Title", width: 9, flex: 5})
+	tb.SetRows([]string{"1"}, [][]string{{"T-000001", "Science Lab 2", "The projector in the science lab flickers"}})
+	tb.SetSize(80, 5)
+	if ws := tb.widths(); ws[1] != -1 || ws[2] < 40 {
+		t.Fatalf("at 80 columns: %v", ws)
+	}
+	tb.SetSize(200, 5)
+	if ws := tb.widths(); ws[1] < len("Science Lab 2") || !strings.Contains(tb.View(), "Science Lab 2") {
+		t.Fatalf("at 200 columns: %v\n%s", ws, tb.View())
+	}
+}
