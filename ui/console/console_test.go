@@ -125,3 +125,17 @@ func TestSettingsEditsCommonProblems(t *testing.T) {
 		t.Fatalf("Hardware's common problems: %q", got)
 	}
 }
+
+// The palette keeps its selection on screen at 80x24, however far down it
+// goes.
+func TestPaletteScrollsToItsSelection(t *testing.T) {
+	db := openStore(t)
+	d := start(t, db, "admin", 80, 24)
+	d.keys(":")
+	d.waitFor("▸")
+	d.keys(repeat("down", 40)...)
+	s := d.screen()
+	if !strings.Contains(s, "▸") {
+		t.Fatalf("the selection scrolled off the palette:\n%s", s)
+	}
+}

@@ -195,8 +195,14 @@ func (p *palette) run(c command) tea.Cmd {
 func (p *palette) View() string {
 	var b strings.Builder
 	b.WriteString(p.input.View())
+	// the list scrolls so the selection is always on screen
+	rows := max(1, p.h-2)
+	top := max(0, min(p.cursor-rows+1, len(p.matches)-rows))
 	for i, c := range p.matches {
-		if i >= p.h-2 {
+		if i < top {
+			continue
+		}
+		if i >= top+rows {
 			break
 		}
 		line := "  " + c.title
