@@ -85,7 +85,7 @@ func TestViewAsShowsTargetVisibilityAndLeavesOnEsc(t *testing.T) {
 		t.Fatalf("the viewed console should be alice's (Home, no Groups):\n%s", s)
 	}
 	d.keys("3")
-	d.waitFor("alice cannot open Groups")
+	d.waitFor("alice cannot open Groups: it needs Manage Groups (groups:view)")
 	d.keys(":", "effective", "enter")
 	s = d.waitFor("Effective access of alice")
 	if !strings.Contains(s, "Sees tickets they reported, are assigned to, share a team") {

@@ -12,11 +12,16 @@ import (
 // allowed for the acting user.
 func adminCommands(m *Model, add func(screen, title string, then func(s Screen) tea.Cmd)) {
 	add("overview", "groups × privileges overview (all groups side by side)", nil)
-	add("notices", "new notice", func(s Screen) tea.Cmd {
-		s.(*noticesScreen).openForm(domain.Notice{})
-		return nil
-	})
-	add("groups", "task states of a group (open it, highlight Task Records in States, s)", nil)
+	a := &m.c.Access
+	if a.Level(domain.ModNotices) >= domain.LevelEdit {
+		add("notices", "new notice", func(s Screen) tea.Cmd {
+			s.(*noticesScreen).openForm(domain.Notice{})
+			return nil
+		})
+	}
+	if a.Level(domain.ModGroups) >= domain.LevelEdit {
+		add("groups", "task states of a group (open it, highlight Task Records in States, s)", nil)
+	}
 	if canViewAs(m.c) {
 		add("users", "view as a user (highlight one, v; esc leaves)", nil)
 	}
@@ -30,7 +35,7 @@ func openScreen(c *Common, id string) tea.Cmd {
 		return nil
 	}
 	if !d.allowed(&c.Access) {
-		c.Fail(domain.Errorf(domain.EForbidden, "%s cannot open %s", c.Access.Username, d.title))
+		c.Fail(d.refusal(&c.Access))
 		return nil
 	}
 	return switchTo(id, "")

@@ -56,6 +56,7 @@ type screenDef struct {
 	num     int
 	title   string
 	short   string // the title in a narrow tab bar, when it differs
+	needs   string // the privilege allowed checks, for refusals
 	allowed func(a *domain.Access) bool
 	build   func(c *Common) Screen
 }
@@ -70,20 +71,20 @@ var screens = []screenDef{
 	{id: "home", num: 1, title: "Home", allowed: func(*domain.Access) bool { return true }, build: func(c *Common) Screen { return newHomeScreen(c) }},
 	{id: "tickets", num: 2, title: "Tickets", allowed: func(*domain.Access) bool { return true }, build: func(c *Common) Screen { return newTicketsScreen(c) }},
 	{id: "outbox", title: "Outbox", allowed: func(*domain.Access) bool { return true }, build: func(c *Common) Screen { return newOutboxScreen(c) }},
-	{id: "schedules", title: "Scheduled tasks", allowed: levelAtLeast(domain.ModSchedules), build: func(c *Common) Screen { return newSchedulesScreen(c) }},
-	{id: "groups", num: 3, title: "Groups", allowed: levelAtLeast(domain.ModGroups), build: func(c *Common) Screen { return newGroupsScreen(c) }},
-	{id: "users", num: 4, title: "Users", allowed: func(a *domain.Access) bool {
+	{id: "schedules", title: "Scheduled tasks", needs: "Schedules (schedules:view)", allowed: levelAtLeast(domain.ModSchedules), build: func(c *Common) Screen { return newSchedulesScreen(c) }},
+	{id: "groups", num: 3, title: "Groups", needs: "Manage Groups (groups:view)", allowed: levelAtLeast(domain.ModGroups), build: func(c *Common) Screen { return newGroupsScreen(c) }},
+	{id: "users", num: 4, title: "Users", needs: "Manage Users or Manage Technicians (users:view or technicians:view)", allowed: func(a *domain.Access) bool {
 		return a.Level(domain.ModUsers) >= domain.LevelView || a.Level(domain.ModTechnicians) >= domain.LevelView
 	}, build: func(c *Common) Screen { return newUsersScreen(c) }},
-	{id: "importusers", title: "Import users", allowed: canImportUsers, build: func(c *Common) Screen { return newImportScreen(c) }},
-	{id: "teams", num: 5, title: "Teams", allowed: levelAtLeast(domain.ModTeams), build: func(c *Common) Screen { return newTeamsScreen(c) }},
-	{id: "buildings", num: 6, title: "Buildings", short: "Bldgs", allowed: levelAtLeast(domain.ModBuildings), build: func(c *Common) Screen { return newBuildingsScreen(c) }},
-	{id: "review", num: 7, title: "Access review", short: "Access", allowed: func(a *domain.Access) bool {
+	{id: "importusers", title: "Import users", needs: "Manage Users (users:edit)", allowed: canImportUsers, build: func(c *Common) Screen { return newImportScreen(c) }},
+	{id: "teams", num: 5, title: "Teams", needs: "Team Management (teams:view)", allowed: levelAtLeast(domain.ModTeams), build: func(c *Common) Screen { return newTeamsScreen(c) }},
+	{id: "buildings", num: 6, title: "Buildings", short: "Bldgs", needs: "Manage Buildings (buildings:view)", allowed: levelAtLeast(domain.ModBuildings), build: func(c *Common) Screen { return newBuildingsScreen(c) }},
+	{id: "review", num: 7, title: "Access review", short: "Access", needs: "Manage Users or Manage Groups (users:view or groups:view)", allowed: func(a *domain.Access) bool {
 		return a.Level(domain.ModUsers) >= domain.LevelView || a.Level(domain.ModGroups) >= domain.LevelView
 	}, build: func(c *Common) Screen { return newAccessReviewScreen(c) }},
-	{id: "audit", num: 8, title: "Audit", allowed: func(a *domain.Access) bool { return a.Has(domain.History) },
+	{id: "audit", num: 8, title: "Audit", needs: "History (history)", allowed: func(a *domain.Access) bool { return a.Has(domain.History) },
 		build: func(c *Common) Screen { return newAuditScreen(c) }},
-	{id: "settings", num: 9, title: "Settings", allowed: func(a *domain.Access) bool {
+	{id: "settings", num: 9, title: "Settings", needs: "Manage Organization, Reporting or Appearance (organization:view, reporting:view or appearance:view)", allowed: func(a *domain.Access) bool {
 		return a.Level(domain.ModOrganization) >= domain.LevelView || a.Level(domain.ModReporting) >= domain.LevelView ||
 			a.Level(domain.ModAppearance) >= domain.LevelView
 	}, build: func(c *Common) Screen { return newSettingsScreen(c) }},
@@ -91,10 +92,15 @@ var screens = []screenDef{
 		build: func(c *Common) Screen { return newRequestsPane(c) }},
 	{id: "access", title: "Effective access", allowed: func(*domain.Access) bool { return true },
 		build: func(c *Common) Screen { return newAccessScreen(c) }},
-	{id: "overview", title: "Groups overview", allowed: levelAtLeast(domain.ModGroups), build: func(c *Common) Screen { return newOverviewScreen(c) }},
-	{id: "notices", title: "Notices", allowed: levelAtLeast(domain.ModNotices), build: func(c *Common) Screen { return newNoticesScreen(c) }},
-	{id: "metrics", title: "Metrics", allowed: func(a *domain.Access) bool { return a.Has(domain.MetricsRun) }, build: func(c *Common) Screen { return newMetricsScreen(c) }},
-	{id: "datafile", title: "Data file", allowed: func(a *domain.Access) bool { return a.Superuser }, build: func(c *Common) Screen { return newDataFileScreen(c) }},
+	{id: "overview", title: "Groups overview", needs: "Manage Groups (groups:view)", allowed: levelAtLeast(domain.ModGroups), build: func(c *Common) Screen { return newOverviewScreen(c) }},
+	{id: "notices", title: "Notices", needs: "Notices (notices:view)", allowed: levelAtLeast(domain.ModNotices), build: func(c *Common) Screen { return newNoticesScreen(c) }},
+	{id: "metrics", title: "Metrics", needs: "Metrics (metrics.run)", allowed: func(a *domain.Access) bool { return a.Has(domain.MetricsRun) }, build: func(c *Common) Screen { return newMetricsScreen(c) }},
+	{id: "datafile", title: "Data file", needs: "a superuser", allowed: func(a *domain.Access) bool { return a.Superuser }, build: func(c *Common) Screen { return newDataFileScreen(c) }},
+}
+
+// refusal says why a cannot open the screen, naming the privilege.
+func (d screenDef) refusal(a *domain.Access) error {
+	return domain.Errorf(domain.EForbidden, "%s cannot open %s: it needs %s", a.Username, d.title, d.needs)
 }
 
 func screenByID(id string) (screenDef, bool) {
@@ -417,7 +423,7 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 			for _, d := range screens {
 				if d.num > 0 && k.String() == string(rune('0'+d.num)) {
 					if !d.allowed(&m.c.Access) {
-						m.c.Fail(domain.Errorf(domain.EForbidden, "%s cannot open %s", m.c.Access.Username, d.title))
+						m.c.Fail(d.refusal(&m.c.Access))
 						return nil
 					}
 					m.switchTo(d.id, "")

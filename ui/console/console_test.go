@@ -3,6 +3,7 @@ package console
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"gatehouse/domain"
 )
@@ -107,7 +108,7 @@ func TestScreensFollowAccess(t *testing.T) {
 		t.Fatalf("alice should start on Home without Groups:\n%s", s)
 	}
 	d.keys("3")
-	d.waitFor("alice cannot open Groups")
+	d.waitFor("alice cannot open Groups: it needs Manage Groups (groups:view)")
 }
 
 // Common problems are edited on the line below their problem type.
@@ -137,5 +138,28 @@ func TestPaletteScrollsToItsSelection(t *testing.T) {
 	s := d.screen()
 	if !strings.Contains(s, "▸") {
 		t.Fatalf("the selection scrolled off the palette:\n%s", s)
+	}
+}
+
+// The palette offers only what the acting user can do, and a screen
+// refusal names the privilege it needs (issue 13).
+func TestPaletteOffersOnlyWhatTheUserCanDo(t *testing.T) {
+	db := openStore(t)
+	admin := session(t, db, "admin")
+	_, err := admin.CreateGroup(t.Context(), domain.Group{Name: "Viewers", Levels: domain.ModuleLevels{domain.ModGroups: domain.LevelView}}, false)
+	must(t, err)
+	must(t, admin.Join(t.Context(), "bob", "Viewers", time.Time{}, ""))
+	d := start(t, db, "bob", 120, 40)
+	d.keys(":", "group")
+	s := d.waitFor("go groups")
+	if strings.Contains(s, "new group") || strings.Contains(s, "grant privileges") {
+		t.Fatalf("bob (groups:view) is offered group edits:\n%s", s)
+	}
+	d.keys("esc", "4")
+	d.waitFor("bob cannot open Users: it needs Manage Users or Manage Technicians (users:view or technicians:view)")
+	for _, sd := range screens {
+		if !sd.allowed(&domain.Access{}) && sd.needs == "" {
+			t.Errorf("screen %s is gated but does not say what it needs", sd.id)
+		}
 	}
 }

@@ -684,22 +684,3 @@ func (p *chartsPanel) ShortHelp() []key.Binding {
 	}
 	return append(out, n.Back)
 }
-
-// metricsRefusal offers "go metrics" to those who may not open it, so
-// trying says why: the store's reason (Home Page Only users are pointed to
-// their groups' charts on Home).
-func metricsRefusal(m *Model) []command {
-	if m.c.Access.Has(domain.MetricsRun) {
-		return nil
-	}
-	svc := m.c.Svc
-	return []command{{title: "go metrics", screen: m.active, then: func(Screen) tea.Cmd {
-		return func() tea.Msg {
-			_, err := svc.Metrics(m.c.Ctx, domain.MetricsQuery{})
-			if err == nil {
-				err = domain.Errorf(domain.EForbidden, "the Metrics screen needs Metrics (metrics.run)")
-			}
-			return doneMsg{err: err}
-		}
-	}}}
-}

@@ -58,39 +58,57 @@ func (p *palette) commands() []command {
 			out = append(out, command{title: title, screen: screen, then: then})
 		}
 	}
-	add("groups", "new group", func(s Screen) tea.Cmd {
-		s.(*groupsScreen).openForm(groupNew, domain.Group{})
-		return nil
-	})
-	add("groups", "grant privileges to a group (open it, space ticks, ctrl+s saves)", nil)
-	add("users", "new user", func(s Screen) tea.Cmd {
-		s.(*usersScreen).openForm(userNew, domain.UserInfo{})
-		return nil
-	})
-	add("users", "join a group (select users, J)", nil)
+	// only what the acting user can do: an action that would be refused
+	// is not offered (the screen itself still explains a refusal)
+	edit := func(m domain.Module) bool { return a.Level(m) >= domain.LevelEdit }
+	if edit(domain.ModGroups) {
+		add("groups", "new group", func(s Screen) tea.Cmd {
+			s.(*groupsScreen).openForm(groupNew, domain.Group{})
+			return nil
+		})
+		add("groups", "grant privileges to a group (open it, space ticks, ctrl+s saves)", nil)
+	}
+	if edit(domain.ModUsers) || edit(domain.ModTechnicians) {
+		add("users", "new user", func(s Screen) tea.Cmd {
+			s.(*usersScreen).openForm(userNew, domain.UserInfo{})
+			return nil
+		})
+	}
+	if edit(domain.ModUsers) || edit(domain.ModGroups) {
+		add("users", "join a group (select users, J)", nil)
+	}
 	add("users", "find user", func(s Screen) tea.Cmd {
 		u := s.(*usersScreen)
 		u.filterOn = true
 		return u.filter.Focus()
 	})
-	add("teams", "new team", func(s Screen) tea.Cmd {
-		s.(*teamsScreen).openForm(teamNew, domain.TeamInfo{})
-		return nil
-	})
-	add("teams", "repair teams", func(s Screen) tea.Cmd { return s.(*teamsScreen).repair() })
-	add("buildings", "new building", func(s Screen) tea.Cmd {
-		s.(*buildingsScreen).openForm()
-		return nil
-	})
-	add("tickets", "report a problem (new ticket)", func(s Screen) tea.Cmd { s.(*ticketsScreen).openReport(); return nil })
-	add("tickets", "saved ticket queries", func(s Screen) tea.Cmd { s.(*ticketsScreen).openSaved(); return nil })
-	add("schedules", "new scheduled task", func(s Screen) tea.Cmd { s.(*schedulesScreen).openForm(domain.ScheduledTask{}); return nil })
+	if edit(domain.ModTeams) {
+		add("teams", "new team", func(s Screen) tea.Cmd {
+			s.(*teamsScreen).openForm(teamNew, domain.TeamInfo{})
+			return nil
+		})
+		add("teams", "repair teams", func(s Screen) tea.Cmd { return s.(*teamsScreen).repair() })
+	}
+	if edit(domain.ModBuildings) {
+		add("buildings", "new building", func(s Screen) tea.Cmd {
+			s.(*buildingsScreen).openForm()
+			return nil
+		})
+	}
+	if a.Has(domain.TicketReport) {
+		add("tickets", "report a problem (new ticket)", func(s Screen) tea.Cmd { s.(*ticketsScreen).openReport(); return nil })
+	}
+	if a.Has(domain.QueryRun) {
+		add("tickets", "saved ticket queries", func(s Screen) tea.Cmd { s.(*ticketsScreen).openSaved(); return nil })
+	}
+	if edit(domain.ModSchedules) {
+		add("schedules", "new scheduled task", func(s Screen) tea.Cmd { s.(*schedulesScreen).openForm(domain.ScheduledTask{}); return nil })
+	}
 	add("datafile", "back up the data file", func(s Screen) tea.Cmd { return s.(*dataFileScreen).startBackup() })
 	add("datafile", "check the data file (and repair it)", func(s Screen) tea.Cmd { return s.(*dataFileScreen).check() })
 	add("access", "effective access (can a user…? why not?)", nil)
 	add("access", "who holds a privilege (reverse lookup)", func(s Screen) tea.Cmd { return s.(*accessScreen).startWho() })
 	adminCommands(p.m, add)
-	out = append(out, metricsRefusal(p.m)...)
 	out = append(out, command{title: "help (all keys)"}, command{title: "quit"})
 	return out
 }
