@@ -167,7 +167,20 @@ func (d *ticketDetail) ShortHelp() []key.Binding {
 	}
 	var out []key.Binding
 	seen := map[string]bool{}
-	for _, b := range append(append([]key.Binding{g.NextPane, n.Back}, p.ShortHelp()...), tk.Edit, tk.Assign, tk.Start, tk.Work, tk.Close) {
+	// the ticket's actions only when the engine says this user may take
+	// them on this ticket in its state (R11, the task gate, the flag)
+	acts := []struct {
+		k   key.Binding
+		act domain.Action
+	}{{tk.Edit, domain.ActEdit}, {tk.Assign, domain.ActAssign}, {tk.Reassign, domain.ActReassign},
+		{tk.Start, domain.ActStart}, {tk.Work, domain.ActWorkWrite}, {tk.Close, domain.ActClose}, {tk.Reopen, domain.ActReopen}}
+	var can []key.Binding
+	for _, a := range acts {
+		if d.c.Access.Can(a.act, &d.t.Ticket, &d.s.org) == nil {
+			can = append(can, a.k)
+		}
+	}
+	for _, b := range append(append([]key.Binding{g.NextPane, n.Back}, p.ShortHelp()...), can...) {
 		if k := b.Help().Key; !seen[k] {
 			seen[k] = true
 			out = append(out, b)

@@ -600,3 +600,23 @@ func TestQueueColumnsFitTheirContent(t *testing.T) {
 		t.Fatalf("at 200 columns: %v\n%s", ws, tb.View())
 	}
 }
+
+// The ticket detail's help bar lists only what this user may do to this
+// ticket: a restricted reporter is offered no edit, assign or close.
+func TestTicketDetailOffersOnlyAllowedActions(t *testing.T) {
+	db := openStore(t)
+	admin := session(t, db, "admin")
+	must(t, admin.Join(t.Context(), "dave", "RestrictedUsers", time.Time{}, ""))
+	_, err := session(t, db, "dave").CreateTicket(t.Context(), domain.NewTicket{Title: "Locker jammed", Building: "EAST", ProblemType: "Hardware"})
+	must(t, err)
+	d := start(t, db, "dave", 120, 40)
+	d.keys("2")
+	d.waitFor("Locker jammed")
+	d.keys("enter")
+	s := d.waitFor("esc back")
+	for _, k := range []string{"e edit", "a assign", "c close", "r reassign", "s start"} {
+		if strings.Contains(s, k) {
+			t.Fatalf("dave is offered %q:\n%s", k, s)
+		}
+	}
+}
