@@ -102,6 +102,7 @@ type (
 		question string
 		yes      tea.Cmd
 		err      error // shown in the status line while asking (e.g. the R8 refusal)
+		top      int   // first line shown of a question taller than the screen
 	}
 	// doneMsg reports the result of an asynchronous action and reloads the
 	// visible screen.

@@ -7,6 +7,7 @@ package console
 import (
 	"context"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -382,6 +383,14 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(k, keys.Confirm.No):
 			m.confirm = nil
 			m.c.Ok("cancelled")
+		case key.Matches(k, keys.Nav.Down):
+			m.confirm.top++
+		case key.Matches(k, keys.Nav.Up):
+			m.confirm.top--
+		case key.Matches(k, keys.Nav.PageDown):
+			m.confirm.top += m.mainHeight() / 2
+		case key.Matches(k, keys.Nav.PageUp):
+			m.confirm.top -= m.mainHeight() / 2
 		}
 		return nil
 	}
@@ -557,6 +566,23 @@ type helpKeys struct {
 func (h helpKeys) ShortHelp() []key.Binding  { return h.short }
 func (h helpKeys) FullHelp() [][]key.Binding { return h.full }
 
+// confirmBox is the yes/no dialog. A question taller than the screen (an
+// R4 warning listing everyone who gains) scrolls with ↑↓ and pgup/pgdn, and
+// says how much is hidden: nothing is dropped unseen.
+func (m *Model) confirmBox(statusLines int) string {
+	width := min(m.w-4, 72)
+	lines := strings.Split(ansi.Wrap(m.confirm.question, width-4, ""), "\n")
+	room := max(3, m.mainHeight()-(statusLines-1)-5) // border, blank, footer
+	footer := "y yes · n/esc no"
+	if total := len(lines); total > room {
+		top := max(0, min(m.confirm.top, total-room))
+		m.confirm.top = top // clamped, so ↑ works at once after overshooting
+		lines = lines[top : top+room]
+		footer = "lines " + strconv.Itoa(top+1) + "–" + strconv.Itoa(top+room) + " of " + strconv.Itoa(total) + " · ↑↓ pgup/pgdn scroll · " + footer
+	}
+	return m.c.Styles.Dialog.Width(width).Render(strings.Join(lines, "\n") + "\n\n" + m.c.Styles.Dim.Render(footer))
+}
+
 func (m *Model) helpKeys() helpKeys {
 	g := m.c.Keys.Global
 	n := m.c.Keys.Nav
@@ -620,9 +646,7 @@ func (m *Model) View() tea.View {
 	status := m.statusLines()
 	main = fit(main, m.w, m.mainHeight()-(len(status)-1))
 	if m.confirm != nil {
-		box := m.c.Styles.Dialog.Width(min(m.w-4, 72)).Render(m.confirm.question + "\n\n" +
-			m.c.Styles.Dim.Render("y yes · n/esc no"))
-		main = fit(lipgloss.Place(m.w, m.mainHeight(), lipgloss.Center, lipgloss.Center, box), m.w, m.mainHeight()-(len(status)-1))
+		main = fit(lipgloss.Place(m.w, m.mainHeight(), lipgloss.Center, lipgloss.Center, m.confirmBox(len(status))), m.w, m.mainHeight()-(len(status)-1))
 	}
 	helpLine := m.help.ShortHelpView(hk.short)
 	if m.showAll {

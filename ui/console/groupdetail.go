@@ -148,7 +148,7 @@ func (d *groupDetail) save(m saveGroupMsg) tea.Cmd {
 		m.elevateOK = true
 		q := errText(err)
 		if lines := d.whatIfLines(); len(lines) > 0 {
-			q += "\n\nWhat changes:\n" + strings.Join(lines[:min(len(lines), 6)], "\n")
+			q += "\n\nWhat changes (everyone):\n" + strings.Join(lines, "\n")
 		}
 		return ask(q, func() tea.Msg { return m })
 	}

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -238,4 +239,31 @@ func TestR17_WhatIfShowsTheGuardAndTheSaveIsRefused(t *testing.T) {
 	if group(t, session(t, db, "admin"), "Principals").Flags.Has(domain.TicketClose) {
 		t.Fatal("a save the guard refuses was stored")
 	}
+}
+
+// The R4 question lists every member who gains, however many: it scrolls
+// instead of keeping the first six (issue 13).
+func TestR4_ConfirmationListsEveryoneWhoGains(t *testing.T) {
+	db := openStore(t)
+	admin := session(t, db, "admin")
+	for i := range 30 {
+		u := fmt.Sprintf("p%02d", i)
+		_, err := admin.CreateUser(t.Context(), domain.User{Username: u})
+		must(t, err)
+		must(t, admin.Join(t.Context(), u, "Principals", time.Time{}, ""))
+	}
+	d := start(t, db, "admin", 80, 24)
+	openPrincipals(d)
+	d.keys("tab", "right", "right", "right", "space", "space", "ctrl+s")
+	s := d.waitFor("would make its members full administrators")
+	if !strings.Contains(s, "↑↓ pgup/pgdn scroll") {
+		t.Fatalf("a long question does not say it scrolls:\n%s", s)
+	}
+	d.keys(repeat("pgdown", 10)...)
+	s = d.waitFor("p29: gains")
+	if !strings.Contains(s, "y yes · n/esc no") {
+		t.Fatalf("the answer line scrolled away:\n%s", s)
+	}
+	d.keys("y")
+	d.waitFor("saved group Principals")
 }
