@@ -132,6 +132,35 @@ func switchTo(id, arg string) tea.Cmd {
 	return func() tea.Msg { return switchScreenMsg{id: id, arg: arg} }
 }
 
+// allow refuses, before any question or form, what the acting user's
+// access does not allow: the status line names the rule or privilege, and
+// nothing is asked that the store would refuse after "y".
+func (c *Common) allow(err error) bool {
+	if err != nil {
+		c.Fail(err)
+		return false
+	}
+	return true
+}
+
+// canEdit is allow for a module at Edit.
+func (c *Common) canEdit(m domain.Module) bool {
+	return c.allow(c.Access.RequireLevel(m, domain.LevelEdit))
+}
+
+// mayManage refuses a change to another user the acting user's modules do
+// not cover: Manage Technicians for technicians, Manage Users for the rest
+// (the store also applies R12's subset rule).
+func (c *Common) mayManage(u domain.UserInfo) bool {
+	if strings.EqualFold(u.Username, c.Access.Username) {
+		return true
+	}
+	if u.Technician {
+		return c.canEdit(domain.ModTechnicians)
+	}
+	return c.canEdit(domain.ModUsers)
+}
+
 // errText is the message of an error for people.
 func errText(err error) string {
 	var de *domain.Error

@@ -133,6 +133,9 @@ func (s *teamsScreen) current() (domain.TeamInfo, bool) {
 }
 
 func (s *teamsScreen) openForm(mode teamFormMode, src domain.TeamInfo) {
+	if !s.c.canEdit(domain.ModTeams) {
+		return
+	}
 	s.mode, s.source = mode, src
 	name := func(v string) error { return domain.ValidateName("team name", v) }
 	switch mode {
@@ -222,6 +225,9 @@ func (s *teamsScreen) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(k, l.New):
 			s.openForm(teamAddMember, domain.TeamInfo{})
 		case key.Matches(k, l.Delete) && user != "":
+			if !s.c.canEdit(domain.ModTeams) {
+				return nil
+			}
 			return ask(fmt.Sprintf("Remove %s from team %s?", user, team),
 				act("removed "+user+" from "+team, func() error { return s.c.Svc.RemoveTeamMember(s.c.Ctx, team, user) }))
 		}
@@ -244,6 +250,9 @@ func (s *teamsScreen) Update(msg tea.Msg) tea.Cmd {
 		s.loadMembers()
 	case key.Matches(k, l.Duplicate):
 		s.openForm(teamDuplicate, t)
+	case (key.Matches(k, l.Deactivate) || key.Matches(k, l.Delete)) && !s.c.canEdit(domain.ModTeams):
+	case (key.Matches(k, l.Deactivate) || key.Matches(k, l.Delete)) && t.Type == domain.TeamGlobalType:
+		s.c.Fail(domain.Errorf(domain.EForbidden, "the Global team holds every user: it cannot be suppressed or deleted (R9)"))
 	case key.Matches(k, l.Deactivate):
 		name := t.Name
 		return ask("Suppress team "+name+"? Its members no longer share its tickets.",

@@ -204,6 +204,20 @@ func (s *usersScreen) current() (domain.UserInfo, bool) {
 var startScreens = []string{"", "home", "tickets", "groups", "users", "teams", "buildings", "review", "audit", "settings"}
 
 func (s *usersScreen) openForm(mode userFormMode, u domain.UserInfo) {
+	switch mode {
+	case userNew:
+		if s.c.Access.Level(domain.ModTechnicians) < domain.LevelEdit && !s.c.canEdit(domain.ModUsers) {
+			return
+		}
+	case userEdit, userTerminate, userJoin:
+		if !s.c.mayManage(u) {
+			return
+		}
+	case userBulkJoin, userBulkLeave:
+		if s.c.Access.Level(domain.ModGroups) < domain.LevelEdit && !s.c.canEdit(domain.ModUsers) {
+			return
+		}
+	}
 	s.mode = mode
 	s.target = u
 	email := func(v string) error { return domain.ValidateEmail(v) }
@@ -490,6 +504,7 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 		s.loadDetail()
 	case key.Matches(k, l.Edit):
 		s.openForm(userEdit, u)
+	case (key.Matches(k, l.Deactivate) || key.Matches(k, l.Delete)) && !s.c.mayManage(u):
 	case key.Matches(k, l.Deactivate):
 		sel := s.table.Selected()
 		if len(sel) == 1 && u.Status == domain.StatusDeactivated && sel[0] == u.Username {
