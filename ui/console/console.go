@@ -89,6 +89,8 @@ var screens = []screenDef{
 		return a.Level(domain.ModOrganization) >= domain.LevelView || a.Level(domain.ModReporting) >= domain.LevelView ||
 			a.Level(domain.ModAppearance) >= domain.LevelView
 	}, build: func(c *Common) Screen { return newSettingsScreen(c) }},
+	{id: "account", title: "My account", allowed: func(*domain.Access) bool { return true },
+		build: func(c *Common) Screen { return newAccountScreen(c) }},
 	{id: "requests", title: "Access requests", allowed: func(*domain.Access) bool { return true },
 		build: func(c *Common) Screen { return newRequestsPane(c) }},
 	{id: "access", title: "Effective access", allowed: func(*domain.Access) bool { return true },
