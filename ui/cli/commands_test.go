@@ -472,3 +472,23 @@ func TestR12_CLIRefusesWideningAHigherUser(t *testing.T) {
 		t.Errorf("pat's buildings changed:\n%s", out)
 	}
 }
+
+// team set renames a team or changes its description; team list --search
+// narrows by name (R15).
+func TestTeamSetAndSearch(t *testing.T) {
+	h := newHarness(t)
+	h.ok("team", "create", "Science Lab")
+	h.ok("team", "create", "Sports")
+	h.okHas([]string{"team", "set", "Science Lab", "--name", "Science Labs", "--description", "both labs"}, "saved team Science Labs")
+	h.okHas([]string{"team", "show", "Science Labs"}, "both labs")
+	out := h.ok("team", "list", "--search", "sci")
+	if !strings.Contains(out, "Science Labs") || strings.Contains(out, "Sports") {
+		t.Fatalf("--search sci:\n%s", out)
+	}
+	out = h.ok("team", "list", "--search", "%ports")
+	if !strings.Contains(out, "Sports") || strings.Contains(out, "Science") {
+		t.Fatalf("--search %%ports:\n%s", out)
+	}
+	h.fails([]string{"team", "set", "Global", "--name", "Everyone"}, "cannot be renamed")
+	h.fails([]string{"team", "set", "Sports"}, "nothing to change")
+}
