@@ -354,6 +354,7 @@ type TicketDetail struct {
 	ReporterEmail string // with View User Information
 	AssigneeEmail string
 	VisibleTo     []string
+	TeamNames     []string // the teams the ticket is on
 	ActorNames    map[ID]string
 }
 

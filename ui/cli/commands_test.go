@@ -492,3 +492,20 @@ func TestTeamSetAndSearch(t *testing.T) {
 	h.fails([]string{"team", "set", "Global", "--name", "Everyone"}, "cannot be renamed")
 	h.fails([]string{"team", "set", "Sports"}, "nothing to change")
 }
+
+// ticket create --team and --visible-to put a new ticket on a team and
+// limit it to groups; visible-to needs Edit Record Visibility.
+func TestTicketCreateWithTeamAndVisibleTo(t *testing.T) {
+	h := newHarness(t)
+	h.ok("building", "create", "EAST", "--name", "East")
+	h.ok("team", "create", "Lab")
+	out := h.ok("ticket", "create", "--title", "Scope broken", "--building", "EAST", "--team", "Lab", "--visible-to", "Technicians", "--json")
+	if !strings.Contains(out, `"number"`) {
+		t.Fatalf("create: %s", out)
+	}
+	h.okHas([]string{"ticket", "show", "1"}, "Lab", "Technicians")
+	h.fails([]string{"ticket", "create", "--title", "x", "--building", "EAST", "--team", "Nope"}, "Nope")
+	h.ok("user", "create", "kim")
+	h.ok("user", "join", "kim", "Users")
+	h.fails([]string{"ticket", "create", "--title", "x", "--building", "EAST", "--visible-to", "Technicians", "--as", "kim"}, "visibility.edit")
+}
