@@ -206,6 +206,8 @@ cli_has "CLI: access as-of lists pat" "pat" access as-of "$(date +%F)"
 # ---------------------------------------------------------------- demo district
 start --demo
 check "demo opens" "Riverside Unified School District"
+check "demo opens on Home with the hint" "Welcome, "
+check "the hint names the palette and help" ": commands · ? help"
 keys 4 /; typed "nwright"; keys Enter
 check "demo: a user without a group shows —" "nwright"
 check "demo: — in the Group column" "—"
