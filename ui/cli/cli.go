@@ -89,6 +89,7 @@ func fileCommands() []*command {
 		{path: "serve", opts: "[--listen 127.0.0.1:2222] [--password-auth] [--idle 30m] [--max-sessions 50]",
 			flags: []flagSpec{{"listen", true}, {"password-auth", false}, {"idle", true}, {"max-sessions", true}}},
 		{path: "compact"},
+		{path: "jobs run"},
 		{path: "demo", opts: "[--users N] [--tickets M] --out FILE", flags: []flagSpec{{"users", true}, {"tickets", true}, {"out", true}},
 			required: []string{"out"}},
 	}
