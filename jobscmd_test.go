@@ -71,4 +71,3 @@ func TestJobsRunFailureExitsOne(t *testing.T) {
 		t.Errorf("stopped run: exit %d, want 1", code)
 	}
 }
-
