@@ -742,13 +742,13 @@ func (w *txn) join(j domain.JoinRequest) (domain.User, domain.Group, string, str
 // one audit event ("move"), so no moment exists in which the user holds
 // both groups or neither.
 func (s *session) MoveUser(ctx context.Context, mv domain.MoveRequest) error {
-	if strings.EqualFold(strings.TrimSpace(mv.From), strings.TrimSpace(mv.To)) {
-		return domain.Errorf(domain.EInvalid, "move %s: the groups to move from and to are the same (%s)", mv.Username, mv.From)
-	}
 	return s.writeGuarded(func(w *txn) error {
 		u, from, err := w.membershipChange(mv.Username, mv.From, false)
 		if err != nil {
 			return err
+		}
+		if to, err := groupByName(w.tx, mv.To); err == nil && to.ID == from.ID {
+			return domain.Errorf(domain.EInvalid, "move %s: the groups to move from and to are the same (%s)", u.Username, from.Name)
 		}
 		old, ok, err := getMembership(w.tx, u.ID, from.ID)
 		if err != nil {

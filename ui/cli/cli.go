@@ -80,7 +80,7 @@ func (c *command) argNames() []string {
 // appending their leaves here.
 var commands = concat(groupCommands(), userCommands(), teamCommands(),
 	buildingCommands(), ticketCommands(), accessCommands(), outboxCommands(), mailCommands(), collabCommands(),
-	reportCommands(), dataCommands(), guardCommands(), requestCommands(), reviewCommands(), historyCommands(), fileCommands())
+	reportCommands(), dataCommands(), guardCommands(), requestCommands(), reviewCommands(), historyCommands(), accessReviewCommands(), jobsCommands(), fileCommands())
 
 // fileCommands are run by main on the data file; listing them here keeps
 // help, usage and typo checks in one place.
@@ -89,7 +89,6 @@ func fileCommands() []*command {
 		{path: "serve", opts: "[--listen 127.0.0.1:2222] [--password-auth] [--idle 30m] [--max-sessions 50]",
 			flags: []flagSpec{{"listen", true}, {"password-auth", false}, {"idle", true}, {"max-sessions", true}}},
 		{path: "compact"},
-		{path: "jobs run"},
 		{path: "demo", opts: "[--users N] [--tickets M] --out FILE", flags: []flagSpec{{"users", true}, {"tickets", true}, {"out", true}},
 			required: []string{"out"}},
 	}
