@@ -1,6 +1,7 @@
 package console
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -307,10 +308,7 @@ func (s *usersScreen) submit() tea.Cmd {
 			s.c.Fail(err) // the form stays, with what was typed
 			return nil
 		}
-		group, reason := f.Value(mfGroup), f.Value(mfReason)
-		if !s.bulk(fmt.Sprintf("joined %s", group), func(u string) error { return s.c.Svc.Join(s.c.Ctx, u, group, until, reason) }) {
-			return nil
-		}
+		return s.join(domain.JoinRequest{Group: f.Value(mfGroup), Until: until, Reason: f.Value(mfReason)}, s.targets)
 	case userBulkLeave:
 		group := f.Value(mfGroup)
 		if !s.bulk(fmt.Sprintf("left %s", group), func(u string) error {
@@ -333,14 +331,58 @@ func (s *usersScreen) submit() tea.Cmd {
 	return nil
 }
 
+// joinConfirmMsg re-runs a join, confirmed, for the users the R4 question
+// named: Building Administrators who would become full administrators.
+type joinConfirmMsg struct {
+	req   domain.JoinRequest
+	users []string
+}
+
+// errAsked marks a target that bulkOver neither reports as done nor as
+// refused: the join asks about it next.
+var errAsked = errors.New("asked")
+
+// join adds the users to the group. Those whom the store refuses with the
+// R4 warning (a Building Administrator would become a full administrator)
+// are asked about afterwards, naming who gains what; yes joins them
+// confirmed.
+func (s *usersScreen) join(req domain.JoinRequest, users []string) tea.Cmd {
+	var warned, warnings []string
+	s.bulkOver(users, fmt.Sprintf("joined %s", req.Group), func(u string) error {
+		r := req
+		r.Username = u
+		err := s.c.Svc.JoinGroup(s.c.Ctx, r)
+		if domain.IsWarning(err) && !req.Confirm {
+			warned, warnings = append(warned, u), append(warnings, errText(err))
+			return errAsked
+		}
+		return err
+	})
+	if len(warned) == 0 {
+		return nil
+	}
+	req.Confirm = true
+	return ask(strings.Join(warnings, "\n"), func() tea.Msg { return joinConfirmMsg{req: req, users: warned} })
+}
+
 // bulk runs fn for every target; on any refusal the form stays open with
 // the reasons, and the users that succeeded are reported too.
 func (s *usersScreen) bulk(done string, fn func(user string) error) bool {
+	return s.bulkOver(s.targets, done, fn)
+}
+
+// bulkOver is bulk over the given users; a user fn answers errAsked for
+// is left to the caller's question.
+func (s *usersScreen) bulkOver(users []string, done string, fn func(user string) error) bool {
 	var ok, failed []string
-	for _, u := range s.targets {
-		if err := fn(u); err != nil {
+	asked := false
+	for _, u := range users {
+		switch err := fn(u); {
+		case errors.Is(err, errAsked):
+			asked = true
+		case err != nil:
 			failed = append(failed, errText(err))
-		} else {
+		default:
 			ok = append(ok, u)
 		}
 	}
@@ -348,6 +390,9 @@ func (s *usersScreen) bulk(done string, fn func(user string) error) bool {
 		s.form = nil
 	}
 	s.Reload()
+	if len(ok) == 0 && len(failed) == 0 && asked {
+		return true
+	}
 	if len(failed) > 0 {
 		msg := strings.Join(failed, "; ")
 		if len(ok) > 0 {
@@ -411,6 +456,9 @@ func (s *usersScreen) deactivateNow(user string) tea.Cmd {
 }
 
 func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
+	if m, ok := msg.(joinConfirmMsg); ok {
+		return s.join(m.req, m.users)
+	}
 	if s.form != nil {
 		submit, cancel, cmd := s.form.Update(msg)
 		switch {

@@ -1,0 +1,37 @@
+package console
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"gatehouse/domain"
+)
+
+// TestR4_JoinAskBeforeElevatingABuildingAdministrator: joining bob, a
+// Building Administrator (Principals), to a group that elevates asks first,
+// naming who gains what; nothing is saved until yes.
+func TestR4_JoinAskBeforeElevatingABuildingAdministrator(t *testing.T) {
+	db := openStore(t)
+	admin := session(t, db, "admin")
+	must(t, admin.Join(t.Context(), "bob", "Principals", time.Time{}, ""))
+	_, err := admin.CreateGroup(t.Context(), domain.Group{Name: "Help Desk",
+		Levels: domain.ModuleLevels{domain.ModTechnicians: domain.LevelEdit}}, true)
+	must(t, err)
+	d := start(t, db, "admin", 120, 40)
+	d.keys("4", "/", "bo")
+	d.waitFor("Users 1–1 of 1")
+	d.keys("enter", "enter", "n", "Help Desk", "enter")
+	s := d.waitFor("Building Administrator bob would become a full administrator")
+	if !strings.Contains(s, "bob gains technicians:edit via group") {
+		t.Fatalf("the question should say what bob gains:\n%s", s)
+	}
+	if u, _ := admin.User(t.Context(), "bob"); strings.Contains(strings.Join(u.Groups, ","), "Help Desk") {
+		t.Fatal("joined before the confirmation")
+	}
+	d.keys("y")
+	d.waitFor("bob joined Help Desk")
+	if u, _ := admin.User(t.Context(), "bob"); !strings.Contains(strings.Join(u.Groups, ","), "Help Desk") {
+		t.Fatalf("confirmed join not stored: %v", u.Groups)
+	}
+}
