@@ -35,3 +35,19 @@ func TestR4_JoinAskBeforeElevatingABuildingAdministrator(t *testing.T) {
 		t.Fatalf("confirmed join not stored: %v", u.Groups)
 	}
 }
+
+// TestR13_ReviewListsMembershipsStarting: a membership that starts in
+// three days is on the Access review, with its start and end.
+func TestR13_ReviewListsMembershipsStarting(t *testing.T) {
+	db := openStore(t)
+	admin := session(t, db, "admin")
+	must(t, admin.JoinGroup(t.Context(), domain.JoinRequest{Username: "bob", Group: "Principals",
+		From: fixed.AddDate(0, 0, 3), Until: fixed.AddDate(0, 0, 9), Reason: "cover"}))
+	d := start(t, db, "admin", 120, 40)
+	d.keys("7")
+	s := d.waitFor("Memberships starting in the next 14 days (1)")
+	want := "bob            Principals         from " + domain.Day(fixed.AddDate(0, 0, 3), time.UTC)
+	if !strings.Contains(s, want) || !strings.Contains(s, "cover") {
+		t.Fatalf("the review should list bob's membership starting, want %q:\n%s", want, s)
+	}
+}
