@@ -80,7 +80,7 @@ func (c *command) argNames() []string {
 // appending their leaves here.
 var commands = concat(groupCommands(), userCommands(), teamCommands(),
 	buildingCommands(), ticketCommands(), accessCommands(), outboxCommands(), mailCommands(), collabCommands(),
-	reportCommands(), dataCommands(), guardCommands(), requestCommands(), reviewCommands(), historyCommands(), accessReviewCommands(), jobsCommands(), ticketEditCommands(), groupSettingCommands(), fileCommands())
+	reportCommands(), dataCommands(), guardCommands(), requestCommands(), reviewCommands(), historyCommands(), accessReviewCommands(), jobsCommands(), ticketEditCommands(), groupSettingCommands(), settingCommands(), fileCommands())
 
 // fileCommands are run by main on the data file; listing them here keeps
 // help, usage and typo checks in one place.
