@@ -162,7 +162,7 @@ func (s *usersScreen) loadDetail() {
 			until += " (expired)"
 		}
 		keys[i] = m.GroupName
-		rows[i] = []string{m.GroupName, dash(m.GrantedBy), s.c.date(m.GrantedAt), until, dash(m.Reason)}
+		rows[i] = []string{m.GroupName, dash(m.GrantedBy), s.c.date(m.GrantedAt), until, pendingReason(s.c, m)}
 	}
 	s.detail.SetRows(keys, rows)
 }
@@ -329,6 +329,19 @@ func (s *usersScreen) submit() tea.Cmd {
 		s.Reload()
 	}
 	return nil
+}
+
+// pendingReason is a membership's Reason column, led by its start when it
+// has not started (it grants nothing before): the widest column says it.
+func pendingReason(c *Common, m domain.MemberInfo) string {
+	if !m.Pending {
+		return dash(m.Reason)
+	}
+	r := "starts " + c.date(m.From)
+	if m.Reason != "" {
+		r += " · " + m.Reason
+	}
+	return r
 }
 
 // joinConfirmMsg re-runs a join, confirmed, for the users the R4 question

@@ -51,3 +51,17 @@ func TestR13_ReviewListsMembershipsStarting(t *testing.T) {
 		t.Fatalf("the review should list bob's membership starting, want %q:\n%s", want, s)
 	}
 }
+
+// TestR13_UserDetailMarksAMembershipNotStarted: the user's memberships say
+// when one that grants nothing yet starts.
+func TestR13_UserDetailMarksAMembershipNotStarted(t *testing.T) {
+	db := openStore(t)
+	admin := session(t, db, "admin")
+	must(t, admin.JoinGroup(t.Context(), domain.JoinRequest{Username: "bob", Group: "Principals",
+		From: fixed.AddDate(0, 0, 3), Until: fixed.AddDate(0, 0, 9)}))
+	d := start(t, db, "admin", 120, 40)
+	d.keys("4", "/", "bo")
+	d.waitFor("Users 1–1 of 1")
+	d.keys("enter", "enter")
+	d.waitFor("starts " + domain.Day(fixed.AddDate(0, 0, 3), time.UTC))
+}
