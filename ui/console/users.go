@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
@@ -30,6 +31,7 @@ const (
 	mfGroup = iota
 	mfUntil
 	mfReason
+	mfStart // last, so the fields before keep their places
 )
 
 // Field indexes of the terminate form.
@@ -240,7 +242,9 @@ func (s *usersScreen) openForm(mode userFormMode, u domain.UserInfo) {
 		s.form = newForm(s.c, "Join a group: "+strings.Join(s.targets, ", ")).
 			text("Group", "", "group name", groupName).
 			text("Until", "", "YYYY-MM-DD (optional)", s.c.validUntil).
-			text("Reason", "", "optional", nil)
+			text("Reason", "", "optional", nil).
+			text("From", "", "YYYY-MM-DD (optional)", s.c.validFrom)
+		s.form.note = "From: the membership grants nothing before that day."
 	case userBulkLeave:
 		s.form = newForm(s.c, "Leave a group: "+strings.Join(s.targets, ", ")).
 			text("Group", "", "group name", groupName)
@@ -308,7 +312,12 @@ func (s *usersScreen) submit() tea.Cmd {
 			s.c.Fail(err) // the form stays, with what was typed
 			return nil
 		}
-		return s.join(domain.JoinRequest{Group: f.Value(mfGroup), Until: until, Reason: f.Value(mfReason)}, s.targets)
+		from, err := s.c.parseFrom(f.Value(mfStart))
+		if err != nil {
+			s.c.Fail(err)
+			return nil
+		}
+		return s.join(domain.JoinRequest{Group: f.Value(mfGroup), From: from, Until: until, Reason: f.Value(mfReason)}, s.targets)
 	case userBulkLeave:
 		group := f.Value(mfGroup)
 		if !s.bulk(fmt.Sprintf("left %s", group), func(u string) error {
@@ -329,6 +338,17 @@ func (s *usersScreen) submit() tea.Cmd {
 		s.Reload()
 	}
 	return nil
+}
+
+// parseFrom reads a membership's start: the beginning of that day in the
+// organization's zone (domain.ParseFrom); "" is at once.
+func (c *Common) parseFrom(s string) (time.Time, error) {
+	return domain.ParseFrom("From", s, c.zone())
+}
+
+func (c *Common) validFrom(s string) error {
+	_, err := c.parseFrom(s)
+	return err
 }
 
 // pendingReason is a membership's Reason column, led by its start when it

@@ -65,3 +65,43 @@ func TestR13_UserDetailMarksAMembershipNotStarted(t *testing.T) {
 	d.keys("enter", "enter")
 	d.waitFor("starts " + domain.Day(fixed.AddDate(0, 0, 3), time.UTC))
 }
+
+// TestR13_JoinFormTakesAStart: the join form's From field stores a start;
+// the membership grants nothing before it.
+func TestR13_JoinFormTakesAStart(t *testing.T) {
+	db := openStore(t)
+	d := start(t, db, "admin", 120, 40)
+	from := domain.Day(fixed.AddDate(0, 0, 4), time.UTC)
+	d.keys("4", "/", "bo")
+	d.waitFor("Users 1–1 of 1")
+	d.keys("enter", "enter", "n", "Principals", "tab", "tab", "cover", "tab", "someday")
+	d.waitFor(`From "someday": expected a date as YYYY-MM-DD`)
+	d.keys(repeat("backspace", len("someday"))...)
+	d.keys(from, "enter")
+	d.waitFor("bob joined Principals")
+	ms, err := session(t, db, "admin").Memberships(t.Context(), "bob")
+	must(t, err)
+	found := false
+	for _, m := range ms {
+		if m.GroupName == "Principals" {
+			found = true
+			if !m.Pending || domain.Day(m.From, time.UTC) != from || m.Reason != "cover" {
+				t.Fatalf("membership %+v: want pending from %s", m, from)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no Principals membership: %+v", ms)
+	}
+}
+
+// TestJoinFormGolden: the join form with its From field, at 80 columns.
+func TestJoinFormGolden(t *testing.T) {
+	db := openStore(t)
+	d := start(t, db, "admin", 80, 24)
+	d.keys("4", "/", "bo")
+	d.waitFor("Users 1–1 of 1")
+	d.keys("enter", "enter", "n")
+	d.waitFor("Join a group: bob")
+	d.golden()
+}
