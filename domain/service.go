@@ -137,8 +137,10 @@ type UserService interface {
 	// unless the request confirms.
 	JoinGroup(ctx context.Context, j JoinRequest) error
 	// MoveUser ends the membership of From and grants To in one
-	// transaction, audited as one move; R12 and R4 as for JoinGroup.
-	MoveUser(ctx context.Context, m MoveRequest) error
+	// transaction, audited as one move; R12 and R4 as for JoinGroup. When
+	// the user stops being a technician it returns the auto-assign rules
+	// naming them, removed in the same transaction with RemoveRules (R8).
+	MoveUser(ctx context.Context, m MoveRequest) ([]RuleRef, error)
 	// Leave ends a membership. When the user stops being a technician it
 	// returns the auto-assign rules naming them, and with removeRules removes
 	// them in the same transaction (R8).
@@ -270,6 +272,7 @@ type MoveRequest struct {
 	Username, From, To string
 	Reason             string
 	Confirm            bool // proceed past the R4 elevation warning
+	RemoveRules        bool // remove the auto-assign rules naming a former technician (R8)
 }
 
 // UserQuery pages and filters the user list (R15 search on username and names).

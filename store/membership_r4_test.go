@@ -64,14 +64,15 @@ func TestR4_MoveIntoElevatingGroupWarnsForBuildingAdministrator(t *testing.T) {
 	d := newDistrict(t)
 	helpDesk(t, d)
 	mv := domain.MoveRequest{Username: "principal", From: "Building Administrator", To: "Help Desk", Reason: "promoted"}
-	if err := d.admin.MoveUser(t.Context(), mv); !domain.IsWarning(err) {
+	if _, err := d.admin.MoveUser(t.Context(), mv); !domain.IsWarning(err) {
 		t.Fatalf("move without confirm = %v, want an R4 warning", err)
 	}
 	if g := groupColumn(t, d, "principal"); g != "Building Administrator" {
 		t.Fatalf("refused move left principal in %q", g)
 	}
 	mv.Confirm = true
-	must(t, d.admin.MoveUser(t.Context(), mv))
+	_, err := d.admin.MoveUser(t.Context(), mv)
+	must(t, err)
 	if g := groupColumn(t, d, "principal"); g != "Help Desk" {
 		t.Fatalf("after the move principal is in %q", g)
 	}
@@ -127,14 +128,17 @@ func TestR4_ImportRowElevatingABuildingAdministratorWarns(t *testing.T) {
 func TestR12_MoveRefusedKeepsTheOldMembership(t *testing.T) {
 	d := newDistrict(t)
 	c := clerk(t, d)
-	err := c.MoveUser(t.Context(), domain.MoveRequest{Username: "staff", From: "Users", To: "Technicians"})
-	mustCode(t, err, domain.EForbidden)
+	move := func(s domain.Service, mv domain.MoveRequest) error {
+		_, err := s.MoveUser(t.Context(), mv)
+		return err
+	}
+	mustCode(t, move(c, domain.MoveRequest{Username: "staff", From: "Users", To: "Technicians"}), domain.EForbidden)
 	if g := groupColumn(t, d, "staff"); g != "Users" {
 		t.Fatalf("refused move left staff in %q", g)
 	}
-	mustCode(t, d.admin.MoveUser(t.Context(), domain.MoveRequest{Username: "staff", From: "Technicians", To: "Users"}), domain.ENotFound)
-	mustCode(t, d.admin.MoveUser(t.Context(), domain.MoveRequest{Username: "staff", From: "Users", To: "users"}), domain.EInvalid)
-	must(t, d.admin.MoveUser(t.Context(), domain.MoveRequest{Username: "staff", From: "Users", To: "Technicians"}))
+	mustCode(t, move(d.admin, domain.MoveRequest{Username: "staff", From: "Technicians", To: "Users"}), domain.ENotFound)
+	mustCode(t, move(d.admin, domain.MoveRequest{Username: "staff", From: "Users", To: "users"}), domain.EInvalid)
+	must(t, move(d.admin, domain.MoveRequest{Username: "staff", From: "Users", To: "Technicians"}))
 	if g := groupColumn(t, d, "staff"); g != "Technicians" {
 		t.Fatalf("after the move staff is in %q", g)
 	}
@@ -192,4 +196,27 @@ func TestR13_MembershipGrantsNothingBeforeItsStart(t *testing.T) {
 	// a start on or after the end is refused
 	err = d.admin.JoinGroup(t.Context(), domain.JoinRequest{Username: "tech", Group: "Users", From: until, Until: until})
 	mustCode(t, err, domain.EInvalid)
+}
+
+// R8 on a move: a technician moved to a group that is not one lists the
+// auto-assign rules still naming them, or removes them in the same
+// transaction when asked.
+func TestR8_MoveOfATechnicianNamesOrRemovesTheirRules(t *testing.T) {
+	d := newDistrict(t)
+	must(t, d.admin.AddRule(t.Context(), "EAST", "Hardware", "tech"))
+	refs, err := d.admin.MoveUser(t.Context(), domain.MoveRequest{Username: "tech", From: "Technicians", To: "Users"})
+	must(t, err)
+	if len(refs) != 1 || refs[0].Building != "EAST" || refs[0].ProblemType != "Hardware" {
+		t.Fatalf("rules named = %+v, want EAST/Hardware", refs)
+	}
+	if b, _ := d.admin.Building(t.Context(), "EAST"); len(b.Rules) != 1 {
+		t.Fatal("the rule was removed without being asked to")
+	}
+	_, err = d.admin.MoveUser(t.Context(), domain.MoveRequest{Username: "tech", From: "Users", To: "Technicians"})
+	must(t, err)
+	refs, err = d.admin.MoveUser(t.Context(), domain.MoveRequest{Username: "tech", From: "Technicians", To: "Users", RemoveRules: true})
+	must(t, err)
+	if b, _ := d.admin.Building(t.Context(), "EAST"); len(refs) != 1 || len(b.Rules) != 0 {
+		t.Fatalf("rules %+v left %+v, want EAST/Hardware removed", refs, b.Rules)
+	}
 }

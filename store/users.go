@@ -741,8 +741,9 @@ func (w *txn) join(j domain.JoinRequest) (domain.User, domain.Group, string, str
 // MoveUser ends one membership and grants another in one transaction with
 // one audit event ("move"), so no moment exists in which the user holds
 // both groups or neither.
-func (s *session) MoveUser(ctx context.Context, mv domain.MoveRequest) error {
-	return s.writeGuarded(func(w *txn) error {
+func (s *session) MoveUser(ctx context.Context, mv domain.MoveRequest) ([]domain.RuleRef, error) {
+	var refs []domain.RuleRef
+	err := s.writeGuarded(func(w *txn) error {
 		u, from, err := w.membershipChange(mv.Username, mv.From, false)
 		if err != nil {
 			return err
@@ -758,6 +759,8 @@ func (s *session) MoveUser(ctx context.Context, mv domain.MoveRequest) error {
 			return domain.Errorf(domain.ENotFound, "%s is not a member of %s", u.Username, from.Name)
 		}
 		w.noteBefore(u, time.Time{})
+		before := w.accessOf(u)
+		wasTech := before.Has(domain.TicketAssignee)
 		if err := deleteMembership(w.tx, u.ID, from.ID); err != nil {
 			return err
 		}
@@ -770,9 +773,21 @@ func (s *session) MoveUser(ctx context.Context, mv domain.MoveRequest) error {
 		if err := w.warnBuildingAdmins(mv.Confirm); err != nil {
 			return err
 		}
-		return w.audit("membership", u.ID, u.Username+" from "+from.Name+" to "+to.Name, "move",
-			from.Name+": "+membershipText(old), to.Name+": "+after)
+		if err := w.audit("membership", u.ID, u.Username+" from "+from.Name+" to "+to.Name, "move",
+			from.Name+": "+membershipText(old), to.Name+": "+after); err != nil {
+			return err
+		}
+		// R8 as for leave: a former technician's rules are listed or removed
+		if now := w.accessOf(u); wasTech && !now.Has(domain.TicketAssignee) {
+			if mv.RemoveRules {
+				refs, err = w.removeRulesNaming(u)
+				return err
+			}
+			refs = rulesNaming(w.tx, u.ID)
+		}
+		return nil
 	})
+	return refs, err
 }
 
 // rulesNaming lists the auto-assign rules that send tickets to user.

@@ -23,8 +23,8 @@ func userCommands() []*command {
 			flags: []flagSpec{{"reports-to", true}, {"buildings", true}, {"regions", true}, {"start-screen", true}}, run: userSet},
 		{path: "user join", args: "U G", opts: "[--from YYYY-MM-DD] [--until YYYY-MM-DD] [--reason T]", min: 2, max: 2,
 			flags: []flagSpec{{"from", true}, {"until", true}, {"reason", true}}, run: userJoin},
-		{path: "user move", args: "U FROM TO", opts: "[--reason T]", min: 3, max: 3,
-			flags: []flagSpec{{"reason", true}}, run: userMove},
+		{path: "user move", args: "U FROM TO", opts: "[--reason T] [--remove-rules]", min: 3, max: 3,
+			flags: []flagSpec{{"reason", true}, {"remove-rules", false}}, run: userMove},
 		{path: "user leave", args: "U G", opts: "[--remove-rules]", min: 2, max: 2,
 			flags: []flagSpec{{"remove-rules", false}}, run: userLeave},
 		{path: "user deactivate", args: "U", opts: "[--remove-rules]", min: 1, max: 1,
@@ -291,13 +291,16 @@ func (c *call) memberUntil(m domain.MemberInfo) string {
 
 // userMove ends one membership and grants another in one step (one
 // transaction, one audit event); the new membership keeps the old one's
-// start and end dates.
+// start and end dates. A former technician's auto-assign rules are listed,
+// or removed with --remove-rules (R8), as for leave.
 func userMove(c *call) error {
-	mv := domain.MoveRequest{Username: c.pos(0), From: c.pos(1), To: c.pos(2), Reason: c.args.str("reason"), Confirm: c.opts.Yes}
-	if err := c.svc.MoveUser(c.ctx, mv); err != nil {
+	mv := domain.MoveRequest{Username: c.pos(0), From: c.pos(1), To: c.pos(2), Reason: c.args.str("reason"),
+		Confirm: c.opts.Yes, RemoveRules: c.args.has("remove-rules")}
+	rules, err := c.svc.MoveUser(c.ctx, mv)
+	if err != nil {
 		return err
 	}
-	return c.result("moved %s from group %s to group %s", mv.Username, mv.From, mv.To)
+	return c.ruleReport(fmt.Sprintf("moved %s from group %s to group %s", mv.Username, mv.From, mv.To), rules, mv.RemoveRules)
 }
 
 // userLeave ends a membership; when the user stops being a technician the
