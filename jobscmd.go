@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"gatehouse/internal/mail"
 	"gatehouse/store"
 	"gatehouse/ui/cli"
 )
@@ -44,8 +45,24 @@ func runJobs(g cli.Global, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	rep := db.RunJobs(ctx)
+	// then the mail the jobs (and the day's changes) queued: what the
+	// server's delivery worker does, once (`gatehouse mail send`)
+	mailLine := "mail delivery:    not configured (gatehouse mail set), nothing sent"
+	if ctx.Err() == nil {
+		r, err := (&mail.Worker{Queue: db}).Drain(ctx)
+		switch {
+		case err != nil:
+			rep.Failures = append(rep.Failures, "mail delivery: "+err.Error())
+			mailLine = "mail delivery:    failed"
+		case r.Configured:
+			mailLine = "mail delivery:    " + r.String()
+		}
+	}
 	if err := db.Close(); err != nil {
 		rep.Failures = append(rep.Failures, "closing the file: "+err.Error())
+	}
+	if !g.JSON {
+		defer fmt.Fprintln(stdout, mailLine)
 	}
 	return printJobs(rep, g.JSON, stdout, stderr)
 }
