@@ -200,6 +200,11 @@ type TicketService interface {
 	CreateTicket(ctx context.Context, n NewTicket) (Ticket, error)
 	Assign(ctx context.Context, number TicketNumber, tech, comment string) error
 	Reassign(ctx context.Context, number TicketNumber, tech, comment string) error
+	// RequestReassign is the assignee asking for someone else to take the
+	// ticket, with a reason; DeclineReassign answers it without reassigning
+	// (Reassign privilege), telling the assignee why. Reassign answers it too.
+	RequestReassign(ctx context.Context, number TicketNumber, reason string) error
+	DeclineReassign(ctx context.Context, number TicketNumber, reason string) error
 	Start(ctx context.Context, number TicketNumber, comment string) error
 	Close(ctx context.Context, number TicketNumber, comment string) error
 	Reopen(ctx context.Context, number TicketNumber, comment string) error
@@ -365,6 +370,9 @@ type TicketRow struct {
 	Building string
 	Assignee string
 	Reporter string
+	// ReassignAsked is the assignee's reason when they asked to be
+	// reassigned and nobody has acted yet ("" otherwise).
+	ReassignAsked string
 	Overdue  int // overdue level reached: 0 none, 1..3 (first, second, third notice)
 }
 

@@ -96,10 +96,13 @@ const (
 	// EventReview tells of a review campaign: started, or closed at its
 	// due date (R19).
 	EventReview Event = "review"
+	// EventReassignRequest: the assignee asks for someone else to take the
+	// ticket (TroubleTrakkerPRO); groups subscribe to it like the others.
+	EventReassignRequest Event = "reassign_request"
 )
 
 // AllEvents in display order.
-var AllEvents = []Event{EventNew, EventAssigned, EventWorkReport, EventClosed, EventReassigned, EventOverdue}
+var AllEvents = []Event{EventNew, EventAssigned, EventWorkReport, EventClosed, EventReassigned, EventOverdue, EventReassignRequest}
 
 // Notify holds a group's notification preferences.
 type Notify struct {

@@ -27,6 +27,8 @@ func ticketCommands() []*command {
 				return c.svc.Assign(ctx, num, c.pos(1), comment)
 			})
 		}),
+		{path: "ticket reassign-request", args: "N", opts: "--reason T [--decline]", min: 1, max: 1,
+			flags: []flagSpec{{"reason", true}, {"decline", false}}, required: []string{"reason"}, run: ticketReassignRequest},
 		n("ticket reassign", "N U", func(c *call) error {
 			return c.transition("reassigned %s to %s", func(ctx context.Context, num domain.TicketNumber, comment string) error {
 				return c.svc.Reassign(ctx, num, c.pos(1), comment)
@@ -370,4 +372,24 @@ func problemText(pt, common string) string {
 		return pt + " / " + common
 	}
 	return pt + common
+}
+
+// ticketReassignRequest is the assignee asking to be taken off a ticket,
+// or, with --decline, a holder of Reassign answering no with a reason.
+func ticketReassignRequest(c *call) error {
+	n, err := c.ticketArg(c.pos(0))
+	if err != nil {
+		return err
+	}
+	label := c.ticketLabel(n)
+	if c.args.has("decline") {
+		if err := c.svc.DeclineReassign(c.ctx, n, c.args.str("reason")); err != nil {
+			return err
+		}
+		return c.result("declined to reassign %s; the assignee is told why", label)
+	}
+	if err := c.svc.RequestReassign(c.ctx, n, c.args.str("reason")); err != nil {
+		return err
+	}
+	return c.result("asked for %s to be reassigned", label)
 }

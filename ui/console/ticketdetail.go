@@ -228,9 +228,11 @@ func (p *fieldsPane) Load(t *domain.TicketDetail) {
 		"Created       " + p.c.stamp(t.Created),
 		"Updated       " + p.c.stamp(t.Updated),
 		"Closed        " + p.c.stamp(t.Closed),
-		"",
-		p.c.Styles.Title.Render("Description"),
 	}
+	if t.ReassignAsked != "" {
+		lines = append(lines, p.c.Styles.Warn.Render("Reassignment asked by "+t.Assignee+": "+domain.Printable(t.ReassignAsked)+" (R: answer)"))
+	}
+	lines = append(lines, "", p.c.Styles.Title.Render("Description"))
 	if strings.TrimSpace(t.Description) == "" {
 		lines = append(lines, p.c.Styles.Dim.Render("none"))
 	} else {

@@ -24,6 +24,8 @@ const (
 	formVisibility
 	formFilters
 	formSaveQuery
+	formAskReassign
+	formDeclineReassign
 )
 
 // Field indexes of the report form.
@@ -233,6 +235,26 @@ func (s *ticketsScreen) openEdit(r domain.TicketRow) {
 	s.openForm(formEdit, r, f)
 }
 
+// openReassignRequest is R: the assignee asks to be taken off the
+// ticket; on a ticket whose assignee asked, a holder of Reassign declines
+// (r reassigns, which answers the request too).
+func (s *ticketsScreen) openReassignRequest(r domain.TicketRow) {
+	switch {
+	case r.ReassignAsked != "" && s.can(domain.ActReassign, r):
+		f := newForm(s.c, "Decline to reassign "+r.Label).text("Reason", "", "told to "+r.Assignee, nil)
+		f.note = r.Assignee + " asked: " + r.ReassignAsked + " · r reassigns instead"
+		s.openForm(formDeclineReassign, r, f)
+	case r.Assignee == s.c.Access.Username && r.Status != domain.StatusClosed:
+		f := newForm(s.c, "Ask for "+r.Label+" to be reassigned").text("Reason", "", "why someone else should take it", nil)
+		s.openForm(formAskReassign, r, f)
+	case r.ReassignAsked != "":
+		s.c.Fail(domain.Errorf(domain.EForbidden, "%s asked to be taken off %s; answering needs %s (%s)", r.Assignee, r.Label,
+			domain.TicketReassign.Info().Label, domain.TicketReassign))
+	default:
+		s.c.Fail(domain.Errorf(domain.EForbidden, "only the assignee of %s asks for it to be reassigned", r.Label))
+	}
+}
+
 func (s *ticketsScreen) openWork(r domain.TicketRow) {
 	f := newForm(s.c, "Work report on "+r.Label+" "+r.Title).
 		text("Minutes", "", "time spent", validMinutes).
@@ -430,6 +452,16 @@ func (s *ticketsScreen) submit() tea.Cmd {
 	case formReopen:
 		c := f.Value(0)
 		return s.do(f, func() (string, error) { return "reopened " + label, svc.Reopen(s.c.Ctx, n, c) })
+	case formAskReassign:
+		reason := f.Value(0)
+		return s.do(f, func() (string, error) {
+			return "asked for " + label + " to be reassigned", svc.RequestReassign(s.c.Ctx, n, reason)
+		})
+	case formDeclineReassign:
+		reason := f.Value(0)
+		return s.do(f, func() (string, error) {
+			return "declined to reassign " + label, svc.DeclineReassign(s.c.Ctx, n, reason)
+		})
 	case formVisibility:
 		var groups []string
 		for _, g := range strings.Split(f.Value(0), ",") {

@@ -644,3 +644,35 @@ func TestReportFormSetsTeamAndVisibleTo(t *testing.T) {
 		t.Fatalf("teams %v, visible to %v", dt.TeamNames, dt.VisibleTo)
 	}
 }
+
+// R on a ticket: its assignee asks to be reassigned with a reason; the
+// queue marks it (↻) and a holder of Reassign declines with a reason.
+func TestReassignmentRequestInTheConsole(t *testing.T) {
+	db := openStore(t)
+	admin := session(t, db, "admin")
+	tk, err := admin.CreateTicket(t.Context(), domain.NewTicket{Title: "Projector dead", Building: "WEST", ProblemType: "Hardware"})
+	must(t, err)
+	must(t, admin.Assign(t.Context(), tk.Number, "alice", ""))
+	a := start(t, db, "alice", 120, 40)
+	a.keys("2", "/", "Projector", "enter")
+	a.waitFor("Projector dead")
+	a.keys("R")
+	a.waitFor("to be reassigned")
+	a.keys("out all week", "enter")
+	a.waitFor("asked for T-")
+	d := start(t, db, "admin", 120, 40)
+	d.keys("2", "/", "Projector", "enter")
+	s := d.waitFor("↻")
+	if !strings.Contains(s, "Projector dead") {
+		t.Fatalf("queue:\n%s", s)
+	}
+	d.keys("R")
+	d.waitFor("alice asked: out all week")
+	d.keys("covered by alice's team", "enter")
+	d.waitFor("declined to reassign T-")
+	row, err := admin.Ticket(t.Context(), tk.Number)
+	must(t, err)
+	if row.ReassignAsked != "" {
+		t.Fatalf("still asked: %+v", row.TicketRow)
+	}
+}
