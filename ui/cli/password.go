@@ -65,6 +65,25 @@ func (c *call) readPassword(username string) (string, error) {
 	return line, nil
 }
 
+// readPasswordFile reads a password from the first line of FILE, or of
+// standard input for "-" (`user create --password-file`).
+func (c *call) readPasswordFile(path string) (string, error) {
+	r, err := c.openInput(path)
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = r.Close() }() // read-only: a close error loses nothing
+	line, err := bufio.NewReader(io.LimitReader(r, maxPasswordLine)).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", fmt.Errorf("reading the password from %s: %w", path, err)
+	}
+	line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+	if line == "" {
+		return "", domain.Errorf(domain.EInvalid, "password: %s is empty (put the password on its first line)", path)
+	}
+	return line, nil
+}
+
 // prompt asks on stderr and reads one line without echo.
 func (c *call) prompt(f *os.File, question string) (string, error) {
 	fmt.Fprint(c.errOut, question)

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -48,5 +49,45 @@ func TestUserPasswordCommand(t *testing.T) {
 	}
 	if _, err := h.db.AuthenticatePassword("jdoe", "Own-Pass-1"); err != nil {
 		t.Errorf("a refused change changed the password: %v", err)
+	}
+}
+
+// `user create U --password-file F` creates the user with that password (a
+// temporary one, as any password set by someone else); a bad password
+// creates nothing.
+func TestUserCreateWithPasswordFile(t *testing.T) {
+	h := newHarness(t)
+	f := t.TempDir() + "/pw"
+	if err := os.WriteFile(f, []byte("First-Pass-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.ok("user", "create", "ann", "--password-file", f)
+	h.ok("user", "join", "ann", "Users")
+	if _, err := h.db.AuthenticatePassword("ann", "First-Pass-1"); !errors.Is(err, domain.ErrMustChangePassword) {
+		t.Fatalf("ann's password from the file: %v", err)
+	}
+	h.stdin = "short\n"
+	_, errs, code := h.run("user", "create", "bea", "--password-file", "-")
+	if code != 1 || !strings.Contains(errs, "at least 8 characters") {
+		t.Errorf("short password: exit %d, %q", code, errs)
+	}
+	if _, errs, code := h.run("user", "show", "bea"); code == 0 {
+		t.Errorf("a refused password still created bea: %q", errs)
+	}
+}
+
+// `user notify U --off E,E --on E` mutes and unmutes events, refusing an
+// unknown one by name; `user show` lists what is muted.
+func TestUserNotifyCommand(t *testing.T) {
+	h := newHarness(t)
+	h.ok("user", "create", "ann")
+	h.ok("user", "join", "ann", "Users")
+	h.okHas(args("--as", "ann", "user", "notify", "ann", "--off", "closed,new"), "no longer gets notifications for: new, closed")
+	h.okHas(args("user", "show", "ann"), "new, closed")
+	h.okHas(args("--as", "ann", "user", "notify", "ann", "--on", "new"), "for: closed")
+	h.okHas(args("--as", "ann", "user", "notify", "ann", "--on", "closed"), "gets every notification")
+	_, errs, code := h.run("--as", "ann", "user", "notify", "ann", "--off", "lunch")
+	if code != 1 || !strings.Contains(errs, `event "lunch"`) {
+		t.Errorf("unknown event: exit %d, %q", code, errs)
 	}
 }
