@@ -178,7 +178,7 @@ func openConsole(ctx context.Context, svc domain.Service, db *store.DB, stderr i
 	defer hub.Stop()
 	if err := console.Run(ctx, console.Config{Service: svc, Feed: db, ViewAs: func(target string) (domain.Service, error) {
 		return db.ViewAs(a.Username, target)
-	}, JobFailures: jobs.Failures}); err != nil {
+	}, JobFailures: jobs.Failures, ChangePassword: db.ChangePassword}); err != nil {
 		cli.PrintError(stderr, err)
 		return 1
 	}

@@ -93,6 +93,7 @@ type KeyMap struct {
 	Collab  CollabKeys
 	Import  ImportKeys
 	File    FileKeys
+	Account AccountKeys
 }
 
 // Default is the binding set of DESIGN.md.
@@ -163,5 +164,6 @@ func Default() KeyMap {
 		Collab:  defaultCollabKeys(),
 		Import:  defaultImportKeys(),
 		File:    defaultFileKeys(),
+		Account: defaultAccountKeys(),
 	}
 }

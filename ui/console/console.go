@@ -48,6 +48,9 @@ type Config struct {
 	// JobFailures lists the periodic jobs' latest failures, shown on the
 	// Data file screen; nil shows none.
 	JobFailures func() []string
+	// ChangePassword replaces the acting user's password on proof of the
+	// current one (store.DB.ChangePassword) from My account; nil hides it.
+	ChangePassword func(username, current, next string) (domain.User, error)
 }
 
 // screenDef describes a screen: its number key (0: palette only), whether
@@ -89,6 +92,8 @@ var screens = []screenDef{
 		return a.Level(domain.ModOrganization) >= domain.LevelView || a.Level(domain.ModReporting) >= domain.LevelView ||
 			a.Level(domain.ModAppearance) >= domain.LevelView
 	}, build: func(c *Common) Screen { return newSettingsScreen(c) }},
+	{id: "account", title: "My account", allowed: func(*domain.Access) bool { return true },
+		build: func(c *Common) Screen { return newAccountScreen(c) }},
 	{id: "requests", title: "Access requests", allowed: func(*domain.Access) bool { return true },
 		build: func(c *Common) Screen { return newRequestsPane(c) }},
 	{id: "access", title: "Effective access", allowed: func(*domain.Access) bool { return true },
@@ -151,7 +156,7 @@ func New(cfg Config) tea.Model {
 	ctx, stop := context.WithCancel(cfg.Context)
 	m.stop = stop
 	m.c = &Common{Svc: cfg.Service, Ctx: ctx, Keys: keymap.Default(), Now: cfg.Now, viewAsOK: cfg.ViewAs != nil, remote: cfg.Remote,
-		jobFailures: cfg.JobFailures}
+		jobFailures: cfg.JobFailures, changePassword: cfg.ChangePassword}
 	m.restyle()
 	m.refreshActor()
 	m.switchTo(m.startScreen(), "")

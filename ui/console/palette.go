@@ -58,6 +58,12 @@ func (p *palette) commands() []command {
 			out = append(out, command{title: title, screen: screen, then: then})
 		}
 	}
+	if p.m.c.changePassword != nil {
+		add("account", "change my password", func(s Screen) tea.Cmd {
+			s.(*accountScreen).openPassword()
+			return nil
+		})
+	}
 	// only what the acting user can do: an action that would be refused
 	// is not offered (the screen itself still explains a refusal)
 	edit := func(m domain.Module) bool { return a.Level(m) >= domain.LevelEdit }
