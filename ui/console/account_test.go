@@ -64,3 +64,31 @@ func TestAccountChangePassword(t *testing.T) {
 		t.Fatalf("a wrong current password changed it: %v", err)
 	}
 }
+
+// The new-user form takes a password and its confirmation, masked: a
+// mismatch is refused beside the field and creates nobody; a match creates
+// the user with that (temporary) password.
+func TestUserFormSetsPassword(t *testing.T) {
+	db := openStore(t)
+	d := start(t, db, "admin", 80, 24)
+	d.keys("4")
+	d.waitFor("alice")
+	d.keys("n", "erin")
+	for range ufPassword {
+		d.keys("tab")
+	}
+	d.keys("Erin-Pass-1", "tab", "Erin-Pass-X", "ctrl+s")
+	s := d.waitFor("the two passwords differ")
+	if strings.Contains(s, "Erin-Pass") {
+		t.Fatalf("the password shows on screen:\n%s", s)
+	}
+	if _, err := session(t, db, "admin").User(t.Context(), "erin"); err == nil {
+		t.Fatal("a refused password still created erin")
+	}
+	d.keys("backspace", "1", "ctrl+s")
+	d.waitFor("saved user erin with a temporary password")
+	must(t, session(t, db, "admin").Join(t.Context(), "erin", "Users", fixed.AddDate(0, 0, 1), ""))
+	if _, err := db.AuthenticatePassword("erin", "Erin-Pass-1"); !errors.Is(err, domain.ErrMustChangePassword) {
+		t.Fatalf("erin's password from the form: %v", err)
+	}
+}

@@ -20,6 +20,8 @@ const (
 	ufPhone
 	ufReportsTo
 	ufStartScreen
+	ufPassword // new users only, from here on
+	ufConfirm
 	ufKind
 	ufSuperuser
 )
@@ -243,6 +245,8 @@ func (s *usersScreen) openForm(mode userFormMode, u domain.UserInfo) {
 			text("Reports to", u.ReportsTo, "username (optional)", optUser).
 			choose("Start screen", startScreens, u.StartScreen)
 		if mode == userNew {
+			s.form.secret("Password", "optional, at least 8 characters").
+				secret("Confirm", "the password again")
 			s.form.choose("Kind", []string{"standard", "restricted"}, "standard")
 			if s.c.Access.Superuser {
 				s.form.toggle("Superuser", false)
@@ -291,10 +295,38 @@ func (s *usersScreen) userFromForm() (domain.User, error) {
 	return u, nil
 }
 
+// newPassword reads the new-user form's password and confirmation: ok is
+// false, with the reason beside the field, when they are refused; the
+// password is checked here so a bad one creates no user.
+func (s *usersScreen) newPassword() (string, bool) {
+	f := s.form
+	if s.mode != userNew {
+		return "", true
+	}
+	pw := f.Raw(ufPassword)
+	if pw != "" {
+		if err := domain.ValidatePassword(pw); err != nil {
+			f.fields[ufPassword].err = errText(err)
+			f.setFocus(ufPassword)
+			return "", false
+		}
+	}
+	if pw != f.Raw(ufConfirm) {
+		f.fields[ufConfirm].err = "the two passwords differ"
+		f.setFocus(ufConfirm)
+		return "", false
+	}
+	return pw, true
+}
+
 func (s *usersScreen) submit() tea.Cmd {
 	f := s.form
 	switch s.mode {
 	case userNew, userEdit:
+		password, ok := s.newPassword()
+		if !ok {
+			return nil
+		}
 		u, err := s.userFromForm()
 		if err == nil {
 			if s.mode == userNew {
@@ -315,6 +347,17 @@ func (s *usersScreen) submit() tea.Cmd {
 		}
 		s.Reload()
 		s.table.SelectKey(u.Username)
+		if password != "" {
+			// set by someone else, it is temporary: the user picks their
+			// own at the first password login (store.SetPassword)
+			svc, ctx, name := s.c.Svc, s.c.Ctx, u.Username
+			return act("saved user "+name+" with a temporary password: they choose their own at their first password login", func() error {
+				if err := svc.SetPassword(ctx, name, password); err != nil {
+					return fmt.Errorf("saved user %s, but the password was not set: %w", name, err)
+				}
+				return nil
+			})
+		}
 	case userJoin, userBulkJoin:
 		until, err := s.c.parseUntil(f.Value(mfUntil))
 		if err != nil {
