@@ -48,6 +48,9 @@ type Config struct {
 	// JobFailures lists the periodic jobs' latest failures, shown on the
 	// Data file screen; nil shows none.
 	JobFailures func() []string
+	// Keys are the bindings (keymap.Load: the defaults with the keymap
+	// file's overrides); nil means keymap.Default().
+	Keys *keymap.KeyMap
 	// ChangePassword replaces the acting user's password on proof of the
 	// current one (store.DB.ChangePassword) from My account; nil hides it.
 	ChangePassword func(username, current, next string) (domain.User, error)
@@ -155,7 +158,11 @@ func New(cfg Config) tea.Model {
 	m := &Model{cfg: cfg, built: map[string]Screen{}, dark: !cfg.Light, w: minWidth, h: minHeight}
 	ctx, stop := context.WithCancel(cfg.Context)
 	m.stop = stop
-	m.c = &Common{Svc: cfg.Service, Ctx: ctx, Keys: keymap.Default(), Now: cfg.Now, viewAsOK: cfg.ViewAs != nil, remote: cfg.Remote,
+	keys := keymap.Default()
+	if cfg.Keys != nil {
+		keys = *cfg.Keys
+	}
+	m.c = &Common{Svc: cfg.Service, Ctx: ctx, Keys: keys, Now: cfg.Now, viewAsOK: cfg.ViewAs != nil, remote: cfg.Remote,
 		jobFailures: cfg.JobFailures, changePassword: cfg.ChangePassword}
 	m.restyle()
 	m.refreshActor()
