@@ -22,6 +22,10 @@ func TestOptOut_MutedUserGetsNoMessageOthersStillDo(t *testing.T) {
 		must(t, d.admin.Join(t.Context(), u, "Watchers", time.Time{}, ""))
 	}
 	// bob opts out himself: no Edit Own User Account needed for this
+	g, err := domain.ParseGrant("account.edit-own")
+	must(t, err)
+	_, err = d.admin.RevokeGroup(t.Context(), "Users", []domain.Grant{g})
+	must(t, err)
 	bob := as(t, d.db, "bob")
 	info, err := bob.User(t.Context(), "bob")
 	must(t, err)
@@ -58,5 +62,26 @@ func TestOptOut_RefusesUnknownEvent(t *testing.T) {
 	_, err = d.admin.UpdateUser(t.Context(), info.User)
 	if err == nil || !strings.Contains(err.Error(), `"lunch"`) {
 		t.Fatalf("unknown event: err %v, want it named", err)
+	}
+}
+
+// TestOptOut_SomeoneElsesNeedsTheRightsToChangeThem: staff (no Manage
+// Users) cannot mute tech's notifications.
+func TestOptOut_SomeoneElsesNeedsTheRightsToChangeThem(t *testing.T) {
+	d := newDistrict(t)
+	staff := as(t, d.db, "staff")
+	info, err := staff.User(t.Context(), "tech")
+	if err != nil {
+		info, err = d.admin.User(t.Context(), "tech")
+		must(t, err)
+	}
+	info.Muted = []domain.Event{domain.EventNew}
+	if _, err := staff.UpdateUser(t.Context(), info.User); err == nil {
+		t.Fatal("staff muted tech's notifications")
+	}
+	got, err := d.admin.User(t.Context(), "tech")
+	must(t, err)
+	if len(got.Muted) != 0 {
+		t.Fatalf("tech muted %v after a refused change", got.Muted)
 	}
 }
