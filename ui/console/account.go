@@ -84,7 +84,7 @@ func (s *accountScreen) openPassword() {
 		secret("Current", "your password now").
 		secret("New", "at least 8 characters").
 		secret("Confirm", "the new one again")
-	s.form.note = "The new password takes effect at your next password login; SSH keys are unaffected."
+	s.form.note = "It takes effect at your next password login; SSH keys are unaffected."
 	s.form.SetSize(s.w, s.h)
 }
 

@@ -38,6 +38,20 @@ func TestAccountScreenGolden(t *testing.T) {
 	})
 }
 
+// The change-password form, masked, at 80x24 and 120x40.
+func TestAccountPasswordFormGolden(t *testing.T) {
+	eachSize(t, func(t *testing.T, w, h int) {
+		db := openStore(t)
+		d := startWith(t, Config{Service: session(t, db, "alice"), Feed: db, Now: fixedNow, NoColor: true,
+			ChangePassword: db.ChangePassword}, w, h)
+		d.keys("1", "m")
+		d.waitFor("My account: alice")
+		d.keys("P", "secret-1", "tab", "x")
+		d.waitFor("Change your password")
+		d.golden()
+	})
+}
+
 // P opens the change-password form: the fields are masked, a mismatched
 // confirmation is refused beside the field, a wrong current password is
 // refused by the store, and the right one changes the password.
