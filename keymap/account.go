@@ -2,18 +2,18 @@ package keymap
 
 import "charm.land/bubbles/v2/key"
 
-// AccountKeys are the My account screen's (own notification opt-outs and
-// password) and the Home key that opens it.
-type AccountKeys struct {
+// Account holds the keys of the acting user's own account screen, and the
+// Home key that opens it.
+type Account struct {
 	Open     key.Binding // on Home
-	Toggle   key.Binding
-	Password key.Binding
+	Password key.Binding // change one's own password
+	Notify   key.Binding // one's own notification opt-outs
 }
 
-func defaultAccountKeys() AccountKeys {
-	return AccountKeys{
+func defaultAccount() Account {
+	return Account{
 		Open:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "my account")),
-		Toggle:   key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "notify on/off")),
-		Password: key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "change password")),
+		Password: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "change my password")),
+		Notify:   key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "notifications")),
 	}
 }

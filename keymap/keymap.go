@@ -89,11 +89,11 @@ type KeyMap struct {
 	Picker  Picker
 	Admin   Admin
 	Gov     Governance
+	Account Account
 	Tickets TicketKeys
 	Collab  CollabKeys
 	Import  ImportKeys
 	File    FileKeys
-	Account AccountKeys
 }
 
 // Default is the binding set of DESIGN.md.
@@ -160,10 +160,10 @@ func Default() KeyMap {
 		},
 		Admin:   defaultAdmin(),
 		Gov:     defaultGovernance(),
+		Account: defaultAccount(),
 		Tickets: defaultTicketKeys(),
 		Collab:  defaultCollabKeys(),
 		Import:  defaultImportKeys(),
 		File:    defaultFileKeys(),
-		Account: defaultAccountKeys(),
 	}
 }

@@ -218,11 +218,14 @@ for size in "80 24" "120 40"; do
   check "keys.toml at $1x$2: the remapped key opens the form" "New user"
   esc; esc
   keys 1 m
-  check "My account at $1x$2" "My account: $owner"
-  keys Down Down Down Space
-  check "My account at $1x$2: space turns closed off" "no longer get notifications when a ticket is closed"
-  keys Space
-  check "My account at $1x$2: space turns closed on again" "get notifications again when a ticket is closed"
+  check "My account at $1x$2" "My account · $owner"
+  keys o
+  check "My account at $1x$2: o opens the notifications" "My notifications"
+  keys Tab Tab Tab Space C-s
+  check "My account at $1x$2: unticking closed turns it off" "you no longer get notifications for: closed"
+  check "My account at $1x$2: the screen says so" "Notifications: off for closed"
+  keys o Tab Tab Tab Space C-s
+  check "My account at $1x$2: ticking it again turns it on" "you get every notification your groups subscribe you to"
   quit
 done
 cli_has "CLI: user notify turns an event off" "no longer gets notifications for: overdue" user notify "$owner" --off overdue
@@ -231,6 +234,8 @@ cli_has "CLI: user show lists it" "overdue" user show "$owner"
 # ---------------------------------------------------------------- demo district
 start --demo
 check "demo opens" "Riverside Unified School District"
+check "demo opens on Home with the hint" "Welcome, "
+check "the hint names the palette and help" ": commands · ? help"
 keys 4 /; typed "nwright"; keys Enter
 check "demo: a user without a group shows —" "nwright"
 check "demo: — in the Group column" "—"

@@ -3,6 +3,7 @@ package cli_test
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -52,28 +53,24 @@ func TestUserPasswordCommand(t *testing.T) {
 	}
 }
 
-// `user create U --password-file F` creates the user with that password (a
-// temporary one, as any password set by someone else); a bad password
-// creates nothing.
-func TestUserCreateWithPasswordFile(t *testing.T) {
+// user create --password-file sets a first password in the same write;
+// user set --superuser / --no-superuser grant and revoke (R12).
+func TestUserCreateWithPasswordFileAndSuperuserFlags(t *testing.T) {
 	h := newHarness(t)
-	f := t.TempDir() + "/pw"
-	if err := os.WriteFile(f, []byte("First-Pass-1\n"), 0o600); err != nil {
+	pw := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pw, []byte("correct horse battery\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	h.ok("user", "create", "ann", "--password-file", f)
-	h.ok("user", "join", "ann", "Users")
-	if _, err := h.db.AuthenticatePassword("ann", "First-Pass-1"); !errors.Is(err, domain.ErrMustChangePassword) {
-		t.Fatalf("ann's password from the file: %v", err)
+	h.okHas([]string{"user", "create", "kim", "--password-file", pw}, "created standard user kim")
+	h.ok("user", "join", "kim", "Users")
+	if _, err := h.db.AuthenticatePassword("kim", "correct horse battery"); !errors.Is(err, domain.ErrMustChangePassword) {
+		t.Fatalf("kim's first password: %v", err)
 	}
-	h.stdin = "short\n"
-	_, errs, code := h.run("user", "create", "bea", "--password-file", "-")
-	if code != 1 || !strings.Contains(errs, "at least 8 characters") {
-		t.Errorf("short password: exit %d, %q", code, errs)
-	}
-	if _, errs, code := h.run("user", "show", "bea"); code == 0 {
-		t.Errorf("a refused password still created bea: %q", errs)
-	}
+	h.fails([]string{"user", "set", "kim", "--superuser", "--no-superuser"}, "not both")
+	h.ok("user", "set", "kim", "--superuser")
+	h.okHas([]string{"user", "show", "kim"}, "Superuser:    yes")
+	h.ok("user", "set", "kim", "--no-superuser")
+	h.fails([]string{"user", "set", "admin", "--no-superuser"}, "only superuser", "(R12)")
 }
 
 // `user notify U --off E,E --on E` mutes and unmutes events, refusing an

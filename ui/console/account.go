@@ -1,6 +1,7 @@
 package console
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -10,12 +11,15 @@ import (
 	"gatehouse/domain"
 )
 
-// Field indexes of the change-password form.
-const (
-	pfCurrent = iota
-	pfNew
-	pfConfirm
-)
+// accountScreen is the acting user's own account: who they are, their
+// groups, and changing their own password (the current one first, as at
+// a login). Everyone may open it.
+type accountScreen struct {
+	govPane
+	info   domain.UserInfo
+	err    error
+	notify bool // the open form is the notifications one
+}
 
 // eventText says what each event a group can subscribe to tells of.
 var eventText = map[domain.Event]string{
@@ -27,122 +31,112 @@ var eventText = map[domain.Event]string{
 	domain.EventOverdue:    "a ticket is overdue",
 }
 
-// accountScreen is the acting user's own account (IndusTrack's per-user
-// settings): which of the events their groups subscribe them to reach
-// them, and their password. Saves run in commands; the store audits them.
-type accountScreen struct {
-	c      *Common
-	me     domain.UserInfo
-	err    error
-	cursor int
-	form   *form // change password, when open
-	w, h   int
-}
-
-// passwordMsg reports a password change from My account.
-type passwordMsg struct{ err error }
+// Field indexes of the password form.
+const (
+	pfCurrent = iota
+	pfNew
+	pfConfirm
+)
 
 func newAccountScreen(c *Common) *accountScreen {
-	s := &accountScreen{c: c}
+	s := &accountScreen{govPane: govPane{c: c, table: newTable(c, "no groups",
+		column{title: "Group", width: 16, flex: 1},
+		column{title: "Through", width: 16},
+		column{title: "Reason", width: 10, flex: 2})}}
 	s.Reload()
 	return s
 }
 
 func (s *accountScreen) Reload() {
-	s.me, s.err = s.c.Svc.User(s.c.Ctx, s.c.Svc.Actor(s.c.Ctx).Username)
+	s.info, s.err = s.c.Svc.User(s.c.Ctx, s.c.Access.Username)
+	ms, err := s.c.Svc.Memberships(s.c.Ctx, s.c.Access.Username)
+	if err != nil {
+		s.c.Fail(err)
+		return
+	}
+	keys := make([]string, len(ms))
+	rows := make([][]string, len(ms))
+	for i, m := range ms {
+		keys[i], rows[i] = m.GroupName, []string{m.GroupName, s.c.lastDay(m.Until), dash(m.Reason)}
+	}
+	s.table.SetRows(keys, rows)
 }
 
-// toggle turns notifications for the event under the cursor off or on,
-// saving in a command.
-func (s *accountScreen) toggle() tea.Cmd {
-	if s.err != nil {
-		return nil
+func (s *accountScreen) Hint() string { return "" }
+
+func (s *accountScreen) openPassword() {
+	s.notify = false
+	s.form = newForm(s.c, "Change my password").
+		secret("Current", "your password now").
+		secret("New", "8+ characters").
+		secret("Confirm", "the new one again")
+	s.form.note = "The current password is checked first, as at a login."
+	s.form.SetSize(s.w, s.h)
+}
+
+// openNotify opens the opt-out form (IndusTrack's per-user settings): one
+// box per event a group can subscribe its members to, ticked while the
+// user still gets it.
+func (s *accountScreen) openNotify() {
+	s.notify = true
+	s.form = newForm(s.c, "My notifications")
+	for _, ev := range domain.AllEvents {
+		s.form.toggle(string(ev), !slices.Contains(s.info.Muted, ev))
 	}
-	ev := domain.AllEvents[s.cursor]
-	u := s.me.User
-	on := slices.Contains(u.Muted, ev)
+	s.form.note = "Your groups decide which events notify their members; untick those you do not want (the others in your groups are still told). " + eventLegend()
+	s.form.SetSize(s.w, s.h)
+}
+
+// submitNotify saves the unticked events as the user's opt-outs, in a
+// command; the store audits it.
+func (s *accountScreen) submitNotify() {
+	u := s.info.User
 	u.Muted = nil
-	for _, e := range domain.AllEvents {
-		// the event under the cursor flips; the others stay as they are
-		if muted := slices.Contains(s.me.Muted, e); muted != (e == ev) {
-			u.Muted = append(u.Muted, e)
+	var off []string
+	for i, ev := range domain.AllEvents {
+		if !s.form.On(i) {
+			u.Muted = append(u.Muted, ev)
+			off = append(off, string(ev))
 		}
 	}
-	ok := "you no longer get notifications when " + eventText[ev]
-	if on {
-		ok = "you get notifications again when " + eventText[ev]
+	ok := "you get every notification your groups subscribe you to"
+	if len(off) > 0 {
+		ok = "you no longer get notifications for: " + strings.Join(off, ", ")
 	}
 	svc, ctx := s.c.Svc, s.c.Ctx
-	return act(ok, func() error {
+	s.save(ok, func() error {
 		_, err := svc.UpdateUser(ctx, u)
 		return err
 	})
 }
 
-func (s *accountScreen) openPassword() {
-	s.form = newForm(s.c, "Change your password").
-		secret("Current", "your password now").
-		secret("New", "at least 8 characters").
-		secret("Confirm", "the new one again")
-	s.form.note = "It takes effect at your next password login; SSH keys are unaffected."
-	s.form.SetSize(s.w, s.h)
-}
-
-// submitPassword checks the form and changes the password in a command.
-func (s *accountScreen) submitPassword() tea.Cmd {
+func (s *accountScreen) submit() {
+	if s.notify {
+		s.submitNotify()
+		return
+	}
 	f := s.form
 	cur, next := f.Raw(pfCurrent), f.Raw(pfNew)
-	if err := domain.ValidatePassword(next); err != nil {
-		f.fields[pfNew].err = errText(err)
-		f.setFocus(pfNew)
-		return nil
-	}
 	if next != f.Raw(pfConfirm) {
-		f.fields[pfConfirm].err = "the two new passwords differ"
-		f.setFocus(pfConfirm)
-		return nil
+		s.c.Fail(domain.Errorf(domain.EInvalid, "new password: the two entries differ"))
+		return
 	}
-	change, name := s.c.changePassword, s.me.Username
-	return func() tea.Msg {
-		_, err := change(name, cur, next)
-		return passwordMsg{err: err}
-	}
+	s.save("changed your password", func() error { return s.c.Svc.ChangeOwnPassword(s.c.Ctx, cur, next) })
 }
 
 func (s *accountScreen) Update(msg tea.Msg) tea.Cmd {
-	if m, ok := msg.(passwordMsg); ok {
-		if m.err != nil {
-			s.c.Fail(m.err)
-			return nil
-		}
-		s.form = nil
-		s.c.Ok("changed your password")
-		return nil
-	}
 	if s.form != nil {
-		submitted, cancel, cmd := s.form.Update(msg)
-		switch {
-		case cancel:
-			s.form = nil
-		case submitted:
-			return s.submitPassword()
-		}
-		return cmd
+		return s.updateForm(msg, s.submit)
 	}
 	k, ok := msg.(tea.KeyPressMsg)
-	if !ok {
+	if !ok || s.table.Update(msg) {
 		return nil
 	}
-	ak, n := s.c.Keys.Account, s.c.Keys.Nav
 	switch {
-	case key.Matches(k, n.Up):
-		s.cursor = max(0, s.cursor-1)
-	case key.Matches(k, n.Down):
-		s.cursor = min(len(domain.AllEvents)-1, s.cursor+1)
-	case key.Matches(k, ak.Toggle):
-		return s.toggle()
-	case key.Matches(k, ak.Password) && s.c.changePassword != nil:
+	case key.Matches(k, s.c.Keys.Account.Password):
 		s.openPassword()
+	case key.Matches(k, s.c.Keys.Account.Notify):
+		s.openNotify()
 	}
 	return nil
 }
@@ -155,53 +149,49 @@ func (s *accountScreen) View() string {
 	if s.err != nil {
 		return st.Error.Render(errText(s.err))
 	}
-	u := s.me
+	u := s.info
 	lines := []string{
-		st.Title.Render("My account: " + u.Username + " (" + domain.Printable(u.Name()) + ")"),
-		"Email: " + dash(domain.Printable(u.Email)) + "   Groups: " + domain.Printable(u.GroupColumn()),
+		st.Title.Render("My account · " + u.Username),
+		fmt.Sprintf("Name %s · Email %s · Phone %s", dash(u.Name()), dash(u.Email), dash(u.Phone)),
+		fmt.Sprintf("Kind %s · Buildings %s · Start screen %s", u.Kind, dash(strings.Join(u.Buildings, ", ")), dash(u.StartScreen)),
+		s.notifyLine(),
 		"",
-		st.Title.Render("Notifications"),
-		st.Dim.Width(max(20, s.w)).Render("Your groups decide which events notify their members; turn off those you do not want."),
 	}
-	for i, ev := range domain.AllEvents {
-		mark := "[x] on "
-		if slices.Contains(u.Muted, ev) {
-			mark = "[ ] off"
-		}
-		cur := "  "
-		if i == s.cursor {
-			cur = "▸ "
-		}
-		line := pad(cur+mark+"  "+pad(string(ev), 12)+" when "+eventText[ev], s.w)
-		if i == s.cursor {
-			line = st.Cursor.Render(line)
-		}
-		lines = append(lines, line)
-	}
-	if s.c.changePassword != nil {
-		lines = append(lines, "", st.Dim.Render("P changes your password."))
-	}
-	return strings.Join(lines, "\n")
+	return strings.Join(lines, "\n") + "\n" + s.table.View()
 }
 
 func (s *accountScreen) SetSize(w, h int) {
+	s.govPane.SetSize(w, h-5)
 	s.w, s.h = w, h
 	if s.form != nil {
 		s.form.SetSize(w, h)
 	}
 }
-func (s *accountScreen) Dirty() bool     { return s.form != nil }
-func (s *accountScreen) Capturing() bool { return s.form != nil }
-func (s *accountScreen) Hint() string    { return "" }
+
 func (s *accountScreen) ShortHelp() []key.Binding {
 	if s.form != nil {
 		return s.form.ShortHelp()
 	}
-	ak := s.c.Keys.Account
-	out := []key.Binding{s.c.Keys.Nav.Up, s.c.Keys.Nav.Down, ak.Toggle}
-	if s.c.changePassword != nil {
-		out = append(out, ak.Password)
-	}
-	return out
+	return []key.Binding{s.c.Keys.Account.Password, s.c.Keys.Account.Notify, s.c.Keys.Nav.Up, s.c.Keys.Nav.Down}
 }
-func (s *accountScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }
+
+// eventLegend says in one line what each event is.
+func eventLegend() string {
+	parts := make([]string, len(domain.AllEvents))
+	for i, ev := range domain.AllEvents {
+		parts[i] = string(ev) + ": " + eventText[ev]
+	}
+	return strings.Join(parts, "; ") + "."
+}
+
+// notifyLine says which events the user opted out of.
+func (s *accountScreen) notifyLine() string {
+	if len(s.info.Muted) == 0 {
+		return "Notifications: every event your groups subscribe you to"
+	}
+	off := make([]string, len(s.info.Muted))
+	for i, e := range s.info.Muted {
+		off[i] = string(e)
+	}
+	return "Notifications: off for " + strings.Join(off, ", ")
+}

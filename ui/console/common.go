@@ -62,10 +62,8 @@ type Common struct {
 	remote   bool // an SSH session: no file paths (Config.Remote)
 	// jobFailures lists failed periodic jobs (Config.JobFailures); may be nil
 	jobFailures func() []string
-	// changePassword is Config.ChangePassword; may be nil
-	changePassword func(username, current, next string) (domain.User, error)
-	status         string
-	statusErr      bool
+	status      string
+	statusErr   bool
 }
 
 // Ok puts a success message in the status line.

@@ -48,12 +48,11 @@ type Config struct {
 	// JobFailures lists the periodic jobs' latest failures, shown on the
 	// Data file screen; nil shows none.
 	JobFailures func() []string
+	// StartOnHome opens Home whatever the user's start screen (the demo).
+	StartOnHome bool
 	// Keys are the bindings (keymap.Load: the defaults with the keymap
 	// file's overrides); nil means keymap.Default().
 	Keys *keymap.KeyMap
-	// ChangePassword replaces the acting user's password on proof of the
-	// current one (store.DB.ChangePassword) from My account; nil hides it.
-	ChangePassword func(username, current, next string) (domain.User, error)
 }
 
 // screenDef describes a screen: its number key (0: palette only), whether
@@ -163,7 +162,7 @@ func New(cfg Config) tea.Model {
 		keys = *cfg.Keys
 	}
 	m.c = &Common{Svc: cfg.Service, Ctx: ctx, Keys: keys, Now: cfg.Now, viewAsOK: cfg.ViewAs != nil, remote: cfg.Remote,
-		jobFailures: cfg.JobFailures, changePassword: cfg.ChangePassword}
+		jobFailures: cfg.JobFailures}
 	m.restyle()
 	m.refreshActor()
 	m.switchTo(m.startScreen(), "")
@@ -228,6 +227,9 @@ func (m *Model) refreshActor() {
 // startScreen is the user's start screen when they may open it; otherwise
 // Groups for those who manage groups, else Home.
 func (m *Model) startScreen() string {
+	if m.cfg.StartOnHome {
+		return "home"
+	}
 	want := m.c.Svc.Actor(m.c.Ctx).StartScreen
 	if d, ok := screenByID(want); ok && d.allowed(&m.c.Access) {
 		return want

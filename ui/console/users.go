@@ -20,10 +20,7 @@ const (
 	ufPhone
 	ufReportsTo
 	ufStartScreen
-	ufPassword // new users only, from here on
-	ufConfirm
-	ufKind
-	ufSuperuser
+	ufKind // new users only; Superuser and Password follow (superField, pwField)
 )
 
 // Field indexes of the membership form (join and bulk join/leave).
@@ -66,7 +63,10 @@ type usersScreen struct {
 	target   domain.UserInfo // edited or opened user
 	targets  []string        // bulk action users
 	detail   *table          // memberships of target, when open
-	w, h     int
+	// superField and pwField are the form's Superuser toggle and first
+	// Password field, when it has them (-1 otherwise)
+	superField, pwField int
+	w, h                int
 }
 
 func newUsersScreen(c *Common) *usersScreen {
@@ -244,14 +244,19 @@ func (s *usersScreen) openForm(mode userFormMode, u domain.UserInfo) {
 			text("Phone", u.Phone, "optional", nil).
 			text("Reports to", u.ReportsTo, "username (optional)", optUser).
 			choose("Start screen", startScreens, u.StartScreen)
+		s.superField, s.pwField = -1, -1
 		if mode == userNew {
-			s.form.secret("Password", "optional, at least 8 characters").
-				secret("Confirm", "the password again")
 			s.form.choose("Kind", []string{"standard", "restricted"}, "standard")
-			if s.c.Access.Superuser {
-				s.form.toggle("Superuser", false)
-			}
-			s.form.note = "New users belong to the base group of their kind at once (R1); join a group to make them active (R2)."
+		}
+		// only a superuser grants or revokes superuser (R12)
+		if s.c.Access.Superuser {
+			s.superField = len(s.form.fields)
+			s.form.toggle("Superuser", u.Superuser)
+		}
+		if mode == userNew {
+			s.pwField = len(s.form.fields)
+			s.form.secret("Password", "optional, 8+ characters").secret("Confirm", "the password again")
+			s.form.note = "New users belong to the base group of their kind at once (R1); join a group to make them active (R2). A password set here is changed at the first login."
 		}
 	case userJoin, userBulkJoin:
 		s.form = newForm(s.c, "Join a group: "+strings.Join(s.targets, ", ")).
@@ -284,54 +289,35 @@ func (s *usersScreen) userFromForm() (domain.User, error) {
 		}
 		u.ReportsTo = boss.ID
 	}
-	if s.mode == userNew {
-		if f.Value(ufKind) == "restricted" {
-			u.Kind = domain.KindRestricted
-		}
-		if len(f.fields) > ufSuperuser {
-			u.Superuser = f.On(ufSuperuser)
-		}
+	if s.mode == userNew && f.Value(ufKind) == "restricted" {
+		u.Kind = domain.KindRestricted
+	}
+	if s.superField >= 0 {
+		u.Superuser = f.On(s.superField)
 	}
 	return u, nil
-}
-
-// newPassword reads the new-user form's password and confirmation: ok is
-// false, with the reason beside the field, when they are refused; the
-// password is checked here so a bad one creates no user.
-func (s *usersScreen) newPassword() (string, bool) {
-	f := s.form
-	if s.mode != userNew {
-		return "", true
-	}
-	pw := f.Raw(ufPassword)
-	if pw != "" {
-		if err := domain.ValidatePassword(pw); err != nil {
-			f.fields[ufPassword].err = errText(err)
-			f.setFocus(ufPassword)
-			return "", false
-		}
-	}
-	if pw != f.Raw(ufConfirm) {
-		f.fields[ufConfirm].err = "the two passwords differ"
-		f.setFocus(ufConfirm)
-		return "", false
-	}
-	return pw, true
 }
 
 func (s *usersScreen) submit() tea.Cmd {
 	f := s.form
 	switch s.mode {
 	case userNew, userEdit:
-		password, ok := s.newPassword()
-		if !ok {
-			return nil
-		}
 		u, err := s.userFromForm()
 		if err == nil {
-			if s.mode == userNew {
+			pw := ""
+			if s.pwField >= 0 {
+				pw = f.Raw(s.pwField)
+				if pw != f.Raw(s.pwField+1) {
+					err = domain.Errorf(domain.EInvalid, "password: the two entries differ")
+				}
+			}
+			switch {
+			case err != nil:
+			case s.mode == userNew && pw != "":
+				u, err = s.c.Svc.CreateUserWithPassword(s.c.Ctx, u, pw)
+			case s.mode == userNew:
 				u, err = s.c.Svc.CreateUser(s.c.Ctx, u)
-			} else {
+			default:
 				u, err = s.c.Svc.UpdateUser(s.c.Ctx, u)
 			}
 		}
@@ -347,17 +333,6 @@ func (s *usersScreen) submit() tea.Cmd {
 		}
 		s.Reload()
 		s.table.SelectKey(u.Username)
-		if password != "" {
-			// set by someone else, it is temporary: the user picks their
-			// own at the first password login (store.SetPassword)
-			svc, ctx, name := s.c.Svc, s.c.Ctx, u.Username
-			return act("saved user "+name+" with a temporary password: they choose their own at their first password login", func() error {
-				if err := svc.SetPassword(ctx, name, password); err != nil {
-					return fmt.Errorf("saved user %s, but the password was not set: %w", name, err)
-				}
-				return nil
-			})
-		}
 	case userJoin, userBulkJoin:
 		until, err := s.c.parseUntil(f.Value(mfUntil))
 		if err != nil {
