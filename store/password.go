@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"gatehouse/domain"
 
@@ -45,6 +46,14 @@ const (
 	minArgonSaltLen = 8
 	maxArgonSaltLen = 64
 	maxBcryptCost   = 12
+)
+
+// Limits on a new password (SetPassword, ChangePassword). The upper bound
+// keeps a pasted file from being hashed; the lower one is NIST SP 800-63B's
+// minimum for a chosen password.
+const (
+	minPasswordLen = 8   // characters
+	maxPasswordLen = 256 // bytes
 )
 
 var b64 = base64.RawStdEncoding
@@ -178,9 +187,22 @@ func VerifyPassword(encoded, password string) (bool, error) {
 	return err == nil, err
 }
 
-// validatePassword checks a new password before it is hashed; the rule
-// lives in domain so forms can check it before anything is saved.
-func validatePassword(password string) error { return domain.ValidatePassword(password) }
+// validatePassword checks a new password before it is hashed.
+func validatePassword(password string) error {
+	if !utf8.ValidString(password) {
+		return domain.Errorf(domain.EInvalid, "password: not valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(password); n < minPasswordLen {
+		return domain.Errorf(domain.EInvalid, "password: at least %d characters (got %d)", minPasswordLen, n)
+	}
+	if len(password) > maxPasswordLen {
+		return domain.Errorf(domain.EInvalid, "password: at most %d bytes", maxPasswordLen)
+	}
+	if strings.ContainsFunc(password, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return domain.Errorf(domain.EInvalid, "password: control characters (such as a newline) are not allowed")
+	}
+	return nil
+}
 
 // hashPasswords hashes every non-empty password on all cores. progress is
 // called from this goroutine only, after each hash, with done and total
