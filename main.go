@@ -207,6 +207,8 @@ func runFile(fa cli.FileArgs, g cli.Global, stdin io.Reader, stdout, stderr io.W
 		return runMail(fa, g, stdin, stdout, stderr)
 	case "demo":
 		return generate(fa, stdout, stderr)
+	case "jobs run":
+		return runJobs(g, stdout, stderr)
 	case "compact":
 		path, err := dataPath(g)
 		if err == nil {

@@ -130,7 +130,17 @@ type UserService interface {
 	CreateUser(ctx context.Context, u User) (User, error)
 	// UpdateUser saves the user's fields by ID (not memberships or keys).
 	UpdateUser(ctx context.Context, u User) (User, error)
+	// Join is JoinGroup without a start date or confirmation.
 	Join(ctx context.Context, username, group string, until time.Time, reason string) error
+	// JoinGroup adds (or renews) a membership. It returns an EWarning error
+	// when it would make a Building Administrator a full administrator (R4)
+	// unless the request confirms.
+	JoinGroup(ctx context.Context, j JoinRequest) error
+	// MoveUser ends the membership of From and grants To in one
+	// transaction, audited as one move; R12 and R4 as for JoinGroup. When
+	// the user stops being a technician it returns the auto-assign rules
+	// naming them, removed in the same transaction with RemoveRules (R8).
+	MoveUser(ctx context.Context, m MoveRequest) ([]RuleRef, error)
 	// Leave ends a membership. When the user stops being a technician it
 	// returns the auto-assign rules naming them, and with removeRules removes
 	// them in the same transaction (R8).
@@ -251,6 +261,24 @@ type MemberInfo struct {
 	GroupName string
 	GrantedBy string
 	Expired   bool
+	Pending   bool // starts later (From): grants nothing yet
+}
+
+// JoinRequest is one membership to grant.
+type JoinRequest struct {
+	Username, Group string
+	From            time.Time // zero: at once; before it the membership grants nothing
+	Until           time.Time // zero: no end
+	Reason          string
+	Confirm         bool // proceed past the R4 elevation warning
+}
+
+// MoveRequest moves a user from one group to another.
+type MoveRequest struct {
+	Username, From, To string
+	Reason             string
+	Confirm            bool // proceed past the R4 elevation warning
+	RemoveRules        bool // remove the auto-assign rules naming a former technician (R8)
 }
 
 // UserQuery pages and filters the user list (R15 search on username and names).
@@ -401,6 +429,7 @@ type AccessReview struct {
 	Admins      []WhoRow     // superusers and elevated administrators
 	Overlapping []UserInfo   // users in several groups
 	Expiring    []MemberInfo // memberships ending in the next 14 days
+	Starting    []MemberInfo // memberships starting in the next 14 days
 	Inactive    []UserInfo   // deactivated users still holding groups
 }
 

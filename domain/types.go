@@ -281,10 +281,20 @@ type Membership struct {
 	GrantedAt time.Time `json:"granted_at"`
 	Reason    string    `json:"reason,omitempty"`
 	Until     time.Time `json:"until,omitzero"` // zero: no expiry
+	// From is when a temporary membership starts (TrackTik's start and end
+	// dates); zero: at once. Before it the membership grants nothing.
+	From time.Time `json:"from,omitzero"`
 }
 
-// Active reports whether the membership grants anything at now.
-func (m Membership) Active(now time.Time) bool { return m.Until.IsZero() || now.Before(m.Until) }
+// Active reports whether the membership grants anything at now: it has
+// started (From) and not yet ended (Until).
+func (m Membership) Active(now time.Time) bool { return !m.Pending(now) && !m.Ended(now) }
+
+// Pending reports whether the membership starts after now.
+func (m Membership) Pending(now time.Time) bool { return !m.From.IsZero() && now.Before(m.From) }
+
+// Ended reports whether the membership's Until has passed at now.
+func (m Membership) Ended(now time.Time) bool { return !m.Until.IsZero() && !now.Before(m.Until) }
 
 // TeamType is global, standard or private (ProTracker).
 type TeamType uint8

@@ -130,7 +130,7 @@ until=$(date -d '+30 days' +%F)
 find_user pat
 keys Enter
 check "user detail" "User pat"
-keys n; typed "Principals"; keys Tab; typed "$until"; keys Tab; typed "acting principal"; keys Enter
+keys n; typed "Principals"; keys Tab Tab; typed "$until"; keys Tab; typed "acting principal"; keys Enter
 check "pat joined with an expiry" "pat joined Principals"
 check "expiry shown" "$until"
 esc

@@ -158,7 +158,15 @@ func (s *session) DecideRequest(ctx context.Context, id domain.ID, approve bool,
 		if approve {
 			action = "approve"
 			req.Status, req.Until = domain.RequestApproved, w.now.Add(time.Duration(req.Hours)*time.Hour)
-			if err := w.join(u.Username, g.Name, req.Until, fmt.Sprintf("request #%d: %s", req.ID, req.Reason)); err != nil {
+			// a request is for a time-limited membership; its approval is
+			// audited as a join as well as an approval
+			_, _, b, a, err := w.join(domain.JoinRequest{Username: u.Username, Group: g.Name, Until: req.Until,
+				Reason: fmt.Sprintf("request #%d: %s", req.ID, req.Reason)})
+			if err != nil {
+				return err
+			}
+			w.elev = nil
+			if err := w.audit("membership", u.ID, u.Username+" in "+g.Name, "join", b, a); err != nil {
 				return err
 			}
 		} else {

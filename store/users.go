@@ -678,51 +678,182 @@ func (s *session) UpdateUser(ctx context.Context, u domain.User) (domain.User, e
 }
 
 func (s *session) Join(ctx context.Context, username, group string, until time.Time, reason string) error {
-	return s.writeGuarded(func(w *txn) error { return w.join(username, group, until, reason) })
+	return s.JoinGroup(ctx, domain.JoinRequest{Username: username, Group: group, Until: until, Reason: reason})
 }
 
-// join adds username to group (or renews the membership) with its audit
-// event: Join, and an approved access request (R18).
-func (w *txn) join(username, group string, until time.Time, reason string) error {
-	u, g, err := w.membershipChange(username, group, true)
+func (s *session) JoinGroup(ctx context.Context, j domain.JoinRequest) error {
+	return s.writeGuarded(func(w *txn) error {
+		u, g, b, a, err := w.join(j)
+		if err != nil {
+			return err
+		}
+		if err := w.warnBuildingAdmins(j.Confirm); err != nil {
+			return err
+		}
+		return w.audit("membership", u.ID, u.Username+" in "+g.Name, "join", b, a)
+	})
+}
+
+// heldOf is what u holds once they can log in, at the instant at
+// (ResolveHeld): R4's Building Administrator check compares it.
+func (w *txn) heldOf(u domain.User, at time.Time) domain.Access {
+	return domain.ResolveHeld(loadSubject(w.tx, u, at), at)
+}
+
+// elevated collects, within one write, the Building Administrators whose
+// memberships the write changed, with what they held before.
+type elevated struct {
+	users  []domain.User
+	before []domain.Access
+	at     time.Time // the latest start of a new membership: when they gain it
+}
+
+// noteBefore records u's held access before a membership change that
+// takes effect at start (zero: now).
+func (w *txn) noteBefore(u domain.User, start time.Time) {
+	if w.elev == nil {
+		w.elev = &elevated{at: w.now}
+	}
+	if start.After(w.elev.at) {
+		w.elev.at = start
+	}
+	for _, x := range w.elev.users {
+		if x.ID == u.ID {
+			return
+		}
+	}
+	w.elev.users = append(w.elev.users, u)
+	w.elev.before = append(w.elev.before, w.heldOf(u, w.now))
+}
+
+// warnBuildingAdmins refuses, unless confirmed, the membership changes
+// noted in this write that make Building Administrators full
+// administrators (R4), naming who gains what: the users noted by noteBefore.
+func (w *txn) warnBuildingAdmins(confirm bool) error {
+	e := w.elev
+	w.elev = nil
+	if e == nil || confirm {
+		return nil
+	}
+	var els []domain.BuildingAdminElevation
+	for i, u := range e.users {
+		after := w.heldOf(u, e.at)
+		if el, ok := domain.ElevatesBuildingAdmin(&e.before[i], &after); ok {
+			els = append(els, el)
+		}
+	}
+	return domain.BuildingAdminWarning(els)
+}
+
+// membershipText describes a membership for the audit trail.
+func membershipText(m domain.Membership) string {
+	s := "member"
+	if !m.From.IsZero() {
+		s += " from " + m.From.Format("2006-01-02 15:04")
+	}
+	if !m.Until.IsZero() {
+		s += " until " + m.Until.Format("2006-01-02 15:04")
+	}
+	if m.Reason != "" {
+		s += " (" + m.Reason + ")"
+	}
+	return s
+}
+
+// join adds a user to a group (or renews the membership) and returns the
+// membership's description before and after for the caller's audit event:
+// Join, a move, and an approved access request (R18). It notes the user
+// for warnBuildingAdmins.
+func (w *txn) join(j domain.JoinRequest) (domain.User, domain.Group, string, string, error) {
+	u, g, err := w.membershipChange(j.Username, j.Group, true)
 	if err != nil {
-		return err
+		return u, g, "", "", err
 	}
-	if err := domain.CheckLine("reason", reason); err != nil {
-		return err
+	if err := domain.CheckLine("reason", j.Reason); err != nil {
+		return u, g, "", "", err
 	}
-	if !until.IsZero() && !until.After(w.now) {
-		return domain.Errorf(domain.EInvalid, "expiry %s is in the past", until.Format("2006-01-02"))
+	if !j.Until.IsZero() && !j.Until.After(w.now) {
+		return u, g, "", "", domain.Errorf(domain.EInvalid, "expiry %s is in the past", j.Until.Format("2006-01-02"))
 	}
-	if err := checkDate("expiry (--until)", until); err != nil {
-		return err
+	if err := checkDate("expiry (--until)", j.Until); err != nil {
+		return u, g, "", "", err
+	}
+	if err := checkDate("start (--from)", j.From); err != nil {
+		return u, g, "", "", err
+	}
+	if !j.From.IsZero() && !j.Until.IsZero() && !j.From.Before(j.Until) {
+		return u, g, "", "", domain.Errorf(domain.EInvalid, "start (--from) %s is not before the expiry (--until) %s: the membership would grant nothing",
+			j.From.Format("2006-01-02"), j.Until.Format("2006-01-02"))
 	}
 	before, existed, err := getMembership(w.tx, u.ID, g.ID)
 	if err != nil {
-		return err
+		return u, g, "", "", err
 	}
-	m := domain.Membership{UserID: u.ID, GroupID: g.ID, GrantedBy: w.actor.ID, GrantedAt: w.now, Reason: reason, Until: until}
+	w.noteBefore(u, j.From)
+	m := domain.Membership{UserID: u.ID, GroupID: g.ID, GrantedBy: w.actor.ID, GrantedAt: w.now, Reason: j.Reason, Until: j.Until, From: j.From}
 	if err := putMembership(w.tx, m); err != nil {
-		return err
+		return u, g, "", "", err
 	}
 	if err := w.checkWithin(u, "add "+u.Username+" to "+g.Name, true); err != nil {
-		return err
-	}
-	desc := func(m domain.Membership) string {
-		s := "member"
-		if !m.Until.IsZero() {
-			s += " until " + m.Until.Format("2006-01-02 15:04")
-		}
-		if m.Reason != "" {
-			s += " (" + m.Reason + ")"
-		}
-		return s
+		return u, g, "", "", err
 	}
 	b := ""
 	if existed {
-		b = desc(before)
+		b = membershipText(before)
 	}
-	return w.audit("membership", u.ID, u.Username+" in "+g.Name, "join", b, desc(m))
+	return u, g, b, membershipText(m), nil
+}
+
+// MoveUser ends one membership and grants another in one transaction with
+// one audit event ("move"), so no moment exists in which the user holds
+// both groups or neither.
+func (s *session) MoveUser(ctx context.Context, mv domain.MoveRequest) ([]domain.RuleRef, error) {
+	var refs []domain.RuleRef
+	err := s.writeGuarded(func(w *txn) error {
+		u, from, err := w.membershipChange(mv.Username, mv.From, false)
+		if err != nil {
+			return err
+		}
+		if to, err := groupByName(w.tx, mv.To); err == nil && to.ID == from.ID {
+			return domain.Errorf(domain.EInvalid, "move %s: the groups to move from and to are the same (%s)", u.Username, from.Name)
+		}
+		old, ok, err := getMembership(w.tx, u.ID, from.ID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return domain.Errorf(domain.ENotFound, "%s is not a member of %s", u.Username, from.Name)
+		}
+		w.noteBefore(u, time.Time{})
+		before := w.accessOf(u)
+		wasTech := before.Has(domain.TicketAssignee)
+		if err := deleteMembership(w.tx, u.ID, from.ID); err != nil {
+			return err
+		}
+		// the new membership keeps the old one's dates: a temporary
+		// member stays temporary in the group they move to
+		u, to, _, after, err := w.join(domain.JoinRequest{Username: u.Username, Group: mv.To, From: old.From, Until: old.Until, Reason: mv.Reason})
+		if err != nil {
+			return err
+		}
+		if err := w.warnBuildingAdmins(mv.Confirm); err != nil {
+			return err
+		}
+		if err := w.audit("membership", u.ID, u.Username+" from "+from.Name+" to "+to.Name, "move",
+			from.Name+": "+membershipText(old), to.Name+": "+after); err != nil {
+			return err
+		}
+		// R8 as for leave: a former technician's rules are listed or removed
+		if now := w.accessOf(u); wasTech && !now.Has(domain.TicketAssignee) {
+			if mv.RemoveRules {
+				refs, err = w.removeRulesNaming(u)
+				return err
+			}
+			refs = rulesNaming(w.tx, u.ID)
+		}
+		return nil
+	})
+	return refs, err
 }
 
 // rulesNaming lists the auto-assign rules that send tickets to user.

@@ -70,11 +70,12 @@ type ticketJSON struct {
 
 // workJSON is one work report.
 type workJSON struct {
-	Author  string `json:"author"`
-	Minutes int    `json:"minutes"`
-	Text    string `json:"text"`
-	Created string `json:"created,omitempty"`
-	Edited  string `json:"edited,omitempty"`
+	ID      domain.ID `json:"id,omitempty"` // for ticket work-edit
+	Author  string    `json:"author"`
+	Minutes int       `json:"minutes"`
+	Text    string    `json:"text"`
+	Created string    `json:"created,omitempty"`
+	Edited  string    `json:"edited,omitempty"`
 }
 
 // historyJSON is one ticket history entry.
@@ -208,7 +209,7 @@ func ticketShow(c *call) error {
 			ReporterEmail: d.ReporterEmail, AssigneeEmail: d.AssigneeEmail, Parent: d.Parent, Children: d.Children,
 			VisibleTo: d.VisibleTo, Work: []workJSON{}, History: []historyJSON{}}
 		for _, w := range d.Work {
-			out.Work = append(out.Work, workJSON{Author: name(w.Author), Minutes: w.Minutes, Text: w.Text,
+			out.Work = append(out.Work, workJSON{ID: w.ID, Author: name(w.Author), Minutes: w.Minutes, Text: w.Text,
 				Created: jsonTime(w.Created), Edited: jsonTime(w.Edited)})
 		}
 		for _, h := range d.History {
@@ -263,9 +264,9 @@ func ticketShow(c *call) error {
 		fmt.Fprintln(c.out)
 		rows := make([][]string, 0, len(d.Work))
 		for _, w := range d.Work {
-			rows = append(rows, []string{c.stamp(w.Created), name(w.Author), strconv.Itoa(w.Minutes), w.Text})
+			rows = append(rows, []string{c.stamp(w.Created), name(w.Author), strconv.Itoa(w.Minutes), w.Text, strconv.FormatUint(w.ID, 10)})
 		}
-		if err := c.table([]string{"WORK", "BY", "MINUTES", "TEXT"}, rows); err != nil {
+		if err := c.table([]string{"WORK", "BY", "MINUTES", "TEXT", "ID"}, rows); err != nil {
 			return err
 		}
 	}
@@ -357,7 +358,7 @@ func ticketWork(c *call) error {
 		return err
 	}
 	if c.opts.JSON {
-		return c.json(workJSON{Author: c.svc.Actor(c.ctx).Username, Minutes: w.Minutes, Text: w.Text,
+		return c.json(workJSON{ID: w.ID, Author: c.svc.Actor(c.ctx).Username, Minutes: w.Minutes, Text: w.Text,
 			Created: jsonTime(w.Created)})
 	}
 	return c.result("recorded %d minute(s) of work on %s", w.Minutes, c.ticketLabel(n))

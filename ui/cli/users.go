@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -25,8 +24,10 @@ func userCommands() []*command {
 			flags: []flagSpec{{"off", true}, {"on", true}}, run: userNotify},
 		{path: "user set", args: "U", opts: "[--reports-to U2|none] [--buildings C,C] [--regions R,R] [--start-screen S] [--superuser|--no-superuser]", min: 1, max: 1,
 			flags: []flagSpec{{"reports-to", true}, {"buildings", true}, {"regions", true}, {"start-screen", true}, {"superuser", false}, {"no-superuser", false}}, run: userSet},
-		{path: "user join", args: "U G", opts: "[--until YYYY-MM-DD] [--reason T]", min: 2, max: 2,
-			flags: []flagSpec{{"until", true}, {"reason", true}}, run: userJoin},
+		{path: "user join", args: "U G", opts: "[--from YYYY-MM-DD] [--until YYYY-MM-DD] [--reason T]", min: 2, max: 2,
+			flags: []flagSpec{{"from", true}, {"until", true}, {"reason", true}}, run: userJoin},
+		{path: "user move", args: "U FROM TO", opts: "[--reason T] [--remove-rules]", min: 3, max: 3,
+			flags: []flagSpec{{"reason", true}, {"remove-rules", false}}, run: userMove},
 		{path: "user leave", args: "U G", opts: "[--remove-rules]", min: 2, max: 2,
 			flags: []flagSpec{{"remove-rules", false}}, run: userLeave},
 		{path: "user deactivate", args: "U", opts: "[--remove-rules]", min: 1, max: 1,
@@ -176,10 +177,7 @@ func userShow(c *call) error {
 	fmt.Fprintln(c.out)
 	rows := make([][]string, 0, len(ms))
 	for _, m := range ms {
-		until := c.untilText(m.Until)
-		if m.Expired {
-			until = "expired " + c.stamp(m.Until)
-		}
+		until := c.memberUntil(m)
 		rows = append(rows, []string{m.GroupName, until, orDash(m.GrantedBy), orDash(c.stamp(m.GrantedAt)), orDash(m.Reason)})
 	}
 	return c.table([]string{"MEMBERSHIP", "UNTIL", "GRANTED BY", "GRANTED AT", "REASON"}, rows)
@@ -275,20 +273,57 @@ func userSet(c *call) error {
 }
 
 func userJoin(c *call) error {
-	var until time.Time
+	j := domain.JoinRequest{Username: c.pos(0), Group: c.pos(1), Reason: c.args.str("reason"), Confirm: c.opts.Yes}
 	if c.args.has("until") {
 		var err error
-		if until, err = c.dateUntil(c.args.str("until")); err != nil {
+		if j.Until, err = c.dateUntil(c.args.str("until")); err != nil {
 			return err
 		}
 	}
-	if err := c.svc.Join(c.ctx, c.pos(0), c.pos(1), until, c.args.str("reason")); err != nil {
+	if c.args.has("from") {
+		var err error
+		if j.From, err = c.dateFrom(c.args.str("from")); err != nil {
+			return err
+		}
+	}
+	if err := c.svc.JoinGroup(c.ctx, j); err != nil {
 		return err
 	}
-	if until.IsZero() {
-		return c.result("%s joined group %s", c.pos(0), c.pos(1))
+	msg := fmt.Sprintf("%s joined group %s", j.Username, j.Group)
+	if !j.From.IsZero() {
+		msg += " from " + j.From.In(c.zone()).Format(domain.DateLayout)
 	}
-	return c.result("%s joined group %s %s", c.pos(0), c.pos(1), c.untilText(until))
+	if !j.Until.IsZero() {
+		msg += " " + c.untilText(j.Until)
+	}
+	return c.result("%s", msg)
+}
+
+// memberUntil is a membership's UNTIL column: its end, "expired" and when,
+// and for one that starts later "from YYYY-MM-DD" first.
+func (c *call) memberUntil(m domain.MemberInfo) string {
+	until := c.untilText(m.Until)
+	if m.Expired {
+		until = "expired " + c.stamp(m.Until)
+	}
+	if m.Pending {
+		until = "from " + m.From.In(c.zone()).Format(domain.DateLayout) + ", " + until
+	}
+	return until
+}
+
+// userMove ends one membership and grants another in one step (one
+// transaction, one audit event); the new membership keeps the old one's
+// start and end dates. A former technician's auto-assign rules are listed,
+// or removed with --remove-rules (R8), as for leave.
+func userMove(c *call) error {
+	mv := domain.MoveRequest{Username: c.pos(0), From: c.pos(1), To: c.pos(2), Reason: c.args.str("reason"),
+		Confirm: c.opts.Yes, RemoveRules: c.args.has("remove-rules")}
+	rules, err := c.svc.MoveUser(c.ctx, mv)
+	if err != nil {
+		return err
+	}
+	return c.ruleReport(fmt.Sprintf("moved %s from group %s to group %s", mv.Username, mv.From, mv.To), rules, mv.RemoveRules)
 }
 
 // userLeave ends a membership; when the user stops being a technician the

@@ -85,7 +85,7 @@ func (d *groupDetail) loadMembers() {
 			until += " expired"
 		}
 		keys[i] = m.Username
-		rows[i] = []string{m.Username, dash(m.GrantedBy), d.c.date(m.GrantedAt), until, dash(m.Reason)}
+		rows[i] = []string{m.Username, dash(m.GrantedBy), d.c.date(m.GrantedAt), until, pendingReason(d.c, m)}
 	}
 	d.members.SetRows(keys, rows)
 }

@@ -41,7 +41,7 @@ func TestUsersFilterAndJoinWithExpiry(t *testing.T) {
 	if !strings.Contains(s, "bob") || strings.Contains(s, "alice") {
 		t.Fatalf("live filter should leave only bob:\n%s", s)
 	}
-	d.keys("enter", "enter", "n", "Principals", "tab", "2026-03-20", "tab", "trial", "enter")
+	d.keys("enter", "enter", "n", "Principals", "tab", "tab", "2026-03-20", "tab", "trial", "enter")
 	d.waitFor("bob joined Principals")
 	ms, err := session(t, db, "admin").Memberships(t.Context(), "bob")
 	must(t, err)
