@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -104,6 +105,54 @@ const (
 // AllEvents in display order.
 var AllEvents = []Event{EventNew, EventAssigned, EventWorkReport, EventClosed, EventReassigned, EventOverdue, EventReassignRequest}
 
+// ParseEvents reads a comma-separated list of event names ("new,closed")
+// as one of AllEvents each, in AllEvents order without repeats; an unknown
+// name is refused naming it and the valid ones.
+func ParseEvents(list string) ([]Event, error) {
+	seen := map[Event]bool{}
+	for _, f := range strings.Split(list, ",") {
+		name := Event(strings.ToLower(strings.TrimSpace(f)))
+		if name == "" {
+			continue
+		}
+		if !slices.Contains(AllEvents, name) {
+			return nil, Errorf(EInvalid, "event %q: expected one of %s", string(name), eventNames())
+		}
+		seen[name] = true
+	}
+	var out []Event
+	for _, e := range AllEvents {
+		if seen[e] {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// ValidateMuted accepts only AllEvents, each once: the events a group can
+// subscribe a user to are the only ones a user can opt out of.
+func ValidateMuted(muted []Event) error {
+	seen := map[Event]bool{}
+	for _, e := range muted {
+		if !slices.Contains(AllEvents, e) {
+			return Errorf(EInvalid, "muted event %q: expected one of %s", string(e), eventNames())
+		}
+		if seen[e] {
+			return Errorf(EInvalid, "muted event %q is listed twice", string(e))
+		}
+		seen[e] = true
+	}
+	return nil
+}
+
+func eventNames() string {
+	names := make([]string, len(AllEvents))
+	for i, e := range AllEvents {
+		names[i] = string(e)
+	}
+	return strings.Join(names, ", ")
+}
+
 // Notify holds a group's notification preferences.
 type Notify struct {
 	Events      []Event `json:"events,omitempty"`
@@ -188,6 +237,10 @@ type User struct {
 	Buildings   []ID       `json:"buildings,omitempty"`
 	Regions     []string   `json:"regions,omitempty"`
 	StartScreen string     `json:"start_screen,omitempty"`
+	// Muted are the events this user opted out of (IndusTrack's per-user
+	// notification settings): their groups' subscriptions to these events
+	// send them nothing. Other group members are still told.
+	Muted []Event `json:"muted,omitempty"`
 	// MustChange: the password is temporary (imported, or set by someone
 	// else) and must be replaced at the next password login. The hash
 	// itself stays in the store and never travels on a User.

@@ -94,6 +94,9 @@ func validateUser(tx *bolt.Tx, u *domain.User, before *domain.User) error {
 	if err := domain.ValidateStartScreen(u.StartScreen); err != nil {
 		return err
 	}
+	if err := domain.ValidateMuted(u.Muted); err != nil {
+		return err
+	}
 	for _, f := range []struct{ field, v string }{{"first name", u.First}, {"last name", u.Last}, {"phone", u.Phone}} {
 		if err := domain.CheckLine(f.field, f.v); err != nil {
 			return err
@@ -261,6 +264,13 @@ func userSummary(u *domain.User) string {
 	s := fmt.Sprintf("%s name=%q email=%s kind=%s status=%s", u.Username, u.Name(), u.Email, u.Kind, u.Status)
 	if u.Superuser {
 		s += " superuser"
+	}
+	if len(u.Muted) > 0 {
+		muted := make([]string, len(u.Muted))
+		for i, e := range u.Muted {
+			muted[i] = string(e)
+		}
+		s += " muted=" + strings.Join(muted, ",")
 	}
 	return s
 }
@@ -471,13 +481,14 @@ func (w *txn) checkUserEdit(before, after *domain.User) error {
 	if before.ID == w.actor.ID {
 		own := *before
 		own.First, own.Last, own.Email, own.Phone, own.StartScreen = after.First, after.Last, after.Email, after.Phone, after.StartScreen
-		own.Keys = after.Keys
+		own.Keys, own.Muted = after.Keys, after.Muted
 		if !usersEqual(&own, after) && !w.acc.Superuser {
 			// R12: one's own username, kind, buildings, regions or manager
 			// widen or move one's own scope; another administrator sets them
-			return domain.Errorf(domain.EForbidden, "%s may change only their own name, email, phone and start screen; another administrator changes the rest (R12)", w.actor.Username)
+			return domain.Errorf(domain.EForbidden, "%s may change only their own name, email, phone, start screen and notification opt-outs; another administrator changes the rest (R12)", w.actor.Username)
 		}
-		if !w.acc.Has(domain.AccountEditOwn) && !usersEqual(before, after) && !keysOnly(before, after) {
+		// one's keys and notification opt-outs are one's own to set
+		if !w.acc.Has(domain.AccountEditOwn) && !usersEqual(before, after) && !keysOnly(before, after) && !mutedOnly(before, after) {
 			return w.acc.Require(domain.AccountEditOwn)
 		}
 		return nil
@@ -593,6 +604,13 @@ func (w *txn) membershipChange(username, group string, join bool) (domain.User, 
 func keysOnly(a, b *domain.User) bool {
 	x, y := *a, *b
 	x.Keys, y.Keys = nil, nil
+	return usersEqual(&x, &y)
+}
+
+// mutedOnly: the two differ at most in their notification opt-outs.
+func mutedOnly(a, b *domain.User) bool {
+	x, y := *a, *b
+	x.Muted, y.Muted = nil, nil
 	return usersEqual(&x, &y)
 }
 

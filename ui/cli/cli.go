@@ -278,6 +278,8 @@ global flags (before or after the command words):
   --yes           proceed past a warning such as R4 elevation; without it a warning
                   exits 1 and changes nothing
   --demo          use demo.db in the data file's directory
+  --keys FILE     the console's keymap file (default $XDG_CONFIG_HOME/gatehouse/keys.toml,
+                  else ~/.config/gatehouse/keys.toml; serve: every session's)
   -h, --help      this text
 `)
 	b.WriteString(notes)

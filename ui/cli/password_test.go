@@ -72,3 +72,19 @@ func TestUserCreateWithPasswordFileAndSuperuserFlags(t *testing.T) {
 	h.ok("user", "set", "kim", "--no-superuser")
 	h.fails([]string{"user", "set", "admin", "--no-superuser"}, "only superuser", "(R12)")
 }
+
+// `user notify U --off E,E --on E` mutes and unmutes events, refusing an
+// unknown one by name; `user show` lists what is muted.
+func TestUserNotifyCommand(t *testing.T) {
+	h := newHarness(t)
+	h.ok("user", "create", "ann")
+	h.ok("user", "join", "ann", "Users")
+	h.okHas(args("--as", "ann", "user", "notify", "ann", "--off", "closed,new"), "no longer gets notifications for: new, closed")
+	h.okHas(args("user", "show", "ann"), "new, closed")
+	h.okHas(args("--as", "ann", "user", "notify", "ann", "--on", "new"), "for: closed")
+	h.okHas(args("--as", "ann", "user", "notify", "ann", "--on", "closed"), "gets every notification")
+	_, errs, code := h.run("--as", "ann", "user", "notify", "ann", "--off", "lunch")
+	if code != 1 || !strings.Contains(errs, `event "lunch"`) {
+		t.Errorf("unknown event: exit %d, %q", code, errs)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -19,6 +20,8 @@ func userCommands() []*command {
 		{path: "user show", args: "U", min: 1, max: 1, run: userShow},
 		{path: "user create", args: "U", opts: "[--first F] [--last L] [--email E] [--restricted] [--superuser] [--password-file F|-]", min: 1, max: 1,
 			flags: []flagSpec{{"first", true}, {"last", true}, {"email", true}, {"restricted", false}, {"superuser", false}, {"password-file", true}}, run: userCreate},
+		{path: "user notify", args: "U", opts: "[--off EVENT,EVENT] [--on EVENT,EVENT]", min: 1, max: 1,
+			flags: []flagSpec{{"off", true}, {"on", true}}, run: userNotify},
 		{path: "user set", args: "U", opts: "[--reports-to U2|none] [--buildings C,C] [--regions R,R] [--start-screen S] [--superuser|--no-superuser]", min: 1, max: 1,
 			flags: []flagSpec{{"reports-to", true}, {"buildings", true}, {"regions", true}, {"start-screen", true}, {"superuser", false}, {"no-superuser", false}}, run: userSet},
 		{path: "user join", args: "U G", opts: "[--from YYYY-MM-DD] [--until YYYY-MM-DD] [--reason T]", min: 2, max: 2,
@@ -57,6 +60,7 @@ type userJSON struct {
 	Buildings   []string `json:"buildings"`
 	Regions     []string `json:"regions"`
 	StartScreen string   `json:"start_screen"`
+	Muted       []string `json:"muted"`
 	CanLogIn    bool     `json:"can_log_in"`
 	Inactive    string   `json:"inactive"`
 	Terminated  string   `json:"terminated"`
@@ -82,7 +86,7 @@ func toUserJSON(u domain.UserInfo) userJSON {
 	return userJSON{Username: u.Username, Name: u.Name(), First: u.First, Last: u.Last, Email: u.Email, Phone: u.Phone,
 		Kind: u.Kind.String(), Status: u.Status.String(), Superuser: u.Superuser, Technician: u.Technician,
 		Groups: list(u.Groups), ReportsTo: u.ReportsTo, Buildings: list(u.Buildings), Regions: list(u.Regions),
-		StartScreen: u.StartScreen, CanLogIn: u.Inactive == "", Inactive: u.Inactive, Terminated: u.Terminated,
+		StartScreen: u.StartScreen, Muted: eventList(u.Muted), CanLogIn: u.Inactive == "", Inactive: u.Inactive, Terminated: u.Terminated,
 		Created: jsonTime(u.Created)}
 }
 
@@ -157,6 +161,7 @@ func userShow(c *call) error {
 		"Buildings", orDash(strings.Join(u.Buildings, ", ")),
 		"Regions", orDash(strings.Join(u.Regions, ", ")),
 		"Start screen", orDash(u.StartScreen),
+		"Muted events", orDash(strings.Join(eventList(u.Muted), ", ")),
 		"SSH keys", strconv.Itoa(len(u.Keys)),
 		"Created", orDash(c.stamp(u.Created)),
 	}
@@ -489,4 +494,62 @@ func keyRemove(c *call) error {
 		return err
 	}
 	return c.result("removed key %s from %s", c.pos(1), c.pos(0))
+}
+
+// eventList is the events' names, never nil (JSON shows []).
+func eventList(evs []domain.Event) []string {
+	out := make([]string, 0, len(evs))
+	for _, e := range evs {
+		out = append(out, string(e))
+	}
+	return out
+}
+
+// userNotify turns U's notifications for events off or on (IndusTrack's
+// per-user settings): --off mutes events U's groups subscribe them to,
+// --on lets them through again; with neither it shows what is muted. A
+// user may always change their own; anyone else's needs the rights to
+// change that user. The store audits the change.
+func userNotify(c *call) error {
+	info, err := c.svc.User(c.ctx, c.pos(0))
+	if err != nil {
+		return err
+	}
+	u := info.User
+	if !c.args.has("off") && !c.args.has("on") {
+		if c.opts.JSON {
+			return c.json(map[string][]string{"muted": eventList(u.Muted)})
+		}
+		return c.fields("Muted events", orDash(strings.Join(eventList(u.Muted), ", ")))
+	}
+	off, err := domain.ParseEvents(c.args.str("off"))
+	if err != nil {
+		return err
+	}
+	on, err := domain.ParseEvents(c.args.str("on"))
+	if err != nil {
+		return err
+	}
+	for _, e := range off {
+		if slices.Contains(on, e) {
+			return domain.Errorf(domain.EInvalid, "event %q is both in --off and --on", string(e))
+		}
+	}
+	var muted []domain.Event
+	for _, e := range domain.AllEvents {
+		if slices.Contains(off, e) || (slices.Contains(u.Muted, e) && !slices.Contains(on, e)) {
+			muted = append(muted, e)
+		}
+	}
+	u.Muted = muted
+	if _, err := c.svc.UpdateUser(c.ctx, u); err != nil {
+		return err
+	}
+	if c.opts.JSON {
+		return c.json(map[string][]string{"muted": eventList(u.Muted)})
+	}
+	if len(muted) == 0 {
+		return c.result("%s gets every notification their groups subscribe them to", u.Username)
+	}
+	return c.result("%s no longer gets notifications for: %s", u.Username, strings.Join(eventList(muted), ", "))
 }

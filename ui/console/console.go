@@ -50,6 +50,9 @@ type Config struct {
 	JobFailures func() []string
 	// StartOnHome opens Home whatever the user's start screen (the demo).
 	StartOnHome bool
+	// Keys are the bindings (keymap.Load: the defaults with the keymap
+	// file's overrides); nil means keymap.Default().
+	Keys *keymap.KeyMap
 }
 
 // screenDef describes a screen: its number key (0: palette only), whether
@@ -154,7 +157,11 @@ func New(cfg Config) tea.Model {
 	m := &Model{cfg: cfg, built: map[string]Screen{}, dark: !cfg.Light, w: minWidth, h: minHeight}
 	ctx, stop := context.WithCancel(cfg.Context)
 	m.stop = stop
-	m.c = &Common{Svc: cfg.Service, Ctx: ctx, Keys: keymap.Default(), Now: cfg.Now, viewAsOK: cfg.ViewAs != nil, remote: cfg.Remote,
+	keys := keymap.Default()
+	if cfg.Keys != nil {
+		keys = *cfg.Keys
+	}
+	m.c = &Common{Svc: cfg.Service, Ctx: ctx, Keys: keys, Now: cfg.Now, viewAsOK: cfg.ViewAs != nil, remote: cfg.Remote,
 		jobFailures: cfg.JobFailures}
 	m.restyle()
 	m.refreshActor()

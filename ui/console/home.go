@@ -93,7 +93,8 @@ func (s *homeScreen) render() {
 	if len(mods) > 0 {
 		lines = append(lines, "Module levels: "+strings.Join(mods, " "))
 	}
-	lines = append(lines, "Effective access, with the source of each privilege: press : and type \"access\".", "")
+	lines = append(lines, "Effective access, with the source of each privilege: press : and type \"access\".",
+		"Your notifications and password: press "+c.Keys.Account.Open.Help().Key+" for My account.", "")
 	lines = append(lines, governanceHomeLines(c)...)
 	lines = append(lines, homeTicketLines(c)...)
 	lines = append(lines, s.charts.lines(c, s.sc.w)...)
@@ -126,6 +127,9 @@ func (s *homeScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	}
+	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, s.c.Keys.Account.Open) {
+		return switchTo("account", "")
+	}
 	s.sc.Update(msg)
 	return nil
 }
@@ -135,6 +139,6 @@ func (s *homeScreen) Dirty() bool      { return false }
 func (s *homeScreen) Capturing() bool  { return false }
 func (s *homeScreen) Hint() string     { return "" }
 func (s *homeScreen) ShortHelp() []key.Binding {
-	return []key.Binding{s.c.Keys.Global.Screens}
+	return []key.Binding{s.c.Keys.Global.Screens, s.c.Keys.Account.Open}
 }
 func (s *homeScreen) FullHelp() [][]key.Binding { return nil }
