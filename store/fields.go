@@ -66,8 +66,9 @@ func (r *txn) hideDetail(d *domain.TicketDetail) {
 	}
 }
 
-// checkFieldEdits refuses a new ticket or an edit that sets a field the
-// actor may not edit; changed lists the fields given.
+// checkFieldEdits refuses an edit that changes a field the actor may not
+// edit; changed lists the fields changed. Reporting a ticket is not an
+// edit: a reporter fills in every field of their report (Report a Problem).
 func (w *txn) checkFieldEdits(changed ...domain.TicketField) error {
 	for _, f := range changed {
 		if err := w.acc.RequireField(f, domain.RightEdit); err != nil {
@@ -75,21 +76,6 @@ func (w *txn) checkFieldEdits(changed ...domain.TicketField) error {
 		}
 	}
 	return nil
-}
-
-// newTicketFields lists the fields a new ticket sets.
-func newTicketFields(n *domain.NewTicket) []domain.TicketField {
-	var out []domain.TicketField
-	for _, c := range []struct {
-		f domain.TicketField
-		v string
-	}{{domain.FieldDescription, n.Description}, {domain.FieldRoom, n.Room}, {domain.FieldPriority, n.Priority},
-		{domain.FieldProblemType, n.ProblemType + n.CommonProblem}} {
-		if strings.TrimSpace(c.v) != "" {
-			out = append(out, c.f)
-		}
-	}
-	return out
 }
 
 // checkComment refuses a history comment from someone who may not write

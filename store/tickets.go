@@ -167,9 +167,6 @@ func (s *session) CreateTicket(ctx context.Context, n domain.NewTicket) (domain.
 		if err := w.acc.Require(domain.TicketReport); err != nil {
 			return err
 		}
-		if err := w.checkFieldEdits(newTicketFields(&n)...); err != nil {
-			return err
-		}
 		var err error
 		if t, err = w.buildTicket(n); err != nil {
 			return err

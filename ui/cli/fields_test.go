@@ -32,6 +32,15 @@ func TestGroupFieldsCommand(t *testing.T) {
 	if out.Group != "Users" || len(out.Fields) != 7 || out.Fields[1].Field != "room" || out.Fields[1].View || !out.Fields[1].Edit {
 		t.Fatalf("json %+v", out)
 	}
+	// sam may set the room (edit) but not read it back (view)
+	h.ok("--as", "sam", "ticket", "create", "--title", "Sink leaks", "--building", "EAST", "--room", "101")
+	if r := field(h.ok("--as", "sam", "ticket", "show", "2"), "Room"); r != "hidden (field visibility)" {
+		t.Fatalf("sam's room %q", r)
+	}
+	if r := field(h.ok("ticket", "show", "2"), "Room"); r != "101" {
+		t.Fatalf("the owner's room %q", r)
+	}
+	h.okHas(args("--as", "sam", "ticket", "show", "2", "--json"), `"hidden_fields": [`, `"room"`)
 	h.fails(args("group", "fields", "Users", "--set", "pay_rate=none"), `"pay_rate" is not a ticket field`)
 	h.fails(args("group", "fields", "Users", "--set", "room=fly"), `room: "fly" is not a field right`)
 	h.fails(args("group", "fields", "Users", "room=view"), "changes follow --set")
