@@ -14,7 +14,7 @@ func fieldUser(t *testing.T, d *district, name string) domain.Service {
 	t.Helper()
 	var g domain.Group
 	for _, f := range []domain.Flag{domain.TicketView, domain.TicketEdit, domain.TicketHistory, domain.QueryRun, domain.WorkWrite,
-		domain.TaskAll, domain.TicketAssignee, domain.TicketUserInfo, domain.VisibilityOverride, domain.TicketReport} {
+		domain.WorkEdit, domain.TaskAll, domain.TicketAssignee, domain.TicketUserInfo, domain.VisibilityOverride, domain.TicketReport} {
 		g.Flags.Add(f)
 	}
 	return userWith(t, d, name, g)
@@ -99,6 +99,11 @@ func TestFieldVisibilityIsEnforcedInTheStore(t *testing.T) {
 	mustCode(t, err, domain.EForbidden)
 	if _, err := vf.AddWork(t.Context(), d.east, 0, "checked, no time"); err != nil {
 		t.Fatalf("a work report without minutes: %v", err)
+	}
+	// editing the text of a report whose minutes vf was shown as 0 keeps them
+	must(t, vf.EditWork(t.Context(), d.east, det.Work[0].ID, 0, "swapped the lamp and the fuse"))
+	if full, _ := d.admin.Ticket(t.Context(), d.east); full.Work[0].Minutes != 30 {
+		t.Fatalf("hidden minutes overwritten: %+v", full.Work[0])
 	}
 
 	_, err = vf.Tickets(t.Context(), domain.TicketQuery{Priority: "High"})

@@ -571,6 +571,10 @@ func (s *session) EditWork(ctx context.Context, number domain.TicketNumber, repo
 		if err := validateWork(minutes, text); err != nil {
 			return "", err
 		}
+		// someone who may not view minutes was shown 0: a 0 back keeps them
+		if minutes == 0 && !w.acc.FieldAllowed(domain.FieldWorkMinutes, domain.RightView) {
+			minutes = r.Minutes
+		}
 		if minutes != r.Minutes {
 			if err := w.checkFieldEdits(domain.FieldWorkMinutes); err != nil {
 				return "", err
