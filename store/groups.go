@@ -299,7 +299,11 @@ func (s *session) DeleteGroup(ctx context.Context, name string) error {
 		if err := jdel(w.tx, bGroups, itob(g.ID)); err != nil {
 			return err
 		}
-		return w.audit("group", g.ID, g.Name, "delete", fmt.Sprintf("%s; %d memberships", groupSummary(&g), len(users)), "")
+		formats, err := w.deleteGroupFormats(g.ID)
+		if err != nil {
+			return err
+		}
+		return w.audit("group", g.ID, g.Name, "delete", fmt.Sprintf("%s; %d memberships%s", groupSummary(&g), len(users), formats), "")
 	})
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -265,4 +266,23 @@ func (s *session) FormatReport(ctx context.Context, savedQuery, format domain.ID
 		return domain.ReportTable{}, err
 	}
 	return domain.ApplyFormat(rows, f), nil
+}
+
+// deleteGroupFormats removes a deleted group's report formats, which no
+// one could use any more, and says how many for the group's audit event.
+func (w *txn) deleteGroupFormats(group domain.ID) (string, error) {
+	n := 0
+	for _, f := range w.formats() {
+		if f.Group != group {
+			continue
+		}
+		if err := w.tx.Bucket(bFormats).Delete(itob(f.ID)); err != nil {
+			return "", err
+		}
+		n++
+	}
+	if n == 0 {
+		return "", nil
+	}
+	return fmt.Sprintf("; %d report formats", n), nil
 }

@@ -71,6 +71,15 @@ func TestReportFormatsAreSavedPerGroup(t *testing.T) {
 	if fs, _ := ann.ReportFormats(t.Context()); len(fs) != 0 {
 		t.Fatalf("deleted format still listed: %+v", fs)
 	}
+	// deleting a group deletes its formats
+	_, err = bob.SaveReportFormat(t.Context(), "G-bob", triage)
+	must(t, err)
+	_, err = d.admin.Leave(t.Context(), "bob", "G-bob", false)
+	must(t, err)
+	must(t, d.admin.DeleteGroup(t.Context(), "G-bob"))
+	if fs, _ := d.admin.ReportFormats(t.Context()); len(fs) != 0 {
+		t.Fatalf("a deleted group's format is left: %+v", fs)
+	}
 }
 
 // Region-scoped formats (TrackTik's region-level report templates): only a
