@@ -352,6 +352,7 @@ func TestCustomReportWithAFormatAsText(t *testing.T) {
 	d.waitFor("R report")
 	d.keys("R")
 	d.waitFor("< every column >")
+	d.golden()
 	d.keys(out, "tab", "right", "tab", "right")
 	d.waitFor("< text table >")
 	d.waitFor("< Technical Coordinator/Triage >")
