@@ -80,13 +80,11 @@ func ResolveHeld(s Subject, now time.Time) Access {
 		Deactivated: s.User.Status == StatusDeactivated, Superuser: s.User.Superuser,
 		Teams: sortedIDs(s.Teams), Buildings: sortedIDs(s.Buildings)}
 	var flags FlagSet
-	var active []*Group
 	fieldRules := false
 	for _, g := range s.Grants {
 		if !g.Implicit && !g.Membership.Active(now) {
 			continue
 		}
-		active = append(active, g.Group)
 		fieldRules = fieldRules || g.Group.Fields != FieldRules{}
 		if !g.Implicit {
 			a.HasGroup = true
@@ -116,7 +114,7 @@ func ResolveHeld(s Subject, now time.Time) Access {
 	if fieldRules {
 		// without any group's settings every field is granted wherever its
 		// privilege is: the master switches alone decide
-		a.FieldsDenied = resolveFields(active)
+		a.FieldsDenied = resolveFields(s.Grants, now)
 	}
 	if a.Superuser {
 		a.Flags = AllFlags()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Field visibility per group (NetResults' Field Visibility settings;
@@ -217,9 +218,13 @@ func rightSource(f TicketField, r FieldRight) Flag {
 // resolveFields computes the fields a user is denied, per right: a field
 // is granted when some active group holding the right's privilege grants
 // it. Groups' flags are taken with their implications (R6).
-func resolveFields(groups []*Group) FieldRules {
+func resolveFields(grants []GroupGrant, now time.Time) FieldRules {
 	var granted FieldRules
-	for _, g := range groups {
+	for _, gg := range grants {
+		if !gg.Implicit && !gg.Membership.Active(now) {
+			continue
+		}
+		g := gg.Group
 		flags := g.Flags.Closure()
 		for r := range NumFieldRights {
 			for f := range NumTicketFields {
