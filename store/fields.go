@@ -94,5 +94,11 @@ func (r *txn) checkFieldQuery(q *domain.TicketQuery) error {
 			return fmt.Errorf("priority:%s: %w", q.Priority, err)
 		}
 	}
+	// sorting by priority would reveal its order
+	if q.Sort == domain.SortPriority {
+		if err := r.acc.RequireField(domain.FieldPriority, domain.RightQuery); err != nil {
+			return fmt.Errorf("sort:priority: %w", err)
+		}
+	}
 	return nil
 }

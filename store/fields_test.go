@@ -111,6 +111,8 @@ func TestFieldVisibilityIsEnforcedInTheStore(t *testing.T) {
 	if !strings.Contains(err.Error(), "query on the priority field") {
 		t.Fatalf("refusal does not name the field: %v", err)
 	}
+	_, err = vf.Tickets(t.Context(), domain.TicketQuery{Sort: domain.SortPriority})
+	mustCode(t, err, domain.EForbidden)
 	// the description is queryable here; withhold it and free text skips it
 	if p, err := vf.Tickets(t.Context(), domain.TicketQuery{Text: "burnt"}); err != nil || p.Total != 1 {
 		t.Fatalf("free text in a queryable description: %+v %v", p, err)
