@@ -44,6 +44,9 @@ type Access struct {
 	Groups        []ID  // active groups, base group included, sorted
 	Teams         []ID  // sorted
 	Buildings     []ID  // sorted
+	// FieldsDenied are the ticket fields the user's groups' field
+	// visibility settings withhold, per right (FieldAllowed).
+	FieldsDenied FieldRules
 }
 
 // AllFlags is every flag but Home Page Only, which only restricts.
@@ -77,10 +80,12 @@ func ResolveHeld(s Subject, now time.Time) Access {
 		Deactivated: s.User.Status == StatusDeactivated, Superuser: s.User.Superuser,
 		Teams: sortedIDs(s.Teams), Buildings: sortedIDs(s.Buildings)}
 	var flags FlagSet
+	fieldRules := false
 	for _, g := range s.Grants {
 		if !g.Implicit && !g.Membership.Active(now) {
 			continue
 		}
+		fieldRules = fieldRules || g.Group.Fields != FieldRules{}
 		if !g.Implicit {
 			a.HasGroup = true
 		}
@@ -106,6 +111,11 @@ func ResolveHeld(s Subject, now time.Time) Access {
 	slices.Sort(a.Groups)
 	a.Groups = slices.Compact(a.Groups)
 	a.Flags = flags.Closure()
+	if fieldRules {
+		// without any group's settings every field is granted wherever its
+		// privilege is: the master switches alone decide
+		a.FieldsDenied = resolveFields(s.Grants, now)
+	}
 	if a.Superuser {
 		a.Flags = AllFlags()
 		for m := range a.Levels {

@@ -163,4 +163,17 @@ type MetricsService interface {
 	SaveLayout(ctx context.Context, group string, charts []string) error
 	// Report runs a saved query as a custom report (Create Custom Reports).
 	Report(ctx context.Context, savedQuery ID) ([]TicketRow, error)
+
+	// ReportFormats lists the report formats the actor may use: those of
+	// their groups whose regions their scope covers (all, for a superuser).
+	ReportFormats(ctx context.Context) ([]ReportFormatInfo, error)
+	// SaveReportFormat adds a format to group (f.ID 0) or replaces one:
+	// Create Custom Reports and Save Group Queries, membership of the group,
+	// and a scope covering every region of the format (before and after).
+	SaveReportFormat(ctx context.Context, group string, f ReportFormat) (ReportFormat, error)
+	// DeleteReportFormat removes a format the actor could save.
+	DeleteReportFormat(ctx context.Context, id ID) error
+	// FormatReport runs a saved query as a custom report laid out by a
+	// format the actor may use (format 0: every column, the query's order).
+	FormatReport(ctx context.Context, savedQuery, format ID) (ReportTable, error)
 }

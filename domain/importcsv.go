@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -28,7 +29,14 @@ const (
 	ColBuildings = "Buildings"
 	ColReportsTo = "Reports To"
 	ColUntil     = "Until"
+	// Columns only an update import (ParseUsersCSVUpdate) reads.
+	ColStatus    = "Status"     // active or deactivated
+	ColGroupMode = "Group Mode" // replace (the default) or add
 )
+
+// updateColumns are the columns an update import reads besides
+// UserCSVColumns; exports do not write them.
+var updateColumns = []string{ColStatus, ColGroupMode}
 
 // UserCSVColumns lists every column in the order exports write them.
 var UserCSVColumns = []string{ColFirst, ColLast, ColEmail, ColUsername, ColPassword, ColGroup,
@@ -52,11 +60,23 @@ const listSep = ";"
 // at all: broken quoting, a missing or unknown column, no rows. Checks that
 // need the data (groups, buildings, names already taken) are the store's.
 func ParseUsersCSV(r io.Reader, loc *time.Location) (UserImport, error) {
-	rows, problems, err := parseUsersCSV(r, loc)
+	rows, problems, err := parseUsersCSV(r, loc, false)
 	return UserImport{Rows: rows, Problems: problems}, err
 }
 
-func parseUsersCSV(r io.Reader, loc *time.Location) ([]ImportRow, []RowProblem, error) {
+// ParseUsersCSVUpdate reads an update import (import users --update): rows
+// name existing users by Username, the one required column, and change
+// what they give. A cell left empty keeps the stored value; a cell of "-"
+// clears it (Phone, Buildings, Reports To, Until; Group Name "-" ends every
+// membership). Status (active or deactivated) and Group Mode (replace, the
+// default, or add) are read too. Temporary Password must stay empty: an
+// update does not set passwords (user password does).
+func ParseUsersCSVUpdate(r io.Reader, loc *time.Location) (UserImport, error) {
+	rows, problems, err := parseUsersCSV(r, loc, true)
+	return UserImport{Rows: rows, Problems: problems, Update: true}, err
+}
+
+func parseUsersCSV(r io.Reader, loc *time.Location, update bool) ([]ImportRow, []RowProblem, error) {
 	if loc == nil {
 		loc = time.Local
 	}
@@ -73,7 +93,7 @@ func parseUsersCSV(r io.Reader, loc *time.Location) ([]ImportRow, []RowProblem, 
 	if err != nil {
 		return nil, nil, csvError(err)
 	}
-	cols, err := headerColumns(header)
+	cols, err := headerColumns(header, update)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -105,7 +125,7 @@ func parseUsersCSV(r io.Reader, loc *time.Location) ([]ImportRow, []RowProblem, 
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < len(recs); i += workers {
-				rows[i], rowProblems[i] = parseRow(recs[i].line, recs[i].fields, cols, len(header), loc)
+				rows[i], rowProblems[i] = parseRow(recs[i].line, recs[i].fields, cols, len(header), loc, update)
 			}
 		})
 	}
@@ -150,9 +170,13 @@ func csvError(err error) error {
 
 // canonicalColumn maps a header cell to its column name, ignoring case
 // and extra spaces.
-func canonicalColumn(h string) (string, bool) {
+func canonicalColumn(h string, update bool) (string, bool) {
 	h = strings.Join(strings.Fields(h), " ")
-	for _, c := range UserCSVColumns {
+	known := UserCSVColumns
+	if update {
+		known = append(slices.Clip(known), updateColumns...)
+	}
+	for _, c := range known {
 		if strings.EqualFold(c, h) {
 			return c, true
 		}
@@ -161,36 +185,48 @@ func canonicalColumn(h string) (string, bool) {
 }
 
 // headerColumns maps each column name to its index in a record.
-func headerColumns(header []string) (map[string]int, error) {
+// An update import needs only Username.
+func headerColumns(header []string, update bool) (map[string]int, error) {
 	cols := map[string]int{}
 	for i, h := range header {
 		if !utf8.ValidString(h) {
 			return nil, Errorf(EInvalid, "line 1: the header is not UTF-8: save the file as UTF-8")
 		}
-		c, ok := canonicalColumn(h)
+		c, ok := canonicalColumn(h, update)
 		if !ok {
-			return nil, Errorf(EInvalid, "line 1: unknown column %q (columns: %s)", strings.TrimSpace(h), strings.Join(UserCSVColumns, ", "))
+			known := strings.Join(UserCSVColumns, ", ")
+			if update {
+				known += ", " + strings.Join(updateColumns, ", ")
+			}
+			return nil, Errorf(EInvalid, "line 1: unknown column %q (columns: %s)", strings.TrimSpace(h), known)
 		}
 		if _, dup := cols[c]; dup {
 			return nil, Errorf(EInvalid, "line 1: column %q appears twice", c)
 		}
 		cols[c] = i
 	}
+	required := requiredColumns
+	if update {
+		required = []string{ColUsername}
+	}
 	var missing []string
-	for _, c := range requiredColumns {
+	for _, c := range required {
 		if _, ok := cols[c]; !ok {
 			missing = append(missing, c)
 		}
 	}
 	if len(missing) > 0 {
 		return nil, Errorf(EInvalid, "line 1: missing required columns %s (the header must name %s)",
-			strings.Join(missing, ", "), strings.Join(requiredColumns, ", "))
+			strings.Join(missing, ", "), strings.Join(required, ", "))
 	}
 	return cols, nil
 }
 
 // parseRow reads one record; every bad field adds a problem.
-func parseRow(line int, rec []string, cols map[string]int, width int, loc *time.Location) (ImportRow, []RowProblem) {
+func parseRow(line int, rec []string, cols map[string]int, width int, loc *time.Location, update bool) (ImportRow, []RowProblem) {
+	if update {
+		return parseUpdateRow(line, rec, cols, width, loc)
+	}
 	row := ImportRow{Line: line}
 	var ps []RowProblem
 	bad := func(col, format string, args ...any) {
@@ -271,6 +307,111 @@ func parseRow(line int, rec []string, cols map[string]int, width int, loc *time.
 		} else {
 			row.Until = until
 		}
+	}
+	return row, ps
+}
+
+// Clear is the cell value that clears a field in an update import.
+const Clear = "-"
+
+// parseUpdateRow reads one row of an update import: only the cells with a
+// value are recorded (row.Given), "-" clearing the field.
+func parseUpdateRow(line int, rec []string, cols map[string]int, width int, loc *time.Location) (ImportRow, []RowProblem) {
+	row := ImportRow{Line: line, Given: map[string]bool{}}
+	var ps []RowProblem
+	bad := func(col, format string, args ...any) {
+		ps = append(ps, RowProblem{line, col, fmt.Sprintf(format, args...)})
+	}
+	if len(rec) != width {
+		bad("", "the row has %d fields and the header %d (a field with a comma must be quoted)", len(rec), width)
+	}
+	get := func(col string) string {
+		i, ok := cols[col]
+		if !ok || i >= len(rec) {
+			return ""
+		}
+		v := rec[i]
+		if !utf8.ValidString(v) {
+			bad(col, "is not valid UTF-8: save the file as UTF-8")
+			return ""
+		}
+		v = UnCSVCell(strings.TrimSpace(v))
+		if v != "" {
+			row.Given[col] = true
+		}
+		return v
+	}
+	text := func(col string, clearable bool) string {
+		v := get(col)
+		switch {
+		case v == Clear && clearable:
+			return ""
+		case v == Clear:
+			bad(col, "cannot be cleared: leave the cell empty to keep it")
+		case len(v) > 80:
+			bad(col, "is longer than 80 characters")
+		default:
+			if err := CheckLine(col, v); err != nil {
+				bad(col, "%v", err)
+			}
+		}
+		return v
+	}
+	if row.Username = get(ColUsername); row.Username == "" {
+		bad(ColUsername, "missing required field: it names the user to change")
+	}
+	row.First = text(ColFirst, false)
+	row.Last = text(ColLast, false)
+	row.Phone = text(ColPhone, true)
+	if row.Email = get(ColEmail); row.Email != "" {
+		if err := ValidateEmail(row.Email); err != nil {
+			bad(ColEmail, "%v", err)
+		}
+	}
+	if get(ColPassword) != "" {
+		bad(ColPassword, "an update does not set passwords: leave the column empty and use user password")
+	}
+	if g := get(ColGroup); g != Clear {
+		row.Groups = splitList(g, listSep)
+	}
+	switch k := strings.ToLower(get(ColKind)); k {
+	case "":
+	case "standard":
+		row.Kind = KindStandard
+	case "restricted":
+		row.Kind = KindRestricted
+	default:
+		bad(ColKind, "%q is not a kind: use standard or restricted", k)
+	}
+	if b := get(ColBuildings); b != Clear {
+		row.Buildings = splitList(b, ";,")
+	}
+	if row.ReportsTo = get(ColReportsTo); row.ReportsTo == Clear {
+		row.ReportsTo = ""
+	} else if row.ReportsTo != "" && strings.EqualFold(row.ReportsTo, row.Username) {
+		bad(ColReportsTo, "%s cannot report to themselves (R10)", row.Username)
+	}
+	if s := get(ColUntil); s != "" && s != Clear {
+		if until, err := ParseThrough(ColUntil, s, loc, time.Time{}); err != nil {
+			bad(ColUntil, "%q is not a date: use YYYY-MM-DD, such as 2026-06-30, or - for no expiry", s)
+		} else {
+			row.Until = until
+		}
+	}
+	switch st := strings.ToLower(get(ColStatus)); st {
+	case "", "active":
+		row.Status = StatusActive
+	case "deactivated", "inactive":
+		row.Status = StatusDeactivated
+	default:
+		bad(ColStatus, "%q is not a status: use active or deactivated", st)
+	}
+	switch m := strings.ToLower(get(ColGroupMode)); m {
+	case "", "replace":
+	case "add":
+		row.AddGroups = true
+	default:
+		bad(ColGroupMode, "%q is not a group mode: use replace or add", m)
 	}
 	return row, ps
 }

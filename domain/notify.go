@@ -135,19 +135,29 @@ func RenderMessage(in MessageInput) Message {
 		text string
 	}
 	var fields []string
-	for _, kv := range [][2]string{{"Title", t.Title}, {"Status", t.Status.String()}, {"Priority", t.Priority},
-		{"Building", t.Building}, {"Room", t.Room}, {"Problem type", t.ProblemType}, {"Assignee", t.Assignee}, {"Reporter", t.Reporter}} {
+	// a field the recipient's groups withhold from email is left out
+	// (field visibility); so is the comment
+	mailable := func(f TicketField, v string) string {
+		if !a.FieldAllowed(f, RightEmail) {
+			return ""
+		}
+		return v
+	}
+	for _, kv := range [][2]string{{"Title", t.Title}, {"Status", t.Status.String()}, {"Priority", mailable(FieldPriority, t.Priority)},
+		{"Building", t.Building}, {"Room", mailable(FieldRoom, t.Room)}, {"Problem type", mailable(FieldProblemType, t.ProblemType)},
+		{"Assignee", t.Assignee}, {"Reporter", t.Reporter}} {
 		if kv[1] != "" {
 			fields = append(fields, kv[0]+": "+kv[1])
 		}
 	}
+	comment := mailable(FieldHistoryComments, in.Comment)
 	orgName := in.Org.Name
 	sections := []section{
 		{EmailGreeting, "greeting", "Hello " + in.Recipient.Name() + ","},
 		{EmailIntro, "introduction", "This is a notification from the " + orgName + " helpdesk."},
 		{EmailOperation, "operation", eventPhrase(in)},
 		{EmailLink, "link", "Open it: gatehouse ticket show " + t.Label},
-		{EmailComment, "comment", "Comment: " + in.Comment},
+		{EmailComment, "comment", "Comment: " + comment},
 		{EmailFields, "fields", strings.Join(fields, "\n")},
 		{EmailSignature, "signature", "-- \n" + orgName + " helpdesk (gatehouse)"},
 	}
@@ -162,7 +172,7 @@ func RenderMessage(in MessageInput) Message {
 	}
 	var text, htm []string
 	for _, s := range sections {
-		if !a.Has(s.flag) || s.flag == EmailComment && in.Comment == "" {
+		if !a.Has(s.flag) || s.flag == EmailComment && comment == "" {
 			continue
 		}
 		m.Sections = append(m.Sections, s.name)

@@ -380,7 +380,10 @@ type TicketRow struct {
 // privilege for are empty and flagged.
 type TicketDetail struct {
 	TicketRow
-	FieldsHidden  bool // no View Fields: only number, title and status
+	FieldsHidden bool // no View Fields: only number, title and status
+	// HiddenFields are the fields the actor's groups withhold from view
+	// (field visibility), blanked: shown as hidden, not as empty.
+	HiddenFields  []TicketField
 	History       []HistoryEntry
 	HistoryHidden bool
 	Work          []WorkReport

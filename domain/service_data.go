@@ -18,6 +18,10 @@ type DataService interface {
 	// are hashed on all cores before the transaction starts, and their
 	// owners must change them at the first password login. Needs users:edit,
 	// and the R3/R12 membership rules hold for each group named.
+	// An update import (imp.Update) changes existing users instead, row by
+	// row with the same rules as user edit, join, leave, deactivate and
+	// activate (R12 for each user), all or nothing, and reports each user's
+	// changes with what they gain and lose (the preview of a dry run).
 	ImportUsers(ctx context.Context, imp UserImport, opts ImportOptions) (ImportReport, error)
 	// Export writes the file's data: "json" is every entity, lossless and
 	// re-importable with ImportAll (superuser only: it carries password
@@ -64,6 +68,7 @@ func ParseExportFormat(s string) (ExportFormat, error) {
 type UserImport struct {
 	Rows     []ImportRow
 	Problems []RowProblem
+	Update   bool // read by ParseUsersCSVUpdate: rows change existing users
 }
 
 // ImportRow is one user of a bulk import as the file gives it.
@@ -80,6 +85,11 @@ type ImportRow struct {
 	Buildings []string  // building codes
 	ReportsTo string    // a username in the file or already in the store
 	Until     time.Time // the memberships end here; zero: no expiry
+
+	// Update imports only (ParseUsersCSVUpdate).
+	Given     map[string]bool // columns with a value in this row; the others keep the stored value
+	Status    UserStatus      // when Given[ColStatus]
+	AddGroups bool            // Group Mode add: the groups are joined, none is left
 }
 
 // RowProblem is one reason one row cannot be imported.
@@ -102,7 +112,11 @@ type ImportOptions struct {
 	// Confirm proceeds past the R4 warning for rows whose groups make a
 	// Building Administrator a full administrator.
 	Confirm bool
-	Source  string // the file's name, for the audit trail
+	// AddGroups makes every row of an update import add its groups rather
+	// than replace the user's groups with them (--add-groups), as a Group
+	// Mode of add does for one row.
+	AddGroups bool
+	Source    string // the file's name, for the audit trail
 	// Progress is called after each password is hashed, from one goroutine
 	// at a time, with the number done and the total; it may be nil.
 	Progress func(done, total int)
@@ -115,6 +129,29 @@ type ImportReport struct {
 	Passwords int          `json:"passwords"`         // rows with a temporary password
 	Problems  []RowProblem `json:"problems,omitempty"`
 	DryRun    bool         `json:"dry_run,omitempty"`
+	// Updated is an update import's what-if: each user it changes (or
+	// would change), in file order.
+	Updated []UserUpdate `json:"updated,omitempty"`
+}
+
+// UserUpdate is what an update import changes for one user: the fields
+// and memberships, and the access they gain and lose as a result.
+type UserUpdate struct {
+	Username string   `json:"username"`
+	Changes  []string `json:"changes"`
+	Gains    []string `json:"gains,omitempty"`
+	Losses   []string `json:"losses,omitempty"`
+}
+
+func (u UserUpdate) String() string {
+	s := u.Username + ": " + strings.Join(u.Changes, "; ")
+	if len(u.Gains) > 0 {
+		s += "; gains " + strings.Join(u.Gains, ", ")
+	}
+	if len(u.Losses) > 0 {
+		s += "; loses " + strings.Join(u.Losses, ", ")
+	}
+	return s
 }
 
 // ImportRefused is the error of an import with problems: nothing was written.

@@ -176,6 +176,7 @@ type Group struct {
 	Levels        ModuleLevels `json:"-"`
 	TaskStates    []Status     `json:"task_states,omitempty"`
 	BuildingAdmin bool         `json:"building_admin,omitempty"`
+	Fields        FieldRules   `json:"fields,omitzero"` // the ticket fields it withholds from its members, per right
 	Notify        Notify       `json:"notify"`
 	// RequestHours > 0 makes the group requestable: a user may ask for a
 	// membership of at most this many hours, which someone else approves

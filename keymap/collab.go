@@ -24,7 +24,7 @@ type CollabKeys struct {
 	Delete    key.Binding // layout: delete a saved chart
 	Load      key.Binding // layout: show the highlighted chart
 
-	Report key.Binding // saved queries: run as a custom report to CSV
+	Report key.Binding // saved queries: run as a custom report (CSV or text, in a format)
 }
 
 func defaultCollabKeys() CollabKeys {
@@ -47,6 +47,6 @@ func defaultCollabKeys() CollabKeys {
 		Delete:    key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete chart")),
 		Load:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "show")),
 
-		Report: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "report to CSV")),
+		Report: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "report")),
 	}
 }

@@ -85,6 +85,7 @@ var exportBuckets = []exportBucket{
 	{bJournal, exJSON, 1, func() any { return new(journalEntry) }},
 	{bReassign, exJSON, 1, func() any { return new(reassignRequest) }},
 	{bMail, exJSON, 0, func() any { return new(domain.MailSettings) }},
+	{bFormats, exJSON, 1, func() any { return new(domain.ReportFormat) }},
 	{bAudit, exAudit, 1, nil},
 }
 
@@ -92,7 +93,7 @@ var exportBuckets = []exportBucket{
 // from the bucket's own sequence: an import whose sequence is below an id
 // present would hand that id out again and overwrite the record.
 var sequenced = [][]byte{bGroups, bUsers, bTeams, bBuildings, bHistory, bWork, bThreads, bPosts, bAttach,
-	bNotices, bSchedules, bQueries, bCharts, bOutbox, bRequests, bReviews, bJournal}
+	bNotices, bSchedules, bQueries, bCharts, bOutbox, bRequests, bReviews, bJournal, bFormats}
 
 // exportedMeta are the meta keys an export carries (ids); the schema is
 // its own field and the sweep mark is derived on import.

@@ -32,6 +32,15 @@ func groupSummary(g *domain.Group) string {
 	if g.ReviewDays > 0 {
 		s += fmt.Sprintf(" review=%dd on-miss=%s", g.ReviewDays, g.ReviewOnMiss)
 	}
+	if g.Fields != (domain.FieldRules{}) {
+		var fs []string
+		for f := range domain.NumTicketFields {
+			if r := g.Fields.RightsText(f); r != "view,edit,query,email" {
+				fs = append(fs, f.String()+":"+r)
+			}
+		}
+		s += " fields=" + strings.Join(fs, ";")
+	}
 	return s
 }
 
@@ -179,6 +188,14 @@ func (w *txn) saveGroup(before, after domain.Group, confirm bool) error {
 	if missing := domain.Exceeds(&w.acc, &after); missing != "" {
 		return domain.Errorf(domain.EForbidden, "%s cannot give group %s %s, which they lack (R12)", w.actor.Username, after.Name, missing)
 	}
+	// a field right the group stops withholding is granted (R12)
+	for r := range domain.NumFieldRights {
+		for f := range domain.NumTicketFields {
+			if before.Fields.Withholds(f, r) && !after.Fields.Withholds(f, r) && !w.acc.FieldAllowed(f, r) {
+				return domain.Errorf(domain.EForbidden, "%s cannot give group %s %s on the %s field, which they lack (R12)", w.actor.Username, after.Name, r, f)
+			}
+		}
+	}
 	if err := domain.ValidateGroup(&after); err != nil {
 		return err
 	}
@@ -282,7 +299,11 @@ func (s *session) DeleteGroup(ctx context.Context, name string) error {
 		if err := jdel(w.tx, bGroups, itob(g.ID)); err != nil {
 			return err
 		}
-		return w.audit("group", g.ID, g.Name, "delete", fmt.Sprintf("%s; %d memberships", groupSummary(&g), len(users)), "")
+		formats, err := w.deleteGroupFormats(g.ID)
+		if err != nil {
+			return err
+		}
+		return w.audit("group", g.ID, g.Name, "delete", fmt.Sprintf("%s; %d memberships%s", groupSummary(&g), len(users), formats), "")
 	})
 }
 

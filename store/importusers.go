@@ -144,6 +144,9 @@ func sortProblems(ps []domain.RowProblem) {
 // against the file as it is then and inserts every user in one
 // transaction.
 func (s *session) ImportUsers(ctx context.Context, imp domain.UserImport, opts domain.ImportOptions) (domain.ImportReport, error) {
+	if imp.Update {
+		return s.updateUsers(imp, opts)
+	}
 	rows := imp.Rows
 	rep := domain.ImportReport{Rows: len(rows), DryRun: opts.DryRun}
 	if !opts.DryRun {

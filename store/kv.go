@@ -57,13 +57,14 @@ var (
 	bAttachBin = []byte("attachment_data")
 	bAlerts    = []byte("alerts") // number → alert settings
 	bCharts    = []byte("charts")
-	bLayouts   = []byte("layouts")         // group → layout
-	bGuards    = []byte("guards")          // lower(name) → guard (R17)
-	bRequests  = []byte("access_requests") // id → access request (R18)
-	bReviews   = []byte("reviews")         // id → review campaign (R19)
-	bJournal   = []byte("access_journal")  // seq → access record before a change (store/journal.go)
+	bLayouts   = []byte("layouts")           // group → layout
+	bGuards    = []byte("guards")            // lower(name) → guard (R17)
+	bRequests  = []byte("access_requests")   // id → access request (R18)
+	bReviews   = []byte("reviews")           // id → review campaign (R19)
+	bJournal   = []byte("access_journal")    // seq → access record before a change (store/journal.go)
 	bReassign  = []byte("reassign_requests") // number → the assignee's request (store/reassign.go)
-	bMail      = []byte("mail")            // "settings" → mail settings (never a password)
+	bMail      = []byte("mail")              // "settings" → mail settings (never a password)
+	bFormats   = []byte("report_formats")    // id → a group's report format
 
 	keySchema = []byte("schema")
 	keyOwner  = []byte("owner")
@@ -75,7 +76,8 @@ var allBuckets = [][]byte{bMeta, bOrg, bGroups, bGroupName, bUsers, bUserName, b
 	bMembers, bGroupUser, bReports, bTeams, bTeamName, bTeamUser, bUserTeam, bBuildings, bBldCode,
 	bTickets, bTStatus, bTBuilding, bTAssignee, bTReporter, bTParent, bHistory, bWork, bWorkUser,
 	bAudit, bNotices, bSchedules, bOutbox, bOverdue, bQueries, bThreads, bPosts, bAttach, bAttachBin,
-	bAlerts, bCharts, bLayouts, bTTeam, bTGroup, bTCount, bGuards, bRequests, bReviews, bJournal, bMail, bReassign}
+	bAlerts, bCharts, bLayouts, bTTeam, bTGroup, bTCount, bGuards, bRequests, bReviews, bJournal, bMail, bReassign,
+	bFormats}
 
 // errStop ends a prefix walk early; callers treat it as success.
 var errStop = errors.New("stop")
@@ -192,7 +194,7 @@ var entityNames = map[string]string{
 	string(bUsers): "user", string(bTeams): "team", string(bBuildings): "building",
 	string(bSchedules): "schedule", string(bNotices): "notice", string(bQueries): "saved query",
 	string(bCharts): "chart", string(bLayouts): "layout of group", string(bOutbox): "message",
-	string(bRequests): "access request", string(bReviews): "review",
+	string(bRequests): "access request", string(bReviews): "review", string(bFormats): "report format",
 }
 
 // getJSON reads the record under id into v: false when there is none, and

@@ -19,6 +19,7 @@ var writeMethods = map[string]bool{
 	"AddGuard": true, "RemoveGuard": true, "RequestAccess": true, "DecideRequest": true,
 	"StartReview": true, "DecideReview": true, "CreateUserWithPassword": true, "ChangeOwnPassword": true,
 	"RequestReassign": true, "DeclineReassign": true,
+	"SaveReportFormat": true, "DeleteReportFormat": true,
 	"UpdateOrganization": true, "UpdateMailSettings": true, "CreateGroup": true, "UpdateGroup": true, "GrantGroup": true,
 	"RevokeGroup": true, "DeleteGroup": true, "CreateUser": true, "UpdateUser": true, "Join": true, "JoinGroup": true, "MoveUser": true,
 	"Leave": true, "Deactivate": true, "Activate": true, "Terminate": true, "DeleteUser": true,

@@ -319,6 +319,9 @@ func (s *session) act(number domain.TicketNumber, act domain.Action, comment str
 		if err := w.acc.Can(act, &t, &w.org); err != nil {
 			return err
 		}
+		if err := w.checkComment(comment); err != nil {
+			return err
+		}
 		old := t
 		detail, err := fn(w, &t)
 		if err != nil {
@@ -475,14 +478,25 @@ func (s *session) EditTicket(ctx context.Context, number domain.TicketNumber, e 
 				changed = append(changed, field)
 			}
 		}
+		var fields []domain.TicketField
+		setField := func(f domain.TicketField, name string, dst *string, v *string) {
+			before := len(changed)
+			set(name, dst, v)
+			if len(changed) > before {
+				fields = append(fields, f)
+			}
+		}
 		set("title", &n.Title, e.Title)
-		set("description", &n.Description, e.Description)
-		set("problem type", &n.ProblemType, e.ProblemType)
-		set("priority", &n.Priority, e.Priority)
+		setField(domain.FieldDescription, "description", &n.Description, e.Description)
+		setField(domain.FieldProblemType, "problem type", &n.ProblemType, e.ProblemType)
+		setField(domain.FieldPriority, "priority", &n.Priority, e.Priority)
 		set("building", &n.Building, e.Building)
-		set("room", &n.Room, e.Room)
+		setField(domain.FieldRoom, "room", &n.Room, e.Room)
 		if len(changed) == 0 {
 			return "", domain.Errorf(domain.EInvalid, "nothing to change")
+		}
+		if err := w.checkFieldEdits(fields...); err != nil {
+			return "", err
 		}
 		if e.ProblemType != nil {
 			n.CommonProblem = ""
@@ -515,6 +529,11 @@ func (s *session) AddWork(ctx context.Context, number domain.TicketNumber, minut
 	err := s.act(number, domain.ActWorkWrite, "", func(w *txn, t *domain.Ticket) (string, error) {
 		if err := validateWork(minutes, text); err != nil {
 			return "", err
+		}
+		if minutes != 0 {
+			if err := w.checkFieldEdits(domain.FieldWorkMinutes); err != nil {
+				return "", err
+			}
 		}
 		id, err := w.tx.Bucket(bWork).NextSequence()
 		if err != nil {
@@ -552,6 +571,15 @@ func (s *session) EditWork(ctx context.Context, number domain.TicketNumber, repo
 		}
 		if err := validateWork(minutes, text); err != nil {
 			return "", err
+		}
+		// someone who may not view minutes was shown 0: a 0 back keeps them
+		if minutes == 0 && !w.acc.FieldAllowed(domain.FieldWorkMinutes, domain.RightView) {
+			minutes = r.Minutes
+		}
+		if minutes != r.Minutes {
+			if err := w.checkFieldEdits(domain.FieldWorkMinutes); err != nil {
+				return "", err
+			}
 		}
 		r.Minutes, r.Text, r.Edited = minutes, text, w.now
 		if err := putWork(w.tx, &r); err != nil {
@@ -648,6 +676,9 @@ func (s *session) Tickets(ctx context.Context, q domain.TicketQuery) (domain.Tic
 				return err // free-text search is the Query privilege
 			}
 		}
+		if err := r.checkFieldQuery(&q); err != nil {
+			return err
+		}
 		f, err := r.ticketFilter(q)
 		if err != nil {
 			return err
@@ -665,13 +696,15 @@ type ticketFilter struct {
 	byAssignee bool
 	team       domain.ID
 	text       []byte // lowercase
+	descText   bool   // free text searches descriptions too: the actor may query them (field visibility)
 	policies   []domain.OverduePolicy
 	seesAll    bool
 }
 
 func (r *txn) ticketFilter(q domain.TicketQuery) (*ticketFilter, error) {
 	f := &ticketFilter{q: q, seesAll: r.acc.Admin || r.acc.Has(domain.VisibilityOverride),
-		text: []byte(strings.ToLower(strings.TrimSpace(q.Text)))}
+		descText: r.acc.FieldAllowed(domain.FieldDescription, domain.RightQuery),
+		text:     []byte(strings.ToLower(strings.TrimSpace(q.Text)))}
 	if q.Building != "" {
 		b, err := buildingByCode(r.tx, q.Building)
 		if err != nil {
@@ -737,7 +770,7 @@ func (f *ticketFilter) match(r *txn, t *domain.Ticket) bool {
 	if f.q.Priority != "" && !strings.EqualFold(t.Priority, f.q.Priority) || f.team != 0 && !slices.Contains(t.Teams, f.team) {
 		return false
 	}
-	if len(f.text) > 0 && !containsFold([]byte(t.Title), f.text) && !containsFold([]byte(t.Description), f.text) {
+	if len(f.text) > 0 && !containsFold([]byte(t.Title), f.text) && !(f.descText && containsFold([]byte(t.Description), f.text)) {
 		return false
 	}
 	if f.q.Overdue && domain.OverdueLevel(t, f.policies, r.now) == 0 {
@@ -953,7 +986,7 @@ func (r *txn) scanTickets(ctx context.Context, f *ticketFilter, age bool, visit 
 		if !ok {
 			return false, damagedTicket(n, v)
 		}
-		return containsFold(title, f.text) || containsFold(desc, f.text), nil
+		return containsFold(title, f.text) || f.descText && containsFold(desc, f.text), nil
 	}
 	// someone who sees everything, searching text alone: a text hit is a
 	// match, so nothing is decoded but the page
@@ -1101,6 +1134,7 @@ func (r *txn) listTickets(ctx context.Context, q domain.TicketQuery, f *ticketFi
 	row := func(t domain.Ticket) domain.TicketRow {
 		tr := nm.row(t)
 		tr.Overdue = domain.OverdueLevel(&t, f.policies, r.now)
+		r.hideFields(&tr.Ticket)
 		return tr
 	}
 	cancelled := func(i int) error {
@@ -1203,7 +1237,7 @@ func (r *txn) listTickets(ctx context.Context, q domain.TicketQuery, f *ticketFi
 				continue
 			}
 			if len(f.text) > 0 {
-				if title, desc, ok := ticketText(v); ok && !containsFold(title, f.text) && !containsFold(desc, f.text) {
+				if title, desc, ok := ticketText(v); ok && !containsFold(title, f.text) && !(f.descText && containsFold(desc, f.text)) {
 					continue
 				}
 			}
@@ -1347,6 +1381,7 @@ func (s *session) Ticket(ctx context.Context, number domain.TicketNumber) (domai
 				d.TeamNames = append(d.TeamNames, tm.Name)
 			}
 		}
+		r.hideDetail(&d)
 		return nil
 	})
 	return d, err

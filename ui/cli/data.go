@@ -17,8 +17,8 @@ import (
 // (domain.DataService).
 func dataCommands() []*command {
 	return []*command{
-		{path: "import users", args: "FILE.csv", opts: "[--dry-run]", min: 1, max: 1,
-			flags: []flagSpec{{"dry-run", false}}, run: importUsers},
+		{path: "import users", args: "FILE.csv", opts: "[--dry-run] [--update [--add-groups]]", min: 1, max: 1,
+			flags: []flagSpec{{"dry-run", false}, {"update", false}, {"add-groups", false}}, run: importUsers},
 		{path: "import all", args: "FILE.json", min: 1, max: 1, run: importAll},
 		{path: "export", opts: "[--format json|csv] [--out FILE]", max: 0,
 			flags: []flagSpec{{"format", true}, {"out", true}}, run: exportData},
@@ -60,6 +60,8 @@ type importJSON struct {
 	Passwords int                 `json:"passwords"`
 	Users     []string            `json:"users"`
 	Problems  []domain.RowProblem `json:"problems"`
+	// an update import (--update): the users changed, with what each gains and loses
+	Updated []domain.UserUpdate `json:"updated,omitempty"`
 }
 
 func importUsers(c *call) error {
@@ -67,12 +69,24 @@ func importUsers(c *call) error {
 	if err != nil {
 		return err
 	}
-	imp, err := domain.ParseUsersCSV(in, c.zone())
+	update := c.args.has("update")
+	if c.args.has("add-groups") && !update {
+		_ = in.Close() // nothing read yet
+		return domain.Errorf(domain.EInvalid, "--add-groups needs --update: a new user's groups are the ones the file names")
+	}
+	parse := domain.ParseUsersCSV
+	if update {
+		parse = domain.ParseUsersCSVUpdate
+	}
+	imp, err := parse(in, c.zone())
 	_ = in.Close() // read-only: everything needed was read or err says why
 	if err != nil {
 		return domain.Errorf(domain.ErrorCode(err), "%s: %v", c.pos(0), err)
 	}
-	opts := domain.ImportOptions{DryRun: c.args.has("dry-run"), Source: filepath.Base(c.pos(0)), Confirm: c.opts.Yes}
+	opts := domain.ImportOptions{DryRun: c.args.has("dry-run"), AddGroups: c.args.has("add-groups"), Source: filepath.Base(c.pos(0)), Confirm: c.opts.Yes}
+	if update {
+		return importUpdate(c, imp, opts)
+	}
 	if isTerminal(c.errOut) {
 		last := -1
 		opts.Progress = func(done, total int) {
@@ -113,6 +127,42 @@ func importUsers(c *call) error {
 		return c.result("dry run: %d users would be imported%s; nothing was written", len(rep.Created), pw)
 	}
 	return c.result("imported %d users from %s%s", len(rep.Created), c.pos(0), pw)
+}
+
+// importUpdate runs an update import and prints, for each user it changes
+// (or would, with --dry-run), the changes and what they gain and lose.
+func importUpdate(c *call, imp domain.UserImport, opts domain.ImportOptions) error {
+	rep, err := c.svc.ImportUsers(c.ctx, imp, opts)
+	if c.opts.JSON {
+		out := importJSON{DryRun: rep.DryRun, Users: []string{}, Problems: rep.Problems, Updated: rep.Updated}
+		if out.Problems == nil {
+			out.Problems = []domain.RowProblem{}
+		}
+		if out.Updated == nil {
+			out.Updated = []domain.UserUpdate{}
+		}
+		for _, u := range rep.Updated {
+			out.Users = append(out.Users, u.Username)
+		}
+		if err == nil {
+			out.Imported = len(rep.Updated)
+		}
+		if jerr := c.json(out); jerr != nil {
+			return jerr
+		}
+		return err
+	}
+	if err != nil {
+		return withLines(err, rep.Problems)
+	}
+	for _, u := range rep.Updated {
+		fmt.Fprintln(c.out, oneLine(u.String()))
+	}
+	unchanged := rep.Rows - len(rep.Updated)
+	if rep.DryRun {
+		return c.result("dry run: %d users would change, %d rows change nothing; nothing was written", len(rep.Updated), unchanged)
+	}
+	return c.result("updated %d users from %s, %d rows changed nothing", len(rep.Updated), c.pos(0), unchanged)
 }
 
 // withLines appends one line per item to an error's message, so a failing

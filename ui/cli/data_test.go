@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"gatehouse/domain"
 	"gatehouse/store"
 )
 
@@ -35,6 +36,39 @@ func TestImportUsersCommand(t *testing.T) {
 	if code != 1 || !strings.Contains(out, `"line": 2`) || !strings.Contains(out, `"column": "Username"`) {
 		t.Fatalf("json refusal: %d %s", code, out)
 	}
+}
+
+// import users --update changes existing users; --dry-run prints the same
+// preview (who gains and loses what) and writes nothing.
+func TestImportUsersUpdateCommand(t *testing.T) {
+	h := newHarness(t)
+	h.ok("user", "create", "ann", "--first", "Ann", "--email", "ann@example.org")
+	h.ok("user", "join", "ann", "Users")
+	file := filepath.Join(t.TempDir(), "year.csv")
+	if err := os.WriteFile(file, []byte("Username,Group Name,Phone\nann,Technicians,555-0100\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := h.auditLen()
+	h.okHas([]string{"import", "users", file, "--update", "--dry-run"},
+		`ann: phone "" → "555-0100"; joins Technicians; leaves Users; gains `, "dry run: 1 users would change", "nothing was written")
+	if h.auditLen() != before {
+		t.Fatal("a dry run wrote")
+	}
+	h.fails([]string{"import", "users", file, "--add-groups"}, "--add-groups needs --update")
+	var rep struct {
+		Imported int                 `json:"imported"`
+		Updated  []domain.UserUpdate `json:"updated"`
+	}
+	h.jsonOf(&rep, "import", "users", file, "--update", "--add-groups")
+	if rep.Imported != 1 || len(rep.Updated) != 1 || strings.Contains(strings.Join(rep.Updated[0].Changes, ";"), "leaves") {
+		t.Fatalf("json report %+v", rep)
+	}
+	h.okHas([]string{"user", "show", "ann"}, "Technicians", "Users")
+	missing := filepath.Join(t.TempDir(), "ghost.csv")
+	if err := os.WriteFile(missing, []byte("Username,Phone\nghost,1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.fails([]string{"import", "users", missing, "--update"}, `line 2, Username: no user "ghost"`)
 }
 
 func TestExportBackupCheckAndImportAllCommands(t *testing.T) {

@@ -18,6 +18,8 @@ func groupCommands() []*command {
 		{path: "group grant", args: "G PRIV...", min: 2, max: -1, run: groupGrant},
 		{path: "group revoke", args: "G PRIV...", min: 2, max: -1, run: groupRevoke},
 		{path: "group delete", args: "G", min: 1, max: 1, run: groupDelete},
+		{path: "group fields", args: "G", opts: "[--set FIELD=RIGHTS [FIELD=RIGHTS...]]", min: 1, max: -1,
+			flags: []flagSpec{{"set", true}}, run: groupFields},
 	}
 }
 
@@ -266,4 +268,67 @@ func grantList(gs []domain.Grant) string {
 		s[i] = g.String()
 	}
 	return strings.Join(s, ", ")
+}
+
+// fieldRowJSON is one field of a group's field visibility.
+type fieldRowJSON struct {
+	Field string `json:"field"`
+	Label string `json:"label"`
+	View  bool   `json:"view"`
+	Edit  bool   `json:"edit"`
+	Query bool   `json:"query"`
+	Email bool   `json:"email"`
+}
+
+// groupFields shows a group's field visibility or, with --set, changes it:
+// `--set room=view,edit description=none` grants exactly the rights named
+// on each field (all, none, or a list of view, edit, query, email).
+func groupFields(c *call) error {
+	var sets []string
+	if c.args.has("set") {
+		sets = append([]string{c.args.str("set")}, c.args.pos[1:]...)
+	} else if len(c.args.pos) > 1 {
+		return domain.Errorf(domain.EInvalid, "%s: changes follow --set: group fields G --set FIELD=RIGHTS [FIELD=RIGHTS...]", c.pos(1))
+	}
+	gi, err := c.svc.Group(c.ctx, c.pos(0))
+	if err != nil {
+		return err
+	}
+	g := gi.Group
+	if len(sets) > 0 {
+		for _, s := range sets {
+			name, rights, ok := strings.Cut(s, "=")
+			if !ok {
+				return domain.Errorf(domain.EInvalid, "%q: write FIELD=RIGHTS, such as room=view,edit or pay=none", s)
+			}
+			f, err := domain.ParseTicketField(name)
+			if err != nil {
+				return err
+			}
+			rs, err := domain.ParseFieldRights(rights)
+			if err != nil {
+				return domain.Errorf(domain.EInvalid, "%s: %v", f, err)
+			}
+			g.Fields.Set(f, rs)
+		}
+		if g, err = c.svc.UpdateGroup(c.ctx, g, c.opts.Yes); err != nil {
+			return err
+		}
+	}
+	rows := make([]fieldRowJSON, 0, domain.NumTicketFields)
+	for f := range domain.NumTicketFields {
+		rows = append(rows, fieldRowJSON{Field: f.String(), Label: f.Label(), View: !g.Fields.Withholds(f, domain.RightView),
+			Edit: !g.Fields.Withholds(f, domain.RightEdit), Query: !g.Fields.Withholds(f, domain.RightQuery), Email: !g.Fields.Withholds(f, domain.RightEmail)})
+	}
+	if c.opts.JSON {
+		return c.json(map[string]any{"group": g.Name, "fields": rows})
+	}
+	if len(sets) > 0 {
+		fmt.Fprintf(c.out, "changed the field visibility of group %s\n", g.Name)
+	}
+	table := make([][]string, len(rows))
+	for i, r := range rows {
+		table[i] = []string{r.Field, yesNo(r.View), yesNo(r.Edit), yesNo(r.Query), yesNo(r.Email)}
+	}
+	return c.table([]string{"FIELD", "VIEW", "EDIT", "QUERY", "EMAIL"}, table)
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -63,4 +64,52 @@ func TestTicketReport(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "sam.csv")); !os.IsNotExist(err) {
 		t.Fatalf("a refused report wrote a file: %v", err)
 	}
+}
+
+// report-format add|list|show|remove keep a group's report formats, and
+// ticket report --format-name lays a report out by one, as CSV or --text.
+func TestReportFormatCommands(t *testing.T) {
+	h := newHarness(t)
+	dir := t.TempDir()
+	runSteps(t, h, []step{
+		{args("building", "create", "EAST", "--name", "East Elementary", "--region", "North"), nil},
+		{args("building", "create", "WEST", "--name", "West High"), nil},
+		{args("ticket", "create", "--title", "Projector", "--building", "EAST"), nil},
+		{args("ticket", "create", "--title", "Wi-Fi", "--building", "WEST"), nil},
+		{args("report-format", "add", "By building", "--group", "District Administrator", "--columns", "ticket, Building,title",
+			"--sort", "ticket", "--desc", "--group-by", "building", "--regions", "North"), []string{`report format "By building" (#1) saved for group District Administrator`}},
+		{args("report-format", "list"), []string{"District Administrator", "By building", "ticket,building,title", "ticket (descending)", "North"}},
+		{args("report-format", "show", "District Administrator/By building"), []string{"columns:", "ticket, building, title", "group by: building"}},
+	})
+	h.fails(args("report-format", "add", "Pay", "--group", "District Administrator", "--columns", "ticket,pay_rate"), `column "pay_rate" is not a report column`)
+	h.fails(args("report-format", "add", "Odd", "--group", "District Administrator", "--columns", "ticket", "--desc"), "--desc needs --sort")
+	h.fails(args("report-format", "show", "Nope"), `report format "Nope" not found (report formats: District Administrator/By building)`)
+	admin, err := h.db.Session("admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.SaveQuery(t.Context(), "All open", "status:open", ""); err != nil {
+		t.Fatal(err)
+	}
+	csvOut := filepath.Join(dir, "r.csv")
+	h.okHas(args("ticket", "report", "All open", "--out", csvOut, "--format-name", "By building"),
+		`report "All open" in format "By building": 2 rows written to `+csvOut)
+	data, err := os.ReadFile(csvOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(data); got != "ticket,building,title\nT-000001,EAST,Projector\nT-000002,WEST,Wi-Fi\n" {
+		t.Fatalf("csv:\n%s", got)
+	}
+	textOut := filepath.Join(dir, "r.txt")
+	h.okHas(args("ticket", "report", "All open", "--out", textOut, "--format-name", "1", "--text"), "2 rows written")
+	data, err = os.ReadFile(textOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(data); !strings.HasPrefix(got, "ticket    building  title\n\nbuilding: EAST (1)\nT-000001  EAST      Projector\n") {
+		t.Fatalf("text:\n%s", got)
+	}
+	h.okHas(args("report-format", "remove", "By building"), `report format "By building" of group District Administrator removed`)
+	h.fails(args("ticket", "report", "All open", "--out", filepath.Join(dir, "x.csv"), "--format-name", "By building"), "may use no report formats")
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -61,6 +62,7 @@ type ticketJSON struct {
 	Closed        string              `json:"closed,omitempty"`
 	Description   string              `json:"description,omitempty"`
 	FieldsHidden  bool                `json:"fields_hidden,omitempty"`
+	HiddenFields  []string            `json:"hidden_fields,omitempty"` // withheld by field visibility: blank, not empty
 	ReporterEmail string              `json:"reporter_email,omitempty"`
 	AssigneeEmail string              `json:"assignee_email,omitempty"`
 	Parent        string              `json:"parent,omitempty"`
@@ -210,6 +212,9 @@ func ticketShow(c *call) error {
 			Closed: jsonTime(d.Closed), Description: d.Description, FieldsHidden: d.FieldsHidden,
 			ReporterEmail: d.ReporterEmail, AssigneeEmail: d.AssigneeEmail, Parent: d.Parent, Children: d.Children,
 			VisibleTo: d.VisibleTo, Work: []workJSON{}, History: []historyJSON{}}
+		for _, f := range d.HiddenFields {
+			out.HiddenFields = append(out.HiddenFields, f.String())
+		}
 		for _, w := range d.Work {
 			out.Work = append(out.Work, workJSON{ID: w.ID, Author: name(w.Author), Minutes: w.Minutes, Text: w.Text,
 				Created: jsonTime(w.Created), Edited: jsonTime(w.Edited)})
@@ -221,6 +226,13 @@ func ticketShow(c *call) error {
 		return c.json(out)
 	}
 	pairs := []string{"Ticket", d.Label, "Title", d.Title, "Status", d.Status.String()}
+	// a field withheld by field visibility reads "hidden", not "-"
+	show := func(f domain.TicketField, v string) string {
+		if slices.Contains(d.HiddenFields, f) {
+			return "hidden (field visibility)"
+		}
+		return orDash(v)
+	}
 	if d.FieldsHidden {
 		pairs = append(pairs, "Fields", "hidden: needs View Fields (ticket.view)")
 	} else {
@@ -232,10 +244,10 @@ func ticketShow(c *call) error {
 			assignee += " <" + d.AssigneeEmail + ">"
 		}
 		pairs = append(pairs,
-			"Priority", orDash(d.Priority),
-			"Problem type", orDash(problemText(d.ProblemType, d.CommonProblem)),
+			"Priority", show(domain.FieldPriority, d.Priority),
+			"Problem type", show(domain.FieldProblemType, problemText(d.ProblemType, d.CommonProblem)),
 			"Building", orDash(d.Building),
-			"Room", orDash(d.Room),
+			"Room", show(domain.FieldRoom, d.Room),
 			"Reporter", reporter,
 			"Assignee", assignee,
 			"Created", c.stamp(d.Created),
@@ -257,7 +269,7 @@ func ticketShow(c *call) error {
 				pairs = append(pairs, "Clones", strings.Join(d.Children, ", "))
 			}
 		}
-		pairs = append(pairs, "Description", orDash(d.Description))
+		pairs = append(pairs, "Description", show(domain.FieldDescription, d.Description))
 	}
 	if err := c.fields(pairs...); err != nil {
 		return err
@@ -266,7 +278,11 @@ func ticketShow(c *call) error {
 		fmt.Fprintln(c.out)
 		rows := make([][]string, 0, len(d.Work))
 		for _, w := range d.Work {
-			rows = append(rows, []string{c.stamp(w.Created), name(w.Author), strconv.Itoa(w.Minutes), w.Text, strconv.FormatUint(w.ID, 10)})
+			mins := strconv.Itoa(w.Minutes)
+			if slices.Contains(d.HiddenFields, domain.FieldWorkMinutes) {
+				mins = "hidden"
+			}
+			rows = append(rows, []string{c.stamp(w.Created), name(w.Author), mins, w.Text, strconv.FormatUint(w.ID, 10)})
 		}
 		if err := c.table([]string{"WORK", "BY", "MINUTES", "TEXT", "ID"}, rows); err != nil {
 			return err

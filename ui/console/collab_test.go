@@ -301,8 +301,10 @@ func TestCustomReportToCSV(t *testing.T) {
 	d.keys("2")
 	d.waitFor("Tickets 1")
 	d.keys("Q")
-	d.waitFor("R report to CSV")
-	d.keys("R", out, "enter")
+	d.waitFor("R report")
+	d.keys("R")
+	d.waitFor("Layout")
+	d.keys(out, "enter")
 	d.waitFor("report \"Open in EAST\": 3 rows written to " + out)
 	f, err := os.Open(out)
 	must(t, err)
@@ -313,9 +315,11 @@ func TestCustomReportToCSV(t *testing.T) {
 		t.Fatalf("csv %v", rows)
 	}
 	// the file is never overwritten; the form keeps the path
-	d.keys("R", out, "enter")
+	d.keys("R")
+	d.waitFor("Layout")
+	d.keys(out, "enter")
 	s := d.waitFor("cannot write " + out)
-	if !strings.Contains(s, "to CSV") {
+	if !strings.Contains(s, "Layout") {
 		t.Fatalf("the refused report closed its form:\n%s", s)
 	}
 
@@ -327,6 +331,39 @@ func TestCustomReportToCSV(t *testing.T) {
 	a.waitFor("Saved queries")
 	a.keys("R")
 	a.waitFor("alice lacks Create Custom Reports (reports.custom)")
+}
+
+// R offers the report formats of the actor's groups (Save Group Report
+// Formats) and a plain-text table besides CSV: the file has the format's
+// columns, grouped, with a heading per group.
+func TestCustomReportWithAFormatAsText(t *testing.T) {
+	db := openTicketStore(t)
+	carol := session(t, db, "carol")
+	_, err := carol.SaveQuery(t.Context(), "Open in EAST", "status:open building:EAST", "")
+	must(t, err)
+	_, err = session(t, db, "admin").SaveReportFormat(t.Context(), "Technical Coordinator",
+		domain.ReportFormat{Name: "Triage", Columns: []string{"ticket", "priority", "title"}, Sort: "ticket", GroupBy: "priority"})
+	must(t, err)
+	out := filepath.Join(t.TempDir(), "east.txt")
+	d := start(t, db, "carol", 120, 40)
+	d.keys("2")
+	d.waitFor("Tickets 1")
+	d.keys("Q")
+	d.waitFor("R report")
+	d.keys("R")
+	d.waitFor("< every column >")
+	d.golden()
+	d.keys(out, "tab", "right", "tab", "right")
+	d.waitFor("< text table >")
+	d.waitFor("< Technical Coordinator/Triage >")
+	d.keys("enter")
+	d.waitFor(`report "Open in EAST" in format "Triage": 3 rows written to`)
+	data, err := os.ReadFile(out)
+	must(t, err)
+	text := string(data)
+	if !strings.HasPrefix(text, "ticket") || !strings.Contains(text, "\npriority: ") || strings.Contains(text, "building") {
+		t.Fatalf("text report:\n%s", text)
+	}
 }
 
 // A reply form answers the thread it was opened on even when a reload

@@ -50,7 +50,8 @@ func TestScreensGolden(t *testing.T) {
 		{"group_modules", []string{"3", "j", "j", "enter", "tab"}},
 		{"group_notifications", []string{"3", "j", "j", "enter", "tab", "tab"}},
 		{"group_building_admin", []string{"3", "j", "j", "enter", "tab", "tab", "tab"}},
-		{"group_members", []string{"3", "j", "enter", "tab", "tab", "tab", "tab"}},
+		{"group_fields", []string{"3", "j", "enter", "tab", "tab", "tab", "tab", "j", "l", "space"}},
+		{"group_members", []string{"3", "j", "enter", "tab", "tab", "tab", "tab", "tab"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

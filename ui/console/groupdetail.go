@@ -13,13 +13,14 @@ import (
 	"gatehouse/domain"
 )
 
-var groupTabs = []string{"Privileges", "Module levels", "Notifications", "Building Administrator", "Members"}
+var groupTabs = []string{"Privileges", "Module levels", "Notifications", "Building Admin", "Fields", "Members"}
 
 const (
 	tabPrivileges = iota
 	tabModules
 	tabNotify
 	tabBuildingAdmin
+	tabFields
 	tabMembers
 )
 
@@ -33,6 +34,7 @@ type groupDetail struct {
 	flags   *matrix
 	modules *matrix
 	notify  *notifyPane
+	fields  *fieldRulesPane
 	members *table
 	join    *form
 	states  *statePicker // task states of Task Records in States
@@ -54,6 +56,7 @@ func newGroupDetail(c *Common, name string) (*groupDetail, error) {
 	d.flags = newMatrix(c, &d.draft, domain.Categories[1:]...)
 	d.modules = newMatrix(c, &d.draft, domain.Categories[0])
 	d.notify = &notifyPane{c: c, g: &d.draft}
+	d.fields = &fieldRulesPane{c: c, g: &d.draft}
 	d.members = newTable(c, "no members: n adds one",
 		column{title: "User", width: 14, flex: 1},
 		column{title: "Granted by", width: 12},
@@ -132,6 +135,8 @@ func (d *groupDetail) Hint() string {
 		return d.modules.Hint()
 	case tabNotify:
 		return d.notify.Hint()
+	case tabFields:
+		return d.fields.Hint()
 	}
 	return ""
 }
@@ -248,6 +253,8 @@ func (d *groupDetail) Update(msg tea.Msg) tea.Cmd {
 		return d.modules.Update(msg)
 	case tabNotify:
 		d.notify.Update(k)
+	case tabFields:
+		d.fields.Update(k)
 	case tabBuildingAdmin:
 		if key.Matches(k, d.c.Keys.Matrix.Toggle) {
 			if d.draft.Kind == domain.KindRestricted {
@@ -364,6 +371,8 @@ func (d *groupDetail) View() string {
 			body = d.notify.View()
 		case tabBuildingAdmin:
 			body = d.buildingAdminView()
+		case tabFields:
+			body = d.fields.View()
 		case tabMembers:
 			body = d.members.View()
 		}

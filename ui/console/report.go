@@ -2,10 +2,8 @@ package console
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"strconv"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -14,7 +12,8 @@ import (
 )
 
 // Custom reports (Create Custom Reports): R on a saved query runs it as a
-// report and writes every row as CSV to a new file.
+// report and writes every row to a new file, as CSV or a plain-text table,
+// in every column or laid out by one of the actor's groups' report formats.
 
 func (p *savedQueries) reportKeys() []key.Binding {
 	if p.s.c.Access.Has(domain.ReportsCustom) {
@@ -25,27 +24,70 @@ func (p *savedQueries) reportKeys() []key.Binding {
 
 func (p *savedQueries) reportHint() string {
 	if p.s.c.Access.Has(domain.ReportsCustom) {
-		return " · R report to CSV"
+		return " · R report"
 	}
 	return ""
 }
 
-func (p *savedQueries) openReport() {
+// reportFormatsMsg brings the report formats the actor may use, loaded
+// when R opens the report form.
+type reportFormatsMsg struct {
+	query   domain.SavedQuery
+	formats []domain.ReportFormatInfo
+	err     error
+}
+
+// everyColumn is the format choice that writes every column in the
+// report's order (no saved format).
+const everyColumn = "every column"
+
+// Report layouts the form offers.
+const (
+	layoutCSV  = "CSV"
+	layoutText = "text table"
+)
+
+// openReport loads the formats the actor may use; the form opens when
+// they arrive (reportFormats).
+func (p *savedQueries) openReport() tea.Cmd {
 	if err := p.s.c.Access.Require(domain.ReportsCustom); err != nil {
 		p.s.c.Fail(err)
-		return
+		return nil
 	}
 	q, ok := p.current()
 	if !ok {
+		return nil
+	}
+	svc, ctx := p.s.c.Svc, p.s.c.Ctx
+	return func() tea.Msg {
+		fs, err := svc.ReportFormats(ctx)
+		return reportFormatsMsg{query: q, formats: fs, err: err}
+	}
+}
+
+// formatLabel names a format in the form's choice: GROUP/NAME.
+func formatLabel(f domain.ReportFormatInfo) string { return f.GroupName + "/" + f.Name }
+
+// reportFormats opens the report form with the formats loaded: the path,
+// the format (every column, or one of the actor's groups' formats) and
+// CSV or a plain-text table.
+func (p *savedQueries) reportFormats(m reportFormatsMsg) {
+	if m.err != nil {
+		p.s.c.Fail(m.err)
 		return
 	}
-	p.out = newForm(p.s.c, "Report "+strconv.Quote(q.Name)+" to CSV").text("Path", "", "report.csv", func(s string) error {
+	p.formats = m.formats
+	names := []string{everyColumn}
+	for _, f := range m.formats {
+		names = append(names, formatLabel(f))
+	}
+	p.out = newForm(p.s.c, "Report "+strconv.Quote(m.query.Name)).text("Path", "", "report.csv", func(s string) error {
 		if s == "" {
 			return domain.Errorf(domain.EInvalid, "a path is required")
 		}
 		return nil
-	})
-	p.out.note = "query " + q.Query + " · every matching ticket, one row each; an existing file is never overwritten"
+	}).choose("Format", names, everyColumn).choose("Layout", []string{layoutCSV, layoutText}, layoutCSV)
+	p.out.note = "query " + m.query.Query + " · every matching ticket, one row each; an existing file is never overwritten"
 	p.busy = false
 	p.out.SetSize(p.w, p.h)
 }
@@ -65,17 +107,38 @@ func (p *savedQueries) updateReport(msg tea.Msg) tea.Cmd {
 			p.s.c.Fail(err)
 			return
 		}
+		var format domain.ID
+		name := p.out.Value(1)
+		for _, f := range p.formats {
+			if formatLabel(f) == name {
+				format = f.ID
+			}
+		}
+		text := p.out.Value(2) == layoutText
 		p.busy = true
-		f, svc := p.out, p.s.c.Svc
+		f, svc, ctx := p.out, p.s.c.Svc, p.s.c.Ctx
 		run = collabDo(f, func() (string, error) {
-			rows, err := svc.Report(p.s.c.Ctx, q.ID)
+			table, err := svc.FormatReport(ctx, q.ID, format)
 			if err != nil {
 				return "", err
 			}
-			if err := writeNew(path, reportCSV(rows)); err != nil {
+			var b bytes.Buffer
+			if text {
+				err = table.WriteText(&b)
+			} else {
+				err = table.WriteCSV(&b)
+			}
+			if err != nil {
 				return "", err
 			}
-			return fmt.Sprintf("report %s: %d rows written to %s", strconv.Quote(q.Name), len(rows), path), nil
+			if err := writeNew(path, b.Bytes()); err != nil {
+				return "", err
+			}
+			in := ""
+			if table.Format != "" {
+				in = " in format " + strconv.Quote(table.Format)
+			}
+			return fmt.Sprintf("report %s%s: %d rows written to %s", strconv.Quote(q.Name), in, len(table.Rows), path), nil
 		})
 	})
 	return tea.Batch(cmd, run)
@@ -97,30 +160,4 @@ func (p *savedQueries) reportView() string {
 		v += "\n" + p.s.c.Styles.Dim.Render("running the report…")
 	}
 	return v
-}
-
-// reportHeader is the CSV header of a custom report; the CLI's
-// `ticket report` writes the same columns.
-var reportHeader = []string{"ticket", "status", "priority", "building", "room", "problem_type", "assignee", "reporter",
-	"created", "updated", "closed", "overdue", "title"}
-
-// reportCSV renders report rows as CSV under reportHeader.
-func reportCSV(rows []domain.TicketRow) []byte {
-	records := make([][]string, 0, len(rows)+1)
-	records = append(records, reportHeader)
-	ts := func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.UTC().Format(time.RFC3339)
-	}
-	for _, r := range rows {
-		records = append(records, domain.CSVRow([]string{r.Label, r.Status.String(), r.Priority, r.Building, r.Room, r.ProblemType, r.Assignee, r.Reporter,
-			ts(r.Created), ts(r.Updated), ts(r.Closed), strconv.Itoa(r.Overdue), r.Title}))
-	}
-	var b bytes.Buffer
-	// a bytes.Buffer grows or panics, it never returns a write error, and
-	// the default comma is valid: WriteAll cannot fail here
-	_ = csv.NewWriter(&b).WriteAll(records)
-	return b.Bytes()
 }

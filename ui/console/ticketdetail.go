@@ -2,6 +2,7 @@ package console
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -215,14 +216,22 @@ func (p *fieldsPane) Load(t *domain.TicketDetail) {
 		}
 		return dash(name)
 	}
+	// a field the actor's groups withhold is shown as hidden, not as empty
+	hidden := p.c.Styles.Dim.Render("hidden (field visibility)")
+	show := func(f domain.TicketField, v string) string {
+		if slices.Contains(t.HiddenFields, f) {
+			return hidden
+		}
+		return dash(v)
+	}
 	lines := []string{
 		"Number        " + t.Label,
 		"Status        " + t.Status.String(),
-		"Priority      " + dash(t.Priority),
+		"Priority      " + show(domain.FieldPriority, t.Priority),
 		"Building      " + dash(t.Building),
-		"Room          " + dash(domain.Printable(t.Room)),
-		"Problem type  " + dash(t.ProblemType),
-		"Common        " + dash(t.CommonProblem),
+		"Room          " + show(domain.FieldRoom, domain.Printable(t.Room)),
+		"Problem type  " + show(domain.FieldProblemType, t.ProblemType),
+		"Common        " + show(domain.FieldProblemType, t.CommonProblem),
 		"Reporter      " + person(t.Reporter, t.ReporterEmail),
 		"Assignee      " + person(t.Assignee, t.AssigneeEmail),
 		"Created       " + p.c.stamp(t.Created),
@@ -233,7 +242,9 @@ func (p *fieldsPane) Load(t *domain.TicketDetail) {
 		lines = append(lines, p.c.Styles.Warn.Render("Reassignment asked by "+t.Assignee+": "+domain.Printable(t.ReassignAsked)+" (R: answer)"))
 	}
 	lines = append(lines, "", p.c.Styles.Title.Render("Description"))
-	if strings.TrimSpace(t.Description) == "" {
+	if slices.Contains(t.HiddenFields, domain.FieldDescription) {
+		lines = append(lines, hidden)
+	} else if strings.TrimSpace(t.Description) == "" {
 		lines = append(lines, p.c.Styles.Dim.Render("none"))
 	} else {
 		lines = append(lines, strings.Split(domain.PrintableText(t.Description), "\n")...)
@@ -294,6 +305,7 @@ type workPane struct {
 	table  *table
 	work   []domain.WorkReport
 	hidden bool
+	noMins bool // minutes withheld by field visibility: shown as "-"
 }
 
 func newWorkPane(c *Common) *workPane {
@@ -307,11 +319,16 @@ func newWorkPane(c *Common) *workPane {
 
 func (p *workPane) Load(t *domain.TicketDetail) {
 	p.hidden, p.work = t.FieldsHidden, t.Work
+	p.noMins = slices.Contains(t.HiddenFields, domain.FieldWorkMinutes)
 	keys := make([]string, len(t.Work))
 	rows := make([][]string, len(t.Work))
 	for i, w := range t.Work {
 		keys[i] = strconv.FormatUint(w.ID, 10)
-		rows[i] = []string{p.c.stamp(w.Created), dash(t.ActorNames[w.Author]), strconv.Itoa(w.Minutes), oneLine(w.Text), p.c.stamp(w.Edited)}
+		mins := strconv.Itoa(w.Minutes)
+		if p.noMins {
+			mins = "-"
+		}
+		rows[i] = []string{p.c.stamp(w.Created), dash(t.ActorNames[w.Author]), mins, oneLine(w.Text), p.c.stamp(w.Edited)}
 	}
 	p.table.SetRows(keys, rows)
 }
@@ -341,7 +358,11 @@ func (p *workPane) View() string {
 	for _, w := range p.work {
 		total += w.Minutes
 	}
-	return p.c.Styles.Dim.Render(fmt.Sprintf("%d reports, %d minutes · e edits your own", len(p.work), total)) + "\n" + p.table.View()
+	summary := fmt.Sprintf("%d reports, %d minutes · e edits your own", len(p.work), total)
+	if p.noMins {
+		summary = fmt.Sprintf("%d reports, minutes hidden (field visibility) · e edits your own", len(p.work))
+	}
+	return p.c.Styles.Dim.Render(summary) + "\n" + p.table.View()
 }
 func (p *workPane) SetSize(w, h int) { p.table.SetSize(w, h-1) }
 func (p *workPane) Capturing() bool  { return false }

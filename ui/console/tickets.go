@@ -357,6 +357,11 @@ func (s *ticketsScreen) Update(msg tea.Msg) tea.Cmd {
 		return s.done(m)
 	case collabDoneMsg:
 		return s.collabDone(m)
+	case reportFormatsMsg:
+		if s.saved != nil {
+			s.saved.reportFormats(m)
+		}
+		return nil
 	case bulkMsg:
 		return s.bulkDone(m)
 	case openTicketMsg:

@@ -16,7 +16,8 @@ type savedQueries struct {
 	table   *table
 	queries []domain.SavedQuery
 	w, h    int
-	out     *form // the CSV path of a custom report (R), while typed
+	out     *form                     // the path, format and layout of a custom report (R), while typed
+	formats []domain.ReportFormatInfo // the formats out offers
 	busy    bool
 }
 
@@ -78,7 +79,7 @@ func (p *savedQueries) update(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, l.New):
 		p.s.openSaveQuery()
 	case key.Matches(k, p.s.c.Keys.Collab.Report):
-		p.openReport()
+		return p.openReport()
 	case key.Matches(k, n.Open):
 		q, ok := p.current()
 		if !ok {
