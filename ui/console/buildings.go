@@ -197,6 +197,9 @@ func (s *buildingsScreen) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		code, pt := s.open.Code, s.rules.Key()
+		if key.Matches(k, l.New, l.Edit, l.Delete) && s.c.refused(s.c.mayEdit(domain.ModBuildings)) {
+			return nil
+		}
 		switch {
 		case key.Matches(k, n.Back):
 			s.open = nil
@@ -214,6 +217,9 @@ func (s *buildingsScreen) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	code := s.table.Key()
+	if key.Matches(k, l.New, l.Edit, l.Delete) && s.c.refused(s.c.mayEdit(domain.ModBuildings)) {
+		return nil
+	}
 	switch {
 	case key.Matches(k, l.New):
 		s.openForm()
@@ -266,9 +272,9 @@ func (s *buildingsScreen) ShortHelp() []key.Binding {
 	case s.form != nil:
 		return s.form.ShortHelp()
 	case s.open != nil:
-		return []key.Binding{l.New, l.Edit, l.Delete, n.Back}
+		return append(s.c.editKeys(domain.ModBuildings, l.New, l.Edit, l.Delete), n.Back)
 	}
-	return []key.Binding{n.Open, l.New, l.Edit, l.Delete}
+	return append([]key.Binding{n.Open}, s.c.editKeys(domain.ModBuildings, l.New, l.Edit, l.Delete)...)
 }
 
 func (s *buildingsScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }

@@ -80,6 +80,29 @@ func (c *Common) Fail(err error) {
 	c.status, c.statusErr = domain.Printable(err.Error()), true
 }
 
+// refused shows err and reports whether there was one: screens check a
+// privilege before they open a form or ask a question, so a refused
+// action says why at once instead of after "y" (issue 13).
+func (c *Common) refused(err error) bool {
+	c.Fail(err)
+	return err != nil
+}
+
+// mayEdit is nil when the actor may change module m, else the refusal
+// naming the privilege (e.g. "bob lacks Team Management edit (teams:edit)").
+func (c *Common) mayEdit(m domain.Module) error {
+	return c.Access.RequireLevel(m, domain.LevelEdit)
+}
+
+// editKeys is ks when the actor may change module m, else nothing:
+// footers offer only what the user can do.
+func (c *Common) editKeys(m domain.Module, ks ...key.Binding) []key.Binding {
+	if c.mayEdit(m) != nil {
+		return nil
+	}
+	return ks
+}
+
 // ClearStatus forgets the last message (each key press starts fresh).
 func (c *Common) ClearStatus() { c.status, c.statusErr = "", false }
 

@@ -216,6 +216,9 @@ func (s *teamsScreen) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		team, user := s.open, s.members.Key()
+		if key.Matches(k, l.New, l.Delete) && s.c.refused(s.c.mayEdit(domain.ModTeams)) {
+			return nil
+		}
 		switch {
 		case key.Matches(k, n.Back):
 			s.open = ""
@@ -231,6 +234,9 @@ func (s *teamsScreen) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	t, has := s.current()
+	if key.Matches(k, l.New, l.Repair, l.Duplicate, l.Deactivate, l.Delete) && s.c.refused(s.c.mayEdit(domain.ModTeams)) {
+		return nil
+	}
 	switch {
 	case key.Matches(k, l.New):
 		s.openForm(teamNew, domain.TeamInfo{})
@@ -275,11 +281,11 @@ func (s *teamsScreen) ShortHelp() []key.Binding {
 	case s.report != nil:
 		return []key.Binding{n.Down, n.Back}
 	case s.open != "":
-		return []key.Binding{l.New, l.Delete, n.Back}
+		return append(s.c.editKeys(domain.ModTeams, l.New, l.Delete), n.Back)
 	}
 	dx := l.Deactivate
 	dx.SetHelp("x", "suppress")
-	return append([]key.Binding{n.Open, l.New, l.Duplicate, dx, l.Delete, l.Repair}, screenKey(s.c, "notices", s.c.Keys.Admin.Notices)...)
+	return append(append([]key.Binding{n.Open}, s.c.editKeys(domain.ModTeams, l.New, l.Duplicate, dx, l.Delete, l.Repair)...), screenKey(s.c, "notices", s.c.Keys.Admin.Notices)...)
 }
 
 func (s *teamsScreen) FullHelp() [][]key.Binding {

@@ -410,6 +410,27 @@ func (s *usersScreen) deactivateNow(user string) tea.Cmd {
 	}
 }
 
+// mayManageAny is nil when the actor may change some users (Manage Users
+// or Manage Technicians), else the refusal naming both.
+func (s *usersScreen) mayManageAny() error {
+	a := &s.c.Access
+	if a.Level(domain.ModUsers) >= domain.LevelEdit || a.Level(domain.ModTechnicians) >= domain.LevelEdit {
+		return nil
+	}
+	return domain.Errorf(domain.EForbidden, "%s lacks Manage Users or Manage Technicians edit (users:edit or technicians:edit)", a.Username)
+}
+
+// mayManage is nil when the actor may change u (domain.CheckManageUser on
+// what the list knows of u: technician, superuser), else the refusal; the
+// store decides again on save.
+func (s *usersScreen) mayManage(u domain.UserInfo) error {
+	t := domain.Access{UserID: u.ID, Username: u.Username, Superuser: u.Superuser}
+	if u.Technician {
+		t.Flags.Add(domain.TicketAssignee)
+	}
+	return domain.CheckManageUser(&s.c.Access, &t)
+}
+
 func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 	if s.form != nil {
 		submit, cancel, cmd := s.form.Update(msg)
@@ -469,7 +490,9 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 		s.filterOn = true
 		return s.filter.Focus()
 	case key.Matches(k, l.New):
-		s.openForm(userNew, domain.UserInfo{})
+		if !s.c.refused(s.c.mayEdit(domain.ModUsers)) {
+			s.openForm(userNew, domain.UserInfo{})
+		}
 		return nil
 	case key.Matches(k, s.c.Keys.Import.Open):
 		return openImport(s.c)
@@ -482,6 +505,9 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 	}
 	u, has := s.current()
 	if !has {
+		return nil
+	}
+	if s.changes(k) && s.c.refused(s.mayManage(u)) {
 		return nil
 	}
 	switch {
@@ -522,6 +548,9 @@ func (s *usersScreen) updateDetail(k tea.KeyPressMsg) tea.Cmd {
 	}
 	n, l := s.c.Keys.Nav, s.c.Keys.List
 	u := s.target
+	if s.changes(k) && s.c.refused(s.mayManage(u)) {
+		return nil
+	}
 	switch {
 	case key.Matches(k, n.Back):
 		s.target = domain.UserInfo{}
@@ -542,6 +571,13 @@ func (s *usersScreen) updateDetail(k tea.KeyPressMsg) tea.Cmd {
 		return leave(s.c, u.Username, group)
 	}
 	return nil
+}
+
+// changes reports whether k changes a user (edit, deactivate, delete,
+// terminate, join, leave): those are refused before their form or question.
+func (s *usersScreen) changes(k tea.KeyPressMsg) bool {
+	l := s.c.Keys.List
+	return key.Matches(k, l.New, l.Edit, l.Deactivate, l.Delete, l.Terminate, l.Join, l.Leave)
 }
 
 func (s *usersScreen) detailView() string {
@@ -594,17 +630,33 @@ func (s *usersScreen) ShortHelp() []key.Binding {
 		return []key.Binding{n.Open, n.Back}
 	}
 	if s.target.Username != "" {
-		return append([]key.Binding{l.New, l.Delete, l.Edit, l.Explain}, append(viewAsKeys(s.c), n.Back)...)
+		var ks []key.Binding
+		if s.mayManage(s.target) == nil {
+			ks = []key.Binding{l.New, l.Delete, l.Edit}
+		}
+		return append(append(ks, l.Explain), append(viewAsKeys(s.c), n.Back)...)
 	}
-	return []key.Binding{n.Filter, n.Open, l.New, l.Edit, l.Select, l.Deactivate, l.Delete}
+	ks := []key.Binding{n.Filter, n.Open}
+	if s.mayManageAny() == nil {
+		ks = append(ks, l.New, l.Edit, l.Select, l.Deactivate, l.Delete)
+	}
+	return ks
 }
 
 func (s *usersScreen) FullHelp() [][]key.Binding {
 	n, l := s.c.Keys.Nav, s.c.Keys.List
 	return [][]key.Binding{
 		{n.Filter, n.Open, n.PageUp, n.PageDown, n.Home, n.End},
-		{l.New, l.Edit, l.Delete, l.Deactivate, l.Terminate},
-		append([]key.Binding{l.Select, l.Join, l.Leave, l.Explain}, viewAsKeys(s.c)...),
+		s.manageKeys(l.New, l.Edit, l.Delete, l.Deactivate, l.Terminate),
+		append(append(s.manageKeys(l.Select, l.Join, l.Leave), l.Explain), viewAsKeys(s.c)...),
 		importKeys(s.c),
 	}
+}
+
+// manageKeys is ks when the actor may change some users, else nothing.
+func (s *usersScreen) manageKeys(ks ...key.Binding) []key.Binding {
+	if s.mayManageAny() != nil {
+		return nil
+	}
+	return ks
 }

@@ -1,0 +1,67 @@
+package console
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"gatehouse/domain"
+	"gatehouse/store"
+)
+
+// viewer gives bob view access to groups, users, teams and buildings and
+// nothing to change them.
+func viewer(t *testing.T, db *store.DB) {
+	t.Helper()
+	admin := session(t, db, "admin")
+	_, err := admin.CreateGroup(t.Context(), domain.Group{Name: "Viewers", Levels: domain.ModuleLevels{
+		domain.ModGroups: domain.LevelView, domain.ModUsers: domain.LevelView,
+		domain.ModTeams: domain.LevelView, domain.ModBuildings: domain.LevelView}}, false)
+	must(t, err)
+	must(t, admin.Join(t.Context(), "bob", "Viewers", time.Time{}, ""))
+}
+
+// A user who may only view is refused at the key, naming the privilege,
+// before any question or form opens, and the footers do not offer the
+// changes at all (issue 13).
+func TestRefusedBeforeAskingAndFootersOfferOnlyWhatTheUserCanDo(t *testing.T) {
+	db := openStore(t)
+	viewer(t, db)
+	d := start(t, db, "bob", 120, 40)
+	for _, c := range []struct{ screen, key, refusal, footerNot string }{
+		{"3", "d", "bob lacks Manage Groups edit (groups:edit)", "n new"},
+		{"5", "n", "bob lacks Team Management edit (teams:edit)", "n new"},
+		{"6", "d", "bob lacks Manage Buildings edit (buildings:edit)", "d delete"},
+	} {
+		d.keys(c.screen)
+		s := d.waitUntil("screen "+c.screen, func(s string) bool { return strings.Contains(s, "enter open") })
+		if strings.Contains(s, c.footerNot) {
+			t.Errorf("screen %s offers %q to a viewer:\n%s", c.screen, c.footerNot, s)
+		}
+		d.keys(c.key)
+		s = d.waitFor(c.refusal)
+		if strings.Contains(s, "y yes") || strings.Contains(s, "?") && strings.Contains(s, "Delete") {
+			t.Errorf("screen %s asked before refusing:\n%s", c.screen, s)
+		}
+	}
+	// in a group, the matrix keys and save are refused before anything changes
+	d.keys("3", "enter")
+	d.waitFor("Privileges")
+	d.keys("space")
+	d.waitFor("bob lacks Manage Groups edit (groups:edit)")
+}
+
+// The Users screen of a viewer: no change keys in the footer, and d on a
+// user names what changing them needs instead of asking.
+func TestUsersViewerGolden(t *testing.T) {
+	eachSize(t, func(t *testing.T, w, h int) {
+		db := openStore(t)
+		viewer(t, db)
+		d := start(t, db, "bob", w, h)
+		d.keys("4")
+		d.waitFor("Users 1–")
+		d.keys("down", "down", "down", "down", "d") // dave, not a technician
+		d.waitFor("bob lacks Manage Users edit (users:edit)")
+		d.golden()
+	})
+}
