@@ -16,7 +16,8 @@ func viewer(t *testing.T, db *store.DB) {
 	admin := session(t, db, "admin")
 	_, err := admin.CreateGroup(t.Context(), domain.Group{Name: "Viewers", Levels: domain.ModuleLevels{
 		domain.ModGroups: domain.LevelView, domain.ModUsers: domain.LevelView,
-		domain.ModTeams: domain.LevelView, domain.ModBuildings: domain.LevelView}}, false)
+		domain.ModTeams: domain.LevelView, domain.ModBuildings: domain.LevelView,
+		domain.ModOrganization: domain.LevelView, domain.ModSchedules: domain.LevelView}}, false)
 	must(t, err)
 	must(t, admin.Join(t.Context(), "bob", "Viewers", time.Time{}, ""))
 }
@@ -43,6 +44,20 @@ func TestRefusedBeforeAskingAndFootersOfferOnlyWhatTheUserCanDo(t *testing.T) {
 		if strings.Contains(s, "y yes") || strings.Contains(s, "?") && strings.Contains(s, "Delete") {
 			t.Errorf("screen %s asked before refusing:\n%s", c.screen, s)
 		}
+	}
+	// settings: no edit key; e names the three modules that edit them
+	d.keys("9")
+	s := d.waitFor("tab next pane")
+	if strings.Contains(s, "e edit") {
+		t.Errorf("Settings offers e edit to a viewer:\n%s", s)
+	}
+	d.keys("e")
+	d.waitFor("bob lacks Manage Organization, Advanced Reporting Options or Customize Application edit")
+	// scheduled tasks: no new, edit or delete in the footer
+	d.keys(":", "go sched", "enter")
+	s = d.waitFor("Scheduled tasks: 0 · times in")
+	if strings.Contains(s, "n new") || strings.Contains(s, "d delete") {
+		t.Errorf("Scheduled tasks offers changes to a viewer:\n%s", s)
 	}
 	// in a group, the matrix keys and save are refused before anything changes
 	d.keys("3", "enter")
