@@ -379,7 +379,7 @@ func (s *metricsScreen) View() string {
 		return s.panel.View()
 	}
 	st := s.c.Styles
-	cs := newChartStyles(st)
+	cs := newChartStyles(s.c)
 	head := st.Title.Render("Metrics") + " · " + s.rangeText()
 	if s.have {
 		head += fmt.Sprintf(" · %d tickets", s.data.Total)
