@@ -59,6 +59,18 @@ func TestRefusedBeforeAskingAndFootersOfferOnlyWhatTheUserCanDo(t *testing.T) {
 	if strings.Contains(s, "n new") || strings.Contains(s, "d delete") {
 		t.Errorf("Scheduled tasks offers changes to a viewer:\n%s", s)
 	}
+	// one's own record: joining a group is refused before the form
+	d.keys("4", "/", "bob", "enter", "enter")
+	s = d.waitFor("User bob")
+	if strings.Contains(s, "n new") {
+		t.Errorf("bob's own detail offers joining a group:\n%s", s)
+	}
+	d.keys("n")
+	d.waitFor("bob lacks Manage Groups or Manage Users (groups:edit or users:edit) to change memberships")
+	if strings.Contains(d.screen(), "Join a group") {
+		t.Error("the join form opened before the refusal")
+	}
+	d.keys("esc")
 	// in a group, the matrix keys and save are refused before anything changes
 	d.keys("3", "enter")
 	d.waitFor("Privileges")

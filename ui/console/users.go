@@ -507,7 +507,7 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 	if !has {
 		return nil
 	}
-	if s.changes(k) && s.c.refused(s.mayManage(u)) {
+	if s.changes(k) && s.c.refused(s.mayDo(k, u, false)) {
 		return nil
 	}
 	switch {
@@ -548,7 +548,7 @@ func (s *usersScreen) updateDetail(k tea.KeyPressMsg) tea.Cmd {
 	}
 	n, l := s.c.Keys.Nav, s.c.Keys.List
 	u := s.target
-	if s.changes(k) && s.c.refused(s.mayManage(u)) {
+	if s.changes(k) && s.c.refused(s.mayDo(k, u, true)) {
 		return nil
 	}
 	switch {
@@ -571,6 +571,34 @@ func (s *usersScreen) updateDetail(k tea.KeyPressMsg) tea.Cmd {
 		return leave(s.c, u.Username, group)
 	}
 	return nil
+}
+
+// mayDo is nil when the actor may do k to u as far as the console can
+// tell: memberships need Manage Groups or Manage Users (CheckMembership;
+// in the detail n joins and d leaves), one's own record needs Edit Own
+// User Account, anyone else's is CheckManageUser's.
+func (s *usersScreen) mayDo(k tea.KeyPressMsg, u domain.UserInfo, detail bool) error {
+	l := s.c.Keys.List
+	membership := key.Matches(k, l.Join, l.Leave) || detail && key.Matches(k, l.New, l.Delete)
+	return s.may(u, membership, key.Matches(k, l.Edit))
+}
+
+// may is mayDo by kind of change: a membership, an edit of the record, or
+// another change (deactivate, delete, terminate).
+func (s *usersScreen) may(u domain.UserInfo, membership, edit bool) error {
+	a := &s.c.Access
+	if membership {
+		if err := domain.CheckMembership(a, &u.User, &domain.Group{Kind: u.Kind}, false); err != nil {
+			return err
+		}
+	}
+	if u.ID == a.UserID {
+		if edit && !a.Superuser {
+			return a.Require(domain.AccountEditOwn)
+		}
+		return nil
+	}
+	return s.mayManage(u)
 }
 
 // changes reports whether k changes a user (edit, deactivate, delete,
@@ -631,8 +659,11 @@ func (s *usersScreen) ShortHelp() []key.Binding {
 	}
 	if s.target.Username != "" {
 		var ks []key.Binding
-		if s.mayManage(s.target) == nil {
-			ks = []key.Binding{l.New, l.Delete, l.Edit}
+		if s.may(s.target, true, false) == nil {
+			ks = append(ks, l.New, l.Delete)
+		}
+		if s.may(s.target, false, true) == nil {
+			ks = append(ks, l.Edit)
 		}
 		return append(append(ks, l.Explain), append(viewAsKeys(s.c), n.Back)...)
 	}
