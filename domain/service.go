@@ -150,6 +150,12 @@ type UserService interface {
 	// and clears the must-change flag; anyone else's needs the rights to
 	// change them and sets the flag (changed at their next password login).
 	SetPassword(ctx context.Context, username, password string) error
+	// CreateUserWithPassword is CreateUser with a first password, set in the
+	// same transaction and to be changed at the first password login.
+	CreateUserWithPassword(ctx context.Context, u User, password string) (User, error)
+	// ChangeOwnPassword replaces the acting user's password after checking
+	// the current one.
+	ChangeOwnPassword(ctx context.Context, current, next string) error
 }
 
 // TeamService manages teams.
@@ -348,6 +354,7 @@ type TicketDetail struct {
 	ReporterEmail string // with View User Information
 	AssigneeEmail string
 	VisibleTo     []string
+	TeamNames     []string // the teams the ticket is on
 	ActorNames    map[ID]string
 }
 

@@ -89,6 +89,7 @@ type KeyMap struct {
 	Picker  Picker
 	Admin   Admin
 	Gov     Governance
+	Account Account
 	Tickets TicketKeys
 	Collab  CollabKeys
 	Import  ImportKeys
@@ -159,6 +160,7 @@ func Default() KeyMap {
 		},
 		Admin:   defaultAdmin(),
 		Gov:     defaultGovernance(),
+		Account: defaultAccount(),
 		Tickets: defaultTicketKeys(),
 		Collab:  defaultCollabKeys(),
 		Import:  defaultImportKeys(),

@@ -260,6 +260,8 @@ done
 # ---------------------------------------------------------------- demo district
 start --demo
 check "demo opens" "Riverside Unified School District"
+check "demo opens on Home with the hint" "Welcome, "
+check "the hint names the palette and help" ": commands · ? help"
 keys 4 /; typed "nwright"; keys Enter
 check "demo: a user without a group shows —" "nwright"
 check "demo: — in the Group column" "—"

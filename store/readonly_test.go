@@ -17,7 +17,7 @@ import (
 // which: a read-only session refuses exactly these.
 var writeMethods = map[string]bool{
 	"AddGuard": true, "RemoveGuard": true, "RequestAccess": true, "DecideRequest": true,
-	"StartReview": true, "DecideReview": true,
+	"StartReview": true, "DecideReview": true, "CreateUserWithPassword": true, "ChangeOwnPassword": true,
 	"UpdateOrganization": true, "UpdateMailSettings": true, "CreateGroup": true, "UpdateGroup": true, "GrantGroup": true,
 	"RevokeGroup": true, "DeleteGroup": true, "CreateUser": true, "UpdateUser": true, "Join": true,
 	"Leave": true, "Deactivate": true, "Activate": true, "Terminate": true, "DeleteUser": true,

@@ -1341,6 +1341,11 @@ func (s *session) Ticket(ctx context.Context, number domain.TicketNumber) (domai
 				d.VisibleTo = append(d.VisibleTo, gg.Name)
 			}
 		}
+		for _, id := range t.Teams {
+			if tm, err := getTeam(r.tx, id); err == nil {
+				d.TeamNames = append(d.TeamNames, tm.Name)
+			}
+		}
 		return nil
 	})
 	return d, err

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -399,6 +400,27 @@ func (s *session) Memberships(ctx context.Context, username string) ([]domain.Me
 }
 
 func (s *session) CreateUser(ctx context.Context, u domain.User) (domain.User, error) {
+	return s.createUser(u, "")
+}
+
+// CreateUserWithPassword creates the user and sets a first password in
+// the same transaction; the hash is made before it. Like any password set
+// by someone else, it is to be changed at the first password login.
+func (s *session) CreateUserWithPassword(ctx context.Context, u domain.User, password string) (domain.User, error) {
+	if err := s.refuseWrite(); err != nil {
+		return u, err
+	}
+	if err := validatePassword(password); err != nil {
+		return u, err
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return u, err
+	}
+	return s.createUser(u, hash)
+}
+
+func (s *session) createUser(u domain.User, hash string) (domain.User, error) {
 	err := s.writeGuarded(func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModUsers, domain.LevelEdit); err != nil {
 			if w.acc.Level(domain.ModTechnicians) < domain.LevelEdit {
@@ -415,9 +437,32 @@ func (s *session) CreateUser(ctx context.Context, u domain.User) (domain.User, e
 		if err := w.checkWithin(u, "create "+u.Username, true); err != nil {
 			return err
 		}
-		return w.audit("user", u.ID, u.Username, "create", "", userSummary(&u))
+		if err := w.audit("user", u.ID, u.Username, "create", "", userSummary(&u)); err != nil {
+			return err
+		}
+		if hash == "" {
+			return nil
+		}
+		return w.storePassword(&u, hash, true, "password set", "to change at the first password login")
 	})
 	return u, err
+}
+
+// otherSuperusers counts the active superusers other than id (a byte test
+// skips decoding everyone else, as guards do).
+func (w *txn) otherSuperusers(id domain.ID) int {
+	n := 0
+	marker := []byte(`"superuser":true`)
+	_ = w.tx.Bucket(bUsers).ForEach(func(k, v []byte) error {
+		if btoi(k) == id || !bytes.Contains(v, marker) {
+			return nil
+		}
+		if u, err := getUser(w.tx, btoi(k)); err == nil && u.Superuser && u.Status == domain.StatusActive {
+			n++
+		}
+		return nil
+	})
+	return n
 }
 
 // checkUserEdit: own account fields need Edit Own User Account; anything
@@ -565,6 +610,9 @@ func (s *session) UpdateUser(ctx context.Context, u domain.User) (domain.User, e
 		u.Keys, u.MustChange, u.Created, u.Status, u.Terminated = before.Keys, before.MustChange, before.Created, before.Status, before.Terminated
 		if err := w.checkUserEdit(&before, &u); err != nil {
 			return err
+		}
+		if before.Superuser && !u.Superuser && w.otherSuperusers(u.ID) == 0 {
+			return domain.Errorf(domain.EForbidden, "%s is the only superuser: grant superuser to someone else first, or nobody could (R12)", before.Username)
 		}
 		fields := signInOrScope(&before, &u)
 		what := "change " + before.Username + "'s " + strings.Join(fields, ", ")

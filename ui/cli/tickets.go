@@ -18,8 +18,9 @@ func ticketCommands() []*command {
 		{path: "ticket list", opts: "[--status S] [--building C] [--assignee U|me|none] [--query Q]",
 			flags: []flagSpec{{"status", true}, {"building", true}, {"assignee", true}, {"query", true}}, run: ticketList},
 		{path: "ticket show", args: "N", min: 1, max: 1, run: ticketShow},
-		{path: "ticket create", opts: "--title T --building C [--room R] [--type TYPE] [--priority P] [--description T]",
-			flags:    []flagSpec{{"title", true}, {"building", true}, {"room", true}, {"type", true}, {"priority", true}, {"description", true}},
+		{path: "ticket create", opts: "--title T --building C [--room R] [--type TYPE] [--priority P] [--description T] [--team T,T] [--visible-to G,G]",
+			flags: []flagSpec{{"title", true}, {"building", true}, {"room", true}, {"type", true}, {"priority", true}, {"description", true},
+				{"team", true}, {"visible-to", true}},
 			required: []string{"title", "building"}, run: ticketCreate},
 		n("ticket assign", "N U", func(c *call) error {
 			return c.transition("assigned %s to %s", func(ctx context.Context, num domain.TicketNumber, comment string) error {
@@ -242,6 +243,9 @@ func ticketShow(c *call) error {
 		if len(d.VisibleTo) > 0 {
 			pairs = append(pairs, "Visible to", strings.Join(d.VisibleTo, ", "))
 		}
+		if len(d.TeamNames) > 0 {
+			pairs = append(pairs, "Teams", strings.Join(d.TeamNames, ", "))
+		}
 		if !d.CloneHidden {
 			if d.Parent != "" {
 				pairs = append(pairs, "Cloned from", d.Parent)
@@ -283,7 +287,10 @@ func ticketShow(c *call) error {
 func ticketCreate(c *call) error {
 	t, err := c.svc.CreateTicket(c.ctx, domain.NewTicket{Title: c.args.str("title"), Description: c.args.str("description"),
 		Building: strings.TrimSpace(c.args.str("building")), Room: c.args.str("room"),
-		ProblemType: c.args.str("type"), Priority: c.args.str("priority")})
+		ProblemType: c.args.str("type"), Priority: c.args.str("priority"),
+		// a team shares the ticket with its members (ProTracker); visible-to
+		// groups need Edit Record Visibility (NetResults), checked in the store
+		Teams: splitList(c.args.str("team")), VisibleTo: splitList(c.args.str("visible-to"))})
 	if err != nil {
 		return err
 	}

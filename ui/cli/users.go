@@ -18,10 +18,10 @@ func userCommands() []*command {
 	return []*command{
 		{path: "user list", run: userList},
 		{path: "user show", args: "U", min: 1, max: 1, run: userShow},
-		{path: "user create", args: "U", opts: "[--first F] [--last L] [--email E] [--restricted] [--superuser]", min: 1, max: 1,
-			flags: []flagSpec{{"first", true}, {"last", true}, {"email", true}, {"restricted", false}, {"superuser", false}}, run: userCreate},
-		{path: "user set", args: "U", opts: "[--reports-to U2|none] [--buildings C,C] [--regions R,R] [--start-screen S]", min: 1, max: 1,
-			flags: []flagSpec{{"reports-to", true}, {"buildings", true}, {"regions", true}, {"start-screen", true}}, run: userSet},
+		{path: "user create", args: "U", opts: "[--first F] [--last L] [--email E] [--restricted] [--superuser] [--password-file F|-]", min: 1, max: 1,
+			flags: []flagSpec{{"first", true}, {"last", true}, {"email", true}, {"restricted", false}, {"superuser", false}, {"password-file", true}}, run: userCreate},
+		{path: "user set", args: "U", opts: "[--reports-to U2|none] [--buildings C,C] [--regions R,R] [--start-screen S] [--superuser|--no-superuser]", min: 1, max: 1,
+			flags: []flagSpec{{"reports-to", true}, {"buildings", true}, {"regions", true}, {"start-screen", true}, {"superuser", false}, {"no-superuser", false}}, run: userSet},
 		{path: "user join", args: "U G", opts: "[--until YYYY-MM-DD] [--reason T]", min: 2, max: 2,
 			flags: []flagSpec{{"until", true}, {"reason", true}}, run: userJoin},
 		{path: "user leave", args: "U G", opts: "[--remove-rules]", min: 2, max: 2,
@@ -186,7 +186,17 @@ func userCreate(c *call) error {
 	if c.args.has("restricted") {
 		u.Kind = domain.KindRestricted
 	}
-	created, err := c.svc.CreateUser(c.ctx, u)
+	var created domain.User
+	var err error
+	if c.args.has("password-file") {
+		pw, perr := c.secretFile("password-file")
+		if perr != nil {
+			return perr
+		}
+		created, err = c.svc.CreateUserWithPassword(c.ctx, u, pw)
+	} else {
+		created, err = c.svc.CreateUser(c.ctx, u)
+	}
 	if err != nil {
 		return err
 	}
@@ -202,8 +212,8 @@ func userCreate(c *call) error {
 
 func userSet(c *call) error {
 	a := c.args
-	if !a.has("reports-to") && !a.has("buildings") && !a.has("regions") && !a.has("start-screen") {
-		return usageErr(c.cmd, "nothing to change: give --reports-to, --buildings, --regions or --start-screen")
+	if !a.has("reports-to") && !a.has("buildings") && !a.has("regions") && !a.has("start-screen") && !a.has("superuser") && !a.has("no-superuser") {
+		return usageErr(c.cmd, "nothing to change: give --reports-to, --buildings, --regions, --start-screen, --superuser or --no-superuser")
 	}
 	info, err := c.svc.User(c.ctx, c.pos(0))
 	if err != nil {
@@ -237,6 +247,14 @@ func userSet(c *call) error {
 	}
 	if a.has("start-screen") {
 		u.StartScreen = strings.TrimSpace(a.str("start-screen"))
+	}
+	switch {
+	case a.has("superuser") && a.has("no-superuser"):
+		return usageErr(c.cmd, "give --superuser or --no-superuser, not both")
+	case a.has("superuser"):
+		u.Superuser = true
+	case a.has("no-superuser"):
+		u.Superuser = false
 	}
 	if _, err := c.svc.UpdateUser(c.ctx, u); err != nil {
 		return err

@@ -80,24 +80,10 @@ func (c *Common) Fail(err error) {
 	c.status, c.statusErr = domain.Printable(err.Error()), true
 }
 
-// refused shows err and reports whether there was one: screens check a
-// privilege before they open a form or ask a question, so a refused
-// action says why at once instead of after "y" (issue 13).
-func (c *Common) refused(err error) bool {
-	c.Fail(err)
-	return err != nil
-}
-
-// mayEdit is nil when the actor may change module m, else the refusal
-// naming the privilege (e.g. "bob lacks Team Management edit (teams:edit)").
-func (c *Common) mayEdit(m domain.Module) error {
-	return c.Access.RequireLevel(m, domain.LevelEdit)
-}
-
 // editKeys is ks when the actor may change module m, else nothing:
 // footers offer only what the user can do.
 func (c *Common) editKeys(m domain.Module, ks ...key.Binding) []key.Binding {
-	if c.mayEdit(m) != nil {
+	if c.Access.RequireLevel(m, domain.LevelEdit) != nil {
 		return nil
 	}
 	return ks
@@ -153,6 +139,35 @@ func act(ok string, fn func() error) tea.Cmd {
 // switchTo asks the shell to show another screen.
 func switchTo(id, arg string) tea.Cmd {
 	return func() tea.Msg { return switchScreenMsg{id: id, arg: arg} }
+}
+
+// allow refuses, before any question or form, what the acting user's
+// access does not allow: the status line names the rule or privilege, and
+// nothing is asked that the store would refuse after "y".
+func (c *Common) allow(err error) bool {
+	if err != nil {
+		c.Fail(err)
+		return false
+	}
+	return true
+}
+
+// canEdit is allow for a module at Edit.
+func (c *Common) canEdit(m domain.Module) bool {
+	return c.allow(c.Access.RequireLevel(m, domain.LevelEdit))
+}
+
+// mayManage refuses a change to another user the acting user's modules do
+// not cover: Manage Technicians for technicians, Manage Users for the rest
+// (the store also applies R12's subset rule).
+func (c *Common) mayManage(u domain.UserInfo) bool {
+	if strings.EqualFold(u.Username, c.Access.Username) {
+		return true
+	}
+	if u.Technician {
+		return c.canEdit(domain.ModTechnicians)
+	}
+	return c.canEdit(domain.ModUsers)
 }
 
 // errText is the message of an error for people.

@@ -48,6 +48,8 @@ type Config struct {
 	// JobFailures lists the periodic jobs' latest failures, shown on the
 	// Data file screen; nil shows none.
 	JobFailures func() []string
+	// StartOnHome opens Home whatever the user's start screen (the demo).
+	StartOnHome bool
 }
 
 // screenDef describes a screen: its number key (0: palette only), whether
@@ -89,6 +91,8 @@ var screens = []screenDef{
 		return a.Level(domain.ModOrganization) >= domain.LevelView || a.Level(domain.ModReporting) >= domain.LevelView ||
 			a.Level(domain.ModAppearance) >= domain.LevelView
 	}, build: func(c *Common) Screen { return newSettingsScreen(c) }},
+	{id: "account", title: "My account", allowed: func(*domain.Access) bool { return true },
+		build: func(c *Common) Screen { return newAccountScreen(c) }},
 	{id: "requests", title: "Access requests", allowed: func(*domain.Access) bool { return true },
 		build: func(c *Common) Screen { return newRequestsPane(c) }},
 	{id: "access", title: "Effective access", allowed: func(*domain.Access) bool { return true },
@@ -216,6 +220,9 @@ func (m *Model) refreshActor() {
 // startScreen is the user's start screen when they may open it; otherwise
 // Groups for those who manage groups, else Home.
 func (m *Model) startScreen() string {
+	if m.cfg.StartOnHome {
+		return "home"
+	}
 	want := m.c.Svc.Actor(m.c.Ctx).StartScreen
 	if d, ok := screenByID(want); ok && d.allowed(&m.c.Access) {
 		return want

@@ -6,6 +6,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 type fieldKind uint8
@@ -189,7 +190,10 @@ func (f *form) View() string {
 	var b strings.Builder
 	b.WriteString(st.Title.Render(f.title))
 	if f.note != "" {
-		b.WriteString("\n" + st.Dim.Render(f.note))
+		// the note explains the rule behind the form: wrapped, never cut
+		for _, l := range strings.Split(ansi.Wrap(f.note, max(f.w, 20), ""), "\n") {
+			b.WriteString("\n" + st.Dim.Render(l))
+		}
 	}
 	b.WriteString("\n")
 	for i, fl := range f.fields {
@@ -218,7 +222,9 @@ func (f *form) View() string {
 	b.WriteString("\n")
 	for _, fl := range f.fields {
 		if fl.err != "" {
-			b.WriteString("\n" + st.Error.Render("✗ "+fl.err))
+			for _, l := range strings.Split(ansi.Wrap("✗ "+fl.err, max(f.w, 20), ""), "\n") {
+				b.WriteString("\n" + st.Error.Render(l))
+			}
 		}
 	}
 	return b.String()

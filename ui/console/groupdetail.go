@@ -224,7 +224,7 @@ func (d *groupDetail) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	g, n := d.c.Keys.Global, d.c.Keys.Nav
-	if d.changes(k) && d.c.refused(d.mayChange()) {
+	if d.changes(k) && !d.c.allow(d.mayChange()) {
 		return nil
 	}
 	switch {
@@ -410,7 +410,7 @@ func (d *groupDetail) mayChange() error {
 	if d.tab == tabMembers {
 		return domain.CheckMembership(&d.c.Access, &domain.User{Kind: d.orig.Kind}, &d.orig, false)
 	}
-	return d.c.mayEdit(domain.ModGroups)
+	return d.c.Access.RequireLevel(domain.ModGroups, domain.LevelEdit)
 }
 
 func (d *groupDetail) ShortHelp() []key.Binding {

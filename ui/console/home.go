@@ -74,7 +74,7 @@ func (s *homeScreen) render() {
 	c, a := s.c, &s.c.Access
 	st := c.Styles
 	u := c.Svc.Actor(c.Ctx)
-	lines := []string{st.Title.Render("Welcome, " + u.Name()), ""}
+	lines := []string{st.Title.Render("Welcome, "+u.Name()) + st.Dim.Render("  ·  : commands · ? help · 1…9 screens"), ""}
 	switch {
 	case a.Superuser:
 		lines = append(lines, "You are a superuser: you hold every privilege and edit built-in groups (R12).")

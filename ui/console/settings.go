@@ -161,7 +161,7 @@ func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	if k, ok := msg.(tea.KeyPressMsg); ok && s.form == nil && s.emailTab && key.Matches(k, s.c.Keys.List.Edit) {
-		if !s.c.refused(s.mayEdit()) {
+		if s.c.allow(s.mayEdit()) {
 			s.openMailForm()
 		}
 		return nil
@@ -176,7 +176,7 @@ func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		return cmd
 	}
-	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, s.c.Keys.List.Edit) && !s.c.refused(s.mayEdit()) {
+	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, s.c.Keys.List.Edit) && s.c.allow(s.mayEdit()) {
 		s.openForm()
 	}
 	return nil

@@ -422,6 +422,13 @@ func (p *visibilityPane) Load(t *domain.TicketDetail) {
 	for _, g := range t.VisibleTo {
 		p.lines = append(p.lines, "• "+g)
 	}
+	p.lines = append(p.lines, "", st.Title.Render("Teams"))
+	if len(t.TeamNames) == 0 {
+		p.lines = append(p.lines, st.Dim.Render("on no team"))
+	}
+	for _, n := range t.TeamNames {
+		p.lines = append(p.lines, "• "+n)
+	}
 	p.lines = append(p.lines, "")
 	if err := p.c.Access.Require(domain.VisibilityEdit); err != nil {
 		p.lines = append(p.lines, st.Dim.Render("editing needs "+domain.VisibilityEdit.Info().Label+" ("+domain.VisibilityEdit.String()+")"))

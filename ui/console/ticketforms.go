@@ -35,6 +35,8 @@ const (
 	rfType
 	rfCommon
 	rfPriority
+	rfTeams
+	rfVisibleTo // only with Edit Record Visibility
 )
 
 // Field indexes of the edit form.
@@ -206,8 +208,12 @@ func (s *ticketsScreen) openReport() {
 		choose("Room", s.rooms(codes[0]), "").
 		choose("Problem type", s.problemTypes(), "").
 		choose("Common problem", []string{""}, "").
-		choose("Priority", s.org.Priorities, prio)
-	f.note = "space or ←/→ cycle a choice · a matching auto-assign rule of the building assigns the ticket at once"
+		choose("Priority", s.org.Priorities, prio).
+		text("Teams", "", "optional: team names, comma-separated", nil)
+	if s.c.Access.Has(domain.VisibilityEdit) {
+		f.text("Visible to", "", "optional: group names, comma-separated", nil)
+	}
+	f.note = "space or ←/→ cycle a choice · a matching auto-assign rule of the building assigns the ticket at once · a team shares the ticket with its members; visible-to groups limit who sees it (Edit Record Visibility)"
 	s.openForm(formReport, domain.TicketRow{}, f)
 }
 
@@ -375,7 +381,11 @@ func (s *ticketsScreen) submit() tea.Cmd {
 	switch s.formKind {
 	case formReport:
 		nt := domain.NewTicket{Title: f.Value(rfTitle), Description: f.Value(rfDescription), Building: f.Value(rfBuilding),
-			Room: f.Value(rfRoom), ProblemType: f.Value(rfType), CommonProblem: f.Value(rfCommon), Priority: f.Value(rfPriority)}
+			Room: f.Value(rfRoom), ProblemType: f.Value(rfType), CommonProblem: f.Value(rfCommon), Priority: f.Value(rfPriority),
+			Teams: splitList(f.Value(rfTeams))}
+		if len(f.fields) > rfVisibleTo {
+			nt.VisibleTo = splitList(f.Value(rfVisibleTo))
+		}
 		org := s.org
 		return s.do(f, func() (string, error) {
 			t, err := svc.CreateTicket(s.c.Ctx, nt)

@@ -620,3 +620,27 @@ func TestTicketDetailOffersOnlyAllowedActions(t *testing.T) {
 		}
 	}
 }
+
+// The report form puts a new ticket on a team (ProTracker) and, with Edit
+// Record Visibility, limits it to groups (NetResults).
+func TestReportFormSetsTeamAndVisibleTo(t *testing.T) {
+	db := openStore(t)
+	admin := session(t, db, "admin")
+	_, err := admin.CreateTeam(t.Context(), domain.Team{Name: "Lab"})
+	must(t, err)
+	d := start(t, db, "admin", 120, 40)
+	d.keys("2", "n", "Scope broken")
+	d.keys(repeat("tab", 7)...)
+	d.keys("Lab", "tab", "Technicians", "enter")
+	d.waitFor("reported T-")
+	page, err := admin.Tickets(t.Context(), domain.TicketQuery{Text: "Scope"})
+	must(t, err)
+	if len(page.Tickets) != 1 {
+		t.Fatalf("tickets %+v", page)
+	}
+	dt, err := admin.Ticket(t.Context(), page.Tickets[0].Number)
+	must(t, err)
+	if strings.Join(dt.TeamNames, ",") != "Lab" || strings.Join(dt.VisibleTo, ",") != "Technicians" {
+		t.Fatalf("teams %v, visible to %v", dt.TeamNames, dt.VisibleTo)
+	}
+}

@@ -20,8 +20,7 @@ const (
 	ufPhone
 	ufReportsTo
 	ufStartScreen
-	ufKind
-	ufSuperuser
+	ufKind // new users only; Superuser and Password follow (superField, pwField)
 )
 
 // Field indexes of the membership form (join and bulk join/leave).
@@ -64,7 +63,10 @@ type usersScreen struct {
 	target   domain.UserInfo // edited or opened user
 	targets  []string        // bulk action users
 	detail   *table          // memberships of target, when open
-	w, h     int
+	// superField and pwField are the form's Superuser toggle and first
+	// Password field, when it has them (-1 otherwise)
+	superField, pwField int
+	w, h                int
 }
 
 func newUsersScreen(c *Common) *usersScreen {
@@ -204,6 +206,20 @@ func (s *usersScreen) current() (domain.UserInfo, bool) {
 var startScreens = []string{"", "home", "tickets", "groups", "users", "teams", "buildings", "review", "audit", "settings"}
 
 func (s *usersScreen) openForm(mode userFormMode, u domain.UserInfo) {
+	switch mode {
+	case userNew:
+		if s.c.Access.Level(domain.ModTechnicians) < domain.LevelEdit && !s.c.canEdit(domain.ModUsers) {
+			return
+		}
+	case userEdit, userTerminate, userJoin:
+		if !s.c.mayManage(u) {
+			return
+		}
+	case userBulkJoin, userBulkLeave:
+		if s.c.Access.Level(domain.ModGroups) < domain.LevelEdit && !s.c.canEdit(domain.ModUsers) {
+			return
+		}
+	}
 	s.mode = mode
 	s.target = u
 	email := func(v string) error { return domain.ValidateEmail(v) }
@@ -228,12 +244,19 @@ func (s *usersScreen) openForm(mode userFormMode, u domain.UserInfo) {
 			text("Phone", u.Phone, "optional", nil).
 			text("Reports to", u.ReportsTo, "username (optional)", optUser).
 			choose("Start screen", startScreens, u.StartScreen)
+		s.superField, s.pwField = -1, -1
 		if mode == userNew {
 			s.form.choose("Kind", []string{"standard", "restricted"}, "standard")
-			if s.c.Access.Superuser {
-				s.form.toggle("Superuser", false)
-			}
-			s.form.note = "New users belong to the base group of their kind at once (R1); join a group to make them active (R2)."
+		}
+		// only a superuser grants or revokes superuser (R12)
+		if s.c.Access.Superuser {
+			s.superField = len(s.form.fields)
+			s.form.toggle("Superuser", u.Superuser)
+		}
+		if mode == userNew {
+			s.pwField = len(s.form.fields)
+			s.form.secret("Password", "optional, 8+ characters").secret("Confirm", "the password again")
+			s.form.note = "New users belong to the base group of their kind at once (R1); join a group to make them active (R2). A password set here is changed at the first login."
 		}
 	case userJoin, userBulkJoin:
 		s.form = newForm(s.c, "Join a group: "+strings.Join(s.targets, ", ")).
@@ -266,13 +289,11 @@ func (s *usersScreen) userFromForm() (domain.User, error) {
 		}
 		u.ReportsTo = boss.ID
 	}
-	if s.mode == userNew {
-		if f.Value(ufKind) == "restricted" {
-			u.Kind = domain.KindRestricted
-		}
-		if len(f.fields) > ufSuperuser {
-			u.Superuser = f.On(ufSuperuser)
-		}
+	if s.mode == userNew && f.Value(ufKind) == "restricted" {
+		u.Kind = domain.KindRestricted
+	}
+	if s.superField >= 0 {
+		u.Superuser = f.On(s.superField)
 	}
 	return u, nil
 }
@@ -283,9 +304,20 @@ func (s *usersScreen) submit() tea.Cmd {
 	case userNew, userEdit:
 		u, err := s.userFromForm()
 		if err == nil {
-			if s.mode == userNew {
+			pw := ""
+			if s.pwField >= 0 {
+				pw = f.Raw(s.pwField)
+				if pw != f.Raw(s.pwField+1) {
+					err = domain.Errorf(domain.EInvalid, "password: the two entries differ")
+				}
+			}
+			switch {
+			case err != nil:
+			case s.mode == userNew && pw != "":
+				u, err = s.c.Svc.CreateUserWithPassword(s.c.Ctx, u, pw)
+			case s.mode == userNew:
 				u, err = s.c.Svc.CreateUser(s.c.Ctx, u)
-			} else {
+			default:
 				u, err = s.c.Svc.UpdateUser(s.c.Ctx, u)
 			}
 		}
@@ -420,10 +452,10 @@ func (s *usersScreen) mayManageAny() error {
 	return domain.Errorf(domain.EForbidden, "%s lacks Manage Users or Manage Technicians edit (users:edit or technicians:edit)", a.Username)
 }
 
-// mayManage is nil when the actor may change u (domain.CheckManageUser on
+// manageRefusal is nil when the actor may change u (domain.CheckManageUser on
 // what the list knows of u: technician, superuser), else the refusal; the
 // store decides again on save.
-func (s *usersScreen) mayManage(u domain.UserInfo) error {
+func (s *usersScreen) manageRefusal(u domain.UserInfo) error {
 	t := domain.Access{UserID: u.ID, Username: u.Username, Superuser: u.Superuser}
 	if u.Technician {
 		t.Flags.Add(domain.TicketAssignee)
@@ -490,9 +522,7 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 		s.filterOn = true
 		return s.filter.Focus()
 	case key.Matches(k, l.New):
-		if !s.c.refused(s.c.mayEdit(domain.ModUsers)) {
-			s.openForm(userNew, domain.UserInfo{})
-		}
+		s.openForm(userNew, domain.UserInfo{}) // refuses first without users:edit or technicians:edit
 		return nil
 	case key.Matches(k, s.c.Keys.Import.Open):
 		return openImport(s.c)
@@ -507,7 +537,7 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 	if !has {
 		return nil
 	}
-	if s.changes(k) && s.c.refused(s.mayDo(k, u, false)) {
+	if s.changes(k) && !s.c.allow(s.mayDo(k, u, false)) {
 		return nil
 	}
 	switch {
@@ -516,6 +546,7 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 		s.loadDetail()
 	case key.Matches(k, l.Edit):
 		s.openForm(userEdit, u)
+	case (key.Matches(k, l.Deactivate) || key.Matches(k, l.Delete)) && !s.c.mayManage(u):
 	case key.Matches(k, l.Deactivate):
 		sel := s.table.Selected()
 		if len(sel) == 1 && u.Status == domain.StatusDeactivated && sel[0] == u.Username {
@@ -548,7 +579,7 @@ func (s *usersScreen) updateDetail(k tea.KeyPressMsg) tea.Cmd {
 	}
 	n, l := s.c.Keys.Nav, s.c.Keys.List
 	u := s.target
-	if s.changes(k) && s.c.refused(s.mayDo(k, u, true)) {
+	if s.changes(k) && !s.c.allow(s.mayDo(k, u, true)) {
 		return nil
 	}
 	switch {
@@ -598,7 +629,7 @@ func (s *usersScreen) may(u domain.UserInfo, membership, edit bool) error {
 		}
 		return nil
 	}
-	return s.mayManage(u)
+	return s.manageRefusal(u)
 }
 
 // changes reports whether k changes a user (edit, deactivate, delete,

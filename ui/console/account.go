@@ -1,0 +1,119 @@
+package console
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"gatehouse/domain"
+)
+
+// accountScreen is the acting user's own account: who they are, their
+// groups, and changing their own password (the current one first, as at
+// a login). Everyone may open it.
+type accountScreen struct {
+	govPane
+	info domain.UserInfo
+	err  error
+}
+
+// Field indexes of the password form.
+const (
+	pfCurrent = iota
+	pfNew
+	pfConfirm
+)
+
+func newAccountScreen(c *Common) *accountScreen {
+	s := &accountScreen{govPane: govPane{c: c, table: newTable(c, "no groups",
+		column{title: "Group", width: 16, flex: 1},
+		column{title: "Through", width: 16},
+		column{title: "Reason", width: 10, flex: 2})}}
+	s.Reload()
+	return s
+}
+
+func (s *accountScreen) Reload() {
+	s.info, s.err = s.c.Svc.User(s.c.Ctx, s.c.Access.Username)
+	ms, err := s.c.Svc.Memberships(s.c.Ctx, s.c.Access.Username)
+	if err != nil {
+		s.c.Fail(err)
+		return
+	}
+	keys := make([]string, len(ms))
+	rows := make([][]string, len(ms))
+	for i, m := range ms {
+		keys[i], rows[i] = m.GroupName, []string{m.GroupName, s.c.lastDay(m.Until), dash(m.Reason)}
+	}
+	s.table.SetRows(keys, rows)
+}
+
+func (s *accountScreen) Hint() string { return "" }
+
+func (s *accountScreen) openPassword() {
+	s.form = newForm(s.c, "Change my password").
+		secret("Current", "your password now").
+		secret("New", "8+ characters").
+		secret("Confirm", "the new one again")
+	s.form.note = "The current password is checked first, as at a login."
+	s.form.SetSize(s.w, s.h)
+}
+
+func (s *accountScreen) submit() {
+	f := s.form
+	cur, next := f.Raw(pfCurrent), f.Raw(pfNew)
+	if next != f.Raw(pfConfirm) {
+		s.c.Fail(domain.Errorf(domain.EInvalid, "new password: the two entries differ"))
+		return
+	}
+	s.save("changed your password", func() error { return s.c.Svc.ChangeOwnPassword(s.c.Ctx, cur, next) })
+}
+
+func (s *accountScreen) Update(msg tea.Msg) tea.Cmd {
+	if s.form != nil {
+		return s.updateForm(msg, s.submit)
+	}
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok || s.table.Update(msg) {
+		return nil
+	}
+	if key.Matches(k, s.c.Keys.Account.Password) {
+		s.openPassword()
+	}
+	return nil
+}
+
+func (s *accountScreen) View() string {
+	if s.form != nil {
+		return s.form.View()
+	}
+	st := s.c.Styles
+	if s.err != nil {
+		return st.Error.Render(errText(s.err))
+	}
+	u := s.info
+	lines := []string{
+		st.Title.Render("My account · " + u.Username),
+		fmt.Sprintf("Name %s · Email %s · Phone %s", dash(u.Name()), dash(u.Email), dash(u.Phone)),
+		fmt.Sprintf("Kind %s · Buildings %s · Start screen %s", u.Kind, dash(strings.Join(u.Buildings, ", ")), dash(u.StartScreen)),
+		"",
+	}
+	return strings.Join(lines, "\n") + "\n" + s.table.View()
+}
+
+func (s *accountScreen) SetSize(w, h int) {
+	s.govPane.SetSize(w, h-4)
+	s.w, s.h = w, h
+	if s.form != nil {
+		s.form.SetSize(w, h)
+	}
+}
+
+func (s *accountScreen) ShortHelp() []key.Binding {
+	if s.form != nil {
+		return s.form.ShortHelp()
+	}
+	return []key.Binding{s.c.Keys.Account.Password, s.c.Keys.Nav.Up, s.c.Keys.Nav.Down}
+}
