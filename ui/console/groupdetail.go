@@ -422,7 +422,7 @@ func (d *groupDetail) ShortHelp() []key.Binding {
 	}
 	g, n, l := d.c.Keys.Global, d.c.Keys.Nav, d.c.Keys.List
 	if d.mayChange() != nil {
-		ks := []key.Binding{n.Up, n.Down}
+		var ks []key.Binding
 		switch d.tab {
 		case tabPrivileges, tabModules:
 			ks = append(ks, d.c.Keys.Matrix.WhatIf)

@@ -92,3 +92,20 @@ func TestUsersViewerGolden(t *testing.T) {
 		d.golden()
 	})
 }
+
+// A group opened by a viewer: the footer offers moving and what-if only,
+// and space names groups:edit instead of ticking.
+func TestGroupViewerGolden(t *testing.T) {
+	eachSize(t, func(t *testing.T, w, h int) {
+		db := openStore(t)
+		viewer(t, db)
+		d := start(t, db, "bob", w, h)
+		d.keys("3")
+		d.waitFor("Principals")
+		d.keys("enter")
+		d.waitFor("Privileges")
+		d.keys("space")
+		d.waitFor("bob lacks Manage Groups edit (groups:edit)")
+		d.golden()
+	})
+}
