@@ -62,9 +62,13 @@ cli_has() {
   out=$(gh "$@" 2>&1)
   if grep -qF -- "$text" <<<"$out"; then pass "$name"; else fail "$name (no \"$text\" in: gatehouse $*)" "$out"; fi
 }
-start() {
+start() { start_sized 120 40 "$@"; }
+# start_sized W H ARGS...: the console in a W×H terminal.
+start_sized() {
+  local w=$1 h=$2
+  shift 2
   tmux kill-session -t "$S" 2>/dev/null
-  tmux new-session -d -s "$S" -x 120 -y 40 "GATEHOUSE_DB='$GATEHOUSE_DB' '$tmp/gatehouse' $*; echo \"gatehouse exited \$?\"; sleep 30"
+  tmux new-session -d -s "$S" -x "$w" -y "$h" "GATEHOUSE_DB='$GATEHOUSE_DB' '$tmp/gatehouse' $*; echo \"gatehouse exited \$?\"; sleep 30"
 }
 # quit presses q and expects the console to exit with status 0 (the file
 # lock is released before the CLI checks).
@@ -230,6 +234,55 @@ for size in "80 24" "120 40"; do
 done
 cli_has "CLI: user notify turns an event off" "no longer gets notifications for: overdue" user notify "$owner" --off overdue
 cli_has "CLI: user show lists it" "overdue" user show "$owner"
+# ---------------------------------------------------------------- issue 13 at 80x24 and 120x40
+# one meaning, never hidden: a viewer is refused at the key with the
+# privilege named and offered no change keys; the palette keeps its
+# selection on screen; a long refusal shows its reason; an audit entry
+# opens as a diff; pat's end date reads "through" the day typed.
+cli_has "CLI: a viewers group" "created standard group Viewers" group create Viewers
+cli_has "CLI: Viewers see groups and users" "Viewers" group grant Viewers groups:view users:view
+cli_has "CLI: vic" "vic" user create vic --first Vic --last Viewer
+cli_has "CLI: vic joins Viewers" "vic joined group Viewers" user join vic Viewers
+long=$(printf 'Bartholomew%.0s' $(seq 8))
+for size in "80 24" "120 40"; do
+  set -- $size
+  at="${1}x$2"
+  start_sized "$1" "$2" --as vic
+  keys 3
+  check "$at: vic sees Groups" "District Administrator"
+  check_not "$at: no new-group key for a viewer" "n new"
+  keys d
+  check "$at: delete refused naming groups:edit" "vic lacks Manage Groups edit (groups:edit)"
+  check_not "$at: refused before asking" "Delete group"
+  keys 4
+  find_user pat
+  keys d
+  check "$at: deleting pat refused naming users:edit" "vic lacks Manage Users edit (users:edit)"
+  check_not "$at: refused before asking" "Delete user pat"
+  tmux send-keys -t "$S" :; sleep 0.3
+  for _ in $(seq 30); do tmux send-keys -t "$S" Down; done
+  sleep 0.3
+  check "$at: the palette keeps its selection on screen" "▸"
+  esc
+  quit
+  start_sized "$1" "$2"
+  keys 4
+  find_user pat
+  keys Enter
+  check "$at: pat's membership lists its last day" "Through"
+  check "$at: pat's last day is the day typed" "$until"
+  esc
+  keys n; typed "bart"; keys Tab; typed "$long"; keys Enter
+  check "$at: a long refusal shows its reason" "80 characters"
+  esc
+  keys 8 /; typed "entity:group"; keys Enter
+  check "$at: audit lists group changes" "Principals"
+  keys Enter
+  check "$at: an audit entry opens on what changed" "What changed"
+  check "$at: as a diff" "+groups:view"
+  esc
+  quit
+done
 
 # ---------------------------------------------------------------- demo district
 start --demo

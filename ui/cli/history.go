@@ -133,5 +133,5 @@ func accessAsOfCmd(c *call) error {
 	if err := safefile.Write(path, write); err != nil {
 		return err
 	}
-	return c.result("access as of %s: %d users written to %s", at.UTC().Format(time.RFC3339), len(rows), path)
+	return c.result("access as of %s: %d users written to %s", c.stamp(at), len(rows), path)
 }

@@ -200,6 +200,9 @@ func (s *buildingsScreen) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		code, pt := s.open.Code, s.rules.Key()
+		if key.Matches(k, l.New, l.Edit, l.Delete) && !s.c.canEdit(domain.ModBuildings) {
+			return nil
+		}
 		switch {
 		case key.Matches(k, n.Back):
 			s.open = nil
@@ -220,6 +223,9 @@ func (s *buildingsScreen) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	code := s.table.Key()
+	if key.Matches(k, l.New, l.Edit, l.Delete) && !s.c.canEdit(domain.ModBuildings) {
+		return nil
+	}
 	switch {
 	case key.Matches(k, l.New):
 		s.openForm()
@@ -275,9 +281,9 @@ func (s *buildingsScreen) ShortHelp() []key.Binding {
 	case s.form != nil:
 		return s.form.ShortHelp()
 	case s.open != nil:
-		return []key.Binding{l.New, l.Edit, l.Delete, n.Back}
+		return append(s.c.editKeys(domain.ModBuildings, l.New, l.Edit, l.Delete), n.Back)
 	}
-	return []key.Binding{n.Open, l.New, l.Edit, l.Delete}
+	return append([]key.Binding{n.Open}, s.c.editKeys(domain.ModBuildings, l.New, l.Edit, l.Delete)...)
 }
 
 func (s *buildingsScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -27,10 +28,12 @@ var eighths = []string{" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "�
 // OK colors), columns in the accent color.
 type chartStyles struct {
 	open, closed, column, dim lipgloss.Style
+	zone                      *time.Location // week starts are labelled in the organization's zone
 }
 
-func newChartStyles(st Styles) chartStyles {
-	return chartStyles{open: st.Warn.Bold(false), closed: st.OK, column: st.Title.Bold(false), dim: st.Dim}
+func newChartStyles(c *Common) chartStyles {
+	st := c.Styles
+	return chartStyles{open: st.Warn.Bold(false), closed: st.OK, column: st.Title.Bold(false), dim: st.Dim, zone: c.zone()}
 }
 
 // legend explains the two-tone bars.
@@ -196,7 +199,7 @@ func columnChart(cs chartStyles, pts []domain.Point, w, h int, format func(float
 		if x < next {
 			continue
 		}
-		copy(dates[x:], p.Start.Format("01-02"))
+		copy(dates[x:], p.Start.In(cs.zone).Format("01-02"))
 		next = x + 6
 	}
 	out = append(out, cs.dim.Render(strings.TrimRight(strings.Repeat(" ", yw+1)+string(dates), " ")))

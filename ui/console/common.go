@@ -80,6 +80,15 @@ func (c *Common) Fail(err error) {
 	c.status, c.statusErr = domain.Printable(err.Error()), true
 }
 
+// editKeys is ks when the actor may change module m, else nothing:
+// footers offer only what the user can do.
+func (c *Common) editKeys(m domain.Module, ks ...key.Binding) []key.Binding {
+	if c.Access.RequireLevel(m, domain.LevelEdit) != nil {
+		return nil
+	}
+	return ks
+}
+
 // ClearStatus forgets the last message (each key press starts fresh).
 func (c *Common) ClearStatus() { c.status, c.statusErr = "", false }
 

@@ -77,3 +77,23 @@ func TestDatesMeanTheSameDayInEveryAdapter(t *testing.T) {
 		t.Fatalf("display %q", got)
 	}
 }
+
+// The Metrics range is days of the organization's zone: at 09:00 UTC on
+// 2 March it is still 1 March in Honolulu, and the range ends there.
+func TestMetricsRangeIsInTheOrganizationsZone(t *testing.T) {
+	if _, err := time.LoadLocation("Pacific/Honolulu"); err != nil {
+		t.Skip("no tzdata")
+	}
+	db := openStore(t)
+	admin := session(t, db, "admin")
+	o, err := admin.Organization(t.Context())
+	must(t, err)
+	o.TimeZone = "Pacific/Honolulu"
+	must(t, admin.UpdateOrganization(t.Context(), o))
+	d := start(t, db, "admin", 120, 40)
+	d.keys(":", "go metrics", "enter")
+	s := d.waitFor("Weekly trends")
+	if !strings.Contains(s, "– 2026-03-01)") || strings.Contains(s, "2026-03-02") {
+		t.Fatalf("the range should end on 1 March, Honolulu's day:\n%s", s)
+	}
+}

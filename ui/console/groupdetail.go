@@ -229,6 +229,9 @@ func (d *groupDetail) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	g, n := d.c.Keys.Global, d.c.Keys.Nav
+	if d.changes(k) && !d.c.allow(d.mayChange()) {
+		return nil
+	}
 	switch {
 	case key.Matches(k, g.NextPane):
 		d.tab = (d.tab + 1) % len(groupTabs)
@@ -398,6 +401,27 @@ func (d *groupDetail) buildingAdminView() string {
 	return strings.Join(lines, "\n")
 }
 
+// changes reports whether k changes the group (toggle, all, preset, task
+// states, save, join or remove a member): a viewer is refused before any
+// of them, naming groups:edit.
+func (d *groupDetail) changes(k tea.KeyPressMsg) bool {
+	m, l := d.c.Keys.Matrix, d.c.Keys.List
+	if d.tab == tabMembers {
+		return key.Matches(k, l.New, l.Delete, d.c.Keys.Nav.Save)
+	}
+	return key.Matches(k, m.Toggle, m.All, m.Preset, d.c.Keys.Nav.Save, d.c.Keys.Admin.States)
+}
+
+// mayChange is nil when the actor may make the changes of the open tab:
+// memberships need Manage Groups or Manage Users and no more than the
+// actor holds (domain.CheckMembership, R12); the rest needs groups:edit.
+func (d *groupDetail) mayChange() error {
+	if d.tab == tabMembers {
+		return domain.CheckMembership(&d.c.Access, &domain.User{Kind: d.orig.Kind}, &d.orig, false)
+	}
+	return d.c.Access.RequireLevel(domain.ModGroups, domain.LevelEdit)
+}
+
 func (d *groupDetail) ShortHelp() []key.Binding {
 	if d.join != nil {
 		return d.join.ShortHelp()
@@ -406,6 +430,16 @@ func (d *groupDetail) ShortHelp() []key.Binding {
 		return d.states.ShortHelp()
 	}
 	g, n, l := d.c.Keys.Global, d.c.Keys.Nav, d.c.Keys.List
+	if d.mayChange() != nil {
+		var ks []key.Binding
+		switch d.tab {
+		case tabPrivileges, tabModules:
+			ks = append(ks, d.c.Keys.Matrix.WhatIf)
+		case tabMembers:
+			ks = append(ks, l.Explain)
+		}
+		return append(ks, g.NextPane, n.Back)
+	}
 	switch d.tab {
 	case tabPrivileges:
 		return append(d.flags.ShortHelp(), d.c.Keys.Admin.States, g.NextPane, n.Back)

@@ -245,6 +245,9 @@ func (s *groupsScreen) Update(msg tea.Msg) tea.Cmd {
 	}
 	l, n := s.c.Keys.List, s.c.Keys.Nav
 	g, has := s.current()
+	if key.Matches(k, l.New, l.Edit, l.Duplicate, l.Delete) && !s.c.canEdit(domain.ModGroups) {
+		return nil
+	}
 	switch {
 	case key.Matches(k, l.New):
 		s.openForm(groupNew, domain.Group{})
@@ -296,13 +299,13 @@ func (s *groupsScreen) ShortHelp() []key.Binding {
 		return s.detail.ShortHelp()
 	}
 	l, n := s.c.Keys.List, s.c.Keys.Nav
-	return []key.Binding{n.Open, l.New, l.Edit, l.Duplicate, l.Delete, s.c.Keys.Admin.Overview}
+	return append(append([]key.Binding{n.Open}, s.c.editKeys(domain.ModGroups, l.New, l.Edit, l.Duplicate, l.Delete)...), s.c.Keys.Admin.Overview)
 }
 
 func (s *groupsScreen) FullHelp() [][]key.Binding {
 	l, n, m := s.c.Keys.List, s.c.Keys.Nav, s.c.Keys.Matrix
 	return [][]key.Binding{
-		{n.Open, l.New, l.Edit, l.Duplicate, l.Delete, s.c.Keys.Admin.Overview},
-		{m.Toggle, m.All, m.Preset, m.WhatIf, n.Save, s.c.Keys.Admin.States},
+		append(append([]key.Binding{n.Open}, s.c.editKeys(domain.ModGroups, l.New, l.Edit, l.Duplicate, l.Delete)...), s.c.Keys.Admin.Overview),
+		append(s.c.editKeys(domain.ModGroups, m.Toggle, m.All, m.Preset), append([]key.Binding{m.WhatIf}, s.c.editKeys(domain.ModGroups, n.Save, s.c.Keys.Admin.States)...)...),
 	}
 }

@@ -123,7 +123,7 @@ func (h *homeCharts) lines(c *Common, w int) []string {
 		w = minWidth
 	}
 	w = min(w, 100)
-	cs := newChartStyles(st)
+	cs := newChartStyles(c)
 	out := []string{st.Title.Render("Charts of your groups")}
 	for _, it := range h.items {
 		ch := it.chart

@@ -268,6 +268,28 @@ func TestR4_ConfirmationListsEveryoneWhoGains(t *testing.T) {
 	d.waitFor("saved group Principals")
 }
 
+// The R4 question at both sizes, scrolled to its end: the last member who
+// gains, the scroll hint and the answer line all show.
+func TestR4ConfirmationGolden(t *testing.T) {
+	eachSize(t, func(t *testing.T, w, h int) {
+		db := openStore(t)
+		admin := session(t, db, "admin")
+		for i := range 40 {
+			u := fmt.Sprintf("p%02d", i)
+			_, err := admin.CreateUser(t.Context(), domain.User{Username: u})
+			must(t, err)
+			must(t, admin.Join(t.Context(), u, "Principals", time.Time{}, ""))
+		}
+		d := start(t, db, "admin", w, h)
+		openPrincipals(d)
+		d.keys("tab", "right", "right", "right", "space", "space", "ctrl+s")
+		d.waitFor("would make its members full administrators")
+		d.keys(repeat("pgdown", 10)...)
+		d.waitFor("p39: gains")
+		d.golden()
+	})
+}
+
 // A viewer is refused a form before it opens, naming the privilege.
 func TestRefusedBeforeTheForm(t *testing.T) {
 	db := openStore(t)

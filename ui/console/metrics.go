@@ -86,7 +86,7 @@ func (s *metricsScreen) pendingLoad() tea.Cmd {
 func (s *metricsScreen) query() domain.MetricsQuery {
 	q := domain.MetricsQuery{Building: s.building, Type: s.ptype}
 	if s.days > 0 {
-		q.To = s.c.Now()
+		q.To = s.c.Now().In(s.c.zone()) // weeks and the span read in the organization's zone
 		q.From = q.To.AddDate(0, 0, -s.days)
 		return q
 	}
@@ -326,14 +326,16 @@ func (s *metricsScreen) submit() tea.Cmd {
 			s.ptype = ""
 		}
 		if from != "" || to != "" {
-			now := s.c.Now()
-			s.to = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+			// days typed are the organization's days, as everywhere (issue 13)
+			zone := s.c.zone()
+			now := s.c.Now().In(zone)
+			s.to = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, zone)
 			if to != "" {
-				s.to, _ = time.ParseInLocation(dateLayout, to, now.Location())
+				s.to, _ = time.ParseInLocation(dateLayout, to, zone)
 			}
 			s.from = s.to.AddDate(0, 0, -max(s.days, 90))
 			if from != "" {
-				s.from, _ = time.ParseInLocation(dateLayout, from, now.Location())
+				s.from, _ = time.ParseInLocation(dateLayout, from, zone)
 			}
 			s.days = 0
 		} else if s.days == 0 {
@@ -377,7 +379,7 @@ func (s *metricsScreen) View() string {
 		return s.panel.View()
 	}
 	st := s.c.Styles
-	cs := newChartStyles(st)
+	cs := newChartStyles(s.c)
 	head := st.Title.Render("Metrics") + " · " + s.rangeText()
 	if s.have {
 		head += fmt.Sprintf(" · %d tickets", s.data.Total)

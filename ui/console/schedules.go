@@ -266,7 +266,7 @@ func (s *schedulesScreen) ShortHelp() []key.Binding {
 		return s.form.ShortHelp()
 	}
 	l := s.c.Keys.List
-	return []key.Binding{l.New, l.Edit, l.Delete}
+	return s.c.editKeys(domain.ModSchedules, l.New, l.Edit, l.Delete)
 }
 
 func (s *schedulesScreen) FullHelp() [][]key.Binding { return nil }

@@ -161,7 +161,9 @@ func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	if k, ok := msg.(tea.KeyPressMsg); ok && s.form == nil && s.emailTab && key.Matches(k, s.c.Keys.List.Edit) {
-		s.openMailForm()
+		if s.c.allow(s.mayEdit()) {
+			s.openMailForm()
+		}
 		return nil
 	}
 	if s.form != nil {
@@ -174,10 +176,26 @@ func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		return cmd
 	}
-	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, s.c.Keys.List.Edit) {
+	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, s.c.Keys.List.Edit) && s.c.allow(s.mayEdit()) {
 		s.openForm()
 	}
 	return nil
+}
+
+// mayEdit is nil when the actor may change something on the open tab:
+// mail settings need organization:edit; the organization form needs edit
+// on Organization, Reporting or Appearance (the store checks each part).
+func (s *settingsScreen) mayEdit() error {
+	a := &s.c.Access
+	if s.emailTab {
+		return a.RequireLevel(domain.ModOrganization, domain.LevelEdit)
+	}
+	for _, m := range []domain.Module{domain.ModOrganization, domain.ModReporting, domain.ModAppearance} {
+		if a.Level(m) >= domain.LevelEdit {
+			return nil
+		}
+	}
+	return domain.Errorf(domain.EForbidden, "%s lacks Manage Organization, Advanced Reporting Options or Customize Application edit (organization:edit, reporting:edit or appearance:edit)", a.Username)
 }
 
 func (s *settingsScreen) View() string {
@@ -222,6 +240,9 @@ func (s *settingsScreen) ShortHelp() []key.Binding {
 	}
 	if s.mailForm != nil {
 		return s.mailForm.ShortHelp()
+	}
+	if s.mayEdit() != nil {
+		return []key.Binding{s.c.Keys.Global.NextPane}
 	}
 	return []key.Binding{s.c.Keys.List.Edit, s.c.Keys.Global.NextPane}
 }

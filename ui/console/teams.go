@@ -256,6 +256,9 @@ func (s *teamsScreen) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		team, user := s.open, s.members.Key()
+		if key.Matches(k, l.New, l.Delete) && !s.c.canEdit(domain.ModTeams) {
+			return nil
+		}
 		switch {
 		case key.Matches(k, n.Back):
 			s.open = ""
@@ -274,6 +277,9 @@ func (s *teamsScreen) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	t, has := s.current()
+	if key.Matches(k, l.New, l.Edit, l.Repair, l.Duplicate, l.Deactivate, l.Delete) && !s.c.canEdit(domain.ModTeams) {
+		return nil
+	}
 	switch {
 	case key.Matches(k, n.Filter):
 		s.filterOn = true
@@ -333,14 +339,14 @@ func (s *teamsScreen) ShortHelp() []key.Binding {
 	case s.report != nil:
 		return []key.Binding{n.Down, n.Back}
 	case s.open != "":
-		return []key.Binding{l.New, l.Delete, n.Back}
+		return append(s.c.editKeys(domain.ModTeams, l.New, l.Delete), n.Back)
 	}
 	if s.filterOn {
 		return []key.Binding{n.Open, n.Back}
 	}
 	dx := l.Deactivate
 	dx.SetHelp("x", "suppress")
-	return append([]key.Binding{n.Filter, n.Open, l.New, l.Edit, l.Duplicate, dx, l.Delete, l.Repair}, screenKey(s.c, "notices", s.c.Keys.Admin.Notices)...)
+	return append(append([]key.Binding{n.Filter, n.Open}, s.c.editKeys(domain.ModTeams, l.New, l.Edit, l.Duplicate, dx, l.Delete, l.Repair)...), screenKey(s.c, "notices", s.c.Keys.Admin.Notices)...)
 }
 
 func (s *teamsScreen) FullHelp() [][]key.Binding {

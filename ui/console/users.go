@@ -520,6 +520,27 @@ func (s *usersScreen) deactivateNow(user string) tea.Cmd {
 	}
 }
 
+// mayManageAny is nil when the actor may change some users (Manage Users
+// or Manage Technicians), else the refusal naming both.
+func (s *usersScreen) mayManageAny() error {
+	a := &s.c.Access
+	if a.Level(domain.ModUsers) >= domain.LevelEdit || a.Level(domain.ModTechnicians) >= domain.LevelEdit {
+		return nil
+	}
+	return domain.Errorf(domain.EForbidden, "%s lacks Manage Users or Manage Technicians edit (users:edit or technicians:edit)", a.Username)
+}
+
+// manageRefusal is nil when the actor may change u (domain.CheckManageUser on
+// what the list knows of u: technician, superuser), else the refusal; the
+// store decides again on save.
+func (s *usersScreen) manageRefusal(u domain.UserInfo) error {
+	t := domain.Access{UserID: u.ID, Username: u.Username, Superuser: u.Superuser}
+	if u.Technician {
+		t.Flags.Add(domain.TicketAssignee)
+	}
+	return domain.CheckManageUser(&s.c.Access, &t)
+}
+
 func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 	if m, ok := msg.(joinConfirmMsg); ok {
 		return s.join(m.req, m.users)
@@ -582,7 +603,7 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 		s.filterOn = true
 		return s.filter.Focus()
 	case key.Matches(k, l.New):
-		s.openForm(userNew, domain.UserInfo{})
+		s.openForm(userNew, domain.UserInfo{}) // refuses first without users:edit or technicians:edit
 		return nil
 	case key.Matches(k, s.c.Keys.Import.Open):
 		return openImport(s.c)
@@ -595,6 +616,9 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 	}
 	u, has := s.current()
 	if !has {
+		return nil
+	}
+	if s.changes(k) && !s.c.allow(s.mayDo(k, u, false)) {
 		return nil
 	}
 	switch {
@@ -636,6 +660,9 @@ func (s *usersScreen) updateDetail(k tea.KeyPressMsg) tea.Cmd {
 	}
 	n, l := s.c.Keys.Nav, s.c.Keys.List
 	u := s.target
+	if s.changes(k) && !s.c.allow(s.mayDo(k, u, true)) {
+		return nil
+	}
 	switch {
 	case key.Matches(k, n.Back):
 		s.target = domain.UserInfo{}
@@ -656,6 +683,41 @@ func (s *usersScreen) updateDetail(k tea.KeyPressMsg) tea.Cmd {
 		return leave(s.c, u.Username, group)
 	}
 	return nil
+}
+
+// mayDo is nil when the actor may do k to u as far as the console can
+// tell: memberships need Manage Groups or Manage Users (CheckMembership;
+// in the detail n joins and d leaves), one's own record needs Edit Own
+// User Account, anyone else's is CheckManageUser's.
+func (s *usersScreen) mayDo(k tea.KeyPressMsg, u domain.UserInfo, detail bool) error {
+	l := s.c.Keys.List
+	membership := key.Matches(k, l.Join, l.Leave) || detail && key.Matches(k, l.New, l.Delete)
+	return s.may(u, membership, key.Matches(k, l.Edit))
+}
+
+// may is mayDo by kind of change: a membership, an edit of the record, or
+// another change (deactivate, delete, terminate).
+func (s *usersScreen) may(u domain.UserInfo, membership, edit bool) error {
+	a := &s.c.Access
+	if membership {
+		if err := domain.CheckMembership(a, &u.User, &domain.Group{Kind: u.Kind}, false); err != nil {
+			return err
+		}
+	}
+	if u.ID == a.UserID {
+		if edit && !a.Superuser {
+			return a.Require(domain.AccountEditOwn)
+		}
+		return nil
+	}
+	return s.manageRefusal(u)
+}
+
+// changes reports whether k changes a user (edit, deactivate, delete,
+// terminate, join, leave): those are refused before their form or question.
+func (s *usersScreen) changes(k tea.KeyPressMsg) bool {
+	l := s.c.Keys.List
+	return key.Matches(k, l.New, l.Edit, l.Deactivate, l.Delete, l.Terminate, l.Join, l.Leave)
 }
 
 func (s *usersScreen) detailView() string {
@@ -708,17 +770,36 @@ func (s *usersScreen) ShortHelp() []key.Binding {
 		return []key.Binding{n.Open, n.Back}
 	}
 	if s.target.Username != "" {
-		return append([]key.Binding{l.New, l.Delete, l.Edit, l.Explain}, append(viewAsKeys(s.c), n.Back)...)
+		var ks []key.Binding
+		if s.may(s.target, true, false) == nil {
+			ks = append(ks, l.New, l.Delete)
+		}
+		if s.may(s.target, false, true) == nil {
+			ks = append(ks, l.Edit)
+		}
+		return append(append(ks, l.Explain), append(viewAsKeys(s.c), n.Back)...)
 	}
-	return []key.Binding{n.Filter, n.Open, l.New, l.Edit, l.Select, l.Deactivate, l.Delete}
+	ks := []key.Binding{n.Filter, n.Open}
+	if s.mayManageAny() == nil {
+		ks = append(ks, l.New, l.Edit, l.Select, l.Deactivate, l.Delete)
+	}
+	return ks
 }
 
 func (s *usersScreen) FullHelp() [][]key.Binding {
 	n, l := s.c.Keys.Nav, s.c.Keys.List
 	return [][]key.Binding{
 		{n.Filter, n.Open, n.PageUp, n.PageDown, n.Home, n.End},
-		{l.New, l.Edit, l.Delete, l.Deactivate, l.Terminate},
-		append([]key.Binding{l.Select, l.Join, l.Leave, l.Explain}, viewAsKeys(s.c)...),
+		s.manageKeys(l.New, l.Edit, l.Delete, l.Deactivate, l.Terminate),
+		append(append(s.manageKeys(l.Select, l.Join, l.Leave), l.Explain), viewAsKeys(s.c)...),
 		importKeys(s.c),
 	}
+}
+
+// manageKeys is ks when the actor may change some users, else nothing.
+func (s *usersScreen) manageKeys(ks ...key.Binding) []key.Binding {
+	if s.mayManageAny() != nil {
+		return nil
+	}
+	return ks
 }
