@@ -20,7 +20,7 @@ func TestParseEnumsAcceptKnownAndNameTheChoices(t *testing.T) {
 		want string
 	}{
 		{func() error { _, err := ParseSort("oldest"); return err }(), `sort "oldest": use age, priority, updated or newest`},
-		{func() error { _, err := ParseBulkKind("delete"); return err }(), `bulk action "delete": use assign, close or priority`},
+		{func() error { _, err := ParseBulkKind("purge"); return err }(), `bulk action "purge": use assign, close, priority or delete`},
 		{func() error { _, err := ParseExportFormat("xml"); return err }(), `export format "xml": use json or csv`},
 	} {
 		if c.err == nil || ErrorCode(c.err) != EInvalid || c.err.Error() != c.want {

@@ -373,7 +373,7 @@ type TicketRow struct {
 	// ReassignAsked is the assignee's reason when they asked to be
 	// reassigned and nobody has acted yet ("" otherwise).
 	ReassignAsked string
-	Overdue  int // overdue level reached: 0 none, 1..3 (first, second, third notice)
+	Overdue       int // overdue level reached: 0 none, 1..3 (first, second, third notice)
 }
 
 // TicketDetail is a ticket as the actor may see it: sections they lack the
@@ -461,16 +461,19 @@ const (
 	BulkAssign   BulkKind = "assign"   // Value: username
 	BulkClose    BulkKind = "close"    // Value unused
 	BulkPriority BulkKind = "priority" // Value: priority
+	// BulkDelete deletes closed tickets (Delete Problem Report, R7); an
+	// open one is refused and reported, the others go.
+	BulkDelete BulkKind = "delete"
 )
 
 // ParseBulkKind reads a bulk action kind; an unknown one is an EInvalid
 // error naming the choices.
 func ParseBulkKind(s string) (BulkKind, error) {
 	switch k := BulkKind(strings.ToLower(strings.TrimSpace(s))); k {
-	case BulkAssign, BulkClose, BulkPriority:
+	case BulkAssign, BulkClose, BulkPriority, BulkDelete:
 		return k, nil
 	}
-	return "", Errorf(EInvalid, "bulk action %q: use assign, close or priority", s)
+	return "", Errorf(EInvalid, "bulk action %q: use assign, close, priority or delete", s)
 }
 
 // BulkAction is one change for many tickets: BulkAssign (Value: username),

@@ -129,8 +129,15 @@ func (s *session) Bulk(ctx context.Context, numbers []domain.TicketNumber, a dom
 			p := a.Value
 			return s.EditTicket(ctx, n, domain.TicketChange{Priority: &p, Comment: a.Comment})
 		}
+	case domain.BulkDelete:
+		// Delete Problem Report, and closed tickets only (R7): each ticket
+		// is checked and deleted in its own transaction, with its audit event
+		if err := acc.Require(domain.TicketDelete); err != nil {
+			return nil, err
+		}
+		do = func(n domain.TicketNumber) error { return s.DeleteTicket(ctx, n) }
 	default:
-		return nil, domain.Errorf(domain.EInvalid, "bulk action %q: use assign, close or priority", a.Kind)
+		return nil, domain.Errorf(domain.EInvalid, "bulk action %q: use assign, close, priority or delete", a.Kind)
 	}
 	out := make([]domain.BulkResult, 0, len(numbers))
 	for _, n := range numbers {

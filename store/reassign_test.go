@@ -67,3 +67,25 @@ func TestReassignRequestAskedDeclinedAndAnswered(t *testing.T) {
 		t.Fatalf("after the reassignment: %+v", dt.TicketRow)
 	}
 }
+
+// Bulk delete (Edit Query Result Set and Delete Problem Report): closed
+// tickets go, an open one is refused and reported (R7).
+func TestR7_BulkDeleteTakesOnlyClosedTickets(t *testing.T) {
+	d := newDistrict(t)
+	ctx := t.Context()
+	must(t, d.admin.Assign(ctx, d.west, "tech", ""))
+	must(t, d.admin.Close(ctx, d.west, "done"))
+	res, err := d.admin.Bulk(ctx, []domain.TicketNumber{d.east, d.west}, domain.BulkAction{Kind: domain.BulkDelete})
+	must(t, err)
+	if len(res) != 2 || res[0].Err == nil || res[1].Err != nil {
+		t.Fatalf("results %+v", res)
+	}
+	if _, err := d.admin.Ticket(ctx, d.west); domain.ErrorCode(err) != domain.ENotFound {
+		t.Fatalf("the closed ticket is still there: %v", err)
+	}
+	if _, err := d.admin.Ticket(ctx, d.east); err != nil {
+		t.Fatalf("the open ticket was deleted: %v", err)
+	}
+	_, err = as(t, d.db, "tech").Bulk(ctx, []domain.TicketNumber{d.east}, domain.BulkAction{Kind: domain.BulkDelete})
+	mustCode(t, err, domain.EForbidden)
+}

@@ -714,12 +714,18 @@ func (s *ticketsScreen) openBulk() tea.Cmd {
 			return bulkMsg{what: strings.ToLower(what), results: res, err: err}
 		})
 	}
-	s.pick = newChooser(s.c, fmt.Sprintf("Bulk action on %d tickets", len(nums)), []choice{
+	choices := []choice{
 		{value: "assign", label: "assign or reassign to a technician"},
 		{value: "close", label: "close every ticket"},
 		{value: "priority", label: "set the priority"},
-	}, func(kind string) tea.Cmd {
+	}
+	if s.c.Access.Has(domain.TicketDelete) {
+		choices = append(choices, choice{value: "delete", label: "delete the closed tickets (R7; cannot be undone)"})
+	}
+	s.pick = newChooser(s.c, fmt.Sprintf("Bulk action on %d tickets", len(nums)), choices, func(kind string) tea.Cmd {
 		switch kind {
+		case "delete":
+			return run("Delete (closed only, cannot be undone)", domain.BulkAction{Kind: domain.BulkDelete})
 		case "assign":
 			return s.pickTech("Bulk assign to", func(u string) tea.Cmd {
 				return run("Assign to "+u, domain.BulkAction{Kind: "assign", Value: u})

@@ -272,7 +272,11 @@ func (s *usersScreen) openForm(mode userFormMode, u domain.UserInfo) {
 		s.form = newForm(s.c, "Leave a group: "+strings.Join(s.targets, ", ")).
 			text("Group", "", "group name", groupName)
 	case userTerminate:
-		s.form = newForm(s.c, "Terminate "+u.Username+" (R14)").
+		who := u.Username
+		if len(s.targets) > 1 {
+			who = strings.Join(s.targets, ", ")
+		}
+		s.form = newForm(s.c, "Terminate "+who+" (R14)").
 			text("Reason", "", "required", func(v string) error { return domain.ValidateName("reason", v) }).
 			text("Reassign to", "", "username, or empty to unassign", optUser)
 		s.form.note = "Deactivates the user, ends every membership, removes their auto-assign rules and reassigns their open tickets. History is kept."
@@ -359,6 +363,19 @@ func (s *usersScreen) submit() tea.Cmd {
 			return nil
 		}
 	case userTerminate:
+		if len(s.targets) > 1 {
+			// each user is off-boarded in a transaction of their own; one
+			// refused does not stop the others, and the line names it
+			reason, to := f.Value(tfReason), f.Value(tfReassign)
+			if !s.bulk("terminated", func(u string) error {
+				_, err := s.c.Svc.Terminate(s.c.Ctx, u, reason, to)
+				return err
+			}) {
+				return nil
+			}
+			s.target = domain.UserInfo{}
+			return nil
+		}
 		rep, err := s.c.Svc.Terminate(s.c.Ctx, s.target.Username, f.Value(tfReason), f.Value(tfReassign))
 		if err != nil {
 			s.c.Fail(err)
@@ -638,6 +655,8 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, l.Delete):
 		return s.remove(u.Username)
 	case key.Matches(k, l.Terminate):
+		// the selected users, or the highlighted one (R14 in bulk)
+		s.targets = s.table.Selected()
 		s.openForm(userTerminate, u)
 	case key.Matches(k, l.Join):
 		s.targets = s.table.Selected()

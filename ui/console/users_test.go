@@ -192,3 +192,22 @@ func TestPasswordsInTheConsole(t *testing.T) {
 		t.Fatalf("login with the new password: %v", err)
 	}
 }
+
+// T with several users selected terminates them all (R14), after one form.
+func TestBulkTerminate(t *testing.T) {
+	db := openStore(t)
+	d := start(t, db, "admin", 120, 40)
+	d.keys("4")
+	d.waitFor("carol")
+	d.keys("down", "down", "space", "space", "T") // bob and carol (space moves on)
+	d.waitFor("Terminate bob, carol (R14)")
+	d.keys("left the district", "enter")
+	d.waitFor("terminated")
+	for _, u := range []string{"bob", "carol"} {
+		info, err := session(t, db, "admin").User(t.Context(), u)
+		must(t, err)
+		if info.Status != domain.StatusDeactivated || info.Terminated == "" {
+			t.Fatalf("%s not terminated: %+v", u, info.User)
+		}
+	}
+}
