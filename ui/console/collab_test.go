@@ -224,7 +224,7 @@ func TestAttachmentsPane(t *testing.T) {
 	if !strings.Contains(s, "Save quote.txt to") {
 		t.Fatalf("the refused save closed its form:\n%s", s)
 	}
-	d.keys("esc", "d")
+	d.keys("esc", "y", "d")
 	d.waitFor("Delete the attachment quote.txt")
 	d.keys("y")
 	d.waitFor("deleted attachment quote.txt")

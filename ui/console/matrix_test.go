@@ -195,7 +195,7 @@ func TestRefusedDeleteShowsReason(t *testing.T) {
 func TestGroupEditAndDuplicateKeepPrivileges(t *testing.T) {
 	db := openStore(t)
 	d := start(t, db, "admin", 80, 24)
-	d.keys("3", "g", "j", "j", "e", "tab", " and deputies", "enter")
+	d.keys("3", "g", "j", "j", "e", "tab", "end", " and deputies", "enter") // end keeps the selected text
 	d.waitFor("saved group Principals")
 	d.keys("D", "enter")
 	d.waitFor("saved group Copy of Principals")

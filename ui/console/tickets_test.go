@@ -360,7 +360,7 @@ func TestTicketsDetailEditCloneAndWorkEdit(t *testing.T) {
 	}
 	d.keys("tab", "tab", "e")
 	d.waitFor("Edit work report on T-000001")
-	d.keys("tab", " and fitted it", "enter")
+	d.keys("tab", "end", " and fitted it", "ctrl+s")
 	d.waitFor("✓ work report saved on T-000001")
 	if tk := ticket(t, db, 1); tk.Work[0].Text != "Ordered a roller and fitted it" {
 		t.Fatalf("work %+v", tk.Work)
