@@ -81,6 +81,8 @@ type Picker struct {
 	Down   key.Binding
 	Choose key.Binding
 	Close  key.Binding
+	// Take puts a form picker's highlighted match into its field.
+	Take key.Binding
 }
 
 // KeyMap is the whole console's bindings.
@@ -164,6 +166,7 @@ func Default() KeyMap {
 			Down:   key.NewBinding(key.WithKeys("down", "ctrl+n"), key.WithHelp("↓", "next")),
 			Choose: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "run")),
 			Close:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
+			Take:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "take")),
 		},
 		Admin:   defaultAdmin(),
 		Gov:     defaultGovernance(),

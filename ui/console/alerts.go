@@ -89,8 +89,8 @@ func (p *alertsPane) Update(msg tea.Msg) tea.Cmd {
 			}
 			return nil
 		}).
-		text("Users", strings.Join(p.v.UserNames, ", "), "usernames, comma separated", nil).
-		text("Groups", strings.Join(p.v.GroupNames, ", "), "group names, comma separated", nil).
+		pickMany("Users", strings.Join(p.v.UserNames, ", "), "usernames, comma separated", nil, p.c.userChoices).
+		pickMany("Groups", strings.Join(p.v.GroupNames, ", "), "group names, comma separated", nil, p.c.groupChoices).
 		toggle("Enabled", on)
 	p.form.note = "notify these users and groups when the ticket has not changed state for the days"
 	p.busy = false

@@ -139,8 +139,8 @@ func (s *buildingsScreen) openFormMode(mode buildingFormMode, b domain.Building)
 			text("Rooms", strings.Join(b.Rooms, ", "), "comma-separated", nil)
 	case buildingRule:
 		s.form = newForm(s.c, "New auto-assign rule in "+s.open.Code).
-			text("Problem type", "", "", required("problem type")).
-			text("Technician", "", "username", domain.ValidateUsername)
+			pickText("Problem type", "", "type to narrow", required("problem type"), s.c.problemTypeChoices).
+			pickText("Technician", "", "username", domain.ValidateUsername, s.c.userChoices)
 		s.form.note = "New tickets of this problem type in this building go to the technician at once."
 	}
 	s.form.SetSize(s.w, s.h)

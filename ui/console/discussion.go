@@ -217,7 +217,7 @@ func (p *discussionPane) Update(msg tea.Msg) tea.Cmd {
 		}
 		p.openForm(discNewThread, "New thread on "+p.label, func(f *form) *form {
 			f.text("Title", "", "what the thread is about", nil)
-			return f.text("Message", "", "the first message", nil)
+			return f.area("Message", "", "the first message", nil)
 		})
 	case key.Matches(k, ck.Reply):
 		if !a.Has(domain.DiscussionPost) {
@@ -233,7 +233,7 @@ func (p *discussionPane) Update(msg tea.Msg) tea.Cmd {
 		if it.post != nil {
 			title = "Reply to " + it.post.AuthorName + "'s message in " + strconvQuote(th.Title)
 		}
-		p.openForm(discPost, title, func(f *form) *form { return f.text("Message", "", "your message", nil) })
+		p.openForm(discPost, title, func(f *form) *form { return f.area("Message", "", "your message", nil) })
 		p.formThread, p.formPost = th, it.post
 	case key.Matches(k, ck.EditPost):
 		if !a.Has(domain.DiscussionEdit) {
@@ -245,7 +245,7 @@ func (p *discussionPane) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		text := it.post.Text
-		p.openForm(discEdit, "Edit "+it.post.AuthorName+"'s message", func(f *form) *form { return f.text("Message", text, "", nil) })
+		p.openForm(discEdit, "Edit "+it.post.AuthorName+"'s message", func(f *form) *form { return f.area("Message", text, "", nil) })
 		p.formPost = it.post
 	case key.Matches(k, ck.DeletePost):
 		if !a.Has(domain.DiscussionDelete) {

@@ -193,7 +193,7 @@ func (f *form) SetSize(w, h int) {
 			fl.input.SetWidth(max(10, min(40, w-24)))
 		case fieldArea:
 			fl.area.SetWidth(max(10, min(60, w-22)))
-			fl.area.SetHeight(max(2, min(6, h-len(f.fields)-6)))
+			fl.area.SetHeight(max(2, min(5, h-len(f.fields)-8)))
 		}
 	}
 }
@@ -274,6 +274,11 @@ func (f *form) update(msg tea.Msg) (submit, cancel bool, cmd tea.Cmd) {
 			if paste && fl.selected {
 				fl.area.SetValue("")
 			}
+			if pm, ok := msg.(tea.PasteMsg); ok {
+				// a pasted CRLF is one line break, as the store keeps it
+				pm.Content = strings.ReplaceAll(strings.ReplaceAll(pm.Content, "\r\n", "\n"), "\r", "\n")
+				msg = pm
+			}
 			fl.area, cmd = fl.area.Update(msg)
 		}
 		if paste {
@@ -304,7 +309,11 @@ func (f *form) update(msg tea.Msg) (submit, cancel bool, cmd tea.Cmd) {
 		case key.Matches(k, pk.Down):
 			p.cursor = min(max(0, len(p.shown)-1), p.cursor+1)
 			return false, false, nil
-		case key.Matches(k, pk.Choose) && len(p.shown) > 0:
+		case key.Matches(k, pk.Take) && len(p.shown) > 0 && fl.kind == fieldText &&
+			strings.EqualFold(strings.TrimSpace(p.term(fl)), p.shown[p.cursor].value):
+			// the typed name is the highlighted one: enter saves, as without a picker
+			f.take(fl, p.shown[p.cursor].value)
+		case key.Matches(k, pk.Take) && len(p.shown) > 0:
 			f.take(fl, p.shown[p.cursor].value)
 			return false, false, nil
 		case fl.kind == fieldChoice && !key.Matches(k, fk.Next, fk.Prev, fk.Submit, fk.Cancel):
@@ -457,7 +466,7 @@ func (f *form) ShortHelp() []key.Binding {
 		return []key.Binding{f.c.Keys.Confirm.Yes, f.c.Keys.Confirm.No}
 	}
 	if fl := f.fields[f.focus]; fl.pick != nil && fl.pick.open {
-		return []key.Binding{pk.Choose, pk.Up, pk.Down, pk.Close}
+		return []key.Binding{pk.Take, pk.Up, pk.Down, pk.Close}
 	}
 	if f.fields[f.focus].kind == fieldArea {
 		return []key.Binding{f.c.Keys.Nav.Save, fk.Newline, fk.Cancel, fk.LeaveNext}

@@ -289,7 +289,7 @@ func (d *groupDetail) updateMembers(k tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(k, l.New):
 		d.join = newForm(d.c, "Add a member to "+d.orig.Name).
-			text("Username", "", "", domain.ValidateUsername).
+			pickText("Username", "", "type to narrow", domain.ValidateUsername, d.c.userChoices).
 			text("Until", "", "YYYY-MM-DD (optional)", d.c.validUntil).
 			text("Reason", "", "optional", nil)
 		d.join.SetSize(d.w, d.h-2)

@@ -110,16 +110,23 @@ func (f *form) narrow(fl *field) {
 		}
 	}
 	q := strings.ToLower(strings.TrimSpace(p.term(fl)))
-	p.shown = p.shown[:0]
+	// names that start with what is typed come first, then names that
+	// contain it, then those whose description does; an exact name leads
+	var rank [4][]choice
 	for _, it := range items {
-		if q == "" || strings.Contains(strings.ToLower(it.value+" "+it.label), q) {
-			p.shown = append(p.shown, it)
+		v := strings.ToLower(it.value)
+		switch {
+		case v == q:
+			rank[0] = append(rank[0], it)
+		case strings.HasPrefix(v, q):
+			rank[1] = append(rank[1], it)
+		case strings.Contains(v, q):
+			rank[2] = append(rank[2], it)
+		case strings.Contains(strings.ToLower(it.label), q):
+			rank[3] = append(rank[3], it)
 		}
 	}
-	// an exact name first: enter takes what was typed
-	if i := slices.IndexFunc(p.shown, func(c choice) bool { return strings.EqualFold(c.value, q) }); i > 0 {
-		p.shown[0], p.shown[i] = p.shown[i], p.shown[0]
-	}
+	p.shown = slices.Concat(rank[:]...)
 	p.cursor = min(p.cursor, max(0, len(p.shown)-1))
 }
 

@@ -142,7 +142,7 @@ func (s *teamsScreen) openForm(mode teamFormMode, src domain.TeamInfo) {
 		s.form = newForm(s.c, "Duplicate team "+src.Name).text("Name", "Copy of "+src.Name, "", name)
 		s.form.note = "The copy gets the same explicit members."
 	case teamAddMember:
-		s.form = newForm(s.c, "Add a member to "+s.open).text("Username", "", "", domain.ValidateUsername)
+		s.form = newForm(s.c, "Add a member to "+s.open).pickText("Username", "", "type to narrow", domain.ValidateUsername, s.c.userChoices)
 	}
 	s.form.SetSize(s.w, s.h)
 }

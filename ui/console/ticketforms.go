@@ -201,13 +201,13 @@ func (s *ticketsScreen) openReport() {
 	}
 	f := newForm(s.c, "Report a problem").
 		text("Title", "", "what is wrong", validTitle).
-		text("Description", "", "optional details", nil).
+		area("Description", "", "optional details (enter: new line)", nil).
 		choose("Building", codes, codes[0]).
 		choose("Room", s.rooms(codes[0]), "").
 		choose("Problem type", s.problemTypes(), "").
 		choose("Common problem", []string{""}, "").
 		choose("Priority", s.org.Priorities, prio)
-	f.note = "space or ←/→ cycle a choice · a matching auto-assign rule of the building assigns the ticket at once"
+	f.note = "type to narrow a choice, space or ←/→ cycle it · a building rule may assign it"
 	s.openForm(formReport, domain.TicketRow{}, f)
 }
 
@@ -218,7 +218,7 @@ func (s *ticketsScreen) openEdit(r domain.TicketRow) {
 	}
 	f := newForm(s.c, "Edit "+r.Label).
 		text("Title", r.Title, "", validTitle).
-		text("Description", r.Description, "", nil).
+		area("Description", r.Description, "", nil).
 		choose("Building", withCurrent(s.buildingCodes(), r.Building), r.Building).
 		choose("Room", withCurrent(s.rooms(r.Building), r.Room), r.Room).
 		choose("Problem type", withCurrent(s.problemTypes(), r.ProblemType), r.ProblemType).
@@ -230,7 +230,7 @@ func (s *ticketsScreen) openEdit(r domain.TicketRow) {
 func (s *ticketsScreen) openWork(r domain.TicketRow) {
 	f := newForm(s.c, "Work report on "+r.Label+" "+r.Title).
 		text("Minutes", "", "time spent", validMinutes).
-		text("Text", "", "what was done", validWorkText)
+		area("Text", "", "what was done", validWorkText)
 	s.openForm(formWork, r, f)
 }
 
@@ -246,7 +246,7 @@ func (s *ticketsScreen) openEditWork(w domain.WorkReport) {
 	}
 	f := newForm(s.c, fmt.Sprintf("Edit work report on %s (%s)", d.Label, s.c.stamp(w.Created))).
 		text("Minutes", strconv.Itoa(w.Minutes), "time spent", validMinutes).
-		text("Text", w.Text, "what was done", validWorkText)
+		area("Text", w.Text, "what was done", validWorkText)
 	s.openForm(formEditWork, d.TicketRow, f)
 	s.formWork = w.ID
 }
@@ -270,7 +270,7 @@ func (s *ticketsScreen) openVisibility(r domain.TicketRow) {
 	} else if d, err := s.c.Svc.Ticket(s.c.Ctx, r.Number); err == nil {
 		current = strings.Join(d.VisibleTo, ", ")
 	}
-	f := newForm(s.c, "Visible to: "+r.Label).text("Groups", current, "group names, comma-separated; empty: none", nil)
+	f := newForm(s.c, "Visible to: "+r.Label).pickMany("Groups", current, "group names, comma-separated; empty: none", nil, s.c.groupChoices)
 	note := "Without Override Record Visibility you may choose only your own groups."
 	if ui, err := s.c.Svc.User(s.c.Ctx, s.c.Access.Username); err == nil && len(ui.Groups) > 0 {
 		note += " Yours: " + strings.Join(ui.Groups, ", ") + "."
@@ -320,7 +320,7 @@ func (s *ticketsScreen) openFilters() {
 		}
 		f.choose("Team", withCurrent(names, q.Team), orAny(q.Team))
 	} else {
-		f.text("Team", q.Team, "team name (optional)", nil)
+		f.pickText("Team", q.Team, "team name (optional)", nil, s.c.teamChoices)
 	}
 	f.toggle("Overdue only", q.Overdue)
 	f.note = "space or ←/→ cycle · enter applies · the query line shows the result"
@@ -344,7 +344,7 @@ func fromAny(v string) string {
 func (s *ticketsScreen) openSaveQuery() {
 	f := newForm(s.c, "Save the query "+strconv.Quote(s.line.Value())).
 		text("Name", "", "what to call it", func(v string) error { return domain.ValidateName("name", v) }).
-		text("Group", "", "empty: for you only; a group name shares it", nil)
+		pickText("Group", "", "empty: for you only; a group name shares it", nil, s.c.groupChoices)
 	if ui, err := s.c.Svc.User(s.c.Ctx, s.c.Access.Username); err == nil && len(ui.Groups) > 0 {
 		f.note = "Group queries need Save Group Queries and a group you are in: " + strings.Join(ui.Groups, ", ")
 	}

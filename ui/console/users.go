@@ -226,7 +226,7 @@ func (s *usersScreen) openForm(mode userFormMode, u domain.UserInfo) {
 			text("Last name", u.Last, "", nil).
 			text("Email", u.Email, "optional", email).
 			text("Phone", u.Phone, "optional", nil).
-			text("Reports to", u.ReportsTo, "username (optional)", optUser).
+			pickText("Reports to", u.ReportsTo, "username (optional)", optUser, s.c.userChoices).
 			choose("Start screen", startScreens, u.StartScreen)
 		if mode == userNew {
 			s.form.choose("Kind", []string{"standard", "restricted"}, "standard")
@@ -237,16 +237,16 @@ func (s *usersScreen) openForm(mode userFormMode, u domain.UserInfo) {
 		}
 	case userJoin, userBulkJoin:
 		s.form = newForm(s.c, "Join a group: "+strings.Join(s.targets, ", ")).
-			text("Group", "", "group name", groupName).
+			pickText("Group", "", "group name", groupName, s.c.groupChoices).
 			text("Until", "", "YYYY-MM-DD (optional)", s.c.validUntil).
 			text("Reason", "", "optional", nil)
 	case userBulkLeave:
 		s.form = newForm(s.c, "Leave a group: "+strings.Join(s.targets, ", ")).
-			text("Group", "", "group name", groupName)
+			pickText("Group", "", "group name", groupName, s.c.groupChoices)
 	case userTerminate:
 		s.form = newForm(s.c, "Terminate "+u.Username+" (R14)").
 			text("Reason", "", "required", func(v string) error { return domain.ValidateName("reason", v) }).
-			text("Reassign to", "", "username, or empty to unassign", optUser)
+			pickText("Reassign to", "", "username, or empty to unassign", optUser, s.c.userChoices)
 		s.form.note = "Deactivates the user, ends every membership, removes their auto-assign rules and reassigns their open tickets. History is kept."
 	}
 	s.form.SetSize(s.w, s.h)
