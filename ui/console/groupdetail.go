@@ -220,7 +220,11 @@ func (d *groupDetail) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	if d.whatIf != nil {
+		// any key closes the what-if list; ctrl+s also saves what it shows
 		d.whatIf = nil
+		if key.Matches(k, d.c.Keys.Nav.Save) {
+			return d.save(saveGroupMsg{})
+		}
 		return nil
 	}
 	g, n := d.c.Keys.Global, d.c.Keys.Nav
@@ -242,6 +246,10 @@ func (d *groupDetail) Update(msg tea.Msg) tea.Cmd {
 		if key.Matches(k, d.c.Keys.Admin.States) {
 			d.openStates()
 			return nil
+		}
+		if key.Matches(k, d.c.Keys.Matrix.Preset) {
+			// presets set module levels: the Module levels tab shows them
+			return d.modules.Update(msg)
 		}
 		return d.flags.Update(msg)
 	case tabModules:
@@ -397,9 +405,12 @@ func (d *groupDetail) ShortHelp() []key.Binding {
 		return d.states.ShortHelp()
 	}
 	g, n, l := d.c.Keys.Global, d.c.Keys.Nav, d.c.Keys.List
+	if d.whatIf != nil {
+		return []key.Binding{n.Save, n.Back}
+	}
 	switch d.tab {
 	case tabPrivileges:
-		return append(d.flags.ShortHelp(), d.c.Keys.Admin.States, g.NextPane, n.Back)
+		return append(d.flags.ShortHelp(), d.c.Keys.Matrix.Preset, d.c.Keys.Admin.States, g.NextPane, n.Back)
 	case tabModules:
 		return append(d.modules.ShortHelp(), g.NextPane, n.Back)
 	case tabMembers:

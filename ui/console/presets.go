@@ -23,6 +23,7 @@ var presets = []preset{
 		return domain.LevelEdit
 	}},
 	{Name: "Admin", Level: func(*domain.Privilege) domain.Level { return domain.LevelEdit }},
+	{Name: "No Access", Level: func(*domain.Privilege) domain.Level { return domain.LevelNone }},
 }
 
 // presetName names the preset the levels match, or "Customize".
@@ -31,9 +32,6 @@ func presetName(l domain.ModuleLevels) string {
 		if presetLevels(p) == l {
 			return p.Name
 		}
-	}
-	if l == (domain.ModuleLevels{}) {
-		return "No Access"
 	}
 	return "Customize"
 }
