@@ -1,11 +1,14 @@
 package console
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+
+	"gatehouse/domain"
 )
 
 // TestInputGolden renders the form behaviours of "input that behaves": a
@@ -105,4 +108,40 @@ func TestEscOnChangedFormAsks(t *testing.T) {
 	d.waitFor("Edit user")
 	d.keys("esc")
 	d.waitUntil("the form closed", func(s string) bool { return !strings.Contains(s, "Edit user") })
+}
+
+// A burst of down keys that crosses page boundaries moves exactly as many
+// rows as keys: the keys that come while a page loads move on the new page.
+func TestTicketsKeyBurstAcrossPagesMovesAsManyRows(t *testing.T) {
+	db := openTicketStore(t)
+	admin := session(t, db, "admin")
+	for i := 1; i <= 40; i++ {
+		_, err := admin.CreateTicket(t.Context(), domain.NewTicket{Title: fmt.Sprintf("Burst %02d", i), Building: "WEST"})
+		must(t, err)
+	}
+	eachSize(t, func(t *testing.T, w, h int) {
+		d := start(t, db, "admin", w, h)
+		d.keys("2", "/", " Burst", "enter")
+		d.waitFor("of 40")
+		d.keys(repeat("down", 37)...) // newest first: Burst 40 … Burst 03
+		d.waitUntil("the cursor on Burst 03", func(s string) bool {
+			for _, l := range strings.Split(s, "\n") {
+				if strings.HasPrefix(l, "▸") {
+					return strings.Contains(l, "Burst 03") && !strings.Contains(s, "loading…")
+				}
+			}
+			return false
+		})
+	})
+}
+
+// An empty result says "Tickets 0 of 0", not a range from 0 to 0.
+func TestTicketsEmptyHeader(t *testing.T) {
+	db := openTicketStore(t)
+	d := start(t, db, "admin", 80, 24)
+	d.keys("2", "/", " nothing-matches-this", "enter")
+	s := d.waitFor("Tickets 0 of 0")
+	if strings.Contains(s, "0–0") {
+		t.Fatalf("empty range shown:\n%s", s)
+	}
 }

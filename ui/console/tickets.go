@@ -33,6 +33,10 @@ type ticketsScreen struct {
 	running latest // the newest fetch's context; a newer fetch cancels it
 	loading bool
 	land    int // where the cursor lands after a page turn
+	// pending counts the up/down keys that came while a page loaded; they
+	// move the cursor on the new page, so a burst across a page boundary
+	// moves exactly as many rows as keys.
+	pending int
 	sel     map[domain.TicketNumber]bool
 	line    textinput.Model
 	lineOn  bool
@@ -197,6 +201,29 @@ func (s *ticketsScreen) apply(m ticketsMsg) tea.Cmd {
 	}
 	s.land = landKeep
 	s.table.clamp()
+	if d := s.pending; d != 0 {
+		s.pending = 0
+		return s.moveBy(d)
+	}
+	return nil
+}
+
+// moveBy moves the cursor d rows, turning pages as needed: what goes past
+// the page's edge is carried to the next page as pending moves.
+func (s *ticketsScreen) moveBy(d int) tea.Cmd {
+	ps, last := s.pageSize(), len(s.table.rows)-1
+	to := s.table.cursor + d
+	switch {
+	case to > last && s.offset+len(s.page.Tickets) < s.page.Total:
+		s.offset += ps
+		s.land, s.pending = landTop, to-last-1
+		return s.fetch()
+	case to < 0 && s.offset > 0:
+		s.offset = max(0, s.offset-ps)
+		s.land, s.pending = landBottom, to+1
+		return s.fetch()
+	}
+	s.table.move(d)
 	return nil
 }
 
@@ -420,6 +447,12 @@ func (s *ticketsScreen) updateQueue(k tea.KeyPressMsg) tea.Cmd {
 	ps := s.pageSize()
 	last := len(s.table.rows) - 1
 	switch {
+	case s.loading && s.land != landKeep && key.Matches(k, n.Down):
+		s.pending++ // a page is turning: move once it is here
+		return nil
+	case s.loading && s.land != landKeep && key.Matches(k, n.Up):
+		s.pending--
+		return nil
 	case key.Matches(k, n.Down) && s.table.cursor >= last && s.offset+len(s.page.Tickets) < s.page.Total:
 		s.offset += ps
 		s.land = landTop
@@ -773,11 +806,10 @@ func (s *ticketsScreen) View() string {
 		}
 		line = "/ " + v
 	}
-	from, to := 0, 0
+	head := fmt.Sprintf("Tickets 0 of %d", s.page.Total)
 	if len(s.page.Tickets) > 0 {
-		from, to = s.offset+1, s.offset+len(s.page.Tickets)
+		head = fmt.Sprintf("Tickets %d–%d of %d", s.offset+1, s.offset+len(s.page.Tickets), s.page.Total)
 	}
-	head := fmt.Sprintf("Tickets %d–%d of %d", from, to, s.page.Total)
 	if s.query.Sort != "" {
 		head += " · sort " + string(s.query.Sort)
 	}
