@@ -148,7 +148,7 @@ func (p *alertsPane) View() string {
 		}
 		lines = append(lines,
 			"Enabled   "+enabled,
-			fmt.Sprintf("Days      %d  (alert when the ticket has not changed state for %d days)", v.Days, v.Days),
+			fmt.Sprintf("Days      %d  (alert when the ticket has not changed state for %s)", v.Days, plural(v.Days, "day")),
 			"Users     "+dash(strings.Join(v.UserNames, ", ")),
 			"Groups    "+dash(strings.Join(v.GroupNames, ", ")))
 		if !v.SentFor.IsZero() {

@@ -221,7 +221,7 @@ func (s *auditScreen) View() string {
 	if s.entry != nil {
 		return s.entry.View()
 	}
-	head := fmt.Sprintf("Audit trail · %d events", len(s.events))
+	head := "Audit trail · " + plural(len(s.events), "event")
 	if f := strings.TrimSpace(s.filter.Value()); f != "" {
 		head += " · filter " + f
 	}

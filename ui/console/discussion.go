@@ -266,7 +266,7 @@ func (p *discussionPane) askDelete(it discItem) tea.Cmd {
 	svc, n := p.c.Svc, p.number
 	th := p.d.Threads[it.thread]
 	if it.post == nil {
-		q := fmt.Sprintf("Delete the thread %s on %s with its %d messages? This cannot be undone.", strconvQuote(th.Title), p.label, len(th.Posts))
+		q := fmt.Sprintf("Delete the thread %s on %s with its %s? This cannot be undone.", strconvQuote(th.Title), p.label, plural(len(th.Posts), "message"))
 		return ask(q, collabDo(nil, func() (string, error) {
 			return "deleted thread " + strconvQuote(th.Title), svc.DeleteThread(p.c.Ctx, n, th.ID)
 		}))
@@ -397,7 +397,7 @@ func (p *discussionPane) itemLines(it discItem, cur bool) []string {
 	}
 	th := p.d.Threads[it.thread]
 	if it.post == nil {
-		head := fmt.Sprintf("# %s — %s, %s · %d messages", domain.Printable(th.Title), dash(th.AuthorName), p.c.stamp(th.Created), len(th.Posts))
+		head := fmt.Sprintf("# %s — %s, %s · %s", domain.Printable(th.Title), dash(th.AuthorName), p.c.stamp(th.Created), plural(len(th.Posts), "message"))
 		head = ansi.Truncate(head, max(1, p.w-2), "…")
 		if cur {
 			return []string{mark + st.Cursor.Render(head)}

@@ -181,7 +181,7 @@ func (d *groupDetail) whatIfLines() []string {
 		}
 		out = append(out, ch.Username+": "+strings.Join(parts, "; "))
 	}
-	head := []string{fmt.Sprintf("%d users gain, %d lose", gain, lose)}
+	head := []string{fmt.Sprintf("%s gain, %d lose", plural(gain, "user"), lose)}
 	// guards (R17) the save would break: it will be refused, say so first
 	if vs, err := d.c.Svc.GuardsWhatIf(d.c.Ctx, d.draft); err == nil {
 		for _, v := range vs {

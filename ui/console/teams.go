@@ -193,7 +193,7 @@ func (s *teamsScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		s.report = &scroller{c: s.c, lines: lines}
 		s.report.SetSize(s.w, s.h-1)
-		s.c.Ok("repaired teams: %d changes", len(r.lines))
+		s.c.Ok("repaired teams: %s", plural(len(r.lines), "change"))
 		s.Reload()
 		return nil
 	}

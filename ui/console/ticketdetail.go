@@ -339,7 +339,7 @@ func (p *workPane) View() string {
 	for _, w := range p.work {
 		total += w.Minutes
 	}
-	return p.c.Styles.Dim.Render(fmt.Sprintf("%d reports, %d minutes · e edits your own", len(p.work), total)) + "\n" + p.table.View()
+	return p.c.Styles.Dim.Render(fmt.Sprintf("%s, %s · e edits your own", plural(len(p.work), "report"), plural(total, "minute"))) + "\n" + p.table.View()
 }
 func (p *workPane) SetSize(w, h int) { p.table.SetSize(w, h-1) }
 func (p *workPane) Capturing() bool  { return false }

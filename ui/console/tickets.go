@@ -722,7 +722,7 @@ func (s *ticketsScreen) openBulk() tea.Cmd {
 	list := strings.Join(labels, ", ")
 	run := func(what string, a domain.BulkAction) tea.Cmd {
 		svc := s.c.Svc
-		q := fmt.Sprintf("%s %d tickets: %s?", what, len(nums), list)
+		q := fmt.Sprintf("%s %s: %s?", what, plural(len(nums), "ticket"), list)
 		if len(nums) == 1 {
 			q = fmt.Sprintf("%s %s?", what, list)
 		}
@@ -731,7 +731,7 @@ func (s *ticketsScreen) openBulk() tea.Cmd {
 			return bulkMsg{what: strings.ToLower(what), results: res, err: err}
 		})
 	}
-	s.pick = newChooser(s.c, fmt.Sprintf("Bulk action on %d tickets", len(nums)), []choice{
+	s.pick = newChooser(s.c, "Bulk action on " + plural(len(nums), "ticket"), []choice{
 		{value: "assign", label: "assign or reassign to a technician"},
 		{value: "close", label: "close every ticket"},
 		{value: "priority", label: "set the priority"},

@@ -325,8 +325,8 @@ func (s *usersScreen) submit() tea.Cmd {
 			s.c.Fail(err)
 			return nil
 		}
-		s.c.Ok("terminated %s: %d memberships ended, %d rules removed, %d tickets reassigned, %d unassigned",
-			s.target.Username, rep.Memberships, len(rep.Rules), len(rep.Reassigned), len(rep.Unassigned))
+		s.c.Ok("terminated %s: %s ended, %s removed, %s reassigned, %d unassigned",
+			s.target.Username, plural(rep.Memberships, "membership"), plural(len(rep.Rules), "rule"), plural(len(rep.Reassigned), "ticket"), len(rep.Unassigned))
 		s.form, s.target = nil, domain.UserInfo{}
 		s.Reload()
 	}
