@@ -145,3 +145,18 @@ func TestTicketsEmptyHeader(t *testing.T) {
 		t.Fatalf("empty range shown:\n%s", s)
 	}
 }
+
+// A thread with one message says "1 message".
+func TestDiscussionSingularMessage(t *testing.T) {
+	db := openTicketStore(t)
+	seedDiscussion(t, db)
+	d := start(t, db, "carol", 120, 40)
+	d.openTab("T-000001", "Discussion")
+	d.keys("G", "r")
+	d.waitFor("Post in thread “Loaner printer”")
+	d.keys("Second floor has one", "ctrl+s")
+	s := d.waitFor("# Loaner printer — carol, 2026-03-02 09:00 · 1 message")
+	if strings.Contains(s, "1 messages") {
+		t.Fatalf("plural for one:\n%s", s)
+	}
+}
