@@ -108,7 +108,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		return 1
 	}
 	if len(words) == 0 {
-		return openConsole(ctx, svc, db, stderr)
+		return openConsole(ctx, svc, db, g.Demo, stderr)
 	}
 	return cli.Run(ctx, svc, words, cli.Options{JSON: g.JSON, Yes: g.Yes, Stdin: stdin}, stdout, stderr)
 }
@@ -162,7 +162,7 @@ func isNew(path string) bool {
 // openConsole runs the full-screen console for the acting user until they
 // quit or the process is told to stop. A user who cannot log in (R2,
 // deactivated) is refused here as they are over SSH.
-func openConsole(ctx context.Context, svc domain.Service, db *store.DB, stderr io.Writer) int {
+func openConsole(ctx context.Context, svc domain.Service, db *store.DB, demo bool, stderr io.Writer) int {
 	a := svc.Access(ctx)
 	if err := a.LoginError(); err != nil {
 		cli.PrintError(stderr, err)
@@ -178,7 +178,7 @@ func openConsole(ctx context.Context, svc domain.Service, db *store.DB, stderr i
 	defer hub.Stop()
 	if err := console.Run(ctx, console.Config{Service: svc, Feed: db, ViewAs: func(target string) (domain.Service, error) {
 		return db.ViewAs(a.Username, target)
-	}, JobFailures: jobs.Failures}); err != nil {
+	}, JobFailures: jobs.Failures, Demo: demo}); err != nil {
 		cli.PrintError(stderr, err)
 		return 1
 	}

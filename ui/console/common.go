@@ -62,8 +62,10 @@ type Common struct {
 	remote   bool // an SSH session: no file paths (Config.Remote)
 	// jobFailures lists failed periodic jobs (Config.JobFailures); may be nil
 	jobFailures func() []string
-	status      string
-	statusErr   bool
+	// demo is Config.Demo: Home shows where the palette and help are
+	demo      bool
+	status    string
+	statusErr bool
 }
 
 // Ok puts a success message in the status line.

@@ -48,6 +48,10 @@ type Config struct {
 	// JobFailures lists the periodic jobs' latest failures, shown on the
 	// Data file screen; nil shows none.
 	JobFailures func() []string
+	// Demo is set for --demo: the console opens on Home, whose status line
+	// says how to find everything (": commands · ? help"), whatever the
+	// demo owner's start screen.
+	Demo bool
 }
 
 // screenDef describes a screen: its number key (0: palette only), whether
@@ -151,10 +155,14 @@ func New(cfg Config) tea.Model {
 	ctx, stop := context.WithCancel(cfg.Context)
 	m.stop = stop
 	m.c = &Common{Svc: cfg.Service, Ctx: ctx, Keys: keymap.Default(), Now: cfg.Now, viewAsOK: cfg.ViewAs != nil, remote: cfg.Remote,
-		jobFailures: cfg.JobFailures}
+		jobFailures: cfg.JobFailures, demo: cfg.Demo}
 	m.restyle()
 	m.refreshActor()
-	m.switchTo(m.startScreen(), "")
+	if cfg.Demo {
+		m.switchTo("home", "")
+	} else {
+		m.switchTo(m.startScreen(), "")
+	}
 	return m
 }
 

@@ -160,3 +160,14 @@ func TestDiscussionSingularMessage(t *testing.T) {
 		t.Fatalf("plural for one:\n%s", s)
 	}
 }
+
+// The demo opens on Home, whatever the owner's start screen, with a
+// one-line hint of where everything is.
+func TestDemoOpensOnHomeWithHint(t *testing.T) {
+	db := openStore(t)
+	eachSize(t, func(t *testing.T, w, h int) {
+		d := startWith(t, Config{Service: session(t, db, "admin"), Feed: db, Now: fixedNow, NoColor: true, Demo: true}, w, h)
+		d.waitFor(": commands · ? help")
+		d.golden()
+	})
+}

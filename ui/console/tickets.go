@@ -731,7 +731,7 @@ func (s *ticketsScreen) openBulk() tea.Cmd {
 			return bulkMsg{what: strings.ToLower(what), results: res, err: err}
 		})
 	}
-	s.pick = newChooser(s.c, "Bulk action on " + plural(len(nums), "ticket"), []choice{
+	s.pick = newChooser(s.c, "Bulk action on "+plural(len(nums), "ticket"), []choice{
 		{value: "assign", label: "assign or reassign to a technician"},
 		{value: "close", label: "close every ticket"},
 		{value: "priority", label: "set the priority"},
