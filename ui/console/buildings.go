@@ -173,6 +173,9 @@ func (s *buildingsScreen) submit() {
 			b, err = s.c.Svc.UpdateBuilding(s.c.Ctx, b)
 		}
 		ok = "saved building " + b.Code
+		if err == nil && s.mode == buildingNew {
+			s.table.Want(b.Code) // the cursor lands on the new building
+		}
 		if err == nil && s.open != nil {
 			s.open = &b
 		}

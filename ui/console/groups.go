@@ -195,8 +195,8 @@ func (s *groupsScreen) submitForm(confirm bool) tea.Cmd {
 		return nil
 	}
 	s.form = nil
+	s.table.Want(g.Name)
 	s.Reload()
-	s.table.SelectKey(g.Name)
 	s.c.Ok("saved group %s", g.Name)
 	if s.mode == groupNew {
 		s.open(g.Name) // straight to the privileges of the new group

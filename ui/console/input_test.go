@@ -171,3 +171,43 @@ func TestDemoOpensOnHomeWithHint(t *testing.T) {
 		d.golden()
 	})
 }
+
+// cursorLine is the table row under the cursor (▸) on screen s.
+func cursorLine(s string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, "▸") {
+			return l
+		}
+	}
+	return ""
+}
+
+// After a create or duplicate the cursor sits on the new row; after a
+// delete, on the row that came after the deleted one.
+func TestCursorFollowsCreateDuplicateDelete(t *testing.T) {
+	db := openStore(t)
+	d := start(t, db, "admin", 120, 40)
+	d.keys("5")
+	d.waitFor("Global")
+	d.keys("n", "Zebras", "ctrl+s")
+	d.waitUntil("the cursor on the new team", func(s string) bool { return strings.Contains(cursorLine(s), "Zebras") })
+	d.keys("D", "ctrl+s")
+	d.waitUntil("the cursor on the copy", func(s string) bool { return strings.Contains(cursorLine(s), "Copy of Zebras") })
+	// delete the copy: the cursor moves to the row that followed it
+	s := d.screen()
+	lines := strings.Split(s, "\n")
+	var next string
+	for i, l := range lines {
+		if strings.HasPrefix(l, "▸") && i+1 < len(lines) {
+			next = strings.Fields(lines[i+1])[0]
+		}
+	}
+	if next == "" {
+		t.Fatalf("no row after the copy:\n%s", s)
+	}
+	d.keys("d")
+	d.waitFor("Delete team Copy of Zebras?")
+	d.keys("y")
+	d.waitFor("deleted team Copy of Zebras")
+	d.waitUntil("the cursor on "+next, func(s string) bool { return strings.Contains(cursorLine(s), next) })
+}

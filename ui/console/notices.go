@@ -220,10 +220,10 @@ func (s *noticesScreen) submit() {
 			n, err = s.c.Svc.UpdateNotice(s.c.Ctx, n)
 		}
 	}
-	formDone(s.c, &s.form, "saved notice "+n.Title, err, s.Reload)
 	if err == nil {
-		s.table.SelectKey(strconv.FormatUint(n.ID, 10))
+		s.table.Want(strconv.FormatUint(n.ID, 10))
 	}
+	formDone(s.c, &s.form, "saved notice "+n.Title, err, s.Reload)
 }
 
 func (s *noticesScreen) Update(msg tea.Msg) tea.Cmd {

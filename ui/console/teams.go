@@ -155,10 +155,12 @@ func (s *teamsScreen) submit() {
 		var t domain.Team
 		t, err = s.c.Svc.CreateTeam(s.c.Ctx, domain.Team{Name: s.form.Value(0), Description: s.form.Value(1)})
 		ok = "created team " + t.Name
+		s.table.Want(t.Name) // the cursor lands on the new team
 	case teamDuplicate:
 		var t domain.Team
 		t, err = s.c.Svc.DuplicateTeam(s.c.Ctx, s.source.Name, s.form.Value(0))
 		ok = "duplicated " + s.source.Name + " as " + t.Name
+		s.table.Want(t.Name)
 	case teamAddMember:
 		user := s.form.Value(0)
 		err = s.c.Svc.AddTeamMember(s.c.Ctx, s.open, user)

@@ -299,8 +299,8 @@ func (s *usersScreen) submit() tea.Cmd {
 		if s.mode == userEdit {
 			s.target.Username = u.Username
 		}
+		s.table.Want(u.Username)
 		s.Reload()
-		s.table.SelectKey(u.Username)
 	case userJoin, userBulkJoin:
 		until, err := s.c.parseUntil(f.Value(mfUntil))
 		if err != nil {
