@@ -211,3 +211,27 @@ func TestCursorFollowsCreateDuplicateDelete(t *testing.T) {
 	d.waitFor("deleted team Copy of Zebras")
 	d.waitUntil("the cursor on "+next, func(s string) bool { return strings.Contains(cursorLine(s), next) })
 }
+
+// esc cancels a filter edit: the query or search goes back to the one in
+// force before /; on the users list, esc then drops the filter.
+func TestEscCancelsAFilter(t *testing.T) {
+	db := openTicketStore(t)
+	d := start(t, db, "admin", 120, 40)
+	d.keys("2")
+	before := d.waitFor("Tickets 1–")
+	d.keys("/", " nothing-matches-this")
+	d.waitFor("Tickets 0 of 0")
+	d.keys("esc")
+	s := d.waitUntil("the query from before", func(s string) bool { return !strings.Contains(s, "nothing-matches-this") && strings.Contains(s, "Tickets 1–") })
+	if cursorLine(s) != cursorLine(before) {
+		t.Fatalf("the queue did not come back:\n%s", s)
+	}
+	d.keys("4", "/", "ali", "enter")
+	d.waitUntil("alice alone", func(s string) bool { return strings.Contains(s, "alice") && !strings.Contains(s, "carol") })
+	d.keys("/", "zzz", "esc")
+	d.waitUntil("the search from before", func(s string) bool {
+		return strings.Contains(s, "alice") && !strings.Contains(s, "alizzz") && !strings.Contains(s, "carol")
+	})
+	d.keys("esc")
+	d.waitFor("carol")
+}

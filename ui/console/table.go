@@ -39,7 +39,7 @@ type table struct {
 	selected map[string]bool
 	w, h     int
 	empty    string
-	natural  []int // widest cell (or title) of each column, set by SetRows
+	natural  []int  // widest cell (or title) of each column, set by SetRows
 	want     string // a row to put the cursor on when it arrives (Want)
 }
 

@@ -40,6 +40,7 @@ type ticketsScreen struct {
 	sel     map[domain.TicketNumber]bool
 	line    textinput.Model
 	lineOn  bool
+	lineWas string // the query when / was pressed: esc goes back to it
 	lineErr string
 
 	form     *form
@@ -428,9 +429,15 @@ func (s *ticketsScreen) Update(msg tea.Msg) tea.Cmd {
 func (s *ticketsScreen) updateLine(msg tea.Msg) tea.Cmd {
 	n := s.c.Keys.Nav
 	if k, ok := msg.(tea.KeyPressMsg); ok && (key.Matches(k, n.Open) || key.Matches(k, n.Back)) {
-		// leaving the line keeps its text: the query stays as typed
+		// enter keeps the query as typed; esc cancels the edit, back to
+		// the query from before /
 		s.lineOn = false
 		s.line.Blur()
+		if key.Matches(k, n.Back) && s.line.Value() != s.lineWas {
+			s.line.SetValue(s.lineWas)
+			s.line.CursorEnd()
+			return s.requery()
+		}
 		return nil
 	}
 	before := s.line.Value()
@@ -476,7 +483,7 @@ func (s *ticketsScreen) updateQueue(k tea.KeyPressMsg) tea.Cmd {
 	case s.table.Update(k):
 		return nil
 	case key.Matches(k, n.Filter):
-		s.lineOn = true
+		s.lineOn, s.lineWas = true, s.line.Value()
 		s.line.CursorEnd()
 		return s.line.Focus()
 	case key.Matches(k, tk.Report):

@@ -59,12 +59,14 @@ type usersScreen struct {
 	search   string
 	filter   textinput.Model
 	filterOn bool
-	form     *form
-	mode     userFormMode
-	target   domain.UserInfo // edited or opened user
-	targets  []string        // bulk action users
-	detail   *table          // memberships of target, when open
-	w, h     int
+	// filterWas is the search in force when / was pressed
+	filterWas string
+	form      *form
+	mode      userFormMode
+	target    domain.UserInfo // edited or opened user
+	targets   []string        // bulk action users
+	detail    *table          // memberships of target, when open
+	w, h      int
 }
 
 func newUsersScreen(c *Common) *usersScreen {
@@ -432,8 +434,9 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 	if s.filterOn {
 		switch {
 		case key.Matches(k, n.Back):
+			// esc cancels the edit: back to the filter from before /
 			s.filterOn = false
-			s.filter.SetValue("")
+			s.filter.SetValue(s.filterWas)
 		case key.Matches(k, n.Open):
 			s.filterOn = false
 			return nil
@@ -466,7 +469,7 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 	case s.table.Update(msg):
 		return nil
 	case key.Matches(k, n.Filter):
-		s.filterOn = true
+		s.filterOn, s.filterWas = true, s.filter.Value()
 		return s.filter.Focus()
 	case key.Matches(k, l.New):
 		s.openForm(userNew, domain.UserInfo{})
@@ -475,6 +478,12 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 		return openImport(s.c)
 	case key.Matches(k, l.Select):
 		s.table.ToggleSelect()
+		return nil
+	case key.Matches(k, n.Back) && len(s.table.selected) == 0 && s.search != "":
+		// esc on a filtered list drops the filter
+		s.filter.SetValue("")
+		s.search, s.offset = "", 0
+		s.Reload()
 		return nil
 	case key.Matches(k, n.Back):
 		s.table.ClearSelection()
