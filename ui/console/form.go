@@ -152,6 +152,18 @@ func (f *form) Value(i int) string {
 	return strings.TrimSpace(fl.input.Value())
 }
 
+// labelWidth is the label column: 16 cells, or the longest label so none
+// is cut ("Record visibility"), up to a third of the width.
+func (f *form) labelWidth() int {
+	w := 16
+	for _, fl := range f.fields {
+		if fl.kind != fieldArea {
+			w = max(w, lipgloss.Width(fl.label))
+		}
+	}
+	return min(w, max(16, f.w/3))
+}
+
 // changed reports whether any field differs from the value it was built with.
 func (f *form) changed() bool {
 	for i := range f.fields {
@@ -190,7 +202,7 @@ func (f *form) SetSize(w, h int) {
 	for _, fl := range f.fields {
 		switch fl.kind {
 		case fieldText:
-			fl.input.SetWidth(max(10, min(40, w-24)))
+			fl.input.SetWidth(max(10, min(40, w-f.labelWidth()-8)))
 		case fieldArea:
 			fl.area.SetWidth(max(10, min(60, w-22)))
 			fl.area.SetHeight(max(2, min(5, h-len(f.fields)-8)))
@@ -397,7 +409,10 @@ func (f *form) View() string {
 	var b strings.Builder
 	b.WriteString(st.Title.Render(f.title))
 	if f.note != "" {
-		b.WriteString("\n" + st.Dim.Render(f.note))
+		// wrapped, not cut: the note often says what the form will do
+		for _, l := range strings.Split(ansi.Wrap(f.note, max(20, f.w), ""), "\n") {
+			b.WriteString("\n" + st.Dim.Render(l))
+		}
 	}
 	b.WriteString("\n")
 	for i, fl := range f.fields {
@@ -429,7 +444,7 @@ func (f *form) View() string {
 			}
 			v = "< " + dash(opt) + " >"
 		}
-		line := cur + pad(fl.label, 16) + " " + v
+		line := cur + pad(fl.label, f.labelWidth()) + " " + v
 		if fl.err != "" {
 			line += " " + st.Error.Render("✗")
 		}
@@ -444,7 +459,7 @@ func (f *form) View() string {
 		}
 		if i == f.focus && fl.pick != nil && fl.pick.open {
 			for _, l := range fl.pick.lines(fl, st) {
-				b.WriteString("\n" + pad(strings.Repeat(" ", 19)+l, f.w))
+				b.WriteString("\n" + pad(strings.Repeat(" ", f.labelWidth()+3)+l, f.w))
 			}
 		}
 	}

@@ -28,6 +28,7 @@ func TestInputGolden(t *testing.T) {
 		{name: "choice_narrow", tickets: true, keys: []string{"2", "n"}, wait: "Report a problem", more: []string{"tab", "tab", "w"}},
 		{name: "report_multiline", tickets: true, keys: []string{"2", "n"}, wait: "Report a problem",
 			more: []string{"Printer offline", "tab"}, paste: "Second floor printer.\nShows error 41.\nRestarted twice."},
+		{name: "settings_labels_whole", keys: []string{"9", "e"}, wait: "Organization settings"},
 		{name: "discard_ask", keys: []string{"4", "e"}, wait: "Edit user", more: []string{"tab", "Bart", "esc"}},
 	}
 	for _, c := range cases {
