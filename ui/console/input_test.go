@@ -223,7 +223,9 @@ func TestEscCancelsAFilter(t *testing.T) {
 	d.keys("/", " nothing-matches-this")
 	d.waitFor("Tickets 0 of 0")
 	d.keys("esc")
-	s := d.waitUntil("the query from before", func(s string) bool { return !strings.Contains(s, "nothing-matches-this") && strings.Contains(s, "Tickets 1–") })
+	s := d.waitUntil("the query from before", func(s string) bool {
+		return !strings.Contains(s, "nothing-matches-this") && strings.Contains(s, "Tickets 1–")
+	})
 	if cursorLine(s) != cursorLine(before) {
 		t.Fatalf("the queue did not come back:\n%s", s)
 	}
