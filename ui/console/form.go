@@ -268,6 +268,12 @@ func (f *form) Update(msg tea.Msg) (submit, cancel bool, cmd tea.Cmd) {
 	}
 	load := f.loadPicks()
 	submit, cancel, cmd = f.update(msg)
+	if submit || cancel {
+		// the owner may drop the commands of a closing form: a form that
+		// stays open (a refusal) asks again on its next message
+		f.loading = false
+		return submit, cancel, cmd
+	}
 	return submit, cancel, tea.Batch(load, cmd)
 }
 

@@ -238,3 +238,26 @@ func TestEscCancelsAFilter(t *testing.T) {
 	d.keys("esc")
 	d.waitFor("carol")
 }
+
+// The pick fields of the ticket screens (visible-to groups, alert users)
+// get their items: the items' message reaches forms nested in the queue
+// and the detail's panes.
+func TestTicketPickFieldsLoad(t *testing.T) {
+	db := openTicketStore(t)
+	d := start(t, db, "admin", 120, 40)
+	d.keys("2")
+	d.waitFor("Printer jammed")
+	d.keys("v")
+	d.waitFor("Visible to: ")
+	d.keys("end", ", techn")
+	d.waitFor("▸ Technical Coordinator")
+	d.keys("down")
+	d.waitFor("▸ Technicians")
+	d.keys("enter")
+	d.waitUntil("Technicians appended", func(s string) bool { return strings.Contains(s, "Technicians") && !strings.Contains(s, "▸ Technicians") })
+	d.keys("esc", "y")
+	d.openTab("T-000001", "Alerts")
+	d.keys("e", "tab")
+	d.keys("end", ", ca")
+	d.waitFor("▸ carol")
+}
