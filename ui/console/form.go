@@ -334,6 +334,9 @@ func (f *form) update(msg tea.Msg) (submit, cancel bool, cmd tea.Cmd) {
 		case key.Matches(k, pk.Take) && len(p.shown) > 0:
 			f.take(fl, p.shown[p.cursor].value)
 			return false, false, nil
+		case key.Matches(k, pk.Take) && fl.kind == fieldChoice:
+			p.close() // nothing matches: the choice stays as it was
+			return false, false, nil
 		case fl.kind == fieldChoice && !key.Matches(k, fk.Next, fk.Prev, fk.Submit, fk.Cancel):
 			p.query, cmd = p.query.Update(msg)
 			f.narrow(fl)

@@ -261,3 +261,23 @@ func TestTicketPickFieldsLoad(t *testing.T) {
 	d.keys("end", ", ca")
 	d.waitFor("▸ carol")
 }
+
+// Typing on a choice narrows its options; enter takes the highlighted one.
+func TestChoiceNarrowTakesOption(t *testing.T) {
+	db := openTicketStore(t)
+	d := start(t, db, "admin", 120, 40)
+	d.keys("2", "n")
+	d.waitFor("Report a problem")
+	d.keys("tab", "tab", "we")
+	d.waitFor("▸ WEST")
+	d.keys("enter")
+	s := d.waitFor("< WEST >")
+	if strings.Contains(s, "▸ WEST") {
+		t.Fatalf("the list stayed open:\n%s", s)
+	}
+	// nothing matching: enter closes the list and keeps the choice
+	d.keys("zz")
+	d.waitFor("nothing matches")
+	d.keys("enter")
+	d.waitUntil("the list closed", func(s string) bool { return !strings.Contains(s, "nothing matches") && strings.Contains(s, "< WEST >") })
+}
