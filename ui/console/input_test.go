@@ -254,7 +254,9 @@ func TestTicketPickFieldsLoad(t *testing.T) {
 	d.keys("down")
 	d.waitFor("▸ Technicians")
 	d.keys("enter")
-	d.waitUntil("Technicians appended", func(s string) bool { return strings.Contains(s, "Technicians") && !strings.Contains(s, "▸ Technicians") })
+	d.waitUntil("Technicians appended", func(s string) bool {
+		return strings.Contains(s, "Technicians") && !strings.Contains(s, "▸ Technicians")
+	})
 	d.keys("esc", "y")
 	d.openTab("T-000001", "Alerts")
 	d.keys("e", "tab")
