@@ -237,6 +237,11 @@ func TestEscCancelsAFilter(t *testing.T) {
 	})
 	d.keys("esc")
 	d.waitFor("carol")
+	// the audit trail: esc leaves the line showing the filter in force
+	d.keys("8", "/", "user:nobody")
+	d.waitFor("user:nobody")
+	d.keys("esc")
+	d.waitUntil("no filter shown", func(s string) bool { return strings.Contains(s, "Audit trail · ") && !strings.Contains(s, "nobody") })
 }
 
 // The pick fields of the ticket screens (visible-to groups, alert users)
