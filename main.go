@@ -23,6 +23,7 @@ import (
 	"gatehouse/domain"
 	"gatehouse/internal/demo"
 	"gatehouse/internal/safefile"
+	"gatehouse/keymap"
 	"gatehouse/store"
 	"gatehouse/ui/cli"
 	"gatehouse/ui/console"
@@ -72,6 +73,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		cli.PrintError(stderr, err)
 		return 1
 	}
+	// the keymap file is checked before anything opens: a bad line stops
+	// the console at start, naming the line and the action
+	var keys *keymap.KeyMap
+	if len(words) == 0 {
+		km, err := keymap.Load(g.Keys)
+		if err != nil {
+			cli.PrintError(stderr, err)
+			return 1
+		}
+		keys = &km
+	}
 	// SIGINT or SIGTERM cancels the command's service calls (a long export,
 	// check or import stops and writes nothing more); a second signal kills
 	// the process as usual.
@@ -108,7 +120,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		return 1
 	}
 	if len(words) == 0 {
-		return openConsole(ctx, svc, db, g.Demo, stderr)
+		return openConsole(ctx, svc, db, g.Demo, keys, stderr)
 	}
 	return cli.Run(ctx, svc, words, cli.Options{JSON: g.JSON, Yes: g.Yes, Stdin: stdin}, stdout, stderr)
 }
@@ -162,7 +174,7 @@ func isNew(path string) bool {
 // openConsole runs the full-screen console for the acting user until they
 // quit or the process is told to stop. A user who cannot log in (R2,
 // deactivated) is refused here as they are over SSH.
-func openConsole(ctx context.Context, svc domain.Service, db *store.DB, demo bool, stderr io.Writer) int {
+func openConsole(ctx context.Context, svc domain.Service, db *store.DB, demo bool, keys *keymap.KeyMap, stderr io.Writer) int {
 	a := svc.Access(ctx)
 	if err := a.LoginError(); err != nil {
 		cli.PrintError(stderr, err)
@@ -176,9 +188,11 @@ func openConsole(ctx context.Context, svc domain.Service, db *store.DB, demo boo
 	// messages (the Outbox screen shows them), so the log goes nowhere
 	hub := startMail(db, slog.New(slog.DiscardHandler))
 	defer hub.Stop()
-	if err := console.Run(ctx, console.Config{Service: svc, Feed: db, ViewAs: func(target string) (domain.Service, error) {
+	// the demo opens on Home, where a newcomer reads who they are and how
+	// to find anything
+	if err := console.Run(ctx, console.Config{Service: svc, Feed: db, StartOnHome: demo, ViewAs: func(target string) (domain.Service, error) {
 		return db.ViewAs(a.Username, target)
-	}, JobFailures: jobs.Failures, Demo: demo}); err != nil {
+	}, JobFailures: jobs.Failures, Keys: keys}); err != nil {
 		cli.PrintError(stderr, err)
 		return 1
 	}
@@ -193,6 +207,8 @@ func runFile(fa cli.FileArgs, g cli.Global, stdin io.Reader, stdout, stderr io.W
 		return runMail(fa, g, stdin, stdout, stderr)
 	case "demo":
 		return generate(fa, stdout, stderr)
+	case "jobs run":
+		return runJobs(g, stdout, stderr)
 	case "compact":
 		path, err := dataPath(g)
 		if err == nil {

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"gatehouse/keymap"
 	"gatehouse/store"
 	"gatehouse/ui/cli"
 	sshui "gatehouse/ui/ssh"
@@ -22,6 +23,9 @@ Serves the console over SSH: each person logs in with a key stored on their
 user (gatehouse user key add USER FILE.pub) and sees what their privileges
 allow. Needs Remote Access (remote.ssh), an active account and a group.
 The host key is kept beside the data file. SIGINT/SIGTERM shut down gracefully.
+Every session uses the server's keymap file (--keys FILE, else keys.toml in
+$XDG_CONFIG_HOME/gatehouse or ~/.config/gatehouse); colors follow each
+client's own terminal background.
 `
 
 // serve runs `gatehouse serve`: it holds the data file until told to stop,
@@ -56,6 +60,13 @@ func serve(g cli.Global, args []string, stdout, stderr io.Writer) (code int) {
 	if *idle == 0 {
 		*idle = -1 // the server's "no idle timeout"
 	}
+	// every session uses the server's keymap file: the client's own
+	// ~/.config is out of reach over SSH
+	keys, err := keymap.Load(g.Keys)
+	if err != nil {
+		cli.PrintError(stderr, err)
+		return 1
+	}
 	path, err := dataPath(g)
 	if err != nil {
 		cli.PrintError(stderr, err)
@@ -85,7 +96,7 @@ func serve(g cli.Global, args []string, stdout, stderr io.Writer) (code int) {
 	hub := startMail(db, log)
 	defer hub.Stop()
 	srv, err := sshui.New(sshui.Config{Store: db, Listen: *listen, PasswordAuth: *password, Idle: *idle, JobFailures: jobs.Failures,
-		MaxSessions: *maxSessions, Logger: log})
+		MaxSessions: *maxSessions, Logger: log, Keys: &keys})
 	if err != nil {
 		cli.PrintError(stderr, err)
 		return 1

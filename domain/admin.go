@@ -441,3 +441,58 @@ func globMatch(p, s string) bool {
 	}
 	return pi == len(p)
 }
+
+// BuildingAdminElevation is one Building Administrator whom a membership
+// change makes a full administrator (R4): Via says how ("users:edit via
+// group Help Desk (R4 elevation)").
+type BuildingAdminElevation struct {
+	Username string
+	Via      string
+}
+
+// ElevatesBuildingAdmin reports whether going from before to after makes a
+// Building Administrator a full administrator, whose building restriction
+// then no longer applies (R4). Compare held access (ResolveHeld), so that
+// a deactivated Building Administrator is warned about too.
+func ElevatesBuildingAdmin(before, after *Access) (BuildingAdminElevation, bool) {
+	if !before.BuildingAdmin || before.Admin || !after.Admin {
+		return BuildingAdminElevation{}, false
+	}
+	return BuildingAdminElevation{Username: after.Username, Via: after.AdminVia}, true
+}
+
+// BuildingAdminWarning is the EWarning for every membership path (join,
+// move, import, bulk join) that elevates Building Administrators, naming
+// who gains what; nil when the list is empty.
+func BuildingAdminWarning(els []BuildingAdminElevation) error {
+	if len(els) == 0 {
+		return nil
+	}
+	parts := make([]string, len(els))
+	for i, e := range els {
+		parts[i] = e.Username + " gains " + strings.TrimSuffix(e.Via, " (R4 elevation)")
+	}
+	who := "Building Administrator " + els[0].Username + " would become a full administrator"
+	if len(els) > 1 {
+		who = fmt.Sprintf("%d Building Administrators would become full administrators", len(els))
+	}
+	return Errorf(EWarning, "%s, seeing every ticket in every building: %s; the Building Administrator restriction would no longer apply (R4); confirm to proceed",
+		who, strings.Join(parts, "; "))
+}
+
+// GroupsElevateBuildingAdmin is ElevatesBuildingAdmin for a new user given
+// groups at once (an import row): one of them makes them a Building
+// Administrator and another elevates them past it (R4).
+func GroupsElevateBuildingAdmin(username string, gs []Group) (BuildingAdminElevation, bool) {
+	ba, via := false, ""
+	for i := range gs {
+		ba = ba || gs[i].BuildingAdmin
+		if via == "" && gs[i].Elevates() {
+			via = elevationReason(&gs[i])
+		}
+	}
+	if !ba || via == "" {
+		return BuildingAdminElevation{}, false
+	}
+	return BuildingAdminElevation{Username: username, Via: via}, true
+}

@@ -41,6 +41,13 @@ func ParseDay(field, s string, loc *time.Location) (time.Time, error) {
 	return d, nil
 }
 
+// ParseFrom reads a start date: access starts at the beginning of that
+// day in loc (the counterpart of ParseThrough, kept apart so that both
+// meanings stay in this file). "" is the zero time: at once.
+func ParseFrom(field, s string, loc *time.Location) (time.Time, error) {
+	return ParseDay(field, s, loc)
+}
+
 // ParseThrough reads an end date: access (or a campaign) lasts through the
 // end of that day in loc, so the instant returned is the next midnight
 // there. Today is allowed; a day already over at now is refused, naming

@@ -25,8 +25,8 @@ func (e Explanation) String() string {
 }
 
 // Sources lists where a user's grant of g comes from: superuser, groups
-// (explicit or base), implications. Expired memberships are named too, as
-// "expired", so a user asking "why not" sees them.
+// (explicit or base), implications. Expired memberships, and ones that
+// start later, are named too, so a user asking "why not" sees them.
 func Sources(s Subject, g Grant, now time.Time) (sources []string, expired []string) {
 	if s.User.Superuser && !(g.Priv.ID == "metrics.home-only") {
 		sources = append(sources, "superuser")
@@ -57,6 +57,10 @@ func Sources(s Subject, g Grant, now time.Time) (sources []string, expired []str
 		if !holds {
 			continue
 		}
+		if !gr.Implicit && gr.Membership.Pending(now) {
+			expired = append(expired, how+" ("+startsText+gr.Membership.From.Format("2006-01-02")+": grants nothing before)")
+			continue
+		}
 		if !gr.Implicit && !gr.Membership.Active(now) {
 			expired = append(expired, how+" (expired "+gr.Membership.Until.Format("2006-01-02")+")")
 			continue
@@ -78,7 +82,7 @@ func Explain(s Subject, g Grant, now time.Time) Explanation {
 			e.Reasons = append(e.Reasons, "would hold it through "+strings.Join(src, ", "))
 		}
 		if len(expired) > 0 {
-			e.Reasons = append(e.Reasons, "expired: "+strings.Join(expired, ", "))
+			e.Reasons = append(e.Reasons, inactiveLabel(expired)+strings.Join(expired, ", "))
 		}
 		return e
 	}
@@ -98,9 +102,23 @@ func Explain(s Subject, g Grant, now time.Time) Explanation {
 		}
 	}
 	if len(expired) > 0 {
-		e.Reasons = append(e.Reasons, "expired: "+strings.Join(expired, ", "))
+		e.Reasons = append(e.Reasons, inactiveLabel(expired)+strings.Join(expired, ", "))
 	}
 	return e
+}
+
+// startsText marks a membership that has not started (Membership.From).
+const startsText = "starts "
+
+// inactiveLabel heads the memberships that would grant but do not:
+// "expired: ", or "not active: " when one of them starts later.
+func inactiveLabel(list []string) string {
+	for _, l := range list {
+		if strings.Contains(l, "("+startsText) {
+			return "not active: "
+		}
+	}
+	return "expired: "
 }
 
 // ExplainTicket is Explain narrowed to one ticket: visibility, the task gate

@@ -109,6 +109,8 @@ func eventPhrase(in MessageInput) string {
 		return fmt.Sprintf("%s was assigned to %s%s.", t.Label, t.Assignee, by)
 	case EventReassigned:
 		return fmt.Sprintf("%s was reassigned to %s%s.", t.Label, t.Assignee, by)
+	case EventReassignRequest:
+		return fmt.Sprintf("%s asks for %s to be reassigned to someone else.", t.Assignee, t.Label)
 	case EventWorkReport:
 		return fmt.Sprintf("A work report was added to %s%s.", t.Label, by)
 	case EventClosed:

@@ -130,7 +130,17 @@ type UserService interface {
 	CreateUser(ctx context.Context, u User) (User, error)
 	// UpdateUser saves the user's fields by ID (not memberships or keys).
 	UpdateUser(ctx context.Context, u User) (User, error)
+	// Join is JoinGroup without a start date or confirmation.
 	Join(ctx context.Context, username, group string, until time.Time, reason string) error
+	// JoinGroup adds (or renews) a membership. It returns an EWarning error
+	// when it would make a Building Administrator a full administrator (R4)
+	// unless the request confirms.
+	JoinGroup(ctx context.Context, j JoinRequest) error
+	// MoveUser ends the membership of From and grants To in one
+	// transaction, audited as one move; R12 and R4 as for JoinGroup. When
+	// the user stops being a technician it returns the auto-assign rules
+	// naming them, removed in the same transaction with RemoveRules (R8).
+	MoveUser(ctx context.Context, m MoveRequest) ([]RuleRef, error)
 	// Leave ends a membership. When the user stops being a technician it
 	// returns the auto-assign rules naming them, and with removeRules removes
 	// them in the same transaction (R8).
@@ -150,6 +160,12 @@ type UserService interface {
 	// and clears the must-change flag; anyone else's needs the rights to
 	// change them and sets the flag (changed at their next password login).
 	SetPassword(ctx context.Context, username, password string) error
+	// CreateUserWithPassword is CreateUser with a first password, set in the
+	// same transaction and to be changed at the first password login.
+	CreateUserWithPassword(ctx context.Context, u User, password string) (User, error)
+	// ChangeOwnPassword replaces the acting user's password after checking
+	// the current one.
+	ChangeOwnPassword(ctx context.Context, current, next string) error
 }
 
 // TeamService manages teams.
@@ -184,6 +200,11 @@ type TicketService interface {
 	CreateTicket(ctx context.Context, n NewTicket) (Ticket, error)
 	Assign(ctx context.Context, number TicketNumber, tech, comment string) error
 	Reassign(ctx context.Context, number TicketNumber, tech, comment string) error
+	// RequestReassign is the assignee asking for someone else to take the
+	// ticket, with a reason; DeclineReassign answers it without reassigning
+	// (Reassign privilege), telling the assignee why. Reassign answers it too.
+	RequestReassign(ctx context.Context, number TicketNumber, reason string) error
+	DeclineReassign(ctx context.Context, number TicketNumber, reason string) error
 	Start(ctx context.Context, number TicketNumber, comment string) error
 	Close(ctx context.Context, number TicketNumber, comment string) error
 	Reopen(ctx context.Context, number TicketNumber, comment string) error
@@ -245,6 +266,24 @@ type MemberInfo struct {
 	GroupName string
 	GrantedBy string
 	Expired   bool
+	Pending   bool // starts later (From): grants nothing yet
+}
+
+// JoinRequest is one membership to grant.
+type JoinRequest struct {
+	Username, Group string
+	From            time.Time // zero: at once; before it the membership grants nothing
+	Until           time.Time // zero: no end
+	Reason          string
+	Confirm         bool // proceed past the R4 elevation warning
+}
+
+// MoveRequest moves a user from one group to another.
+type MoveRequest struct {
+	Username, From, To string
+	Reason             string
+	Confirm            bool // proceed past the R4 elevation warning
+	RemoveRules        bool // remove the auto-assign rules naming a former technician (R8)
 }
 
 // UserQuery pages and filters the user list (R15 search on username and names).
@@ -331,6 +370,9 @@ type TicketRow struct {
 	Building string
 	Assignee string
 	Reporter string
+	// ReassignAsked is the assignee's reason when they asked to be
+	// reassigned and nobody has acted yet ("" otherwise).
+	ReassignAsked string
 	Overdue  int // overdue level reached: 0 none, 1..3 (first, second, third notice)
 }
 
@@ -348,6 +390,7 @@ type TicketDetail struct {
 	ReporterEmail string // with View User Information
 	AssigneeEmail string
 	VisibleTo     []string
+	TeamNames     []string // the teams the ticket is on
 	ActorNames    map[ID]string
 }
 
@@ -394,6 +437,7 @@ type AccessReview struct {
 	Admins      []WhoRow     // superusers and elevated administrators
 	Overlapping []UserInfo   // users in several groups
 	Expiring    []MemberInfo // memberships ending in the next 14 days
+	Starting    []MemberInfo // memberships starting in the next 14 days
 	Inactive    []UserInfo   // deactivated users still holding groups
 }
 

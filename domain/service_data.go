@@ -98,8 +98,11 @@ func (p RowProblem) String() string {
 
 // ImportOptions tune ImportUsers.
 type ImportOptions struct {
-	DryRun bool   // validate and report only
-	Source string // the file's name, for the audit trail
+	DryRun bool // validate and report only
+	// Confirm proceeds past the R4 warning for rows whose groups make a
+	// Building Administrator a full administrator.
+	Confirm bool
+	Source  string // the file's name, for the audit trail
 	// Progress is called after each password is hashed, from one goroutine
 	// at a time, with the number done and the total; it may be nil.
 	Progress func(done, total int)

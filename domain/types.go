@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,10 +97,61 @@ const (
 	// EventReview tells of a review campaign: started, or closed at its
 	// due date (R19).
 	EventReview Event = "review"
+	// EventReassignRequest: the assignee asks for someone else to take the
+	// ticket (TroubleTrakkerPRO); groups subscribe to it like the others.
+	EventReassignRequest Event = "reassign_request"
 )
 
 // AllEvents in display order.
-var AllEvents = []Event{EventNew, EventAssigned, EventWorkReport, EventClosed, EventReassigned, EventOverdue}
+var AllEvents = []Event{EventNew, EventAssigned, EventWorkReport, EventClosed, EventReassigned, EventOverdue, EventReassignRequest}
+
+// ParseEvents reads a comma-separated list of event names ("new,closed")
+// as one of AllEvents each, in AllEvents order without repeats; an unknown
+// name is refused naming it and the valid ones.
+func ParseEvents(list string) ([]Event, error) {
+	seen := map[Event]bool{}
+	for _, f := range strings.Split(list, ",") {
+		name := Event(strings.ToLower(strings.TrimSpace(f)))
+		if name == "" {
+			continue
+		}
+		if !slices.Contains(AllEvents, name) {
+			return nil, Errorf(EInvalid, "event %q: expected one of %s", string(name), eventNames())
+		}
+		seen[name] = true
+	}
+	var out []Event
+	for _, e := range AllEvents {
+		if seen[e] {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// ValidateMuted accepts only AllEvents, each once: the events a group can
+// subscribe a user to are the only ones a user can opt out of.
+func ValidateMuted(muted []Event) error {
+	seen := map[Event]bool{}
+	for _, e := range muted {
+		if !slices.Contains(AllEvents, e) {
+			return Errorf(EInvalid, "muted event %q: expected one of %s", string(e), eventNames())
+		}
+		if seen[e] {
+			return Errorf(EInvalid, "muted event %q is listed twice", string(e))
+		}
+		seen[e] = true
+	}
+	return nil
+}
+
+func eventNames() string {
+	names := make([]string, len(AllEvents))
+	for i, e := range AllEvents {
+		names[i] = string(e)
+	}
+	return strings.Join(names, ", ")
+}
 
 // Notify holds a group's notification preferences.
 type Notify struct {
@@ -185,6 +237,10 @@ type User struct {
 	Buildings   []ID       `json:"buildings,omitempty"`
 	Regions     []string   `json:"regions,omitempty"`
 	StartScreen string     `json:"start_screen,omitempty"`
+	// Muted are the events this user opted out of (IndusTrack's per-user
+	// notification settings): their groups' subscriptions to these events
+	// send them nothing. Other group members are still told.
+	Muted []Event `json:"muted,omitempty"`
 	// MustChange: the password is temporary (imported, or set by someone
 	// else) and must be replaced at the next password login. The hash
 	// itself stays in the store and never travels on a User.
@@ -228,10 +284,20 @@ type Membership struct {
 	GrantedAt time.Time `json:"granted_at"`
 	Reason    string    `json:"reason,omitempty"`
 	Until     time.Time `json:"until,omitzero"` // zero: no expiry
+	// From is when a temporary membership starts (TrackTik's start and end
+	// dates); zero: at once. Before it the membership grants nothing.
+	From time.Time `json:"from,omitzero"`
 }
 
-// Active reports whether the membership grants anything at now.
-func (m Membership) Active(now time.Time) bool { return m.Until.IsZero() || now.Before(m.Until) }
+// Active reports whether the membership grants anything at now: it has
+// started (From) and not yet ended (Until).
+func (m Membership) Active(now time.Time) bool { return !m.Pending(now) && !m.Ended(now) }
+
+// Pending reports whether the membership starts after now.
+func (m Membership) Pending(now time.Time) bool { return !m.From.IsZero() && now.Before(m.From) }
+
+// Ended reports whether the membership's Until has passed at now.
+func (m Membership) Ended(now time.Time) bool { return !m.Until.IsZero() && !now.Before(m.Until) }
 
 // TeamType is global, standard or private (ProTracker).
 type TeamType uint8

@@ -96,6 +96,7 @@ type KeyMap struct {
 	Picker  Picker
 	Admin   Admin
 	Gov     Governance
+	Account Account
 	Tickets TicketKeys
 	Collab  CollabKeys
 	Import  ImportKeys
@@ -170,6 +171,7 @@ func Default() KeyMap {
 		},
 		Admin:   defaultAdmin(),
 		Gov:     defaultGovernance(),
+		Account: defaultAccount(),
 		Tickets: defaultTicketKeys(),
 		Collab:  defaultCollabKeys(),
 		Import:  defaultImportKeys(),

@@ -130,7 +130,7 @@ until=$(date -d '+30 days' +%F)
 find_user pat
 keys Enter
 check "user detail" "User pat"
-keys n; typed "Principals"; keys Tab; typed "$until"; keys Tab; typed "acting principal"; keys Enter
+keys n; typed "Principals"; keys Tab Tab; typed "$until"; keys Tab; typed "acting principal"; keys Enter
 check "pat joined with an expiry" "pat joined Principals"
 check "expiry shown" "$until"
 esc
@@ -203,11 +203,39 @@ cli_has "CLI: the guard holds" "every guard holds" guard check
 cli_has "CLI: access diff names sam's gain" "ticket.assignee" access diff --since "$since" --user sam
 cli_has "CLI: access as-of lists pat" "pat" access as-of "$(date +%F)"
 
+# ---------------------------------------------------------------- keymap file and My account
+printf '[list]\nnew = "a"\nfrobnicate = "f"\n' >"$tmp/bad.toml"
+out=$(gh --keys "$tmp/bad.toml" 2>&1)
+if grep -qF 'bad.toml:3: unknown action "frobnicate" in [list]' <<<"$out"; then pass "a bad keymap file is refused naming the line"; else fail "a bad keymap file is refused naming the line" "$out"; fi
+printf '[list]\nnew = "a"\n' >"$tmp/keys.toml"
+for size in "80 24" "120 40"; do
+  set -- $size
+  tmux kill-session -t "$S" 2>/dev/null
+  tmux new-session -d -s "$S" -x "$1" -y "$2" "GATEHOUSE_DB='$GATEHOUSE_DB' '$tmp/gatehouse' --keys '$tmp/keys.toml'; echo \"gatehouse exited \$?\"; sleep 30"
+  keys 4
+  check "keys.toml at $1x$2: the footer shows the remapped key" "a new"
+  keys a
+  check "keys.toml at $1x$2: the remapped key opens the form" "New user"
+  esc; esc
+  keys 1 m
+  check "My account at $1x$2" "My account · $owner"
+  keys o
+  check "My account at $1x$2: o opens the notifications" "My notifications"
+  keys Tab Tab Tab Space C-s
+  check "My account at $1x$2: unticking closed turns it off" "you no longer get notifications for: closed"
+  check "My account at $1x$2: the screen says so" "Notifications: off for closed"
+  keys o Tab Tab Tab Space C-s
+  check "My account at $1x$2: ticking it again turns it on" "you get every notification your groups subscribe you to"
+  quit
+done
+cli_has "CLI: user notify turns an event off" "no longer gets notifications for: overdue" user notify "$owner" --off overdue
+cli_has "CLI: user show lists it" "overdue" user show "$owner"
+
 # ---------------------------------------------------------------- demo district
 start --demo
 check "demo opens" "Riverside Unified School District"
-check "demo opens on Home with a one-line hint" ": commands · ? help"
-check "demo: Home, not Groups" "Welcome,"
+check "demo opens on Home with the hint" "Welcome, "
+check "the hint names the palette and help" ": commands · ? help"
 tmux resize-window -t "$S" -x 80 -y 24; sleep 0.3
 check "demo at 80x24: the hint stays whole" ": commands · ? help"
 tmux resize-window -t "$S" -x 120 -y 40; sleep 0.3

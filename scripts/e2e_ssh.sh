@@ -68,8 +68,14 @@ gh user key add ada "$work/ada_key.pub" | grep -q "added key SHA256:" || fail "u
 gh user key add nog "$work/nog_key.pub" >/dev/null
 gh user key list ada | grep -q "ada@e2e" || fail "user key list does not show the key"
 
-step "starting gatehouse serve"
-"$work/gatehouse" --db "$db" serve --listen 127.0.0.1:0 >"$work/server.log" 2>&1 &
+step "a bad keymap file stops serve at start, naming the line"
+printf '[list]\nnew = "q"\n' >"$work/bad.toml"
+out=$("$work/gatehouse" --db "$db" serve --keys "$work/bad.toml" 2>&1) && fail "serve started with a bad keymap file"
+grep -qF 'bad.toml:2: key "q" of list.new is already global.quit' <<<"$out" || fail "bad keymap: $out"
+
+step "starting gatehouse serve (with the server's keymap file)"
+printf '[list]\nnew = "a"\n' >"$work/keys.toml"
+"$work/gatehouse" --db "$db" serve --listen 127.0.0.1:0 --keys "$work/keys.toml" >"$work/server.log" 2>&1 &
 server_pid=$!
 port=""
 for _ in $(seq 100); do
@@ -128,6 +134,7 @@ wait_screen "ada (Ada Lovelace)"
 step "keys reach the console"
 keys 3
 wait_screen "District Administrator"
+wait_screen "a new" # the server's keys.toml applies to the session
 keys "?"
 wait_screen "any key closes help"
 keys Escape

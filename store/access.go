@@ -167,6 +167,10 @@ func (s *session) AccessReview(ctx context.Context, now time.Time) (domain.Acces
 				if ok && !m.Until.IsZero() && m.Until.After(now) && !m.Until.After(horizon) {
 					rv.Expiring = append(rv.Expiring, r.memberInfo(m))
 				}
+				// temporary access that starts soon is reviewed before it grants
+				if ok && m.From.After(now) && !m.From.After(horizon) {
+					rv.Starting = append(rv.Starting, r.memberInfo(m))
+				}
 				return nil
 			}); err != nil {
 				return err
@@ -175,6 +179,7 @@ func (s *session) AccessReview(ctx context.Context, now time.Time) (domain.Acces
 		})
 	})
 	slices.SortFunc(rv.Expiring, func(a, b domain.MemberInfo) int { return a.Until.Compare(b.Until) })
+	slices.SortFunc(rv.Starting, func(a, b domain.MemberInfo) int { return a.From.Compare(b.From) })
 	return rv, err
 }
 

@@ -189,6 +189,21 @@ func (db *DB) ChangePassword(username, current, next string) (domain.User, error
 	return u, nil
 }
 
+// ChangeOwnPassword is ChangePassword for the acting user of a session:
+// the console's own-password form proves the current password first, as
+// a login would.
+func (s *session) ChangeOwnPassword(ctx context.Context, current, next string) error {
+	if err := s.refuseWrite(); err != nil {
+		return err
+	}
+	var name string
+	if err := s.read(func(r *txn) error { name = r.actor.Username; return nil }); err != nil {
+		return err
+	}
+	_, err := s.db.ChangePassword(name, current, next)
+	return err
+}
+
 // SetPassword implements domain.Service: one's own password needs Edit Own
 // User Account (or a must-change flag, which demands the change) and
 // clears the flag; anyone else's needs the rights to change that user

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"gatehouse/domain"
 )
@@ -182,4 +183,33 @@ func TestCSVExportHasNoHashes(t *testing.T) {
 	if strings.Contains(csv.String(), "$argon2id$") || !strings.Contains(full.String(), `"password_hash":"$argon2id$`) {
 		t.Errorf("csv has a hash or json lacks it:\n%s", csv.String())
 	}
+}
+
+// A user created with a first password can log in with it, and must
+// change it (it was set by someone else); the creation and the password
+// are one audited write.
+func TestCreateUserWithPasswordIsOneWrite(t *testing.T) {
+	d := newDistrict(t)
+	ctx := t.Context()
+	u, err := d.admin.CreateUserWithPassword(ctx, domain.User{Username: "newbie"}, "correct horse battery")
+	must(t, err)
+	must(t, d.admin.Join(ctx, "newbie", "Users", time.Time{}, ""))
+	if _, err := d.db.AuthenticatePassword("newbie", "correct horse battery"); !errors.Is(err, domain.ErrMustChangePassword) {
+		t.Fatalf("first login: %v, want the must-change answer", err)
+	}
+	_, err = d.admin.CreateUserWithPassword(ctx, domain.User{Username: "short"}, "abc")
+	mustCode(t, err, domain.EInvalid)
+	if _, err := d.admin.User(ctx, "short"); domain.ErrorCode(err) != domain.ENotFound {
+		t.Fatalf("a refused password still created the user: %v", err)
+	}
+	// one's own password changes only with the current one
+	own := as(t, d.db, "newbie")
+	if err := own.ChangeOwnPassword(ctx, "wrong guess!!", "a brand new secret"); !errors.Is(err, domain.ErrWrongPassword) {
+		t.Fatalf("a wrong current password: %v", err)
+	}
+	must(t, own.ChangeOwnPassword(ctx, "correct horse battery", "a brand new secret"))
+	if _, err := d.db.AuthenticatePassword("newbie", "a brand new secret"); err != nil {
+		t.Fatalf("login with the new password: %v", err)
+	}
+	_ = u
 }

@@ -83,6 +83,7 @@ var exportBuckets = []exportBucket{
 	{bRequests, exJSON, 1, func() any { return new(domain.AccessRequest) }},
 	{bReviews, exJSON, 1, func() any { return new(domain.Review) }},
 	{bJournal, exJSON, 1, func() any { return new(journalEntry) }},
+	{bReassign, exJSON, 1, func() any { return new(reassignRequest) }},
 	{bMail, exJSON, 0, func() any { return new(domain.MailSettings) }},
 	{bAudit, exAudit, 1, nil},
 }

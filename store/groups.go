@@ -287,7 +287,7 @@ func (s *session) DeleteGroup(ctx context.Context, name string) error {
 }
 
 func (w *txn) memberInfo(m domain.Membership) domain.MemberInfo {
-	mi := domain.MemberInfo{Membership: m, Expired: !m.Active(w.now)}
+	mi := domain.MemberInfo{Membership: m, Expired: m.Ended(w.now), Pending: m.Pending(w.now)}
 	if u, err := getUser(w.tx, m.UserID); err == nil {
 		mi.Username = u.Username
 	}

@@ -170,8 +170,11 @@ func (s *session) ImportUsers(ctx context.Context, imp domain.UserImport, opts d
 			if err := r.acc.RequireLevel(domain.ModUsers, domain.LevelEdit); err != nil {
 				return err
 			}
-			_, ps := r.planImport(rows)
+			plan, ps := r.planImport(rows)
 			problems = append(problems, ps...)
+			if len(problems) == 0 && !opts.Confirm && !opts.DryRun {
+				return plan.elevations()
+			}
 			return nil
 		})
 		if err != nil {
@@ -203,12 +206,29 @@ func (s *session) ImportUsers(ctx context.Context, imp domain.UserImport, opts d
 			rep.Problems = ps
 			return domain.ImportRefused(ps)
 		}
+		if !opts.Confirm {
+			if err := plan.elevations(); err != nil {
+				return err
+			}
+		}
 		return w.applyImport(plan, hashes, opts.Source)
 	})
 	if err != nil {
 		rep.Created = nil
 	}
 	return rep, err
+}
+
+// elevations is the R4 warning for the rows whose groups make a Building
+// Administrator a full administrator, or nil.
+func (p *importPlan) elevations() error {
+	var els []domain.BuildingAdminElevation
+	for i := range p.rows {
+		if e, ok := domain.GroupsElevateBuildingAdmin(p.rows[i].Username, p.groups[i]); ok {
+			els = append(els, e)
+		}
+	}
+	return domain.BuildingAdminWarning(els)
 }
 
 // applyImport inserts the planned users with their memberships, each with

@@ -62,6 +62,7 @@ var (
 	bRequests  = []byte("access_requests") // id → access request (R18)
 	bReviews   = []byte("reviews")         // id → review campaign (R19)
 	bJournal   = []byte("access_journal")  // seq → access record before a change (store/journal.go)
+	bReassign  = []byte("reassign_requests") // number → the assignee's request (store/reassign.go)
 	bMail      = []byte("mail")            // "settings" → mail settings (never a password)
 
 	keySchema = []byte("schema")
@@ -74,7 +75,7 @@ var allBuckets = [][]byte{bMeta, bOrg, bGroups, bGroupName, bUsers, bUserName, b
 	bMembers, bGroupUser, bReports, bTeams, bTeamName, bTeamUser, bUserTeam, bBuildings, bBldCode,
 	bTickets, bTStatus, bTBuilding, bTAssignee, bTReporter, bTParent, bHistory, bWork, bWorkUser,
 	bAudit, bNotices, bSchedules, bOutbox, bOverdue, bQueries, bThreads, bPosts, bAttach, bAttachBin,
-	bAlerts, bCharts, bLayouts, bTTeam, bTGroup, bTCount, bGuards, bRequests, bReviews, bJournal, bMail}
+	bAlerts, bCharts, bLayouts, bTTeam, bTGroup, bTCount, bGuards, bRequests, bReviews, bJournal, bMail, bReassign}
 
 // errStop ends a prefix walk early; callers treat it as success.
 var errStop = errors.New("stop")

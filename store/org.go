@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"gatehouse/domain"
 )
@@ -30,6 +31,11 @@ func (s *session) UpdateOrganization(ctx context.Context, o domain.Organization)
 		}
 		if err := domain.CheckLine("time zone", o.TimeZone); err != nil {
 			return err
+		}
+		// days are read in this zone everywhere (domain.Organization.Zone):
+		// an unknown name would silently mean UTC
+		if _, err := time.LoadLocation(o.TimeZone); err != nil {
+			return domain.Errorf(domain.EInvalid, "time zone %q: not a known zone name such as Europe/Berlin or America/Chicago", o.TimeZone)
 		}
 		for k, v := range o.Extra {
 			if err := domain.CheckLine("setting "+domain.Printable(k), k+v); err != nil {

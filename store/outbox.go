@@ -92,6 +92,9 @@ func (w *txn) notices(ev domain.Event, t *domain.Ticket, comment string, level i
 		if g.BuildingAdmin && !a.Admin && !a.InBuilding(t.Building) {
 			return // R5: notifications restricted to assigned buildings
 		}
+		if slices.Contains(u.Muted, ev) {
+			return // the user opted out of this event (own account settings)
+		}
 		add(u, a, g.Notify.TextOnly, "member of "+g.Name)
 	}
 	for i := range groups {

@@ -264,3 +264,32 @@ func TestR12_PasswordOfAHigherUserIsRefused(t *testing.T) {
 	}
 	must(t, c.SetPassword(t.Context(), "nogroup", "Temp-Pass-1"))
 }
+
+// R12: only a superuser grants or revokes superuser on an existing
+// account, and the last superuser cannot be revoked (nobody could grant it
+// again).
+func TestR12_SuperuserGrantAndRevoke(t *testing.T) {
+	d := newDistrict(t)
+	ctx := t.Context()
+	setSuper := func(svc domain.Service, user string, on bool) error {
+		info, err := d.admin.User(ctx, user)
+		must(t, err)
+		info.User.Superuser = on
+		_, err = svc.UpdateUser(ctx, info.User)
+		return err
+	}
+	ua := userWith(t, d, "ua", domain.Group{Levels: domain.ModuleLevels{domain.ModUsers: domain.LevelEdit}})
+	refusedR12(t, setSuper(ua, "staff", true))
+	refusedR12(t, setSuper(d.admin, "admin", false)) // the only one
+	must(t, setSuper(d.admin, "staff", true))
+	if u, _ := d.admin.User(ctx, "staff"); !u.Superuser {
+		t.Fatal("grant not saved")
+	}
+	evs, err := d.admin.Audit(ctx, domain.AuditQuery{Entity: "user"})
+	must(t, err)
+	if !strings.Contains(evs[0].After, "superuser") {
+		t.Fatalf("audit %+v", evs[0])
+	}
+	must(t, setSuper(d.admin, "admin", false)) // staff remains
+	refusedR12(t, setSuper(as(t, d.db, "staff"), "staff", false))
+}

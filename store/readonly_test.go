@@ -17,9 +17,10 @@ import (
 // which: a read-only session refuses exactly these.
 var writeMethods = map[string]bool{
 	"AddGuard": true, "RemoveGuard": true, "RequestAccess": true, "DecideRequest": true,
-	"StartReview": true, "DecideReview": true,
+	"StartReview": true, "DecideReview": true, "CreateUserWithPassword": true, "ChangeOwnPassword": true,
+	"RequestReassign": true, "DeclineReassign": true,
 	"UpdateOrganization": true, "UpdateMailSettings": true, "CreateGroup": true, "UpdateGroup": true, "GrantGroup": true,
-	"RevokeGroup": true, "DeleteGroup": true, "CreateUser": true, "UpdateUser": true, "Join": true,
+	"RevokeGroup": true, "DeleteGroup": true, "CreateUser": true, "UpdateUser": true, "Join": true, "JoinGroup": true, "MoveUser": true,
 	"Leave": true, "Deactivate": true, "Activate": true, "Terminate": true, "DeleteUser": true,
 	"AddKey": true, "RemoveKey": true, "CreateTeam": true, "UpdateTeam": true, "DeleteTeam": true,
 	"AddTeamMember": true, "RemoveTeamMember": true, "DuplicateTeam": true, "SuppressTeam": true,

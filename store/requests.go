@@ -158,7 +158,15 @@ func (s *session) DecideRequest(ctx context.Context, id domain.ID, approve bool,
 		if approve {
 			action = "approve"
 			req.Status, req.Until = domain.RequestApproved, w.now.Add(time.Duration(req.Hours)*time.Hour)
-			if err := w.join(u.Username, g.Name, req.Until, fmt.Sprintf("request #%d: %s", req.ID, req.Reason)); err != nil {
+			// a request is for a time-limited membership; its approval is
+			// audited as a join as well as an approval
+			_, _, b, a, err := w.join(domain.JoinRequest{Username: u.Username, Group: g.Name, Until: req.Until,
+				Reason: fmt.Sprintf("request #%d: %s", req.ID, req.Reason)})
+			if err != nil {
+				return err
+			}
+			w.elev = nil
+			if err := w.audit("membership", u.ID, u.Username+" in "+g.Name, "join", b, a); err != nil {
 				return err
 			}
 		} else {
@@ -202,7 +210,7 @@ func (w *txn) notifyRequest(req *domain.AccessRequest, what string) error {
 			text += ": " + req.Decision
 		}
 	}
-	return w.queueNotice(to, domain.EventAccessRequest, subject, text, "access request "+what, req.ID)
+	return w.queueNotice(to, domain.EventAccessRequest, 0, subject, text, "access request "+what, req.ID)
 }
 
 // groupManagers are the active holders of Manage Groups (groups:edit), who
@@ -228,7 +236,7 @@ func (w *txn) groupManagers(skip ...domain.ID) ([]domain.User, error) {
 
 // queueNotice puts one message per person in the outbox: governance
 // notices concern no ticket, so they skip ticket rendering.
-func (w *txn) queueNotice(to []domain.User, ev domain.Event, subject, text, reason string, id domain.ID) error {
+func (w *txn) queueNotice(to []domain.User, ev domain.Event, ticket domain.TicketNumber, subject, text, reason string, id domain.ID) error {
 	seen := map[domain.ID]bool{}
 	for _, u := range to {
 		if seen[u.ID] {
@@ -239,7 +247,7 @@ func (w *txn) queueNotice(to []domain.User, ev domain.Event, subject, text, reas
 		if err != nil {
 			return err
 		}
-		m := domain.Message{ID: seq, To: u.ID, ToName: u.Username, Email: u.Email, Event: ev,
+		m := domain.Message{ID: seq, To: u.ID, ToName: u.Username, Email: u.Email, Event: ev, Ticket: ticket,
 			Subject: subject, Text: text, Reason: reason}
 		m.Enqueue(w.now)
 		if err := putJSON(w.tx, bOutbox, seq, m); err != nil {

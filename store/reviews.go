@@ -108,7 +108,7 @@ func (w *txn) startReview(g domain.Group, reviewer domain.User, due time.Time, o
 	}
 	text := fmt.Sprintf("Please review the %d members of %s by %s: `gatehouse review show %d`, then `gatehouse review decide %d USER keep|revoke`. Undecided memberships are then: %s.",
 		len(rv.Items), g.Name, inZone(due, w.org.TimeZone).Format("2006-01-02"), id, id, onMissText(onMiss))
-	if err := w.queueNotice([]domain.User{reviewer}, domain.EventReview, "Access review "+rv.Label(), text, "reviewer", id); err != nil {
+	if err := w.queueNotice([]domain.User{reviewer}, domain.EventReview, 0, "Access review "+rv.Label(), text, "reviewer", id); err != nil {
 		return rv, err
 	}
 	return rv, w.audit("review", id, rv.Label(), "start", "", fmt.Sprintf("%d members, due %s, on miss %s", len(rv.Items), due.Format(time.RFC3339), onMiss))
@@ -432,7 +432,7 @@ func (w *txn) closeReview(id domain.ID) error {
 		}
 		text += " Missed: " + strings.Join(lines, "; ")
 	}
-	if err := w.queueNotice(to, domain.EventReview, "Access review "+rv.Label()+" closed", text, "review closed", id); err != nil {
+	if err := w.queueNotice(to, domain.EventReview, 0, "Access review "+rv.Label()+" closed", text, "review closed", id); err != nil {
 		return err
 	}
 	return w.audit("review", id, rv.Label(), "close", "open", fmt.Sprintf("closed; missed %d, on miss %s", len(missed), rv.OnMiss))

@@ -52,7 +52,7 @@ func defaultGroups() []domain.Group {
 		Levels: levels(domain.LevelView, domain.ModUsers, domain.ModTechnicians, domain.ModBuildings, domain.ModGroups,
 			domain.ModTeams, domain.ModOrganization),
 		Notify: domain.Notify{Events: []domain.Event{domain.EventNew, domain.EventAssigned, domain.EventReassigned,
-			domain.EventClosed, domain.EventOverdue}, Overdue: true, OverdueDays: d.OverdueDays, SecondAfter: 2, ThirdAfter: 2}}
+			domain.EventClosed, domain.EventOverdue, domain.EventReassignRequest}, Overdue: true, OverdueDays: d.OverdueDays, SecondAfter: 2, ThirdAfter: 2}}
 	coord.Levels[domain.ModSchedules] = domain.LevelEdit
 	coord.Levels[domain.ModNotices] = domain.LevelEdit
 	coord.Levels[domain.ModReporting] = domain.LevelEdit

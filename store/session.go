@@ -95,6 +95,7 @@ type txn struct {
 	changes []domain.Change
 	audited bool
 	cache   *jobCache // a periodic job's lookups, kept across its transactions
+	elev    *elevated // users whose memberships this write changed (R4 check)
 }
 
 // errNoAudit guards the rule that every write records an audit event.

@@ -359,9 +359,10 @@ func (s *session) Reassign(ctx context.Context, number domain.TicketNumber, tech
 		}
 		from := w.username(t.Assignee)
 		t.Assignee, t.Status = u.ID, domain.StatusAssigned
-		return from + " → " + u.Username, nil
+		return from + " → " + u.Username, w.clearReassign(t.Number) // answers a request
 	})
 }
+
 
 func (s *session) Start(ctx context.Context, number domain.TicketNumber, comment string) error {
 	return s.act(number, domain.ActStart, comment, func(w *txn, t *domain.Ticket) (string, error) {
@@ -629,7 +630,7 @@ func (n *names) building(id domain.ID) string {
 
 func (n *names) row(t domain.Ticket) domain.TicketRow {
 	return domain.TicketRow{Ticket: t, Label: n.w.org.FormatTicket(t.Number), Building: n.building(t.Building),
-		Assignee: n.user(t.Assignee), Reporter: n.user(t.Reporter)}
+		Assignee: n.user(t.Assignee), Reporter: n.user(t.Reporter), ReassignAsked: reassignAsked(n.w, &t)}
 }
 
 // Tickets lists the tickets the actor may see (R11), newest first. It reads
@@ -1339,6 +1340,11 @@ func (s *session) Ticket(ctx context.Context, number domain.TicketNumber) (domai
 		for _, g := range t.VisibleTo {
 			if gg, err := getGroup(r.tx, g); err == nil {
 				d.VisibleTo = append(d.VisibleTo, gg.Name)
+			}
+		}
+		for _, id := range t.Teams {
+			if tm, err := getTeam(r.tx, id); err == nil {
+				d.TeamNames = append(d.TeamNames, tm.Name)
 			}
 		}
 		return nil

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -91,6 +92,9 @@ func validateUser(tx *bolt.Tx, u *domain.User, before *domain.User) error {
 		return err
 	}
 	if err := domain.ValidateStartScreen(u.StartScreen); err != nil {
+		return err
+	}
+	if err := domain.ValidateMuted(u.Muted); err != nil {
 		return err
 	}
 	for _, f := range []struct{ field, v string }{{"first name", u.First}, {"last name", u.Last}, {"phone", u.Phone}} {
@@ -261,6 +265,13 @@ func userSummary(u *domain.User) string {
 	if u.Superuser {
 		s += " superuser"
 	}
+	if len(u.Muted) > 0 {
+		muted := make([]string, len(u.Muted))
+		for i, e := range u.Muted {
+			muted[i] = string(e)
+		}
+		s += " muted=" + strings.Join(muted, ",")
+	}
 	return s
 }
 
@@ -399,6 +410,27 @@ func (s *session) Memberships(ctx context.Context, username string) ([]domain.Me
 }
 
 func (s *session) CreateUser(ctx context.Context, u domain.User) (domain.User, error) {
+	return s.createUser(u, "")
+}
+
+// CreateUserWithPassword creates the user and sets a first password in
+// the same transaction; the hash is made before it. Like any password set
+// by someone else, it is to be changed at the first password login.
+func (s *session) CreateUserWithPassword(ctx context.Context, u domain.User, password string) (domain.User, error) {
+	if err := s.refuseWrite(); err != nil {
+		return u, err
+	}
+	if err := validatePassword(password); err != nil {
+		return u, err
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return u, err
+	}
+	return s.createUser(u, hash)
+}
+
+func (s *session) createUser(u domain.User, hash string) (domain.User, error) {
 	err := s.writeGuarded(func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModUsers, domain.LevelEdit); err != nil {
 			if w.acc.Level(domain.ModTechnicians) < domain.LevelEdit {
@@ -415,9 +447,32 @@ func (s *session) CreateUser(ctx context.Context, u domain.User) (domain.User, e
 		if err := w.checkWithin(u, "create "+u.Username, true); err != nil {
 			return err
 		}
-		return w.audit("user", u.ID, u.Username, "create", "", userSummary(&u))
+		if err := w.audit("user", u.ID, u.Username, "create", "", userSummary(&u)); err != nil {
+			return err
+		}
+		if hash == "" {
+			return nil
+		}
+		return w.storePassword(&u, hash, true, "password set", "to change at the first password login")
 	})
 	return u, err
+}
+
+// otherSuperusers counts the active superusers other than id (a byte test
+// skips decoding everyone else, as guards do).
+func (w *txn) otherSuperusers(id domain.ID) int {
+	n := 0
+	marker := []byte(`"superuser":true`)
+	_ = w.tx.Bucket(bUsers).ForEach(func(k, v []byte) error {
+		if btoi(k) == id || !bytes.Contains(v, marker) {
+			return nil
+		}
+		if u, err := getUser(w.tx, btoi(k)); err == nil && u.Superuser && u.Status == domain.StatusActive {
+			n++
+		}
+		return nil
+	})
+	return n
 }
 
 // checkUserEdit: own account fields need Edit Own User Account; anything
@@ -426,13 +481,14 @@ func (w *txn) checkUserEdit(before, after *domain.User) error {
 	if before.ID == w.actor.ID {
 		own := *before
 		own.First, own.Last, own.Email, own.Phone, own.StartScreen = after.First, after.Last, after.Email, after.Phone, after.StartScreen
-		own.Keys = after.Keys
+		own.Keys, own.Muted = after.Keys, after.Muted
 		if !usersEqual(&own, after) && !w.acc.Superuser {
 			// R12: one's own username, kind, buildings, regions or manager
 			// widen or move one's own scope; another administrator sets them
-			return domain.Errorf(domain.EForbidden, "%s may change only their own name, email, phone and start screen; another administrator changes the rest (R12)", w.actor.Username)
+			return domain.Errorf(domain.EForbidden, "%s may change only their own name, email, phone, start screen and notification opt-outs; another administrator changes the rest (R12)", w.actor.Username)
 		}
-		if !w.acc.Has(domain.AccountEditOwn) && !usersEqual(before, after) && !keysOnly(before, after) {
+		// one's keys and notification opt-outs are one's own to set
+		if !w.acc.Has(domain.AccountEditOwn) && !usersEqual(before, after) && !keysOnly(before, after) && !mutedOnly(before, after) {
 			return w.acc.Require(domain.AccountEditOwn)
 		}
 		return nil
@@ -551,6 +607,13 @@ func keysOnly(a, b *domain.User) bool {
 	return usersEqual(&x, &y)
 }
 
+// mutedOnly: the two differ at most in their notification opt-outs.
+func mutedOnly(a, b *domain.User) bool {
+	x, y := *a, *b
+	x.Muted, y.Muted = nil, nil
+	return usersEqual(&x, &y)
+}
+
 func usersEqual(a, b *domain.User) bool {
 	return fmt.Sprintf("%+v", *a) == fmt.Sprintf("%+v", *b)
 }
@@ -565,6 +628,9 @@ func (s *session) UpdateUser(ctx context.Context, u domain.User) (domain.User, e
 		u.Keys, u.MustChange, u.Created, u.Status, u.Terminated = before.Keys, before.MustChange, before.Created, before.Status, before.Terminated
 		if err := w.checkUserEdit(&before, &u); err != nil {
 			return err
+		}
+		if before.Superuser && !u.Superuser && w.otherSuperusers(u.ID) == 0 {
+			return domain.Errorf(domain.EForbidden, "%s is the only superuser: grant superuser to someone else first, or nobody could (R12)", before.Username)
 		}
 		fields := signInOrScope(&before, &u)
 		what := "change " + before.Username + "'s " + strings.Join(fields, ", ")
@@ -612,51 +678,182 @@ func (s *session) UpdateUser(ctx context.Context, u domain.User) (domain.User, e
 }
 
 func (s *session) Join(ctx context.Context, username, group string, until time.Time, reason string) error {
-	return s.writeGuarded(func(w *txn) error { return w.join(username, group, until, reason) })
+	return s.JoinGroup(ctx, domain.JoinRequest{Username: username, Group: group, Until: until, Reason: reason})
 }
 
-// join adds username to group (or renews the membership) with its audit
-// event: Join, and an approved access request (R18).
-func (w *txn) join(username, group string, until time.Time, reason string) error {
-	u, g, err := w.membershipChange(username, group, true)
+func (s *session) JoinGroup(ctx context.Context, j domain.JoinRequest) error {
+	return s.writeGuarded(func(w *txn) error {
+		u, g, b, a, err := w.join(j)
+		if err != nil {
+			return err
+		}
+		if err := w.warnBuildingAdmins(j.Confirm); err != nil {
+			return err
+		}
+		return w.audit("membership", u.ID, u.Username+" in "+g.Name, "join", b, a)
+	})
+}
+
+// heldOf is what u holds once they can log in, at the instant at
+// (ResolveHeld): R4's Building Administrator check compares it.
+func (w *txn) heldOf(u domain.User, at time.Time) domain.Access {
+	return domain.ResolveHeld(loadSubject(w.tx, u, at), at)
+}
+
+// elevated collects, within one write, the Building Administrators whose
+// memberships the write changed, with what they held before.
+type elevated struct {
+	users  []domain.User
+	before []domain.Access
+	at     time.Time // the latest start of a new membership: when they gain it
+}
+
+// noteBefore records u's held access before a membership change that
+// takes effect at start (zero: now).
+func (w *txn) noteBefore(u domain.User, start time.Time) {
+	if w.elev == nil {
+		w.elev = &elevated{at: w.now}
+	}
+	if start.After(w.elev.at) {
+		w.elev.at = start
+	}
+	for _, x := range w.elev.users {
+		if x.ID == u.ID {
+			return
+		}
+	}
+	w.elev.users = append(w.elev.users, u)
+	w.elev.before = append(w.elev.before, w.heldOf(u, w.now))
+}
+
+// warnBuildingAdmins refuses, unless confirmed, the membership changes
+// noted in this write that make Building Administrators full
+// administrators (R4), naming who gains what: the users noted by noteBefore.
+func (w *txn) warnBuildingAdmins(confirm bool) error {
+	e := w.elev
+	w.elev = nil
+	if e == nil || confirm {
+		return nil
+	}
+	var els []domain.BuildingAdminElevation
+	for i, u := range e.users {
+		after := w.heldOf(u, e.at)
+		if el, ok := domain.ElevatesBuildingAdmin(&e.before[i], &after); ok {
+			els = append(els, el)
+		}
+	}
+	return domain.BuildingAdminWarning(els)
+}
+
+// membershipText describes a membership for the audit trail.
+func membershipText(m domain.Membership) string {
+	s := "member"
+	if !m.From.IsZero() {
+		s += " from " + m.From.Format("2006-01-02 15:04")
+	}
+	if !m.Until.IsZero() {
+		s += " until " + m.Until.Format("2006-01-02 15:04")
+	}
+	if m.Reason != "" {
+		s += " (" + m.Reason + ")"
+	}
+	return s
+}
+
+// join adds a user to a group (or renews the membership) and returns the
+// membership's description before and after for the caller's audit event:
+// Join, a move, and an approved access request (R18). It notes the user
+// for warnBuildingAdmins.
+func (w *txn) join(j domain.JoinRequest) (domain.User, domain.Group, string, string, error) {
+	u, g, err := w.membershipChange(j.Username, j.Group, true)
 	if err != nil {
-		return err
+		return u, g, "", "", err
 	}
-	if err := domain.CheckLine("reason", reason); err != nil {
-		return err
+	if err := domain.CheckLine("reason", j.Reason); err != nil {
+		return u, g, "", "", err
 	}
-	if !until.IsZero() && !until.After(w.now) {
-		return domain.Errorf(domain.EInvalid, "expiry %s is in the past", until.Format("2006-01-02"))
+	if !j.Until.IsZero() && !j.Until.After(w.now) {
+		return u, g, "", "", domain.Errorf(domain.EInvalid, "expiry %s is in the past", j.Until.Format("2006-01-02"))
 	}
-	if err := checkDate("expiry (--until)", until); err != nil {
-		return err
+	if err := checkDate("expiry (--until)", j.Until); err != nil {
+		return u, g, "", "", err
+	}
+	if err := checkDate("start (--from)", j.From); err != nil {
+		return u, g, "", "", err
+	}
+	if !j.From.IsZero() && !j.Until.IsZero() && !j.From.Before(j.Until) {
+		return u, g, "", "", domain.Errorf(domain.EInvalid, "start (--from) %s is not before the expiry (--until) %s: the membership would grant nothing",
+			j.From.Format("2006-01-02"), j.Until.Format("2006-01-02"))
 	}
 	before, existed, err := getMembership(w.tx, u.ID, g.ID)
 	if err != nil {
-		return err
+		return u, g, "", "", err
 	}
-	m := domain.Membership{UserID: u.ID, GroupID: g.ID, GrantedBy: w.actor.ID, GrantedAt: w.now, Reason: reason, Until: until}
+	w.noteBefore(u, j.From)
+	m := domain.Membership{UserID: u.ID, GroupID: g.ID, GrantedBy: w.actor.ID, GrantedAt: w.now, Reason: j.Reason, Until: j.Until, From: j.From}
 	if err := putMembership(w.tx, m); err != nil {
-		return err
+		return u, g, "", "", err
 	}
 	if err := w.checkWithin(u, "add "+u.Username+" to "+g.Name, true); err != nil {
-		return err
-	}
-	desc := func(m domain.Membership) string {
-		s := "member"
-		if !m.Until.IsZero() {
-			s += " until " + m.Until.Format("2006-01-02 15:04")
-		}
-		if m.Reason != "" {
-			s += " (" + m.Reason + ")"
-		}
-		return s
+		return u, g, "", "", err
 	}
 	b := ""
 	if existed {
-		b = desc(before)
+		b = membershipText(before)
 	}
-	return w.audit("membership", u.ID, u.Username+" in "+g.Name, "join", b, desc(m))
+	return u, g, b, membershipText(m), nil
+}
+
+// MoveUser ends one membership and grants another in one transaction with
+// one audit event ("move"), so no moment exists in which the user holds
+// both groups or neither.
+func (s *session) MoveUser(ctx context.Context, mv domain.MoveRequest) ([]domain.RuleRef, error) {
+	var refs []domain.RuleRef
+	err := s.writeGuarded(func(w *txn) error {
+		u, from, err := w.membershipChange(mv.Username, mv.From, false)
+		if err != nil {
+			return err
+		}
+		if to, err := groupByName(w.tx, mv.To); err == nil && to.ID == from.ID {
+			return domain.Errorf(domain.EInvalid, "move %s: the groups to move from and to are the same (%s)", u.Username, from.Name)
+		}
+		old, ok, err := getMembership(w.tx, u.ID, from.ID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return domain.Errorf(domain.ENotFound, "%s is not a member of %s", u.Username, from.Name)
+		}
+		w.noteBefore(u, time.Time{})
+		before := w.accessOf(u)
+		wasTech := before.Has(domain.TicketAssignee)
+		if err := deleteMembership(w.tx, u.ID, from.ID); err != nil {
+			return err
+		}
+		// the new membership keeps the old one's dates: a temporary
+		// member stays temporary in the group they move to
+		u, to, _, after, err := w.join(domain.JoinRequest{Username: u.Username, Group: mv.To, From: old.From, Until: old.Until, Reason: mv.Reason})
+		if err != nil {
+			return err
+		}
+		if err := w.warnBuildingAdmins(mv.Confirm); err != nil {
+			return err
+		}
+		if err := w.audit("membership", u.ID, u.Username+" from "+from.Name+" to "+to.Name, "move",
+			from.Name+": "+membershipText(old), to.Name+": "+after); err != nil {
+			return err
+		}
+		// R8 as for leave: a former technician's rules are listed or removed
+		if now := w.accessOf(u); wasTech && !now.Has(domain.TicketAssignee) {
+			if mv.RemoveRules {
+				refs, err = w.removeRulesNaming(u)
+				return err
+			}
+			refs = rulesNaming(w.tx, u.ID)
+		}
+		return nil
+	})
+	return refs, err
 }
 
 // rulesNaming lists the auto-assign rules that send tickets to user.

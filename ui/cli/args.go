@@ -14,6 +14,7 @@ type Global struct {
 	JSON bool   // --json
 	Yes  bool   // --yes: proceed past warnings such as R4 elevation
 	Demo bool   // --demo: the demo file beside the default one
+	Keys string // --keys FILE: the console's keymap file (keymap.Load)
 	Help bool   // -h, --help
 }
 
@@ -40,7 +41,7 @@ func ParseGlobal(args []string) (Global, []string, error) {
 		}
 		name, val, hasVal := strings.Cut(a[2:], "=")
 		switch name {
-		case "db", "as":
+		case "db", "as", "keys":
 			if !hasVal {
 				if i+1 >= len(args) {
 					return g, nil, fmt.Errorf("--%s needs a value", name)
@@ -51,9 +52,12 @@ func ParseGlobal(args []string) (Global, []string, error) {
 			if val == "" {
 				return g, nil, fmt.Errorf("--%s needs a value", name)
 			}
-			if name == "db" {
+			switch name {
+			case "db":
 				g.DB = val
-			} else {
+			case "keys":
+				g.Keys = val
+			default:
 				g.As = val
 			}
 		case "json", "yes", "demo", "help":

@@ -80,7 +80,7 @@ func (c *command) argNames() []string {
 // appending their leaves here.
 var commands = concat(groupCommands(), userCommands(), teamCommands(),
 	buildingCommands(), ticketCommands(), accessCommands(), outboxCommands(), mailCommands(), collabCommands(),
-	reportCommands(), dataCommands(), guardCommands(), requestCommands(), reviewCommands(), historyCommands(), fileCommands())
+	reportCommands(), dataCommands(), guardCommands(), requestCommands(), reviewCommands(), historyCommands(), accessReviewCommands(), jobsCommands(), ticketEditCommands(), groupSettingCommands(), settingCommands(), fileCommands())
 
 // fileCommands are run by main on the data file; listing them here keeps
 // help, usage and typo checks in one place.
@@ -278,6 +278,8 @@ global flags (before or after the command words):
   --yes           proceed past a warning such as R4 elevation; without it a warning
                   exits 1 and changes nothing
   --demo          use demo.db in the data file's directory
+  --keys FILE     the console's keymap file (default $XDG_CONFIG_HOME/gatehouse/keys.toml,
+                  else ~/.config/gatehouse/keys.toml; serve: every session's)
   -h, --help      this text
 `)
 	b.WriteString(notes)
@@ -289,7 +291,8 @@ G and T are group and team names (case-insensitive), U usernames, C building cod
 N ticket numbers with or without prefix (T-000123 or 123). PRIV is a privilege id
 (ticket.close, discussion.post, ...) or module:level (buildings:edit, users:view);
 a bare module id means edit; "gatehouse help privileges" lists every id.
---until YYYY-MM-DD keeps the membership through the end of that day, local time.
+--until YYYY-MM-DD keeps the membership through the end of that day, local time;
+--from YYYY-MM-DD starts it at the beginning of that day (it grants nothing before).
 --status takes new, assigned, in_progress, closed, reopened or open (every state
 but closed), several separated by commas. Errors go to stderr with exit status 1;
 success is 0.

@@ -66,7 +66,7 @@ func TestHelp(t *testing.T) {
 	}
 	for _, want := range []string{
 		"gatehouse group grant G PRIV...",
-		"gatehouse user join U G [--until YYYY-MM-DD] [--reason T]",
+		"gatehouse user join U G [--from YYYY-MM-DD] [--until YYYY-MM-DD] [--reason T]", "gatehouse user move U FROM TO [--reason T] [--remove-rules]", "gatehouse access review", "gatehouse jobs run",
 		"gatehouse user key add U FILE.pub|-",
 		"gatehouse team duplicate T NEW",
 		"gatehouse building rule add C --type TYPE --tech U",

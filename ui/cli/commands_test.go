@@ -472,3 +472,40 @@ func TestR12_CLIRefusesWideningAHigherUser(t *testing.T) {
 		t.Errorf("pat's buildings changed:\n%s", out)
 	}
 }
+
+// team set renames a team or changes its description; team list --search
+// narrows by name (R15).
+func TestTeamSetAndSearch(t *testing.T) {
+	h := newHarness(t)
+	h.ok("team", "create", "Science Lab")
+	h.ok("team", "create", "Sports")
+	h.okHas([]string{"team", "set", "Science Lab", "--name", "Science Labs", "--description", "both labs"}, "saved team Science Labs")
+	h.okHas([]string{"team", "show", "Science Labs"}, "both labs")
+	out := h.ok("team", "list", "--search", "sci")
+	if !strings.Contains(out, "Science Labs") || strings.Contains(out, "Sports") {
+		t.Fatalf("--search sci:\n%s", out)
+	}
+	out = h.ok("team", "list", "--search", "%ports")
+	if !strings.Contains(out, "Sports") || strings.Contains(out, "Science") {
+		t.Fatalf("--search %%ports:\n%s", out)
+	}
+	h.fails([]string{"team", "set", "Global", "--name", "Everyone"}, "cannot be renamed")
+	h.fails([]string{"team", "set", "Sports"}, "nothing to change")
+}
+
+// ticket create --team and --visible-to put a new ticket on a team and
+// limit it to groups; visible-to needs Edit Record Visibility.
+func TestTicketCreateWithTeamAndVisibleTo(t *testing.T) {
+	h := newHarness(t)
+	h.ok("building", "create", "EAST", "--name", "East")
+	h.ok("team", "create", "Lab")
+	out := h.ok("ticket", "create", "--title", "Scope broken", "--building", "EAST", "--team", "Lab", "--visible-to", "Technicians", "--json")
+	if !strings.Contains(out, `"number"`) {
+		t.Fatalf("create: %s", out)
+	}
+	h.okHas([]string{"ticket", "show", "1"}, "Lab", "Technicians")
+	h.fails([]string{"ticket", "create", "--title", "x", "--building", "EAST", "--team", "Nope"}, "Nope")
+	h.ok("user", "create", "kim")
+	h.ok("user", "join", "kim", "Users")
+	h.fails([]string{"ticket", "create", "--title", "x", "--building", "EAST", "--visible-to", "Technicians", "--as", "kim"}, "visibility.edit")
+}

@@ -72,7 +72,7 @@ func importUsers(c *call) error {
 	if err != nil {
 		return domain.Errorf(domain.ErrorCode(err), "%s: %v", c.pos(0), err)
 	}
-	opts := domain.ImportOptions{DryRun: c.args.has("dry-run"), Source: filepath.Base(c.pos(0))}
+	opts := domain.ImportOptions{DryRun: c.args.has("dry-run"), Source: filepath.Base(c.pos(0)), Confirm: c.opts.Yes}
 	if isTerminal(c.errOut) {
 		last := -1
 		opts.Progress = func(done, total int) {

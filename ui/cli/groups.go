@@ -50,8 +50,10 @@ type memberJSON struct {
 	GrantedBy string `json:"granted_by"`
 	GrantedAt string `json:"granted_at,omitempty"`
 	Reason    string `json:"reason"`
+	From      string `json:"from,omitempty"`
 	Until     string `json:"until,omitempty"`
 	Expired   bool   `json:"expired"`
+	Pending   bool   `json:"pending"` // starts later (from): grants nothing yet
 }
 
 func toGroupJSON(gi domain.GroupInfo) groupJSON {
@@ -70,7 +72,8 @@ func toGroupJSON(gi domain.GroupInfo) groupJSON {
 
 func toMemberJSON(m domain.MemberInfo) memberJSON {
 	return memberJSON{Username: m.Username, Group: m.GroupName, GrantedBy: m.GrantedBy,
-		GrantedAt: jsonTime(m.GrantedAt), Reason: m.Reason, Until: jsonTime(m.Until), Expired: m.Expired}
+		GrantedAt: jsonTime(m.GrantedAt), Reason: m.Reason, From: jsonTime(m.From), Until: jsonTime(m.Until),
+		Expired: m.Expired, Pending: m.Pending}
 }
 
 // impliedIDs lists flags the group holds only through an implication (R6).
@@ -191,10 +194,7 @@ func groupShow(c *call) error {
 	fmt.Fprintln(c.out)
 	rows := make([][]string, 0, len(members))
 	for _, m := range members {
-		until := c.untilText(m.Until)
-		if m.Expired {
-			until = "expired " + c.stamp(m.Until)
-		}
+		until := c.memberUntil(m)
 		rows = append(rows, []string{m.Username, until, orDash(m.GrantedBy), orDash(m.Reason)})
 	}
 	return c.table([]string{"MEMBER", "UNTIL", "GRANTED BY", "REASON"}, rows)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"io"
 	"strconv"
 	"strings"
 
@@ -50,18 +49,11 @@ func mailSet(c *call) error {
 		if !c.args.has(flag) {
 			return nil
 		}
-		f, err := c.openInput(c.args.str(flag))
+		// an empty file removes the password
+		v, err := c.secretFile(flag)
 		if err != nil {
 			return err
 		}
-		defer func() { _ = f.Close() }() // read only
-		b, err := io.ReadAll(io.LimitReader(f, 4096))
-		if err != nil {
-			return domain.Errorf(domain.EInvalid, "--%s: %v", flag, err)
-		}
-		// the file's first line is the password (an empty file removes it)
-		v, _, _ := strings.Cut(string(b), "\n")
-		v = strings.TrimSuffix(v, "\r")
 		*dst, changed = &v, true
 		return nil
 	}

@@ -188,6 +188,15 @@ func (c *call) dateUntil(s string) (time.Time, error) {
 	return domain.ParseThrough("--until", s, c.zone(), c.opts.Now())
 }
 
+// dateFrom reads --from: the membership starts at the beginning of that
+// day in the organization's zone (domain.ParseFrom).
+func (c *call) dateFrom(s string) (time.Time, error) {
+	if strings.TrimSpace(s) == "" {
+		return time.Time{}, domain.Errorf(domain.EInvalid, "--from: expected a date as YYYY-MM-DD, such as 2026-12-31")
+	}
+	return domain.ParseFrom("--from", s, c.zone())
+}
+
 // positive reads a whole number flag that must be above zero.
 func positive(flag, s string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(s))

@@ -39,6 +39,22 @@ func userPassword(c *call) error {
 
 // readPassword reads the new password: from the terminal twice without
 // echo, or one line from a pipe or file.
+// secretFile reads a --*-password-file flag: the first line of the file,
+// or of stdin for "-", so a password never appears in a process list.
+func (c *call) secretFile(flag string) (string, error) {
+	f, err := c.openInput(c.args.str(flag))
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = f.Close() }() // read only
+	b, err := io.ReadAll(io.LimitReader(f, 4096))
+	if err != nil {
+		return "", domain.Errorf(domain.EInvalid, "--%s: %v", flag, err)
+	}
+	v, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimSuffix(v, "\r"), nil
+}
+
 func (c *call) readPassword(username string) (string, error) {
 	if f, ok := c.opts.Stdin.(*os.File); ok && term.IsTerminal(f.Fd()) {
 		first, err := c.prompt(f, fmt.Sprintf("New password for %s: ", username))

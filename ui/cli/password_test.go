@@ -2,6 +2,8 @@ package cli_test
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -48,5 +50,41 @@ func TestUserPasswordCommand(t *testing.T) {
 	}
 	if _, err := h.db.AuthenticatePassword("jdoe", "Own-Pass-1"); err != nil {
 		t.Errorf("a refused change changed the password: %v", err)
+	}
+}
+
+// user create --password-file sets a first password in the same write;
+// user set --superuser / --no-superuser grant and revoke (R12).
+func TestUserCreateWithPasswordFileAndSuperuserFlags(t *testing.T) {
+	h := newHarness(t)
+	pw := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pw, []byte("correct horse battery\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.okHas([]string{"user", "create", "kim", "--password-file", pw}, "created standard user kim")
+	h.ok("user", "join", "kim", "Users")
+	if _, err := h.db.AuthenticatePassword("kim", "correct horse battery"); !errors.Is(err, domain.ErrMustChangePassword) {
+		t.Fatalf("kim's first password: %v", err)
+	}
+	h.fails([]string{"user", "set", "kim", "--superuser", "--no-superuser"}, "not both")
+	h.ok("user", "set", "kim", "--superuser")
+	h.okHas([]string{"user", "show", "kim"}, "Superuser:    yes")
+	h.ok("user", "set", "kim", "--no-superuser")
+	h.fails([]string{"user", "set", "admin", "--no-superuser"}, "only superuser", "(R12)")
+}
+
+// `user notify U --off E,E --on E` mutes and unmutes events, refusing an
+// unknown one by name; `user show` lists what is muted.
+func TestUserNotifyCommand(t *testing.T) {
+	h := newHarness(t)
+	h.ok("user", "create", "ann")
+	h.ok("user", "join", "ann", "Users")
+	h.okHas(args("--as", "ann", "user", "notify", "ann", "--off", "closed,new"), "no longer gets notifications for: new, closed")
+	h.okHas(args("user", "show", "ann"), "new, closed")
+	h.okHas(args("--as", "ann", "user", "notify", "ann", "--on", "new"), "for: closed")
+	h.okHas(args("--as", "ann", "user", "notify", "ann", "--on", "closed"), "gets every notification")
+	_, errs, code := h.run("--as", "ann", "user", "notify", "ann", "--off", "lunch")
+	if code != 1 || !strings.Contains(errs, `event "lunch"`) {
+		t.Errorf("unknown event: exit %d, %q", code, errs)
 	}
 }

@@ -3,13 +3,16 @@ package cli
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"gatehouse/domain"
 )
 
 func teamCommands() []*command {
 	return []*command{
-		{path: "team list", run: teamList},
+		{path: "team list", opts: "[--search TEXT]", flags: []flagSpec{{"search", true}}, run: teamList},
+		{path: "team set", args: "T", opts: "[--name N] [--description T]", min: 1, max: 1,
+			flags: []flagSpec{{"name", true}, {"description", true}}, run: teamSet},
 		{path: "team show", args: "T", min: 1, max: 1, run: teamShow},
 		{path: "team create", args: "T", opts: "[--description T]", min: 1, max: 1,
 			flags: []flagSpec{{"description", true}}, run: teamCreate},
@@ -52,8 +55,34 @@ func toTeamJSON(t domain.TeamInfo) teamJSON {
 		Suppressed: t.Suppressed, Members: t.Members}
 }
 
+// teamSet renames a team or changes its description (ProTracker); the
+// Global team and private teams keep their names (R9).
+func teamSet(c *call) error {
+	if !c.args.has("name") && !c.args.has("description") {
+		return usageErr(c.cmd, "nothing to change: give --name or --description")
+	}
+	info, _, err := c.svc.Team(c.ctx, c.pos(0))
+	if err != nil {
+		return err
+	}
+	t := info.Team
+	if c.args.has("name") {
+		t.Name = strings.TrimSpace(c.args.str("name"))
+	}
+	if c.args.has("description") {
+		t.Description = c.args.str("description")
+	}
+	t, err = c.svc.UpdateTeam(c.ctx, t)
+	if err != nil {
+		return err
+	}
+	return c.result("saved team %s", t.Name)
+}
+
+// teamList lists teams; --search narrows by name (R15: a prefix, % for
+// anything).
 func teamList(c *call) error {
-	ts, err := c.svc.Teams(c.ctx, "")
+	ts, err := c.svc.Teams(c.ctx, strings.TrimSpace(c.args.str("search")))
 	if err != nil {
 		return err
 	}

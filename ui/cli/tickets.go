@@ -18,14 +18,17 @@ func ticketCommands() []*command {
 		{path: "ticket list", opts: "[--status S] [--building C] [--assignee U|me|none] [--query Q]",
 			flags: []flagSpec{{"status", true}, {"building", true}, {"assignee", true}, {"query", true}}, run: ticketList},
 		{path: "ticket show", args: "N", min: 1, max: 1, run: ticketShow},
-		{path: "ticket create", opts: "--title T --building C [--room R] [--type TYPE] [--priority P] [--description T]",
-			flags:    []flagSpec{{"title", true}, {"building", true}, {"room", true}, {"type", true}, {"priority", true}, {"description", true}},
+		{path: "ticket create", opts: "--title T --building C [--room R] [--type TYPE] [--priority P] [--description T] [--team T,T] [--visible-to G,G]",
+			flags: []flagSpec{{"title", true}, {"building", true}, {"room", true}, {"type", true}, {"priority", true}, {"description", true},
+				{"team", true}, {"visible-to", true}},
 			required: []string{"title", "building"}, run: ticketCreate},
 		n("ticket assign", "N U", func(c *call) error {
 			return c.transition("assigned %s to %s", func(ctx context.Context, num domain.TicketNumber, comment string) error {
 				return c.svc.Assign(ctx, num, c.pos(1), comment)
 			})
 		}),
+		{path: "ticket reassign-request", args: "N", opts: "--reason T [--decline]", min: 1, max: 1,
+			flags: []flagSpec{{"reason", true}, {"decline", false}}, required: []string{"reason"}, run: ticketReassignRequest},
 		n("ticket reassign", "N U", func(c *call) error {
 			return c.transition("reassigned %s to %s", func(ctx context.Context, num domain.TicketNumber, comment string) error {
 				return c.svc.Reassign(ctx, num, c.pos(1), comment)
@@ -69,11 +72,12 @@ type ticketJSON struct {
 
 // workJSON is one work report.
 type workJSON struct {
-	Author  string `json:"author"`
-	Minutes int    `json:"minutes"`
-	Text    string `json:"text"`
-	Created string `json:"created,omitempty"`
-	Edited  string `json:"edited,omitempty"`
+	ID      domain.ID `json:"id,omitempty"` // for ticket work-edit
+	Author  string    `json:"author"`
+	Minutes int       `json:"minutes"`
+	Text    string    `json:"text"`
+	Created string    `json:"created,omitempty"`
+	Edited  string    `json:"edited,omitempty"`
 }
 
 // historyJSON is one ticket history entry.
@@ -207,7 +211,7 @@ func ticketShow(c *call) error {
 			ReporterEmail: d.ReporterEmail, AssigneeEmail: d.AssigneeEmail, Parent: d.Parent, Children: d.Children,
 			VisibleTo: d.VisibleTo, Work: []workJSON{}, History: []historyJSON{}}
 		for _, w := range d.Work {
-			out.Work = append(out.Work, workJSON{Author: name(w.Author), Minutes: w.Minutes, Text: w.Text,
+			out.Work = append(out.Work, workJSON{ID: w.ID, Author: name(w.Author), Minutes: w.Minutes, Text: w.Text,
 				Created: jsonTime(w.Created), Edited: jsonTime(w.Edited)})
 		}
 		for _, h := range d.History {
@@ -242,6 +246,9 @@ func ticketShow(c *call) error {
 		if len(d.VisibleTo) > 0 {
 			pairs = append(pairs, "Visible to", strings.Join(d.VisibleTo, ", "))
 		}
+		if len(d.TeamNames) > 0 {
+			pairs = append(pairs, "Teams", strings.Join(d.TeamNames, ", "))
+		}
 		if !d.CloneHidden {
 			if d.Parent != "" {
 				pairs = append(pairs, "Cloned from", d.Parent)
@@ -259,9 +266,9 @@ func ticketShow(c *call) error {
 		fmt.Fprintln(c.out)
 		rows := make([][]string, 0, len(d.Work))
 		for _, w := range d.Work {
-			rows = append(rows, []string{c.stamp(w.Created), name(w.Author), strconv.Itoa(w.Minutes), w.Text})
+			rows = append(rows, []string{c.stamp(w.Created), name(w.Author), strconv.Itoa(w.Minutes), w.Text, strconv.FormatUint(w.ID, 10)})
 		}
-		if err := c.table([]string{"WORK", "BY", "MINUTES", "TEXT"}, rows); err != nil {
+		if err := c.table([]string{"WORK", "BY", "MINUTES", "TEXT", "ID"}, rows); err != nil {
 			return err
 		}
 	}
@@ -283,7 +290,10 @@ func ticketShow(c *call) error {
 func ticketCreate(c *call) error {
 	t, err := c.svc.CreateTicket(c.ctx, domain.NewTicket{Title: c.args.str("title"), Description: c.args.str("description"),
 		Building: strings.TrimSpace(c.args.str("building")), Room: c.args.str("room"),
-		ProblemType: c.args.str("type"), Priority: c.args.str("priority")})
+		ProblemType: c.args.str("type"), Priority: c.args.str("priority"),
+		// a team shares the ticket with its members (ProTracker); visible-to
+		// groups need Edit Record Visibility (NetResults), checked in the store
+		Teams: splitList(c.args.str("team")), VisibleTo: splitList(c.args.str("visible-to"))})
 	if err != nil {
 		return err
 	}
@@ -350,7 +360,7 @@ func ticketWork(c *call) error {
 		return err
 	}
 	if c.opts.JSON {
-		return c.json(workJSON{Author: c.svc.Actor(c.ctx).Username, Minutes: w.Minutes, Text: w.Text,
+		return c.json(workJSON{ID: w.ID, Author: c.svc.Actor(c.ctx).Username, Minutes: w.Minutes, Text: w.Text,
 			Created: jsonTime(w.Created)})
 	}
 	return c.result("recorded %d minute(s) of work on %s", w.Minutes, c.ticketLabel(n))
@@ -362,4 +372,24 @@ func problemText(pt, common string) string {
 		return pt + " / " + common
 	}
 	return pt + common
+}
+
+// ticketReassignRequest is the assignee asking to be taken off a ticket,
+// or, with --decline, a holder of Reassign answering no with a reason.
+func ticketReassignRequest(c *call) error {
+	n, err := c.ticketArg(c.pos(0))
+	if err != nil {
+		return err
+	}
+	label := c.ticketLabel(n)
+	if c.args.has("decline") {
+		if err := c.svc.DeclineReassign(c.ctx, n, c.args.str("reason")); err != nil {
+			return err
+		}
+		return c.result("declined to reassign %s; the assignee is told why", label)
+	}
+	if err := c.svc.RequestReassign(c.ctx, n, c.args.str("reason")); err != nil {
+		return err
+	}
+	return c.result("asked for %s to be reassigned", label)
 }

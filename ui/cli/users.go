@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -18,12 +18,16 @@ func userCommands() []*command {
 	return []*command{
 		{path: "user list", run: userList},
 		{path: "user show", args: "U", min: 1, max: 1, run: userShow},
-		{path: "user create", args: "U", opts: "[--first F] [--last L] [--email E] [--restricted] [--superuser]", min: 1, max: 1,
-			flags: []flagSpec{{"first", true}, {"last", true}, {"email", true}, {"restricted", false}, {"superuser", false}}, run: userCreate},
-		{path: "user set", args: "U", opts: "[--reports-to U2|none] [--buildings C,C] [--regions R,R] [--start-screen S]", min: 1, max: 1,
-			flags: []flagSpec{{"reports-to", true}, {"buildings", true}, {"regions", true}, {"start-screen", true}}, run: userSet},
-		{path: "user join", args: "U G", opts: "[--until YYYY-MM-DD] [--reason T]", min: 2, max: 2,
-			flags: []flagSpec{{"until", true}, {"reason", true}}, run: userJoin},
+		{path: "user create", args: "U", opts: "[--first F] [--last L] [--email E] [--restricted] [--superuser] [--password-file F|-]", min: 1, max: 1,
+			flags: []flagSpec{{"first", true}, {"last", true}, {"email", true}, {"restricted", false}, {"superuser", false}, {"password-file", true}}, run: userCreate},
+		{path: "user notify", args: "U", opts: "[--off EVENT,EVENT] [--on EVENT,EVENT]", min: 1, max: 1,
+			flags: []flagSpec{{"off", true}, {"on", true}}, run: userNotify},
+		{path: "user set", args: "U", opts: "[--reports-to U2|none] [--buildings C,C] [--regions R,R] [--start-screen S] [--superuser|--no-superuser]", min: 1, max: 1,
+			flags: []flagSpec{{"reports-to", true}, {"buildings", true}, {"regions", true}, {"start-screen", true}, {"superuser", false}, {"no-superuser", false}}, run: userSet},
+		{path: "user join", args: "U G", opts: "[--from YYYY-MM-DD] [--until YYYY-MM-DD] [--reason T]", min: 2, max: 2,
+			flags: []flagSpec{{"from", true}, {"until", true}, {"reason", true}}, run: userJoin},
+		{path: "user move", args: "U FROM TO", opts: "[--reason T] [--remove-rules]", min: 3, max: 3,
+			flags: []flagSpec{{"reason", true}, {"remove-rules", false}}, run: userMove},
 		{path: "user leave", args: "U G", opts: "[--remove-rules]", min: 2, max: 2,
 			flags: []flagSpec{{"remove-rules", false}}, run: userLeave},
 		{path: "user deactivate", args: "U", opts: "[--remove-rules]", min: 1, max: 1,
@@ -56,6 +60,7 @@ type userJSON struct {
 	Buildings   []string `json:"buildings"`
 	Regions     []string `json:"regions"`
 	StartScreen string   `json:"start_screen"`
+	Muted       []string `json:"muted"`
 	CanLogIn    bool     `json:"can_log_in"`
 	Inactive    string   `json:"inactive"`
 	Terminated  string   `json:"terminated"`
@@ -81,7 +86,7 @@ func toUserJSON(u domain.UserInfo) userJSON {
 	return userJSON{Username: u.Username, Name: u.Name(), First: u.First, Last: u.Last, Email: u.Email, Phone: u.Phone,
 		Kind: u.Kind.String(), Status: u.Status.String(), Superuser: u.Superuser, Technician: u.Technician,
 		Groups: list(u.Groups), ReportsTo: u.ReportsTo, Buildings: list(u.Buildings), Regions: list(u.Regions),
-		StartScreen: u.StartScreen, CanLogIn: u.Inactive == "", Inactive: u.Inactive, Terminated: u.Terminated,
+		StartScreen: u.StartScreen, Muted: eventList(u.Muted), CanLogIn: u.Inactive == "", Inactive: u.Inactive, Terminated: u.Terminated,
 		Created: jsonTime(u.Created)}
 }
 
@@ -156,6 +161,7 @@ func userShow(c *call) error {
 		"Buildings", orDash(strings.Join(u.Buildings, ", ")),
 		"Regions", orDash(strings.Join(u.Regions, ", ")),
 		"Start screen", orDash(u.StartScreen),
+		"Muted events", orDash(strings.Join(eventList(u.Muted), ", ")),
 		"SSH keys", strconv.Itoa(len(u.Keys)),
 		"Created", orDash(c.stamp(u.Created)),
 	}
@@ -171,10 +177,7 @@ func userShow(c *call) error {
 	fmt.Fprintln(c.out)
 	rows := make([][]string, 0, len(ms))
 	for _, m := range ms {
-		until := c.untilText(m.Until)
-		if m.Expired {
-			until = "expired " + c.stamp(m.Until)
-		}
+		until := c.memberUntil(m)
 		rows = append(rows, []string{m.GroupName, until, orDash(m.GrantedBy), orDash(c.stamp(m.GrantedAt)), orDash(m.Reason)})
 	}
 	return c.table([]string{"MEMBERSHIP", "UNTIL", "GRANTED BY", "GRANTED AT", "REASON"}, rows)
@@ -186,7 +189,17 @@ func userCreate(c *call) error {
 	if c.args.has("restricted") {
 		u.Kind = domain.KindRestricted
 	}
-	created, err := c.svc.CreateUser(c.ctx, u)
+	var created domain.User
+	var err error
+	if c.args.has("password-file") {
+		pw, perr := c.secretFile("password-file")
+		if perr != nil {
+			return perr
+		}
+		created, err = c.svc.CreateUserWithPassword(c.ctx, u, pw)
+	} else {
+		created, err = c.svc.CreateUser(c.ctx, u)
+	}
 	if err != nil {
 		return err
 	}
@@ -202,8 +215,8 @@ func userCreate(c *call) error {
 
 func userSet(c *call) error {
 	a := c.args
-	if !a.has("reports-to") && !a.has("buildings") && !a.has("regions") && !a.has("start-screen") {
-		return usageErr(c.cmd, "nothing to change: give --reports-to, --buildings, --regions or --start-screen")
+	if !a.has("reports-to") && !a.has("buildings") && !a.has("regions") && !a.has("start-screen") && !a.has("superuser") && !a.has("no-superuser") {
+		return usageErr(c.cmd, "nothing to change: give --reports-to, --buildings, --regions, --start-screen, --superuser or --no-superuser")
 	}
 	info, err := c.svc.User(c.ctx, c.pos(0))
 	if err != nil {
@@ -238,6 +251,14 @@ func userSet(c *call) error {
 	if a.has("start-screen") {
 		u.StartScreen = strings.TrimSpace(a.str("start-screen"))
 	}
+	switch {
+	case a.has("superuser") && a.has("no-superuser"):
+		return usageErr(c.cmd, "give --superuser or --no-superuser, not both")
+	case a.has("superuser"):
+		u.Superuser = true
+	case a.has("no-superuser"):
+		u.Superuser = false
+	}
 	if _, err := c.svc.UpdateUser(c.ctx, u); err != nil {
 		return err
 	}
@@ -252,20 +273,57 @@ func userSet(c *call) error {
 }
 
 func userJoin(c *call) error {
-	var until time.Time
+	j := domain.JoinRequest{Username: c.pos(0), Group: c.pos(1), Reason: c.args.str("reason"), Confirm: c.opts.Yes}
 	if c.args.has("until") {
 		var err error
-		if until, err = c.dateUntil(c.args.str("until")); err != nil {
+		if j.Until, err = c.dateUntil(c.args.str("until")); err != nil {
 			return err
 		}
 	}
-	if err := c.svc.Join(c.ctx, c.pos(0), c.pos(1), until, c.args.str("reason")); err != nil {
+	if c.args.has("from") {
+		var err error
+		if j.From, err = c.dateFrom(c.args.str("from")); err != nil {
+			return err
+		}
+	}
+	if err := c.svc.JoinGroup(c.ctx, j); err != nil {
 		return err
 	}
-	if until.IsZero() {
-		return c.result("%s joined group %s", c.pos(0), c.pos(1))
+	msg := fmt.Sprintf("%s joined group %s", j.Username, j.Group)
+	if !j.From.IsZero() {
+		msg += " from " + j.From.In(c.zone()).Format(domain.DateLayout)
 	}
-	return c.result("%s joined group %s %s", c.pos(0), c.pos(1), c.untilText(until))
+	if !j.Until.IsZero() {
+		msg += " " + c.untilText(j.Until)
+	}
+	return c.result("%s", msg)
+}
+
+// memberUntil is a membership's UNTIL column: its end, "expired" and when,
+// and for one that starts later "from YYYY-MM-DD" first.
+func (c *call) memberUntil(m domain.MemberInfo) string {
+	until := c.untilText(m.Until)
+	if m.Expired {
+		until = "expired " + c.stamp(m.Until)
+	}
+	if m.Pending {
+		until = "from " + m.From.In(c.zone()).Format(domain.DateLayout) + ", " + until
+	}
+	return until
+}
+
+// userMove ends one membership and grants another in one step (one
+// transaction, one audit event); the new membership keeps the old one's
+// start and end dates. A former technician's auto-assign rules are listed,
+// or removed with --remove-rules (R8), as for leave.
+func userMove(c *call) error {
+	mv := domain.MoveRequest{Username: c.pos(0), From: c.pos(1), To: c.pos(2), Reason: c.args.str("reason"),
+		Confirm: c.opts.Yes, RemoveRules: c.args.has("remove-rules")}
+	rules, err := c.svc.MoveUser(c.ctx, mv)
+	if err != nil {
+		return err
+	}
+	return c.ruleReport(fmt.Sprintf("moved %s from group %s to group %s", mv.Username, mv.From, mv.To), rules, mv.RemoveRules)
 }
 
 // userLeave ends a membership; when the user stops being a technician the
@@ -436,4 +494,62 @@ func keyRemove(c *call) error {
 		return err
 	}
 	return c.result("removed key %s from %s", c.pos(1), c.pos(0))
+}
+
+// eventList is the events' names, never nil (JSON shows []).
+func eventList(evs []domain.Event) []string {
+	out := make([]string, 0, len(evs))
+	for _, e := range evs {
+		out = append(out, string(e))
+	}
+	return out
+}
+
+// userNotify turns U's notifications for events off or on (IndusTrack's
+// per-user settings): --off mutes events U's groups subscribe them to,
+// --on lets them through again; with neither it shows what is muted. A
+// user may always change their own; anyone else's needs the rights to
+// change that user. The store audits the change.
+func userNotify(c *call) error {
+	info, err := c.svc.User(c.ctx, c.pos(0))
+	if err != nil {
+		return err
+	}
+	u := info.User
+	if !c.args.has("off") && !c.args.has("on") {
+		if c.opts.JSON {
+			return c.json(map[string][]string{"muted": eventList(u.Muted)})
+		}
+		return c.fields("Muted events", orDash(strings.Join(eventList(u.Muted), ", ")))
+	}
+	off, err := domain.ParseEvents(c.args.str("off"))
+	if err != nil {
+		return err
+	}
+	on, err := domain.ParseEvents(c.args.str("on"))
+	if err != nil {
+		return err
+	}
+	for _, e := range off {
+		if slices.Contains(on, e) {
+			return domain.Errorf(domain.EInvalid, "event %q is both in --off and --on", string(e))
+		}
+	}
+	var muted []domain.Event
+	for _, e := range domain.AllEvents {
+		if slices.Contains(off, e) || (slices.Contains(u.Muted, e) && !slices.Contains(on, e)) {
+			muted = append(muted, e)
+		}
+	}
+	u.Muted = muted
+	if _, err := c.svc.UpdateUser(c.ctx, u); err != nil {
+		return err
+	}
+	if c.opts.JSON {
+		return c.json(map[string][]string{"muted": eventList(u.Muted)})
+	}
+	if len(muted) == 0 {
+		return c.result("%s gets every notification their groups subscribe them to", u.Username)
+	}
+	return c.result("%s no longer gets notifications for: %s", u.Username, strings.Join(eventList(muted), ", "))
 }

@@ -276,3 +276,31 @@ func TestHelpOverlayFitsAt80x24(t *testing.T) {
 		}
 	}
 }
+
+// Teams: / narrows the list as typed (R15) and esc brings the whole list
+// back; e edits a team's name and description (ProTracker).
+func TestTeamsFilterAndEdit(t *testing.T) {
+	db := openStore(t)
+	admin := session(t, db, "admin")
+	for _, n := range []string{"Science Lab", "Sports"} {
+		_, err := admin.CreateTeam(t.Context(), domain.Team{Name: n})
+		must(t, err)
+	}
+	d := start(t, db, "admin", 80, 24)
+	d.keys("5", "/", "sci")
+	s := d.waitFor("Science Lab")
+	if strings.Contains(s, "Sports") {
+		t.Fatalf("the filter left Sports:\n%s", s)
+	}
+	d.keys("esc")
+	d.waitFor("Sports")
+	d.keys("/", "sci", "enter", "e")
+	d.waitFor("Edit team Science Lab")
+	d.keys("end", "s", "tab", "both labs", "enter") // end keeps the selected name
+	d.waitFor("saved team Science Labs")
+	info, _, err := admin.Team(t.Context(), "Science Labs")
+	must(t, err)
+	if info.Description != "both labs" {
+		t.Fatalf("stored %+v", info.Team)
+	}
+}

@@ -122,6 +122,9 @@ func (s *buildingsScreen) SetSize(w, h int) {
 func (s *buildingsScreen) openForm() { s.openFormMode(buildingNew, domain.Building{}) }
 
 func (s *buildingsScreen) openFormMode(mode buildingFormMode, b domain.Building) {
+	if !s.c.canEdit(domain.ModBuildings) {
+		return
+	}
 	s.mode = mode
 	required := func(field string) func(string) error {
 		return func(v string) error { return domain.ValidateName(field, v) }
@@ -208,6 +211,9 @@ func (s *buildingsScreen) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(k, l.Edit):
 			s.openFormMode(buildingEdit, *s.open)
 		case key.Matches(k, l.Delete) && pt != "":
+			if !s.c.canEdit(domain.ModBuildings) {
+				return nil
+			}
 			return ask(fmt.Sprintf("Remove the auto-assign rule for %s in %s?", pt, code),
 				act("removed rule "+code+"/"+pt, func() error { return s.c.Svc.RemoveRule(s.c.Ctx, code, pt) }))
 		}
@@ -229,6 +235,9 @@ func (s *buildingsScreen) Update(msg tea.Msg) tea.Cmd {
 			s.openFormMode(buildingEdit, *s.open)
 		}
 	case key.Matches(k, l.Delete):
+		if !s.c.canEdit(domain.ModBuildings) {
+			return nil
+		}
 		return ask("Delete building "+code+"?", act("deleted building "+code, func() error { return s.c.Svc.DeleteBuilding(s.c.Ctx, code) }))
 	}
 	return nil

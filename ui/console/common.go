@@ -62,10 +62,8 @@ type Common struct {
 	remote   bool // an SSH session: no file paths (Config.Remote)
 	// jobFailures lists failed periodic jobs (Config.JobFailures); may be nil
 	jobFailures func() []string
-	// demo is Config.Demo: Home shows where the palette and help are
-	demo      bool
-	status    string
-	statusErr bool
+	status      string
+	statusErr   bool
 }
 
 // Ok puts a success message in the status line.
@@ -132,6 +130,35 @@ func act(ok string, fn func() error) tea.Cmd {
 // switchTo asks the shell to show another screen.
 func switchTo(id, arg string) tea.Cmd {
 	return func() tea.Msg { return switchScreenMsg{id: id, arg: arg} }
+}
+
+// allow refuses, before any question or form, what the acting user's
+// access does not allow: the status line names the rule or privilege, and
+// nothing is asked that the store would refuse after "y".
+func (c *Common) allow(err error) bool {
+	if err != nil {
+		c.Fail(err)
+		return false
+	}
+	return true
+}
+
+// canEdit is allow for a module at Edit.
+func (c *Common) canEdit(m domain.Module) bool {
+	return c.allow(c.Access.RequireLevel(m, domain.LevelEdit))
+}
+
+// mayManage refuses a change to another user the acting user's modules do
+// not cover: Manage Technicians for technicians, Manage Users for the rest
+// (the store also applies R12's subset rule).
+func (c *Common) mayManage(u domain.UserInfo) bool {
+	if strings.EqualFold(u.Username, c.Access.Username) {
+		return true
+	}
+	if u.Technician {
+		return c.canEdit(domain.ModTechnicians)
+	}
+	return c.canEdit(domain.ModUsers)
 }
 
 // errText is the message of an error for people.

@@ -48,10 +48,11 @@ type Config struct {
 	// JobFailures lists the periodic jobs' latest failures, shown on the
 	// Data file screen; nil shows none.
 	JobFailures func() []string
-	// Demo is set for --demo: the console opens on Home, whose status line
-	// says how to find everything (": commands · ? help"), whatever the
-	// demo owner's start screen.
-	Demo bool
+	// StartOnHome opens Home whatever the user's start screen (the demo).
+	StartOnHome bool
+	// Keys are the bindings (keymap.Load: the defaults with the keymap
+	// file's overrides); nil means keymap.Default().
+	Keys *keymap.KeyMap
 }
 
 // screenDef describes a screen: its number key (0: palette only), whether
@@ -93,6 +94,8 @@ var screens = []screenDef{
 		return a.Level(domain.ModOrganization) >= domain.LevelView || a.Level(domain.ModReporting) >= domain.LevelView ||
 			a.Level(domain.ModAppearance) >= domain.LevelView
 	}, build: func(c *Common) Screen { return newSettingsScreen(c) }},
+	{id: "account", title: "My account", allowed: func(*domain.Access) bool { return true },
+		build: func(c *Common) Screen { return newAccountScreen(c) }},
 	{id: "requests", title: "Access requests", allowed: func(*domain.Access) bool { return true },
 		build: func(c *Common) Screen { return newRequestsPane(c) }},
 	{id: "access", title: "Effective access", allowed: func(*domain.Access) bool { return true },
@@ -154,15 +157,15 @@ func New(cfg Config) tea.Model {
 	m := &Model{cfg: cfg, built: map[string]Screen{}, dark: !cfg.Light, w: minWidth, h: minHeight}
 	ctx, stop := context.WithCancel(cfg.Context)
 	m.stop = stop
-	m.c = &Common{Svc: cfg.Service, Ctx: ctx, Keys: keymap.Default(), Now: cfg.Now, viewAsOK: cfg.ViewAs != nil, remote: cfg.Remote,
-		jobFailures: cfg.JobFailures, demo: cfg.Demo}
+	keys := keymap.Default()
+	if cfg.Keys != nil {
+		keys = *cfg.Keys
+	}
+	m.c = &Common{Svc: cfg.Service, Ctx: ctx, Keys: keys, Now: cfg.Now, viewAsOK: cfg.ViewAs != nil, remote: cfg.Remote,
+		jobFailures: cfg.JobFailures}
 	m.restyle()
 	m.refreshActor()
-	if cfg.Demo {
-		m.switchTo("home", "")
-	} else {
-		m.switchTo(m.startScreen(), "")
-	}
+	m.switchTo(m.startScreen(), "")
 	return m
 }
 
@@ -224,6 +227,9 @@ func (m *Model) refreshActor() {
 // startScreen is the user's start screen when they may open it; otherwise
 // Groups for those who manage groups, else Home.
 func (m *Model) startScreen() string {
+	if m.cfg.StartOnHome {
+		return "home"
+	}
 	want := m.c.Svc.Actor(m.c.Ctx).StartScreen
 	if d, ok := screenByID(want); ok && d.allowed(&m.c.Access) {
 		return want

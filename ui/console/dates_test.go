@@ -32,7 +32,7 @@ func TestDatesMeanTheSameDayInEveryAdapter(t *testing.T) {
 
 	// console: the join form on the Users screen
 	d := start(t, db, "admin", 120, 40)
-	d.keys("4", "/", "bob", "enter", "enter", "n", "Principals", "tab", "2026-12-31", "tab", "console", "enter")
+	d.keys("4", "/", "bob", "enter", "enter", "n", "Principals", "tab", "tab", "2026-12-31", "tab", "console", "enter")
 	d.waitFor("bob joined Principals")
 	d.waitFor("2026-12-31") // the Through column of bob's memberships
 

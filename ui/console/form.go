@@ -418,8 +418,8 @@ func (f *form) View() string {
 	var b strings.Builder
 	b.WriteString(st.Title.Render(f.title))
 	if f.note != "" {
-		// wrapped, not cut: the note often says what the form will do
-		for _, l := range strings.Split(ansi.Wrap(f.note, max(20, f.w), ""), "\n") {
+		// the note explains the rule behind the form: wrapped, never cut
+		for _, l := range strings.Split(ansi.Wrap(f.note, max(f.w, 20), ""), "\n") {
 			b.WriteString("\n" + st.Dim.Render(l))
 		}
 	}
@@ -475,7 +475,9 @@ func (f *form) View() string {
 	b.WriteString("\n")
 	for _, fl := range f.fields {
 		if fl.err != "" {
-			b.WriteString("\n" + st.Error.Render("✗ "+fl.err))
+			for _, l := range strings.Split(ansi.Wrap("✗ "+fl.err, max(f.w, 20), ""), "\n") {
+				b.WriteString("\n" + st.Error.Render(l))
+			}
 		}
 	}
 	if f.asking {

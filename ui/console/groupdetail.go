@@ -85,7 +85,7 @@ func (d *groupDetail) loadMembers() {
 			until += " expired"
 		}
 		keys[i] = m.Username
-		rows[i] = []string{m.Username, dash(m.GrantedBy), d.c.date(m.GrantedAt), until, dash(m.Reason)}
+		rows[i] = []string{m.Username, dash(m.GrantedBy), d.c.date(m.GrantedAt), until, pendingReason(d.c, m)}
 	}
 	d.members.SetRows(keys, rows)
 }
@@ -429,9 +429,11 @@ type notifyPane struct {
 var eventLabels = map[domain.Event]string{
 	domain.EventNew: "New ticket", domain.EventAssigned: "Ticket assigned", domain.EventWorkReport: "Work report added",
 	domain.EventClosed: "Ticket closed", domain.EventReassigned: "Ticket reassigned", domain.EventOverdue: "Ticket overdue",
+	domain.EventReassignRequest: "Reassignment requested",
 }
 
-const notifyRows = 6 + 6 // the events, then format, unassigned, overdue, days, second, third
+// notifyRows: the events, then format, unassigned, overdue, days, second, third
+var notifyRows = len(domain.AllEvents) + 6
 
 func (p *notifyPane) rowLabel(i int) string {
 	n := &p.g.Notify

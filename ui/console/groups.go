@@ -140,6 +140,9 @@ func (s *groupsScreen) open(name string) {
 }
 
 func (s *groupsScreen) openForm(mode groupFormMode, src domain.Group) {
+	if !s.c.canEdit(domain.ModGroups) {
+		return
+	}
 	s.mode, s.source = mode, src
 	kinds := []string{domain.KindStandard.String(), domain.KindRestricted.String()}
 	nameOK := func(v string) error { return domain.ValidateName("group name", v) }
@@ -255,6 +258,13 @@ func (s *groupsScreen) Update(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, l.Duplicate):
 		s.openForm(groupDuplicate, g.Group)
 	case key.Matches(k, l.Delete):
+		if !s.c.canEdit(domain.ModGroups) {
+			return nil
+		}
+		if g.BuiltIn || g.Base {
+			s.c.Fail(domain.Errorf(domain.EForbidden, "%s is a built-in group and cannot be deleted", g.Name))
+			return nil
+		}
 		name := g.Name
 		q := fmt.Sprintf("Delete group %s?", name)
 		if g.Members > 0 {

@@ -75,7 +75,7 @@ func (s *homeScreen) render() {
 	c, a := s.c, &s.c.Access
 	st := c.Styles
 	u := c.Svc.Actor(c.Ctx)
-	lines := []string{st.Title.Render("Welcome, " + u.Name()), ""}
+	lines := []string{st.Title.Render("Welcome, "+u.Name()) + st.Dim.Render("  ·  : commands · ? help · 1…9 screens"), ""}
 	switch {
 	case a.Superuser:
 		lines = append(lines, "You are a superuser: you hold every privilege and edit built-in groups (R12).")
@@ -96,7 +96,8 @@ func (s *homeScreen) render() {
 		wrapped := ansi.Wrap("Module levels: "+strings.Join(mods, " "), max(20, s.sc.w), "")
 		lines = append(lines, strings.Split(wrapped, "\n")...)
 	}
-	lines = append(lines, "Effective access, with the source of each privilege: press : and type \"access\".", "")
+	lines = append(lines, "Effective access, with the source of each privilege: press : and type \"access\".",
+		"Your notifications and password: press "+c.Keys.Account.Open.Help().Key+" for My account.", "")
 	lines = append(lines, governanceHomeLines(c)...)
 	lines = append(lines, homeTicketLines(c)...)
 	lines = append(lines, s.charts.lines(c, s.sc.w)...)
@@ -129,6 +130,9 @@ func (s *homeScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	}
+	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, s.c.Keys.Account.Open) {
+		return switchTo("account", "")
+	}
 	s.sc.Update(msg)
 	return nil
 }
@@ -137,15 +141,8 @@ func (s *homeScreen) SetSize(w, h int) { s.sc.SetSize(w, h) }
 func (s *homeScreen) Dirty() bool      { return false }
 func (s *homeScreen) Capturing() bool  { return false }
 
-// Hint, in the demo, says where everything is: the palette and the help.
-func (s *homeScreen) Hint() string {
-	if !s.c.demo {
-		return ""
-	}
-	g := s.c.Keys.Global
-	return g.Palette.Help().Key + " " + g.Palette.Help().Desc + " · " + g.Help.Help().Key + " " + g.Help.Help().Desc
-}
+func (s *homeScreen) Hint() string { return "" }
 func (s *homeScreen) ShortHelp() []key.Binding {
-	return []key.Binding{s.c.Keys.Global.Screens}
+	return []key.Binding{s.c.Keys.Global.Screens, s.c.Keys.Account.Open}
 }
 func (s *homeScreen) FullHelp() [][]key.Binding { return nil }

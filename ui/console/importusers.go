@@ -65,6 +65,7 @@ type (
 	}
 	importStartMsg    struct{ gen int }
 	importProgressMsg struct{ gen, done, total int }
+	importConfirmMsg  struct{ gen int }
 	importDoneMsg     struct {
 		gen int
 		rep domain.ImportReport
@@ -170,11 +171,12 @@ func unwrapPathError(err error) error {
 
 // start runs the real import in a command; temporary passwords report
 // their hashing through a channel that waitProgress turns into messages.
-func (s *importScreen) start() tea.Cmd {
+// With confirm it proceeds past the R4 warning the user was asked about.
+func (s *importScreen) start(confirm bool) tea.Cmd {
 	s.phase, s.err = importRunning, nil
 	s.done, s.total = 0, s.rep.Passwords
 	gen, svc, imp := s.gen, s.c.Svc, s.imp
-	opts := domain.ImportOptions{Source: filepath.Base(s.read)}
+	opts := domain.ImportOptions{Source: filepath.Base(s.read), Confirm: confirm}
 	var ch chan importProgressMsg
 	if s.total > 0 {
 		ch = make(chan importProgressMsg, 1)
@@ -380,7 +382,13 @@ func (s *importScreen) Update(msg tea.Msg) tea.Cmd {
 		if msg.gen != s.gen || s.phase != importPreview || len(s.rep.Problems) > 0 {
 			return nil
 		}
-		return s.start()
+		return s.start(false)
+	case importConfirmMsg:
+		// the R4 question was answered yes: the import runs again, confirmed
+		if msg.gen != s.gen || s.phase != importPreview {
+			return nil
+		}
+		return s.start(true)
 	case importProgressMsg:
 		if msg.gen != s.gen || s.phase != importRunning {
 			return nil
@@ -390,6 +398,13 @@ func (s *importScreen) Update(msg tea.Msg) tea.Cmd {
 	case importDoneMsg:
 		if msg.gen != s.gen || s.phase != importRunning {
 			return nil
+		}
+		if domain.IsWarning(msg.err) {
+			// rows would make Building Administrators full administrators
+			// (R4): nothing was written; ask, naming who gains what
+			s.showPreview(msg.rep, nil)
+			gen := s.gen
+			return ask(errText(msg.err), func() tea.Msg { return importConfirmMsg{gen: gen} })
 		}
 		if msg.err != nil {
 			s.showPreview(msg.rep, msg.err)

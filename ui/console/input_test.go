@@ -167,7 +167,7 @@ func TestDiscussionSingularMessage(t *testing.T) {
 func TestDemoOpensOnHomeWithHint(t *testing.T) {
 	db := openStore(t)
 	eachSize(t, func(t *testing.T, w, h int) {
-		d := startWith(t, Config{Service: session(t, db, "admin"), Feed: db, Now: fixedNow, NoColor: true, Demo: true}, w, h)
+		d := startWith(t, Config{Service: session(t, db, "admin"), Feed: db, Now: fixedNow, NoColor: true, StartOnHome: true}, w, h)
 		d.waitFor(": commands · ? help")
 		d.golden()
 	})

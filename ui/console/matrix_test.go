@@ -177,15 +177,15 @@ func TestRefusedSaveKeepsUnsavedChanges(t *testing.T) {
 	d.waitFor("cancelled")
 }
 
+// A delete the store would refuse is refused before the question, with
+// the reason (issue 13: never after "y").
 func TestRefusedDeleteShowsReason(t *testing.T) {
 	db := openStore(t)
 	d := start(t, db, "admin", 80, 24)
 	d.keys("3", "G", "d") // Users, the last row: a built-in group
-	d.waitFor("Delete group Users?")
-	d.keys("y")
-	s := d.waitFor("✗ ")
-	if !strings.Contains(s, "Users") {
-		t.Fatalf("refusal without reason:\n%s", s)
+	s := d.waitFor("✗ Users is a built-in group and cannot be deleted")
+	if strings.Contains(s, "Delete group Users?") {
+		t.Fatalf("asked before refusing:\n%s", s)
 	}
 	if _, err := session(t, db, "admin").Group(t.Context(), "Users"); err != nil {
 		t.Fatal("built-in group deleted")
@@ -293,4 +293,24 @@ func TestPrivilegesTabPresetAndSaveFromWhatIf(t *testing.T) {
 	// No Access follows Admin in the cycle
 	d.keys("tab", "p", "p", "p")
 	d.waitFor("Preset: No Access")
+}
+
+// A viewer is refused a form before it opens, naming the privilege.
+func TestRefusedBeforeTheForm(t *testing.T) {
+	db := openStore(t)
+	admin := session(t, db, "admin")
+	_, err := admin.CreateGroup(t.Context(), domain.Group{Name: "Viewers", Levels: domain.ModuleLevels{domain.ModGroups: domain.LevelView, domain.ModTeams: domain.LevelView}}, false)
+	must(t, err)
+	must(t, admin.Join(t.Context(), "bob", "Viewers", time.Time{}, ""))
+	d := start(t, db, "bob", 80, 24)
+	d.keys("3", "n")
+	s := d.waitFor("groups:edit")
+	if strings.Contains(s, "New group") {
+		t.Fatalf("the form opened for a viewer:\n%s", s)
+	}
+	d.keys("5", "d")
+	s = d.waitFor("teams:edit")
+	if strings.Contains(s, "Delete team") {
+		t.Fatalf("asked a viewer to delete a team:\n%s", s)
+	}
 }

@@ -58,6 +58,14 @@ func (p *palette) commands() []command {
 			out = append(out, command{title: title, screen: screen, then: then})
 		}
 	}
+	add("account", "change my password", func(s Screen) tea.Cmd {
+		s.(*accountScreen).openPassword()
+		return nil
+	})
+	add("account", "my notifications (turn events off or on)", func(s Screen) tea.Cmd {
+		s.(*accountScreen).openNotify()
+		return nil
+	})
 	// only what the acting user can do: an action that would be refused
 	// is not offered (the screen itself still explains a refusal)
 	edit := func(m domain.Module) bool { return a.Level(m) >= domain.LevelEdit }

@@ -10,7 +10,7 @@ import (
 )
 
 // reviewScreen is the access review: administrators and superusers, users
-// in several groups, memberships expiring in 14 days (R13), inactive users
+// in several groups, memberships expiring or starting in 14 days (R13), inactive users
 // still holding groups.
 type reviewScreen struct {
 	c  *Common
@@ -54,6 +54,11 @@ func (s *reviewScreen) Reload() {
 	for _, m := range r.Expiring {
 		days := int(m.Until.Sub(now).Round(24*time.Hour) / (24 * time.Hour))
 		l = append(l, fmt.Sprintf("  %-14s %-18s %s (%s) %s", m.Username, m.GroupName, s.c.through(m.Until), plural(days, "day"), dash(m.Reason)))
+	}
+	section("Memberships starting in the next 14 days", len(r.Starting))
+	for _, m := range r.Starting {
+		l = append(l, fmt.Sprintf("  %-14s %-18s from %s, %s %s", m.Username, m.GroupName,
+			s.c.date(m.From), s.c.through(m.Until), dash(m.Reason)))
 	}
 	section("Deactivated users still holding groups", len(r.Inactive))
 	for _, u := range r.Inactive {

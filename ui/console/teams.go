@@ -3,8 +3,10 @@ package console
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"gatehouse/domain"
@@ -16,6 +18,7 @@ const (
 	teamNew teamFormMode = iota
 	teamDuplicate
 	teamAddMember
+	teamEdit
 )
 
 // teamsScreen lists teams by type; enter shows members marked Member or
@@ -30,7 +33,10 @@ type teamsScreen struct {
 	open    string // team whose members are shown
 	members *table
 	report  *scroller // the last repair's report
-	w, h    int
+	// filter narrows the list as typed (R15: a prefix, % anywhere)
+	filter   textinput.Model
+	filterOn bool
+	w, h     int
 }
 
 func newTeamsScreen(c *Common) *teamsScreen {
@@ -47,6 +53,9 @@ func newTeamsScreen(c *Common) *teamsScreen {
 			column{title: "Membership", width: 20},
 			column{title: "Via", width: 12, flex: 1}),
 	}
+	s.filter = textinput.New()
+	s.filter.Prompt = "/"
+	s.filter.Placeholder = "team name: a prefix, % for anything (R15)"
 	s.Reload()
 	return s
 }
@@ -63,7 +72,7 @@ func typeOrder(t domain.TeamType) int {
 }
 
 func (s *teamsScreen) Reload() {
-	ts, err := s.c.Svc.Teams(s.c.Ctx, "")
+	ts, err := s.c.Svc.Teams(s.c.Ctx, strings.TrimSpace(s.filter.Value()))
 	if err != nil {
 		s.c.Fail(err)
 		return
@@ -108,12 +117,13 @@ func (s *teamsScreen) loadMembers() {
 }
 
 func (s *teamsScreen) Dirty() bool     { return false }
-func (s *teamsScreen) Capturing() bool { return s.form != nil }
+func (s *teamsScreen) Capturing() bool { return s.form != nil || s.filterOn }
 func (s *teamsScreen) Hint() string    { return "" }
 
 func (s *teamsScreen) SetSize(w, h int) {
 	s.w, s.h = w, h
-	s.table.SetSize(w, h)
+	s.table.SetSize(w, h-1)
+	s.filter.SetWidth(max(10, w-4))
 	s.members.SetSize(w, h-1)
 	if s.form != nil {
 		s.form.SetSize(w, h)
@@ -133,6 +143,9 @@ func (s *teamsScreen) current() (domain.TeamInfo, bool) {
 }
 
 func (s *teamsScreen) openForm(mode teamFormMode, src domain.TeamInfo) {
+	if !s.c.canEdit(domain.ModTeams) {
+		return
+	}
 	s.mode, s.source = mode, src
 	name := func(v string) error { return domain.ValidateName("team name", v) }
 	switch mode {
@@ -143,6 +156,8 @@ func (s *teamsScreen) openForm(mode teamFormMode, src domain.TeamInfo) {
 		s.form.note = "The copy gets the same explicit members."
 	case teamAddMember:
 		s.form = newForm(s.c, "Add a member to "+s.open).pickText("Username", "", "type to narrow", domain.ValidateUsername, s.c.userChoices)
+	case teamEdit:
+		s.form = newForm(s.c, "Edit team "+src.Name).text("Name", src.Name, "", name).text("Description", src.Description, "", nil)
 	}
 	s.form.SetSize(s.w, s.h)
 }
@@ -165,6 +180,12 @@ func (s *teamsScreen) submit() {
 		user := s.form.Value(0)
 		err = s.c.Svc.AddTeamMember(s.c.Ctx, s.open, user)
 		ok = "added " + user + " to " + s.open
+	case teamEdit:
+		t := s.source.Team
+		t.Name, t.Description = s.form.Value(0), s.form.Value(1)
+		t, err = s.c.Svc.UpdateTeam(s.c.Ctx, t)
+		ok = "saved team " + t.Name
+		defer s.table.SelectKey(t.Name)
 	}
 	formDone(s.c, &s.form, ok, err, s.Reload)
 }
@@ -207,6 +228,25 @@ func (s *teamsScreen) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	n, l := s.c.Keys.Nav, s.c.Keys.List
+	if s.filterOn {
+		switch {
+		case key.Matches(k, n.Back):
+			// esc cancels the filter: the whole list again
+			s.filterOn = false
+			s.filter.SetValue("")
+			s.filter.Blur()
+			s.Reload()
+			return nil
+		case key.Matches(k, n.Open):
+			s.filterOn = false
+			s.filter.Blur()
+			return nil
+		}
+		var cmd tea.Cmd
+		s.filter, cmd = s.filter.Update(msg)
+		s.Reload()
+		return cmd
+	}
 	if s.report != nil {
 		if !s.report.Update(msg) {
 			s.report = nil
@@ -224,6 +264,9 @@ func (s *teamsScreen) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(k, l.New):
 			s.openForm(teamAddMember, domain.TeamInfo{})
 		case key.Matches(k, l.Delete) && user != "":
+			if !s.c.canEdit(domain.ModTeams) {
+				return nil
+			}
 			return ask(fmt.Sprintf("Remove %s from team %s?", user, team),
 				act("removed "+user+" from "+team, func() error { return s.c.Svc.RemoveTeamMember(s.c.Ctx, team, user) }))
 		}
@@ -234,6 +277,9 @@ func (s *teamsScreen) Update(msg tea.Msg) tea.Cmd {
 	}
 	t, has := s.current()
 	switch {
+	case key.Matches(k, n.Filter):
+		s.filterOn = true
+		return s.filter.Focus()
 	case key.Matches(k, l.New):
 		s.openForm(teamNew, domain.TeamInfo{})
 	case key.Matches(k, l.Repair):
@@ -246,6 +292,11 @@ func (s *teamsScreen) Update(msg tea.Msg) tea.Cmd {
 		s.loadMembers()
 	case key.Matches(k, l.Duplicate):
 		s.openForm(teamDuplicate, t)
+	case key.Matches(k, l.Edit):
+		s.openForm(teamEdit, t)
+	case (key.Matches(k, l.Deactivate) || key.Matches(k, l.Delete)) && !s.c.canEdit(domain.ModTeams):
+	case (key.Matches(k, l.Deactivate) || key.Matches(k, l.Delete)) && t.Type == domain.TeamGlobalType:
+		s.c.Fail(domain.Errorf(domain.EForbidden, "the Global team holds every user: it cannot be suppressed or deleted (R9)"))
 	case key.Matches(k, l.Deactivate):
 		name := t.Name
 		return ask("Suppress team "+name+"? Its members no longer share its tickets.",
@@ -266,7 +317,14 @@ func (s *teamsScreen) View() string {
 	case s.open != "":
 		return pad(s.c.Styles.Title.Render("Team "+s.open)+" · members, explicit and through reports-to (R10)", s.w) + "\n" + s.members.View()
 	}
-	return s.table.View()
+	head := fmt.Sprintf("Teams · %d", len(s.teams))
+	if f := strings.TrimSpace(s.filter.Value()); f != "" {
+		head += " · filter " + f
+	}
+	if s.filterOn {
+		head = s.filter.View()
+	}
+	return pad(head, s.w) + "\n" + s.table.View()
 }
 
 func (s *teamsScreen) ShortHelp() []key.Binding {
@@ -279,9 +337,12 @@ func (s *teamsScreen) ShortHelp() []key.Binding {
 	case s.open != "":
 		return []key.Binding{l.New, l.Delete, n.Back}
 	}
+	if s.filterOn {
+		return []key.Binding{n.Open, n.Back}
+	}
 	dx := l.Deactivate
 	dx.SetHelp("x", "suppress")
-	return append([]key.Binding{n.Open, l.New, l.Duplicate, dx, l.Delete, l.Repair}, screenKey(s.c, "notices", s.c.Keys.Admin.Notices)...)
+	return append([]key.Binding{n.Filter, n.Open, l.New, l.Edit, l.Duplicate, dx, l.Delete, l.Repair}, screenKey(s.c, "notices", s.c.Keys.Admin.Notices)...)
 }
 
 func (s *teamsScreen) FullHelp() [][]key.Binding {

@@ -228,9 +228,11 @@ func (p *fieldsPane) Load(t *domain.TicketDetail) {
 		"Created       " + p.c.stamp(t.Created),
 		"Updated       " + p.c.stamp(t.Updated),
 		"Closed        " + p.c.stamp(t.Closed),
-		"",
-		p.c.Styles.Title.Render("Description"),
 	}
+	if t.ReassignAsked != "" {
+		lines = append(lines, p.c.Styles.Warn.Render("Reassignment asked by "+t.Assignee+": "+domain.Printable(t.ReassignAsked)+" (R: answer)"))
+	}
+	lines = append(lines, "", p.c.Styles.Title.Render("Description"))
 	if strings.TrimSpace(t.Description) == "" {
 		lines = append(lines, p.c.Styles.Dim.Render("none"))
 	} else {
@@ -421,6 +423,13 @@ func (p *visibilityPane) Load(t *domain.TicketDetail) {
 	}
 	for _, g := range t.VisibleTo {
 		p.lines = append(p.lines, "• "+g)
+	}
+	p.lines = append(p.lines, "", st.Title.Render("Teams"))
+	if len(t.TeamNames) == 0 {
+		p.lines = append(p.lines, st.Dim.Render("on no team"))
+	}
+	for _, n := range t.TeamNames {
+		p.lines = append(p.lines, "• "+n)
 	}
 	p.lines = append(p.lines, "")
 	if err := p.c.Access.Require(domain.VisibilityEdit); err != nil {

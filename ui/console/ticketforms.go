@@ -24,6 +24,8 @@ const (
 	formVisibility
 	formFilters
 	formSaveQuery
+	formAskReassign
+	formDeclineReassign
 )
 
 // Field indexes of the report form.
@@ -35,6 +37,8 @@ const (
 	rfType
 	rfCommon
 	rfPriority
+	rfTeams
+	rfVisibleTo // only with Edit Record Visibility
 )
 
 // Field indexes of the edit form.
@@ -206,8 +210,12 @@ func (s *ticketsScreen) openReport() {
 		choose("Room", s.rooms(codes[0]), "").
 		choose("Problem type", s.problemTypes(), "").
 		choose("Common problem", []string{""}, "").
-		choose("Priority", s.org.Priorities, prio)
-	f.note = "type to narrow a choice, space or ←/→ cycle it · a building rule may assign it"
+		choose("Priority", s.org.Priorities, prio).
+		pickMany("Teams", "", "optional: team names, comma-separated", nil, s.c.teamChoices)
+	if s.c.Access.Has(domain.VisibilityEdit) {
+		f.pickMany("Visible to", "", "optional: group names, comma-separated", nil, s.c.groupChoices)
+	}
+	f.note = "type to narrow a choice, space or ←/→ cycle it · a matching auto-assign rule of the building assigns the ticket at once · a team shares the ticket with its members; visible-to groups limit who sees it (Edit Record Visibility)"
 	s.openForm(formReport, domain.TicketRow{}, f)
 }
 
@@ -225,6 +233,26 @@ func (s *ticketsScreen) openEdit(r domain.TicketRow) {
 		choose("Priority", withCurrent(slices.Clone(s.org.Priorities), r.Priority), r.Priority).
 		text("Comment", "", "why (kept in the history)", nil)
 	s.openForm(formEdit, r, f)
+}
+
+// openReassignRequest is R: the assignee asks to be taken off the
+// ticket; on a ticket whose assignee asked, a holder of Reassign declines
+// (r reassigns, which answers the request too).
+func (s *ticketsScreen) openReassignRequest(r domain.TicketRow) {
+	switch {
+	case r.ReassignAsked != "" && s.can(domain.ActReassign, r):
+		f := newForm(s.c, "Decline to reassign "+r.Label).text("Reason", "", "told to "+r.Assignee, nil)
+		f.note = r.Assignee + " asked: " + r.ReassignAsked + " · r reassigns instead"
+		s.openForm(formDeclineReassign, r, f)
+	case r.Assignee == s.c.Access.Username && r.Status != domain.StatusClosed:
+		f := newForm(s.c, "Ask for "+r.Label+" to be reassigned").text("Reason", "", "why someone else should take it", nil)
+		s.openForm(formAskReassign, r, f)
+	case r.ReassignAsked != "":
+		s.c.Fail(domain.Errorf(domain.EForbidden, "%s asked to be taken off %s; answering needs %s (%s)", r.Assignee, r.Label,
+			domain.TicketReassign.Info().Label, domain.TicketReassign))
+	default:
+		s.c.Fail(domain.Errorf(domain.EForbidden, "only the assignee of %s asks for it to be reassigned", r.Label))
+	}
 }
 
 func (s *ticketsScreen) openWork(r domain.TicketRow) {
@@ -375,7 +403,11 @@ func (s *ticketsScreen) submit() tea.Cmd {
 	switch s.formKind {
 	case formReport:
 		nt := domain.NewTicket{Title: f.Value(rfTitle), Description: f.Value(rfDescription), Building: f.Value(rfBuilding),
-			Room: f.Value(rfRoom), ProblemType: f.Value(rfType), CommonProblem: f.Value(rfCommon), Priority: f.Value(rfPriority)}
+			Room: f.Value(rfRoom), ProblemType: f.Value(rfType), CommonProblem: f.Value(rfCommon), Priority: f.Value(rfPriority),
+			Teams: splitList(f.Value(rfTeams))}
+		if len(f.fields) > rfVisibleTo {
+			nt.VisibleTo = splitList(f.Value(rfVisibleTo))
+		}
 		org := s.org
 		return s.do(f, func() (string, error) {
 			t, err := svc.CreateTicket(s.c.Ctx, nt)
@@ -420,6 +452,16 @@ func (s *ticketsScreen) submit() tea.Cmd {
 	case formReopen:
 		c := f.Value(0)
 		return s.do(f, func() (string, error) { return "reopened " + label, svc.Reopen(s.c.Ctx, n, c) })
+	case formAskReassign:
+		reason := f.Value(0)
+		return s.do(f, func() (string, error) {
+			return "asked for " + label + " to be reassigned", svc.RequestReassign(s.c.Ctx, n, reason)
+		})
+	case formDeclineReassign:
+		reason := f.Value(0)
+		return s.do(f, func() (string, error) {
+			return "declined to reassign " + label, svc.DeclineReassign(s.c.Ctx, n, reason)
+		})
 	case formVisibility:
 		var groups []string
 		for _, g := range strings.Split(f.Value(0), ",") {

@@ -96,7 +96,7 @@ func newTicketsScreen(c *Common) *ticketsScreen {
 	s := &ticketsScreen{c: c, sel: map[domain.TicketNumber]bool{}, byKey: map[string]domain.TicketRow{},
 		table: newTable(c, "no tickets match: / edits the query, f opens the filters",
 			column{title: "Ticket", width: 8},
-			column{title: "!", width: 3},
+			column{title: "!", width: 4},
 			column{title: "Age", width: 4},
 			column{title: "Prio", width: 6},
 			column{title: "Status", width: 11},
@@ -185,7 +185,7 @@ func (s *ticketsScreen) apply(m ticketsMsg) tea.Cmd {
 		k := strconv.FormatUint(uint64(t.Number), 10)
 		keys[i] = k
 		s.byKey[k] = t
-		rows[i] = []string{t.Label, overdueMark(t.Overdue), age(t.Created, now), t.Priority, t.Status.String(),
+		rows[i] = []string{t.Label, overdueMark(t.Overdue) + reassignMark(t), age(t.Created, now), t.Priority, t.Status.String(),
 			dash(t.Building), dash(t.Room), dash(t.ProblemType), dash(t.Assignee), t.Title}
 	}
 	s.table.SetRows(keys, rows)
@@ -226,6 +226,14 @@ func (s *ticketsScreen) moveBy(d int) tea.Cmd {
 	}
 	s.table.move(d)
 	return nil
+}
+
+// reassignMark flags a ticket whose assignee asked to be reassigned.
+func reassignMark(t domain.TicketRow) string {
+	if t.ReassignAsked != "" {
+		return "↻"
+	}
+	return ""
 }
 
 // overdueMark shows the overdue level reached: ! first, !! second, !!! third notice.
@@ -620,6 +628,9 @@ func (s *ticketsScreen) actOn(k tea.KeyPressMsg, r domain.TicketRow) (tea.Cmd, b
 				})
 			}), true
 		}
+	case key.Matches(k, tk.AskReassign):
+		s.openReassignRequest(r)
+		return nil, true
 	case key.Matches(k, tk.Start):
 		// the store decides (assignee, or Task All Records) and says why not
 		return s.do(nil, func() (string, error) { return "started " + label, svc.Start(s.c.Ctx, n, "") }), true

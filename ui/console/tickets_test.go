@@ -620,3 +620,59 @@ func TestTicketDetailOffersOnlyAllowedActions(t *testing.T) {
 		}
 	}
 }
+
+// The report form puts a new ticket on a team (ProTracker) and, with Edit
+// Record Visibility, limits it to groups (NetResults).
+func TestReportFormSetsTeamAndVisibleTo(t *testing.T) {
+	db := openStore(t)
+	admin := session(t, db, "admin")
+	_, err := admin.CreateTeam(t.Context(), domain.Team{Name: "Lab"})
+	must(t, err)
+	d := start(t, db, "admin", 120, 40)
+	d.keys("2", "n", "Scope broken")
+	d.keys(repeat("tab", 7)...)
+	d.keys("Lab", "tab", "Technicians", "enter")
+	d.waitFor("reported T-")
+	page, err := admin.Tickets(t.Context(), domain.TicketQuery{Text: "Scope"})
+	must(t, err)
+	if len(page.Tickets) != 1 {
+		t.Fatalf("tickets %+v", page)
+	}
+	dt, err := admin.Ticket(t.Context(), page.Tickets[0].Number)
+	must(t, err)
+	if strings.Join(dt.TeamNames, ",") != "Lab" || strings.Join(dt.VisibleTo, ",") != "Technicians" {
+		t.Fatalf("teams %v, visible to %v", dt.TeamNames, dt.VisibleTo)
+	}
+}
+
+// R on a ticket: its assignee asks to be reassigned with a reason; the
+// queue marks it (↻) and a holder of Reassign declines with a reason.
+func TestReassignmentRequestInTheConsole(t *testing.T) {
+	db := openStore(t)
+	admin := session(t, db, "admin")
+	tk, err := admin.CreateTicket(t.Context(), domain.NewTicket{Title: "Projector dead", Building: "WEST", ProblemType: "Hardware"})
+	must(t, err)
+	must(t, admin.Assign(t.Context(), tk.Number, "alice", ""))
+	a := start(t, db, "alice", 120, 40)
+	a.keys("2", "/", "Projector", "enter")
+	a.waitFor("Projector dead")
+	a.keys("R")
+	a.waitFor("to be reassigned")
+	a.keys("out all week", "enter")
+	a.waitFor("asked for T-")
+	d := start(t, db, "admin", 120, 40)
+	d.keys("2", "/", "Projector", "enter")
+	s := d.waitFor("↻")
+	if !strings.Contains(s, "Projector dead") {
+		t.Fatalf("queue:\n%s", s)
+	}
+	d.keys("R")
+	d.waitFor("alice asked: out all week")
+	d.keys("covered by alice's team", "enter")
+	d.waitFor("declined to reassign T-")
+	row, err := admin.Ticket(t.Context(), tk.Number)
+	must(t, err)
+	if row.ReassignAsked != "" {
+		t.Fatalf("still asked: %+v", row.TicketRow)
+	}
+}

@@ -1,8 +1,10 @@
 package console
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
@@ -20,13 +22,13 @@ const (
 	ufPhone
 	ufReportsTo
 	ufStartScreen
-	ufKind
-	ufSuperuser
+	ufKind // new users only; Superuser and Password follow (superField, pwField)
 )
 
 // Field indexes of the membership form (join and bulk join/leave).
 const (
 	mfGroup = iota
+	mfStart
 	mfUntil
 	mfReason
 )
@@ -66,7 +68,10 @@ type usersScreen struct {
 	target    domain.UserInfo // edited or opened user
 	targets   []string        // bulk action users
 	detail    *table          // memberships of target, when open
-	w, h      int
+	// superField and pwField are the form's Superuser toggle and first
+	// Password field, when it has them (-1 otherwise)
+	superField, pwField int
+	w, h                int
 }
 
 func newUsersScreen(c *Common) *usersScreen {
@@ -163,7 +168,7 @@ func (s *usersScreen) loadDetail() {
 			until += " (expired)"
 		}
 		keys[i] = m.GroupName
-		rows[i] = []string{m.GroupName, dash(m.GrantedBy), s.c.date(m.GrantedAt), until, dash(m.Reason)}
+		rows[i] = []string{m.GroupName, dash(m.GrantedBy), s.c.date(m.GrantedAt), until, pendingReason(s.c, m)}
 	}
 	s.detail.SetRows(keys, rows)
 }
@@ -206,6 +211,20 @@ func (s *usersScreen) current() (domain.UserInfo, bool) {
 var startScreens = []string{"", "home", "tickets", "groups", "users", "teams", "buildings", "review", "audit", "settings"}
 
 func (s *usersScreen) openForm(mode userFormMode, u domain.UserInfo) {
+	switch mode {
+	case userNew:
+		if s.c.Access.Level(domain.ModTechnicians) < domain.LevelEdit && !s.c.canEdit(domain.ModUsers) {
+			return
+		}
+	case userEdit, userTerminate, userJoin:
+		if !s.c.mayManage(u) {
+			return
+		}
+	case userBulkJoin, userBulkLeave:
+		if s.c.Access.Level(domain.ModGroups) < domain.LevelEdit && !s.c.canEdit(domain.ModUsers) {
+			return
+		}
+	}
 	s.mode = mode
 	s.target = u
 	email := func(v string) error { return domain.ValidateEmail(v) }
@@ -230,18 +249,27 @@ func (s *usersScreen) openForm(mode userFormMode, u domain.UserInfo) {
 			text("Phone", u.Phone, "optional", nil).
 			pickText("Reports to", u.ReportsTo, "username (optional)", optUser, s.c.userChoices).
 			choose("Start screen", startScreens, u.StartScreen)
+		s.superField, s.pwField = -1, -1
 		if mode == userNew {
 			s.form.choose("Kind", []string{"standard", "restricted"}, "standard")
-			if s.c.Access.Superuser {
-				s.form.toggle("Superuser", false)
-			}
-			s.form.note = "New users belong to the base group of their kind at once (R1); join a group to make them active (R2)."
+		}
+		// only a superuser grants or revokes superuser (R12)
+		if s.c.Access.Superuser {
+			s.superField = len(s.form.fields)
+			s.form.toggle("Superuser", u.Superuser)
+		}
+		if mode == userNew {
+			s.pwField = len(s.form.fields)
+			s.form.secret("Password", "optional, 8+ characters").secret("Confirm", "the password again")
+			s.form.note = "New users belong to the base group of their kind at once (R1); join a group to make them active (R2). A password set here is changed at the first login."
 		}
 	case userJoin, userBulkJoin:
 		s.form = newForm(s.c, "Join a group: "+strings.Join(s.targets, ", ")).
 			pickText("Group", "", "group name", groupName, s.c.groupChoices).
+			text("From", "", "YYYY-MM-DD (optional)", s.c.validFrom).
 			text("Until", "", "YYYY-MM-DD (optional)", s.c.validUntil).
 			text("Reason", "", "optional", nil)
+		s.form.note = "The membership grants nothing before From and lasts through Until, days in the organization's time zone."
 	case userBulkLeave:
 		s.form = newForm(s.c, "Leave a group: "+strings.Join(s.targets, ", ")).
 			pickText("Group", "", "group name", groupName, s.c.groupChoices)
@@ -268,13 +296,11 @@ func (s *usersScreen) userFromForm() (domain.User, error) {
 		}
 		u.ReportsTo = boss.ID
 	}
-	if s.mode == userNew {
-		if f.Value(ufKind) == "restricted" {
-			u.Kind = domain.KindRestricted
-		}
-		if len(f.fields) > ufSuperuser {
-			u.Superuser = f.On(ufSuperuser)
-		}
+	if s.mode == userNew && f.Value(ufKind) == "restricted" {
+		u.Kind = domain.KindRestricted
+	}
+	if s.superField >= 0 {
+		u.Superuser = f.On(s.superField)
 	}
 	return u, nil
 }
@@ -285,9 +311,20 @@ func (s *usersScreen) submit() tea.Cmd {
 	case userNew, userEdit:
 		u, err := s.userFromForm()
 		if err == nil {
-			if s.mode == userNew {
+			pw := ""
+			if s.pwField >= 0 {
+				pw = f.Raw(s.pwField)
+				if pw != f.Raw(s.pwField+1) {
+					err = domain.Errorf(domain.EInvalid, "password: the two entries differ")
+				}
+			}
+			switch {
+			case err != nil:
+			case s.mode == userNew && pw != "":
+				u, err = s.c.Svc.CreateUserWithPassword(s.c.Ctx, u, pw)
+			case s.mode == userNew:
 				u, err = s.c.Svc.CreateUser(s.c.Ctx, u)
-			} else {
+			default:
 				u, err = s.c.Svc.UpdateUser(s.c.Ctx, u)
 			}
 		}
@@ -309,10 +346,12 @@ func (s *usersScreen) submit() tea.Cmd {
 			s.c.Fail(err) // the form stays, with what was typed
 			return nil
 		}
-		group, reason := f.Value(mfGroup), f.Value(mfReason)
-		if !s.bulk(fmt.Sprintf("joined %s", group), func(u string) error { return s.c.Svc.Join(s.c.Ctx, u, group, until, reason) }) {
+		from, err := s.c.parseFrom(f.Value(mfStart))
+		if err != nil {
+			s.c.Fail(err)
 			return nil
 		}
+		return s.join(domain.JoinRequest{Group: f.Value(mfGroup), From: from, Until: until, Reason: f.Value(mfReason)}, s.targets)
 	case userBulkLeave:
 		group := f.Value(mfGroup)
 		if !s.bulk(fmt.Sprintf("left %s", group), func(u string) error {
@@ -335,14 +374,82 @@ func (s *usersScreen) submit() tea.Cmd {
 	return nil
 }
 
+// parseFrom reads a membership's start: the beginning of that day in the
+// organization's zone (domain.ParseFrom); "" is at once.
+func (c *Common) parseFrom(s string) (time.Time, error) {
+	return domain.ParseFrom("From", s, c.zone())
+}
+
+func (c *Common) validFrom(s string) error {
+	_, err := c.parseFrom(s)
+	return err
+}
+
+// pendingReason is a membership's Reason column, led by its start when it
+// has not started (it grants nothing before): the widest column says it.
+func pendingReason(c *Common, m domain.MemberInfo) string {
+	if !m.Pending {
+		return dash(m.Reason)
+	}
+	r := "starts " + c.date(m.From)
+	if m.Reason != "" {
+		r += " · " + m.Reason
+	}
+	return r
+}
+
+// joinConfirmMsg re-runs a join, confirmed, for the users the R4 question
+// named: Building Administrators who would become full administrators.
+type joinConfirmMsg struct {
+	req   domain.JoinRequest
+	users []string
+}
+
+// errAsked marks a target that bulkOver neither reports as done nor as
+// refused: the join asks about it next.
+var errAsked = errors.New("asked")
+
+// join adds the users to the group. Those whom the store refuses with the
+// R4 warning (a Building Administrator would become a full administrator)
+// are asked about afterwards, naming who gains what; yes joins them
+// confirmed.
+func (s *usersScreen) join(req domain.JoinRequest, users []string) tea.Cmd {
+	var warned, warnings []string
+	s.bulkOver(users, fmt.Sprintf("joined %s", req.Group), func(u string) error {
+		r := req
+		r.Username = u
+		err := s.c.Svc.JoinGroup(s.c.Ctx, r)
+		if domain.IsWarning(err) && !req.Confirm {
+			warned, warnings = append(warned, u), append(warnings, errText(err))
+			return errAsked
+		}
+		return err
+	})
+	if len(warned) == 0 {
+		return nil
+	}
+	req.Confirm = true
+	return ask(strings.Join(warnings, "\n"), func() tea.Msg { return joinConfirmMsg{req: req, users: warned} })
+}
+
 // bulk runs fn for every target; on any refusal the form stays open with
 // the reasons, and the users that succeeded are reported too.
 func (s *usersScreen) bulk(done string, fn func(user string) error) bool {
+	return s.bulkOver(s.targets, done, fn)
+}
+
+// bulkOver is bulk over the given users; a user fn answers errAsked for
+// is left to the caller's question.
+func (s *usersScreen) bulkOver(users []string, done string, fn func(user string) error) bool {
 	var ok, failed []string
-	for _, u := range s.targets {
-		if err := fn(u); err != nil {
+	asked := false
+	for _, u := range users {
+		switch err := fn(u); {
+		case errors.Is(err, errAsked):
+			asked = true
+		case err != nil:
 			failed = append(failed, errText(err))
-		} else {
+		default:
 			ok = append(ok, u)
 		}
 	}
@@ -350,6 +457,9 @@ func (s *usersScreen) bulk(done string, fn func(user string) error) bool {
 		s.form = nil
 	}
 	s.Reload()
+	if len(ok) == 0 && len(failed) == 0 && asked {
+		return true
+	}
 	if len(failed) > 0 {
 		msg := strings.Join(failed, "; ")
 		if len(ok) > 0 {
@@ -413,6 +523,9 @@ func (s *usersScreen) deactivateNow(user string) tea.Cmd {
 }
 
 func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
+	if m, ok := msg.(joinConfirmMsg); ok {
+		return s.join(m.req, m.users)
+	}
 	if s.form != nil {
 		submit, cancel, cmd := s.form.Update(msg)
 		switch {
@@ -499,6 +612,7 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 		s.loadDetail()
 	case key.Matches(k, l.Edit):
 		s.openForm(userEdit, u)
+	case (key.Matches(k, l.Deactivate) || key.Matches(k, l.Delete)) && !s.c.mayManage(u):
 	case key.Matches(k, l.Deactivate):
 		sel := s.table.Selected()
 		if len(sel) == 1 && u.Status == domain.StatusDeactivated && sel[0] == u.Username {

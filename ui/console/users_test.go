@@ -1,6 +1,7 @@
 package console
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -40,7 +41,7 @@ func TestUsersFilterAndJoinWithExpiry(t *testing.T) {
 	if !strings.Contains(s, "bob") || strings.Contains(s, "alice") {
 		t.Fatalf("live filter should leave only bob:\n%s", s)
 	}
-	d.keys("enter", "enter", "n", "Principals", "tab", "2026-03-20", "tab", "trial", "enter")
+	d.keys("enter", "enter", "n", "Principals", "tab", "tab", "2026-03-20", "tab", "trial", "enter")
 	d.waitFor("bob joined Principals")
 	ms, err := session(t, db, "admin").Memberships(t.Context(), "bob")
 	must(t, err)
@@ -152,5 +153,42 @@ func TestLongRefusalShowsItsReasonAt80Columns(t *testing.T) {
 	}
 	if lines := strings.Count(v, "\n") + 1; lines != 24 {
 		t.Fatalf("the frame has %d lines, want 24:\n%s", lines, v)
+	}
+}
+
+// A new user can get a first password in the form (both entries must
+// agree), and anyone changes their own password on My account after
+// proving the current one.
+func TestPasswordsInTheConsole(t *testing.T) {
+	db := openStore(t)
+	d := start(t, db, "admin", 120, 40)
+	d.keys("4", "n", "erin")
+	d.keys(repeat("tab", 9)...)
+	d.keys("first-secret-1", "tab", "first-secret-2", "enter")
+	s := d.waitFor("the two entries differ")
+	if !strings.Contains(s, "New user") {
+		t.Fatalf("the form closed on a mismatch:\n%s", s)
+	}
+	d.keys(repeat("backspace", 1)...)
+	d.keys("1", "enter")
+	d.waitFor("saved user erin")
+	must(t, session(t, db, "admin").Join(t.Context(), "erin", "Users", time.Time{}, ""))
+	if _, err := db.AuthenticatePassword("erin", "first-secret-1"); !errors.Is(err, domain.ErrMustChangePassword) {
+		t.Fatalf("erin's first password: %v", err)
+	}
+	must(t, session(t, db, "erin").SetPassword(t.Context(), "erin", "erins-own-secret"))
+
+	e := start(t, db, "erin", 120, 40)
+	e.keys(":", "my account", "enter")
+	e.waitFor("My account · erin")
+	e.keys("p", "wrong-one-here", "tab", "erins-next-secret", "tab", "erins-next-secret", "enter")
+	s = e.waitFor("wrong password")
+	if !strings.Contains(s, "Change my password") {
+		t.Fatalf("the form closed on a wrong password:\n%s", s)
+	}
+	e.keys("esc", "y", "p", "erins-own-secret", "tab", "erins-next-secret", "tab", "erins-next-secret", "enter")
+	e.waitFor("changed your password")
+	if _, err := db.AuthenticatePassword("erin", "erins-next-secret"); err != nil {
+		t.Fatalf("login with the new password: %v", err)
 	}
 }

@@ -52,7 +52,7 @@ func (m *Model) startViewAs(user string) {
 		return
 	}
 	in := New(Config{Service: svc, Now: m.cfg.Now, Context: m.c.Ctx,
-		NoColor: m.cfg.NoColor, Light: !m.dark}).(*Model)
+		NoColor: m.cfg.NoColor, Light: !m.dark, Keys: m.cfg.Keys}).(*Model)
 	in.Update(tea.WindowSizeMsg{Width: m.w, Height: m.h})
 	m.viewAs = in
 }

@@ -25,6 +25,7 @@ import (
 	"charm.land/wish/v2/recover"
 
 	"gatehouse/domain"
+	"gatehouse/keymap"
 )
 
 // Store is what the server needs from the data file; *store.DB provides
@@ -80,7 +81,10 @@ type Config struct {
 	// JobFailures lists the periodic jobs' latest failures for the Data
 	// file screen; nil shows none.
 	JobFailures func() []string
-	Logger      *slog.Logger // default slog.Default()
+	// Keys are every session's bindings: the server's keymap file
+	// (keymap.Load); nil means the defaults.
+	Keys   *keymap.KeyMap
+	Logger *slog.Logger // default slog.Default()
 	// ShutdownGrace bounds how long Run waits for sessions to quit on
 	// shutdown; default 30 seconds.
 	ShutdownGrace time.Duration

@@ -290,7 +290,7 @@ func (s *Server) newConsole(e *entry, sess charmssh.Session) tea.Model {
 		NoColor: hasEnv(sess.Environ(), "NO_COLOR"), ViewAs: func(target string) (domain.Service, error) {
 			return s.cfg.Store.ViewAs(e.svc.Actor(e.work).Username, target)
 		}, Remote: true,
-		JobFailures: s.cfg.JobFailures})
+		JobFailures: s.cfg.JobFailures, Keys: s.cfg.Keys})
 }
 
 func hasEnv(env []string, name string) bool {
