@@ -23,12 +23,13 @@ type accountScreen struct {
 
 // eventText says what each event a group can subscribe to tells of.
 var eventText = map[domain.Event]string{
-	domain.EventNew:        "a ticket is reported",
-	domain.EventAssigned:   "a ticket is assigned",
-	domain.EventWorkReport: "a work report is added",
-	domain.EventClosed:     "a ticket is closed",
-	domain.EventReassigned: "a ticket is reassigned",
-	domain.EventOverdue:    "a ticket is overdue",
+	domain.EventNew:             "a ticket is reported",
+	domain.EventAssigned:        "a ticket is assigned",
+	domain.EventWorkReport:      "a work report is added",
+	domain.EventClosed:          "a ticket is closed",
+	domain.EventReassigned:      "a ticket is reassigned",
+	domain.EventOverdue:         "a ticket is overdue",
+	domain.EventReassignRequest: "an assignee asks to be reassigned",
 }
 
 // Field indexes of the password form.
