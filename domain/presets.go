@@ -22,6 +22,7 @@ var Presets = []Preset{
 		return LevelEdit
 	}},
 	{Name: "Admin", Level: func(*Privilege) Level { return LevelEdit }},
+	{Name: "No Access", Level: func(*Privilege) Level { return LevelNone }},
 }
 
 // Levels are the module levels the preset sets.
@@ -40,9 +41,6 @@ func PresetName(l ModuleLevels) string {
 		if p.Levels() == l {
 			return p.Name
 		}
-	}
-	if l == (ModuleLevels{}) {
-		return "No Access"
 	}
 	return "Customize"
 }

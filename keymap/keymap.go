@@ -62,6 +62,11 @@ type Form struct {
 	Toggle key.Binding
 	Submit key.Binding
 	Cancel key.Binding
+	// Newline breaks a line in a multi-line field, where Next/Prev's
+	// arrows move between lines and only LeaveNext/LeavePrev leave it.
+	Newline   key.Binding
+	LeaveNext key.Binding
+	LeavePrev key.Binding
 }
 
 // Confirm answers a yes/no dialog.
@@ -76,6 +81,8 @@ type Picker struct {
 	Down   key.Binding
 	Choose key.Binding
 	Close  key.Binding
+	// Take puts a form picker's highlighted match into its field.
+	Take key.Binding
 }
 
 // KeyMap is the whole console's bindings.
@@ -142,11 +149,14 @@ func Default() KeyMap {
 			WhatIf: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "what-if")),
 		},
 		Form: Form{
-			Next:   key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab/↓", "next field")),
-			Prev:   key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab/↑", "previous field")),
-			Toggle: key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "toggle/cycle")),
-			Submit: key.NewBinding(key.WithKeys("ctrl+s", "enter"), key.WithHelp("enter/ctrl+s", "save")),
-			Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+			Next:      key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab/↓", "next field")),
+			Prev:      key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab/↑", "previous field")),
+			Toggle:    key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "toggle/cycle")),
+			Submit:    key.NewBinding(key.WithKeys("ctrl+s", "enter"), key.WithHelp("enter/ctrl+s", "save")),
+			Cancel:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+			Newline:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "new line")),
+			LeaveNext: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next field")),
+			LeavePrev: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous field")),
 		},
 		Confirm: Confirm{
 			Yes: key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
@@ -157,6 +167,7 @@ func Default() KeyMap {
 			Down:   key.NewBinding(key.WithKeys("down", "ctrl+n"), key.WithHelp("↓", "next")),
 			Choose: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "run")),
 			Close:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
+			Take:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "take")),
 		},
 		Admin:   defaultAdmin(),
 		Gov:     defaultGovernance(),

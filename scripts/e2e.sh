@@ -289,6 +289,20 @@ start --demo
 check "demo opens" "Riverside Unified School District"
 check "demo opens on Home with the hint" "Welcome, "
 check "the hint names the palette and help" ": commands · ? help"
+tmux resize-window -t "$S" -x 80 -y 24; sleep 0.3
+check "demo at 80x24: the hint stays whole" ": commands · ? help"
+tmux resize-window -t "$S" -x 120 -y 40; sleep 0.3
+# a pick field narrows while typing (issue 13, input that behaves)
+keys 4 J; typed "district adm"
+check "join: typing narrows the groups" "▸ District Administrator"
+esc; esc; check "join: esc on a changed form asks" "Discard what you typed?"
+keys y; esc
+# a pasted description keeps its lines (bracketed paste into the textarea)
+keys 2 n; check "report form opens" "Report a problem"
+typed "Projector dead"; keys Tab
+tmux set-buffer -- $'Room 12 projector.\nNo power light.'; tmux paste-buffer -p -t "$S"; sleep 0.3
+check "report: pasted lines stay lines" "    No power light."
+esc; keys y
 keys 4 /; typed "nwright"; keys Enter
 check "demo: a user without a group shows —" "nwright"
 check "demo: — in the Group column" "—"

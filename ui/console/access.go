@@ -230,7 +230,7 @@ func (s *accessScreen) Update(msg tea.Msg) tea.Cmd {
 func (s *accessScreen) View() string {
 	st := s.c.Styles
 	if s.whoOf != "" {
-		return pad(st.Title.Render("Who holds "+s.whoOf)+fmt.Sprintf(" · %d users (same engine as gatehouse who)", len(s.whoRows)), s.w) +
+		return pad(st.Title.Render("Who holds "+s.whoOf)+fmt.Sprintf(" · %s (same engine as gatehouse who)", plural(len(s.whoRows), "user")), s.w) +
 			"\n" + s.who.View()
 	}
 	head := st.Title.Render("Effective access of "+s.user) + fmt.Sprintf(" · %d of %d flags", s.acc.Flags.Len(), domain.NumFlags)

@@ -120,8 +120,8 @@ func TestViewAsRefusesWritesWithTheReason(t *testing.T) {
 	if err != nil || len(evs) != 1 || evs[0].Action != "view as" || evs[0].Name != "carol" || evs[0].ActorName != "admin" {
 		t.Fatalf("view-as audit event: %+v %v", evs, err)
 	}
-	// esc closes the form first, then leaves
-	d.keys("esc")
+	// esc closes the form first (after "discard?"), then leaves
+	d.keys("esc", "y")
 	d.waitFor("Team notices")
 	d.keys("esc") // the notices screen goes back to Teams
 	d.waitFor("Owner")
@@ -296,7 +296,7 @@ func TestTeamsFilterAndEdit(t *testing.T) {
 	d.waitFor("Sports")
 	d.keys("/", "sci", "enter", "e")
 	d.waitFor("Edit team Science Lab")
-	d.keys("s", "tab", "both labs", "enter")
+	d.keys("end", "s", "tab", "both labs", "enter") // end keeps the selected name
 	d.waitFor("saved team Science Labs")
 	info, _, err := admin.Team(t.Context(), "Science Labs")
 	must(t, err)

@@ -89,8 +89,8 @@ func (p *alertsPane) Update(msg tea.Msg) tea.Cmd {
 			}
 			return nil
 		}).
-		text("Users", strings.Join(p.v.UserNames, ", "), "usernames, comma separated", nil).
-		text("Groups", strings.Join(p.v.GroupNames, ", "), "group names, comma separated", nil).
+		pickMany("Users", strings.Join(p.v.UserNames, ", "), "usernames, comma separated", nil, p.c.userChoices).
+		pickMany("Groups", strings.Join(p.v.GroupNames, ", "), "group names, comma separated", nil, p.c.groupChoices).
 		toggle("Enabled", on)
 	p.form.note = "notify these users and groups when the ticket has not changed state for the days"
 	p.busy = false
@@ -148,7 +148,7 @@ func (p *alertsPane) View() string {
 		}
 		lines = append(lines,
 			"Enabled   "+enabled,
-			fmt.Sprintf("Days      %d  (alert when the ticket has not changed state for %d days)", v.Days, v.Days),
+			fmt.Sprintf("Days      %d  (alert when the ticket has not changed state for %s)", v.Days, plural(v.Days, "day")),
 			"Users     "+dash(strings.Join(v.UserNames, ", ")),
 			"Groups    "+dash(strings.Join(v.GroupNames, ", ")))
 		if !v.SentFor.IsZero() {

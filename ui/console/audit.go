@@ -24,8 +24,10 @@ type auditScreen struct {
 	query    domain.AuditQuery
 	filter   textinput.Model
 	filterOn bool
-	entry    *scroller // the opened event: what changed, as a diff
-	w, h     int
+	// filterWas is the filter in force when / was pressed
+	filterWas string
+	entry     *scroller // the opened event: what changed, as a diff
+	w, h      int
 }
 
 func newAuditScreen(c *Common) *auditScreen {
@@ -180,8 +182,10 @@ func (s *auditScreen) Update(msg tea.Msg) tea.Cmd {
 	if s.filterOn {
 		switch {
 		case key.Matches(k, n.Back):
+			// esc cancels the edit: the line shows the filter in force
 			s.filterOn = false
 			s.filter.Blur()
+			s.filter.SetValue(s.filterWas)
 			return nil
 		case key.Matches(k, n.Open):
 			q, err := parseAuditQuery(s.filter.Value(), s.c.zone())
@@ -207,7 +211,7 @@ func (s *auditScreen) Update(msg tea.Msg) tea.Cmd {
 			s.open(s.events[i])
 		}
 	case key.Matches(k, n.Filter):
-		s.filterOn = true
+		s.filterOn, s.filterWas = true, s.filter.Value()
 		return s.filter.Focus()
 	case key.Matches(k, n.Back):
 		s.query = domain.AuditQuery{}
@@ -221,7 +225,7 @@ func (s *auditScreen) View() string {
 	if s.entry != nil {
 		return s.entry.View()
 	}
-	head := fmt.Sprintf("Audit trail · %d events", len(s.events))
+	head := "Audit trail · " + plural(len(s.events), "event")
 	if f := strings.TrimSpace(s.filter.Value()); f != "" {
 		head += " · filter " + f
 	}

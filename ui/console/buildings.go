@@ -142,8 +142,8 @@ func (s *buildingsScreen) openFormMode(mode buildingFormMode, b domain.Building)
 			text("Rooms", strings.Join(b.Rooms, ", "), "comma-separated", nil)
 	case buildingRule:
 		s.form = newForm(s.c, "New auto-assign rule in "+s.open.Code).
-			text("Problem type", "", "", required("problem type")).
-			text("Technician", "", "username", domain.ValidateUsername)
+			pickText("Problem type", "", "type to narrow", required("problem type"), s.c.problemTypeChoices).
+			pickText("Technician", "", "username", domain.ValidateUsername, s.c.userChoices)
 		s.form.note = "New tickets of this problem type in this building go to the technician at once."
 	}
 	s.form.SetSize(s.w, s.h)
@@ -176,6 +176,9 @@ func (s *buildingsScreen) submit() {
 			b, err = s.c.Svc.UpdateBuilding(s.c.Ctx, b)
 		}
 		ok = "saved building " + b.Code
+		if err == nil && s.mode == buildingNew {
+			s.table.Want(b.Code) // the cursor lands on the new building
+		}
 		if err == nil && s.open != nil {
 			s.open = &b
 		}

@@ -134,12 +134,12 @@ func TestDiscussionGating(t *testing.T) {
 	d.keys("d")
 	d.waitFor("alice lacks Delete Messages and Threads (discussion.delete)")
 	// a new thread, then a reply to the highlighted message
-	d.keys("n", "Toner", "tab", "Which toner fits?", "enter")
+	d.keys("n", "Toner", "tab", "Which toner fits?", "ctrl+s") // enter is a new line in a message
 	d.waitFor("started thread “Toner”")
 	d.waitFor("3 threads, 4 messages")
 	d.keys("g", "down", "r")
 	d.waitFor("Reply to carol's message")
-	d.keys("Thanks!", "enter")
+	d.keys("Thanks!", "ctrl+s")
 	d.waitFor("posted in “Parts”")
 	disc, err := session(t, db, "admin").Discussion(t.Context(), 1)
 	must(t, err)
@@ -162,7 +162,7 @@ func TestDiscussionRefusedPostKeepsText(t *testing.T) {
 	must(t, err)
 	_, err = session(t, db, "admin").RevokeGroup(t.Context(), "Technicians", []domain.Grant{g})
 	must(t, err)
-	d.keys("enter")
+	d.keys("ctrl+s")
 	s := d.waitFor("alice lacks Post Messages (discussion.post)")
 	if !strings.Contains(s, "on my way") || !strings.Contains(s, "Post in thread") {
 		t.Fatalf("the refused post lost its text:\n%s", s)
@@ -179,7 +179,7 @@ func TestDiscussionEditAndDelete(t *testing.T) {
 	for range 60 {
 		d.keys("backspace")
 	}
-	d.keys("Need a fuser unit.", "enter")
+	d.keys("Need a fuser unit.", "ctrl+s")
 	d.waitFor("edited carol's message")
 	d.waitFor("· edited 2026-03-02 09:00")
 	// delete the second thread, after asking
@@ -224,7 +224,7 @@ func TestAttachmentsPane(t *testing.T) {
 	if !strings.Contains(s, "Save quote.txt to") {
 		t.Fatalf("the refused save closed its form:\n%s", s)
 	}
-	d.keys("esc", "d")
+	d.keys("esc", "y", "d")
 	d.waitFor("Delete the attachment quote.txt")
 	d.keys("y")
 	d.waitFor("deleted attachment quote.txt")
@@ -399,9 +399,9 @@ func TestDiscussionSubmitAfterTheListEmptied(t *testing.T) {
 	if len(p.items) != 0 {
 		t.Fatalf("the reload kept %d items", len(p.items))
 	}
-	cmd := p.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+	cmd := p.Update(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})
 	if cmd == nil {
-		t.Fatal("enter did not submit")
+		t.Fatal("ctrl+s did not submit")
 	}
 	var done collabDoneMsg
 	for _, msg := range drain(cmd) {

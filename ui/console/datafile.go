@@ -148,6 +148,7 @@ func (s *dataFileScreen) startBackup() tea.Cmd {
 	}
 	s.typing = true
 	s.path.setFocus(0)
+	s.path.rebase() // the kept path is where esc returns to without asking
 	return nil
 }
 

@@ -217,7 +217,7 @@ func (p *discussionPane) Update(msg tea.Msg) tea.Cmd {
 		}
 		p.openForm(discNewThread, "New thread on "+p.label, func(f *form) *form {
 			f.text("Title", "", "what the thread is about", nil)
-			return f.text("Message", "", "the first message", nil)
+			return f.area("Message", "", "the first message", nil)
 		})
 	case key.Matches(k, ck.Reply):
 		if !a.Has(domain.DiscussionPost) {
@@ -233,7 +233,7 @@ func (p *discussionPane) Update(msg tea.Msg) tea.Cmd {
 		if it.post != nil {
 			title = "Reply to " + it.post.AuthorName + "'s message in " + strconvQuote(th.Title)
 		}
-		p.openForm(discPost, title, func(f *form) *form { return f.text("Message", "", "your message", nil) })
+		p.openForm(discPost, title, func(f *form) *form { return f.area("Message", "", "your message", nil) })
 		p.formThread, p.formPost = th, it.post
 	case key.Matches(k, ck.EditPost):
 		if !a.Has(domain.DiscussionEdit) {
@@ -245,7 +245,7 @@ func (p *discussionPane) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		text := it.post.Text
-		p.openForm(discEdit, "Edit "+it.post.AuthorName+"'s message", func(f *form) *form { return f.text("Message", text, "", nil) })
+		p.openForm(discEdit, "Edit "+it.post.AuthorName+"'s message", func(f *form) *form { return f.area("Message", text, "", nil) })
 		p.formPost = it.post
 	case key.Matches(k, ck.DeletePost):
 		if !a.Has(domain.DiscussionDelete) {
@@ -266,7 +266,7 @@ func (p *discussionPane) askDelete(it discItem) tea.Cmd {
 	svc, n := p.c.Svc, p.number
 	th := p.d.Threads[it.thread]
 	if it.post == nil {
-		q := fmt.Sprintf("Delete the thread %s on %s with its %d messages? This cannot be undone.", strconvQuote(th.Title), p.label, len(th.Posts))
+		q := fmt.Sprintf("Delete the thread %s on %s with its %s? This cannot be undone.", strconvQuote(th.Title), p.label, plural(len(th.Posts), "message"))
 		return ask(q, collabDo(nil, func() (string, error) {
 			return "deleted thread " + strconvQuote(th.Title), svc.DeleteThread(p.c.Ctx, n, th.ID)
 		}))
@@ -397,7 +397,7 @@ func (p *discussionPane) itemLines(it discItem, cur bool) []string {
 	}
 	th := p.d.Threads[it.thread]
 	if it.post == nil {
-		head := fmt.Sprintf("# %s — %s, %s · %d messages", domain.Printable(th.Title), dash(th.AuthorName), p.c.stamp(th.Created), len(th.Posts))
+		head := fmt.Sprintf("# %s — %s, %s · %s", domain.Printable(th.Title), dash(th.AuthorName), p.c.stamp(th.Created), plural(len(th.Posts), "message"))
 		head = ansi.Truncate(head, max(1, p.w-2), "…")
 		if cur {
 			return []string{mark + st.Cursor.Render(head)}

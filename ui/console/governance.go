@@ -222,7 +222,7 @@ func (p *guardsPane) openForm() {
 		choose("Rule", []string{string(domain.GuardNeverTogether), string(domain.GuardMaxHolders), string(domain.GuardMinHolders)}, string(domain.GuardNeverTogether)).
 		text("Privileges", "", "ids, comma-separated: ticket.assign,ticket.close or groups:edit", nil).
 		text("Number", "", "holders, for max- and min-holders", nil).
-		text("Building", "", "code, for max-holders (optional)", nil)
+		pickText("Building", "", "code, for max-holders (optional)", nil, p.c.buildingChoices)
 	p.form.note = "Every save that changes access is checked against the guards and refused when it breaks one more than before (R17)."
 	p.form.SetSize(p.w, p.h)
 }
@@ -617,8 +617,8 @@ func (p *reviewsPane) openForm() {
 	}
 	due := p.c.Now().AddDate(0, 0, 14)
 	p.form = newForm(p.c, "Start a review campaign").
-		text("Group", "", "whose members are reviewed", nil).
-		text("Reviewer", "", "a username who may end those memberships", nil).
+		pickText("Group", "", "whose members are reviewed", nil, p.c.groupChoices).
+		pickText("Reviewer", "", "a username who may end those memberships", nil, p.c.userChoices).
 		text("Due", p.c.date(due), "YYYY-MM-DD (through that day)", func(v string) error {
 			_, err := domain.ParseThrough("due", v, p.c.zone(), p.c.Now())
 			return err

@@ -186,7 +186,7 @@ func (d *groupDetail) whatIfLines() []string {
 		}
 		out = append(out, ch.Username+": "+strings.Join(parts, "; "))
 	}
-	head := []string{fmt.Sprintf("%d users gain, %d lose", gain, lose)}
+	head := []string{fmt.Sprintf("%s gain, %d lose", plural(gain, "user"), lose)}
 	// guards (R17) the save would break: it will be refused, say so first
 	if vs, err := d.c.Svc.GuardsWhatIf(d.c.Ctx, d.draft); err == nil {
 		for _, v := range vs {
@@ -225,7 +225,11 @@ func (d *groupDetail) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	if d.whatIf != nil {
+		// any key closes the what-if list; ctrl+s also saves what it shows
 		d.whatIf = nil
+		if key.Matches(k, d.c.Keys.Nav.Save) {
+			return d.save(saveGroupMsg{})
+		}
 		return nil
 	}
 	g, n := d.c.Keys.Global, d.c.Keys.Nav
@@ -250,6 +254,10 @@ func (d *groupDetail) Update(msg tea.Msg) tea.Cmd {
 		if key.Matches(k, d.c.Keys.Admin.States) {
 			d.openStates()
 			return nil
+		}
+		if key.Matches(k, d.c.Keys.Matrix.Preset) {
+			// presets set module levels: the Module levels tab shows them
+			return d.modules.Update(msg)
 		}
 		return d.flags.Update(msg)
 	case tabModules:
@@ -299,7 +307,7 @@ func (d *groupDetail) updateMembers(k tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(k, l.New):
 		d.join = newForm(d.c, "Add a member to "+d.orig.Name).
-			text("Username", "", "", domain.ValidateUsername).
+			pickText("Username", "", "type to narrow", domain.ValidateUsername, d.c.userChoices).
 			text("Until", "", "YYYY-MM-DD (optional)", d.c.validUntil).
 			text("Reason", "", "optional", nil)
 		d.join.SetSize(d.w, d.h-2)
@@ -430,6 +438,9 @@ func (d *groupDetail) ShortHelp() []key.Binding {
 		return d.states.ShortHelp()
 	}
 	g, n, l := d.c.Keys.Global, d.c.Keys.Nav, d.c.Keys.List
+	if d.whatIf != nil {
+		return []key.Binding{n.Save, n.Back}
+	}
 	if d.mayChange() != nil {
 		var ks []key.Binding
 		switch d.tab {
@@ -442,7 +453,7 @@ func (d *groupDetail) ShortHelp() []key.Binding {
 	}
 	switch d.tab {
 	case tabPrivileges:
-		return append(d.flags.ShortHelp(), d.c.Keys.Admin.States, g.NextPane, n.Back)
+		return append(d.flags.ShortHelp(), d.c.Keys.Matrix.Preset, d.c.Keys.Admin.States, g.NextPane, n.Back)
 	case tabModules:
 		return append(d.modules.ShortHelp(), g.NextPane, n.Back)
 	case tabMembers:

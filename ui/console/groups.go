@@ -198,8 +198,8 @@ func (s *groupsScreen) submitForm(confirm bool) tea.Cmd {
 		return nil
 	}
 	s.form = nil
+	s.table.Want(g.Name)
 	s.Reload()
-	s.table.SelectKey(g.Name)
 	s.c.Ok("saved group %s", g.Name)
 	if s.mode == groupNew {
 		s.open(g.Name) // straight to the privileges of the new group
@@ -271,7 +271,7 @@ func (s *groupsScreen) Update(msg tea.Msg) tea.Cmd {
 		name := g.Name
 		q := fmt.Sprintf("Delete group %s?", name)
 		if g.Members > 0 {
-			q = fmt.Sprintf("Delete group %s? Its %d members lose what it grants.", name, g.Members)
+			q = fmt.Sprintf("Delete group %s? Its %s lose what it grants.", name, plural(g.Members, "member"))
 		}
 		return ask(q, act("deleted group "+name, func() error { return s.c.Svc.DeleteGroup(s.c.Ctx, name) }))
 	}

@@ -124,6 +124,7 @@ var named = map[string]tea.KeyPressMsg{
 	"right":     {Code: tea.KeyRight},
 	"pgdown":    {Code: tea.KeyPgDown},
 	"backspace": {Code: tea.KeyBackspace},
+	"end":       {Code: tea.KeyEnd},
 	"ctrl+s":    {Code: 's', Mod: tea.ModCtrl},
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"gatehouse/domain"
 )
@@ -91,7 +92,9 @@ func (s *homeScreen) render() {
 	}
 	lines = append(lines, fmt.Sprintf("You hold %d of %d flag privileges.", a.Flags.Len(), domain.NumFlags))
 	if len(mods) > 0 {
-		lines = append(lines, "Module levels: "+strings.Join(mods, " "))
+		// wrapped at the width: no level is cut off at 80 columns
+		wrapped := ansi.Wrap("Module levels: "+strings.Join(mods, " "), max(20, s.sc.w), "")
+		lines = append(lines, strings.Split(wrapped, "\n")...)
 	}
 	lines = append(lines, "Effective access, with the source of each privilege: press : and type \"access\".",
 		"Your notifications and password: press "+c.Keys.Account.Open.Help().Key+" for My account.", "")
@@ -137,7 +140,8 @@ func (s *homeScreen) View() string     { return s.sc.View() }
 func (s *homeScreen) SetSize(w, h int) { s.sc.SetSize(w, h) }
 func (s *homeScreen) Dirty() bool      { return false }
 func (s *homeScreen) Capturing() bool  { return false }
-func (s *homeScreen) Hint() string     { return "" }
+
+func (s *homeScreen) Hint() string { return "" }
 func (s *homeScreen) ShortHelp() []key.Binding {
 	return []key.Binding{s.c.Keys.Global.Screens, s.c.Keys.Account.Open}
 }

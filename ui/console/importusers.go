@@ -309,7 +309,7 @@ func (s *importScreen) summary() (string, bool) {
 	case s.err != nil:
 		return s.wrap("✗ " + oneLine(errText(s.err))), true
 	}
-	sum := fmt.Sprintf("✓ %d users would be created", n)
+	sum := "✓ " + plural(n, "user") + " would be created"
 	if p := s.rep.Passwords; p > 0 {
 		sum += fmt.Sprintf(", %d with a temporary password to change at first login", p)
 	}
@@ -411,7 +411,7 @@ func (s *importScreen) Update(msg tea.Msg) tea.Cmd {
 			s.c.Fail(msg.err)
 			return nil
 		}
-		ok := fmt.Sprintf("created %d users from %s", len(msg.rep.Created), filepath.Base(s.read))
+		ok := fmt.Sprintf("created %s from %s", plural(len(msg.rep.Created), "user"), filepath.Base(s.read))
 		if msg.rep.Passwords > 0 {
 			ok += fmt.Sprintf(", %d with a temporary password", msg.rep.Passwords)
 		}
@@ -469,7 +469,7 @@ func (s *importScreen) key(k tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		gen := s.gen
-		return ask(fmt.Sprintf("Import %d users into gatehouse?", len(s.imp.Rows)), func() tea.Msg { return importStartMsg{gen: gen} })
+		return ask(fmt.Sprintf("Import %s into gatehouse?", plural(len(s.imp.Rows), "user")), func() tea.Msg { return importStartMsg{gen: gen} })
 	case key.Matches(k, s.c.Keys.Global.NextPane), key.Matches(k, s.c.Keys.Global.PrevPane):
 		s.onProbs = !s.onProbs && len(s.rep.Problems) > 0
 		return nil
@@ -528,7 +528,7 @@ func (s *importScreen) View() string {
 
 func (s *importScreen) runningView() string {
 	st := s.c.Styles
-	lines := []string{st.Title.Render(fmt.Sprintf("Importing %d users from %s", len(s.imp.Rows), s.read)), ""}
+	lines := []string{st.Title.Render(fmt.Sprintf("Importing %s from %s", plural(len(s.imp.Rows), "user"), s.read)), ""}
 	if s.total > 0 {
 		bar := s.bar
 		bar.FullColor, bar.EmptyColor = st.Title.GetForeground(), st.Dim.GetForeground()

@@ -195,7 +195,7 @@ func TestRefusedDeleteShowsReason(t *testing.T) {
 func TestGroupEditAndDuplicateKeepPrivileges(t *testing.T) {
 	db := openStore(t)
 	d := start(t, db, "admin", 80, 24)
-	d.keys("3", "g", "j", "j", "e", "tab", " and deputies", "enter")
+	d.keys("3", "g", "j", "j", "e", "tab", "end", " and deputies", "enter") // end keeps the selected text
 	d.waitFor("saved group Principals")
 	d.keys("D", "enter")
 	d.waitFor("saved group Copy of Principals")
@@ -288,6 +288,33 @@ func TestR4ConfirmationGolden(t *testing.T) {
 		d.waitFor("p39: gains")
 		d.golden()
 	})
+}
+
+// p on the Privileges tab applies a preset to the module levels, as the
+// help bar says, and ctrl+s saves straight from the what-if list.
+func TestPrivilegesTabPresetAndSaveFromWhatIf(t *testing.T) {
+	db := openStore(t)
+	d := start(t, db, "admin", 120, 40)
+	openPrincipals(d)
+	s := d.waitFor("p preset")
+	if !strings.Contains(s, "[Privileges]") {
+		t.Fatalf("not on the Privileges tab:\n%s", s)
+	}
+	d.keys("p")
+	d.waitFor("preset View Only applied to module levels")
+	d.keys("w")
+	d.waitFor("What-if: saving this draft would change")
+	d.keys("ctrl+s")
+	d.waitFor("saved group Principals")
+	g := group(t, session(t, db, "admin"), "Principals")
+	for m := domain.Module(0); m < domain.NumModules; m++ {
+		if g.Levels[m] != domain.LevelView {
+			t.Fatalf("module %d at %v after View Only", m, g.Levels[m])
+		}
+	}
+	// No Access follows Admin in the cycle
+	d.keys("tab", "p", "p", "p")
+	d.waitFor("Preset: No Access")
 }
 
 // A viewer is refused a form before it opens, naming the privilege.

@@ -382,7 +382,7 @@ func (s *metricsScreen) View() string {
 	cs := newChartStyles(s.c)
 	head := st.Title.Render("Metrics") + " · " + s.rangeText()
 	if s.have {
-		head += fmt.Sprintf(" · %d tickets", s.data.Total)
+		head += " · " + plural(s.data.Total, "ticket")
 	}
 	head += s.filterText()
 	if s.loading {

@@ -188,7 +188,7 @@ func (s *noticesScreen) openForm(n domain.Notice) {
 		text("URL", n.URL, "http:// or https:// (optional)", nil).
 		text("Start", s.c.date(n.Start), "YYYY-MM-DD", day("start")).
 		text("End", s.c.date(n.End), "YYYY-MM-DD (inclusive)", day("end")).
-		text("Teams", s.teamNames(n.Teams), "comma-separated team names", nil).
+		pickMany("Teams", s.teamNames(n.Teams), "comma-separated team names", nil, s.c.teamChoices).
 		toggle("Visible", n.Visible)
 	s.form.note = "Members of these teams see the notice on Home between the dates, when visible (R16)."
 	s.form.SetSize(s.w, s.h)
@@ -220,10 +220,10 @@ func (s *noticesScreen) submit() {
 			n, err = s.c.Svc.UpdateNotice(s.c.Ctx, n)
 		}
 	}
-	formDone(s.c, &s.form, "saved notice "+n.Title, err, s.Reload)
 	if err == nil {
-		s.table.SelectKey(strconv.FormatUint(n.ID, 10))
+		s.table.Want(strconv.FormatUint(n.ID, 10))
 	}
+	formDone(s.c, &s.form, "saved notice "+n.Title, err, s.Reload)
 }
 
 func (s *noticesScreen) Update(msg tea.Msg) tea.Cmd {

@@ -152,7 +152,7 @@ func (s *outboxScreen) View() string {
 	if s.open != nil {
 		return s.body.View()
 	}
-	head := fmt.Sprintf("Outbox: %d messages (newest first, at most %d)", len(s.msgs), outboxLimit)
+	head := fmt.Sprintf("Outbox: %s (newest first, at most %d)", plural(len(s.msgs), "message"), outboxLimit)
 	return pad(head, s.w) + "\n" + s.table.View()
 }
 

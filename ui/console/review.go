@@ -53,7 +53,7 @@ func (s *reviewScreen) Reload() {
 	now := s.c.Now()
 	for _, m := range r.Expiring {
 		days := int(m.Until.Sub(now).Round(24*time.Hour) / (24 * time.Hour))
-		l = append(l, fmt.Sprintf("  %-14s %-18s %s (%d days) %s", m.Username, m.GroupName, s.c.through(m.Until), days, dash(m.Reason)))
+		l = append(l, fmt.Sprintf("  %-14s %-18s %s (%s) %s", m.Username, m.GroupName, s.c.through(m.Until), plural(days, "day"), dash(m.Reason)))
 	}
 	section("Memberships starting in the next 14 days", len(r.Starting))
 	for _, m := range r.Starting {

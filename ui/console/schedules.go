@@ -186,8 +186,8 @@ func (s *schedulesScreen) submit() {
 	}
 	s.c.Ok("saved scheduled task %s", t.Title)
 	s.form = nil
+	s.table.Want(strconv.FormatUint(t.ID, 10))
 	s.Reload()
-	s.table.SelectKey(strconv.FormatUint(t.ID, 10))
 }
 
 func (s *schedulesScreen) Update(msg tea.Msg) tea.Cmd {

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -219,7 +218,7 @@ func (s *settingsScreen) View() string {
 		st.Title.Render("Organization"),
 		"  Name               " + o.Name,
 		"  Time zone          " + o.TimeZone,
-		fmt.Sprintf("  Overdue after      %d days", o.OverdueDays),
+		"  Overdue after      " + plural(o.OverdueDays, "day"),
 		"  Record visibility  " + vis,
 		"",
 		st.Title.Render("Numbering and priorities"),

@@ -103,7 +103,7 @@ func (s *settingsScreen) openMailForm() {
 		text("SMTP user", m.User, "no login", nil).
 		secret("SMTP password", keep(m.PasswordSet)).
 		text("From", m.From, "helpdesk@school.example", nil).
-		text("Intake building", m.IntakeBuilding, "the sender's first building", nil).
+		pickText("Intake building", m.IntakeBuilding, "the sender's first building", nil, s.c.buildingChoices).
 		text("Hourly limit", limitText, strconv.Itoa(domain.DefaultHourlyLimit)+" tickets per sender", limit).
 		text("IMAP host", m.IMAPHost, "none: mail arrives through mailgate", nil).
 		text("IMAP port", portText(m.IMAPPort), "993 with tls, 143 otherwise", port("imap port")).

@@ -39,7 +39,8 @@ type table struct {
 	selected map[string]bool
 	w, h     int
 	empty    string
-	natural  []int // widest cell (or title) of each column, set by SetRows
+	natural  []int  // widest cell (or title) of each column, set by SetRows
+	want     string // a row to put the cursor on when it arrives (Want)
 }
 
 func newTable(c *Common, empty string, cols ...column) *table {
@@ -47,9 +48,21 @@ func newTable(c *Common, empty string, cols ...column) *table {
 }
 
 // SetRows replaces the rows, keeping the cursor in range and dropping
-// selections of rows that are gone.
+// selections of rows that are gone. The cursor follows its row when it is
+// still there (a row added above does not move it off); when its row is
+// gone (deleted) it stays at its place, on the row that came after.
 // Cells are stored text: their control characters are shown escaped.
 func (t *table) SetRows(keys []string, rows [][]string) {
+	prev := t.Key()
+	defer func() {
+		switch {
+		case t.want != "" && slices.Contains(keys, t.want):
+			t.SelectKey(t.want)
+		case prev != "":
+			t.SelectKey(prev)
+		}
+		t.want = ""
+	}()
 	for _, r := range rows {
 		for i, cell := range r {
 			r[i] = domain.Printable(cell)
@@ -95,6 +108,16 @@ func (t *table) SelectKey(k string) {
 			t.clamp()
 			return
 		}
+	}
+}
+
+// Want puts the cursor on the row with key k: now when it is there, else
+// when the next rows arrive (a reload after a create or duplicate).
+func (t *table) Want(k string) {
+	t.want = k
+	if slices.Contains(t.keys, k) {
+		t.SelectKey(k)
+		t.want = ""
 	}
 }
 

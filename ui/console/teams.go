@@ -155,7 +155,7 @@ func (s *teamsScreen) openForm(mode teamFormMode, src domain.TeamInfo) {
 		s.form = newForm(s.c, "Duplicate team "+src.Name).text("Name", "Copy of "+src.Name, "", name)
 		s.form.note = "The copy gets the same explicit members."
 	case teamAddMember:
-		s.form = newForm(s.c, "Add a member to "+s.open).text("Username", "", "", domain.ValidateUsername)
+		s.form = newForm(s.c, "Add a member to "+s.open).pickText("Username", "", "type to narrow", domain.ValidateUsername, s.c.userChoices)
 	case teamEdit:
 		s.form = newForm(s.c, "Edit team "+src.Name).text("Name", src.Name, "", name).text("Description", src.Description, "", nil)
 	}
@@ -170,10 +170,12 @@ func (s *teamsScreen) submit() {
 		var t domain.Team
 		t, err = s.c.Svc.CreateTeam(s.c.Ctx, domain.Team{Name: s.form.Value(0), Description: s.form.Value(1)})
 		ok = "created team " + t.Name
+		s.table.Want(t.Name) // the cursor lands on the new team
 	case teamDuplicate:
 		var t domain.Team
 		t, err = s.c.Svc.DuplicateTeam(s.c.Ctx, s.source.Name, s.form.Value(0))
 		ok = "duplicated " + s.source.Name + " as " + t.Name
+		s.table.Want(t.Name)
 	case teamAddMember:
 		user := s.form.Value(0)
 		err = s.c.Svc.AddTeamMember(s.c.Ctx, s.open, user)
@@ -214,7 +216,7 @@ func (s *teamsScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		s.report = &scroller{c: s.c, lines: lines}
 		s.report.SetSize(s.w, s.h-1)
-		s.c.Ok("repaired teams: %d changes", len(r.lines))
+		s.c.Ok("repaired teams: %s", plural(len(r.lines), "change"))
 		s.Reload()
 		return nil
 	}

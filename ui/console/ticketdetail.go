@@ -358,9 +358,9 @@ func (p *workPane) View() string {
 	for _, w := range p.work {
 		total += w.Minutes
 	}
-	summary := fmt.Sprintf("%d reports, %d minutes · e edits your own", len(p.work), total)
+	summary := fmt.Sprintf("%s, %s · e edits your own", plural(len(p.work), "report"), plural(total, "minute"))
 	if p.noMins {
-		summary = fmt.Sprintf("%d reports, minutes hidden (field visibility) · e edits your own", len(p.work))
+		summary = fmt.Sprintf("%s, minutes hidden (field visibility) · e edits your own", plural(len(p.work), "report"))
 	}
 	return p.c.Styles.Dim.Render(summary) + "\n" + p.table.View()
 }

@@ -205,17 +205,17 @@ func (s *ticketsScreen) openReport() {
 	}
 	f := newForm(s.c, "Report a problem").
 		text("Title", "", "what is wrong", validTitle).
-		text("Description", "", "optional details", nil).
+		area("Description", "", "optional details (enter: new line)", nil).
 		choose("Building", codes, codes[0]).
 		choose("Room", s.rooms(codes[0]), "").
 		choose("Problem type", s.problemTypes(), "").
 		choose("Common problem", []string{""}, "").
 		choose("Priority", s.org.Priorities, prio).
-		text("Teams", "", "optional: team names, comma-separated", nil)
+		pickMany("Teams", "", "optional: team names, comma-separated", nil, s.c.teamChoices)
 	if s.c.Access.Has(domain.VisibilityEdit) {
-		f.text("Visible to", "", "optional: group names, comma-separated", nil)
+		f.pickMany("Visible to", "", "optional: group names, comma-separated", nil, s.c.groupChoices)
 	}
-	f.note = "space or ←/→ cycle a choice · a matching auto-assign rule of the building assigns the ticket at once · a team shares the ticket with its members; visible-to groups limit who sees it (Edit Record Visibility)"
+	f.note = "type to narrow a choice, space or ←/→ cycle it · a matching auto-assign rule of the building assigns the ticket at once · a team shares the ticket with its members; visible-to groups limit who sees it (Edit Record Visibility)"
 	s.openForm(formReport, domain.TicketRow{}, f)
 }
 
@@ -226,7 +226,7 @@ func (s *ticketsScreen) openEdit(r domain.TicketRow) {
 	}
 	f := newForm(s.c, "Edit "+r.Label).
 		text("Title", r.Title, "", validTitle).
-		text("Description", r.Description, "", nil).
+		area("Description", r.Description, "", nil).
 		choose("Building", withCurrent(s.buildingCodes(), r.Building), r.Building).
 		choose("Room", withCurrent(s.rooms(r.Building), r.Room), r.Room).
 		choose("Problem type", withCurrent(s.problemTypes(), r.ProblemType), r.ProblemType).
@@ -258,7 +258,7 @@ func (s *ticketsScreen) openReassignRequest(r domain.TicketRow) {
 func (s *ticketsScreen) openWork(r domain.TicketRow) {
 	f := newForm(s.c, "Work report on "+r.Label+" "+r.Title).
 		text("Minutes", "", "time spent", validMinutes).
-		text("Text", "", "what was done", validWorkText)
+		area("Text", "", "what was done", validWorkText)
 	s.openForm(formWork, r, f)
 }
 
@@ -274,7 +274,7 @@ func (s *ticketsScreen) openEditWork(w domain.WorkReport) {
 	}
 	f := newForm(s.c, fmt.Sprintf("Edit work report on %s (%s)", d.Label, s.c.stamp(w.Created))).
 		text("Minutes", strconv.Itoa(w.Minutes), "time spent", validMinutes).
-		text("Text", w.Text, "what was done", validWorkText)
+		area("Text", w.Text, "what was done", validWorkText)
 	s.openForm(formEditWork, d.TicketRow, f)
 	s.formWork = w.ID
 }
@@ -298,7 +298,7 @@ func (s *ticketsScreen) openVisibility(r domain.TicketRow) {
 	} else if d, err := s.c.Svc.Ticket(s.c.Ctx, r.Number); err == nil {
 		current = strings.Join(d.VisibleTo, ", ")
 	}
-	f := newForm(s.c, "Visible to: "+r.Label).text("Groups", current, "group names, comma-separated; empty: none", nil)
+	f := newForm(s.c, "Visible to: "+r.Label).pickMany("Groups", current, "group names, comma-separated; empty: none", nil, s.c.groupChoices)
 	note := "Without Override Record Visibility you may choose only your own groups."
 	if ui, err := s.c.Svc.User(s.c.Ctx, s.c.Access.Username); err == nil && len(ui.Groups) > 0 {
 		note += " Yours: " + strings.Join(ui.Groups, ", ") + "."
@@ -348,7 +348,7 @@ func (s *ticketsScreen) openFilters() {
 		}
 		f.choose("Team", withCurrent(names, q.Team), orAny(q.Team))
 	} else {
-		f.text("Team", q.Team, "team name (optional)", nil)
+		f.pickText("Team", q.Team, "team name (optional)", nil, s.c.teamChoices)
 	}
 	f.toggle("Overdue only", q.Overdue)
 	f.note = "space or ←/→ cycle · enter applies · the query line shows the result"
@@ -372,7 +372,7 @@ func fromAny(v string) string {
 func (s *ticketsScreen) openSaveQuery() {
 	f := newForm(s.c, "Save the query "+strconv.Quote(s.line.Value())).
 		text("Name", "", "what to call it", func(v string) error { return domain.ValidateName("name", v) }).
-		text("Group", "", "empty: for you only; a group name shares it", nil)
+		pickText("Group", "", "empty: for you only; a group name shares it", nil, s.c.groupChoices)
 	if ui, err := s.c.Svc.User(s.c.Ctx, s.c.Access.Username); err == nil && len(ui.Groups) > 0 {
 		f.note = "Group queries need Save Group Queries and a group you are in: " + strings.Join(ui.Groups, ", ")
 	}

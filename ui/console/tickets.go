@@ -33,9 +33,14 @@ type ticketsScreen struct {
 	running latest // the newest fetch's context; a newer fetch cancels it
 	loading bool
 	land    int // where the cursor lands after a page turn
+	// pending counts the up/down keys that came while a page loaded; they
+	// move the cursor on the new page, so a burst across a page boundary
+	// moves exactly as many rows as keys.
+	pending int
 	sel     map[domain.TicketNumber]bool
 	line    textinput.Model
 	lineOn  bool
+	lineWas string // the query when / was pressed: esc goes back to it
 	lineErr string
 
 	form     *form
@@ -197,6 +202,29 @@ func (s *ticketsScreen) apply(m ticketsMsg) tea.Cmd {
 	}
 	s.land = landKeep
 	s.table.clamp()
+	if d := s.pending; d != 0 {
+		s.pending = 0
+		return s.moveBy(d)
+	}
+	return nil
+}
+
+// moveBy moves the cursor d rows, turning pages as needed: what goes past
+// the page's edge is carried to the next page as pending moves.
+func (s *ticketsScreen) moveBy(d int) tea.Cmd {
+	ps, last := s.pageSize(), len(s.table.rows)-1
+	to := s.table.cursor + d
+	switch {
+	case to > last && s.offset+len(s.page.Tickets) < s.page.Total:
+		s.offset += ps
+		s.land, s.pending = landTop, to-last-1
+		return s.fetch()
+	case to < 0 && s.offset > 0:
+		s.offset = max(0, s.offset-ps)
+		s.land, s.pending = landBottom, to+1
+		return s.fetch()
+	}
+	s.table.move(d)
 	return nil
 }
 
@@ -414,9 +442,15 @@ func (s *ticketsScreen) Update(msg tea.Msg) tea.Cmd {
 func (s *ticketsScreen) updateLine(msg tea.Msg) tea.Cmd {
 	n := s.c.Keys.Nav
 	if k, ok := msg.(tea.KeyPressMsg); ok && (key.Matches(k, n.Open) || key.Matches(k, n.Back)) {
-		// leaving the line keeps its text: the query stays as typed
+		// enter keeps the query as typed; esc cancels the edit, back to
+		// the query from before /
 		s.lineOn = false
 		s.line.Blur()
+		if key.Matches(k, n.Back) && s.line.Value() != s.lineWas {
+			s.line.SetValue(s.lineWas)
+			s.line.CursorEnd()
+			return s.requery()
+		}
 		return nil
 	}
 	before := s.line.Value()
@@ -433,6 +467,12 @@ func (s *ticketsScreen) updateQueue(k tea.KeyPressMsg) tea.Cmd {
 	ps := s.pageSize()
 	last := len(s.table.rows) - 1
 	switch {
+	case s.loading && s.land != landKeep && key.Matches(k, n.Down):
+		s.pending++ // a page is turning: move once it is here
+		return nil
+	case s.loading && s.land != landKeep && key.Matches(k, n.Up):
+		s.pending--
+		return nil
 	case key.Matches(k, n.Down) && s.table.cursor >= last && s.offset+len(s.page.Tickets) < s.page.Total:
 		s.offset += ps
 		s.land = landTop
@@ -456,7 +496,7 @@ func (s *ticketsScreen) updateQueue(k tea.KeyPressMsg) tea.Cmd {
 	case s.table.Update(k):
 		return nil
 	case key.Matches(k, n.Filter):
-		s.lineOn = true
+		s.lineOn, s.lineWas = true, s.line.Value()
 		s.line.CursorEnd()
 		return s.line.Focus()
 	case key.Matches(k, tk.Report):
@@ -705,7 +745,7 @@ func (s *ticketsScreen) openBulk() tea.Cmd {
 	list := strings.Join(labels, ", ")
 	run := func(what string, a domain.BulkAction) tea.Cmd {
 		svc := s.c.Svc
-		q := fmt.Sprintf("%s %d tickets: %s?", what, len(nums), list)
+		q := fmt.Sprintf("%s %s: %s?", what, plural(len(nums), "ticket"), list)
 		if len(nums) == 1 {
 			q = fmt.Sprintf("%s %s?", what, list)
 		}
@@ -722,7 +762,7 @@ func (s *ticketsScreen) openBulk() tea.Cmd {
 	if s.c.Access.Has(domain.TicketDelete) {
 		choices = append(choices, choice{value: "delete", label: "delete the closed tickets (R7; cannot be undone)"})
 	}
-	s.pick = newChooser(s.c, fmt.Sprintf("Bulk action on %d tickets", len(nums)), choices, func(kind string) tea.Cmd {
+	s.pick = newChooser(s.c, "Bulk action on "+plural(len(nums), "ticket"), choices, func(kind string) tea.Cmd {
 		switch kind {
 		case "delete":
 			return run("Delete (closed only, cannot be undone)", domain.BulkAction{Kind: domain.BulkDelete})
@@ -795,11 +835,10 @@ func (s *ticketsScreen) View() string {
 		}
 		line = "/ " + v
 	}
-	from, to := 0, 0
+	head := fmt.Sprintf("Tickets 0 of %d", s.page.Total)
 	if len(s.page.Tickets) > 0 {
-		from, to = s.offset+1, s.offset+len(s.page.Tickets)
+		head = fmt.Sprintf("Tickets %d–%d of %d", s.offset+1, s.offset+len(s.page.Tickets), s.page.Total)
 	}
-	head := fmt.Sprintf("Tickets %d–%d of %d", from, to, s.page.Total)
 	if s.query.Sort != "" {
 		head += " · sort " + string(s.query.Sort)
 	}

@@ -188,9 +188,9 @@ func TestTicketsRefusedWorkReportKeepsText(t *testing.T) {
 	d.waitFor("Work report on T-000001")
 	d.keys("15", "tab", "Cleared the paper path")
 	must(t, session(t, db, "admin").Close(t.Context(), 1, "duplicate")) // closed meanwhile
-	d.keys("enter")
+	d.keys("ctrl+s")
 	s := d.waitFor("✗ cannot write a work report on T-000001: it is closed")
-	if !strings.Contains(s, "[Cleared the paper path") || !strings.Contains(s, "[15") {
+	if !strings.Contains(s, "Cleared the paper path") || !strings.Contains(s, "[15") {
 		t.Fatalf("the refused work report lost its text:\n%s", s)
 	}
 	if tk := ticket(t, db, 1); len(tk.Work) != 0 {
@@ -200,7 +200,7 @@ func TestTicketsRefusedWorkReportKeepsText(t *testing.T) {
 	must(t, session(t, db, "admin").Reopen(t.Context(), 1, ""))
 	must(t, session(t, db, "admin").Reassign(t.Context(), 1, "carol", ""))
 	must(t, session(t, db, "admin").Reassign(t.Context(), 1, "alice", ""))
-	d.keys("enter")
+	d.keys("ctrl+s")
 	d.waitFor("✓ work report added to T-000001 (15 min)")
 	if tk := ticket(t, db, 1); len(tk.Work) != 1 || tk.Work[0].Text != "Cleared the paper path" {
 		t.Fatalf("work %+v", tk.Work)
@@ -360,7 +360,7 @@ func TestTicketsDetailEditCloneAndWorkEdit(t *testing.T) {
 	}
 	d.keys("tab", "tab", "e")
 	d.waitFor("Edit work report on T-000001")
-	d.keys("tab", " and fitted it", "enter")
+	d.keys("tab", "end", " and fitted it", "ctrl+s")
 	d.waitFor("✓ work report saved on T-000001")
 	if tk := ticket(t, db, 1); tk.Work[0].Text != "Ordered a roller and fitted it" {
 		t.Fatalf("work %+v", tk.Work)

@@ -61,11 +61,13 @@ type usersScreen struct {
 	search   string
 	filter   textinput.Model
 	filterOn bool
-	form     *form
-	mode     userFormMode
-	target   domain.UserInfo // edited or opened user
-	targets  []string        // bulk action users
-	detail   *table          // memberships of target, when open
+	// filterWas is the search in force when / was pressed
+	filterWas string
+	form      *form
+	mode      userFormMode
+	target    domain.UserInfo // edited or opened user
+	targets   []string        // bulk action users
+	detail    *table          // memberships of target, when open
 	// superField and pwField are the form's Superuser toggle and first
 	// Password field, when it has them (-1 otherwise)
 	superField, pwField int
@@ -245,7 +247,7 @@ func (s *usersScreen) openForm(mode userFormMode, u domain.UserInfo) {
 			text("Last name", u.Last, "", nil).
 			text("Email", u.Email, "optional", email).
 			text("Phone", u.Phone, "optional", nil).
-			text("Reports to", u.ReportsTo, "username (optional)", optUser).
+			pickText("Reports to", u.ReportsTo, "username (optional)", optUser, s.c.userChoices).
 			choose("Start screen", startScreens, u.StartScreen)
 		s.superField, s.pwField = -1, -1
 		if mode == userNew {
@@ -263,14 +265,14 @@ func (s *usersScreen) openForm(mode userFormMode, u domain.UserInfo) {
 		}
 	case userJoin, userBulkJoin:
 		s.form = newForm(s.c, "Join a group: "+strings.Join(s.targets, ", ")).
-			text("Group", "", "group name", groupName).
+			pickText("Group", "", "group name", groupName, s.c.groupChoices).
 			text("From", "", "YYYY-MM-DD (optional)", s.c.validFrom).
 			text("Until", "", "YYYY-MM-DD (optional)", s.c.validUntil).
 			text("Reason", "", "optional", nil)
 		s.form.note = "The membership grants nothing before From and lasts through Until, days in the organization's time zone."
 	case userBulkLeave:
 		s.form = newForm(s.c, "Leave a group: "+strings.Join(s.targets, ", ")).
-			text("Group", "", "group name", groupName)
+			pickText("Group", "", "group name", groupName, s.c.groupChoices)
 	case userTerminate:
 		who := u.Username
 		if len(s.targets) > 1 {
@@ -278,7 +280,7 @@ func (s *usersScreen) openForm(mode userFormMode, u domain.UserInfo) {
 		}
 		s.form = newForm(s.c, "Terminate "+who+" (R14)").
 			text("Reason", "", "required", func(v string) error { return domain.ValidateName("reason", v) }).
-			text("Reassign to", "", "username, or empty to unassign", optUser)
+			pickText("Reassign to", "", "username, or empty to unassign", optUser, s.c.userChoices)
 		s.form.note = "Deactivates the user, ends every membership, removes their auto-assign rules and reassigns their open tickets. History is kept."
 	}
 	s.form.SetSize(s.w, s.h)
@@ -340,8 +342,8 @@ func (s *usersScreen) submit() tea.Cmd {
 		if s.mode == userEdit {
 			s.target.Username = u.Username
 		}
+		s.table.Want(u.Username)
 		s.Reload()
-		s.table.SelectKey(u.Username)
 	case userJoin, userBulkJoin:
 		until, err := s.c.parseUntil(f.Value(mfUntil))
 		if err != nil {
@@ -381,8 +383,8 @@ func (s *usersScreen) submit() tea.Cmd {
 			s.c.Fail(err)
 			return nil
 		}
-		s.c.Ok("terminated %s: %d memberships ended, %d rules removed, %d tickets reassigned, %d unassigned",
-			s.target.Username, rep.Memberships, len(rep.Rules), len(rep.Reassigned), len(rep.Unassigned))
+		s.c.Ok("terminated %s: %s ended, %s removed, %s reassigned, %d unassigned",
+			s.target.Username, plural(rep.Memberships, "membership"), plural(len(rep.Rules), "rule"), plural(len(rep.Reassigned), "ticket"), len(rep.Unassigned))
 		s.form, s.target = nil, domain.UserInfo{}
 		s.Reload()
 	}
@@ -583,8 +585,9 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 	if s.filterOn {
 		switch {
 		case key.Matches(k, n.Back):
+			// esc cancels the edit: back to the filter from before /
 			s.filterOn = false
-			s.filter.SetValue("")
+			s.filter.SetValue(s.filterWas)
 		case key.Matches(k, n.Open):
 			s.filterOn = false
 			return nil
@@ -617,7 +620,7 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 	case s.table.Update(msg):
 		return nil
 	case key.Matches(k, n.Filter):
-		s.filterOn = true
+		s.filterOn, s.filterWas = true, s.filter.Value()
 		return s.filter.Focus()
 	case key.Matches(k, l.New):
 		s.openForm(userNew, domain.UserInfo{}) // refuses first without users:edit or technicians:edit
@@ -626,6 +629,12 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 		return openImport(s.c)
 	case key.Matches(k, l.Select):
 		s.table.ToggleSelect()
+		return nil
+	case key.Matches(k, n.Back) && len(s.table.selected) == 0 && s.search != "":
+		// esc on a filtered list drops the filter
+		s.filter.SetValue("")
+		s.search, s.offset = "", 0
+		s.Reload()
 		return nil
 	case key.Matches(k, n.Back):
 		s.table.ClearSelection()

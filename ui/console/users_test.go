@@ -186,7 +186,7 @@ func TestPasswordsInTheConsole(t *testing.T) {
 	if !strings.Contains(s, "Change my password") {
 		t.Fatalf("the form closed on a wrong password:\n%s", s)
 	}
-	e.keys("esc", "p", "erins-own-secret", "tab", "erins-next-secret", "tab", "erins-next-secret", "enter")
+	e.keys("esc", "y", "p", "erins-own-secret", "tab", "erins-next-secret", "tab", "erins-next-secret", "enter")
 	e.waitFor("changed your password")
 	if _, err := db.AuthenticatePassword("erin", "erins-next-secret"); err != nil {
 		t.Fatalf("login with the new password: %v", err)
