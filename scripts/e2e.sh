@@ -275,6 +275,8 @@ for size in "80 24" "120 40"; do
   keys n; typed "bart"; keys Tab; typed "$long"; keys Enter
   check "$at: a long refusal shows its reason" "80 characters"
   esc
+  check "$at: esc on the changed form asks" "Discard what you typed?"
+  keys y
   keys 8 /; typed "entity:group"; keys Enter
   check "$at: audit lists group changes" "Principals"
   keys Enter

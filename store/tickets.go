@@ -366,7 +366,6 @@ func (s *session) Reassign(ctx context.Context, number domain.TicketNumber, tech
 	})
 }
 
-
 func (s *session) Start(ctx context.Context, number domain.TicketNumber, comment string) error {
 	return s.act(number, domain.ActStart, comment, func(w *txn, t *domain.Ticket) (string, error) {
 		t.Status = domain.StatusInProgress
