@@ -42,7 +42,6 @@ func newAuditScreen(c *Common) *auditScreen {
 	st := s.filter.Styles()
 	st.Cursor.Blink = false
 	s.filter.SetStyles(st)
-	s.Reload()
 	return s
 }
 
@@ -79,10 +78,16 @@ func parseAuditQuery(s string, loc *time.Location) (domain.AuditQuery, error) {
 	return q, nil
 }
 
-func (s *auditScreen) Reload() {
+func (s *auditScreen) Reload() tea.Cmd {
 	q := s.query
 	q.Limit = auditLimit
-	evs, err := s.c.Svc.Audit(s.c.Ctx, q)
+	return load(s, func() func() tea.Cmd {
+		evs, err := s.c.Svc.Audit(s.c.Ctx, q)
+		return func() tea.Cmd { s.apply(evs, err); return nil }
+	})
+}
+
+func (s *auditScreen) apply(evs []domain.AuditEvent, err error) {
 	if err != nil {
 		s.c.Fail(err)
 		return
@@ -191,8 +196,7 @@ func (s *auditScreen) Update(msg tea.Msg) tea.Cmd {
 			}
 			s.query, s.filterOn = q, false
 			s.filter.Blur()
-			s.Reload()
-			return nil
+			return s.Reload()
 		}
 		var cmd tea.Cmd
 		s.filter, cmd = s.filter.Update(msg)
@@ -212,7 +216,7 @@ func (s *auditScreen) Update(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, n.Back):
 		s.query = domain.AuditQuery{}
 		s.filter.SetValue("")
-		s.Reload()
+		return s.Reload()
 	}
 	return nil
 }

@@ -73,6 +73,11 @@ func cloneGroup(g domain.Group) domain.Group {
 
 func (d *groupDetail) loadMembers() {
 	ms, err := d.c.Svc.GroupMembers(d.c.Ctx, d.orig.Name)
+	d.showMembers(ms, err)
+}
+
+// showMembers fills the members tab from what was read.
+func (d *groupDetail) showMembers(ms []domain.MemberInfo, err error) {
 	if err != nil {
 		d.members.SetRows(nil, nil)
 		return
@@ -91,8 +96,17 @@ func (d *groupDetail) loadMembers() {
 }
 
 // Reload takes the saved group again; unsaved edits stay in the draft.
-func (d *groupDetail) Reload() {
-	gi, err := d.c.Svc.Group(d.c.Ctx, d.orig.Name)
+func (d *groupDetail) Reload() tea.Cmd {
+	name := d.orig.Name
+	return load(d, func() func() tea.Cmd {
+		gi, err := d.c.Svc.Group(d.c.Ctx, name)
+		ms, mErr := d.c.Svc.GroupMembers(d.c.Ctx, name)
+		return func() tea.Cmd { d.apply(gi, err, ms, mErr); return nil }
+	})
+}
+
+// apply shows the group read again; a draft with unsaved edits is kept.
+func (d *groupDetail) apply(gi domain.GroupInfo, err error, ms []domain.MemberInfo, mErr error) {
 	if err != nil {
 		d.gone = true
 		d.c.Fail(err)
@@ -103,7 +117,7 @@ func (d *groupDetail) Reload() {
 	if !dirty {
 		d.draft = cloneGroup(gi.Group)
 	}
-	d.loadMembers()
+	d.showMembers(ms, mErr)
 }
 
 func (d *groupDetail) Dirty() bool { return !reflect.DeepEqual(d.orig, d.draft) }

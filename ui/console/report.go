@@ -52,18 +52,18 @@ func (p *savedQueries) openReport() {
 
 func (p *savedQueries) updateReport(msg tea.Msg) tea.Cmd {
 	var run tea.Cmd
-	cmd := updateForm(&p.out, msg, func() {
+	cmd := updateForm(&p.out, msg, func() tea.Cmd {
 		if p.busy {
-			return
+			return nil
 		}
 		q, ok := p.current()
 		if !ok {
-			return
+			return nil
 		}
 		path, err := p.s.c.localFile(p.out.Value(0))
 		if err != nil {
 			p.s.c.Fail(err)
-			return
+			return nil
 		}
 		p.busy = true
 		f, svc := p.out, p.s.c.Svc
@@ -77,6 +77,7 @@ func (p *savedQueries) updateReport(msg tea.Msg) tea.Cmd {
 			}
 			return fmt.Sprintf("report %s: %d rows written to %s", strconv.Quote(q.Name), len(rows), path), nil
 		})
+		return nil
 	})
 	return tea.Batch(cmd, run)
 }

@@ -50,21 +50,28 @@ func newSchedulesScreen(c *Common) *schedulesScreen {
 		column{title: "Every", width: 12},
 		column{title: "Next run", width: 16},
 		column{title: "On", width: 3})}
-	s.Reload()
 	return s
 }
 
-func (s *schedulesScreen) Reload() {
-	if o, err := s.c.Svc.Organization(s.c.Ctx); err == nil {
+func (s *schedulesScreen) Reload() tea.Cmd {
+	return load(s, func() func() tea.Cmd {
+		o, oErr := s.c.Svc.Organization(s.c.Ctx)
+		bs, bErr := s.c.Svc.Buildings(s.c.Ctx, "")
+		tasks, err := s.c.Svc.Schedules(s.c.Ctx)
+		return func() tea.Cmd { s.apply(o, oErr, bs, bErr, tasks, err); return nil }
+	})
+}
+
+func (s *schedulesScreen) apply(o domain.Organization, oErr error, bs []domain.Building, bErr error, tasks []domain.ScheduledTask, err error) {
+	if oErr == nil {
 		s.org = o
 		if loc, err := time.LoadLocation(o.TimeZone); err == nil {
 			s.loc = loc
 		}
 	}
-	if bs, err := s.c.Svc.Buildings(s.c.Ctx, ""); err == nil {
+	if bErr == nil {
 		s.blds = bs
 	}
-	tasks, err := s.c.Svc.Schedules(s.c.Ctx)
 	if err != nil {
 		s.c.Fail(err)
 		return
@@ -160,7 +167,7 @@ func (s *schedulesScreen) openForm(t domain.ScheduledTask) {
 	s.form.SetSize(s.w, s.h)
 }
 
-func (s *schedulesScreen) submit() {
+func (s *schedulesScreen) submit() tea.Cmd {
 	f := s.form
 	t := s.edit
 	t.Title, t.Description = f.Value(stTitle), f.Value(stDescription)
@@ -182,12 +189,12 @@ func (s *schedulesScreen) submit() {
 	}
 	if err != nil {
 		s.c.Fail(err) // the form keeps every value
-		return
+		return nil
 	}
 	s.c.Ok("saved scheduled task %s", t.Title)
 	s.form = nil
-	s.Reload()
 	s.table.SelectKey(strconv.FormatUint(t.ID, 10))
+	return s.Reload()
 }
 
 func (s *schedulesScreen) Update(msg tea.Msg) tea.Cmd {
@@ -197,7 +204,7 @@ func (s *schedulesScreen) Update(msg tea.Msg) tea.Cmd {
 		case cancel:
 			s.form = nil
 		case submit:
-			s.submit()
+			return s.submit()
 		}
 		return cmd
 	}

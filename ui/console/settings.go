@@ -42,18 +42,23 @@ type settingsScreen struct {
 
 func newSettingsScreen(c *Common) *settingsScreen {
 	s := &settingsScreen{c: c}
-	s.Reload()
 	return s
 }
 
-func (s *settingsScreen) Reload() {
-	o, err := s.c.Svc.Organization(s.c.Ctx)
-	if err != nil {
-		s.c.Fail(err)
-		return
-	}
-	s.org = o
-	s.mail, s.mailErr = s.c.Svc.MailSettings(s.c.Ctx)
+func (s *settingsScreen) Reload() tea.Cmd {
+	return load(s, func() func() tea.Cmd {
+		o, err := s.c.Svc.Organization(s.c.Ctx)
+		mail, mailErr := s.c.Svc.MailSettings(s.c.Ctx)
+		return func() tea.Cmd {
+			if err != nil {
+				s.c.Fail(err)
+				return nil
+			}
+			s.org = o
+			s.mail, s.mailErr = mail, mailErr
+			return nil
+		}
+	})
 }
 
 func typeNames(o domain.Organization) []string {
@@ -94,7 +99,7 @@ func (s *settingsScreen) openForm() {
 	s.form.SetSize(s.w, s.h)
 }
 
-func (s *settingsScreen) submit() {
+func (s *settingsScreen) submit() tea.Cmd {
 	f := s.form
 	o := s.org
 	o.Name, o.TimeZone, o.TicketPrefix = f.Value(sfName), f.Value(sfTimeZone), f.Value(sfPrefix)
@@ -111,11 +116,11 @@ func (s *settingsScreen) submit() {
 	}
 	if err := s.c.Svc.UpdateOrganization(s.c.Ctx, o); err != nil {
 		s.c.Fail(err)
-		return
+		return nil
 	}
 	s.form = nil
 	s.c.Ok("saved organization settings")
-	s.Reload()
+	return s.Reload()
 }
 
 func (s *settingsScreen) Dirty() bool     { return false }
@@ -170,7 +175,7 @@ func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
 		case cancel:
 			s.form = nil
 		case submit:
-			s.submit()
+			return s.submit()
 		}
 		return cmd
 	}

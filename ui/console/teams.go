@@ -56,7 +56,6 @@ func newTeamsScreen(c *Common) *teamsScreen {
 	s.filter = textinput.New()
 	s.filter.Prompt = "/"
 	s.filter.Placeholder = "team name: a prefix, % for anything (R15)"
-	s.Reload()
 	return s
 }
 
@@ -71,8 +70,15 @@ func typeOrder(t domain.TeamType) int {
 	return 2
 }
 
-func (s *teamsScreen) Reload() {
-	ts, err := s.c.Svc.Teams(s.c.Ctx, strings.TrimSpace(s.filter.Value()))
+func (s *teamsScreen) Reload() tea.Cmd {
+	search := strings.TrimSpace(s.filter.Value())
+	return load(s, func() func() tea.Cmd {
+		ts, err := s.c.Svc.Teams(s.c.Ctx, search)
+		return func() tea.Cmd { s.apply(ts, err); return nil }
+	})
+}
+
+func (s *teamsScreen) apply(ts []domain.TeamInfo, err error) {
 	if err != nil {
 		s.c.Fail(err)
 		return
@@ -162,7 +168,7 @@ func (s *teamsScreen) openForm(mode teamFormMode, src domain.TeamInfo) {
 	s.form.SetSize(s.w, s.h)
 }
 
-func (s *teamsScreen) submit() {
+func (s *teamsScreen) submit() tea.Cmd {
 	var err error
 	var ok string
 	switch s.mode {
@@ -185,7 +191,7 @@ func (s *teamsScreen) submit() {
 		ok = "saved team " + t.Name
 		defer s.table.SelectKey(t.Name)
 	}
-	formDone(s.c, &s.form, ok, err, s.Reload)
+	return formDone(s.c, &s.form, ok, err, s.Reload)
 }
 
 // repair rebuilds global membership, private teams and the hierarchy (R9)
@@ -215,8 +221,7 @@ func (s *teamsScreen) Update(msg tea.Msg) tea.Cmd {
 		s.report = &scroller{c: s.c, lines: lines}
 		s.report.SetSize(s.w, s.h-1)
 		s.c.Ok("repaired teams: %d changes", len(r.lines))
-		s.Reload()
-		return nil
+		return s.Reload()
 	}
 	if s.form != nil {
 		return updateForm(&s.form, msg, s.submit)
@@ -233,8 +238,7 @@ func (s *teamsScreen) Update(msg tea.Msg) tea.Cmd {
 			s.filterOn = false
 			s.filter.SetValue("")
 			s.filter.Blur()
-			s.Reload()
-			return nil
+			return s.Reload()
 		case key.Matches(k, n.Open):
 			s.filterOn = false
 			s.filter.Blur()
@@ -242,8 +246,7 @@ func (s *teamsScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		var cmd tea.Cmd
 		s.filter, cmd = s.filter.Update(msg)
-		s.Reload()
-		return cmd
+		return tea.Batch(cmd, s.Reload())
 	}
 	if s.report != nil {
 		if !s.report.Update(msg) {
