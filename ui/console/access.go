@@ -55,7 +55,7 @@ func newAccessScreen(c *Common) *accessScreen {
 // load returns the command that explains every catalog privilege for a
 // user.
 func (s *accessScreen) load(username string) tea.Cmd {
-	return load(s, func() func() tea.Cmd {
+	return s.c.load(s, func() func() tea.Cmd {
 		sub, err := s.c.Svc.Subject(s.c.Ctx, username)
 		bs, bErr := s.c.Svc.Buildings(s.c.Ctx, "")
 		ts, tErr := s.c.Svc.Teams(s.c.Ctx, "")
@@ -154,7 +154,7 @@ func (s *accessScreen) showWho() tea.Cmd {
 	if g.Priv.IsModule {
 		g.Level = domain.LevelView
 	}
-	return load(s, func() func() tea.Cmd {
+	return s.c.load(s, func() func() tea.Cmd {
 		rows, err := s.c.Svc.Who(s.c.Ctx, g, "", 0)
 		return func() tea.Cmd { s.applyWho(g, rows, err); return nil }
 	})

@@ -36,7 +36,7 @@ func newAccountScreen(c *Common) *accountScreen {
 
 func (s *accountScreen) Reload() tea.Cmd {
 	name := s.c.Access.Username
-	return load(s, func() func() tea.Cmd {
+	return s.c.load(s, func() func() tea.Cmd {
 		info, infoErr := s.c.Svc.User(s.c.Ctx, name)
 		ms, err := s.c.Svc.Memberships(s.c.Ctx, name)
 		return func() tea.Cmd { s.info, s.err = info, infoErr; s.apply(ms, err); return nil }

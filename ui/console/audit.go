@@ -81,7 +81,7 @@ func parseAuditQuery(s string, loc *time.Location) (domain.AuditQuery, error) {
 func (s *auditScreen) Reload() tea.Cmd {
 	q := s.query
 	q.Limit = auditLimit
-	return load(s, func() func() tea.Cmd {
+	return s.c.load(s, func() func() tea.Cmd {
 		evs, err := s.c.Svc.Audit(s.c.Ctx, q)
 		return func() tea.Cmd { s.apply(evs, err); return nil }
 	})

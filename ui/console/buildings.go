@@ -51,7 +51,7 @@ func newBuildingsScreen(c *Common) *buildingsScreen {
 }
 
 func (s *buildingsScreen) Reload() tea.Cmd {
-	return load(s, func() func() tea.Cmd {
+	return s.c.load(s, func() func() tea.Cmd {
 		bs, err := s.c.Svc.Buildings(s.c.Ctx, "")
 		page, uErr := s.c.Svc.Users(s.c.Ctx, domain.UserQuery{})
 		return func() tea.Cmd { s.apply(bs, err, page, uErr); return nil }

@@ -65,6 +65,7 @@ type Common struct {
 	jobFailures func() []string
 	status      string
 	statusErr   bool
+	loads       int // loads started and not yet applied
 }
 
 // Ok puts a success message in the status line.
@@ -108,6 +109,7 @@ type (
 	// loadedMsg carries what a screen (or a pane of one) read off the
 	// Update loop; the shell runs apply in Update, which sets the data.
 	loadedMsg struct {
+		c     *Common
 		owner any
 		apply func() tea.Cmd
 	}
@@ -137,8 +139,10 @@ func act(ok string, fn func() error) tea.Cmd {
 // load returns the command that runs read off the Update loop: read does
 // only service calls, on values captured before (never fields Update
 // changes), and returns the function that applies the results in Update.
-func load(owner any, read func() func() tea.Cmd) tea.Cmd {
-	return func() tea.Msg { return loadedMsg{owner: owner, apply: read()} }
+// Loads in flight are counted: the status line says "loading…" meanwhile.
+func (c *Common) load(owner any, read func() func() tea.Cmd) tea.Cmd {
+	c.loads++
+	return func() tea.Msg { return loadedMsg{c: c, owner: owner, apply: read()} }
 }
 
 // switchTo asks the shell to show another screen.

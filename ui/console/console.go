@@ -305,7 +305,11 @@ func (m *Model) switchTo(id, arg string) tea.Cmd {
 	if a, ok := s.(*accessScreen); ok && arg != "" {
 		return a.load(arg)
 	}
-	return s.Reload()
+	cmd := s.Reload()
+	if cmd == nil {
+		delete(m.fresh, s) // nothing to read (Data file, Import)
+	}
+	return cmd
 }
 
 func (m *Model) screen() Screen { return m.built[m.active] }
@@ -403,6 +407,7 @@ func (m *Model) updateShell(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case actorMsg:
 		return m, msg.m.applyActor(msg)
 	case loadedMsg:
+		msg.c.loads--
 		// a pane's load (Access review's tabs) ends its screen's first load
 		// too: clear the owner and the visible screen
 		for _, mm := range []*Model{m, m.viewAs} {
@@ -615,9 +620,13 @@ func (m *Model) statusLines() []string {
 		if s == nil || m.confirm != nil {
 			return []string{""}
 		}
-		if msg = oneLine(s.Hint()); msg == "" {
+		if msg = oneLine(s.Hint()); msg == "" && m.c.loads == 0 {
 			return []string{style.Render(pad("", m.w))}
 		}
+	}
+	if m.c.loads > 0 {
+		// a read is in flight: keys still work, and the screen says so
+		msg = strings.TrimPrefix(msg+" · loading…", " · ")
 	}
 	lines := strings.Split(ansi.Wrap(msg, max(m.w, 1), ""), "\n")
 	if len(lines) > maxStatusLines {

@@ -176,7 +176,7 @@ func newGuardsPane(c *Common) *guardsPane {
 }
 
 func (p *guardsPane) Reload() tea.Cmd {
-	return load(p, func() func() tea.Cmd {
+	return p.c.load(p, func() func() tea.Cmd {
 		gs, err := p.c.Svc.Guards(p.c.Ctx)
 		var vs []domain.GuardViolation
 		if err == nil {
@@ -311,7 +311,7 @@ func newRequestsPane(c *Common) *requestsPane {
 }
 
 func (p *requestsPane) Reload() tea.Cmd {
-	return load(p, func() func() tea.Cmd {
+	return p.c.load(p, func() func() tea.Cmd {
 		rs, err := p.c.Svc.AccessRequests(p.c.Ctx, false)
 		return func() tea.Cmd { p.apply(rs, err); return nil }
 	})
@@ -542,7 +542,7 @@ func (p *reviewsPane) SetSize(w, h int) {
 }
 
 func (p *reviewsPane) Reload() tea.Cmd {
-	return load(p, func() func() tea.Cmd {
+	return p.c.load(p, func() func() tea.Cmd {
 		rs, err := p.c.Svc.Reviews(p.c.Ctx, false)
 		return func() tea.Cmd { p.apply(rs, err); return nil }
 	})

@@ -98,7 +98,7 @@ func (d *groupDetail) showMembers(ms []domain.MemberInfo, err error) {
 // Reload takes the saved group again; unsaved edits stay in the draft.
 func (d *groupDetail) Reload() tea.Cmd {
 	name := d.orig.Name
-	return load(d, func() func() tea.Cmd {
+	return d.c.load(d, func() func() tea.Cmd {
 		gi, err := d.c.Svc.Group(d.c.Ctx, name)
 		ms, mErr := d.c.Svc.GroupMembers(d.c.Ctx, name)
 		return func() tea.Cmd { d.apply(gi, err, ms, mErr); return nil }

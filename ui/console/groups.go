@@ -56,7 +56,7 @@ func (s *groupsScreen) Reload() tea.Cmd {
 	if s.detail != nil {
 		name = s.detail.orig.Name
 	}
-	return load(s, func() func() tea.Cmd {
+	return s.c.load(s, func() func() tea.Cmd {
 		gs, err := s.c.Svc.Groups(s.c.Ctx, "")
 		var gi domain.GroupInfo
 		var ms []domain.MemberInfo

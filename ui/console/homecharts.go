@@ -160,7 +160,7 @@ func (s *homeScreen) Reload() tea.Cmd {
 	s.charts.stale = true
 	s.render()
 	c := *s.c // a copy: the command reads no field Update writes
-	return load(s, func() func() tea.Cmd {
+	return s.c.load(s, func() func() tea.Cmd {
 		d := readHome(&c)
 		return func() tea.Cmd { s.data = d; s.render(); return nil }
 	}) // the shell starts pendingLoad (the charts) after this message

@@ -49,7 +49,7 @@ func newNoticesScreen(c *Common) *noticesScreen {
 }
 
 func (s *noticesScreen) Reload() tea.Cmd {
-	return load(s, func() func() tea.Cmd {
+	return s.c.load(s, func() func() tea.Cmd {
 		ts, tErr := s.c.Svc.Teams(s.c.Ctx, "")
 		ns, err := s.c.Svc.Notices(s.c.Ctx, "")
 		return func() tea.Cmd { s.apply(ts, tErr, ns, err); return nil }

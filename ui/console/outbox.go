@@ -53,7 +53,7 @@ func messageFormat(m domain.Message) string {
 }
 
 func (s *outboxScreen) Reload() tea.Cmd {
-	return load(s, func() func() tea.Cmd {
+	return s.c.load(s, func() func() tea.Cmd {
 		msgs, err := s.c.Svc.Outbox(s.c.Ctx, outboxLimit)
 		o, oErr := s.c.Svc.Organization(s.c.Ctx)
 		return func() tea.Cmd { s.apply(msgs, err, o, oErr); return nil }

@@ -52,7 +52,7 @@ func (s *overviewScreen) setCategory(i int) {
 }
 
 func (s *overviewScreen) Reload() tea.Cmd {
-	return load(s, func() func() tea.Cmd {
+	return s.c.load(s, func() func() tea.Cmd {
 		gs, err := s.c.Svc.Groups(s.c.Ctx, "")
 		return func() tea.Cmd { s.apply(gs, err); return nil }
 	})

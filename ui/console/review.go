@@ -25,7 +25,7 @@ func newReviewScreen(c *Common) *reviewScreen {
 
 func (s *reviewScreen) Reload() tea.Cmd {
 	now := s.c.Now()
-	return load(s, func() func() tea.Cmd {
+	return s.c.load(s, func() func() tea.Cmd {
 		r, err := s.c.Svc.AccessReview(s.c.Ctx, now)
 		return func() tea.Cmd { s.apply(r, err); return nil }
 	})

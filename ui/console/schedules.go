@@ -54,7 +54,7 @@ func newSchedulesScreen(c *Common) *schedulesScreen {
 }
 
 func (s *schedulesScreen) Reload() tea.Cmd {
-	return load(s, func() func() tea.Cmd {
+	return s.c.load(s, func() func() tea.Cmd {
 		o, oErr := s.c.Svc.Organization(s.c.Ctx)
 		bs, bErr := s.c.Svc.Buildings(s.c.Ctx, "")
 		tasks, err := s.c.Svc.Schedules(s.c.Ctx)

@@ -46,7 +46,7 @@ func newSettingsScreen(c *Common) *settingsScreen {
 }
 
 func (s *settingsScreen) Reload() tea.Cmd {
-	return load(s, func() func() tea.Cmd {
+	return s.c.load(s, func() func() tea.Cmd {
 		o, err := s.c.Svc.Organization(s.c.Ctx)
 		mail, mailErr := s.c.Svc.MailSettings(s.c.Ctx)
 		return func() tea.Cmd {

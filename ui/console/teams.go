@@ -25,6 +25,7 @@ const (
 // Member (reports-to) (R10).
 type teamsScreen struct {
 	c       *Common
+	seq     uint64 // the newest list read; older ones are dropped
 	table   *table
 	teams   []domain.TeamInfo
 	form    *form
@@ -70,11 +71,20 @@ func typeOrder(t domain.TeamType) int {
 	return 2
 }
 
+// Reload returns the command that reads the list; only the newest read is
+// shown (the filter reads on every key).
 func (s *teamsScreen) Reload() tea.Cmd {
 	search := strings.TrimSpace(s.filter.Value())
-	return load(s, func() func() tea.Cmd {
+	s.seq++
+	seq := s.seq
+	return s.c.load(s, func() func() tea.Cmd {
 		ts, err := s.c.Svc.Teams(s.c.Ctx, search)
-		return func() tea.Cmd { s.apply(ts, err); return nil }
+		return func() tea.Cmd {
+			if seq == s.seq {
+				s.apply(ts, err)
+			}
+			return nil
+		}
 	})
 }
 

@@ -92,7 +92,7 @@ func (d *ticketDetail) fetch() tea.Cmd {
 			reads = append(reads, r.reader(n))
 		}
 	}
-	return load(d, func() func() tea.Cmd {
+	return d.c.load(d, func() func() tea.Cmd {
 		t, err := d.c.Svc.Ticket(d.c.Ctx, n)
 		sets := make([]func(), 0, len(reads))
 		if err == nil {

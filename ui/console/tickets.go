@@ -126,7 +126,7 @@ func (s *ticketsScreen) pendingLoad() tea.Cmd {
 // loadOrg returns the command that reads the organization (ticket labels,
 // priorities, the rules actions check).
 func (s *ticketsScreen) loadOrg() tea.Cmd {
-	return load(s, func() func() tea.Cmd {
+	return s.c.load(s, func() func() tea.Cmd {
 		o, err := s.c.Svc.Organization(s.c.Ctx)
 		return func() tea.Cmd {
 			if err == nil {

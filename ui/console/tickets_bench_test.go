@@ -80,6 +80,7 @@ func run(cmd tea.Cmd) []tea.Msg {
 func firstFrame(svc domain.Service) tea.Model {
 	m := New(Config{Service: svc, Now: fixedNow, NoColor: true})
 	settle(m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	settle(m, tea.BatchMsg{m.Init()}) // the start screen's first load
 	_ = m.View()
 	return m
 }

@@ -31,7 +31,7 @@ func (s *ticketsScreen) openSaved() tea.Cmd {
 
 // reload returns the command that reads the saved queries again.
 func (p *savedQueries) reload() tea.Cmd {
-	return load(p, func() func() tea.Cmd {
+	return p.s.c.load(p, func() func() tea.Cmd {
 		qs, err := p.s.c.Svc.SavedQueries(p.s.c.Ctx)
 		return func() tea.Cmd { p.apply(qs, err); return nil }
 	})

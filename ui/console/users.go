@@ -127,7 +127,7 @@ func (s *usersScreen) Reload() tea.Cmd {
 	s.seq++
 	seq, q := s.seq, domain.UserQuery{Search: s.search, Offset: s.offset, Limit: s.pageSize()}
 	detail := s.readDetail()
-	return load(s, func() func() tea.Cmd {
+	return s.c.load(s, func() func() tea.Cmd {
 		page, err := s.c.Svc.Users(s.c.Ctx, q)
 		if err == nil && len(page.Users) == 0 && q.Offset > 0 && page.Total > 0 {
 			q.Offset = max(0, page.Total-q.Limit)
@@ -175,7 +175,7 @@ func (s *usersScreen) apply(offset int, page domain.UserPage, err error) {
 // loadDetail returns the command that reads the open user.
 func (s *usersScreen) loadDetail() tea.Cmd {
 	detail := s.readDetail()
-	return load(s, func() func() tea.Cmd {
+	return s.c.load(s, func() func() tea.Cmd {
 		show := detail()
 		return func() tea.Cmd { show(); return nil }
 	})
