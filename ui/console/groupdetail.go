@@ -45,11 +45,9 @@ type groupDetail struct {
 // the store, then the elevation question (R4) if the store warns.
 type saveGroupMsg struct{ builtinOK, elevateOK bool }
 
-func newGroupDetail(c *Common, name string) (*groupDetail, error) {
-	gi, err := c.Svc.Group(c.Ctx, name)
-	if err != nil {
-		return nil, err
-	}
+// newGroupDetail shows a group and its members read by the caller's load
+// command.
+func newGroupDetail(c *Common, gi domain.GroupInfo, ms []domain.MemberInfo, mErr error) *groupDetail {
 	d := &groupDetail{c: c, orig: gi.Group, draft: cloneGroup(gi.Group)}
 	d.flags = newMatrix(c, &d.draft, domain.Categories[1:]...)
 	d.modules = newMatrix(c, &d.draft, domain.Categories[0])
@@ -60,8 +58,8 @@ func newGroupDetail(c *Common, name string) (*groupDetail, error) {
 		column{title: "Since", width: 10},
 		column{title: "Through", width: 16},
 		column{title: "Reason", width: 10, flex: 2})
-	d.loadMembers()
-	return d, nil
+	d.showMembers(ms, mErr)
+	return d
 }
 
 // cloneGroup copies the slices so the draft never aliases the saved group.
@@ -69,11 +67,6 @@ func cloneGroup(g domain.Group) domain.Group {
 	g.TaskStates = slices.Clone(g.TaskStates)
 	g.Notify.Events = slices.Clone(g.Notify.Events)
 	return g
-}
-
-func (d *groupDetail) loadMembers() {
-	ms, err := d.c.Svc.GroupMembers(d.c.Ctx, d.orig.Name)
-	d.showMembers(ms, err)
 }
 
 // showMembers fills the members tab from what was read.
@@ -206,8 +199,11 @@ func (d *groupDetail) whatIfLines() []string {
 }
 
 func (d *groupDetail) Update(msg tea.Msg) tea.Cmd {
-	if m, ok := msg.(saveGroupMsg); ok {
+	switch m := msg.(type) {
+	case saveGroupMsg:
 		return d.save(m)
+	case joinedMsg:
+		return d.joined(m)
 	}
 	if d.join != nil {
 		submit, cancel, cmd := d.join.Update(msg)
@@ -321,15 +317,30 @@ func (d *groupDetail) submitJoin() tea.Cmd {
 		d.c.Fail(err) // the form stays, with what was typed
 		return nil
 	}
-	user := d.join.Value(jfUser)
-	if err := d.c.Svc.Join(d.c.Ctx, user, d.orig.Name, until, d.join.Value(jfReason)); err != nil {
-		d.c.Fail(err)
+	f, user, group, reason := d.join, d.join.Value(jfUser), d.orig.Name, d.join.Value(jfReason)
+	return func() tea.Msg {
+		return joinedMsg{form: f, user: user, group: group, err: d.c.Svc.Join(d.c.Ctx, user, group, until, reason)}
+	}
+}
+
+// joinedMsg is the outcome of the join form's save: on err the form stays
+// with what was typed; otherwise it closes and the members are read again.
+type joinedMsg struct {
+	form        *form
+	user, group string
+	err         error
+}
+
+func (d *groupDetail) joined(m joinedMsg) tea.Cmd {
+	if m.err != nil {
+		d.c.Fail(m.err)
 		return nil
 	}
-	d.join = nil
-	d.loadMembers()
-	d.c.Ok("%s joined %s", user, d.orig.Name)
-	return nil
+	if m.form == d.join {
+		d.join = nil
+	}
+	d.c.Ok("%s joined %s", m.user, m.group)
+	return d.Reload()
 }
 
 func (d *groupDetail) tabBar() string {

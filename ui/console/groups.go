@@ -151,15 +151,23 @@ func (s *groupsScreen) current() (domain.GroupInfo, bool) {
 }
 
 // open shows the detail of a group by name.
-func (s *groupsScreen) open(name string) {
-	d, err := newGroupDetail(s.c, name)
-	if err != nil {
-		s.c.Fail(err)
-		return
-	}
-	s.detail = d
-	s.detail.SetSize(s.w, s.h)
-	s.table.SelectKey(name)
+// open returns the command that reads a group; its detail shows when the
+// group arrives.
+func (s *groupsScreen) open(name string) tea.Cmd {
+	return s.c.load(s, func() func() tea.Cmd {
+		gi, err := s.c.Svc.Group(s.c.Ctx, name)
+		ms, mErr := s.c.Svc.GroupMembers(s.c.Ctx, name)
+		return func() tea.Cmd {
+			if err != nil {
+				s.c.Fail(err)
+				return nil
+			}
+			s.detail = newGroupDetail(s.c, gi, ms, mErr)
+			s.detail.SetSize(s.w, s.h)
+			s.table.SelectKey(name)
+			return nil
+		}
+	})
 }
 
 func (s *groupsScreen) openForm(mode groupFormMode, src domain.Group) {
@@ -225,7 +233,8 @@ func (s *groupsScreen) submitForm(confirm bool) tea.Cmd {
 	s.selectAfter = g.Name // the list read again lands on it
 	s.c.Ok("saved group %s", g.Name)
 	if s.mode == groupNew {
-		s.open(g.Name) // straight to the privileges of the new group
+		// straight to the privileges of the new group
+		return tea.Batch(s.Reload(), s.open(g.Name))
 	}
 	return s.Reload()
 }
@@ -275,7 +284,7 @@ func (s *groupsScreen) Update(msg tea.Msg) tea.Cmd {
 		return openScreen(s.c, "overview")
 	case !has:
 	case key.Matches(k, n.Open):
-		s.open(g.Name)
+		return s.open(g.Name)
 	case key.Matches(k, l.Edit):
 		s.openForm(groupEdit, g.Group)
 	case key.Matches(k, l.Duplicate):
