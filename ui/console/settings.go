@@ -114,11 +114,24 @@ func (s *settingsScreen) submit() tea.Cmd {
 	for _, n := range splitList(f.Value(sfProblemTypes)) {
 		o.ProblemTypes = append(o.ProblemTypes, domain.ProblemType{Name: n, CommonProblems: common[strings.ToLower(n)]})
 	}
-	if err := s.c.Svc.UpdateOrganization(s.c.Ctx, o); err != nil {
-		s.c.Fail(err)
+	return func() tea.Msg { return settingsSavedMsg{form: f, err: s.c.Svc.UpdateOrganization(s.c.Ctx, o)} }
+}
+
+// settingsSavedMsg is the outcome of the settings form's save: on err the
+// form stays with what was typed.
+type settingsSavedMsg struct {
+	form *form
+	err  error
+}
+
+func (s *settingsScreen) saved(m settingsSavedMsg) tea.Cmd {
+	if m.err != nil {
+		s.c.Fail(m.err)
 		return nil
 	}
-	s.form = nil
+	if m.form == s.form {
+		s.form = nil
+	}
 	s.c.Ok("saved organization settings")
 	return s.Reload()
 }
@@ -138,6 +151,9 @@ func (s *settingsScreen) SetSize(w, h int) {
 }
 
 func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
+	if m, ok := msg.(settingsSavedMsg); ok {
+		return s.saved(m)
+	}
 	if m, ok := msg.(mailSavedMsg); ok {
 		s.saving = false
 		if m.err != nil {
