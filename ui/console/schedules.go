@@ -30,15 +30,17 @@ const runLayout = "2006-01-02 15:04"
 // schedulesScreen lists the recurring tasks that create tickets when due
 // (Schedule Tasks module): view needs schedules:view, changes schedules:edit.
 type schedulesScreen struct {
-	c     *Common
-	table *table
-	tasks []domain.ScheduledTask
-	blds  []domain.Building
-	org   domain.Organization
-	loc   *time.Location
-	form  *form
-	edit  domain.ScheduledTask // the task the form edits; ID 0 for a new one
-	w, h  int
+	c *Common
+	// selectAfter is the row to land on when the next load arrives
+	selectAfter string
+	table       *table
+	tasks       []domain.ScheduledTask
+	blds        []domain.Building
+	org         domain.Organization
+	loc         *time.Location
+	form        *form
+	edit        domain.ScheduledTask // the task the form edits; ID 0 for a new one
+	w, h        int
 }
 
 func newSchedulesScreen(c *Common) *schedulesScreen {
@@ -89,6 +91,10 @@ func (s *schedulesScreen) apply(o domain.Organization, oErr error, bs []domain.B
 			t.NextRun.In(s.loc).Format(runLayout), on}
 	}
 	s.table.SetRows(keys, rows)
+	if s.selectAfter != "" {
+		s.table.SelectKey(s.selectAfter)
+		s.selectAfter = ""
+	}
 }
 
 func every(t domain.ScheduledTask) string {
@@ -181,23 +187,42 @@ func (s *schedulesScreen) submit() tea.Cmd {
 	t.Interval, _ = strconv.Atoi(f.Value(stInterval))
 	t.NextRun, _ = s.parseRun(f.Value(stNext))
 	t.Enabled = f.On(stEnabled)
-	var err error
-	if t.ID == 0 {
-		t, err = s.c.Svc.CreateSchedule(s.c.Ctx, t)
-	} else {
-		t, err = s.c.Svc.UpdateSchedule(s.c.Ctx, t)
+	return func() tea.Msg {
+		var err error
+		if t.ID == 0 {
+			t, err = s.c.Svc.CreateSchedule(s.c.Ctx, t)
+		} else {
+			t, err = s.c.Svc.UpdateSchedule(s.c.Ctx, t)
+		}
+		return scheduleSavedMsg{form: f, task: t, err: err}
 	}
-	if err != nil {
-		s.c.Fail(err) // the form keeps every value
+}
+
+// scheduleSavedMsg is the outcome of the task form's save: on err the
+// form keeps every value.
+type scheduleSavedMsg struct {
+	form *form
+	task domain.ScheduledTask
+	err  error
+}
+
+func (s *schedulesScreen) saved(m scheduleSavedMsg) tea.Cmd {
+	if m.err != nil {
+		s.c.Fail(m.err)
 		return nil
 	}
-	s.c.Ok("saved scheduled task %s", t.Title)
-	s.form = nil
-	s.table.SelectKey(strconv.FormatUint(t.ID, 10))
+	s.c.Ok("saved scheduled task %s", m.task.Title)
+	if m.form == s.form {
+		s.form = nil
+	}
+	s.selectAfter = strconv.FormatUint(m.task.ID, 10)
 	return s.Reload()
 }
 
 func (s *schedulesScreen) Update(msg tea.Msg) tea.Cmd {
+	if m, ok := msg.(scheduleSavedMsg); ok {
+		return s.saved(m)
+	}
 	if s.form != nil {
 		submit, cancel, cmd := s.form.Update(msg)
 		switch {
