@@ -300,7 +300,7 @@ check "join: typing narrows the groups" "▸ District Administrator"
 esc; esc; check "join: esc on a changed form asks" "Discard what you typed?"
 keys y; esc
 # a pasted description keeps its lines (bracketed paste into the textarea)
-keys 2 n; check "report form opens" "Report a problem"
+keys 2; check "the queue loads" "Tickets 1–"; keys n; check "report form opens" "Report a problem"
 typed "Projector dead"; keys Tab
 tmux set-buffer -- $'Room 12 projector.\nNo power light.'; tmux paste-buffer -p -t "$S"; sleep 0.3
 check "report: pasted lines stay lines" "    No power light."

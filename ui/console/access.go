@@ -48,13 +48,31 @@ func newAccessScreen(c *Common) *accessScreen {
 	st := s.input.Styles()
 	st.Cursor.Blink = false
 	s.input.SetStyles(st)
-	s.load(c.Access.Username)
+	s.user = c.Access.Username // Reload explains it
 	return s
 }
 
-// load explains every catalog privilege for a user.
-func (s *accessScreen) load(username string) {
-	sub, err := s.c.Svc.Subject(s.c.Ctx, username)
+// load returns the command that explains every catalog privilege for a
+// user.
+func (s *accessScreen) load(username string) tea.Cmd {
+	return s.c.load(s, func() func() tea.Cmd {
+		sub, err := s.c.Svc.Subject(s.c.Ctx, username)
+		bs, bErr := s.c.Svc.Buildings(s.c.Ctx, "")
+		ts, tErr := s.c.Svc.Teams(s.c.Ctx, "")
+		return func() tea.Cmd {
+			if bErr != nil {
+				bs = nil
+			}
+			if tErr != nil {
+				ts = nil
+			}
+			s.apply(sub, err, bs, ts)
+			return nil
+		}
+	})
+}
+
+func (s *accessScreen) apply(sub domain.Subject, err error, bs []domain.Building, ts []domain.TeamInfo) {
 	if err != nil {
 		s.c.Fail(err)
 		return
@@ -83,11 +101,11 @@ func (s *accessScreen) load(username string) {
 		rows = append(rows, []string{mark, g.String(), p.Label, strings.Join(e.Reasons, "; ")})
 	}
 	s.table.SetRows(keys, rows)
-	s.summary = s.visibility()
+	s.summary = s.visibility(bs, ts)
 }
 
 // visibility says what the user sees: administrator or not, buildings, teams.
-func (s *accessScreen) visibility() []string {
+func (s *accessScreen) visibility(bs []domain.Building, ts []domain.TeamInfo) []string {
 	a := &s.acc
 	var out []string
 	if err := a.LoginError(); err != nil {
@@ -106,18 +124,14 @@ func (s *accessScreen) visibility() []string {
 		out = append(out, sees+" (R11)")
 	}
 	var bnames, tnames []string
-	if bs, err := s.c.Svc.Buildings(s.c.Ctx, ""); err == nil {
-		for _, b := range bs {
-			if slices.Contains(a.Buildings, b.ID) {
-				bnames = append(bnames, b.Code)
-			}
+	for _, b := range bs {
+		if slices.Contains(a.Buildings, b.ID) {
+			bnames = append(bnames, b.Code)
 		}
 	}
-	if ts, err := s.c.Svc.Teams(s.c.Ctx, ""); err == nil {
-		for _, t := range ts {
-			if slices.Contains(a.Teams, t.ID) {
-				tnames = append(tnames, t.Name)
-			}
+	for _, t := range ts {
+		if slices.Contains(a.Teams, t.ID) {
+			tnames = append(tnames, t.Name)
 		}
 	}
 	out = append(out, "Buildings: "+dash(strings.Join(bnames, ", "))+" · Teams: "+dash(strings.Join(tnames, ", ")))
@@ -129,17 +143,24 @@ func (s *accessScreen) startWho() tea.Cmd {
 	return nil
 }
 
-// showWho lists every user who holds the highlighted privilege.
-func (s *accessScreen) showWho() {
+// showWho returns the command that lists every user who holds the
+// highlighted privilege (or the one listed, when reloading).
+func (s *accessScreen) showWho() tea.Cmd {
 	i := s.table.cursor
 	if i >= len(s.grants) {
-		return
+		return nil
 	}
 	g := s.grants[i]
 	if g.Priv.IsModule {
 		g.Level = domain.LevelView
 	}
-	rows, err := s.c.Svc.Who(s.c.Ctx, g, "", 0)
+	return s.c.load(s, func() func() tea.Cmd {
+		rows, err := s.c.Svc.Who(s.c.Ctx, g, "", 0)
+		return func() tea.Cmd { s.applyWho(g, rows, err); return nil }
+	})
+}
+
+func (s *accessScreen) applyWho(g domain.Grant, rows []domain.WhoRow, err error) {
 	if err != nil {
 		s.c.Fail(err)
 		return
@@ -154,13 +175,15 @@ func (s *accessScreen) showWho() {
 	s.who.SetRows(keys, cells)
 }
 
-func (s *accessScreen) Reload() {
+func (s *accessScreen) Reload() tea.Cmd {
+	var cmds []tea.Cmd
 	if s.user != "" {
-		s.load(s.user)
+		cmds = append(cmds, s.load(s.user))
 	}
 	if s.whoOf != "" {
-		s.showWho()
+		cmds = append(cmds, s.showWho())
 	}
+	return tea.Batch(cmds...)
 }
 
 func (s *accessScreen) Dirty() bool     { return false }
@@ -196,8 +219,8 @@ func (s *accessScreen) Update(msg tea.Msg) tea.Cmd {
 			s.inputOn = false
 		case key.Matches(k, n.Open):
 			s.inputOn = false
-			s.load(strings.TrimSpace(s.input.Value()))
 			s.SetSize(s.w, s.h)
+			return s.load(strings.TrimSpace(s.input.Value()))
 		default:
 			var cmd tea.Cmd
 			s.input, cmd = s.input.Update(msg)
@@ -220,7 +243,7 @@ func (s *accessScreen) Update(msg tea.Msg) tea.Cmd {
 		s.input.SetValue("")
 		return s.input.Focus()
 	case key.Matches(k, n.Open):
-		s.showWho()
+		return s.showWho()
 	case key.Matches(k, s.c.Keys.Admin.ViewAs) && s.user != "":
 		return viewAs(s.user)
 	}

@@ -44,13 +44,19 @@ func newAccountScreen(c *Common) *accountScreen {
 		column{title: "Group", width: 16, flex: 1},
 		column{title: "Through", width: 16},
 		column{title: "Reason", width: 10, flex: 2})}}
-	s.Reload()
 	return s
 }
 
-func (s *accountScreen) Reload() {
-	s.info, s.err = s.c.Svc.User(s.c.Ctx, s.c.Access.Username)
-	ms, err := s.c.Svc.Memberships(s.c.Ctx, s.c.Access.Username)
+func (s *accountScreen) Reload() tea.Cmd {
+	name := s.c.Access.Username
+	return s.c.load(s, func() func() tea.Cmd {
+		info, infoErr := s.c.Svc.User(s.c.Ctx, name)
+		ms, err := s.c.Svc.Memberships(s.c.Ctx, name)
+		return func() tea.Cmd { s.info, s.err = info, infoErr; s.apply(ms, err); return nil }
+	})
+}
+
+func (s *accountScreen) apply(ms []domain.MemberInfo, err error) {
 	if err != nil {
 		s.c.Fail(err)
 		return

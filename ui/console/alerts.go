@@ -47,12 +47,20 @@ func (p *alertsPane) editRefusal() error {
 	return a.Require(domain.AlertsEdit)
 }
 
+func (p *alertsPane) reader(n domain.TicketNumber) func() func() {
+	return func() func() {
+		// whether the actor may view depends on the ticket just read: read
+		// anyway, Load hides it (the store refuses what is not allowed)
+		v, err := p.c.Svc.Alerts(p.c.Ctx, n)
+		return func() { p.v, p.err = v, err }
+	}
+}
+
 func (p *alertsPane) Load(t *domain.TicketDetail) {
 	p.t = t.TicketRow
 	p.hidden = !p.mayView()
-	p.v, p.err = domain.AlertView{}, nil
-	if !p.hidden {
-		p.v, p.err = p.c.Svc.Alerts(p.c.Ctx, t.Number)
+	if p.hidden {
+		p.v, p.err = domain.AlertView{}, nil
 	}
 }
 
@@ -65,7 +73,7 @@ func (p *alertsPane) Claims(k tea.KeyPressMsg) bool {
 func (p *alertsPane) Update(msg tea.Msg) tea.Cmd {
 	if p.form != nil {
 		var submit tea.Cmd
-		cmd := updateForm(&p.form, msg, func() { submit = p.submit() })
+		cmd := updateForm(&p.form, msg, func() tea.Cmd { submit = p.submit(); return nil })
 		return tea.Batch(cmd, submit)
 	}
 	k, ok := msg.(tea.KeyPressMsg)

@@ -43,13 +43,21 @@ func newAttachmentsPane(c *Common) *attachmentsPane {
 		column{title: "Added", width: 16})}
 }
 
+func (p *attachmentsPane) reader(n domain.TicketNumber) func() func() {
+	hidden := !p.c.Access.Has(domain.AttachView)
+	return func() func() {
+		var list []domain.Attachment
+		var err error
+		if !hidden {
+			list, err = p.c.Svc.Attachments(p.c.Ctx, n)
+		}
+		return func() { p.list, p.err = list, err }
+	}
+}
+
 func (p *attachmentsPane) Load(t *domain.TicketDetail) {
 	p.t = t.TicketRow
 	p.hidden = !p.c.Access.Has(domain.AttachView)
-	p.list, p.err = nil, nil
-	if !p.hidden {
-		p.list, p.err = p.c.Svc.Attachments(p.c.Ctx, t.Number)
-	}
 	keys := make([]string, len(p.list))
 	rows := make([][]string, len(p.list))
 	for i, a := range p.list {
@@ -98,7 +106,7 @@ func (p *attachmentsPane) Claims(k tea.KeyPressMsg) bool {
 func (p *attachmentsPane) Update(msg tea.Msg) tea.Cmd {
 	if p.form != nil {
 		var submit tea.Cmd
-		cmd := updateForm(&p.form, msg, func() { submit = p.submit() })
+		cmd := updateForm(&p.form, msg, func() tea.Cmd { submit = p.submit(); return nil })
 		return tea.Batch(cmd, submit)
 	}
 	k, ok := msg.(tea.KeyPressMsg)

@@ -44,7 +44,6 @@ func newAuditScreen(c *Common) *auditScreen {
 	st := s.filter.Styles()
 	st.Cursor.Blink = false
 	s.filter.SetStyles(st)
-	s.Reload()
 	return s
 }
 
@@ -81,10 +80,16 @@ func parseAuditQuery(s string, loc *time.Location) (domain.AuditQuery, error) {
 	return q, nil
 }
 
-func (s *auditScreen) Reload() {
+func (s *auditScreen) Reload() tea.Cmd {
 	q := s.query
 	q.Limit = auditLimit
-	evs, err := s.c.Svc.Audit(s.c.Ctx, q)
+	return s.c.load(s, func() func() tea.Cmd {
+		evs, err := s.c.Svc.Audit(s.c.Ctx, q)
+		return func() tea.Cmd { s.apply(evs, err); return nil }
+	})
+}
+
+func (s *auditScreen) apply(evs []domain.AuditEvent, err error) {
 	if err != nil {
 		s.c.Fail(err)
 		return
@@ -195,8 +200,7 @@ func (s *auditScreen) Update(msg tea.Msg) tea.Cmd {
 			}
 			s.query, s.filterOn = q, false
 			s.filter.Blur()
-			s.Reload()
-			return nil
+			return s.Reload()
 		}
 		var cmd tea.Cmd
 		s.filter, cmd = s.filter.Update(msg)
@@ -216,7 +220,7 @@ func (s *auditScreen) Update(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, n.Back):
 		s.query = domain.AuditQuery{}
 		s.filter.SetValue("")
-		s.Reload()
+		return s.Reload()
 	}
 	return nil
 }

@@ -47,12 +47,18 @@ func newBuildingsScreen(c *Common) *buildingsScreen {
 			column{title: "Technician", width: 14},
 			column{title: "Warning", width: 20, flex: 2}),
 	}
-	s.Reload()
 	return s
 }
 
-func (s *buildingsScreen) Reload() {
-	bs, err := s.c.Svc.Buildings(s.c.Ctx, "")
+func (s *buildingsScreen) Reload() tea.Cmd {
+	return s.c.load(s, func() func() tea.Cmd {
+		bs, err := s.c.Svc.Buildings(s.c.Ctx, "")
+		page, uErr := s.c.Svc.Users(s.c.Ctx, domain.UserQuery{})
+		return func() tea.Cmd { s.apply(bs, err, page, uErr); return nil }
+	})
+}
+
+func (s *buildingsScreen) apply(bs []domain.Building, err error, page domain.UserPage, uErr error) {
 	if err != nil {
 		s.c.Fail(err)
 		return
@@ -66,7 +72,7 @@ func (s *buildingsScreen) Reload() {
 	}
 	s.table.SetRows(keys, rows)
 	s.users = map[domain.ID]domain.UserInfo{}
-	if page, err := s.c.Svc.Users(s.c.Ctx, domain.UserQuery{}); err == nil {
+	if uErr == nil {
 		for _, u := range page.Users {
 			s.users[u.ID] = u
 		}
@@ -159,7 +165,7 @@ func splitList(s string) []string {
 	return out
 }
 
-func (s *buildingsScreen) submit() {
+func (s *buildingsScreen) submit() tea.Cmd {
 	f := s.form
 	var err error
 	var ok string
@@ -186,7 +192,7 @@ func (s *buildingsScreen) submit() {
 		err = s.c.Svc.AddRule(s.c.Ctx, s.open.Code, f.Value(0), f.Value(1))
 		ok = fmt.Sprintf("rule added: %s in %s goes to %s", f.Value(0), s.open.Code, f.Value(1))
 	}
-	formDone(s.c, &s.form, ok, err, s.Reload)
+	return formDone(s.c, &s.form, ok, err, s.Reload)
 }
 
 func (s *buildingsScreen) Update(msg tea.Msg) tea.Cmd {

@@ -381,6 +381,7 @@ func TestDiscussionSubmitAfterTheListEmptied(t *testing.T) {
 	p.SetSize(100, 30)
 	detail, err := svc.Ticket(t.Context(), 1)
 	must(t, err)
+	p.reader(detail.Number)()() // what the detail's load command reads
 	p.Load(&detail)
 	p.Update(tea.KeyPressMsg{Code: 'r', Text: "r"})
 	if p.form == nil {
@@ -395,6 +396,7 @@ func TestDiscussionSubmitAfterTheListEmptied(t *testing.T) {
 	for _, th := range d.Threads {
 		must(t, session(t, db, "admin").DeleteThread(t.Context(), 1, th.ID))
 	}
+	p.reader(detail.Number)()()
 	p.Load(&detail)
 	if len(p.items) != 0 {
 		t.Fatalf("the reload kept %d items", len(p.items))

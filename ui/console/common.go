@@ -28,10 +28,11 @@ type Component interface {
 // Screen is a top-level page of the tab bar or the palette.
 type Screen interface {
 	Component
-	// Reload reads the screen's data again from the service (after a
-	// change elsewhere, or when the screen is shown). A screen with unsaved
-	// edits keeps them.
-	Reload()
+	// Reload returns the command that reads the screen's data again from
+	// the service (after a change elsewhere, or when the screen is shown):
+	// the reads run off the Update loop and a loadedMsg applies them, so a
+	// slow read never freezes keys. A screen with unsaved edits keeps them.
+	Reload() tea.Cmd
 	// Dirty reports unsaved changes (q and leaving ask first).
 	Dirty() bool
 	// Capturing reports that a text field has focus: the shell then passes
@@ -64,6 +65,7 @@ type Common struct {
 	jobFailures func() []string
 	status      string
 	statusErr   bool
+	loads       int // loads started and not yet applied
 }
 
 // Ok puts a success message in the status line.
@@ -113,6 +115,13 @@ type (
 		err      error // shown in the status line while asking (e.g. the R8 refusal)
 		top      int   // first line shown of a question taller than the screen
 	}
+	// loadedMsg carries what a screen (or a pane of one) read off the
+	// Update loop; the shell runs apply in Update, which sets the data.
+	loadedMsg struct {
+		c     *Common
+		owner any
+		apply func() tea.Cmd
+	}
 	// doneMsg reports the result of an asynchronous action and reloads the
 	// visible screen.
 	doneMsg struct {
@@ -134,6 +143,15 @@ func act(ok string, fn func() error) tea.Cmd {
 		}
 		return doneMsg{ok: ok}
 	}
+}
+
+// load returns the command that runs read off the Update loop: read does
+// only service calls, on values captured before (never fields Update
+// changes), and returns the function that applies the results in Update.
+// Loads in flight are counted: the status line says "loading…" meanwhile.
+func (c *Common) load(owner any, read func() func() tea.Cmd) tea.Cmd {
+	c.loads++
+	return func() tea.Msg { return loadedMsg{c: c, owner: owner, apply: read()} }
 }
 
 // switchTo asks the shell to show another screen.
@@ -233,7 +251,12 @@ func rulesNaming(c *Common, username string) []string {
 // leave asks before ending a membership; when auto-assign rules name the
 // user, the question says so and the rules go in the same transaction if
 // the user stops being a technician (R8).
+// The rules are read in the command, off the Update loop.
 func leave(c *Common, user, group string) tea.Cmd {
+	return func() tea.Msg { return leaveAsk(c, user, group)() }
+}
+
+func leaveAsk(c *Common, user, group string) tea.Cmd {
 	rules := rulesNaming(c, user)
 	q := fmt.Sprintf("Remove %s from group %s?", user, group)
 	if len(rules) > 0 {

@@ -138,7 +138,16 @@ type Model struct {
 	stop    context.CancelFunc // cancels the root context of service calls
 	dark    bool
 	viewAs  *Model // the console of the user being viewed as, read-only
-	helpTop int    // first line of the help overlay shown
+	actor   domain.User
+	// fresh holds screens whose first load is still in flight: they show
+	// "loading…" instead of an empty table that reads as "no data"
+	fresh map[Screen]bool
+	// held are a screen's own keys typed before its first load arrived:
+	// they act on its data once it is there, never on an empty list
+	// (navigation, help and quit are not held)
+	held    []tea.KeyPressMsg
+	helpTop int     // first line of the help overlay shown
+	boot    tea.Cmd // the start screen's first load, run by Init
 }
 
 const (
@@ -154,7 +163,7 @@ func New(cfg Config) tea.Model {
 	if cfg.Context == nil {
 		cfg.Context = context.Background()
 	}
-	m := &Model{cfg: cfg, built: map[string]Screen{}, dark: !cfg.Light, w: minWidth, h: minHeight}
+	m := &Model{cfg: cfg, built: map[string]Screen{}, fresh: map[Screen]bool{}, dark: !cfg.Light, w: minWidth, h: minHeight}
 	ctx, stop := context.WithCancel(cfg.Context)
 	m.stop = stop
 	keys := keymap.Default()
@@ -164,8 +173,10 @@ func New(cfg Config) tea.Model {
 	m.c = &Common{Svc: cfg.Service, Ctx: ctx, Keys: keys, Now: cfg.Now, viewAsOK: cfg.ViewAs != nil, remote: cfg.Remote,
 		jobFailures: cfg.JobFailures}
 	m.restyle()
-	m.refreshActor()
-	m.switchTo(m.startScreen(), "")
+	// before the program starts, outside Update: the first frame already
+	// knows who is acting and what they may open
+	m.applyActor(m.readActor(m.c.Svc, m.c.Ctx)())
+	m.boot = m.switchTo(m.startScreen(), "")
 	return m
 }
 
@@ -190,12 +201,44 @@ func (m *Model) restyle() {
 	m.help.SetWidth(m.w)
 }
 
-// refreshActor re-reads the actor's access, organization and role summary
-// (a change elsewhere may have granted or revoked something).
-func (m *Model) refreshActor() {
-	m.c.Access = m.c.Svc.Access(m.c.Ctx)
+// actorMsg carries the acting user's access, organization and role
+// summary read off the Update loop, for the console m.
+type actorMsg struct {
+	m      *Model
+	access domain.Access
+	actor  domain.User
+	org    domain.Organization
+	orgErr error
+	user   domain.UserInfo
+	uErr   error
+}
+
+// readActor returns the reads behind the header and Access, to run in a
+// command (or once before the program starts).
+func (m *Model) readActor(svc domain.Service, ctx context.Context) func() actorMsg {
+	return func() actorMsg {
+		msg := actorMsg{m: m, access: svc.Access(ctx), actor: svc.Actor(ctx)}
+		msg.org, msg.orgErr = svc.Organization(ctx)
+		msg.user, msg.uErr = svc.User(ctx, msg.access.Username)
+		return msg
+	}
+}
+
+// refreshActor returns the command that re-reads the actor's access,
+// organization and role summary (a change elsewhere may have granted or
+// revoked something); the header shows the cached actor meanwhile.
+func (m *Model) refreshActor() tea.Cmd {
+	read := m.readActor(m.c.Svc, m.c.Ctx)
+	return func() tea.Msg { return read() }
+}
+
+// applyActor caches what refreshActor read; it returns the command that
+// shows Home when the visible screen is no longer allowed.
+func (m *Model) applyActor(msg actorMsg) tea.Cmd {
+	m.c.Access = msg.access
+	m.actor = msg.actor
 	m.org = "gatehouse"
-	if o, err := m.c.Svc.Organization(m.c.Ctx); err == nil {
+	if o, err := msg.org, msg.orgErr; err == nil {
 		if o.Name != "" {
 			m.org = o.Name
 		}
@@ -211,7 +254,7 @@ func (m *Model) refreshActor() {
 	case a.BuildingAdmin:
 		role = append(role, "building administrator")
 	}
-	if ui, err := m.c.Svc.User(m.c.Ctx, a.Username); err == nil {
+	if ui, err := msg.user, msg.uErr; err == nil {
 		if len(ui.Groups) > 0 {
 			role = append(role, strings.Join(ui.Groups, ", "))
 		} else if len(role) == 0 {
@@ -220,8 +263,22 @@ func (m *Model) refreshActor() {
 	}
 	m.role = strings.Join(role, " · ")
 	if d, ok := screenByID(m.active); ok && !d.allowed(a) {
-		m.switchTo("home", "")
+		return m.switchTo("home", "")
 	}
+	return nil
+}
+
+// touchesActor reports whether a change may alter what the header and
+// Access show: the actor's own account or memberships, any group (its
+// privileges may be the actor's), the organization, or a whole import.
+func (m *Model) touchesActor(c domain.Change) bool {
+	switch c.Entity {
+	case "user", "membership", "session":
+		return c.ID == m.actor.ID
+	case "group", "org", "organization", "file":
+		return true
+	}
+	return false
 }
 
 // startScreen is the user's start screen when they may open it; otherwise
@@ -230,7 +287,7 @@ func (m *Model) startScreen() string {
 	if m.cfg.StartOnHome {
 		return "home"
 	}
-	want := m.c.Svc.Actor(m.c.Ctx).StartScreen
+	want := m.actor.StartScreen
 	if d, ok := screenByID(want); ok && d.allowed(&m.c.Access) {
 		return want
 	}
@@ -242,23 +299,45 @@ func (m *Model) startScreen() string {
 
 func (m *Model) mainHeight() int { return m.h - 4 }
 
-func (m *Model) switchTo(id, arg string) {
+// holds reports whether k waits for the visible screen's first load: a
+// screen key (not a screen number, help, the palette or quit) while the
+// screen has no data yet.
+func (m *Model) holds(k tea.KeyPressMsg) bool {
+	s := m.screen()
+	if s == nil || !m.fresh[s] || m.confirm != nil || m.pal != nil || m.showAll || m.viewAs != nil || s.Capturing() {
+		return false
+	}
+	g := m.c.Keys.Global
+	return !key.Matches(k, g.Screens, g.Help, g.Palette, g.Quit, g.ForceQuit)
+}
+
+// switchTo shows a screen and returns the command that loads its data.
+func (m *Model) switchTo(id, arg string) tea.Cmd {
 	d, ok := screenByID(id)
 	if !ok || !d.allowed(&m.c.Access) {
-		return
+		return nil
 	}
 	s, ok := m.built[id]
 	if !ok {
 		s = d.build(m.c)
 		m.built[id] = s
-	} else {
-		s.Reload()
-	}
-	if a, ok := s.(*accessScreen); ok && arg != "" {
-		a.load(arg)
+		switch s.(type) {
+		case *homeScreen, *metricsScreen, *ticketsScreen:
+			// they say "loading…" themselves, above what is already shown
+		default:
+			m.fresh[s] = true
+		}
 	}
 	s.SetSize(m.w, m.mainHeight())
 	m.active = id
+	if a, ok := s.(*accessScreen); ok && arg != "" {
+		return a.load(arg)
+	}
+	cmd := s.Reload()
+	if cmd == nil {
+		delete(m.fresh, s) // nothing to read (Data file, Import)
+	}
+	return cmd
 }
 
 func (m *Model) screen() Screen { return m.built[m.active] }
@@ -290,7 +369,9 @@ func (m *Model) Init() tea.Cmd {
 		m.changes, cancel = m.cfg.Feed.Subscribe()
 		m.cancel = sync.OnceFunc(cancel)
 	}
-	return tea.Batch(tea.RequestBackgroundColor, m.waitFeed())
+	boot := m.boot
+	m.boot = nil
+	return tea.Batch(tea.RequestBackgroundColor, m.waitFeed(), boot)
 }
 
 func (m *Model) quit() tea.Cmd {
@@ -343,18 +424,45 @@ func (m *Model) updateShell(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.restyle()
 		return m, nil
 	case changeMsg:
-		m.refreshActor()
-		if s := m.screen(); s != nil {
-			s.Reload()
+		cmds := []tea.Cmd{m.waitFeed()}
+		if m.touchesActor(msg.Change) {
+			cmds = append(cmds, m.refreshActor())
 		}
-		return m, m.waitFeed()
+		if s := m.screen(); s != nil {
+			cmds = append(cmds, s.Reload())
+		}
+		return m, tea.Batch(cmds...)
+	case actorMsg:
+		return m, msg.m.applyActor(msg)
+	case loadedMsg:
+		msg.c.loads--
+		// a pane's load (Access review's tabs) ends its screen's first load
+		// too: clear the owner and the visible screen
+		for _, mm := range []*Model{m, m.viewAs} {
+			if mm != nil {
+				if s, ok := msg.owner.(Screen); ok {
+					delete(mm.fresh, s)
+				}
+				delete(mm.fresh, mm.screen())
+			}
+		}
+		cmd := msg.apply()
+		if len(m.held) > 0 && !m.fresh[m.screen()] {
+			keys := m.held
+			m.held = nil
+			cmds := []tea.Cmd{cmd}
+			for _, k := range keys {
+				cmds = append(cmds, func() tea.Msg { return k })
+			}
+			return m, tea.Sequence(cmds...)
+		}
+		return m, cmd
 	case feedClosedMsg:
 		return m, nil
 	case quitMsg:
 		return m, m.quit()
 	case switchScreenMsg:
-		m.switchTo(msg.id, msg.arg)
-		return m, nil
+		return m, m.switchTo(msg.id, msg.arg)
 	case viewAsMsg:
 		m.startViewAs(msg.user)
 		return m, nil
@@ -368,12 +476,16 @@ func (m *Model) updateShell(msg tea.Msg) (tea.Model, tea.Cmd) {
 		} else {
 			m.c.Ok("%s", msg.ok)
 		}
-		m.refreshActor()
+		cmds := []tea.Cmd{m.refreshActor()}
 		if s := m.screen(); s != nil {
-			s.Reload()
+			cmds = append(cmds, s.Reload())
 		}
-		return m, nil
+		return m, tea.Batch(cmds...)
 	case tea.KeyPressMsg:
+		if m.holds(msg) {
+			m.held = append(m.held, msg)
+			return m, nil
+		}
 		return m, m.key(msg)
 	}
 	if s := m.screen(); s != nil {
@@ -449,7 +561,7 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 						m.c.Fail(d.refusal(&m.c.Access))
 						return nil
 					}
-					m.switchTo(d.id, "")
+					return m.switchTo(d.id, "")
 				}
 			}
 			return nil
@@ -520,7 +632,7 @@ func (m *Model) tabBar() string {
 
 func (m *Model) header() string {
 	left := m.c.Styles.Header.Render("gatehouse") + " · " + m.org
-	u := m.c.Svc.Actor(m.c.Ctx)
+	u := m.actor
 	right := u.Username
 	if n := u.Name(); n != u.Username {
 		right += " (" + n + ")"
@@ -550,9 +662,13 @@ func (m *Model) statusLines() []string {
 		if s == nil || m.confirm != nil {
 			return []string{""}
 		}
-		if msg = oneLine(s.Hint()); msg == "" {
+		if msg = oneLine(s.Hint()); msg == "" && m.c.loads == 0 {
 			return []string{style.Render(pad("", m.w))}
 		}
+	}
+	if m.c.loads > 0 {
+		// a read is in flight: keys still work, and the screen says so
+		msg = strings.TrimPrefix(msg+" · loading…", " · ")
 	}
 	lines := strings.Split(ansi.Wrap(msg, max(m.w, 1), ""), "\n")
 	if len(lines) > maxStatusLines {
@@ -654,6 +770,8 @@ func (m *Model) View() tea.View {
 		main = m.fullHelpView(hk.full)
 	case m.pal != nil:
 		main = m.pal.View()
+	case m.fresh[m.screen()]:
+		main = m.c.Styles.Dim.Render("loading…")
 	default:
 		main = m.screen().View()
 	}

@@ -40,11 +40,10 @@ func newDataFileScreen(c *Common) *dataFileScreen {
 		}
 		return nil
 	})
-	s.Reload()
 	return s
 }
 
-func (s *dataFileScreen) Reload() { s.render() }
+func (s *dataFileScreen) Reload() tea.Cmd { s.render(); return nil }
 
 func (s *dataFileScreen) render() {
 	k := s.c.Keys.File

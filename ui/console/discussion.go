@@ -54,7 +54,7 @@ func (s *ticketsScreen) collabDone(m collabDoneMsg) tea.Cmd {
 		s.saved.finish(m.form, m.err)
 	}
 	if s.detail != nil {
-		s.detail.reload()
+		return s.detail.reload()
 	}
 	return nil
 }
@@ -119,13 +119,21 @@ const (
 func newDiscussionPane(c *Common) *discussionPane { return &discussionPane{c: c} }
 
 // Load reads the discussion again; an open form and the cursor stay.
+func (p *discussionPane) reader(n domain.TicketNumber) func() func() {
+	hidden := !p.c.Access.Has(domain.DiscussionView)
+	return func() func() {
+		var d domain.Discussion
+		var err error
+		if !hidden {
+			d, err = p.c.Svc.Discussion(p.c.Ctx, n)
+		}
+		return func() { p.d, p.err = d, err }
+	}
+}
+
 func (p *discussionPane) Load(t *domain.TicketDetail) {
 	p.number, p.label = t.Number, t.Label
 	p.hidden = !p.c.Access.Has(domain.DiscussionView)
-	p.d, p.err = domain.Discussion{}, nil
-	if !p.hidden {
-		p.d, p.err = p.c.Svc.Discussion(p.c.Ctx, t.Number)
-	}
 	p.items = p.items[:0]
 	for i, th := range p.d.Threads {
 		p.items = append(p.items, discItem{thread: i})
@@ -187,7 +195,7 @@ func (p *discussionPane) openForm(kind int, title string, f func(*form) *form) {
 func (p *discussionPane) Update(msg tea.Msg) tea.Cmd {
 	if p.form != nil {
 		var submit tea.Cmd
-		cmd := updateForm(&p.form, msg, func() { submit = p.submit() })
+		cmd := updateForm(&p.form, msg, func() tea.Cmd { submit = p.submit(); return nil })
 		return tea.Batch(cmd, submit)
 	}
 	k, ok := msg.(tea.KeyPressMsg)

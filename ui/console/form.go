@@ -120,6 +120,9 @@ func (f *form) toggle(label string, on bool) *form {
 }
 
 func (f *form) choose(label string, options []string, current string) *form {
+	if len(options) == 0 {
+		options = []string{""} // nothing to choose yet: "—", never an index out of range
+	}
 	fl := &field{label: label, kind: fieldChoice, options: options}
 	for i, o := range options {
 		if o == current {

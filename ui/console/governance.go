@@ -31,7 +31,7 @@ func newAccessReviewScreen(c *Common) *accessReviewScreen {
 
 func (s *accessReviewScreen) pane() Screen { return s.panes[s.tab] }
 
-func (s *accessReviewScreen) Reload()         { s.pane().Reload() }
+func (s *accessReviewScreen) Reload() tea.Cmd { return s.pane().Reload() }
 func (s *accessReviewScreen) Dirty() bool     { return s.pane().Dirty() }
 func (s *accessReviewScreen) Capturing() bool { return s.pane().Capturing() }
 func (s *accessReviewScreen) Hint() string    { return s.pane().Hint() }
@@ -49,12 +49,10 @@ func (s *accessReviewScreen) Update(msg tea.Msg) tea.Cmd {
 		switch {
 		case key.Matches(k, g.NextPane):
 			s.tab = (s.tab + 1) % len(s.panes)
-			s.pane().Reload()
-			return nil
+			return s.pane().Reload()
 		case key.Matches(k, g.PrevPane):
 			s.tab = (s.tab + len(s.panes) - 1) % len(s.panes)
-			s.pane().Reload()
-			return nil
+			return s.pane().Reload()
 		}
 	}
 	return s.pane().Update(msg)
@@ -116,7 +114,7 @@ func (p *govPane) updateForm(msg tea.Msg, submit func()) tea.Cmd {
 		p.form = nil
 		return func() tea.Msg { return doneMsg{ok: m.ok} }
 	}
-	cmd := updateForm(&p.form, msg, submit)
+	cmd := updateForm(&p.form, msg, func() tea.Cmd { submit(); return nil })
 	if p.saving != nil {
 		cmd, p.saving = tea.Batch(cmd, p.saving), nil
 	}
@@ -174,17 +172,21 @@ func newGuardsPane(c *Common) *guardsPane {
 		column{title: "Name", width: 14},
 		column{title: "Rule", width: 30, flex: 1},
 		column{title: "Now", width: 20, flex: 2})}}
-	p.Reload()
 	return p
 }
 
-func (p *guardsPane) Reload() {
-	gs, err := p.c.Svc.Guards(p.c.Ctx)
-	if err != nil {
-		p.c.Fail(err)
-		return
-	}
-	vs, err := p.c.Svc.CheckGuards(p.c.Ctx)
+func (p *guardsPane) Reload() tea.Cmd {
+	return p.c.load(p, func() func() tea.Cmd {
+		gs, err := p.c.Svc.Guards(p.c.Ctx)
+		var vs []domain.GuardViolation
+		if err == nil {
+			vs, err = p.c.Svc.CheckGuards(p.c.Ctx)
+		}
+		return func() tea.Cmd { p.apply(gs, vs, err); return nil }
+	})
+}
+
+func (p *guardsPane) apply(gs []domain.Guard, vs []domain.GuardViolation, err error) {
 	if err != nil {
 		p.c.Fail(err)
 		return
@@ -305,12 +307,17 @@ func newRequestsPane(c *Common) *requestsPane {
 		column{title: "Status", width: 8},
 		column{title: "Asked", width: 16},
 		column{title: "Reason", width: 10, flex: 2})}}
-	p.Reload()
 	return p
 }
 
-func (p *requestsPane) Reload() {
-	rs, err := p.c.Svc.AccessRequests(p.c.Ctx, false)
+func (p *requestsPane) Reload() tea.Cmd {
+	return p.c.load(p, func() func() tea.Cmd {
+		rs, err := p.c.Svc.AccessRequests(p.c.Ctx, false)
+		return func() tea.Cmd { p.apply(rs, err); return nil }
+	})
+}
+
+func (p *requestsPane) apply(rs []domain.AccessRequest, err error) {
 	if err != nil {
 		p.c.Fail(err)
 		return
@@ -526,7 +533,6 @@ func newReviewsPane(c *Common) *reviewsPane {
 			column{title: "Decision", width: 8},
 			column{title: "When", width: 16},
 			column{title: "Reason or outcome", width: 12, flex: 3})}
-	p.Reload()
 	return p
 }
 
@@ -535,8 +541,14 @@ func (p *reviewsPane) SetSize(w, h int) {
 	p.items.SetSize(w, h-2)
 }
 
-func (p *reviewsPane) Reload() {
-	rs, err := p.c.Svc.Reviews(p.c.Ctx, false)
+func (p *reviewsPane) Reload() tea.Cmd {
+	return p.c.load(p, func() func() tea.Cmd {
+		rs, err := p.c.Svc.Reviews(p.c.Ctx, false)
+		return func() tea.Cmd { p.apply(rs, err); return nil }
+	})
+}
+
+func (p *reviewsPane) apply(rs []domain.Review, err error) {
 	if err != nil {
 		p.c.Fail(err)
 		return

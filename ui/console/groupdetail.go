@@ -47,11 +47,9 @@ type groupDetail struct {
 // the store, then the elevation question (R4) if the store warns.
 type saveGroupMsg struct{ builtinOK, elevateOK bool }
 
-func newGroupDetail(c *Common, name string) (*groupDetail, error) {
-	gi, err := c.Svc.Group(c.Ctx, name)
-	if err != nil {
-		return nil, err
-	}
+// newGroupDetail shows a group and its members read by the caller's load
+// command.
+func newGroupDetail(c *Common, gi domain.GroupInfo, ms []domain.MemberInfo, mErr error) *groupDetail {
 	d := &groupDetail{c: c, orig: gi.Group, draft: cloneGroup(gi.Group)}
 	d.flags = newMatrix(c, &d.draft, domain.Categories[1:]...)
 	d.modules = newMatrix(c, &d.draft, domain.Categories[0])
@@ -63,8 +61,8 @@ func newGroupDetail(c *Common, name string) (*groupDetail, error) {
 		column{title: "Since", width: 10},
 		column{title: "Through", width: 16},
 		column{title: "Reason", width: 10, flex: 2})
-	d.loadMembers()
-	return d, nil
+	d.showMembers(ms, mErr)
+	return d
 }
 
 // cloneGroup copies the slices so the draft never aliases the saved group.
@@ -74,8 +72,8 @@ func cloneGroup(g domain.Group) domain.Group {
 	return g
 }
 
-func (d *groupDetail) loadMembers() {
-	ms, err := d.c.Svc.GroupMembers(d.c.Ctx, d.orig.Name)
+// showMembers fills the members tab from what was read.
+func (d *groupDetail) showMembers(ms []domain.MemberInfo, err error) {
 	if err != nil {
 		d.members.SetRows(nil, nil)
 		return
@@ -94,8 +92,17 @@ func (d *groupDetail) loadMembers() {
 }
 
 // Reload takes the saved group again; unsaved edits stay in the draft.
-func (d *groupDetail) Reload() {
-	gi, err := d.c.Svc.Group(d.c.Ctx, d.orig.Name)
+func (d *groupDetail) Reload() tea.Cmd {
+	name := d.orig.Name
+	return d.c.load(d, func() func() tea.Cmd {
+		gi, err := d.c.Svc.Group(d.c.Ctx, name)
+		ms, mErr := d.c.Svc.GroupMembers(d.c.Ctx, name)
+		return func() tea.Cmd { d.apply(gi, err, ms, mErr); return nil }
+	})
+}
+
+// apply shows the group read again; a draft with unsaved edits is kept.
+func (d *groupDetail) apply(gi domain.GroupInfo, err error, ms []domain.MemberInfo, mErr error) {
 	if err != nil {
 		d.gone = true
 		d.c.Fail(err)
@@ -106,7 +113,7 @@ func (d *groupDetail) Reload() {
 	if !dirty {
 		d.draft = cloneGroup(gi.Group)
 	}
-	d.loadMembers()
+	d.showMembers(ms, mErr)
 }
 
 func (d *groupDetail) Dirty() bool { return !reflect.DeepEqual(d.orig, d.draft) }
@@ -197,8 +204,11 @@ func (d *groupDetail) whatIfLines() []string {
 }
 
 func (d *groupDetail) Update(msg tea.Msg) tea.Cmd {
-	if m, ok := msg.(saveGroupMsg); ok {
+	switch m := msg.(type) {
+	case saveGroupMsg:
 		return d.save(m)
+	case joinedMsg:
+		return d.joined(m)
 	}
 	if d.join != nil {
 		submit, cancel, cmd := d.join.Update(msg)
@@ -325,15 +335,30 @@ func (d *groupDetail) submitJoin() tea.Cmd {
 		d.c.Fail(err) // the form stays, with what was typed
 		return nil
 	}
-	user := d.join.Value(jfUser)
-	if err := d.c.Svc.Join(d.c.Ctx, user, d.orig.Name, until, d.join.Value(jfReason)); err != nil {
-		d.c.Fail(err)
+	f, user, group, reason := d.join, d.join.Value(jfUser), d.orig.Name, d.join.Value(jfReason)
+	return func() tea.Msg {
+		return joinedMsg{form: f, user: user, group: group, err: d.c.Svc.Join(d.c.Ctx, user, group, until, reason)}
+	}
+}
+
+// joinedMsg is the outcome of the join form's save: on err the form stays
+// with what was typed; otherwise it closes and the members are read again.
+type joinedMsg struct {
+	form        *form
+	user, group string
+	err         error
+}
+
+func (d *groupDetail) joined(m joinedMsg) tea.Cmd {
+	if m.err != nil {
+		d.c.Fail(m.err)
 		return nil
 	}
-	d.join = nil
-	d.loadMembers()
-	d.c.Ok("%s joined %s", user, d.orig.Name)
-	return nil
+	if m.form == d.join {
+		d.join = nil
+	}
+	d.c.Ok("%s joined %s", m.user, m.group)
+	return d.Reload()
 }
 
 func (d *groupDetail) tabBar() string {

@@ -38,6 +38,8 @@ type groupsScreen struct {
 	source domain.Group // the group being edited or duplicated
 	detail *groupDetail
 	w, h   int
+	// selectAfter is the row to land on when the next load arrives
+	selectAfter string
 }
 
 func newGroupsScreen(c *Common) *groupsScreen {
@@ -46,15 +48,31 @@ func newGroupsScreen(c *Common) *groupsScreen {
 		column{title: "Kind", width: 10},
 		column{title: "Members", width: 7},
 		column{title: "Notes", width: 20, flex: 3})}
-	s.Reload()
 	return s
 }
 
-func (s *groupsScreen) Reload() {
-	gs, err := s.c.Svc.Groups(s.c.Ctx, "")
+func (s *groupsScreen) Reload() tea.Cmd {
+	var name string
+	if s.detail != nil {
+		name = s.detail.orig.Name
+	}
+	return s.c.load(s, func() func() tea.Cmd {
+		gs, err := s.c.Svc.Groups(s.c.Ctx, "")
+		var gi domain.GroupInfo
+		var ms []domain.MemberInfo
+		var gErr, mErr error
+		if name != "" {
+			gi, gErr = s.c.Svc.Group(s.c.Ctx, name)
+			ms, mErr = s.c.Svc.GroupMembers(s.c.Ctx, name)
+		}
+		return func() tea.Cmd { return s.apply(gs, err, name, gi, gErr, ms, mErr) }
+	})
+}
+
+func (s *groupsScreen) apply(gs []domain.GroupInfo, err error, name string, gi domain.GroupInfo, gErr error, ms []domain.MemberInfo, mErr error) tea.Cmd {
 	if err != nil {
 		s.c.Fail(err)
-		return
+		return nil
 	}
 	s.groups = gs
 	keys := make([]string, len(gs))
@@ -64,12 +82,17 @@ func (s *groupsScreen) Reload() {
 		rows[i] = []string{g.Name, g.Kind.String(), strconv.Itoa(g.Members), groupNotes(g)}
 	}
 	s.table.SetRows(keys, rows)
-	if s.detail != nil {
-		s.detail.Reload()
+	if s.selectAfter != "" {
+		s.table.SelectKey(s.selectAfter)
+		s.selectAfter = ""
+	}
+	if s.detail != nil && s.detail.orig.Name == name {
+		s.detail.apply(gi, gErr, ms, mErr)
 		if s.detail.gone {
 			s.detail = nil
 		}
 	}
+	return nil
 }
 
 // groupNotes are the badges of the list: admin where R4 applies, built-in,
@@ -128,15 +151,23 @@ func (s *groupsScreen) current() (domain.GroupInfo, bool) {
 }
 
 // open shows the detail of a group by name.
-func (s *groupsScreen) open(name string) {
-	d, err := newGroupDetail(s.c, name)
-	if err != nil {
-		s.c.Fail(err)
-		return
-	}
-	s.detail = d
-	s.detail.SetSize(s.w, s.h)
-	s.table.SelectKey(name)
+// open returns the command that reads a group; its detail shows when the
+// group arrives.
+func (s *groupsScreen) open(name string) tea.Cmd {
+	return s.c.load(s, func() func() tea.Cmd {
+		gi, err := s.c.Svc.Group(s.c.Ctx, name)
+		ms, mErr := s.c.Svc.GroupMembers(s.c.Ctx, name)
+		return func() tea.Cmd {
+			if err != nil {
+				s.c.Fail(err)
+				return nil
+			}
+			s.detail = newGroupDetail(s.c, gi, ms, mErr)
+			s.detail.SetSize(s.w, s.h)
+			s.table.SelectKey(name)
+			return nil
+		}
+	})
 }
 
 func (s *groupsScreen) openForm(mode groupFormMode, src domain.Group) {
@@ -199,12 +230,13 @@ func (s *groupsScreen) submitForm(confirm bool) tea.Cmd {
 	}
 	s.form = nil
 	s.table.Want(g.Name)
-	s.Reload()
+	s.selectAfter = g.Name // the list read again lands on it
 	s.c.Ok("saved group %s", g.Name)
 	if s.mode == groupNew {
-		s.open(g.Name) // straight to the privileges of the new group
+		// straight to the privileges of the new group
+		return tea.Batch(s.Reload(), s.open(g.Name))
 	}
-	return nil
+	return s.Reload()
 }
 
 // groupFormConfirmMsg re-saves the group form after the R4 confirmation.
@@ -255,7 +287,7 @@ func (s *groupsScreen) Update(msg tea.Msg) tea.Cmd {
 		return openScreen(s.c, "overview")
 	case !has:
 	case key.Matches(k, n.Open):
-		s.open(g.Name)
+		return s.open(g.Name)
 	case key.Matches(k, l.Edit):
 		s.openForm(groupEdit, g.Group)
 	case key.Matches(k, l.Duplicate):

@@ -130,18 +130,35 @@ var named = map[string]tea.KeyPressMsg{
 
 // keys sends named keys ("enter", "ctrl+s") or, for anything else, types
 // the text rune by rune.
+// After each one it waits for the loads it started (a person reads the
+// screen before the next key; the keys after "4" act on the loaded list).
 func (d *driver) keys(ks ...string) {
 	for _, k := range ks {
 		if msg, ok := named[k]; ok {
 			d.tm.Send(msg)
-			continue
+		} else {
+			d.tm.Type(k)
 		}
-		d.tm.Type(k)
+		d.screen()
 	}
 }
 
-// screen returns the screen after every message sent so far.
+// screen returns the screen after every message sent so far, once the
+// loads those messages started have arrived (screens read the service in
+// commands and say "loading…" meanwhile); after 5s, the last frame.
 func (d *driver) screen() string {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s := d.frame()
+		if !strings.Contains(s, "loading…") || time.Now().After(deadline) {
+			return s
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// frame returns the screen after every message sent so far, as it is.
+func (d *driver) frame() string {
 	ch := make(chan string, 1)
 	d.tm.Send(snapMsg{ch: ch})
 	select {

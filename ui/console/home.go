@@ -63,18 +63,41 @@ type homeScreen struct {
 	c      *Common
 	sc     *scroller
 	charts homeCharts
+	data   *homeData // nil until the first load arrives
+}
+
+// homeData is what Home reads from the service, off the Update loop.
+type homeData struct {
+	actor      domain.User
+	governance []string
+	tickets    []string
+	notices    []domain.Notice
+	noticesErr error
+}
+
+// readHome does Home's service reads on a copy of Common taken in Update,
+// so the command shares no field Update writes.
+func readHome(c *Common) *homeData {
+	d := &homeData{actor: c.Svc.Actor(c.Ctx), governance: governanceHomeLines(c), tickets: homeTicketLines(c)}
+	d.notices, d.noticesErr = c.Svc.MyNotices(c.Ctx, c.Now())
+	return d
 }
 
 func newHomeScreen(c *Common) *homeScreen {
 	s := &homeScreen{c: c, sc: &scroller{c: c}}
-	s.Reload()
 	return s
 }
 
 func (s *homeScreen) render() {
 	c, a := s.c, &s.c.Access
 	st := c.Styles
-	u := c.Svc.Actor(c.Ctx)
+	if s.data == nil {
+		s.sc.lines = []string{st.Dim.Render("loading…")}
+		s.sc.clamp()
+		return
+	}
+	d := s.data
+	u := d.actor
 	lines := []string{st.Title.Render("Welcome, "+u.Name()) + st.Dim.Render("  ·  : commands · ? help · 1…9 screens"), ""}
 	switch {
 	case a.Superuser:
@@ -98,11 +121,11 @@ func (s *homeScreen) render() {
 	}
 	lines = append(lines, "Effective access, with the source of each privilege: press : and type \"access\".",
 		"Your notifications and password: press "+c.Keys.Account.Open.Help().Key+" for My account.", "")
-	lines = append(lines, governanceHomeLines(c)...)
-	lines = append(lines, homeTicketLines(c)...)
+	lines = append(lines, d.governance...)
+	lines = append(lines, d.tickets...)
 	lines = append(lines, s.charts.lines(c, s.sc.w)...)
 	lines = append(lines, st.Title.Render("Notices"))
-	notices, err := c.Svc.MyNotices(c.Ctx, c.Now())
+	notices, err := d.notices, d.noticesErr
 	switch {
 	case err != nil:
 		lines = append(lines, st.Error.Render(errText(err)))

@@ -22,12 +22,13 @@ type asyncLoader interface {
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	before := m.viewAs
 	model, cmd := m.update(msg)
-	if in := m.viewAs; in != nil && in != before {
-		// the viewed console was sized outside any program, where its
-		// first load went nowhere: ask again
-		in.screen().Reload()
-	}
 	cmds := []tea.Cmd{cmd}
+	if in := m.viewAs; in != nil && in != before {
+		// the viewed console was built outside any program: its first
+		// load runs now
+		cmds = append(cmds, in.boot)
+		in.boot = nil
+	}
 	for _, mm := range []*Model{m, m.viewAs} {
 		if mm == nil {
 			continue
@@ -155,9 +156,14 @@ func (h *homeCharts) lines(c *Common, w int) []string {
 }
 
 // Reload reads the home screen again and marks the charts for a new load.
-func (s *homeScreen) Reload() {
+func (s *homeScreen) Reload() tea.Cmd {
 	s.charts.stale = true
 	s.render()
+	c := *s.c // a copy: the command reads no field Update writes
+	return s.c.load(s, func() func() tea.Cmd {
+		d := readHome(&c)
+		return func() tea.Cmd { s.data = d; s.render(); return nil }
+	}) // the shell starts pendingLoad (the charts) after this message
 }
 
 func (s *homeScreen) pendingLoad() tea.Cmd {

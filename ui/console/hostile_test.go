@@ -45,11 +45,11 @@ func TestLegacyControlCharactersShowEscapedInConsole(t *testing.T) {
 	must(t, err)
 	m := New(Config{Service: session(t, db, "admin"), Now: fixedNow, ViewAs: viewAsFor(db, "admin")}).(*Model)
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
-	m.switchTo("buildings", "")
+	settle(m, tea.BatchMsg{m.switchTo("buildings", "")})
 	for _, step := range []string{"list", "detail", "status"} {
 		switch step {
 		case "detail":
-			m.key(tea.KeyPressMsg{Code: tea.KeyEnter})
+			settle(m, tea.BatchMsg{m.key(tea.KeyPressMsg{Code: tea.KeyEnter})})
 		case "status":
 			m.c.Fail(errors.New("building \x1b]0;pwned\x07 is busy"))
 		}
@@ -82,10 +82,10 @@ func TestLegacyTicketTitleShowsEscapedInConsole(t *testing.T) {
 	}))
 	m := New(Config{Service: session(t, db, "admin"), Now: fixedNow, ViewAs: viewAsFor(db, "admin")}).(*Model)
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
-	m.switchTo("tickets", "")
+	settle(m, tea.BatchMsg{m.switchTo("tickets", "")})
 	for _, step := range []string{"list", "detail"} {
 		if step == "detail" {
-			m.key(tea.KeyPressMsg{Code: tea.KeyEnter})
+			settle(m, tea.BatchMsg{m.key(tea.KeyPressMsg{Code: tea.KeyEnter})})
 		}
 		v := m.View().Content
 		if rawControl(v) {

@@ -273,10 +273,11 @@ func (s *importScreen) problemRows() string {
 	return fmt.Sprintf("%d of %d rows have problems", s.nbad, len(s.imp.Rows))
 }
 
-func (s *importScreen) Reload() {
+func (s *importScreen) Reload() tea.Cmd {
 	if s.phase == importPath {
 		s.path.Focus()
 	}
+	return nil
 }
 
 func (s *importScreen) Dirty() bool { return s.phase == importPreview }

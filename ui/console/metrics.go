@@ -68,11 +68,12 @@ func newMetricsScreen(c *Common) *metricsScreen {
 }
 
 // Reload marks the numbers stale: the shell starts the command (pendingLoad).
-func (s *metricsScreen) Reload() {
+func (s *metricsScreen) Reload() tea.Cmd {
 	s.stale = true
 	if s.panel != nil {
 		s.panel.reload()
 	}
+	return nil
 }
 
 func (s *metricsScreen) pendingLoad() tea.Cmd {
@@ -167,7 +168,7 @@ func (s *metricsScreen) Update(msg tea.Msg) tea.Cmd {
 	}
 	if s.form != nil {
 		var run tea.Cmd
-		cmd := updateForm(&s.form, msg, func() { run = s.submit() })
+		cmd := updateForm(&s.form, msg, func() tea.Cmd { run = s.submit(); return nil })
 		return tea.Batch(cmd, run)
 	}
 	k, ok := msg.(tea.KeyPressMsg)

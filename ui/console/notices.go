@@ -45,18 +45,24 @@ func newNoticesScreen(c *Common) *noticesScreen {
 		column{title: "Status", width: 8},
 		column{title: "Teams", width: 10, flex: 1},
 		column{title: "Link", width: 10, flex: 1})}
-	s.Reload()
 	return s
 }
 
-func (s *noticesScreen) Reload() {
+func (s *noticesScreen) Reload() tea.Cmd {
+	return s.c.load(s, func() func() tea.Cmd {
+		ts, tErr := s.c.Svc.Teams(s.c.Ctx, "")
+		ns, err := s.c.Svc.Notices(s.c.Ctx, "")
+		return func() tea.Cmd { s.apply(ts, tErr, ns, err); return nil }
+	})
+}
+
+func (s *noticesScreen) apply(ts []domain.TeamInfo, tErr error, ns []domain.Notice, err error) {
 	s.teams = map[domain.ID]string{}
-	if ts, err := s.c.Svc.Teams(s.c.Ctx, ""); err == nil {
+	if tErr == nil {
 		for _, t := range ts {
 			s.teams[t.ID] = t.Name
 		}
 	}
-	ns, err := s.c.Svc.Notices(s.c.Ctx, "")
 	if err != nil {
 		s.c.Fail(err)
 		return
@@ -211,7 +217,7 @@ func (s *noticesScreen) noticeFromForm() (domain.Notice, error) {
 	return n, err
 }
 
-func (s *noticesScreen) submit() {
+func (s *noticesScreen) submit() tea.Cmd {
 	n, err := s.noticeFromForm()
 	if err == nil {
 		if n.ID == 0 {
@@ -220,10 +226,11 @@ func (s *noticesScreen) submit() {
 			n, err = s.c.Svc.UpdateNotice(s.c.Ctx, n)
 		}
 	}
+	cmd := formDone(s.c, &s.form, "saved notice "+n.Title, err, s.Reload)
 	if err == nil {
 		s.table.Want(strconv.FormatUint(n.ID, 10))
 	}
-	formDone(s.c, &s.form, "saved notice "+n.Title, err, s.Reload)
+	return cmd
 }
 
 func (s *noticesScreen) Update(msg tea.Msg) tea.Cmd {

@@ -35,7 +35,6 @@ func newOutboxScreen(c *Common) *outboxScreen {
 		column{title: "Format", width: 9},
 		column{title: "State", width: 7},
 		column{title: "Subject", width: 10, flex: 1})}
-	s.Reload()
 	return s
 }
 
@@ -53,14 +52,21 @@ func messageFormat(m domain.Message) string {
 	return "Text only"
 }
 
-func (s *outboxScreen) Reload() {
-	msgs, err := s.c.Svc.Outbox(s.c.Ctx, outboxLimit)
+func (s *outboxScreen) Reload() tea.Cmd {
+	return s.c.load(s, func() func() tea.Cmd {
+		msgs, err := s.c.Svc.Outbox(s.c.Ctx, outboxLimit)
+		o, oErr := s.c.Svc.Organization(s.c.Ctx)
+		return func() tea.Cmd { s.apply(msgs, err, o, oErr); return nil }
+	})
+}
+
+func (s *outboxScreen) apply(msgs []domain.Message, err error, o domain.Organization, oErr error) {
 	if err != nil {
 		s.c.Fail(err)
 		return
 	}
 	s.msgs = msgs
-	if o, err := s.c.Svc.Organization(s.c.Ctx); err == nil {
+	if oErr == nil {
 		s.org = o
 	}
 	keys := make([]string, len(msgs))

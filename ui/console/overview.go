@@ -34,7 +34,6 @@ type overviewScreen struct {
 func newOverviewScreen(c *Common) *overviewScreen {
 	s := &overviewScreen{c: c}
 	s.setCategory(0)
-	s.Reload()
 	return s
 }
 
@@ -52,8 +51,14 @@ func (s *overviewScreen) setCategory(i int) {
 	s.scroll()
 }
 
-func (s *overviewScreen) Reload() {
-	gs, err := s.c.Svc.Groups(s.c.Ctx, "")
+func (s *overviewScreen) Reload() tea.Cmd {
+	return s.c.load(s, func() func() tea.Cmd {
+		gs, err := s.c.Svc.Groups(s.c.Ctx, "")
+		return func() tea.Cmd { s.apply(gs, err); return nil }
+	})
+}
+
+func (s *overviewScreen) apply(gs []domain.GroupInfo, err error) {
 	if err != nil {
 		s.c.Fail(err)
 		return

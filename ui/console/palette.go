@@ -208,14 +208,14 @@ func (p *palette) run(c command) tea.Cmd {
 		m.showAll = true
 		return nil
 	}
-	m.switchTo(c.screen, "")
+	load := m.switchTo(c.screen, "")
 	if c.then != nil && m.active == c.screen {
 		s := m.screen()
 		cmd := c.then(s)
 		s.SetSize(m.w, m.mainHeight())
-		return cmd
+		return tea.Batch(load, cmd)
 	}
-	return nil
+	return load
 }
 
 func (p *palette) View() string {

@@ -94,18 +94,18 @@ func (p *savedQueries) reportFormats(m reportFormatsMsg) {
 
 func (p *savedQueries) updateReport(msg tea.Msg) tea.Cmd {
 	var run tea.Cmd
-	cmd := updateForm(&p.out, msg, func() {
+	cmd := updateForm(&p.out, msg, func() tea.Cmd {
 		if p.busy {
-			return
+			return nil
 		}
 		q, ok := p.current()
 		if !ok {
-			return
+			return nil
 		}
 		path, err := p.s.c.localFile(p.out.Value(0))
 		if err != nil {
 			p.s.c.Fail(err)
-			return
+			return nil
 		}
 		var format domain.ID
 		name := p.out.Value(1)
@@ -140,6 +140,7 @@ func (p *savedQueries) updateReport(msg tea.Msg) tea.Cmd {
 			}
 			return fmt.Sprintf("report %s%s: %d rows written to %s", strconv.Quote(q.Name), in, len(table.Rows), path), nil
 		})
+		return nil
 	})
 	return tea.Batch(cmd, run)
 }

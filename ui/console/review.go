@@ -2,6 +2,7 @@ package console
 
 import (
 	"fmt"
+	"gatehouse/domain"
 	"strings"
 	"time"
 
@@ -19,12 +20,18 @@ type reviewScreen struct {
 
 func newReviewScreen(c *Common) *reviewScreen {
 	s := &reviewScreen{c: c, sc: &scroller{c: c}}
-	s.Reload()
 	return s
 }
 
-func (s *reviewScreen) Reload() {
-	r, err := s.c.Svc.AccessReview(s.c.Ctx, s.c.Now())
+func (s *reviewScreen) Reload() tea.Cmd {
+	now := s.c.Now()
+	return s.c.load(s, func() func() tea.Cmd {
+		r, err := s.c.Svc.AccessReview(s.c.Ctx, now)
+		return func() tea.Cmd { s.apply(r, err); return nil }
+	})
+}
+
+func (s *reviewScreen) apply(r domain.AccessReview, err error) {
 	if err != nil {
 		s.sc.lines = []string{s.c.Styles.Error.Render(errText(err))}
 		s.c.Fail(err)

@@ -30,15 +30,17 @@ const runLayout = "2006-01-02 15:04"
 // schedulesScreen lists the recurring tasks that create tickets when due
 // (Schedule Tasks module): view needs schedules:view, changes schedules:edit.
 type schedulesScreen struct {
-	c     *Common
-	table *table
-	tasks []domain.ScheduledTask
-	blds  []domain.Building
-	org   domain.Organization
-	loc   *time.Location
-	form  *form
-	edit  domain.ScheduledTask // the task the form edits; ID 0 for a new one
-	w, h  int
+	c *Common
+	// selectAfter is the row to land on when the next load arrives
+	selectAfter string
+	table       *table
+	tasks       []domain.ScheduledTask
+	blds        []domain.Building
+	org         domain.Organization
+	loc         *time.Location
+	form        *form
+	edit        domain.ScheduledTask // the task the form edits; ID 0 for a new one
+	w, h        int
 }
 
 func newSchedulesScreen(c *Common) *schedulesScreen {
@@ -50,21 +52,28 @@ func newSchedulesScreen(c *Common) *schedulesScreen {
 		column{title: "Every", width: 12},
 		column{title: "Next run", width: 16},
 		column{title: "On", width: 3})}
-	s.Reload()
 	return s
 }
 
-func (s *schedulesScreen) Reload() {
-	if o, err := s.c.Svc.Organization(s.c.Ctx); err == nil {
+func (s *schedulesScreen) Reload() tea.Cmd {
+	return s.c.load(s, func() func() tea.Cmd {
+		o, oErr := s.c.Svc.Organization(s.c.Ctx)
+		bs, bErr := s.c.Svc.Buildings(s.c.Ctx, "")
+		tasks, err := s.c.Svc.Schedules(s.c.Ctx)
+		return func() tea.Cmd { s.apply(o, oErr, bs, bErr, tasks, err); return nil }
+	})
+}
+
+func (s *schedulesScreen) apply(o domain.Organization, oErr error, bs []domain.Building, bErr error, tasks []domain.ScheduledTask, err error) {
+	if oErr == nil {
 		s.org = o
 		if loc, err := time.LoadLocation(o.TimeZone); err == nil {
 			s.loc = loc
 		}
 	}
-	if bs, err := s.c.Svc.Buildings(s.c.Ctx, ""); err == nil {
+	if bErr == nil {
 		s.blds = bs
 	}
-	tasks, err := s.c.Svc.Schedules(s.c.Ctx)
 	if err != nil {
 		s.c.Fail(err)
 		return
@@ -82,6 +91,10 @@ func (s *schedulesScreen) Reload() {
 			t.NextRun.In(s.loc).Format(runLayout), on}
 	}
 	s.table.SetRows(keys, rows)
+	if s.selectAfter != "" {
+		s.table.SelectKey(s.selectAfter)
+		s.selectAfter = ""
+	}
 }
 
 func every(t domain.ScheduledTask) string {
@@ -160,7 +173,7 @@ func (s *schedulesScreen) openForm(t domain.ScheduledTask) {
 	s.form.SetSize(s.w, s.h)
 }
 
-func (s *schedulesScreen) submit() {
+func (s *schedulesScreen) submit() tea.Cmd {
 	f := s.form
 	t := s.edit
 	t.Title, t.Description = f.Value(stTitle), f.Value(stDescription)
@@ -174,30 +187,50 @@ func (s *schedulesScreen) submit() {
 	t.Interval, _ = strconv.Atoi(f.Value(stInterval))
 	t.NextRun, _ = s.parseRun(f.Value(stNext))
 	t.Enabled = f.On(stEnabled)
-	var err error
-	if t.ID == 0 {
-		t, err = s.c.Svc.CreateSchedule(s.c.Ctx, t)
-	} else {
-		t, err = s.c.Svc.UpdateSchedule(s.c.Ctx, t)
+	return func() tea.Msg {
+		var err error
+		if t.ID == 0 {
+			t, err = s.c.Svc.CreateSchedule(s.c.Ctx, t)
+		} else {
+			t, err = s.c.Svc.UpdateSchedule(s.c.Ctx, t)
+		}
+		return scheduleSavedMsg{form: f, task: t, err: err}
 	}
-	if err != nil {
-		s.c.Fail(err) // the form keeps every value
-		return
+}
+
+// scheduleSavedMsg is the outcome of the task form's save: on err the
+// form keeps every value.
+type scheduleSavedMsg struct {
+	form *form
+	task domain.ScheduledTask
+	err  error
+}
+
+func (s *schedulesScreen) saved(m scheduleSavedMsg) tea.Cmd {
+	if m.err != nil {
+		s.c.Fail(m.err)
+		return nil
 	}
-	s.c.Ok("saved scheduled task %s", t.Title)
-	s.form = nil
-	s.table.Want(strconv.FormatUint(t.ID, 10))
-	s.Reload()
+	s.c.Ok("saved scheduled task %s", m.task.Title)
+	if m.form == s.form {
+		s.form = nil
+	}
+	s.table.Want(strconv.FormatUint(m.task.ID, 10))
+	s.selectAfter = strconv.FormatUint(m.task.ID, 10)
+	return s.Reload()
 }
 
 func (s *schedulesScreen) Update(msg tea.Msg) tea.Cmd {
+	if m, ok := msg.(scheduleSavedMsg); ok {
+		return s.saved(m)
+	}
 	if s.form != nil {
 		submit, cancel, cmd := s.form.Update(msg)
 		switch {
 		case cancel:
 			s.form = nil
 		case submit:
-			s.submit()
+			return s.submit()
 		}
 		return cmd
 	}

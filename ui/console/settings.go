@@ -41,18 +41,23 @@ type settingsScreen struct {
 
 func newSettingsScreen(c *Common) *settingsScreen {
 	s := &settingsScreen{c: c}
-	s.Reload()
 	return s
 }
 
-func (s *settingsScreen) Reload() {
-	o, err := s.c.Svc.Organization(s.c.Ctx)
-	if err != nil {
-		s.c.Fail(err)
-		return
-	}
-	s.org = o
-	s.mail, s.mailErr = s.c.Svc.MailSettings(s.c.Ctx)
+func (s *settingsScreen) Reload() tea.Cmd {
+	return s.c.load(s, func() func() tea.Cmd {
+		o, err := s.c.Svc.Organization(s.c.Ctx)
+		mail, mailErr := s.c.Svc.MailSettings(s.c.Ctx)
+		return func() tea.Cmd {
+			if err != nil {
+				s.c.Fail(err)
+				return nil
+			}
+			s.org = o
+			s.mail, s.mailErr = mail, mailErr
+			return nil
+		}
+	})
 }
 
 func typeNames(o domain.Organization) []string {
@@ -93,7 +98,7 @@ func (s *settingsScreen) openForm() {
 	s.form.SetSize(s.w, s.h)
 }
 
-func (s *settingsScreen) submit() {
+func (s *settingsScreen) submit() tea.Cmd {
 	f := s.form
 	o := s.org
 	o.Name, o.TimeZone, o.TicketPrefix = f.Value(sfName), f.Value(sfTimeZone), f.Value(sfPrefix)
@@ -108,13 +113,26 @@ func (s *settingsScreen) submit() {
 	for _, n := range splitList(f.Value(sfProblemTypes)) {
 		o.ProblemTypes = append(o.ProblemTypes, domain.ProblemType{Name: n, CommonProblems: common[strings.ToLower(n)]})
 	}
-	if err := s.c.Svc.UpdateOrganization(s.c.Ctx, o); err != nil {
-		s.c.Fail(err)
-		return
+	return func() tea.Msg { return settingsSavedMsg{form: f, err: s.c.Svc.UpdateOrganization(s.c.Ctx, o)} }
+}
+
+// settingsSavedMsg is the outcome of the settings form's save: on err the
+// form stays with what was typed.
+type settingsSavedMsg struct {
+	form *form
+	err  error
+}
+
+func (s *settingsScreen) saved(m settingsSavedMsg) tea.Cmd {
+	if m.err != nil {
+		s.c.Fail(m.err)
+		return nil
 	}
-	s.form = nil
+	if m.form == s.form {
+		s.form = nil
+	}
 	s.c.Ok("saved organization settings")
-	s.Reload()
+	return s.Reload()
 }
 
 func (s *settingsScreen) Dirty() bool     { return false }
@@ -132,6 +150,9 @@ func (s *settingsScreen) SetSize(w, h int) {
 }
 
 func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
+	if m, ok := msg.(settingsSavedMsg); ok {
+		return s.saved(m)
+	}
 	if m, ok := msg.(mailSavedMsg); ok {
 		s.saving = false
 		if m.err != nil {
@@ -171,7 +192,7 @@ func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
 		case cancel:
 			s.form = nil
 		case submit:
-			s.submit()
+			return s.submit()
 		}
 		return cmd
 	}

@@ -25,6 +25,7 @@ const (
 // Member (reports-to) (R10).
 type teamsScreen struct {
 	c       *Common
+	seq     uint64 // the newest list read; older ones are dropped
 	table   *table
 	teams   []domain.TeamInfo
 	form    *form
@@ -56,7 +57,6 @@ func newTeamsScreen(c *Common) *teamsScreen {
 	s.filter = textinput.New()
 	s.filter.Prompt = "/"
 	s.filter.Placeholder = "team name: a prefix, % for anything (R15)"
-	s.Reload()
 	return s
 }
 
@@ -71,8 +71,24 @@ func typeOrder(t domain.TeamType) int {
 	return 2
 }
 
-func (s *teamsScreen) Reload() {
-	ts, err := s.c.Svc.Teams(s.c.Ctx, strings.TrimSpace(s.filter.Value()))
+// Reload returns the command that reads the list; only the newest read is
+// shown (the filter reads on every key).
+func (s *teamsScreen) Reload() tea.Cmd {
+	search := strings.TrimSpace(s.filter.Value())
+	s.seq++
+	seq := s.seq
+	return s.c.load(s, func() func() tea.Cmd {
+		ts, err := s.c.Svc.Teams(s.c.Ctx, search)
+		return func() tea.Cmd {
+			if seq == s.seq {
+				s.apply(ts, err)
+			}
+			return nil
+		}
+	})
+}
+
+func (s *teamsScreen) apply(ts []domain.TeamInfo, err error) {
 	if err != nil {
 		s.c.Fail(err)
 		return
@@ -162,7 +178,7 @@ func (s *teamsScreen) openForm(mode teamFormMode, src domain.TeamInfo) {
 	s.form.SetSize(s.w, s.h)
 }
 
-func (s *teamsScreen) submit() {
+func (s *teamsScreen) submit() tea.Cmd {
 	var err error
 	var ok string
 	switch s.mode {
@@ -187,7 +203,7 @@ func (s *teamsScreen) submit() {
 		ok = "saved team " + t.Name
 		defer s.table.SelectKey(t.Name)
 	}
-	formDone(s.c, &s.form, ok, err, s.Reload)
+	return formDone(s.c, &s.form, ok, err, s.Reload)
 }
 
 // repair rebuilds global membership, private teams and the hierarchy (R9)
@@ -217,8 +233,7 @@ func (s *teamsScreen) Update(msg tea.Msg) tea.Cmd {
 		s.report = &scroller{c: s.c, lines: lines}
 		s.report.SetSize(s.w, s.h-1)
 		s.c.Ok("repaired teams: %s", plural(len(r.lines), "change"))
-		s.Reload()
-		return nil
+		return s.Reload()
 	}
 	if s.form != nil {
 		return updateForm(&s.form, msg, s.submit)
@@ -235,8 +250,7 @@ func (s *teamsScreen) Update(msg tea.Msg) tea.Cmd {
 			s.filterOn = false
 			s.filter.SetValue("")
 			s.filter.Blur()
-			s.Reload()
-			return nil
+			return s.Reload()
 		case key.Matches(k, n.Open):
 			s.filterOn = false
 			s.filter.Blur()
@@ -244,8 +258,7 @@ func (s *teamsScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		var cmd tea.Cmd
 		s.filter, cmd = s.filter.Update(msg)
-		s.Reload()
-		return cmd
+		return tea.Batch(cmd, s.Reload())
 	}
 	if s.report != nil {
 		if !s.report.Update(msg) {

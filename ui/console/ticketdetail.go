@@ -22,6 +22,14 @@ type ticketPane interface {
 	Capturing() bool
 }
 
+// paneReader is a pane whose Load shows service data. reader runs in
+// Update (it decides what the actor may see), the function it returns runs
+// in the load command (the service reads) and the last one runs in Update
+// again, before Load, to set what was read.
+type paneReader interface {
+	reader(n domain.TicketNumber) func() func()
+}
+
 // keyClaimer is a pane that takes some keys before the ticket actions do
 // (the work reports pane takes e to edit the highlighted report).
 type keyClaimer interface {
@@ -60,20 +68,61 @@ type ticketDetail struct {
 	w, h   int
 }
 
-func newTicketDetail(s *ticketsScreen, number domain.TicketNumber) (*ticketDetail, error) {
-	t, err := s.c.Svc.Ticket(s.c.Ctx, number)
-	if err != nil {
-		return nil, err
-	}
+// newTicketDetail builds the detail of a ticket; it shows once fetch's
+// command delivers the ticket.
+func newTicketDetail(s *ticketsScreen, number domain.TicketNumber) *ticketDetail {
 	d := &ticketDetail{s: s, c: s.c}
+	d.t.Number = number
 	for _, tt := range ticketTabs {
 		if tt.allowed == nil || tt.allowed(&s.c.Access) {
 			d.panes = append(d.panes, tt.build(s.c))
 			d.titles = append(d.titles, tt.title)
 		}
 	}
-	d.load(t)
-	return d, nil
+	return d
+}
+
+// fetch returns the command that reads the ticket and its panes' data off
+// the Update loop; apply shows them. A ticket that is gone or no longer
+// visible closes the detail and says so.
+func (d *ticketDetail) fetch() tea.Cmd {
+	n := d.t.Number
+	var reads []func() func()
+	for _, p := range d.panes {
+		if r, ok := p.(paneReader); ok {
+			reads = append(reads, r.reader(n))
+		}
+	}
+	return d.c.load(d, func() func() tea.Cmd {
+		t, err := d.c.Svc.Ticket(d.c.Ctx, n)
+		sets := make([]func(), 0, len(reads))
+		if err == nil {
+			for _, r := range reads {
+				sets = append(sets, r())
+			}
+		}
+		return func() tea.Cmd {
+			if err != nil {
+				if d.s.detail == d {
+					d.s.detail = nil
+				}
+				if d.s.opening == d {
+					d.s.opening = nil
+				}
+				d.c.Fail(err)
+				return nil
+			}
+			for _, set := range sets {
+				set()
+			}
+			d.load(t)
+			if d.s.opening == d {
+				// the ticket asked for last: its detail shows now
+				d.s.opening, d.s.detail = nil, d
+			}
+			return nil
+		}
+	})
 }
 
 func (d *ticketDetail) load(t domain.TicketDetail) {
@@ -86,17 +135,8 @@ func (d *ticketDetail) load(t domain.TicketDetail) {
 	}
 }
 
-// reload reads the ticket again; one that is gone or no longer visible
-// closes the detail and says so.
-func (d *ticketDetail) reload() {
-	t, err := d.c.Svc.Ticket(d.c.Ctx, d.t.Number)
-	if err != nil {
-		d.s.detail = nil
-		d.c.Fail(err)
-		return
-	}
-	d.load(t)
-}
+// reload reads the ticket again (fetch).
+func (d *ticketDetail) reload() tea.Cmd { return d.fetch() }
 
 func (d *ticketDetail) capturing() bool { return d.panes[d.tab].Capturing() }
 

@@ -155,6 +155,9 @@ func setOptions(fl *field, opts []string) {
 	if fl.choice < len(fl.options) {
 		cur = fl.options[fl.choice]
 	}
+	if len(opts) == 0 {
+		opts = []string{""}
+	}
 	fl.options, fl.choice = opts, max(0, slices.Index(opts, cur))
 }
 
@@ -189,6 +192,11 @@ func (s *ticketsScreen) syncForm() {
 func (s *ticketsScreen) openReport() {
 	if err := s.c.Access.Require(domain.TicketReport); err != nil {
 		s.c.Fail(err)
+		return
+	}
+	if len(s.org.Priorities) == 0 {
+		// the queue's first read brings the organization's choices
+		s.c.Fail(domain.Errorf(domain.EConflict, "the queue is still loading: press n again in a moment"))
 		return
 	}
 	if !s.loadBuildings() {

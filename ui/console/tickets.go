@@ -23,6 +23,8 @@ const defaultTicketQuery = "status:open"
 // the highlighted ticket and bulk actions on the selected ones.
 type ticketsScreen struct {
 	c       *Common
+	opening *ticketDetail // the detail asked for, shown when its ticket arrives
+	refetch bool          // the page size changed: pendingLoad reads again
 	org     domain.Organization
 	table   *table
 	page    domain.TicketPage
@@ -114,14 +116,30 @@ func newTicketsScreen(c *Common) *ticketsScreen {
 	s.line.SetStyles(st)
 	s.line.SetValue(defaultTicketQuery)
 	s.query, _ = domain.ParseQuery(defaultTicketQuery)
-	s.loadOrg()
 	return s
 }
 
-func (s *ticketsScreen) loadOrg() {
-	if o, err := s.c.Svc.Organization(s.c.Ctx); err == nil {
-		s.org = o
+// pendingLoad reads the page again after a resize (asyncLoader).
+func (s *ticketsScreen) pendingLoad() tea.Cmd {
+	if !s.refetch {
+		return nil
 	}
+	s.refetch = false
+	return s.fetch()
+}
+
+// loadOrg returns the command that reads the organization (ticket labels,
+// priorities, the rules actions check).
+func (s *ticketsScreen) loadOrg() tea.Cmd {
+	return s.c.load(s, func() func() tea.Cmd {
+		o, err := s.c.Svc.Organization(s.c.Ctx)
+		return func() tea.Cmd {
+			if err == nil {
+				s.org = o
+			}
+			return nil
+		}
+	})
 }
 
 func (s *ticketsScreen) pageSize() int { return max(1, s.h-3) }
@@ -140,23 +158,19 @@ func (s *ticketsScreen) fetch() tea.Cmd {
 	}
 }
 
-// Reload reads the page again at once (the shell calls it after a change);
+// Reload returns the commands that read the page, the organization, the
+// open detail and saved queries again (the shell runs it after a change);
 // forms, choosers and the open detail keep what was typed.
-func (s *ticketsScreen) Reload() {
-	s.loadOrg()
-	if msg, ok := s.fetch()().(ticketsMsg); ok {
-		if cmd := s.apply(msg); cmd != nil {
-			if again, ok := cmd().(ticketsMsg); ok {
-				s.apply(again)
-			}
-		}
-	}
+func (s *ticketsScreen) Reload() tea.Cmd {
+	s.refetch = false
+	cmds := []tea.Cmd{s.loadOrg(), s.fetch()}
 	if s.detail != nil {
-		s.detail.reload()
+		cmds = append(cmds, s.detail.reload())
 	}
 	if s.saved != nil {
-		s.saved.reload()
+		cmds = append(cmds, s.saved.reload())
 	}
+	return tea.Batch(cmds...)
 }
 
 // apply shows a fetched page unless a newer fetch superseded it.
@@ -304,7 +318,7 @@ func (s *ticketsScreen) SetSize(w, h int) {
 		s.saved.SetSize(w, h)
 	}
 	if resized {
-		s.Reload()
+		s.refetch = true // SetSize returns no command: pendingLoad reads
 	}
 }
 
@@ -393,8 +407,7 @@ func (s *ticketsScreen) Update(msg tea.Msg) tea.Cmd {
 	case bulkMsg:
 		return s.bulkDone(m)
 	case openTicketMsg:
-		s.open(m.number)
-		return nil
+		return s.open(m.number)
 	case editWorkMsg:
 		s.openEditWork(m.report)
 		return nil
@@ -525,8 +538,7 @@ func (s *ticketsScreen) updateQueue(k tea.KeyPressMsg) tea.Cmd {
 		q.Overdue = !q.Overdue
 		return s.setQuery(q)
 	case key.Matches(k, tk.Saved):
-		s.openSaved()
-		return nil
+		return s.openSaved()
 	case key.Matches(k, tk.Bulk):
 		return s.openBulk()
 	case key.Matches(k, tk.Select):
@@ -541,22 +553,20 @@ func (s *ticketsScreen) updateQueue(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	if key.Matches(k, n.Open) {
-		s.open(r.Number)
-		return nil
+		return s.open(r.Number)
 	}
 	cmd, _ := s.actOn(k, r)
 	return cmd
 }
 
 // open shows a ticket's detail.
-func (s *ticketsScreen) open(number domain.TicketNumber) {
-	d, err := newTicketDetail(s, number)
-	if err != nil {
-		s.c.Fail(err)
-		return
-	}
-	s.detail = d
+// open returns the command that reads a ticket; its detail shows when
+// the ticket arrives (a refusal says why in the status line).
+func (s *ticketsScreen) open(number domain.TicketNumber) tea.Cmd {
+	d := newTicketDetail(s, number)
 	d.SetSize(s.w, s.h)
+	s.opening = d
+	return d.fetch()
 }
 
 // can checks an action with the same rule the store applies, so a form is
@@ -599,16 +609,17 @@ func (s *ticketsScreen) done(m ticketDoneMsg) tea.Cmd {
 		}
 		delete(s.sel, m.closed)
 	}
+	cmds := []tea.Cmd{s.fetch()}
 	if s.detail != nil {
-		s.detail.reload()
+		cmds = append(cmds, s.detail.reload())
 	}
 	if s.saved != nil {
-		s.saved.reload()
+		cmds = append(cmds, s.saved.reload())
 	}
 	if m.err == nil && m.open != 0 {
-		s.open(m.open)
+		cmds = append(cmds, s.open(m.open))
 	}
-	return s.fetch()
+	return tea.Batch(cmds...)
 }
 
 // actOn runs the single-key actions on one ticket, from the queue or the

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -80,6 +81,7 @@ func run(cmd tea.Cmd) []tea.Msg {
 func firstFrame(svc domain.Service) tea.Model {
 	m := New(Config{Service: svc, Now: fixedNow, NoColor: true})
 	settle(m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	settle(m, tea.BatchMsg{m.Init()}) // the start screen's first load
 	_ = m.View()
 	return m
 }
@@ -239,4 +241,52 @@ func BenchmarkTerminalBytes(b *testing.B) {
 		moves++
 	}
 	b.ReportMetric(float64(total)/float64(moves), "bytes/move")
+}
+
+// BenchmarkKeyToFrameDuringSlowQuery is Update+View of the whole console
+// for a cursor move in the queue while a free-text query (the slow kind: it
+// reads every visible ticket) is in flight the whole time, started the way
+// a keystroke on the query line starts it (budget < 16 ms: no service call
+// runs in Update or View). "queries" counts the free-text reads that ran
+// meanwhile. GATEHOUSE_BENCH_DB names the 1M-ticket file (scripts/bench.sh).
+func BenchmarkKeyToFrameDuringSlowQuery(b *testing.B) {
+	m := firstFrame(scaleUser(b, scaleFile(b), "admin"))
+	settle(m, tea.KeyPressMsg{Code: '2', Text: "2"})
+	s, ok := m.(*Model).screen().(*ticketsScreen)
+	if !ok {
+		b.Fatal("2 did not open the ticket queue")
+	}
+	s.line.SetValue("printer")
+	query := s.requery() // its result is never applied: it stays in flight
+	if query == nil {
+		b.Fatalf("free-text query refused: %s", s.lineErr)
+	}
+	stop, done := make(chan struct{}), make(chan struct{})
+	var runs atomic.Int64
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			query()
+			runs.Add(1)
+		}
+	}()
+	down, up := tea.KeyPressMsg{Code: tea.KeyDown}, tea.KeyPressMsg{Code: tea.KeyUp}
+	i := 0
+	for b.Loop() {
+		k := down
+		if i/10%2 == 1 {
+			k = up
+		}
+		i++
+		m.Update(k)
+		_ = m.View()
+	}
+	close(stop)
+	<-done
+	b.ReportMetric(float64(runs.Load()), "queries")
 }

@@ -21,17 +21,24 @@ type savedQueries struct {
 	busy    bool
 }
 
-func (s *ticketsScreen) openSaved() {
+func (s *ticketsScreen) openSaved() tea.Cmd {
 	s.saved = &savedQueries{s: s, table: newTable(s.c, "no saved queries: n saves the current query line",
 		column{title: "Name", width: 14, flex: 1},
 		column{title: "For", width: 14},
 		column{title: "Query", width: 20, flex: 3})}
-	s.saved.reload()
 	s.saved.SetSize(s.w, s.h)
+	return s.saved.reload()
 }
 
-func (p *savedQueries) reload() {
-	qs, err := p.s.c.Svc.SavedQueries(p.s.c.Ctx)
+// reload returns the command that reads the saved queries again.
+func (p *savedQueries) reload() tea.Cmd {
+	return p.s.c.load(p, func() func() tea.Cmd {
+		qs, err := p.s.c.Svc.SavedQueries(p.s.c.Ctx)
+		return func() tea.Cmd { p.apply(qs, err); return nil }
+	})
+}
+
+func (p *savedQueries) apply(qs []domain.SavedQuery, err error) {
 	if err != nil {
 		p.s.c.Fail(err)
 		qs = nil

@@ -1,8 +1,8 @@
 package console
 
 import (
-	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,13 +54,17 @@ const (
 // create/edit forms, memberships, deactivate, terminate and delete, and bulk
 // join/leave/deactivate over selected rows.
 type usersScreen struct {
-	c        *Common
-	table    *table
-	page     domain.UserPage
-	offset   int
-	search   string
-	filter   textinput.Model
-	filterOn bool
+	c      *Common
+	table  *table
+	page   domain.UserPage
+	offset int
+	seq    uint64 // the newest page read; older ones are dropped
+	// selectAfter is the row to land on when the next page arrives
+	selectAfter string
+	refetch     bool // the page size changed: pendingLoad reads again
+	search      string
+	filter      textinput.Model
+	filterOn    bool
 	// filterWas is the search in force when / was pressed
 	filterWas string
 	form      *form
@@ -94,7 +98,6 @@ func newUsersScreen(c *Common) *usersScreen {
 	st := s.filter.Styles()
 	st.Cursor.Blink = false
 	s.filter.SetStyles(st)
-	s.Reload()
 	return s
 }
 
@@ -120,20 +123,45 @@ func userKind(u domain.UserInfo) string {
 	return u.Kind.String()
 }
 
-func (s *usersScreen) Reload() {
-	page, err := s.c.Svc.Users(s.c.Ctx, domain.UserQuery{Search: s.search, Offset: s.offset, Limit: s.pageSize()})
+// Reload returns the command that reads the page (and the open user);
+// only the newest read is shown, so typing a filter never shows an older
+// search's rows.
+func (s *usersScreen) Reload() tea.Cmd {
+	s.refetch = false
+	s.seq++
+	seq, q := s.seq, domain.UserQuery{Search: s.search, Offset: s.offset, Limit: s.pageSize()}
+	detail := s.readDetail()
+	return s.c.load(s, func() func() tea.Cmd {
+		page, err := s.c.Svc.Users(s.c.Ctx, q)
+		if err == nil && len(page.Users) == 0 && q.Offset > 0 && page.Total > 0 {
+			q.Offset = max(0, page.Total-q.Limit)
+			page, err = s.c.Svc.Users(s.c.Ctx, q)
+		}
+		show := detail()
+		return func() tea.Cmd {
+			if seq == s.seq {
+				s.apply(q.Offset, page, err)
+				show()
+			}
+			return nil
+		}
+	})
+}
+
+// pendingLoad reads again after a resize changed the page size.
+func (s *usersScreen) pendingLoad() tea.Cmd {
+	if !s.refetch {
+		return nil
+	}
+	return s.Reload()
+}
+
+func (s *usersScreen) apply(offset int, page domain.UserPage, err error) {
 	if err != nil {
 		s.c.Fail(err)
 		return
 	}
-	if len(page.Users) == 0 && s.offset > 0 && page.Total > 0 {
-		s.offset = max(0, page.Total-s.pageSize())
-		page, err = s.c.Svc.Users(s.c.Ctx, domain.UserQuery{Search: s.search, Offset: s.offset, Limit: s.pageSize()})
-		if err != nil {
-			s.c.Fail(err)
-			return
-		}
-	}
+	s.offset = offset
 	s.page = page
 	keys := make([]string, len(page.Users))
 	rows := make([][]string, len(page.Users))
@@ -142,20 +170,51 @@ func (s *usersScreen) Reload() {
 		rows[i] = []string{u.Username, u.Name(), u.GroupColumn(), userStatus(u), userKind(u)}
 	}
 	s.table.SetRows(keys, rows)
-	if s.target.Username != "" {
-		s.loadDetail()
+	if s.selectAfter != "" {
+		s.table.SelectKey(s.selectAfter)
+		s.selectAfter = ""
 	}
 }
 
-func (s *usersScreen) loadDetail() {
-	ui, err := s.c.Svc.User(s.c.Ctx, s.target.Username)
-	if err != nil {
+// loadDetail returns the command that reads the open user.
+func (s *usersScreen) loadDetail() tea.Cmd {
+	detail := s.readDetail()
+	return s.c.load(s, func() func() tea.Cmd {
+		show := detail()
+		return func() tea.Cmd { show(); return nil }
+	})
+}
+
+// readDetail captures the open user (in Update); the function it returns
+// reads them off the loop and returns what shows them.
+func (s *usersScreen) readDetail() func() func() {
+	name := s.target.Username
+	return func() func() {
+		if name == "" {
+			return func() {}
+		}
+		ui, uErr := s.c.Svc.User(s.c.Ctx, name)
+		var ms []domain.MemberInfo
+		var err error
+		if uErr == nil {
+			ms, err = s.c.Svc.Memberships(s.c.Ctx, ui.Username)
+		}
+		return func() {
+			if s.target.Username != name {
+				return // closed or another user opened meanwhile
+			}
+			s.showDetail(ui, uErr, ms, err)
+		}
+	}
+}
+
+func (s *usersScreen) showDetail(ui domain.UserInfo, uErr error, ms []domain.MemberInfo, err error) {
+	if uErr != nil {
 		s.target = domain.UserInfo{}
-		s.c.Fail(err)
+		s.c.Fail(uErr)
 		return
 	}
 	s.target = ui
-	ms, err := s.c.Svc.Memberships(s.c.Ctx, ui.Username)
 	if err != nil {
 		s.c.Fail(err)
 		return
@@ -194,7 +253,7 @@ func (s *usersScreen) SetSize(w, h int) {
 		s.form.SetSize(w, h)
 	}
 	if resized {
-		s.Reload()
+		s.refetch = true // SetSize returns no command: pendingLoad reads
 	}
 }
 
@@ -314,36 +373,33 @@ func (s *usersScreen) submit() tea.Cmd {
 	switch s.mode {
 	case userNew, userEdit:
 		u, err := s.userFromForm()
+		pw := ""
 		if err == nil {
-			pw := ""
 			if s.pwField >= 0 {
 				pw = f.Raw(s.pwField)
 				if pw != f.Raw(s.pwField+1) {
 					err = domain.Errorf(domain.EInvalid, "password: the two entries differ")
 				}
 			}
-			switch {
-			case err != nil:
-			case s.mode == userNew && pw != "":
-				u, err = s.c.Svc.CreateUserWithPassword(s.c.Ctx, u, pw)
-			case s.mode == userNew:
-				u, err = s.c.Svc.CreateUser(s.c.Ctx, u)
-			default:
-				u, err = s.c.Svc.UpdateUser(s.c.Ctx, u)
-			}
 		}
 		if err != nil {
 			s.c.Fail(err)
 			return nil
 		}
-		s.c.Ok("saved user %s", u.Username)
-		s.form = nil
-		s.target = domain.UserInfo{}
-		if s.mode == userEdit {
-			s.target.Username = u.Username
+		mode := s.mode
+		// the save runs in the command; userSavedMsg closes the form
+		return func() tea.Msg {
+			var err error
+			switch {
+			case mode == userNew && pw != "":
+				u, err = s.c.Svc.CreateUserWithPassword(s.c.Ctx, u, pw)
+			case mode == userNew:
+				u, err = s.c.Svc.CreateUser(s.c.Ctx, u)
+			default:
+				u, err = s.c.Svc.UpdateUser(s.c.Ctx, u)
+			}
+			return userSavedMsg{form: f, user: u.Username, ok: "saved user " + u.Username, err: err, open: mode == userEdit}
 		}
-		s.table.Want(u.Username)
-		s.Reload()
 	case userJoin, userBulkJoin:
 		until, err := s.c.parseUntil(f.Value(mfUntil))
 		if err != nil {
@@ -358,35 +414,26 @@ func (s *usersScreen) submit() tea.Cmd {
 		return s.join(domain.JoinRequest{Group: f.Value(mfGroup), From: from, Until: until, Reason: f.Value(mfReason)}, s.targets)
 	case userBulkLeave:
 		group := f.Value(mfGroup)
-		if !s.bulk(fmt.Sprintf("left %s", group), func(u string) error {
+		return s.bulk(fmt.Sprintf("left %s", group), func(u string) error {
 			_, err := s.c.Svc.Leave(s.c.Ctx, u, group, len(rulesNaming(s.c, u)) > 0)
 			return err
-		}) {
-			return nil
-		}
+		})
 	case userTerminate:
 		if len(s.targets) > 1 {
 			// each user is off-boarded in a transaction of their own; one
 			// refused does not stop the others, and the line names it
 			reason, to := f.Value(tfReason), f.Value(tfReassign)
-			if !s.bulk("terminated", func(u string) error {
+			return s.bulk("terminated", func(u string) error {
 				_, err := s.c.Svc.Terminate(s.c.Ctx, u, reason, to)
 				return err
-			}) {
-				return nil
-			}
-			s.target = domain.UserInfo{}
-			return nil
+			})
 		}
-		rep, err := s.c.Svc.Terminate(s.c.Ctx, s.target.Username, f.Value(tfReason), f.Value(tfReassign))
-		if err != nil {
-			s.c.Fail(err)
-			return nil
+		name, reason, to := s.target.Username, f.Value(tfReason), f.Value(tfReassign)
+		return func() tea.Msg {
+			rep, err := s.c.Svc.Terminate(s.c.Ctx, name, reason, to)
+			return userSavedMsg{form: f, ok: fmt.Sprintf("terminated %s: %s ended, %s removed, %s reassigned, %d unassigned",
+				name, plural(rep.Memberships, "membership"), plural(len(rep.Rules), "rule"), plural(len(rep.Reassigned), "ticket"), len(rep.Unassigned)), err: err}
 		}
-		s.c.Ok("terminated %s: %s ended, %s removed, %s reassigned, %d unassigned",
-			s.target.Username, plural(rep.Memberships, "membership"), plural(len(rep.Rules), "rule"), plural(len(rep.Reassigned), "ticket"), len(rep.Unassigned))
-		s.form, s.target = nil, domain.UserInfo{}
-		s.Reload()
 	}
 	return nil
 }
@@ -422,77 +469,125 @@ type joinConfirmMsg struct {
 	users []string
 }
 
-// errAsked marks a target that bulkOver neither reports as done nor as
-// refused: the join asks about it next.
-var errAsked = errors.New("asked")
-
-// join adds the users to the group. Those whom the store refuses with the
-// R4 warning (a Building Administrator would become a full administrator)
-// are asked about afterwards, naming who gains what; yes joins them
-// confirmed.
+// join adds the users to the group in one command off the Update loop.
+// Those whom the store refuses with the R4 warning (a Building
+// Administrator would become a full administrator) are asked about
+// afterwards, naming who gains what; yes joins them confirmed.
 func (s *usersScreen) join(req domain.JoinRequest, users []string) tea.Cmd {
-	var warned, warnings []string
-	s.bulkOver(users, fmt.Sprintf("joined %s", req.Group), func(u string) error {
-		r := req
-		r.Username = u
-		err := s.c.Svc.JoinGroup(s.c.Ctx, r)
-		if domain.IsWarning(err) && !req.Confirm {
-			warned, warnings = append(warned, u), append(warnings, errText(err))
-			return errAsked
+	f, users := s.form, slices.Clone(users)
+	return func() tea.Msg {
+		m := userBulkMsg{form: f, done: "joined " + req.Group}
+		for _, u := range users {
+			r := req
+			r.Username = u
+			switch err := s.c.Svc.JoinGroup(s.c.Ctx, r); {
+			case domain.IsWarning(err) && !req.Confirm:
+				m.warned, m.warnings = append(m.warned, u), append(m.warnings, errText(err))
+			case err != nil:
+				m.failed = append(m.failed, errText(err))
+			default:
+				m.ok = append(m.ok, u)
+			}
 		}
-		return err
-	})
-	if len(warned) == 0 {
+		if len(m.warned) > 0 {
+			req.Confirm = true
+			m.confirm = &req
+		}
+		return m
+	}
+}
+
+// userSavedMsg is the outcome of a user form's save: on err the form
+// stays with what was typed; otherwise it closes and the list lands on
+// user (open: its detail shows).
+type userSavedMsg struct {
+	form     *form
+	user, ok string
+	err      error
+	open     bool
+}
+
+func (s *usersScreen) saved(m userSavedMsg) tea.Cmd {
+	if m.err != nil {
+		s.c.Fail(m.err)
 		return nil
 	}
-	req.Confirm = true
-	return ask(strings.Join(warnings, "\n"), func() tea.Msg { return joinConfirmMsg{req: req, users: warned} })
-}
-
-// bulk runs fn for every target; on any refusal the form stays open with
-// the reasons, and the users that succeeded are reported too.
-func (s *usersScreen) bulk(done string, fn func(user string) error) bool {
-	return s.bulkOver(s.targets, done, fn)
-}
-
-// bulkOver is bulk over the given users; a user fn answers errAsked for
-// is left to the caller's question.
-func (s *usersScreen) bulkOver(users []string, done string, fn func(user string) error) bool {
-	var ok, failed []string
-	asked := false
-	for _, u := range users {
-		switch err := fn(u); {
-		case errors.Is(err, errAsked):
-			asked = true
-		case err != nil:
-			failed = append(failed, errText(err))
-		default:
-			ok = append(ok, u)
-		}
-	}
-	if len(failed) == 0 {
+	s.c.Ok("%s", m.ok)
+	if m.form == s.form {
 		s.form = nil
 	}
-	s.Reload()
-	if len(ok) == 0 && len(failed) == 0 && asked {
-		return true
+	s.target = domain.UserInfo{}
+	if m.open {
+		s.target.Username = m.user
 	}
-	if len(failed) > 0 {
-		msg := strings.Join(failed, "; ")
-		if len(ok) > 0 {
-			msg = fmt.Sprintf("%s %s; refused: %s", strings.Join(ok, ", "), done, msg)
+	if m.user != "" {
+		s.table.SelectKey(m.user)
+		s.selectAfter = m.user
+	}
+	return s.Reload()
+}
+
+// userBulkMsg is the outcome of a bulk action for the form that started it.
+type userBulkMsg struct {
+	form       *form
+	done       string
+	ok, failed []string
+	// warned are the users a join would make full administrators (R4):
+	// confirm re-runs the join for them after the question
+	warned, warnings []string
+	confirm          *domain.JoinRequest
+}
+
+// bulk returns one command that runs fn for every target off the Update
+// loop; on any refusal the form stays open with the reasons (one per row),
+// and the users that succeeded are reported too.
+func (s *usersScreen) bulk(done string, fn func(user string) error) tea.Cmd {
+	f, targets := s.form, slices.Clone(s.targets)
+	return func() tea.Msg {
+		m := userBulkMsg{form: f, done: done}
+		for _, u := range targets {
+			if err := fn(u); err != nil {
+				m.failed = append(m.failed, errText(err))
+			} else {
+				m.ok = append(m.ok, u)
+			}
+		}
+		return m
+	}
+}
+
+// bulkDone shows a bulk action's outcome and reads the page again.
+func (s *usersScreen) bulkDone(m userBulkMsg) tea.Cmd {
+	if len(m.failed) == 0 && m.form == s.form {
+		s.form = nil
+	}
+	if len(m.failed) > 0 {
+		msg := strings.Join(m.failed, "; ")
+		if len(m.ok) > 0 {
+			msg = fmt.Sprintf("%s %s; refused: %s", strings.Join(m.ok, ", "), m.done, msg)
 		}
 		s.c.Fail(domain.Errorf(domain.EInvalid, "%s", msg))
-		return false
+		return s.Reload()
 	}
-	s.c.Ok("%s %s", strings.Join(ok, ", "), done)
+	if len(m.ok) > 0 {
+		s.c.Ok("%s %s", strings.Join(m.ok, ", "), m.done)
+	}
 	s.table.ClearSelection()
-	return true
+	if m.confirm != nil {
+		req, users := *m.confirm, m.warned
+		return tea.Batch(s.Reload(), ask(strings.Join(m.warnings, "\n"), func() tea.Msg { return joinConfirmMsg{req: req, users: users} }))
+	}
+	return s.Reload()
 }
 
 // deactivate asks first, naming the auto-assign rules that name the
 // users and removing them in the same transaction (R8).
 func (s *usersScreen) deactivate(users []string) tea.Cmd {
+	// the rules are read in the command, off the Update loop
+	return func() tea.Msg { return s.deactivateAsk(users)() }
+}
+
+func (s *usersScreen) deactivateAsk(users []string) tea.Cmd {
 	var rules []string
 	for _, u := range users {
 		rules = append(rules, rulesNaming(s.c, u)...)
@@ -561,8 +656,13 @@ func (s *usersScreen) manageRefusal(u domain.UserInfo) error {
 }
 
 func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
-	if m, ok := msg.(joinConfirmMsg); ok {
+	switch m := msg.(type) {
+	case joinConfirmMsg:
 		return s.join(m.req, m.users)
+	case userBulkMsg:
+		return s.bulkDone(m)
+	case userSavedMsg:
+		return s.saved(m)
 	}
 	if s.form != nil {
 		submit, cancel, cmd := s.form.Update(msg)
@@ -595,13 +695,11 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 			var cmd tea.Cmd
 			s.filter, cmd = s.filter.Update(msg)
 			s.search, s.offset = strings.TrimSpace(s.filter.Value()), 0
-			s.Reload()
-			return cmd
+			return tea.Batch(cmd, s.Reload())
 		}
 		s.search, s.offset = strings.TrimSpace(s.filter.Value()), 0
 		s.filter.Blur()
-		s.Reload()
-		return nil
+		return s.Reload()
 	}
 	if s.target.Username != "" {
 		return s.updateDetail(k)
@@ -610,13 +708,12 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, n.PageDown):
 		if s.offset+s.pageSize() < s.page.Total {
 			s.offset += s.pageSize()
-			s.Reload()
+			return s.Reload()
 		}
 		return nil
 	case key.Matches(k, n.PageUp):
 		s.offset = max(0, s.offset-s.pageSize())
-		s.Reload()
-		return nil
+		return s.Reload()
 	case s.table.Update(msg):
 		return nil
 	case key.Matches(k, n.Filter):
@@ -634,8 +731,7 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 		// esc on a filtered list drops the filter
 		s.filter.SetValue("")
 		s.search, s.offset = "", 0
-		s.Reload()
-		return nil
+		return s.Reload()
 	case key.Matches(k, n.Back):
 		s.table.ClearSelection()
 		return nil
@@ -650,7 +746,7 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 	switch {
 	case key.Matches(k, n.Open):
 		s.target = u
-		s.loadDetail()
+		return s.loadDetail()
 	case key.Matches(k, l.Edit):
 		s.openForm(userEdit, u)
 	case (key.Matches(k, l.Deactivate) || key.Matches(k, l.Delete)) && !s.c.mayManage(u):

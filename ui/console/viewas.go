@@ -72,7 +72,8 @@ func (m *Model) updateViewAs(msg tea.Msg) (tea.Cmd, bool) {
 	case tea.WindowSizeMsg, tea.BackgroundColorMsg, changeMsg:
 		_, cmd := in.Update(msg)
 		return cmd, false
-	case feedClosedMsg, quitMsg:
+	case feedClosedMsg, quitMsg, loadedMsg, actorMsg:
+		// loads carry their own target: the shell applies them
 		return nil, false
 	case tea.KeyPressMsg:
 		if key.Matches(msg, m.c.Keys.Global.ForceQuit) {
@@ -87,11 +88,12 @@ func (m *Model) updateViewAs(msg tea.Msg) (tea.Cmd, bool) {
 				in.stop() // its running work ends with it
 				m.viewAs = nil
 				m.c.Ok("left view-as %s", in.c.Access.Username)
-				m.refreshActor()
+				cmds := []tea.Cmd{cmd, m.refreshActor()}
 				if s := m.screen(); s != nil {
-					s.Reload()
 					s.SetSize(m.w, m.mainHeight())
+					cmds = append(cmds, s.Reload())
 				}
+				return tea.Batch(cmds...), true
 			}
 			return cmd, true
 		}
@@ -104,7 +106,7 @@ func (m *Model) updateViewAs(msg tea.Msg) (tea.Cmd, bool) {
 // and the key that leaves.
 func (m *Model) viewAsBanner() string {
 	in := m.viewAs
-	u := in.c.Svc.Actor(in.c.Ctx)
+	u := in.actor
 	who := u.Username
 	if n := u.Name(); n != u.Username {
 		who += " (" + n + ")"

@@ -1,0 +1,94 @@
+package console
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"gatehouse/domain"
+)
+
+// blockingUsers is the real service whose user list and user reads wait
+// until gate closes: a query stuck on a slow disk or a huge file.
+type blockingUsers struct {
+	domain.Service
+	gate chan struct{}
+}
+
+func (b blockingUsers) Users(ctx context.Context, q domain.UserQuery) (domain.UserPage, error) {
+	select {
+	case <-b.gate:
+	case <-ctx.Done():
+		return domain.UserPage{}, ctx.Err()
+	}
+	return b.Service.Users(ctx, q)
+}
+
+// frameWith polls the frame as it is (loads may never finish here).
+func (d *driver) frameWith(want string) string {
+	d.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s := d.frame()
+		if strings.Contains(s, want) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			d.t.Fatalf("frame never showed %q; last frame:\n%s", want, s)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// No service call runs inside Update or View: while the Users screen's
+// read is blocked, the console still answers keys — the first load says
+// loading… (not an empty "no users" table), help opens, another screen
+// opens and shows its data, and Users fills in once the read returns.
+func TestNothingBlocksWhileAReadHangs(t *testing.T) {
+	db := openStore(t)
+	gate := make(chan struct{})
+	d := startWith(t, Config{Service: blockingUsers{Service: session(t, db, "admin"), gate: gate}, Now: fixedNow, NoColor: true}, 120, 40)
+	t.Cleanup(func() {
+		select {
+		case <-gate:
+		default:
+			close(gate)
+		}
+	})
+	d.tm.Send(tea.KeyPressMsg{Code: '4', Text: "4"})
+	s := d.frameWith("loading…")
+	if strings.Contains(s, "no users") {
+		t.Fatalf("the first load looks like an empty list:\n%s", s)
+	}
+	d.tm.Send(tea.KeyPressMsg{Code: '?', Text: "?"})
+	d.frameWith("Keys")
+	d.tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
+	d.tm.Send(tea.KeyPressMsg{Code: '3', Text: "3"})
+	d.frameWith("Principals") // Groups read its list while Users still waits
+	d.tm.Send(tea.KeyPressMsg{Code: '4', Text: "4"})
+	close(gate)
+	d.frameWith("Alice Adams")
+}
+
+// A screen's own keys typed before its first load arrives act once the
+// data is there, never on an empty list; navigation is not held.
+func TestKeysWaitForTheFirstLoad(t *testing.T) {
+	db := openStore(t)
+	m := New(Config{Service: session(t, db, "admin"), Now: fixedNow, NoColor: true}).(*Model)
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.switchTo("users", "")
+	if !m.fresh[m.screen()] {
+		t.Skip("the users screen loaded at once")
+	}
+	m.Update(tea.KeyPressMsg{Code: 'n', Text: "n"})
+	if len(m.held) != 1 {
+		t.Fatalf("a screen key during the first load was not held: %d", len(m.held))
+	}
+	m.Update(tea.KeyPressMsg{Code: '?', Text: "?"})
+	if !m.showAll {
+		t.Fatal("help was held behind the load")
+	}
+}
