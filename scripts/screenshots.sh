@@ -4,7 +4,7 @@
 # users screen with their colors (tmux capture-pane -e), converts them to
 # HTML with aha (dark background, monospace) and to PNG with headless
 # chromium, into docs/screenshots/. Not run in CI (it needs chromium).
-#   scripts/screenshots.sh            # writes docs/screenshots/{matrix,users,metrics}.png
+#   scripts/screenshots.sh            # writes docs/screenshots/{matrix,users,metrics,review}.png
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=docs/screenshots
@@ -30,6 +30,15 @@ trap cleanup EXIT
 
 go build -o "$tmp/gatehouse" .
 export GATEHOUSE_DB="$tmp/g.db"
+
+# governance on the demo district, set up with the CLI before the console
+# holds the file: a guard, a requestable group with a request, a review
+gh() { "$tmp/gatehouse" --demo "$@" >/dev/null; }
+owner=$(id -un | tr '[:upper:] ' '[:lower:].')
+gh guard add "two group admins" --min-holders groups:edit=2
+gh guard add "assign or close" --never-together ticket.assign,ticket.close
+gh group requestable Technicians --max-hours 8
+gh review start --group "Building Administrator" --reviewer "$owner" --due "$(date -d '+14 days' +%F)" --on-miss revoke
 
 cols=120 rows=40
 tmux new-session -d -s "$S" -x $cols -y $rows -e COLORTERM= "'$tmp/gatehouse' --demo; sleep 60"
@@ -117,3 +126,16 @@ keys Enter
 wait_for "Weekly trends"
 sleep 0.5
 shot metrics
+
+# the access review's Campaigns tab: the reviewer's checklist, one member
+# kept with space (R19)
+keys Escape
+sleep 0.3
+keys 7 BTab
+wait_for "Review campaigns"
+keys Enter
+wait_for "undecided"
+keys Space
+wait_for "review #1: keep"
+sleep 0.3
+shot review
