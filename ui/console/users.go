@@ -758,6 +758,14 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		return s.deactivate(sel)
 	case key.Matches(k, l.Delete):
+		if sel := s.table.Selected(); len(sel) > 1 {
+			// several selected: one question naming them all; each is
+			// deleted on its own and a refused one (R8) says why
+			s.targets = sel
+			return ask(fmt.Sprintf("Delete %s? This cannot be undone.", strings.Join(sel, ", ")), s.bulk("deleted", func(u string) error {
+				return s.c.Svc.DeleteUser(s.c.Ctx, u)
+			}))
+		}
 		return s.remove(u.Username)
 	case key.Matches(k, l.Terminate):
 		// the selected users, or the highlighted one (R14 in bulk)

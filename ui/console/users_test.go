@@ -211,3 +211,25 @@ func TestBulkTerminate(t *testing.T) {
 		}
 	}
 }
+
+// d with several users selected deletes them after one question.
+func TestMultiSelectDelete(t *testing.T) {
+	db := openStore(t)
+	admin := session(t, db, "admin")
+	for _, u := range []string{"zed1", "zed2"} {
+		_, err := admin.CreateUser(t.Context(), domain.User{Username: u})
+		must(t, err)
+	}
+	d := start(t, db, "admin", 120, 40)
+	d.keys("4", "G")
+	d.waitFor("zed2")
+	d.keys("space", "up", "space", "d")
+	d.waitFor("Delete zed1, zed2? This cannot be undone.")
+	d.keys("y")
+	d.waitFor("deleted")
+	for _, u := range []string{"zed1", "zed2"} {
+		if _, err := admin.User(t.Context(), u); domain.ErrorCode(err) != domain.ENotFound {
+			t.Fatalf("%s still there: %v", u, err)
+		}
+	}
+}
