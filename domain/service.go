@@ -218,6 +218,10 @@ type TicketService interface {
 	// in its own transaction, and reports per ticket; cancelling ctx stops
 	// it between tickets.
 	Bulk(ctx context.Context, numbers []TicketNumber, a BulkAction) ([]BulkResult, error)
+	// DeleteTickets deletes many tickets in ONE transaction (Edit Query
+	// Result Set, and Delete on each ticket): a row the actor cannot delete
+	// (not closed, not visible, no Delete) is reported and kept, the rest go.
+	DeleteTickets(ctx context.Context, numbers []TicketNumber) ([]BulkResult, error)
 
 	// SavedQueries are the actor's own and their groups' queue queries.
 	SavedQueries(ctx context.Context) ([]SavedQuery, error)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -536,5 +537,34 @@ func TestOpen_ReadingWritesNothing(t *testing.T) {
 	after, _ := os.ReadFile(path)
 	if string(before) != string(after) {
 		t.Fatal("opening and reading the file changed it")
+	}
+}
+
+// A bulk delete needs Edit Query Result Set, deletes only closed tickets
+// (R7) and reports the open one on its row; the closed one goes in the same
+// transaction, audited.
+func TestR7_BulkDeleteDeletesClosedRowsAndReportsTheRest(t *testing.T) {
+	d := newDistrict(t)
+	_, err := as(t, d.db, "tech").DeleteTickets(t.Context(), []domain.TicketNumber{d.east})
+	mustCode(t, err, domain.EForbidden)
+	must(t, d.admin.Close(t.Context(), d.west, "done"))
+	res, err := d.admin.DeleteTickets(t.Context(), []domain.TicketNumber{d.east, d.west, 9999})
+	must(t, err)
+	if len(res) != 3 || domain.ErrorCode(res[0].Err) != domain.EConflict || res[1].Err != nil || domain.ErrorCode(res[2].Err) != domain.ENotFound {
+		t.Fatalf("results: %+v", res)
+	}
+	_, err = d.admin.Ticket(t.Context(), d.west)
+	mustCode(t, err, domain.ENotFound)
+	if _, err := d.admin.Ticket(t.Context(), d.east); err != nil {
+		t.Fatalf("the open ticket went too: %v", err)
+	}
+	if !slices.ContainsFunc(mentions(auditOf(t, d.admin), "No Wi-Fi"), func(e domain.AuditEvent) bool { return e.Action == "delete" }) {
+		t.Fatal("the delete is not audited")
+	}
+	// nothing deletable: nothing is written and every row says why
+	res, err = d.admin.DeleteTickets(t.Context(), []domain.TicketNumber{d.east})
+	must(t, err)
+	if len(res) != 1 || res[0].Err == nil {
+		t.Fatalf("results: %+v", res)
 	}
 }

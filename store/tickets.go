@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -389,79 +390,141 @@ func (s *session) Reopen(ctx context.Context, number domain.TicketNumber, commen
 
 func (s *session) DeleteTicket(ctx context.Context, number domain.TicketNumber) error {
 	return s.write(func(w *txn) error {
-		t, ok, err := getTicket(w.tx, number)
+		t, err := w.deletable(number)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			return domain.NotFoundTicket(&w.org, number)
-		}
-		if err := w.acc.Can(domain.ActDelete, &t, &w.org); err != nil {
+		return w.deleteTicket(&t)
+	})
+}
+
+// errNothingDeleted rolls back a bulk delete in which no ticket could go,
+// so no empty audit event is written.
+var errNothingDeleted = errors.New("nothing deleted")
+
+// DeleteTickets deletes many closed tickets in one transaction (Edit Query
+// Result Set, and Delete on each ticket). A ticket the actor cannot delete
+// is reported on its row and kept; the others are deleted together, each
+// with its own audit event.
+func (s *session) DeleteTickets(ctx context.Context, numbers []domain.TicketNumber) ([]domain.BulkResult, error) {
+	var out []domain.BulkResult
+	err := s.write(func(w *txn) error {
+		if err := w.acc.Require(domain.QueryBulkEdit); err != nil {
 			return err
 		}
-		if err := indexTicket(w.tx, &t, nil); err != nil {
-			return err
-		}
-		if err := w.tx.Bucket(bTickets).Delete(itob(uint64(number))); err != nil {
-			return err
-		}
-		var dead [][]byte
-		if err := prefixKeys(w.tx, bHistory, itob(uint64(number)), func(k []byte) error { dead = append(dead, slices.Clone(k)); return nil }); err != nil {
-			return err
-		}
-		for _, k := range dead {
-			if err := w.tx.Bucket(bHistory).Delete(k); err != nil {
-				return err
+		out = make([]domain.BulkResult, 0, len(numbers))
+		deleted := 0
+		for _, n := range numbers {
+			if err := ctx.Err(); err != nil {
+				return err // nothing is committed: the transaction is whole or nothing
 			}
-		}
-		dead = dead[:0]
-		var work []domain.WorkReport
-		if err := prefixKeys(w.tx, bWork, itob(uint64(number)), func(k []byte) error {
-			var r domain.WorkReport
-			if decJSON(w.tx.Bucket(bWork).Get(k), &r) == nil {
-				work = append(work, r)
-			}
-			dead = append(dead, slices.Clone(k))
-			return nil
-		}); err != nil {
-			return err
-		}
-		for _, k := range dead {
-			if err := w.tx.Bucket(bWork).Delete(k); err != nil {
-				return err
-			}
-		}
-		for _, r := range work {
-			if err := w.tx.Bucket(bWorkUser).Delete(key(r.Author, uint64(number), r.ID)); err != nil {
-				return err
-			}
-		}
-		// discussion, attachments (with their content), alerts and the
-		// overdue mark go with the ticket
-		for _, b := range [][]byte{bThreads, bPosts, bAttach} {
-			var keys [][]byte
-			if err := prefixKeys(w.tx, b, itob(uint64(number)), func(k []byte) error { keys = append(keys, slices.Clone(k)); return nil }); err != nil {
-				return err
-			}
-			for _, k := range keys {
-				if bytes.Equal(b, bAttach) {
-					if err := w.tx.Bucket(bAttachBin).Delete(k[8:]); err != nil {
-						return err
-					}
+			r := domain.BulkResult{Number: n, Label: w.org.FormatTicket(n)}
+			t, err := w.deletable(n)
+			if err == nil {
+				if err := w.deleteTicket(&t); err != nil {
+					return err // a write failed: roll back every row
 				}
-				if err := w.tx.Bucket(b).Delete(k); err != nil {
+				deleted++
+			} else if domain.ErrorCode(err) == domain.EInternal {
+				return err // not a refusal but a broken read
+			}
+			r.Err = err
+			out = append(out, r)
+		}
+		if deleted == 0 {
+			return errNothingDeleted
+		}
+		return nil
+	})
+	if errors.Is(err, errNothingDeleted) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// deletable reads a ticket and checks the actor may delete it.
+func (w *txn) deletable(number domain.TicketNumber) (domain.Ticket, error) {
+	t, ok, err := getTicket(w.tx, number)
+	if err != nil {
+		return t, err
+	}
+	if !ok {
+		return t, domain.NotFoundTicket(&w.org, number)
+	}
+	if err := w.acc.Can(domain.ActDelete, &t, &w.org); err != nil {
+		return t, err
+	}
+	return t, nil
+}
+
+// deleteTicket removes a ticket with everything hanging off it and audits it.
+func (w *txn) deleteTicket(t *domain.Ticket) error {
+	number := t.Number
+	if err := indexTicket(w.tx, t, nil); err != nil {
+		return err
+	}
+	if err := w.tx.Bucket(bTickets).Delete(itob(uint64(number))); err != nil {
+		return err
+	}
+	var dead [][]byte
+	if err := prefixKeys(w.tx, bHistory, itob(uint64(number)), func(k []byte) error { dead = append(dead, slices.Clone(k)); return nil }); err != nil {
+		return err
+	}
+	for _, k := range dead {
+		if err := w.tx.Bucket(bHistory).Delete(k); err != nil {
+			return err
+		}
+	}
+	dead = dead[:0]
+	var work []domain.WorkReport
+	if err := prefixKeys(w.tx, bWork, itob(uint64(number)), func(k []byte) error {
+		var r domain.WorkReport
+		if decJSON(w.tx.Bucket(bWork).Get(k), &r) == nil {
+			work = append(work, r)
+		}
+		dead = append(dead, slices.Clone(k))
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range dead {
+		if err := w.tx.Bucket(bWork).Delete(k); err != nil {
+			return err
+		}
+	}
+	for _, r := range work {
+		if err := w.tx.Bucket(bWorkUser).Delete(key(r.Author, uint64(number), r.ID)); err != nil {
+			return err
+		}
+	}
+	// discussion, attachments (with their content), alerts and the
+	// overdue mark go with the ticket
+	for _, b := range [][]byte{bThreads, bPosts, bAttach} {
+		var keys [][]byte
+		if err := prefixKeys(w.tx, b, itob(uint64(number)), func(k []byte) error { keys = append(keys, slices.Clone(k)); return nil }); err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if bytes.Equal(b, bAttach) {
+				if err := w.tx.Bucket(bAttachBin).Delete(k[8:]); err != nil {
 					return err
 				}
 			}
+			if err := w.tx.Bucket(b).Delete(k); err != nil {
+				return err
+			}
 		}
-		if err := w.tx.Bucket(bAlerts).Delete(itob(uint64(number))); err != nil {
-			return err
-		}
-		if err := w.tx.Bucket(bOverdue).Delete(itob(uint64(number))); err != nil {
-			return err
-		}
-		return w.audit("ticket", domain.ID(number), w.org.FormatTicket(number), "delete", fmt.Sprintf("%s %q", t.Status, t.Title), "")
-	})
+	}
+	if err := w.tx.Bucket(bAlerts).Delete(itob(uint64(number))); err != nil {
+		return err
+	}
+	if err := w.tx.Bucket(bOverdue).Delete(itob(uint64(number))); err != nil {
+		return err
+	}
+	return w.audit("ticket", domain.ID(number), w.org.FormatTicket(number), "delete", fmt.Sprintf("%s %q", t.Status, t.Title), "")
 }
 
 func (s *session) EditTicket(ctx context.Context, number domain.TicketNumber, e domain.TicketChange) error {
