@@ -509,3 +509,26 @@ func TestTicketCreateWithTeamAndVisibleTo(t *testing.T) {
 	h.ok("user", "join", "kim", "Users")
 	h.fails([]string{"ticket", "create", "--title", "x", "--building", "EAST", "--visible-to", "Technicians", "--as", "kim"}, "visibility.edit")
 }
+
+// ticket delete --query lists the matches without --yes; with it, the closed
+// ones go in one transaction and the open one is kept and named (R7).
+func TestR7_TicketDeleteQueryDeletesClosedMatches(t *testing.T) {
+	h := newHarness(t)
+	runSteps(t, h, []step{
+		{args("building", "create", "EAST", "--name", "East Elementary"), nil},
+		{args("ticket", "create", "--title", "Old printer", "--building", "EAST"), nil},
+		{args("ticket", "create", "--title", "Old projector", "--building", "EAST"), nil},
+		{args("ticket", "create", "--title", "New laptop", "--building", "EAST"), nil},
+		{args("ticket", "close", "1"), nil},
+		{args("ticket", "close", "2"), nil},
+	})
+	h.fails(args("ticket", "delete", "--query", "Old"), "2 tickets match", "--yes", "T-000001", "T-000002")
+	h.okHas(args("ticket", "list", "--status", "closed"), "T-000001", "T-000002")
+	h.ok("ticket", "reopen", "2")
+	h.okHas(args("ticket", "delete", "--query", "Old", "--yes"), "kept 1 of 2 tickets", "T-000001  deleted", "T-000002  kept", "closed")
+	h.fails(args("ticket", "delete", "--query", "projector", "--yes"), "nothing deleted", "R7")
+	h.fails(args("ticket", "show", "1"), "not found")
+	h.okHas(args("ticket", "show", "2"), "Old projector")
+	h.okHas(args("ticket", "show", "3"), "New laptop")
+	h.fails(args("ticket", "delete", "3", "--query", "Old"), "not both")
+}

@@ -205,3 +205,11 @@ func positive(flag, s string) (int, error) {
 	}
 	return n, nil
 }
+
+// plural says "1 ticket" or "3 tickets".
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}

@@ -38,7 +38,8 @@ func ticketCommands() []*command {
 		n("ticket start", "N", func(c *call) error { return c.transition("started %s", c.svc.Start) }),
 		n("ticket close", "N", func(c *call) error { return c.transition("closed %s", c.svc.Close) }),
 		n("ticket reopen", "N", func(c *call) error { return c.transition("reopened %s", c.svc.Reopen) }),
-		{path: "ticket delete", args: "N", min: 1, max: 1, run: ticketDelete},
+		{path: "ticket delete", args: "[N]", opts: "[--query Q]", min: 0, max: 1,
+			flags: []flagSpec{{"query", true}}, run: ticketDelete},
 		{path: "ticket work", args: "N", opts: "--minutes M --text T", min: 1, max: 1,
 			flags: []flagSpec{{"minutes", true}, {"text", true}}, required: []string{"minutes", "text"}, run: ticketWork},
 	}
@@ -348,6 +349,15 @@ func (c *call) transition(format string, step func(context.Context, domain.Ticke
 }
 
 func ticketDelete(c *call) error {
+	if c.args.has("query") {
+		if len(c.args.pos) > 0 {
+			return domain.Errorf(domain.EInvalid, "give a ticket N or --query Q, not both")
+		}
+		return ticketDeleteQuery(c)
+	}
+	if len(c.args.pos) == 0 {
+		return domain.Errorf(domain.EInvalid, "ticket delete needs a ticket N or --query Q")
+	}
 	n, err := c.ticketArg(c.pos(0))
 	if err != nil {
 		return err
@@ -356,6 +366,80 @@ func ticketDelete(c *call) error {
 		return err
 	}
 	return c.result("deleted %s", c.ticketLabel(n))
+}
+
+// bulkRowJSON is one ticket's outcome in a bulk delete.
+type bulkRowJSON struct {
+	Ticket  string `json:"ticket"`
+	Deleted bool   `json:"deleted"`
+	Error   string `json:"error,omitempty"`
+}
+
+// ticketDeleteQuery deletes the closed tickets of a query result (Edit
+// Query Result Set and Delete) in one transaction. Without --yes it lists
+// the tickets and deletes nothing, as the console asks before it deletes.
+func ticketDeleteQuery(c *call) error {
+	q, err := domain.ParseQuery(c.args.str("query"))
+	if err != nil {
+		return err
+	}
+	q.Offset, q.Limit = 0, 0
+	page, err := c.svc.Tickets(c.ctx, q)
+	if err != nil {
+		return err
+	}
+	if len(page.Tickets) == 0 {
+		return domain.Errorf(domain.ENotFound, "no ticket matches %q", c.args.str("query"))
+	}
+	if !c.opts.Yes {
+		// a refusal prints nothing on stdout, so the list is in the message
+		var b strings.Builder
+		for _, t := range page.Tickets {
+			fmt.Fprintf(&b, "\n  %s  %s  %s", t.Label, t.Status, t.Title)
+		}
+		return domain.Errorf(domain.EInvalid, "%s match; add --yes to delete the closed ones (open tickets are kept, R7):%s",
+			plural(len(page.Tickets), "ticket"), b.String())
+	}
+	nums := make([]domain.TicketNumber, len(page.Tickets))
+	for i, t := range page.Tickets {
+		nums[i] = t.Number
+	}
+	res, err := c.svc.DeleteTickets(c.ctx, nums)
+	if err != nil {
+		return err
+	}
+	if len(res) > 0 && len(res) == countErrs(res) {
+		var b strings.Builder
+		for _, r := range res {
+			fmt.Fprintf(&b, "\n  %s: %v", r.Label, r.Err)
+		}
+		return domain.Errorf(domain.EConflict, "nothing deleted:%s", b.String())
+	}
+	kept := 0
+	out := make([]bulkRowJSON, 0, len(res))
+	rows := make([][]string, 0, len(res))
+	for _, r := range res {
+		row := bulkRowJSON{Ticket: r.Label, Deleted: r.Err == nil}
+		what := "deleted"
+		if r.Err != nil {
+			kept++
+			row.Error, what = r.Err.Error(), "kept: "+r.Err.Error()
+		}
+		out = append(out, row)
+		rows = append(rows, []string{r.Label, what})
+	}
+	if c.opts.JSON {
+		if err := c.json(out); err != nil {
+			return err
+		}
+	} else if err := c.table([]string{"TICKET", "RESULT"}, rows); err != nil {
+		return err
+	}
+	if kept > 0 && !c.opts.JSON {
+		// what was deleted stays deleted, so this is a success that names the rest
+		fmt.Fprintf(c.out, "deleted %d, kept %d of %s\n", len(res)-kept, kept, plural(len(res), "ticket"))
+	}
+	return nil
 }
 
 func ticketWork(c *call) error {
@@ -408,4 +492,15 @@ func ticketReassignRequest(c *call) error {
 		return err
 	}
 	return c.result("asked for %s to be reassigned", label)
+}
+
+// countErrs counts the rows of a bulk result that failed.
+func countErrs(res []domain.BulkResult) int {
+	n := 0
+	for _, r := range res {
+		if r.Err != nil {
+			n++
+		}
+	}
+	return n
 }
