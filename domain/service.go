@@ -153,6 +153,9 @@ type UserService interface {
 	// Terminate off-boards in one step (R14); open tickets go to reassignTo,
 	// or are unassigned when it is "".
 	Terminate(ctx context.Context, username, reason, reassignTo string) (TerminateReport, error)
+	// TerminateUsers terminates several users in one transaction, all or
+	// none: a refusal names its user. Reports follow usernames' order.
+	TerminateUsers(ctx context.Context, usernames []string, reason, reassignTo string) ([]TerminateReport, error)
 	DeleteUser(ctx context.Context, username string) error
 	AddKey(ctx context.Context, username string, key SSHKey) error
 	RemoveKey(ctx context.Context, username, fingerprint string) error

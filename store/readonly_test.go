@@ -22,7 +22,7 @@ var writeMethods = map[string]bool{
 	"SaveReportFormat": true, "DeleteReportFormat": true,
 	"UpdateOrganization": true, "UpdateMailSettings": true, "CreateGroup": true, "UpdateGroup": true, "GrantGroup": true,
 	"RevokeGroup": true, "DeleteGroup": true, "CreateUser": true, "UpdateUser": true, "Join": true, "JoinGroup": true, "MoveUser": true,
-	"Leave": true, "Deactivate": true, "Activate": true, "Terminate": true, "DeleteUser": true,
+	"Leave": true, "Deactivate": true, "Activate": true, "Terminate": true, "TerminateUsers": true, "DeleteUser": true,
 	"AddKey": true, "RemoveKey": true, "CreateTeam": true, "UpdateTeam": true, "DeleteTeam": true,
 	"AddTeamMember": true, "RemoveTeamMember": true, "DuplicateTeam": true, "SuppressTeam": true,
 	"RepairTeams": true, "CreateBuilding": true, "UpdateBuilding": true, "DeleteBuilding": true,

@@ -306,6 +306,32 @@ func TestR14_TerminateInOneStep(t *testing.T) {
 	}
 }
 
+// Terminating several users is one transaction: a refusal for one (here an
+// unknown name) leaves everyone as they were; otherwise all go together.
+func TestR14_TerminateUsersAllOrNone(t *testing.T) {
+	d := newDistrict(t)
+	_, err := d.admin.TerminateUsers(t.Context(), []string{"tech", "ghost"}, "left", "")
+	mustCode(t, err, domain.ENotFound)
+	if !strings.Contains(err.Error(), "ghost") || !strings.Contains(err.Error(), "nobody was terminated") {
+		t.Fatalf("refusal does not name the user: %v", err)
+	}
+	if ui, _ := d.admin.User(t.Context(), "tech"); ui.Status == domain.StatusDeactivated {
+		t.Fatal("tech was terminated although the batch was refused")
+	}
+	_, err = as(t, d.db, "staff").TerminateUsers(t.Context(), []string{"tech"}, "left", "")
+	mustCode(t, err, domain.EForbidden)
+	reps, err := d.admin.TerminateUsers(t.Context(), []string{"tech", "staff"}, "left the district", "")
+	must(t, err)
+	if len(reps) != 2 || reps[0].Memberships != 1 || reps[1].Memberships != 1 {
+		t.Fatalf("reports %+v", reps)
+	}
+	for _, u := range []string{"tech", "staff"} {
+		if ui, _ := d.admin.User(t.Context(), u); ui.Status != domain.StatusDeactivated || ui.Terminated != "left the district" {
+			t.Fatalf("%s after terminate: %+v", u, ui)
+		}
+	}
+}
+
 func TestR15_SearchPrefixAndWildcard(t *testing.T) {
 	d := newDistrict(t)
 	for q, want := range map[string]int{"te": 1, "%ech": 1, "ech": 0, "%a%": 3} {

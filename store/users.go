@@ -1004,76 +1004,107 @@ func (s *session) Activate(ctx context.Context, username string) error {
 // record the reason. Tickets, work reports and history stay.
 func (s *session) Terminate(ctx context.Context, username, reason, reassignTo string) (domain.TerminateReport, error) {
 	var rep domain.TerminateReport
+	err := s.writeGuarded(func(w *txn) error { return w.terminate(username, reason, reassignTo, &rep) })
+	return rep, err
+}
+
+// TerminateUsers off-boards several users in one transaction (R14): one
+// refusal, named with its user, leaves every account as it was.
+func (s *session) TerminateUsers(ctx context.Context, usernames []string, reason, reassignTo string) ([]domain.TerminateReport, error) {
+	var reps []domain.TerminateReport
 	err := s.writeGuarded(func(w *txn) error {
-		if strings.TrimSpace(reason) == "" {
-			return domain.Errorf(domain.EInvalid, "a reason is required to terminate %s", username)
+		if len(usernames) == 0 {
+			return domain.Errorf(domain.EInvalid, "no users to terminate")
 		}
-		if err := domain.CheckLine("reason", reason); err != nil {
+		reps = make([]domain.TerminateReport, len(usernames))
+		for i, u := range usernames {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := w.terminate(u, reason, reassignTo, &reps[i]); err != nil {
+				if domain.ErrorCode(err) == domain.EInternal {
+					return err
+				}
+				return domain.Errorf(domain.ErrorCode(err), "%s: %v; nobody was terminated", u, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return reps, nil
+}
+
+// terminate is Terminate's work inside a write, adding to rep.
+func (w *txn) terminate(username, reason, reassignTo string, rep *domain.TerminateReport) error {
+	if strings.TrimSpace(reason) == "" {
+		return domain.Errorf(domain.EInvalid, "a reason is required to terminate %s", username)
+	}
+	if err := domain.CheckLine("reason", reason); err != nil {
+		return err
+	}
+	u, err := w.managedUser(username, "terminate")
+	if err != nil {
+		return err
+	}
+	var to domain.User
+	if reassignTo != "" {
+		if to, err = userByName(w.tx, reassignTo); err != nil {
 			return err
 		}
-		u, err := w.managedUser(username, "terminate")
+		if to.ID == u.ID {
+			return domain.Errorf(domain.EInvalid, "cannot reassign %s's tickets to %s", u.Username, u.Username)
+		}
+		ta := w.accessOf(to)
+		if err := domain.CanAssignTo(&ta); err != nil {
+			return err
+		}
+	}
+	before := u
+	for _, g := range suffixIDs(w.tx, bMembers, u.ID) {
+		grp, _ := getGroup(w.tx, g)
+		if err := deleteMembership(w.tx, u.ID, g); err != nil {
+			return err
+		}
+		rep.Memberships++
+		if err := w.audit("membership", u.ID, u.Username+" in "+grp.Name, "leave", "member", "terminated: "+reason); err != nil {
+			return err
+		}
+	}
+	if rep.Rules, err = w.removeRulesNaming(u); err != nil {
+		return err
+	}
+	for _, n := range suffixIDs(w.tx, bTAssignee, u.ID) {
+		t, ok, err := getTicket(w.tx, domain.TicketNumber(n))
 		if err != nil {
 			return err
 		}
-		var to domain.User
-		if reassignTo != "" {
-			if to, err = userByName(w.tx, reassignTo); err != nil {
-				return err
-			}
-			if to.ID == u.ID {
-				return domain.Errorf(domain.EInvalid, "cannot reassign %s's tickets to %s", u.Username, u.Username)
-			}
-			ta := w.accessOf(to)
-			if err := domain.CanAssignTo(&ta); err != nil {
-				return err
-			}
+		if !ok || !t.Status.Open() {
+			continue
 		}
-		before := u
-		for _, g := range suffixIDs(w.tx, bMembers, u.ID) {
-			grp, _ := getGroup(w.tx, g)
-			if err := deleteMembership(w.tx, u.ID, g); err != nil {
-				return err
+		old := t
+		if to.ID != 0 {
+			t.Assignee = to.ID
+			if t.Status == domain.StatusInProgress {
+				t.Status = domain.StatusAssigned
 			}
-			rep.Memberships++
-			if err := w.audit("membership", u.ID, u.Username+" in "+grp.Name, "leave", "member", "terminated: "+reason); err != nil {
-				return err
-			}
+			rep.Reassigned = append(rep.Reassigned, domain.TicketNumber(uint64(t.Number)))
+			err = w.saveTicket(&old, &t, "reassign", u.Username+" → "+to.Username, "terminated: "+reason)
+		} else {
+			t.Assignee, t.Status = 0, domain.StatusNew
+			rep.Unassigned = append(rep.Unassigned, domain.TicketNumber(uint64(t.Number)))
+			err = w.saveTicket(&old, &t, "unassign", u.Username+" → nobody", "terminated: "+reason)
 		}
-		if rep.Rules, err = w.removeRulesNaming(u); err != nil {
+		if err != nil {
 			return err
 		}
-		for _, n := range suffixIDs(w.tx, bTAssignee, u.ID) {
-			t, ok, err := getTicket(w.tx, domain.TicketNumber(n))
-			if err != nil {
-				return err
-			}
-			if !ok || !t.Status.Open() {
-				continue
-			}
-			old := t
-			if to.ID != 0 {
-				t.Assignee = to.ID
-				if t.Status == domain.StatusInProgress {
-					t.Status = domain.StatusAssigned
-				}
-				rep.Reassigned = append(rep.Reassigned, domain.TicketNumber(uint64(t.Number)))
-				err = w.saveTicket(&old, &t, "reassign", u.Username+" → "+to.Username, "terminated: "+reason)
-			} else {
-				t.Assignee, t.Status = 0, domain.StatusNew
-				rep.Unassigned = append(rep.Unassigned, domain.TicketNumber(uint64(t.Number)))
-				err = w.saveTicket(&old, &t, "unassign", u.Username+" → nobody", "terminated: "+reason)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		u.Status, u.Terminated = domain.StatusDeactivated, reason
-		if err := putUser(w.tx, &u); err != nil {
-			return err
-		}
-		return w.audit("user", u.ID, u.Username, "terminate", userSummary(&before), userSummary(&u)+" reason="+reason)
-	})
-	return rep, err
+	}
+	u.Status, u.Terminated = domain.StatusDeactivated, reason
+	if err := putUser(w.tx, &u); err != nil {
+		return err
+	}
+	return w.audit("user", u.ID, u.Username, "terminate", userSummary(&before), userSummary(&u)+" reason="+reason)
 }
 
 // DeleteUser refuses users that tickets or work reports name (R8).
