@@ -532,3 +532,27 @@ func TestR7_TicketDeleteQueryDeletesClosedMatches(t *testing.T) {
 	h.okHas(args("ticket", "show", "3"), "New laptop")
 	h.fails(args("ticket", "delete", "3", "--query", "Old"), "not both")
 }
+
+// user terminate with several users is one transaction: one unknown name
+// refuses the lot; otherwise every user is terminated and reported.
+func TestR14_UserTerminateSeveral(t *testing.T) {
+	h := newHarness(t)
+	runSteps(t, h, []step{
+		{args("user", "create", "ann"), nil},
+		{args("user", "join", "ann", "Users"), nil},
+		{args("user", "create", "ben"), nil},
+		{args("user", "join", "ben", "Users"), nil},
+	})
+	h.fails(args("user", "terminate", "ann", "nobody", "--reason", "left"), "nobody", "nobody was terminated")
+	h.okHas(args("user", "show", "ann"), "Users")
+	h.okHas(args("user", "terminate", "ann", "ben", "--reason", "left"), "terminated ann", "terminated ben")
+	var out []struct {
+		Username string `json:"username"`
+	}
+	h.ok("user", "create", "cid")
+	h.ok("user", "create", "dee")
+	h.jsonOf(&out, "user", "terminate", "cid", "dee", "--reason", "left")
+	if len(out) != 2 || out[1].Username != "dee" {
+		t.Fatalf("json = %+v", out)
+	}
+}

@@ -33,7 +33,7 @@ func userCommands() []*command {
 		{path: "user deactivate", args: "U", opts: "[--remove-rules]", min: 1, max: 1,
 			flags: []flagSpec{{"remove-rules", false}}, run: userDeactivate},
 		{path: "user activate", args: "U", min: 1, max: 1, run: userActivate},
-		{path: "user terminate", args: "U", opts: "--reason T [--reassign-to U2]", min: 1, max: 1,
+		{path: "user terminate", args: "U [U...]", opts: "--reason T [--reassign-to U2]", min: 1, max: -1,
 			flags: []flagSpec{{"reason", true}, {"reassign-to", true}}, required: []string{"reason"}, run: userTerminate},
 		{path: "user delete", args: "U", min: 1, max: 1, run: userDelete},
 		{path: "user password", args: "U", min: 1, max: 1, run: userPassword},
@@ -385,14 +385,26 @@ func userActivate(c *call) error {
 	return c.result("activated %s", c.pos(0))
 }
 
+// userTerminate off-boards one user, or several in one transaction (all
+// or none: a refusal names its user and nobody is terminated).
 func userTerminate(c *call) error {
 	reason := strings.TrimSpace(c.args.str("reason"))
 	if reason == "" {
 		return usageErr(c.cmd, "--reason must say why (it is kept in the history)")
 	}
-	rep, err := c.svc.Terminate(c.ctx, c.pos(0), reason, c.args.str("reassign-to"))
-	if err != nil {
-		return err
+	users := c.args.pos
+	var reps []domain.TerminateReport
+	if len(users) == 1 {
+		rep, err := c.svc.Terminate(c.ctx, users[0], reason, c.args.str("reassign-to"))
+		if err != nil {
+			return err
+		}
+		reps = []domain.TerminateReport{rep}
+	} else {
+		var err error
+		if reps, err = c.svc.TerminateUsers(c.ctx, users, reason, c.args.str("reassign-to")); err != nil {
+			return err
+		}
 	}
 	labels := func(ns []domain.TicketNumber) []string {
 		out := make([]string, 0, len(ns))
@@ -401,25 +413,35 @@ func userTerminate(c *call) error {
 		}
 		return out
 	}
+	type terminatedJSON struct {
+		OK          bool     `json:"ok"`
+		Username    string   `json:"username"`
+		Memberships int      `json:"memberships_ended"`
+		Rules       []string `json:"rules_removed"`
+		Reassigned  []string `json:"reassigned"`
+		Unassigned  []string `json:"unassigned"`
+	}
 	if c.opts.JSON {
-		return c.json(struct {
-			OK          bool     `json:"ok"`
-			Username    string   `json:"username"`
-			Memberships int      `json:"memberships_ended"`
-			Rules       []string `json:"rules_removed"`
-			Reassigned  []string `json:"reassigned"`
-			Unassigned  []string `json:"unassigned"`
-		}{true, c.pos(0), rep.Memberships, ruleRefs(rep.Rules), labels(rep.Reassigned), labels(rep.Unassigned)})
+		out := make([]terminatedJSON, len(reps))
+		for i, rep := range reps {
+			out[i] = terminatedJSON{true, users[i], rep.Memberships, ruleRefs(rep.Rules), labels(rep.Reassigned), labels(rep.Unassigned)}
+		}
+		if len(out) == 1 {
+			return c.json(out[0]) // one user keeps the object scripts already read
+		}
+		return c.json(out)
 	}
-	fmt.Fprintf(c.out, "terminated %s: deactivated, %d membership(s) ended\n", c.pos(0), rep.Memberships)
-	if len(rep.Rules) > 0 {
-		fmt.Fprintf(c.out, "removed auto-assign rules: %s\n", strings.Join(ruleRefs(rep.Rules), ", "))
-	}
-	if len(rep.Reassigned) > 0 {
-		fmt.Fprintf(c.out, "reassigned to %s: %s\n", c.args.str("reassign-to"), strings.Join(labels(rep.Reassigned), ", "))
-	}
-	if len(rep.Unassigned) > 0 {
-		fmt.Fprintf(c.out, "unassigned: %s\n", strings.Join(labels(rep.Unassigned), ", "))
+	for i, rep := range reps {
+		fmt.Fprintf(c.out, "terminated %s: deactivated, %d membership(s) ended\n", users[i], rep.Memberships)
+		if len(rep.Rules) > 0 {
+			fmt.Fprintf(c.out, "removed auto-assign rules: %s\n", strings.Join(ruleRefs(rep.Rules), ", "))
+		}
+		if len(rep.Reassigned) > 0 {
+			fmt.Fprintf(c.out, "reassigned to %s: %s\n", c.args.str("reassign-to"), strings.Join(labels(rep.Reassigned), ", "))
+		}
+		if len(rep.Unassigned) > 0 {
+			fmt.Fprintf(c.out, "unassigned: %s\n", strings.Join(labels(rep.Unassigned), ", "))
+		}
 	}
 	return nil
 }
