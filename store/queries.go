@@ -130,12 +130,13 @@ func (s *session) Bulk(ctx context.Context, numbers []domain.TicketNumber, a dom
 			return s.EditTicket(ctx, n, domain.TicketChange{Priority: &p, Comment: a.Comment})
 		}
 	case domain.BulkDelete:
-		// Delete Problem Report, and closed tickets only (R7): each ticket
-		// is checked and deleted in its own transaction, with its audit event
+		// Delete Problem Report, and closed tickets only (R7): one
+		// transaction for them all (DeleteTickets), each audited, an open
+		// one kept and reported
 		if err := acc.Require(domain.TicketDelete); err != nil {
 			return nil, err
 		}
-		do = func(n domain.TicketNumber) error { return s.DeleteTicket(ctx, n) }
+		return s.DeleteTickets(ctx, numbers)
 	default:
 		return nil, domain.Errorf(domain.EInvalid, "bulk action %q: use assign, close, priority or delete", a.Kind)
 	}

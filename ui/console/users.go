@@ -420,13 +420,13 @@ func (s *usersScreen) submit() tea.Cmd {
 		})
 	case userTerminate:
 		if len(s.targets) > 1 {
-			// each user is off-boarded in a transaction of their own; one
-			// refused does not stop the others, and the line names it
-			reason, to := f.Value(tfReason), f.Value(tfReassign)
-			return s.bulk("terminated", func(u string) error {
-				_, err := s.c.Svc.Terminate(s.c.Ctx, u, reason, to)
-				return err
-			})
+			// all of them in one transaction, or none: a refusal names the
+			// user it is about and nobody is terminated (R14)
+			users, reason, to := slices.Clone(s.targets), f.Value(tfReason), f.Value(tfReassign)
+			return func() tea.Msg {
+				_, err := s.c.Svc.TerminateUsers(s.c.Ctx, users, reason, to)
+				return userSavedMsg{form: f, ok: "terminated " + strings.Join(users, ", "), err: err}
+			}
 		}
 		name, reason, to := s.target.Username, f.Value(tfReason), f.Value(tfReassign)
 		return func() tea.Msg {
