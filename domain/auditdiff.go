@@ -32,7 +32,7 @@ var bareLists = map[string]bool{"flags": true, "levels": true}
 // items of comma lists; double quotes keep spaces in a value.
 func summaryItems(s string) []string {
 	var out []string
-	for _, tok := range summaryTokens(s) {
+	for _, tok := range splitQuery(s) { // words, quotes keep spaces
 		k, v, ok := strings.Cut(tok, "=")
 		if !ok {
 			out = append(out, tok)
@@ -54,30 +54,6 @@ func summaryItems(s string) []string {
 				out = append(out, k+"="+item)
 			}
 		}
-	}
-	return out
-}
-
-func summaryTokens(s string) []string {
-	var out []string
-	var cur strings.Builder
-	quoted := false
-	for _, r := range s {
-		switch {
-		case r == '"':
-			quoted = !quoted
-			cur.WriteRune(r)
-		case r == ' ' && !quoted:
-			if cur.Len() > 0 {
-				out = append(out, cur.String())
-				cur.Reset()
-			}
-		default:
-			cur.WriteRune(r)
-		}
-	}
-	if cur.Len() > 0 {
-		out = append(out, cur.String())
 	}
 	return out
 }
