@@ -375,15 +375,17 @@ func (d *groupDetail) tabBar() string {
 
 func (d *groupDetail) title() string {
 	g := d.draft
-	s := d.c.Styles.Title.Render("Group "+domain.Printable(d.orig.Name)) + " · " + g.Kind.String()
+	s := d.c.Styles.Title.Render("Group " + domain.Printable(d.orig.Name))
+	// unsaved comes first: it is what must not be cut off at 80 columns
+	if d.Dirty() {
+		s += " · " + d.c.Styles.Warn.Render("unsaved (ctrl+s)")
+	}
+	s += " · " + g.Kind.String()
 	if g.BuiltIn {
 		s += " · built-in"
 	}
 	if g.Elevates() {
 		s += " · " + d.c.Styles.Admin.Render("admin (R4)")
-	}
-	if d.Dirty() {
-		s += " · " + d.c.Styles.Warn.Render("unsaved (ctrl+s)")
 	}
 	return pad(s, d.w)
 }
