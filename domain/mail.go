@@ -475,3 +475,23 @@ func StripQuoted(text string) string {
 	}
 	return text
 }
+
+// Delivery is the message's delivery state as people read it, with the
+// attempts, the sent time or next try (in loc) and the server's last reply:
+// "failed after 2 attempt(s), next try 2026-03-02 09:30: 451 try later".
+func (m *Message) Delivery(loc *time.Location) string {
+	s := m.State.Label()
+	if m.Attempts > 0 {
+		s += fmt.Sprintf(" after %d attempt(s)", m.Attempts)
+	}
+	switch m.State {
+	case MailSent:
+		s += ", " + Stamp(m.SentAt, loc)
+	case MailFailed:
+		s += ", next try " + Stamp(m.NextTry, loc)
+	}
+	if m.Reply != "" {
+		s += ": " + m.Reply
+	}
+	return s
+}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"strconv"
 
 	"gatehouse/domain"
@@ -116,18 +115,5 @@ func outboxShow(c *call) error {
 // deliveryState is the state with what goes with it: attempts, the next
 // try of a failed message, the server's reply.
 func (c *call) deliveryState(m domain.Message) string {
-	s := m.State.Label()
-	if m.Attempts > 0 {
-		s += fmt.Sprintf(" after %d attempt(s)", m.Attempts)
-	}
-	switch m.State {
-	case domain.MailSent:
-		s += ", " + c.stamp(m.SentAt)
-	case domain.MailFailed:
-		s += ", next try " + c.stamp(m.NextTry)
-	}
-	if m.Reply != "" {
-		s += ": " + m.Reply
-	}
-	return s
+	return m.Delivery(c.zone())
 }

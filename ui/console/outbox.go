@@ -113,20 +113,7 @@ func (s *outboxScreen) show(id domain.ID) {
 // delivery is a message's delivery state with its attempts, next try and
 // the server's last reply.
 func delivery(c *Common, m domain.Message) string {
-	d := m.State.Label()
-	if m.Attempts > 0 {
-		d += fmt.Sprintf(" after %d attempt(s)", m.Attempts)
-	}
-	switch m.State {
-	case domain.MailSent:
-		d += ", " + c.stamp(m.SentAt)
-	case domain.MailFailed:
-		d += ", next try " + c.stamp(m.NextTry)
-	}
-	if m.Reply != "" {
-		d += ": " + domain.Printable(m.Reply)
-	}
-	return d
+	return domain.Printable(m.Delivery(c.zone()))
 }
 
 func (s *outboxScreen) Update(msg tea.Msg) tea.Cmd {
