@@ -20,17 +20,23 @@ func requestable(t *testing.T, d *district, group string, hours int) {
 	must(t, err)
 }
 
-func requestNotices(t *testing.T, d *district, user string) []domain.Message {
+// noticesOf are the outbox messages of event ev to user, newest first.
+func noticesOf(t *testing.T, d *district, user string, ev domain.Event) []domain.Message {
 	t.Helper()
 	ms, err := d.admin.Outbox(t.Context(), 0)
 	must(t, err)
 	var out []domain.Message
 	for _, m := range ms {
-		if m.ToName == user && m.Event == domain.EventAccessRequest {
+		if m.ToName == user && m.Event == ev {
 			out = append(out, m)
 		}
 	}
 	return out
+}
+
+func requestNotices(t *testing.T, d *district, user string) []domain.Message {
+	t.Helper()
+	return noticesOf(t, d, user, domain.EventAccessRequest)
 }
 
 func TestR18_ApprovedRequestStartsAtApprovalAndExpiresByItself(t *testing.T) {

@@ -32,15 +32,7 @@ func groupsOf(t *testing.T, d *district, user string) string {
 
 func reviewNotices(t *testing.T, d *district, user string) []domain.Message {
 	t.Helper()
-	ms, err := d.admin.Outbox(t.Context(), 0)
-	must(t, err)
-	var out []domain.Message
-	for _, m := range ms {
-		if m.ToName == user && m.Event == domain.EventReview {
-			out = append(out, m)
-		}
-	}
-	return out
+	return noticesOf(t, d, user, domain.EventReview)
 }
 
 func TestR19_AMissedReviewWithOnMissRevokeRevokesAtItsDueDate(t *testing.T) {
