@@ -92,3 +92,27 @@ func TestKeysWaitForTheFirstLoad(t *testing.T) {
 		t.Fatal("help was held behind the load")
 	}
 }
+
+// Another screen's load arriving after a switch (Home's first read, still
+// on its way when 4 was pressed) does not end the Users screen's first
+// load: it keeps saying loading… instead of showing an empty table.
+func TestAnotherScreensLoadDoesNotEndTheFirstLoad(t *testing.T) {
+	db := openStore(t)
+	m := New(Config{Service: session(t, db, "admin"), Now: fixedNow, NoColor: true}).(*Model)
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	home := m.switchTo("home", "")
+	m.switchTo("users", "")
+	if !m.fresh[m.screen()] {
+		t.Fatal("users is not waiting for its first load")
+	}
+	if home == nil {
+		t.Fatal("home has nothing to load")
+	}
+	m.Update(home())
+	if !m.fresh[m.screen()] {
+		t.Fatal("home's load ended the users screen's first load")
+	}
+	if !strings.Contains(m.View().Content, "loading…") {
+		t.Fatalf("users does not say loading…:\n%s", m.View().Content)
+	}
+}

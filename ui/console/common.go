@@ -298,3 +298,9 @@ func (l *latest) next(root context.Context) context.Context {
 	l.cancel = cancel
 	return ctx
 }
+
+// paneOwner is a screen made of panes that load on their own (Access
+// review's tabs): a pane's load is the screen's.
+type paneOwner interface {
+	owns(owner any) bool
+}

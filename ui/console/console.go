@@ -437,13 +437,16 @@ func (m *Model) updateShell(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case loadedMsg:
 		msg.c.loads--
 		// a pane's load (Access review's tabs) ends its screen's first load
-		// too: clear the owner and the visible screen
+		// too; a load of another screen (Home, still arriving after a
+		// switch) does not end the visible one's
 		for _, mm := range []*Model{m, m.viewAs} {
 			if mm != nil {
 				if s, ok := msg.owner.(Screen); ok {
 					delete(mm.fresh, s)
 				}
-				delete(mm.fresh, mm.screen())
+				if o, ok := mm.screen().(paneOwner); ok && o.owns(msg.owner) {
+					delete(mm.fresh, mm.screen())
+				}
 			}
 		}
 		cmd := msg.apply()

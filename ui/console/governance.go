@@ -31,6 +31,17 @@ func newAccessReviewScreen(c *Common) *accessReviewScreen {
 
 func (s *accessReviewScreen) pane() Screen { return s.panes[s.tab] }
 
+// owns says a load came from one of the tabs, so it ends the screen's
+// first load.
+func (s *accessReviewScreen) owns(owner any) bool {
+	for _, p := range s.panes {
+		if p == owner {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *accessReviewScreen) Reload() tea.Cmd { return s.pane().Reload() }
 func (s *accessReviewScreen) Dirty() bool     { return s.pane().Dirty() }
 func (s *accessReviewScreen) Capturing() bool { return s.pane().Capturing() }
