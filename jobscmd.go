@@ -37,7 +37,7 @@ func runJobs(g cli.Global, stdout, stderr io.Writer) int {
 		cli.PrintError(stderr, err)
 		return 1
 	}
-	db, err := store.Open(path, store.Options{})
+	db, err := openStore(path, store.Options{})
 	if err != nil {
 		cli.PrintError(stderr, howToConnect(path, g.As, err))
 		return 1

@@ -322,7 +322,7 @@ func runMail(fa cli.FileArgs, g cli.Global, stdin io.Reader, stdout, stderr io.W
 	}
 	// an MTA runs deliveries side by side: a second mailgate waits for the
 	// first one's short hold of the file rather than asking for a retry
-	db, err := store.Open(path, store.Options{Timeout: mailLockWait})
+	db, err := openStore(path, store.Options{Timeout: mailLockWait})
 	if err != nil {
 		if errors.Is(err, store.ErrInUse) {
 			return report(fail, "the data file is in use by another gatehouse without a mail socket: try again later")

@@ -99,7 +99,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 			return 1
 		}
 	}
-	db, err := store.Open(path, store.Options{})
+	db, err := openStore(path, store.Options{})
 	if err != nil {
 		cli.PrintError(stderr, howToConnect(path, g.As, err))
 		return 1
@@ -130,7 +130,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 // is closed afterwards, and the console opens it with the real clock.
 func seedDemo(ctx context.Context, path string) error {
 	clock := &demo.Clock{}
-	db, err := store.Open(path, store.Options{Now: clock.Now})
+	db, err := openStore(path, store.Options{Now: clock.Now})
 	if err != nil {
 		return err
 	}
@@ -152,6 +152,21 @@ func seedDemo(ctx context.Context, path string) error {
 // dataPath is --db or the default path; --demo puts demo.db beside it, so
 // the demo never touches real data.
 func dataPath(g cli.Global) (string, error) {
+	if u := g.Store; u != "" || (g.DB == "" && os.Getenv("GATEHOUSE_STORE") != "") {
+		if u == "" {
+			u = os.Getenv("GATEHOUSE_STORE")
+		}
+		if g.DB != "" {
+			return "", fmt.Errorf("--db and --store name two stores: give one")
+		}
+		if _, _, err := store.ParseStoreURL(u); err != nil {
+			return "", err
+		}
+		if g.Demo {
+			return store.DemoStoreURL(u)
+		}
+		return u, nil
+	}
 	path := g.DB
 	if path == "" {
 		var err error
@@ -165,10 +180,23 @@ func dataPath(g cli.Global) (string, error) {
 	return path, nil
 }
 
-// isNew reports whether opening path will create (and seed) a new file.
+// isNew reports whether opening path will create (and seed) a new file,
+// or an etcd prefix that holds nothing yet.
 func isNew(path string) bool {
+	if store.IsStoreURL(path) {
+		empty, err := store.EtcdEmpty(path)
+		return err == nil && empty
+	}
 	st, err := os.Stat(path)
 	return errors.Is(err, os.ErrNotExist) || (err == nil && st.Size() == 0)
+}
+
+// openStore opens a bbolt file, or the store on etcd for an etcd:// URL.
+func openStore(path string, opts store.Options) (*store.DB, error) {
+	if store.IsStoreURL(path) {
+		return store.OpenEtcd(path, opts)
+	}
+	return store.Open(path, opts)
 }
 
 // openConsole runs the full-screen console for the acting user until they

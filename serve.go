@@ -72,7 +72,7 @@ func serve(g cli.Global, args []string, stdout, stderr io.Writer) (code int) {
 		cli.PrintError(stderr, err)
 		return 1
 	}
-	db, err := store.Open(path, store.Options{})
+	db, err := openStore(path, store.Options{})
 	if err != nil {
 		cli.PrintError(stderr, err)
 		return 1

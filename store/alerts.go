@@ -190,7 +190,7 @@ func (db *DB) runAlerts(ctx context.Context, c *jobCache) (int, error) {
 				}
 				m := domain.RenderMessage(domain.MessageInput{Org: &w.org, Ticket: row, Event: domain.EventAlert, Level: a.Days,
 					Recipient: u, Access: &acc, Reason: "named in the ticket's alert settings"})
-				seq, err := w.tx.Bucket(bOutbox).NextSequence()
+				seq, err := kvSeq(w.tx.Bucket(bOutbox))
 				if err != nil {
 					return err
 				}

@@ -89,7 +89,7 @@ func (w *txn) attach(t *domain.Ticket, name string, data []byte) (domain.Attachm
 	if len(data) > domain.MaxAttachment {
 		return domain.Attachment{}, domain.Errorf(domain.EInvalid, "%s is %.1f MiB: attachments are limited to %d MiB", name, float64(len(data))/(1<<20), domain.MaxAttachment>>20)
 	}
-	id, err := w.tx.Bucket(bAttach).NextSequence()
+	id, err := kvSeq(w.tx.Bucket(bAttach))
 	if err != nil {
 		return domain.Attachment{}, err
 	}
@@ -98,7 +98,7 @@ func (w *txn) attach(t *domain.Ticket, name string, data []byte) (domain.Attachm
 	if err := putJSONKey(w, bAttach, key(uint64(number), id), a); err != nil {
 		return a, err
 	}
-	if err := w.tx.Bucket(bAttachBin).Put(itob(id), data); err != nil {
+	if err := putAttachData(w.tx, id, data); err != nil {
 		return a, err
 	}
 	if err := w.history(t, "attach", name, ""); err != nil {
@@ -121,7 +121,7 @@ func (s *session) AttachmentData(ctx context.Context, number domain.TicketNumber
 		if b == nil || decJSON(b, &a) != nil {
 			return domain.Errorf(domain.ENotFound, "attachment %d not found on %s", id, r.org.FormatTicket(number))
 		}
-		data = append([]byte(nil), r.tx.Bucket(bAttachBin).Get(itob(id))...)
+		data = attachData(r.tx, id)
 		return nil
 	})
 	return a, data, err
@@ -141,10 +141,10 @@ func (s *session) DeleteAttachment(ctx context.Context, number domain.TicketNumb
 		if b == nil || decJSON(b, &a) != nil {
 			return domain.Errorf(domain.ENotFound, "attachment %d not found on %s", id, w.org.FormatTicket(number))
 		}
-		if err := w.tx.Bucket(bAttach).Delete(key(uint64(number), id)); err != nil {
+		if err := kvDel(w.tx.Bucket(bAttach), key(uint64(number), id)); err != nil {
 			return err
 		}
-		if err := w.tx.Bucket(bAttachBin).Delete(itob(id)); err != nil {
+		if err := delAttachData(w.tx, id); err != nil {
 			return err
 		}
 		if err := w.history(&t, "attachment delete", a.Name, ""); err != nil {

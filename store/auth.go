@@ -273,17 +273,17 @@ func (db *DB) RecordLogout(username, addr, reason string) error {
 }
 
 func (db *DB) recordSession(username, action, after string) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(func(tx *bolt.Tx) ([]domain.Change, error) {
 		u, err := userByName(tx, username)
 		if err != nil {
 			u = domain.User{Username: username}
 		}
-		seq, err := tx.Bucket(bAudit).NextSequence()
+		seq, err := kvSeq(tx.Bucket(bAudit))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		ev := domain.AuditEvent{ID: seq, At: db.now(), Actor: u.ID, ActorName: u.Username,
 			Entity: "session", EntityID: u.ID, Name: u.Username, Action: action, After: after}
-		return tx.Bucket(bAudit).Put(itob(seq), encAudit(&ev))
+		return nil, kvPut(tx.Bucket(bAudit), itob(seq), encAudit(&ev))
 	})
 }

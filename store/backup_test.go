@@ -74,6 +74,7 @@ func TestBackupWhileAnotherGoroutineWrites(t *testing.T) {
 }
 
 func TestBackupRefusesTheLiveFileAndNonAdmins(t *testing.T) {
+	bboltOnly(t)
 	d := newDistrict(t)
 	mustCode(t, d.admin.Backup(t.Context(), d.db.Path()), domain.EInvalid)
 	mustCode(t, d.admin.Backup(t.Context(), t.TempDir()), domain.EInvalid)

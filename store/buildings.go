@@ -85,7 +85,7 @@ func (s *session) CreateBuilding(ctx context.Context, b domain.Building) (domain
 		if w.tx.Bucket(bBldCode).Get(lower(b.Code)) != nil {
 			return domain.Errorf(domain.EConflict, "a building with code %q already exists", b.Code)
 		}
-		id, err := w.tx.Bucket(bBuildings).NextSequence()
+		id, err := kvSeq(w.tx.Bucket(bBuildings))
 		if err != nil {
 			return err
 		}
@@ -93,7 +93,7 @@ func (s *session) CreateBuilding(ctx context.Context, b domain.Building) (domain
 		if err := putJSON(w.tx, bBuildings, id, b); err != nil {
 			return err
 		}
-		if err := w.tx.Bucket(bBldCode).Put(lower(b.Code), itob(id)); err != nil {
+		if err := kvPut(w.tx.Bucket(bBldCode), lower(b.Code), itob(id)); err != nil {
 			return err
 		}
 		return w.audit("building", id, b.Code, "create", "", buildingSummary(&b))
@@ -117,10 +117,10 @@ func (s *session) UpdateBuilding(ctx context.Context, b domain.Building) (domain
 			if id := btoi(w.tx.Bucket(bBldCode).Get(lower(b.Code))); id != 0 && id != b.ID {
 				return domain.Errorf(domain.EConflict, "a building with code %q already exists", b.Code)
 			}
-			if err := w.tx.Bucket(bBldCode).Delete(lower(before.Code)); err != nil {
+			if err := kvDel(w.tx.Bucket(bBldCode), lower(before.Code)); err != nil {
 				return err
 			}
-			if err := w.tx.Bucket(bBldCode).Put(lower(b.Code), itob(b.ID)); err != nil {
+			if err := kvPut(w.tx.Bucket(bBldCode), lower(b.Code), itob(b.ID)); err != nil {
 				return err
 			}
 		}
@@ -162,7 +162,7 @@ func (s *session) DeleteBuilding(ctx context.Context, code string) error {
 		if len(users) > 0 {
 			return domain.Errorf(domain.EConflict, "building %s is assigned to %s: unassign it first", b.Code, strings.Join(users, ", "))
 		}
-		if err := w.tx.Bucket(bBldCode).Delete(lower(b.Code)); err != nil {
+		if err := kvDel(w.tx.Bucket(bBldCode), lower(b.Code)); err != nil {
 			return err
 		}
 		if err := jdel(w.tx, bBuildings, itob(b.ID)); err != nil {

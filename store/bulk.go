@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -25,6 +26,36 @@ type Loader struct {
 	Tickets int
 
 	stopJournal func()
+
+	rec  *recorder // on etcd: what this chunk wrote, and the guard it read
+	base int64
+}
+
+// commit ends the current chunk: bbolt commits it; on etcd its writes go
+// to the cluster as one staged write and the mirror catches up.
+func (l *Loader) commit() error {
+	e := l.db.remote
+	if e == nil {
+		return l.tx.Commit()
+	}
+	l.rec.stop()
+	_ = l.tx.Rollback() // the mirror takes the chunk from the watch
+	rev, err := e.commit(l.rec, l.base, nil)
+	if errors.Is(err, errConflict) {
+		return domain.Errorf(domain.EConflict, "another gatehouse wrote to %s during the load: generate into a new prefix", l.db.path)
+	}
+	if err != nil {
+		return err
+	}
+	return e.waitFor(rev)
+}
+
+// rollback abandons the current chunk.
+func (l *Loader) rollback() {
+	if l.rec != nil {
+		l.rec.stop()
+	}
+	_ = l.tx.Rollback() // cleanup on a path that already reports its error
 }
 
 const loadChunk = 200_000 // puts per transaction
@@ -57,27 +88,27 @@ func (db *DB) Load(fn func(l *Loader) error) (err error) {
 		return err
 	}
 	if err := fn(l); err != nil {
-		_ = l.tx.Rollback() // cleanup on a path that already reports its error
+		l.rollback()
 		return err
 	}
 	if err := l.putOrg(); err != nil {
-		_ = l.tx.Rollback() // cleanup on a path that already reports its error
+		l.rollback()
 		return err
 	}
 	owner, _ := getUser(l.tx, metaID(l.tx, keyOwner))
-	seq, _ := l.tx.Bucket(bAudit).NextSequence()
+	seq, _ := kvSeq(l.tx.Bucket(bAudit))
 	ev := domain.AuditEvent{ID: seq, At: l.now, Actor: owner.ID, ActorName: owner.Username, Entity: "file", Name: db.path,
 		Action: "generate", After: fmt.Sprintf("%d users, %d tickets", l.Users, l.Tickets)}
-	if err := l.tx.Bucket(bAudit).Put(itob(seq), encAudit(&ev)); err != nil {
-		_ = l.tx.Rollback() // cleanup on a path that already reports its error
+	if err := kvPut(l.tx.Bucket(bAudit), itob(seq), encAudit(&ev)); err != nil {
+		l.rollback()
 		return err
 	}
 	if err := setHistoryFrom(l.tx, l.now); err != nil {
-		_ = l.tx.Rollback() // cleanup on a path that already reports its error
+		l.rollback()
 		return err
 	}
 	defer l.stopJournal()
-	return l.tx.Commit()
+	return l.commit()
 }
 
 func (l *Loader) begin() error {
@@ -86,6 +117,12 @@ func (l *Loader) begin() error {
 		return err
 	}
 	l.tx, l.puts = tx, 0
+	if e := l.db.remote; e != nil {
+		e.mu.Lock()
+		l.base = e.guardRev
+		e.mu.Unlock()
+		l.rec = newRecorder(tx)
+	}
 	// generated records are the file's starting point, not its history:
 	// the access journal begins when the load ends
 	l.stopJournal = journalOff(tx)
@@ -101,7 +138,7 @@ func (l *Loader) putOrg() error {
 	if err != nil {
 		return err
 	}
-	return l.tx.Bucket(bOrg).Put(keyOrg, b)
+	return kvPut(l.tx.Bucket(bOrg), keyOrg, b)
 }
 
 // step counts puts and commits a full chunk.
@@ -114,7 +151,7 @@ func (l *Loader) step(puts int) error {
 		return err
 	}
 	l.stopJournal()
-	if err := l.tx.Commit(); err != nil {
+	if err := l.commit(); err != nil {
 		return err
 	}
 	return l.begin()
@@ -134,7 +171,7 @@ func (l *Loader) Building(b *domain.Building) error {
 	if l.tx.Bucket(bBldCode).Get(lower(b.Code)) != nil {
 		return domain.Errorf(domain.EConflict, "a building with code %q already exists", b.Code)
 	}
-	id, err := l.tx.Bucket(bBuildings).NextSequence()
+	id, err := kvSeq(l.tx.Bucket(bBuildings))
 	if err != nil {
 		return err
 	}
@@ -142,7 +179,7 @@ func (l *Loader) Building(b *domain.Building) error {
 	if err := putJSON(l.tx, bBuildings, id, b); err != nil {
 		return err
 	}
-	if err := l.tx.Bucket(bBldCode).Put(lower(b.Code), itob(id)); err != nil {
+	if err := kvPut(l.tx.Bucket(bBldCode), lower(b.Code), itob(id)); err != nil {
 		return err
 	}
 	return l.step(2)
@@ -191,7 +228,7 @@ func (l *Loader) Team(t *domain.Team, members []domain.ID) error {
 	if err := validateTeamName(t.Name); err != nil {
 		return err
 	}
-	id, err := l.tx.Bucket(bTeams).NextSequence()
+	id, err := kvSeq(l.tx.Bucket(bTeams))
 	if err != nil {
 		return err
 	}
@@ -199,7 +236,7 @@ func (l *Loader) Team(t *domain.Team, members []domain.ID) error {
 	if err := putJSON(l.tx, bTeams, id, t); err != nil {
 		return err
 	}
-	if err := l.tx.Bucket(bTeamName).Put(lower(t.Name), itob(id)); err != nil {
+	if err := kvPut(l.tx.Bucket(bTeamName), lower(t.Name), itob(id)); err != nil {
 		return err
 	}
 	for _, m := range members {
@@ -216,7 +253,7 @@ func (l *Loader) Ticket(t *domain.Ticket, history []domain.HistoryEntry, work []
 	t.Number = max(l.org.NextTicket, 1)
 	t.ID = domain.ID(t.Number)
 	l.org.NextTicket = t.Number + 1
-	if err := l.tx.Bucket(bTickets).Put(itob(uint64(t.Number)), encTicket(t)); err != nil {
+	if err := kvPut(l.tx.Bucket(bTickets), itob(uint64(t.Number)), encTicket(t)); err != nil {
 		return err
 	}
 	if err := indexTicket(l.tx, nil, t); err != nil {
@@ -225,18 +262,18 @@ func (l *Loader) Ticket(t *domain.Ticket, history []domain.HistoryEntry, work []
 	for i := range history {
 		h := &history[i]
 		h.Ticket = domain.ID(t.Number)
-		seq, err := l.tx.Bucket(bHistory).NextSequence()
+		seq, err := kvSeq(l.tx.Bucket(bHistory))
 		if err != nil {
 			return err
 		}
-		if err := l.tx.Bucket(bHistory).Put(key(uint64(t.Number), seq), encHistory(h)); err != nil {
+		if err := kvPut(l.tx.Bucket(bHistory), key(uint64(t.Number), seq), encHistory(h)); err != nil {
 			return err
 		}
 	}
 	for i := range work {
 		w := &work[i]
 		w.Ticket = domain.ID(t.Number)
-		id, err := l.tx.Bucket(bWork).NextSequence()
+		id, err := kvSeq(l.tx.Bucket(bWork))
 		if err != nil {
 			return err
 		}

@@ -232,12 +232,12 @@ func diffIndex(tx *bolt.Tx, spec indexSpec, c *checker, fix bool) ([]string, err
 	}
 	b := tx.Bucket(spec.bucket)
 	for _, k := range stale {
-		if err := b.Delete(k); err != nil {
+		if err := kvDel(b, k); err != nil {
 			return nil, err
 		}
 	}
 	for _, e := range missing {
-		if err := b.Put(e.k, e.v); err != nil {
+		if err := kvPut(b, e.k, e.v); err != nil {
 			return nil, err
 		}
 	}
@@ -350,6 +350,9 @@ func (c *checker) records() {
 		_ = tx.Bucket(eb.name).ForEach(func(k, v []byte) error {
 			if c.stop() {
 				return c.err
+			}
+			if bytes.Equal(eb.name, bAttachBin) && len(k) == 12 {
+				return nil // a chunk: id and a 4-byte index
 			}
 			if eb.parts > 0 && len(k) != 8*eb.parts {
 				c.add(area, false, nil, "key %q is not %d ids", k, eb.parts)
@@ -474,7 +477,7 @@ func (c *checker) memberships() {
 		t, u := btoi(k), btoi(k[8:])
 		if !c.exists(bTeams, t) || !c.exists(bUsers, u) {
 			kk := slices.Clone(k)
-			c.add("team_members", true, func() error { return tx.Bucket(bTeamUser).Delete(kk) },
+			c.add("team_members", true, func() error { return kvDel(tx.Bucket(bTeamUser), kk) },
 				"team #%d lists %s, and one of them does not exist: dropped by repair", t, c.userName(u))
 		}
 		return nil
@@ -492,11 +495,11 @@ func (c *checker) teams(global uint64) {
 		id := btoi(k)
 		c.add("teams", true, func() error {
 			for _, u := range suffixIDs(tx, bTeamUser, id) {
-				if err := tx.Bucket(bTeamUser).Delete(key(id, u)); err != nil {
+				if err := kvDel(tx.Bucket(bTeamUser), key(id, u)); err != nil {
 					return err
 				}
 			}
-			return tx.Bucket(bTeams).Delete(itob(id))
+			return kvDel(tx.Bucket(bTeams), itob(id))
 		}, "the private team %s belongs to user #%d, who does not exist: deleted by repair (R9)", t.Name, t.Owner)
 		return nil
 	})
@@ -637,11 +640,11 @@ func (c *checker) ticketChildren() {
 			ks, bucket := dead[n], b
 			c.add(area, true, func() error {
 				for _, k := range ks {
-					if err := tx.Bucket(bucket).Delete(k); err != nil {
+					if err := kvDel(tx.Bucket(bucket), k); err != nil {
 						return err
 					}
 					if bytes.Equal(bucket, bAttach) {
-						if err := tx.Bucket(bAttachBin).Delete(k[8:]); err != nil {
+						if err := delAttachData(tx, btoi(k[8:])); err != nil {
 							return err
 						}
 					}
@@ -654,7 +657,7 @@ func (c *checker) ticketChildren() {
 	_ = tx.Bucket(bAttach).ForEach(func(k, v []byte) error {
 		if len(k) == 16 {
 			has[btoi(k[8:])] = true
-			if !hasKey(tx, bAttachBin, k[8:]) {
+			if !hasAttachData(tx, btoi(k[8:])) {
 				c.add(string(bAttach), false, nil, "attachment %d of ticket %d has no content: delete it", btoi(k[8:]), btoi(k))
 			}
 		}
@@ -663,7 +666,7 @@ func (c *checker) ticketChildren() {
 	_ = tx.Bucket(bAttachBin).ForEach(func(k, v []byte) error {
 		if !has[btoi(k)] {
 			kk := slices.Clone(k)
-			c.add(string(bAttachBin), true, func() error { return tx.Bucket(bAttachBin).Delete(kk) }, "content %d belongs to no attachment: dropped by repair", btoi(k))
+			c.add(string(bAttachBin), true, func() error { return kvDel(tx.Bucket(bAttachBin), kk) }, "content %d belongs to no attachment: dropped by repair", btoi(k))
 		}
 		return nil
 	})
@@ -762,30 +765,28 @@ func (db *DB) check(ctx context.Context, repair bool, begin func(*bolt.Tx) (*txn
 	if len(pages) > 0 {
 		return rep, domain.Errorf(domain.EConflict, "bbolt's check found damaged pages: --repair cannot fix them; restore the file from a backup")
 	}
-	var changes []domain.Change
-	err = db.bolt.Update(func(tx *bolt.Tx) error {
+	found := rep.Findings
+	err = db.update(func(tx *bolt.Tx) ([]domain.Change, error) {
 		w, err := begin(tx)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		before := len(rep.Findings)
+		before := len(found)
 		if rep.Repaired, err = repairData(ctx, w); err != nil {
-			return err
+			return nil, err
 		}
 		if rep.Findings, err = checkData(ctx, tx); err != nil {
-			return err
+			return nil, err
 		}
 		if err := w.audit("file", 0, db.path, "check repair", fmt.Sprintf("%d problems", before),
 			fmt.Sprintf("%d fixes, %d problems left", len(rep.Repaired), len(rep.Findings))); err != nil {
-			return err
+			return nil, err
 		}
-		changes = w.changes
-		return nil
+		return w.changes, nil
 	})
 	if err != nil {
-		return domain.CheckReport{Findings: rep.Findings}, err
+		return domain.CheckReport{Findings: found}, err
 	}
-	db.publish(changes)
 	return rep, nil
 }
 

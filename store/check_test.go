@@ -73,6 +73,7 @@ func TestCheckIsCleanOnNewFileAndDistrict(t *testing.T) {
 }
 
 func TestCheckFindsDamageAndRepairFixesItInOneTransaction(t *testing.T) {
+	bboltOnly(t)
 	d := newDistrict(t)
 	staff, _ := d.admin.User(t.Context(), "staff")
 	tech, _ := d.admin.User(t.Context(), "tech")
@@ -186,6 +187,7 @@ func damagedFiles(t *testing.T) (truncated, flipped string) {
 }
 
 func TestCheckPagesAndVerifyFindDamage(t *testing.T) {
+	bboltOnly(t)
 	truncated, flipped := damagedFiles(t)
 	for path, want := range map[string]string{truncated: "truncated", flipped: "page"} {
 		err := store.CheckPages(path)

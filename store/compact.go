@@ -70,13 +70,13 @@ func Compact(path string) (CompactReport, error) {
 	}
 	if err := dst.Update(func(tx *bolt.Tx) error {
 		owner, _ := getUser(tx, metaID(tx, keyOwner))
-		seq, err := tx.Bucket(bAudit).NextSequence()
+		seq, err := kvSeq(tx.Bucket(bAudit))
 		if err != nil {
 			return err
 		}
 		ev := domain.AuditEvent{ID: seq, At: time.Now(), Actor: owner.ID, ActorName: owner.Username, Entity: "file",
 			Name: path, Action: "compact", Before: fmt.Sprintf("%d bytes", rep.Before)}
-		return tx.Bucket(bAudit).Put(itob(seq), encAudit(&ev))
+		return kvPut(tx.Bucket(bAudit), itob(seq), encAudit(&ev))
 	}); err != nil {
 		return fail(err)
 	}

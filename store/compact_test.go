@@ -12,6 +12,7 @@ import (
 )
 
 func TestCompact_ShrinksAFileThatHeldMoreAndKeepsItsData(t *testing.T) {
+	bboltOnly(t)
 	d := newDistrict(t)
 	path := d.db.Path()
 	// grow the file with attachments, then delete them: bbolt keeps the pages

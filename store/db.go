@@ -25,8 +25,9 @@ import (
 // the ticket team and visible-to indexes, per-status ticket counts, and
 // search text in the username index; version 3 the guards (R17), access
 // requests (R18) and reviews (R19) buckets, which the migration's bucket
-// loop creates.
-const SchemaVersion = 3
+// loop creates; version 4 keeps attachment content in chunks (etcd's
+// request limit).
+const SchemaVersion = 4
 
 // Options configure Open.
 type Options struct {
@@ -57,6 +58,8 @@ type DB struct {
 	path  string
 	now   func() time.Time
 	owner string
+
+	remote *etcdStore // nil for a bbolt file; then bolt is the mirror
 
 	mu   sync.Mutex
 	subs map[int]chan domain.Change
@@ -241,7 +244,7 @@ func (db *DB) migrate() error {
 	if current {
 		return nil // an empty write would still rewrite bbolt's meta page
 	}
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(noChanges(func(tx *bolt.Tx) error {
 		m := tx.Bucket(bMeta)
 		v := btoi(m.Get(keySchema))
 		for _, b := range allBuckets {
@@ -254,14 +257,43 @@ func (db *DB) migrate() error {
 				return fmt.Errorf("migrating %s to schema 2: %w", db.path, err)
 			}
 		}
+		if v < 4 {
+			if err := migrate4(tx); err != nil {
+				return fmt.Errorf("migrating %s to schema 4: %w", db.path, err)
+			}
+		}
 		if v < 3 {
 			// the access journal (as-of, diff) covers what happens from now
 			if err := setHistoryFrom(tx, db.now()); err != nil {
 				return err
 			}
 		}
-		return m.Put(keySchema, itob(SchemaVersion))
+		return kvPut(m, keySchema, itob(SchemaVersion))
+	}))
+}
+
+// update runs fn in one write transaction and publishes the changes it
+// returns once they are committed. On etcd fn runs against the local
+// mirror and may run again after a conflict, like bbolt's Batch.
+func (db *DB) update(fn func(tx *bolt.Tx) ([]domain.Change, error)) error {
+	if db.remote != nil {
+		return db.remote.update(fn)
+	}
+	var changes []domain.Change
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		var err error
+		changes, err = fn(tx)
+		return err
 	})
+	if err == nil {
+		db.publish(changes)
+	}
+	return err
+}
+
+// noChanges adapts a write that no screen needs to hear about.
+func noChanges(fn func(tx *bolt.Tx) error) func(tx *bolt.Tx) ([]domain.Change, error) {
+	return func(tx *bolt.Tx) ([]domain.Change, error) { return nil, fn(tx) }
 }
 
 // Close closes the file.
@@ -272,6 +304,12 @@ func (db *DB) Close() error {
 		delete(db.subs, id)
 	}
 	db.mu.Unlock()
+	if db.remote != nil {
+		rerr := db.remote.close()
+		err := db.bolt.Close()
+		_ = os.Remove(db.remote.file) // a cache: the next open makes a new one
+		return errors.Join(rerr, err)
+	}
 	return db.bolt.Close()
 }
 

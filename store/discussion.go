@@ -89,7 +89,7 @@ func (s *session) StartThread(ctx context.Context, number domain.TicketNumber, t
 		if err := domain.CheckLine("thread title", title); err != nil {
 			return err
 		}
-		id, err := w.tx.Bucket(bThreads).NextSequence()
+		id, err := kvSeq(w.tx.Bucket(bThreads))
 		if err != nil {
 			return err
 		}
@@ -112,7 +112,7 @@ func putJSONKey(w *txn, bucket, k []byte, v any) error {
 	if err != nil {
 		return err
 	}
-	return w.tx.Bucket(bucket).Put(k, b)
+	return kvPut(w.tx.Bucket(bucket), k, b)
 }
 
 func (w *txn) addPost(number domain.TicketNumber, thread, replyTo domain.ID, text string) (domain.Post, error) {
@@ -128,7 +128,7 @@ func (w *txn) addPost(number domain.TicketNumber, thread, replyTo domain.ID, tex
 			return domain.Post{}, domain.Errorf(domain.ENotFound, "message %d not found in thread %d", replyTo, thread)
 		}
 	}
-	id, err := w.tx.Bucket(bPosts).NextSequence()
+	id, err := kvSeq(w.tx.Bucket(bPosts))
 	if err != nil {
 		return domain.Post{}, err
 	}
@@ -185,7 +185,7 @@ func (s *session) DeleteMessage(ctx context.Context, number domain.TicketNumber,
 		if !getPost(w, number, post, &p) {
 			return domain.Errorf(domain.ENotFound, "message %d not found on %s", post, w.org.FormatTicket(number))
 		}
-		if err := w.tx.Bucket(bPosts).Delete(key(uint64(number), post)); err != nil {
+		if err := kvDel(w.tx.Bucket(bPosts), key(uint64(number), post)); err != nil {
 			return err
 		}
 		return w.audit("ticket", domain.ID(number), w.org.FormatTicket(number), "post delete", excerpt(p.Text), "")
@@ -210,11 +210,11 @@ func (s *session) DeleteThread(ctx context.Context, number domain.TicketNumber, 
 			return err
 		}
 		for _, k := range dead {
-			if err := w.tx.Bucket(bPosts).Delete(k); err != nil {
+			if err := kvDel(w.tx.Bucket(bPosts), k); err != nil {
 				return err
 			}
 		}
-		if err := w.tx.Bucket(bThreads).Delete(key(uint64(number), thread)); err != nil {
+		if err := kvDel(w.tx.Bucket(bThreads), key(uint64(number), thread)); err != nil {
 			return err
 		}
 		return w.audit("ticket", domain.ID(number), w.org.FormatTicket(number), "thread delete", th.Title, "")

@@ -176,7 +176,13 @@ func exportJSON(ctx context.Context, tx *bolt.Tx, out io.Writer) error {
 	for i, eb := range exportBuckets {
 		fmt.Fprintf(w, "%q: [", eb.name)
 		n := 0
-		err := tx.Bucket(eb.name).ForEach(func(k, v []byte) error {
+		each := tx.Bucket(eb.name).ForEach
+		if bytes.Equal(eb.name, bAttachBin) {
+			each = func(fn func(k, v []byte) error) error {
+				return forEachAttachData(tx, func(id uint64, data []byte) error { return fn(itob(id), data) })
+			}
+		}
+		err := each(func(k, v []byte) error {
 			if n&1023 == 0 && ctx.Err() != nil {
 				return ctx.Err() // cancelled: the output stops short of valid JSON
 			}
@@ -362,12 +368,7 @@ func (s *session) ImportAll(ctx context.Context, in io.Reader) (domain.ImportAll
 			return err
 		}
 		for _, b := range allBuckets {
-			if w.tx.Bucket(b) != nil {
-				if err := w.tx.DeleteBucket(b); err != nil {
-					return err
-				}
-			}
-			if _, err := w.tx.CreateBucket(b); err != nil {
+			if err := kvEmptyBucket(w.tx, b); err != nil {
 				return err
 			}
 		}
@@ -391,7 +392,7 @@ func (s *session) ImportAll(ctx context.Context, in io.Reader) (domain.ImportAll
 		owner, rep.Owner = u.Username, u.Username
 		// The acting user was the seed's owner and is gone now: the event
 		// keeps their name, with no id that would point at an imported user.
-		seq, err := w.tx.Bucket(bAudit).NextSequence()
+		seq, err := kvSeq(w.tx.Bucket(bAudit))
 		if err != nil {
 			return err
 		}
@@ -403,7 +404,7 @@ func (s *session) ImportAll(ctx context.Context, in io.Reader) (domain.ImportAll
 			Action: "import all", Before: seed, After: fmt.Sprintf("%d records; owner %s", total, owner)}
 		w.audited = true
 		w.changes = append(w.changes, domain.Change{Entity: "file", Action: "import all"})
-		return w.tx.Bucket(bAudit).Put(itob(seq), encAudit(&ev))
+		return kvPut(w.tx.Bucket(bAudit), itob(seq), encAudit(&ev))
 	})
 	if err != nil {
 		return domain.ImportAllReport{}, err
@@ -479,10 +480,12 @@ func readExport(ctx context.Context, tx *bolt.Tx, in io.Reader, counts map[strin
 			}
 		case "schema":
 			var v uint64
-			if err := dec.Decode(&v); err != nil || v != SchemaVersion {
+			// schema 4 changed how content is stored, not the export's
+			// rows: a schema 3 export reads the same
+			if err := dec.Decode(&v); err != nil || (v != SchemaVersion && v != 3) {
 				return domain.Errorf(domain.EInvalid, "the export is of schema %d and this gatehouse writes schema %d: import it with the gatehouse that exported it", v, SchemaVersion)
 			}
-			if err := tx.Bucket(bMeta).Put(keySchema, itob(SchemaVersion)); err != nil {
+			if err := kvPut(tx.Bucket(bMeta), keySchema, itob(SchemaVersion)); err != nil {
 				return err
 			}
 		case "meta":
@@ -494,7 +497,7 @@ func readExport(ctx context.Context, tx *bolt.Tx, in io.Reader, counts map[strin
 				if !slices.ContainsFunc(exportedMeta, func(b []byte) bool { return string(b) == k }) {
 					return bad("unknown meta field %q", k)
 				}
-				if err := tx.Bucket(bMeta).Put([]byte(k), itob(v)); err != nil {
+				if err := kvPut(tx.Bucket(bMeta), []byte(k), itob(v)); err != nil {
 					return err
 				}
 			}
@@ -508,7 +511,7 @@ func readExport(ctx context.Context, tx *bolt.Tx, in io.Reader, counts map[strin
 				if b == nil || k == string(bAudit) || !slices.ContainsFunc(exportBuckets, func(e exportBucket) bool { return string(e.name) == k }) {
 					return bad("sequence of unknown bucket %q", k)
 				}
-				if err := b.SetSequence(v); err != nil {
+				if err := kvSetSeq(b, v); err != nil {
 					return err
 				}
 			}
@@ -550,7 +553,7 @@ func readExport(ctx context.Context, tx *bolt.Tx, in io.Reader, counts map[strin
 	// Expiry events were recorded up to the trail's last event (every sweep
 	// that found an expiry wrote one), so the next sweep starts there.
 	if !lastAudit.IsZero() {
-		return tx.Bucket(bMeta).Put([]byte("swept_until"), itob(uint64(lastAudit.UnixNano())))
+		return kvPut(tx.Bucket(bMeta), []byte("swept_until"), itob(uint64(lastAudit.UnixNano())))
 	}
 	return nil
 }
@@ -582,7 +585,7 @@ func readBucket(ctx context.Context, tx *bolt.Tx, dec *json.Decoder, eb exportBu
 		if err != nil {
 			return n, last, top, bad(n, "key: %v", err)
 		}
-		if hasKey(tx, eb.name, k) {
+		if hasKey(tx, eb.name, k) || (bytes.Equal(eb.name, bAttachBin) && hasAttachData(tx, btoi(k))) {
 			return n, last, top, bad(n, "key %s appears twice", r.Key)
 		}
 		v, err := eb.value(k, &r)
@@ -600,7 +603,12 @@ func readBucket(ctx context.Context, tx *bolt.Tx, dec *json.Decoder, eb exportBu
 		if len(k) >= 8 {
 			top = max(top, btoi(k[len(k)-8:]))
 		}
-		if err := b.Put(k, v); err != nil {
+		if bytes.Equal(eb.name, bAttachBin) {
+			err = putAttachData(tx, btoi(k), v)
+		} else {
+			err = kvPut(b, k, v)
+		}
+		if err != nil {
 			return n, last, top, err
 		}
 	}
@@ -608,7 +616,7 @@ func readBucket(ctx context.Context, tx *bolt.Tx, dec *json.Decoder, eb exportBu
 		return n, last, top, domain.Errorf(domain.EInvalid, "%s: %v", eb.name, err)
 	}
 	if eb.kind == exAudit {
-		if err := b.SetSequence(maxID); err != nil {
+		if err := kvSetSeq(b, maxID); err != nil {
 			return n, last, top, err
 		}
 	}

@@ -51,7 +51,7 @@ func insertGroup(tx *bolt.Tx, g *domain.Group) error {
 	if tx.Bucket(bGroupName).Get(lower(g.Name)) != nil {
 		return domain.Errorf(domain.EConflict, "a group named %q already exists", g.Name)
 	}
-	id, err := tx.Bucket(bGroups).NextSequence()
+	id, err := kvSeq(tx.Bucket(bGroups))
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func insertGroup(tx *bolt.Tx, g *domain.Group) error {
 	if err := putGroup(tx, g); err != nil {
 		return err
 	}
-	return tx.Bucket(bGroupName).Put(lower(g.Name), itob(id))
+	return kvPut(tx.Bucket(bGroupName), lower(g.Name), itob(id))
 }
 
 func (w *txn) canViewGroups() error {
@@ -212,10 +212,10 @@ func (w *txn) saveGroup(before, after domain.Group, confirm bool) error {
 		if id := btoi(w.tx.Bucket(bGroupName).Get(lower(after.Name))); id != 0 && id != before.ID {
 			return domain.Errorf(domain.EConflict, "a group named %q already exists", after.Name)
 		}
-		if err := w.tx.Bucket(bGroupName).Delete(lower(before.Name)); err != nil {
+		if err := kvDel(w.tx.Bucket(bGroupName), lower(before.Name)); err != nil {
 			return err
 		}
-		if err := w.tx.Bucket(bGroupName).Put(lower(after.Name), itob(after.ID)); err != nil {
+		if err := kvPut(w.tx.Bucket(bGroupName), lower(after.Name), itob(after.ID)); err != nil {
 			return err
 		}
 	}
@@ -289,11 +289,11 @@ func (s *session) DeleteGroup(ctx context.Context, name string) error {
 			if err := jdel(w.tx, bMembers, key(u, g.ID)); err != nil {
 				return err
 			}
-			if err := w.tx.Bucket(bGroupUser).Delete(key(g.ID, u)); err != nil {
+			if err := kvDel(w.tx.Bucket(bGroupUser), key(g.ID, u)); err != nil {
 				return err
 			}
 		}
-		if err := w.tx.Bucket(bGroupName).Delete(lower(g.Name)); err != nil {
+		if err := kvDel(w.tx.Bucket(bGroupName), lower(g.Name)); err != nil {
 			return err
 		}
 		if err := jdel(w.tx, bGroups, itob(g.ID)); err != nil {

@@ -226,7 +226,7 @@ func (s *session) AddGuard(ctx context.Context, g domain.Guard) (domain.Guard, e
 		if err != nil {
 			return err
 		}
-		if err := b.Put(lower(g.Name), v); err != nil {
+		if err := kvPut(b, lower(g.Name), v); err != nil {
 			return err
 		}
 		return w.audit("guard", 0, g.Name, "add", "", g.Rule())
@@ -248,7 +248,7 @@ func (s *session) RemoveGuard(ctx context.Context, name string) error {
 		if err := decJSON(v, &g); err != nil {
 			return damaged("guard", name, err)
 		}
-		if err := b.Delete(lower(name)); err != nil {
+		if err := kvDel(b, lower(name)); err != nil {
 			return err
 		}
 		return w.audit("guard", 0, g.Name, "remove", g.Rule(), "")

@@ -20,7 +20,13 @@ var epoch = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 func openTest(t testing.TB) (*store.DB, *clock) {
 	t.Helper()
 	c := &clock{t: epoch}
-	db, err := store.Open(filepath.Join(t.TempDir(), "g.db"), store.Options{Owner: "admin", Now: c.now})
+	var db *store.DB
+	var err error
+	if etcdURL != "" {
+		db, err = store.OpenEtcd(storeURL(), store.Options{Owner: "admin", Now: c.now})
+	} else {
+		db, err = store.Open(filepath.Join(t.TempDir(), "g.db"), store.Options{Owner: "admin", Now: c.now})
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,4 +126,13 @@ func cancelledContext() context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	return ctx
+}
+
+// bboltOnly skips, on the etcd pass, a test of the bbolt file itself: its
+// path, pages, lock or bytes written behind the store's back.
+func bboltOnly(t testing.TB) {
+	t.Helper()
+	if etcdURL != "" {
+		t.Skip("a test of the bbolt file itself")
+	}
 }

@@ -383,14 +383,14 @@ func bulkInsertUsers(tx *bolt.Tx, users []domain.User, hashes []string, members 
 	rows := tx.Bucket(bTeamUser)
 	if global != 0 {
 		for i := range users {
-			if err := rows.Put(key(global, users[i].ID), nil); err != nil {
+			if err := kvPut(rows, key(global, users[i].ID), nil); err != nil {
 				return err
 			}
 		}
 	}
 	for i := range users {
 		if t := private[i].ID; t != 0 {
-			if err := rows.Put(key(t, users[i].ID), nil); err != nil {
+			if err := kvPut(rows, key(t, users[i].ID), nil); err != nil {
 				return err
 			}
 		}
@@ -402,7 +402,7 @@ func bulkInsertUsers(tx *bolt.Tx, users []domain.User, hashes []string, members 
 // team index rows (but not the team member rows, appended in order after
 // the loop) and memberships.
 func putImported(tx *bolt.Tx, u *domain.User, private domain.Team, global domain.ID, members []domain.Membership, userRec, teamRec []byte, memberRec [][]byte) error {
-	if id, err := tx.Bucket(bUsers).NextSequence(); err != nil {
+	if id, err := kvSeq(tx.Bucket(bUsers)); err != nil {
 		return err
 	} else if id != u.ID {
 		return fmt.Errorf("internal: user id %d, expected %d", id, u.ID)
@@ -414,21 +414,21 @@ func putImported(tx *bolt.Tx, u *domain.User, private domain.Team, global domain
 		return err
 	}
 	if t := private; t.ID != 0 {
-		if id, err := tx.Bucket(bTeams).NextSequence(); err != nil {
+		if id, err := kvSeq(tx.Bucket(bTeams)); err != nil {
 			return err
 		} else if id != t.ID {
 			return fmt.Errorf("internal: team id %d, expected %d", id, t.ID)
 		}
-		if err := tx.Bucket(bTeams).Put(itob(t.ID), teamRec); err != nil {
+		if err := kvPut(tx.Bucket(bTeams), itob(t.ID), teamRec); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bTeamName).Put(lower(t.Name), itob(t.ID)); err != nil {
+		if err := kvPut(tx.Bucket(bTeamName), lower(t.Name), itob(t.ID)); err != nil {
 			return err
 		}
 	}
 	for _, t := range []domain.ID{global, private.ID} {
 		if t != 0 {
-			if err := tx.Bucket(bUserTeam).Put(key(u.ID, t), nil); err != nil {
+			if err := kvPut(tx.Bucket(bUserTeam), key(u.ID, t), nil); err != nil {
 				return err
 			}
 		}
@@ -437,7 +437,7 @@ func putImported(tx *bolt.Tx, u *domain.User, private domain.Team, global domain
 		if err := jput(tx, bMembers, key(m.UserID, m.GroupID), memberRec[k]); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bGroupUser).Put(key(m.GroupID, m.UserID), untilValue(m.Until)); err != nil {
+		if err := kvPut(tx.Bucket(bGroupUser), key(m.GroupID, m.UserID), untilValue(m.Until)); err != nil {
 			return err
 		}
 	}

@@ -356,7 +356,7 @@ func (db *DB) runOverdue(ctx context.Context, c *jobCache) (int, error) {
 	}
 	if left {
 		err := db.systemCached(c, func(w *txn) error {
-			if err := w.tx.Bucket(bMeta).Delete(keyOverdueResume); err != nil {
+			if err := kvDel(w.tx.Bucket(bMeta), keyOverdueResume); err != nil {
 				return err
 			}
 			return w.audit("ticket", 0, "overdue", "overdue notices", "", "the sweep finished")
@@ -537,15 +537,15 @@ func (db *DB) overdueBatch(ctx context.Context, c *jobCache, policies []domain.O
 				}
 				if done < len(p.msgs) {
 					// the rest in the next transaction
-					if err := w.tx.Bucket(bMeta).Put(keyOverdueProgress, progressValue(p.cand.number, p.level, done)); err != nil {
+					if err := kvPut(w.tx.Bucket(bMeta), keyOverdueProgress, progressValue(p.cand.number, p.level, done)); err != nil {
 						return err
 					}
 					break
 				}
-				if err := w.tx.Bucket(bMeta).Delete(keyOverdueProgress); err != nil {
+				if err := kvDel(w.tx.Bucket(bMeta), keyOverdueProgress); err != nil {
 					return err
 				}
-				if err := w.tx.Bucket(bOverdue).Put(itob(p.cand.number), []byte{byte(p.level)}); err != nil {
+				if err := kvPut(w.tx.Bucket(bOverdue), itob(p.cand.number), []byte{byte(p.level)}); err != nil {
 					return err
 				}
 				if err := w.history(&t, "overdue", fmt.Sprintf("notice %d", p.level), ""); err != nil {
@@ -558,7 +558,7 @@ func (db *DB) overdueBatch(ctx context.Context, c *jobCache, policies []domain.O
 				last, i = i, i+1
 			}
 			if last >= 0 {
-				if err := w.tx.Bucket(bMeta).Put(keyOverdueResume, prepared[last].cand.key); err != nil {
+				if err := kvPut(w.tx.Bucket(bMeta), keyOverdueResume, prepared[last].cand.key); err != nil {
 					return err
 				}
 			}

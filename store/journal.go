@@ -83,7 +83,7 @@ func logBefore(tx *bolt.Tx, bucket, k []byte) error {
 		}
 		prev = b
 	}
-	seq, err := tx.Bucket(bJournal).NextSequence()
+	seq, err := kvSeq(tx.Bucket(bJournal))
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func logBefore(tx *bolt.Tx, bucket, k []byte) error {
 	if err != nil {
 		return err
 	}
-	return tx.Bucket(bJournal).Put(itob(seq), e)
+	return kvPut(tx.Bucket(bJournal), itob(seq), e)
 }
 
 // jput and jdel write a journaled bucket with the journal entry first.
@@ -99,7 +99,7 @@ func jput(tx *bolt.Tx, bucket, k, v []byte) error {
 	if err := logBefore(tx, bucket, k); err != nil {
 		return err
 	}
-	return tx.Bucket(bucket).Put(k, v)
+	return kvPut(tx.Bucket(bucket), k, v)
 }
 
 func jdel(tx *bolt.Tx, bucket, k []byte) error {
@@ -109,12 +109,12 @@ func jdel(tx *bolt.Tx, bucket, k []byte) error {
 	if err := logBefore(tx, bucket, k); err != nil {
 		return err
 	}
-	return tx.Bucket(bucket).Delete(k)
+	return kvDel(tx.Bucket(bucket), k)
 }
 
 // setHistoryFrom records when the journal became complete.
 func setHistoryFrom(tx *bolt.Tx, at time.Time) error {
-	return tx.Bucket(bMeta).Put(keyHistoryFrom, itob(uint64(at.UnixNano())))
+	return kvPut(tx.Bucket(bMeta), keyHistoryFrom, itob(uint64(at.UnixNano())))
 }
 
 func historyFrom(tx *bolt.Tx) time.Time {

@@ -222,7 +222,7 @@ func putJSON(tx *bolt.Tx, bucket []byte, id uint64, v any) error {
 	if isJournaled(bucket) {
 		return jput(tx, bucket, itob(id), b)
 	}
-	return tx.Bucket(bucket).Put(itob(id), b)
+	return kvPut(tx.Bucket(bucket), itob(id), b)
 }
 
 func getGroup(tx *bolt.Tx, id uint64) (domain.Group, error) {

@@ -130,14 +130,14 @@ func (s *session) UpdateMailSettings(ctx context.Context, c domain.MailChange) (
 		if err != nil {
 			return err
 		}
-		if err := b.Put(keyMailSettings, v); err != nil {
+		if err := kvPut(b, keyMailSettings, v); err != nil {
 			return err
 		}
 		sv, err := encJSON(mailSecret{SMTP: sec.SMTPPassword, IMAP: sec.IMAPPassword})
 		if err != nil {
 			return err
 		}
-		if err := w.tx.Bucket(bMeta).Put(keyMailSecret, sv); err != nil {
+		if err := kvPut(w.tx.Bucket(bMeta), keyMailSecret, sv); err != nil {
 			return err
 		}
 		after.PasswordSet, after.IMAPPasswordSet = sec.SMTPPassword != "", sec.IMAPPassword != ""
@@ -204,12 +204,12 @@ func (db *DB) DueMail(limit int) ([]domain.Message, error) {
 	if err != nil || newMark == mark {
 		return out, err
 	}
-	return out, db.bolt.Update(func(tx *bolt.Tx) error {
+	return out, db.update(func(tx *bolt.Tx) ([]domain.Change, error) {
 		// only ever up: a concurrent caller may have moved it already
 		if btoi(tx.Bucket(bMeta).Get(keyMailMark)) >= newMark {
-			return nil
+			return nil, nil
 		}
-		return tx.Bucket(bMeta).Put(keyMailMark, itob(newMark))
+		return nil, kvPut(tx.Bucket(bMeta), keyMailMark, itob(newMark))
 	})
 }
 
@@ -218,16 +218,16 @@ func (db *DB) DueMail(limit int) ([]domain.Message, error) {
 // A message that gives up leaves an audit event.
 func (db *DB) RecordDelivery(id domain.ID, r domain.DeliveryResult) (domain.Message, error) {
 	var m domain.Message
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(func(tx *bolt.Tx) ([]domain.Change, error) {
 		found, err := getJSON(tx, bOutbox, id, &m)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !found {
-			return domain.Errorf(domain.ENotFound, "message %d not found", id)
+			return nil, domain.Errorf(domain.ENotFound, "message %d not found", id)
 		}
 		if !m.Pending() {
-			return nil // recorded by another worker meanwhile
+			return nil, nil // recorded by another worker meanwhile
 		}
 		now := db.now()
 		if m.Attempts == 0 && !r.OK && now.Sub(m.At) > MaxQueueAge {
@@ -235,29 +235,27 @@ func (db *DB) RecordDelivery(id domain.ID, r domain.DeliveryResult) (domain.Mess
 		}
 		m.Record(r, now)
 		if err := putJSON(tx, bOutbox, id, m); err != nil {
-			return err
+			return nil, err
 		}
+		changes := []domain.Change{{Entity: "outbox", ID: id, Action: string(m.State)}}
 		if m.State == domain.MailGaveUp {
-			return systemAudit(tx, now, "mail", "outbox", id, fmt.Sprintf("message %d to %s", id, m.ToName), "mail gave up", "", m.Reply)
+			return changes, systemAudit(tx, now, "mail", "outbox", id, fmt.Sprintf("message %d to %s", id, m.ToName), "mail gave up", "", m.Reply)
 		}
-		return nil
+		return changes, nil
 	})
-	if err == nil {
-		db.publish([]domain.Change{{Entity: "outbox", ID: id, Action: string(m.State)}})
-	}
 	return m, err
 }
 
 // systemAudit records an event of a process rather than a person (the
 // mail gateway, the delivery worker) in the caller's transaction.
 func systemAudit(tx *bolt.Tx, now time.Time, actor, entity string, id domain.ID, name, action, before, after string) error {
-	seq, err := tx.Bucket(bAudit).NextSequence()
+	seq, err := kvSeq(tx.Bucket(bAudit))
 	if err != nil {
 		return err
 	}
 	ev := domain.AuditEvent{ID: seq, At: now, ActorName: actor, Entity: entity, EntityID: id, Name: name, Action: action,
 		Before: before, After: after}
-	return tx.Bucket(bAudit).Put(itob(seq), encAudit(&ev))
+	return kvPut(tx.Bucket(bAudit), itob(seq), encAudit(&ev))
 }
 
 // maxMailText bounds the description a message makes; maxPostText its
@@ -306,8 +304,8 @@ func (db *DB) ReceiveMail(ctx context.Context, in domain.InboundMail, dryRun boo
 		if dryRun {
 			return res, nil
 		}
-		return res, db.bolt.Update(func(tx *bolt.Tx) error {
-			return systemAudit(tx, db.now(), "mailgate", "mail", 0, domain.PrintableLine(from, 100), "mail dropped", subject, reason)
+		return res, db.update(func(tx *bolt.Tx) ([]domain.Change, error) {
+			return nil, systemAudit(tx, db.now(), "mailgate", "mail", 0, domain.PrintableLine(from, 100), "mail dropped", subject, reason)
 		})
 	}
 	switch {
@@ -356,8 +354,8 @@ func (db *DB) ReceiveMail(ctx context.Context, in domain.InboundMail, dryRun boo
 	if dryRun {
 		return res, nil
 	}
-	return res, db.bolt.Update(func(tx *bolt.Tx) error {
-		return systemAudit(tx, db.now(), "mailgate", "mail", sender.ID, sender.Username, "mail refused", subject, res.Reason)
+	return res, db.update(func(tx *bolt.Tx) ([]domain.Change, error) {
+		return nil, systemAudit(tx, db.now(), "mailgate", "mail", sender.ID, sender.Username, "mail refused", subject, res.Reason)
 	})
 }
 
@@ -452,7 +450,7 @@ func (w *txn) receiveReply(n domain.TicketNumber, in domain.InboundMail, text st
 		if title == "" {
 			title = "Email"
 		}
-		id, err := w.tx.Bucket(bThreads).NextSequence()
+		id, err := kvSeq(w.tx.Bucket(bThreads))
 		if err != nil {
 			return domain.MailResult{}, err
 		}

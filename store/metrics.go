@@ -239,7 +239,7 @@ func (s *session) SaveChart(ctx context.Context, group string, c domain.Chart) (
 		}
 		c.Group = g.ID
 		if c.ID == 0 {
-			if c.ID, err = w.tx.Bucket(bCharts).NextSequence(); err != nil {
+			if c.ID, err = kvSeq(w.tx.Bucket(bCharts)); err != nil {
 				return err
 			}
 		} else {
@@ -273,7 +273,7 @@ func (s *session) DeleteChart(ctx context.Context, id domain.ID) error {
 		if !found || !slices.Contains(w.acc.Groups, c.Group) {
 			return domain.Errorf(domain.ENotFound, "chart %d not found", id)
 		}
-		if err := w.tx.Bucket(bCharts).Delete(itob(id)); err != nil {
+		if err := kvDel(w.tx.Bucket(bCharts), itob(id)); err != nil {
 			return err
 		}
 		return w.audit("chart", id, c.Name, "delete", c.Kind, "")

@@ -19,12 +19,12 @@ func migrate2(tx *bolt.Tx) error {
 		}
 		counts[t.Status]++
 		for _, id := range t.Teams {
-			if err := tx.Bucket(bTTeam).Put(key(id, uint64(t.Number)), nil); err != nil {
+			if err := kvPut(tx.Bucket(bTTeam), key(id, uint64(t.Number)), nil); err != nil {
 				return err
 			}
 		}
 		for _, id := range t.VisibleTo {
-			if err := tx.Bucket(bTGroup).Put(key(id, uint64(t.Number)), nil); err != nil {
+			if err := kvPut(tx.Bucket(bTGroup), key(id, uint64(t.Number)), nil); err != nil {
 				return err
 			}
 		}
@@ -34,7 +34,7 @@ func migrate2(tx *bolt.Tx) error {
 		return err
 	}
 	for st, n := range counts {
-		if err := tx.Bucket(bTCount).Put(itob(uint64(st)), itob(uint64(n))); err != nil {
+		if err := kvPut(tx.Bucket(bTCount), itob(uint64(st)), itob(uint64(n))); err != nil {
 			return err
 		}
 	}
@@ -49,7 +49,7 @@ func migrate2(tx *bolt.Tx) error {
 		return err
 	}
 	for i := range users {
-		if err := tx.Bucket(bUserName).Put(lower(users[i].Username), userNameValue(&users[i])); err != nil {
+		if err := kvPut(tx.Bucket(bUserName), lower(users[i].Username), userNameValue(&users[i])); err != nil {
 			return err
 		}
 	}
@@ -64,7 +64,7 @@ func migrate2(tx *bolt.Tx) error {
 		return err
 	}
 	for _, m := range ms {
-		if err := tx.Bucket(bGroupUser).Put(key(m.GroupID, m.UserID), untilValue(m.Until)); err != nil {
+		if err := kvPut(tx.Bucket(bGroupUser), key(m.GroupID, m.UserID), untilValue(m.Until)); err != nil {
 			return err
 		}
 	}

@@ -102,7 +102,7 @@ func (s *session) CreateNotice(ctx context.Context, n domain.Notice) (domain.Not
 		if err := validateNotice(w, &n); err != nil {
 			return err
 		}
-		id, err := w.tx.Bucket(bNotices).NextSequence()
+		id, err := kvSeq(w.tx.Bucket(bNotices))
 		if err != nil {
 			return err
 		}
@@ -152,7 +152,7 @@ func (s *session) DeleteNotice(ctx context.Context, id domain.ID) error {
 		if !found {
 			return domain.Errorf(domain.ENotFound, "notice #%d not found", id)
 		}
-		if err := w.tx.Bucket(bNotices).Delete(itob(id)); err != nil {
+		if err := kvDel(w.tx.Bucket(bNotices), itob(id)); err != nil {
 			return err
 		}
 		return w.audit("notice", id, n.Title, "delete", noticeSummary(&n), "")

@@ -18,6 +18,7 @@ import (
 // never a panic, and writes nothing. bbolt can panic on a goroutine of its
 // own, which no recover reaches, so each open runs in a child process.
 func TestOpenDamagedFilesGivesAClearError(t *testing.T) {
+	bboltOnly(t)
 	if path := os.Getenv("GATEHOUSE_TEST_OPEN"); path != "" {
 		_, err := store.Open(path, store.Options{Owner: "x"})
 		fmt.Printf("open: %v\n", err)

@@ -92,7 +92,7 @@ func (s *session) UpdateOrganization(ctx context.Context, o domain.Organization)
 		if err != nil {
 			return err
 		}
-		if err := w.tx.Bucket(bOrg).Put(keyOrg, b); err != nil {
+		if err := kvPut(w.tx.Bucket(bOrg), keyOrg, b); err != nil {
 			return err
 		}
 		w.org = o

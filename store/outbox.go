@@ -154,7 +154,7 @@ func (w *txn) notices(ev domain.Event, t *domain.Ticket, comment string, level i
 // and raises the change that refreshes Outbox screens.
 func (w *txn) queue(t *domain.Ticket, ev domain.Event, msgs []domain.Message) error {
 	for _, m := range msgs {
-		seq, err := w.tx.Bucket(bOutbox).NextSequence()
+		seq, err := kvSeq(w.tx.Bucket(bOutbox))
 		if err != nil {
 			return err
 		}

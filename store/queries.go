@@ -59,7 +59,7 @@ func (s *session) SaveQuery(ctx context.Context, name, query, group string) (dom
 			}
 			q.Owner, q.Group, q.GroupOf = 0, g.ID, g.Name
 		}
-		id, err := w.tx.Bucket(bQueries).NextSequence()
+		id, err := kvSeq(w.tx.Bucket(bQueries))
 		if err != nil {
 			return err
 		}
@@ -91,7 +91,7 @@ func (s *session) DeleteSavedQuery(ctx context.Context, id domain.ID) error {
 		default:
 			return domain.Errorf(domain.ENotFound, "saved query %d not found", id)
 		}
-		if err := w.tx.Bucket(bQueries).Delete(itob(id)); err != nil {
+		if err := kvDel(w.tx.Bucket(bQueries), itob(id)); err != nil {
 			return err
 		}
 		return w.audit("query", id, q.Name, "delete", q.Query, "")

@@ -67,6 +67,7 @@ func isReadOnlyRefusal(err error) bool {
 // with the read-only error (found where every write passes, before any
 // validation), each read is not, and the file is unchanged afterwards.
 func TestReadOnlySessionRefusesEveryWrite(t *testing.T) {
+	bboltOnly(t)
 	d := newDistrict(t)
 	ro, err := d.db.ReadOnlySession("admin")
 	must(t, err)

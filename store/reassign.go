@@ -32,7 +32,7 @@ func (w *txn) clearReassign(n domain.TicketNumber) error {
 	if w.tx.Bucket(bReassign).Get(itob(uint64(n))) == nil {
 		return nil
 	}
-	return w.tx.Bucket(bReassign).Delete(itob(uint64(n)))
+	return kvDel(w.tx.Bucket(bReassign), itob(uint64(n)))
 }
 
 func (s *session) RequestReassign(ctx context.Context, number domain.TicketNumber, reason string) error {

@@ -177,7 +177,7 @@ func (s *session) SaveReportFormat(ctx context.Context, group string, f domain.R
 		}
 		f.Group = g.ID
 		if f.ID == 0 {
-			if f.ID, err = w.tx.Bucket(bFormats).NextSequence(); err != nil {
+			if f.ID, err = kvSeq(w.tx.Bucket(bFormats)); err != nil {
 				return err
 			}
 		}
@@ -225,7 +225,7 @@ func (s *session) DeleteReportFormat(ctx context.Context, id domain.ID) error {
 		if err != nil {
 			return err
 		}
-		if err := w.tx.Bucket(bFormats).Delete(itob(id)); err != nil {
+		if err := kvDel(w.tx.Bucket(bFormats), itob(id)); err != nil {
 			return err
 		}
 		name := f.Name
@@ -276,7 +276,7 @@ func (w *txn) deleteGroupFormats(group domain.ID) (string, error) {
 		if f.Group != group {
 			continue
 		}
-		if err := w.tx.Bucket(bFormats).Delete(itob(f.ID)); err != nil {
+		if err := kvDel(w.tx.Bucket(bFormats), itob(f.ID)); err != nil {
 			return "", err
 		}
 		n++

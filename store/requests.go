@@ -64,7 +64,7 @@ func (s *session) RequestAccess(ctx context.Context, group string, hours int, re
 		if dup {
 			return domain.Errorf(domain.EConflict, "you have a pending request for %s already", g.Name)
 		}
-		id, err := w.tx.Bucket(bRequests).NextSequence()
+		id, err := kvSeq(w.tx.Bucket(bRequests))
 		if err != nil {
 			return err
 		}
@@ -243,7 +243,7 @@ func (w *txn) queueNotice(to []domain.User, ev domain.Event, ticket domain.Ticke
 			continue
 		}
 		seen[u.ID] = true
-		seq, err := w.tx.Bucket(bOutbox).NextSequence()
+		seq, err := kvSeq(w.tx.Bucket(bOutbox))
 		if err != nil {
 			return err
 		}

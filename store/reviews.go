@@ -83,7 +83,7 @@ func (w *txn) startReview(g domain.Group, reviewer domain.User, due time.Time, o
 	if len(ids) == 0 {
 		return rv, domain.Errorf(domain.EInvalid, "%s has no members to review", g.Name)
 	}
-	id, err := w.tx.Bucket(bReviews).NextSequence()
+	id, err := kvSeq(w.tx.Bucket(bReviews))
 	if err != nil {
 		return rv, err
 	}

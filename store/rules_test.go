@@ -409,6 +409,7 @@ func TestChanges_PublishedAfterCommitOnly(t *testing.T) {
 }
 
 func TestOpen_SecondProcessGetsClearError(t *testing.T) {
+	bboltOnly(t)
 	db, _ := openTest(t)
 	_, err := store.Open(db.Path(), store.Options{Timeout: 50 * time.Millisecond})
 	if err == nil || !errors.Is(err, store.ErrInUse) {
@@ -417,6 +418,7 @@ func TestOpen_SecondProcessGetsClearError(t *testing.T) {
 }
 
 func TestOpen_ForeignDamagedOrNewerFilesAreRefusedUnchanged(t *testing.T) {
+	bboltOnly(t)
 	dir := t.TempDir()
 	junk := filepath.Join(dir, "junk.db")
 	if err := os.WriteFile(junk, []byte(strings.Repeat("not a database ", 400)), 0o600); err != nil {
@@ -550,6 +552,7 @@ func TestGate_OrganizationExtraNeedsOrganizationEdit(t *testing.T) {
 // Opening a file and reading it writes nothing: no empty migration or
 // sweep transaction (each would rewrite bbolt's meta page and fsync).
 func TestOpen_ReadingWritesNothing(t *testing.T) {
+	bboltOnly(t)
 	d := newDistrict(t)
 	path := d.db.Path()
 	d.db.Close()

@@ -72,7 +72,7 @@ func (s *session) CreateSchedule(ctx context.Context, t domain.ScheduledTask) (d
 		if err := w.validateSchedule(&t); err != nil {
 			return err
 		}
-		id, err := w.tx.Bucket(bSchedules).NextSequence()
+		id, err := kvSeq(w.tx.Bucket(bSchedules))
 		if err != nil {
 			return err
 		}
@@ -122,7 +122,7 @@ func (s *session) DeleteSchedule(ctx context.Context, id domain.ID) error {
 		if !found {
 			return domain.Errorf(domain.ENotFound, "scheduled task #%d not found", id)
 		}
-		if err := w.tx.Bucket(bSchedules).Delete(itob(id)); err != nil {
+		if err := kvDel(w.tx.Bucket(bSchedules), itob(id)); err != nil {
 			return err
 		}
 		return w.audit("schedule", id, t.Title, "delete", scheduleSummary(&t), "")

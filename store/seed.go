@@ -77,23 +77,26 @@ func defaultGroups() []domain.Group {
 // team and the owner account (superuser, District Administrator).
 func (db *DB) seed(owner string) error {
 	now := db.now()
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(noChanges(func(tx *bolt.Tx) error {
 		defer journalOff(tx)() // the access journal starts with the seeded file
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
+		if tx.Bucket(bMeta).Get(keySchema) != nil {
+			return nil // another gatehouse seeded the shared store first
+		}
 		if err := setHistoryFrom(tx, now); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bMeta).Put(keySchema, itob(SchemaVersion)); err != nil {
+		if err := kvPut(tx.Bucket(bMeta), keySchema, itob(SchemaVersion)); err != nil {
 			return err
 		}
 		org := domain.DefaultOrganization()
 		if b, err := encJSON(org); err != nil {
 			return err
-		} else if err := tx.Bucket(bOrg).Put(keyOrg, b); err != nil {
+		} else if err := kvPut(tx.Bucket(bOrg), keyOrg, b); err != nil {
 			return err
 		}
 		var district domain.ID
@@ -105,31 +108,31 @@ func (db *DB) seed(owner string) error {
 				district = g.ID
 			}
 		}
-		gid, _ := tx.Bucket(bTeams).NextSequence()
+		gid, _ := kvSeq(tx.Bucket(bTeams))
 		global := domain.Team{ID: gid, Name: domain.TeamGlobal, Description: "Every user.", Type: domain.TeamGlobalType}
 		if err := putJSON(tx, bTeams, gid, global); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bTeamName).Put(lower(global.Name), itob(gid)); err != nil {
+		if err := kvPut(tx.Bucket(bTeamName), lower(global.Name), itob(gid)); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bMeta).Put(keyGlobal, itob(gid)); err != nil {
+		if err := kvPut(tx.Bucket(bMeta), keyGlobal, itob(gid)); err != nil {
 			return err
 		}
 		u := domain.User{Username: owner, First: "Owner", Kind: domain.KindStandard, Superuser: true, Created: now}
 		if err := insertUser(tx, &u); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bMeta).Put(keyOwner, itob(u.ID)); err != nil {
+		if err := kvPut(tx.Bucket(bMeta), keyOwner, itob(u.ID)); err != nil {
 			return err
 		}
 		m := domain.Membership{UserID: u.ID, GroupID: district, GrantedBy: u.ID, GrantedAt: now, Reason: "owner account"}
 		if err := putMembership(tx, m); err != nil {
 			return err
 		}
-		seq, _ := tx.Bucket(bAudit).NextSequence()
+		seq, _ := kvSeq(tx.Bucket(bAudit))
 		ev := domain.AuditEvent{ID: seq, At: now, Actor: u.ID, ActorName: "system", Entity: "file", Name: db.path,
 			Action: "seed", After: "default groups, Global team, owner " + owner}
-		return tx.Bucket(bAudit).Put(itob(seq), encAudit(&ev))
-	})
+		return kvPut(tx.Bucket(bAudit), itob(seq), encAudit(&ev))
+	}))
 }

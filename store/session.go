@@ -107,26 +107,20 @@ func (s *session) write(fn func(w *txn) error) error {
 	if err := s.refuseWrite(); err != nil {
 		return err
 	}
-	var changes []domain.Change
-	err := s.db.bolt.Update(func(tx *bolt.Tx) error {
+	return s.db.update(func(tx *bolt.Tx) ([]domain.Change, error) {
 		w, err := s.begin(tx)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer journalAt(tx, w.now)()
 		if err := fn(w); err != nil {
-			return err
+			return nil, err
 		}
 		if !w.audited {
-			return errNoAudit
+			return nil, errNoAudit
 		}
-		changes = w.changes
-		return nil
+		return w.changes, nil
 	})
-	if err == nil {
-		s.db.publish(changes)
-	}
-	return err
 }
 
 // read runs fn in a short read transaction; values are copied out.
@@ -160,7 +154,7 @@ func (s *session) begin(tx *bolt.Tx) (*txn, error) {
 
 // audit records one event and the change to publish after commit.
 func (w *txn) audit(entity string, id domain.ID, name, action, before, after string) error {
-	seq, err := w.tx.Bucket(bAudit).NextSequence()
+	seq, err := kvSeq(w.tx.Bucket(bAudit))
 	if err != nil {
 		return err
 	}
@@ -168,7 +162,7 @@ func (w *txn) audit(entity string, id domain.ID, name, action, before, after str
 		Entity: entity, EntityID: id, Name: name, Action: action, Before: before, After: after}
 	w.audited = true
 	w.changes = append(w.changes, domain.Change{Entity: entity, ID: id, Action: action, Actor: w.actor.ID})
-	return w.tx.Bucket(bAudit).Put(itob(seq), encAudit(&ev))
+	return kvPut(w.tx.Bucket(bAudit), itob(seq), encAudit(&ev))
 }
 
 // baseGroup returns the implicit base group of a kind (R1).
@@ -309,8 +303,9 @@ func (db *DB) Sweep() (int, error) {
 		return 0, nil
 	}
 	n := 0
-	var changes []domain.Change
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(func(tx *bolt.Tx) ([]domain.Change, error) {
+		n = 0
+		var changes []domain.Change
 		for _, mk := range expiredSince(tx, now) {
 			var m domain.Membership
 			if decJSON(tx.Bucket(bMembers).Get(mk), &m) != nil {
@@ -318,25 +313,24 @@ func (db *DB) Sweep() (int, error) {
 			}
 			u, _ := getUser(tx, m.UserID)
 			g, _ := getGroup(tx, m.GroupID)
-			seq, err := tx.Bucket(bAudit).NextSequence()
+			seq, err := kvSeq(tx.Bucket(bAudit))
 			if err != nil {
-				return err
+				return nil, err
 			}
 			ev := domain.AuditEvent{ID: seq, At: now, ActorName: "system", Entity: "membership", EntityID: m.UserID,
 				Name: u.Username + " in " + g.Name, Action: "expired",
 				Before: "until " + m.Until.Format(time.RFC3339)}
-			if err := tx.Bucket(bAudit).Put(itob(seq), encAudit(&ev)); err != nil {
-				return err
+			if err := kvPut(tx.Bucket(bAudit), itob(seq), encAudit(&ev)); err != nil {
+				return nil, err
 			}
 			n++
 			changes = append(changes, domain.Change{Entity: "membership", ID: m.UserID, Action: "expired"})
 		}
-		return tx.Bucket(bMeta).Put(keySweptUntil, itob(uint64(now.UnixNano())))
+		return changes, kvPut(tx.Bucket(bMeta), keySweptUntil, itob(uint64(now.UnixNano())))
 	})
 	if err != nil {
 		return 0, fmt.Errorf("recording expired memberships: %w", err)
 	}
-	db.publish(changes)
 	return n, nil
 }
 

@@ -132,7 +132,7 @@ func (s *session) CreateTeam(ctx context.Context, t domain.Team) (domain.Team, e
 		if w.tx.Bucket(bTeamName).Get(lower(t.Name)) != nil {
 			return domain.Errorf(domain.EConflict, "a team named %q already exists", t.Name)
 		}
-		id, err := w.tx.Bucket(bTeams).NextSequence()
+		id, err := kvSeq(w.tx.Bucket(bTeams))
 		if err != nil {
 			return err
 		}
@@ -140,7 +140,7 @@ func (s *session) CreateTeam(ctx context.Context, t domain.Team) (domain.Team, e
 		if err := putJSON(w.tx, bTeams, id, t); err != nil {
 			return err
 		}
-		if err := w.tx.Bucket(bTeamName).Put(lower(t.Name), itob(id)); err != nil {
+		if err := kvPut(w.tx.Bucket(bTeamName), lower(t.Name), itob(id)); err != nil {
 			return err
 		}
 		return w.audit("team", id, t.Name, "create", "", t.Description)
@@ -176,10 +176,10 @@ func (s *session) UpdateTeam(ctx context.Context, t domain.Team) (domain.Team, e
 			if id := btoi(w.tx.Bucket(bTeamName).Get(lower(t.Name))); id != 0 && id != t.ID {
 				return domain.Errorf(domain.EConflict, "a team named %q already exists", t.Name)
 			}
-			if err := w.tx.Bucket(bTeamName).Delete(lower(before.Name)); err != nil {
+			if err := kvDel(w.tx.Bucket(bTeamName), lower(before.Name)); err != nil {
 				return err
 			}
-			if err := w.tx.Bucket(bTeamName).Put(lower(t.Name), itob(t.ID)); err != nil {
+			if err := kvPut(w.tx.Bucket(bTeamName), lower(t.Name), itob(t.ID)); err != nil {
 				return err
 			}
 		}
@@ -215,10 +215,10 @@ func (s *session) DeleteTeam(ctx context.Context, name string) error {
 			}
 			n++
 		}
-		if err := w.tx.Bucket(bTeamName).Delete(lower(t.Name)); err != nil {
+		if err := kvDel(w.tx.Bucket(bTeamName), lower(t.Name)); err != nil {
 			return err
 		}
-		if err := w.tx.Bucket(bTeams).Delete(itob(t.ID)); err != nil {
+		if err := kvDel(w.tx.Bucket(bTeams), itob(t.ID)); err != nil {
 			return err
 		}
 		return w.audit("team", t.ID, t.Name, "delete", fmt.Sprintf("%d members", n), "")
@@ -303,7 +303,7 @@ func (s *session) DuplicateTeam(ctx context.Context, src, newName string) (domai
 		if w.tx.Bucket(bTeamName).Get(lower(newName)) != nil {
 			return domain.Errorf(domain.EConflict, "a team named %q already exists", newName)
 		}
-		id, err := w.tx.Bucket(bTeams).NextSequence()
+		id, err := kvSeq(w.tx.Bucket(bTeams))
 		if err != nil {
 			return err
 		}
@@ -311,7 +311,7 @@ func (s *session) DuplicateTeam(ctx context.Context, src, newName string) (domai
 		if err := putJSON(w.tx, bTeams, id, t); err != nil {
 			return err
 		}
-		if err := w.tx.Bucket(bTeamName).Put(lower(newName), itob(id)); err != nil {
+		if err := kvPut(w.tx.Bucket(bTeamName), lower(newName), itob(id)); err != nil {
 			return err
 		}
 		members := suffixIDs(w.tx, bTeamUser, from.ID)
@@ -376,7 +376,7 @@ func repairTeams(w *txn) ([]string, error) {
 	var report []string
 	global := metaID(w.tx, keyGlobal)
 	if _, err := getTeam(w.tx, global); err != nil || global == 0 {
-		id, err := w.tx.Bucket(bTeams).NextSequence()
+		id, err := kvSeq(w.tx.Bucket(bTeams))
 		if err != nil {
 			return nil, err
 		}
@@ -384,10 +384,10 @@ func repairTeams(w *txn) ([]string, error) {
 		if err := putJSON(w.tx, bTeams, id, g); err != nil {
 			return nil, err
 		}
-		if err := w.tx.Bucket(bTeamName).Put(lower(g.Name), itob(id)); err != nil {
+		if err := kvPut(w.tx.Bucket(bTeamName), lower(g.Name), itob(id)); err != nil {
 			return nil, err
 		}
-		if err := w.tx.Bucket(bMeta).Put(keyGlobal, itob(id)); err != nil {
+		if err := kvPut(w.tx.Bucket(bMeta), keyGlobal, itob(id)); err != nil {
 			return nil, err
 		}
 		global = id
@@ -428,7 +428,7 @@ func repairTeams(w *txn) ([]string, error) {
 				}
 				report = append(report, "cleared "+u.Username+"'s reports-to (the manager no longer exists)")
 			} else if !exists(w.tx, bReports, key(u.ReportsTo, u.ID)) {
-				if err := w.tx.Bucket(bReports).Put(key(u.ReportsTo, u.ID), nil); err != nil {
+				if err := kvPut(w.tx.Bucket(bReports), key(u.ReportsTo, u.ID), nil); err != nil {
 					return nil, err
 				}
 				report = append(report, "re-indexed "+u.Username+"'s reports-to")
@@ -447,7 +447,7 @@ func repairTeams(w *txn) ([]string, error) {
 		return nil, err
 	}
 	for _, k := range stale {
-		if err := w.tx.Bucket(bReports).Delete(k); err != nil {
+		if err := kvDel(w.tx.Bucket(bReports), k); err != nil {
 			return nil, err
 		}
 		report = append(report, "removed a stale reports-to index entry")

@@ -22,7 +22,7 @@ func statusKey(t *domain.Ticket) []byte {
 func countTicket(tx *bolt.Tx, st domain.Status, d int64) error {
 	b := tx.Bucket(bTCount)
 	k := itob(uint64(st))
-	return b.Put(k, itob(uint64(int64(btoi(b.Get(k)))+d)))
+	return kvPut(b, k, itob(uint64(int64(btoi(b.Get(k)))+d)))
 }
 
 // ticketCount is the number of tickets in a status.
@@ -33,30 +33,30 @@ func ticketCount(tx *bolt.Tx, st domain.Status) int {
 // indexTicket moves a ticket's index entries from old (nil when new) to t.
 func indexTicket(tx *bolt.Tx, old, t *domain.Ticket) error {
 	if old != nil {
-		if err := tx.Bucket(bTStatus).Delete(statusKey(old)); err != nil {
+		if err := kvDel(tx.Bucket(bTStatus), statusKey(old)); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bTBuilding).Delete(key(old.Building, uint64(old.Number))); err != nil {
+		if err := kvDel(tx.Bucket(bTBuilding), key(old.Building, uint64(old.Number))); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bTAssignee).Delete(key(old.Assignee, uint64(old.Number))); err != nil {
+		if err := kvDel(tx.Bucket(bTAssignee), key(old.Assignee, uint64(old.Number))); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bTReporter).Delete(key(old.Reporter, uint64(old.Number))); err != nil {
+		if err := kvDel(tx.Bucket(bTReporter), key(old.Reporter, uint64(old.Number))); err != nil {
 			return err
 		}
 		if old.Parent != 0 {
-			if err := tx.Bucket(bTParent).Delete(key(uint64(old.Parent), uint64(old.Number))); err != nil {
+			if err := kvDel(tx.Bucket(bTParent), key(uint64(old.Parent), uint64(old.Number))); err != nil {
 				return err
 			}
 		}
 		for _, id := range old.Teams {
-			if err := tx.Bucket(bTTeam).Delete(key(id, uint64(old.Number))); err != nil {
+			if err := kvDel(tx.Bucket(bTTeam), key(id, uint64(old.Number))); err != nil {
 				return err
 			}
 		}
 		for _, id := range old.VisibleTo {
-			if err := tx.Bucket(bTGroup).Delete(key(id, uint64(old.Number))); err != nil {
+			if err := kvDel(tx.Bucket(bTGroup), key(id, uint64(old.Number))); err != nil {
 				return err
 			}
 		}
@@ -71,12 +71,12 @@ func indexTicket(tx *bolt.Tx, old, t *domain.Ticket) error {
 		return err
 	}
 	for _, id := range t.Teams {
-		if err := tx.Bucket(bTTeam).Put(key(id, uint64(t.Number)), nil); err != nil {
+		if err := kvPut(tx.Bucket(bTTeam), key(id, uint64(t.Number)), nil); err != nil {
 			return err
 		}
 	}
 	for _, id := range t.VisibleTo {
-		if err := tx.Bucket(bTGroup).Put(key(id, uint64(t.Number)), nil); err != nil {
+		if err := kvPut(tx.Bucket(bTGroup), key(id, uint64(t.Number)), nil); err != nil {
 			return err
 		}
 	}
@@ -85,12 +85,12 @@ func indexTicket(tx *bolt.Tx, old, t *domain.Ticket) error {
 		k []byte
 	}{{bTStatus, statusKey(t)}, {bTBuilding, key(t.Building, uint64(t.Number))}, {bTAssignee, key(t.Assignee, uint64(t.Number))},
 		{bTReporter, key(t.Reporter, uint64(t.Number))}} {
-		if err := tx.Bucket(kv.b).Put(kv.k, nil); err != nil {
+		if err := kvPut(tx.Bucket(kv.b), kv.k, nil); err != nil {
 			return err
 		}
 	}
 	if t.Parent != 0 {
-		return tx.Bucket(bTParent).Put(key(uint64(t.Parent), uint64(t.Number)), nil)
+		return kvPut(tx.Bucket(bTParent), key(uint64(t.Parent), uint64(t.Number)), nil)
 	}
 	return nil
 }
@@ -101,18 +101,18 @@ func (w *txn) history(t *domain.Ticket, action, detail, comment string) error {
 	if err := domain.CheckText("comment", comment); err != nil {
 		return err
 	}
-	seq, err := w.tx.Bucket(bHistory).NextSequence()
+	seq, err := kvSeq(w.tx.Bucket(bHistory))
 	if err != nil {
 		return err
 	}
 	h := domain.HistoryEntry{Ticket: domain.ID(t.Number), At: w.now, Actor: w.actor.ID, Action: action, Detail: detail, Comment: comment}
-	return w.tx.Bucket(bHistory).Put(key(uint64(t.Number), seq), encHistory(&h))
+	return kvPut(w.tx.Bucket(bHistory), key(uint64(t.Number), seq), encHistory(&h))
 }
 
 // saveTicket writes a changed ticket with its indexes, history and audit.
 func (w *txn) saveTicket(old, t *domain.Ticket, action, detail, comment string) error {
 	t.Updated = w.now
-	if err := w.tx.Bucket(bTickets).Put(itob(uint64(t.Number)), encTicket(t)); err != nil {
+	if err := kvPut(w.tx.Bucket(bTickets), itob(uint64(t.Number)), encTicket(t)); err != nil {
 		return err
 	}
 	if err := indexTicket(w.tx, old, t); err != nil {
@@ -275,7 +275,7 @@ func (w *txn) number(t *domain.Ticket) error {
 	if err != nil {
 		return err
 	}
-	return w.tx.Bucket(bOrg).Put(keyOrg, ob)
+	return kvPut(w.tx.Bucket(bOrg), keyOrg, ob)
 }
 
 // autoAssign applies the building's rule for the ticket's problem type,
@@ -466,7 +466,7 @@ func (w *txn) deleteTicket(t *domain.Ticket) error {
 	if err := indexTicket(w.tx, t, nil); err != nil {
 		return err
 	}
-	if err := w.tx.Bucket(bTickets).Delete(itob(uint64(number))); err != nil {
+	if err := kvDel(w.tx.Bucket(bTickets), itob(uint64(number))); err != nil {
 		return err
 	}
 	var dead [][]byte
@@ -474,7 +474,7 @@ func (w *txn) deleteTicket(t *domain.Ticket) error {
 		return err
 	}
 	for _, k := range dead {
-		if err := w.tx.Bucket(bHistory).Delete(k); err != nil {
+		if err := kvDel(w.tx.Bucket(bHistory), k); err != nil {
 			return err
 		}
 	}
@@ -491,12 +491,12 @@ func (w *txn) deleteTicket(t *domain.Ticket) error {
 		return err
 	}
 	for _, k := range dead {
-		if err := w.tx.Bucket(bWork).Delete(k); err != nil {
+		if err := kvDel(w.tx.Bucket(bWork), k); err != nil {
 			return err
 		}
 	}
 	for _, r := range work {
-		if err := w.tx.Bucket(bWorkUser).Delete(key(r.Author, uint64(number), r.ID)); err != nil {
+		if err := kvDel(w.tx.Bucket(bWorkUser), key(r.Author, uint64(number), r.ID)); err != nil {
 			return err
 		}
 	}
@@ -509,19 +509,19 @@ func (w *txn) deleteTicket(t *domain.Ticket) error {
 		}
 		for _, k := range keys {
 			if bytes.Equal(b, bAttach) {
-				if err := w.tx.Bucket(bAttachBin).Delete(k[8:]); err != nil {
+				if err := delAttachData(w.tx, btoi(k[8:])); err != nil {
 					return err
 				}
 			}
-			if err := w.tx.Bucket(b).Delete(k); err != nil {
+			if err := kvDel(w.tx.Bucket(b), k); err != nil {
 				return err
 			}
 		}
 	}
-	if err := w.tx.Bucket(bAlerts).Delete(itob(uint64(number))); err != nil {
+	if err := kvDel(w.tx.Bucket(bAlerts), itob(uint64(number))); err != nil {
 		return err
 	}
-	if err := w.tx.Bucket(bOverdue).Delete(itob(uint64(number))); err != nil {
+	if err := kvDel(w.tx.Bucket(bOverdue), itob(uint64(number))); err != nil {
 		return err
 	}
 	return w.audit("ticket", domain.ID(number), w.org.FormatTicket(number), "delete", fmt.Sprintf("%s %q", t.Status, t.Title), "")
@@ -597,7 +597,7 @@ func (s *session) AddWork(ctx context.Context, number domain.TicketNumber, minut
 				return "", err
 			}
 		}
-		id, err := w.tx.Bucket(bWork).NextSequence()
+		id, err := kvSeq(w.tx.Bucket(bWork))
 		if err != nil {
 			return "", err
 		}
@@ -615,10 +615,10 @@ func putWork(tx *bolt.Tx, r *domain.WorkReport) error {
 	if err != nil {
 		return err
 	}
-	if err := tx.Bucket(bWork).Put(key(r.Ticket, r.ID), b); err != nil {
+	if err := kvPut(tx.Bucket(bWork), key(r.Ticket, r.ID), b); err != nil {
 		return err
 	}
-	return tx.Bucket(bWorkUser).Put(key(r.Author, r.Ticket, r.ID), nil)
+	return kvPut(tx.Bucket(bWorkUser), key(r.Author, r.Ticket, r.ID), nil)
 }
 
 func (s *session) EditWork(ctx context.Context, number domain.TicketNumber, report domain.ID, minutes int, text string) error {

@@ -26,7 +26,7 @@ func insertUser(tx *bolt.Tx, u *domain.User) error {
 	if err := validateUser(tx, u, nil); err != nil {
 		return err
 	}
-	id, err := tx.Bucket(bUsers).NextSequence()
+	id, err := kvSeq(tx.Bucket(bUsers))
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func ensurePrivateTeam(tx *bolt.Tx, u *domain.User) error {
 	if tx.Bucket(bTeamName).Get(lower(name)) != nil {
 		return nil
 	}
-	id, err := tx.Bucket(bTeams).NextSequence()
+	id, err := kvSeq(tx.Bucket(bTeams))
 	if err != nil {
 		return err
 	}
@@ -63,24 +63,24 @@ func ensurePrivateTeam(tx *bolt.Tx, u *domain.User) error {
 	if err := putJSON(tx, bTeams, id, t); err != nil {
 		return err
 	}
-	if err := tx.Bucket(bTeamName).Put(lower(name), itob(id)); err != nil {
+	if err := kvPut(tx.Bucket(bTeamName), lower(name), itob(id)); err != nil {
 		return err
 	}
 	return addTeamMember(tx, id, u.ID)
 }
 
 func addTeamMember(tx *bolt.Tx, team, user domain.ID) error {
-	if err := tx.Bucket(bTeamUser).Put(key(team, user), nil); err != nil {
+	if err := kvPut(tx.Bucket(bTeamUser), key(team, user), nil); err != nil {
 		return err
 	}
-	return tx.Bucket(bUserTeam).Put(key(user, team), nil)
+	return kvPut(tx.Bucket(bUserTeam), key(user, team), nil)
 }
 
 func removeTeamMember(tx *bolt.Tx, team, user domain.ID) error {
-	if err := tx.Bucket(bTeamUser).Delete(key(team, user)); err != nil {
+	if err := kvDel(tx.Bucket(bTeamUser), key(team, user)); err != nil {
 		return err
 	}
-	return tx.Bucket(bUserTeam).Delete(key(user, team))
+	return kvDel(tx.Bucket(bUserTeam), key(user, team))
 }
 
 // validateUser checks fields and uniqueness; before is nil for a new user.
@@ -157,21 +157,21 @@ func validateUser(tx *bolt.Tx, u *domain.User, before *domain.User) error {
 // indexUser moves the user's index entries from before to after.
 func indexUser(tx *bolt.Tx, before, after *domain.User) error {
 	if before != nil {
-		if err := tx.Bucket(bUserName).Delete(lower(before.Username)); err != nil {
+		if err := kvDel(tx.Bucket(bUserName), lower(before.Username)); err != nil {
 			return err
 		}
 		if before.Email != "" {
-			if err := tx.Bucket(bUserEmail).Delete(lower(before.Email)); err != nil {
+			if err := kvDel(tx.Bucket(bUserEmail), lower(before.Email)); err != nil {
 				return err
 			}
 		}
 		if before.ReportsTo != 0 {
-			if err := tx.Bucket(bReports).Delete(key(before.ReportsTo, before.ID)); err != nil {
+			if err := kvDel(tx.Bucket(bReports), key(before.ReportsTo, before.ID)); err != nil {
 				return err
 			}
 		}
 		for _, k := range before.Keys {
-			if err := tx.Bucket(bUserKey).Delete([]byte(k.Fingerprint)); err != nil {
+			if err := kvDel(tx.Bucket(bUserKey), []byte(k.Fingerprint)); err != nil {
 				return err
 			}
 		}
@@ -180,7 +180,7 @@ func indexUser(tx *bolt.Tx, before, after *domain.User) error {
 		return nil
 	}
 	for _, e := range userIndexEntries(after) {
-		if err := tx.Bucket(e.bucket).Put(e.k, e.v); err != nil {
+		if err := kvPut(tx.Bucket(e.bucket), e.k, e.v); err != nil {
 			return err
 		}
 	}
@@ -236,7 +236,7 @@ func putMembership(tx *bolt.Tx, m domain.Membership) error {
 	if err := jput(tx, bMembers, key(m.UserID, m.GroupID), b); err != nil {
 		return err
 	}
-	return tx.Bucket(bGroupUser).Put(key(m.GroupID, m.UserID), untilValue(m.Until))
+	return kvPut(tx.Bucket(bGroupUser), key(m.GroupID, m.UserID), untilValue(m.Until))
 }
 
 // untilValue keeps a membership's expiry in the group→user index, so
@@ -257,7 +257,7 @@ func deleteMembership(tx *bolt.Tx, user, group domain.ID) error {
 	if err := jdel(tx, bMembers, key(user, group)); err != nil {
 		return err
 	}
-	return tx.Bucket(bGroupUser).Delete(key(group, user))
+	return kvDel(tx.Bucket(bGroupUser), key(group, user))
 }
 
 func userSummary(u *domain.User) string {
@@ -660,14 +660,14 @@ func (s *session) UpdateUser(ctx context.Context, u domain.User) (domain.User, e
 		}
 		if u.Username != before.Username {
 			if t, err := teamByName(w.tx, privateTeamName(before.Username)); err == nil {
-				if err := w.tx.Bucket(bTeamName).Delete(lower(t.Name)); err != nil {
+				if err := kvDel(w.tx.Bucket(bTeamName), lower(t.Name)); err != nil {
 					return err
 				}
 				t.Name = privateTeamName(u.Username)
 				if err := putJSON(w.tx, bTeams, t.ID, t); err != nil {
 					return err
 				}
-				if err := w.tx.Bucket(bTeamName).Put(lower(t.Name), itob(t.ID)); err != nil {
+				if err := kvPut(w.tx.Bucket(bTeamName), lower(t.Name), itob(t.ID)); err != nil {
 					return err
 				}
 			}
@@ -1143,10 +1143,10 @@ func (s *session) DeleteUser(ctx context.Context, username string) error {
 						return err
 					}
 				}
-				if err := w.tx.Bucket(bTeamName).Delete(lower(team.Name)); err != nil {
+				if err := kvDel(w.tx.Bucket(bTeamName), lower(team.Name)); err != nil {
 					return err
 				}
-				if err := w.tx.Bucket(bTeams).Delete(itob(t)); err != nil {
+				if err := kvDel(w.tx.Bucket(bTeams), itob(t)); err != nil {
 					return err
 				}
 			}
@@ -1211,7 +1211,7 @@ func (s *session) AddKey(ctx context.Context, username string, k domain.SSHKey) 
 		if err := putUser(w.tx, &u); err != nil {
 			return err
 		}
-		if err := w.tx.Bucket(bUserKey).Put([]byte(k.Fingerprint), itob(u.ID)); err != nil {
+		if err := kvPut(w.tx.Bucket(bUserKey), []byte(k.Fingerprint), itob(u.ID)); err != nil {
 			return err
 		}
 		return w.audit("user", u.ID, u.Username, "key add", "", k.Fingerprint+" "+k.Comment)
@@ -1232,7 +1232,7 @@ func (s *session) RemoveKey(ctx context.Context, username, fingerprint string) e
 		if err := putUser(w.tx, &u); err != nil {
 			return err
 		}
-		if err := w.tx.Bucket(bUserKey).Delete([]byte(fingerprint)); err != nil {
+		if err := kvDel(w.tx.Bucket(bUserKey), []byte(fingerprint)); err != nil {
 			return err
 		}
 		return w.audit("user", u.ID, u.Username, "key remove", fingerprint, "")

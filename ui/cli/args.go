@@ -9,7 +9,8 @@ import (
 // Global holds the flags every command accepts, before or after the command
 // words (DESIGN "Command line").
 type Global struct {
-	DB   string // --db PATH
+	DB    string // --db PATH
+	Store string // --store etcd://host:port,…[/prefix]: the store on an etcd cluster
 	As   string // --as USERNAME
 	JSON bool   // --json
 	Yes  bool   // --yes: proceed past warnings such as R4 elevation
@@ -41,7 +42,7 @@ func ParseGlobal(args []string) (Global, []string, error) {
 		}
 		name, val, hasVal := strings.Cut(a[2:], "=")
 		switch name {
-		case "db", "as", "keys":
+		case "db", "as", "keys", "store":
 			if !hasVal {
 				if i+1 >= len(args) {
 					return g, nil, fmt.Errorf("--%s needs a value", name)
@@ -55,6 +56,8 @@ func ParseGlobal(args []string) (Global, []string, error) {
 			switch name {
 			case "db":
 				g.DB = val
+			case "store":
+				g.Store = val
 			case "keys":
 				g.Keys = val
 			default:

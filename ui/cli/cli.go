@@ -273,6 +273,9 @@ usage:
 global flags (before or after the command words):
   --db PATH       data file (default $GATEHOUSE_DB, else $XDG_DATA_HOME/gatehouse/gatehouse.db,
                   else ~/.local/share/gatehouse/gatehouse.db)
+  --store etcd://HOST:PORT[,HOST:PORT…][/PREFIX]
+                  keep the data on an etcd cluster instead of a file (default
+                  $GATEHOUSE_STORE; prefix "gatehouse"; see docs/etcd.md)
   --as USERNAME   act as that user (default: the owner account); authorization applies
   --json          machine-readable output on stdout (lists: an array; show: an object)
   --yes           proceed past a warning such as R4 elevation; without it a warning

@@ -1,0 +1,930 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"gatehouse/domain"
+
+	bolt "go.etcd.io/bbolt"
+	"go.etcd.io/etcd/api/v3/mvccpb"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+)
+
+// The etcd backend keeps the store's buckets under one key prefix P:
+//
+//	P/k/<bucket>/<key>   a record (the bbolt bucket's key and value)
+//	P/q/<bucket>         the bucket's sequence, 8 bytes big-endian
+//	P/rev                the commit guard: every write puts it (its value
+//	                     is the write's change events, for other sites)
+//	P/stage/<id>/<n>     chunks of a write too large for one Txn
+//	P/commit/<id>        the record that makes those chunks committed
+//	P/pending            the id of a committed large write still being
+//	                     copied into P/k (writers wait for it)
+//
+// Each process keeps a mirror of P in a private bbolt file fed by Watch,
+// and the store's code (written once, over bbolt transactions) reads the
+// mirror. A write runs in a mirror transaction that is rolled back; what it
+// wrote is sent as one Txn guarded by P/rev's mod revision, so it commits
+// only if nothing was committed since the state it read: serializable, as
+// bbolt's single writer is. Every write appends to the audit log's shared
+// sequence, so finer read sets would conflict just the same. After commit
+// the writer waits until its mirror holds the new revision.
+
+// etcd's default request limits, which gatehouse stays under.
+const (
+	etcdMaxOps   = 100       // of max-txn-ops 128, with room for guards
+	etcdMaxBytes = 1 << 20   // of max-request-bytes 1.5 MiB
+	etcdChunk    = 512 << 10 // one staged chunk
+	etcdRetries  = 40
+	etcdWait     = 30 * time.Second
+)
+
+// etcdStore is the etcd half of a DB: the client, the prefix and the state
+// of the mirror (db.bolt).
+type etcdStore struct {
+	db     *DB
+	cli    *clientv3.Client
+	prefix string // "gatehouse/"
+	file   string // the mirror's temp file
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{} // closed when follow returns; nil before it starts
+
+	mu       sync.Mutex
+	cond     *sync.Cond
+	rev      int64  // the mirror holds every change up to here
+	guardRev int64  // P/rev's mod revision in the mirror
+	pending  string // P/pending in the mirror
+	ignoring string // a committed large write being copied: its copies are already applied
+	stages   map[string]map[int][]byte
+	fatal    error // the watch cannot go on
+}
+
+// ParseStoreURL splits etcd://host:port,host:port[/prefix] into endpoints
+// and a key prefix (default "gatehouse").
+func ParseStoreURL(s string) (endpoints []string, prefix string, err error) {
+	rest, ok := strings.CutPrefix(s, "etcd://")
+	if !ok {
+		return nil, "", fmt.Errorf("--store %q: want etcd://host:port[,host:port…][/prefix]", s)
+	}
+	hosts, prefix, _ := strings.Cut(rest, "/")
+	prefix = strings.Trim(prefix, "/")
+	if prefix == "" {
+		prefix = "gatehouse"
+	}
+	for _, h := range strings.Split(hosts, ",") {
+		h = strings.TrimSpace(h)
+		if h == "" {
+			continue
+		}
+		if !strings.Contains(h, ":") {
+			return nil, "", fmt.Errorf("--store %q: endpoint %q has no port (host:2379)", s, h)
+		}
+		endpoints = append(endpoints, "http://"+h)
+	}
+	if len(endpoints) == 0 {
+		return nil, "", fmt.Errorf("--store %q: no etcd endpoint", s)
+	}
+	return endpoints, prefix, nil
+}
+
+// IsStoreURL says whether s names an etcd store rather than a file.
+func IsStoreURL(s string) bool { return strings.HasPrefix(s, "etcd://") }
+
+// OpenEtcd opens the store kept in an etcd cluster: it loads a mirror of
+// the prefix, seeds an empty prefix, and follows changes until Close.
+func OpenEtcd(url string, opts Options) (db *DB, err error) {
+	endpoints, prefix, err := ParseStoreURL(url)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	cli, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach etcd at %s: %w", url, err)
+	}
+	f, err := os.CreateTemp("", "gatehouse-etcd-mirror-*.db")
+	if err != nil {
+		_ = cli.Close() // the temp file error is the one to report
+		return nil, fmt.Errorf("cannot create the local mirror: %w", err)
+	}
+	_ = f.Close() // bbolt opens it again by name
+	b, err := bolt.Open(f.Name(), 0o600, &bolt.Options{Timeout: time.Second, NoSync: true, NoFreelistSync: true,
+		FreelistType: bolt.FreelistMapType, InitialMmapSize: 64 << 20})
+	if err != nil {
+		_ = cli.Close()
+		_ = os.Remove(f.Name())
+		return nil, fmt.Errorf("cannot open the local mirror: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &etcdStore{cli: cli, prefix: prefix + "/", file: f.Name(), ctx: ctx, cancel: cancel,
+		stages: map[string]map[int][]byte{}}
+	e.cond = sync.NewCond(&e.mu)
+	db = &DB{bolt: b, path: url, now: opts.Now, subs: map[int]chan domain.Change{}, remote: e}
+	e.db = db
+	opened := db
+	defer func() {
+		if err != nil {
+			_ = opened.Close() // the open error is the one to report
+		}
+	}()
+	if err := b.Update(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	rev, err := e.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e.done = make(chan struct{})
+	go e.follow(rev)
+	fresh := false
+	if err := b.View(func(tx *bolt.Tx) error { fresh = tx.Bucket(bMeta).Get(keySchema) == nil; return nil }); err != nil {
+		return nil, err
+	}
+	if !fresh {
+		if err := db.checkSchema(false); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := db.seed(ownerName(opts.Owner)); err != nil {
+			return nil, fmt.Errorf("cannot seed %s: %w", url, err)
+		}
+	}
+	if err := db.migrate(); err != nil {
+		return nil, err
+	}
+	if err := db.bolt.View(func(tx *bolt.Tx) error {
+		u, err := getUser(tx, metaID(tx, keyOwner))
+		db.owner = u.Username
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("%s has no owner account: %w (run `gatehouse check --repair`)", url, err)
+	}
+	if _, err := db.Sweep(); err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// close stops following the cluster and removes the mirror file.
+func (e *etcdStore) close() error {
+	e.cancel()
+	if e.done != nil {
+		<-e.done
+	}
+	e.mu.Lock()
+	if e.fatal == nil {
+		e.fatal = errors.New("the store is closed")
+	}
+	e.cond.Broadcast()
+	e.mu.Unlock()
+	return e.cli.Close()
+}
+
+func (e *etcdStore) key(bucket string, k []byte) string {
+	return e.prefix + "k/" + bucket + "/" + string(k)
+}
+func (e *etcdStore) seqKey(bucket string) string { return e.prefix + "q/" + bucket }
+func (e *etcdStore) revKey() string              { return e.prefix + "rev" }
+func (e *etcdStore) pendingKey() string          { return e.prefix + "pending" }
+func (e *etcdStore) commitKey(id string) string  { return e.prefix + "commit/" + id }
+func (e *etcdStore) stageKey(id string, n int) string {
+	return fmt.Sprintf("%sstage/%s/%06d", e.prefix, id, n)
+}
+
+// load reads the whole prefix at one revision into the empty mirror and
+// returns that revision.
+func (e *etcdStore) load(ctx context.Context) (int64, error) {
+	var rev int64
+	start, end := e.prefix, clientv3.GetPrefixRangeEnd(e.prefix)
+	var commits []*mvccpb.KeyValue
+	for {
+		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(2000)}
+		if rev != 0 {
+			opts = append(opts, clientv3.WithRev(rev))
+		}
+		resp, err := e.cli.Get(ctx, start, opts...)
+		if err != nil {
+			return 0, fmt.Errorf("cannot read the store from etcd: %w", err)
+		}
+		if rev == 0 {
+			rev = resp.Header.Revision
+		}
+		err = e.db.bolt.Update(func(tx *bolt.Tx) error {
+			for _, kv := range resp.Kvs {
+				if strings.HasPrefix(string(kv.Key), e.prefix+"commit/") {
+					commits = append(commits, kv)
+					continue
+				}
+				if err := e.apply(tx, kv, false, nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+		if !resp.More || len(resp.Kvs) == 0 {
+			break
+		}
+		start = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
+	}
+	// a large write committed but not yet copied out: its chunks hold the
+	// newest values
+	err := e.db.bolt.Update(func(tx *bolt.Tx) error {
+		for _, kv := range commits {
+			if err := e.apply(tx, kv, false, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	e.mu.Lock()
+	e.rev = rev
+	e.mu.Unlock()
+	return rev, err
+}
+
+// reset empties the mirror for a full reload after the watch fell behind
+// a compaction.
+func (e *etcdStore) reset() error {
+	e.mu.Lock()
+	e.guardRev, e.pending, e.ignoring = 0, "", ""
+	e.stages = map[string]map[int][]byte{}
+	e.mu.Unlock()
+	return e.db.bolt.Update(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if err := tx.DeleteBucket(name); err != nil && tx.Bucket(name) != nil {
+				return err
+			}
+			if _, err := tx.CreateBucket(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// follow applies the watch's events to the mirror until Close, watching
+// again after an error and reloading after a compaction.
+func (e *etcdStore) follow(rev int64) {
+	defer close(e.done)
+	backoff := 50 * time.Millisecond
+	for e.ctx.Err() == nil {
+		wctx, cancel := context.WithCancel(clientv3.WithRequireLeader(e.ctx))
+		ch := e.cli.Watch(wctx, e.prefix, clientv3.WithPrefix(), clientv3.WithRev(rev+1), clientv3.WithProgressNotify())
+		for resp := range ch {
+			if resp.CompactRevision != 0 {
+				// the events since rev are gone: read everything again
+				if err := e.reset(); err == nil {
+					if r, err := e.load(e.ctx); err == nil {
+						rev = r
+						e.db.publish([]domain.Change{{Entity: "store", Action: "reloaded"}})
+					}
+				}
+				break
+			}
+			if err := resp.Err(); err != nil {
+				break
+			}
+			if len(resp.Events) == 0 {
+				if resp.IsProgressNotify() && resp.Header.Revision > rev {
+					rev = resp.Header.Revision
+					e.advance(rev)
+				}
+				continue
+			}
+			last, err := e.applyEvents(resp.Events)
+			if err != nil {
+				e.mu.Lock()
+				e.fatal = fmt.Errorf("the local mirror of %s failed: %w", e.db.path, err)
+				e.cond.Broadcast()
+				e.mu.Unlock()
+				cancel()
+				return
+			}
+			rev = last
+			backoff = 50 * time.Millisecond
+		}
+		cancel()
+		select {
+		case <-e.ctx.Done():
+		case <-time.After(backoff):
+			backoff = min(2*backoff, 2*time.Second)
+		}
+	}
+}
+
+func (e *etcdStore) advance(rev int64) {
+	e.mu.Lock()
+	if rev > e.rev {
+		e.rev = rev
+	}
+	e.cond.Broadcast()
+	e.mu.Unlock()
+}
+
+// applyEvents applies one watch response in one mirror transaction and
+// publishes the change events the writes carried.
+func (e *etcdStore) applyEvents(evs []*clientv3.Event) (int64, error) {
+	var changes []domain.Change
+	var last int64
+	err := e.db.bolt.Update(func(tx *bolt.Tx) error {
+		for _, ev := range evs {
+			last = max(last, ev.Kv.ModRevision)
+			if err := e.apply(tx, ev.Kv, ev.Type == mvccpb.DELETE, &changes); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	// waiters see the revision only once its data is committed (the guard
+	// moved inside the transaction: a writer begins after the commit)
+	e.mu.Lock()
+	if err == nil {
+		e.rev = max(e.rev, last)
+	}
+	e.cond.Broadcast()
+	e.mu.Unlock()
+	if err == nil {
+		e.db.publish(changes)
+	}
+	return last, err
+}
+
+// apply puts one key of the prefix into the mirror.
+func (e *etcdStore) apply(tx *bolt.Tx, kv *mvccpb.KeyValue, del bool, changes *[]domain.Change) error {
+	k := strings.TrimPrefix(string(kv.Key), e.prefix)
+	e.mu.Lock()
+	ignoring := e.ignoring
+	e.mu.Unlock()
+	switch {
+	case strings.HasPrefix(k, "k/"):
+		if ignoring != "" {
+			return nil
+		}
+		bucket, key, ok := strings.Cut(k[2:], "/")
+		if !ok {
+			return nil
+		}
+		b := tx.Bucket([]byte(bucket))
+		if b == nil {
+			return nil // a bucket of a newer gatehouse
+		}
+		if del {
+			return b.Delete([]byte(key))
+		}
+		return b.Put([]byte(key), append([]byte{}, kv.Value...))
+	case strings.HasPrefix(k, "q/"):
+		if ignoring != "" {
+			return nil
+		}
+		if b := tx.Bucket([]byte(k[2:])); b != nil && len(kv.Value) == 8 {
+			return b.SetSequence(binary.BigEndian.Uint64(kv.Value))
+		} else if b != nil && del {
+			return b.SetSequence(0)
+		}
+	case k == "rev":
+		if del {
+			return nil
+		}
+		e.mu.Lock()
+		e.guardRev = kv.ModRevision
+		e.mu.Unlock()
+		if changes != nil && len(kv.Value) > 0 {
+			var cs []domain.Change
+			if json.Unmarshal(kv.Value, &cs) == nil {
+				*changes = append(*changes, cs...)
+			}
+		}
+	case k == "pending":
+		e.mu.Lock()
+		if del {
+			e.pending, e.ignoring = "", ""
+		} else {
+			e.pending = string(kv.Value)
+		}
+		e.mu.Unlock()
+	case strings.HasPrefix(k, "stage/"):
+		id, n, _ := strings.Cut(k[len("stage/"):], "/")
+		e.mu.Lock()
+		if del {
+			delete(e.stages, id)
+		} else {
+			var i int
+			if _, err := fmt.Sscanf(n, "%d", &i); err == nil {
+				if e.stages[id] == nil {
+					e.stages[id] = map[int][]byte{}
+				}
+				e.stages[id][i] = append([]byte{}, kv.Value...)
+			}
+		}
+		e.mu.Unlock()
+	case strings.HasPrefix(k, "commit/"):
+		if del {
+			return nil
+		}
+		id := k[len("commit/"):]
+		ops, err := e.staged(id, kv.Value)
+		if err != nil {
+			return err
+		}
+		if err := applyOps(tx, ops); err != nil {
+			return err
+		}
+		e.mu.Lock()
+		e.ignoring = id
+		e.mu.Unlock()
+	}
+	return nil
+}
+
+// applyOps writes decoded operations into the mirror.
+func applyOps(tx *bolt.Tx, ops []op) error {
+	for _, o := range ops {
+		if o.drop {
+			c := tx.Bucket([]byte(o.bucket)).Cursor()
+			for k, _ := c.First(); k != nil; k, _ = c.First() {
+				if err := c.Delete(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for _, o := range ops {
+		b := tx.Bucket([]byte(o.bucket))
+		if b == nil {
+			continue
+		}
+		var err error
+		switch {
+		case o.drop:
+		case o.key == nil:
+			err = b.SetSequence(binary.BigEndian.Uint64(o.val))
+		case o.del:
+			err = b.Delete(o.key)
+		default:
+			err = b.Put(o.key, o.val)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// staged decodes a committed large write from its chunks.
+func (e *etcdStore) staged(id string, manifest []byte) ([]op, error) {
+	var m struct{ Chunks int }
+	if err := json.Unmarshal(manifest, &m); err != nil {
+		return nil, fmt.Errorf("commit record %s: %w", id, err)
+	}
+	e.mu.Lock()
+	chunks := e.stages[id]
+	e.mu.Unlock()
+	var ops []op
+	for i := range m.Chunks {
+		c, ok := chunks[i]
+		if !ok {
+			return nil, fmt.Errorf("commit record %s: chunk %d of %d is missing", id, i, m.Chunks)
+		}
+		o, err := decodeOps(c)
+		if err != nil {
+			return nil, fmt.Errorf("commit record %s, chunk %d: %w", id, i, err)
+		}
+		ops = append(ops, o...)
+	}
+	return ops, nil
+}
+
+// waitFor blocks until the mirror holds revision rev.
+func (e *etcdStore) waitFor(rev int64) error {
+	deadline := time.Now().Add(etcdWait)
+	t := time.AfterFunc(etcdWait, func() { e.mu.Lock(); e.cond.Broadcast(); e.mu.Unlock() })
+	defer t.Stop()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for e.rev < rev && e.fatal == nil {
+		if time.Now().After(deadline) {
+			return domain.Errorf(domain.EInternal, "written, but this gatehouse's copy of %s has not caught up after %s", e.db.path, etcdWait)
+		}
+		e.cond.Wait()
+	}
+	return e.fatal
+}
+
+// errConflict is a commit refused because another write committed first.
+var errConflict = errors.New("conflict")
+
+// update runs fn against the mirror and commits what it wrote to etcd,
+// running it again on a conflict.
+func (e *etcdStore) update(fn func(tx *bolt.Tx) ([]domain.Change, error)) error {
+	for range etcdRetries {
+		if err := e.settlePending(); err != nil {
+			return err
+		}
+		tx, err := e.db.bolt.Begin(true)
+		if err != nil {
+			return err
+		}
+		e.mu.Lock()
+		base, fatal := e.guardRev, e.fatal
+		e.mu.Unlock()
+		if fatal != nil {
+			_ = tx.Rollback()
+			return fatal
+		}
+		rec := newRecorder(tx)
+		changes, err := fn(tx)
+		rec.stop()
+		_ = tx.Rollback() // the mirror takes the write from the watch
+		if err != nil {
+			return err
+		}
+		if rec.empty() {
+			return nil
+		}
+		rev, err := e.commit(rec, base, changes)
+		if errors.Is(err, errConflict) {
+			if err := e.waitFor(rev); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		return e.waitFor(rev)
+	}
+	return domain.Errorf(domain.EConflict, "%s is busy: other gatehouse processes kept writing; try again", e.db.path)
+}
+
+// settlePending waits for a large write being copied out by another
+// process, and finishes the copy itself if that process stopped.
+func (e *etcdStore) settlePending() error {
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		e.mu.Lock()
+		id, fatal := e.pending, e.fatal
+		e.mu.Unlock()
+		if fatal != nil || id == "" {
+			return fatal
+		}
+		if time.Now().After(deadline) {
+			if err := e.finish(id); err != nil {
+				return err
+			}
+			deadline = time.Now().Add(3 * time.Second)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// finish copies a committed large write whose writer stopped.
+func (e *etcdStore) finish(id string) error {
+	resp, err := e.cli.Get(e.ctx, e.commitKey(id))
+	if err != nil {
+		return err
+	}
+	if len(resp.Kvs) == 0 {
+		return nil // finished meanwhile
+	}
+	ops, err := e.staged(id, resp.Kvs[0].Value)
+	if err != nil {
+		return err
+	}
+	rev, err := e.materialize(id, ops)
+	if err != nil {
+		return err
+	}
+	return e.waitFor(rev)
+}
+
+// commit sends a recorded write as one guarded Txn, or staged when it is
+// larger than one Txn may be. It returns the revision to wait for.
+func (e *etcdStore) commit(rec *recorder, base int64, changes []domain.Change) (int64, error) {
+	ops := rec.list()
+	guard, err := json.Marshal(changes)
+	if err != nil {
+		return 0, err
+	}
+	cmps := []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(e.pendingKey()), "=", 0)}
+	if base == 0 {
+		cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(e.revKey()), "=", 0))
+	} else {
+		cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(e.revKey()), "=", base))
+	}
+	size := len(guard)
+	drops := false
+	for _, o := range ops {
+		size += len(o.key) + len(o.val) + len(e.prefix) + len(o.bucket) + 8
+		drops = drops || o.drop
+	}
+	ctx, cancel := context.WithTimeout(e.ctx, etcdWait)
+	defer cancel()
+	if len(ops) < etcdMaxOps && size < etcdMaxBytes && !drops {
+		then := append(e.etcdOps(ops), clientv3.OpPut(e.revKey(), string(guard)))
+		resp, err := e.cli.Txn(ctx).If(cmps...).Then(then...).Else(clientv3.OpGet(e.revKey())).Commit()
+		if err != nil {
+			return 0, etcdError(e.db.path, err)
+		}
+		if !resp.Succeeded {
+			return conflictRev(resp), errConflict
+		}
+		return resp.Header.Revision, nil
+	}
+	// staged: chunks no reader sees, then one commit record; a failure
+	// removes the chunks, so readers see all of the write or none of it
+	id := newStageID()
+	chunks := encodeChunks(ops)
+	for i, c := range chunks {
+		if _, err := e.cli.Put(ctx, e.stageKey(id, i), string(c)); err != nil {
+			e.dropStage(id)
+			return 0, etcdError(e.db.path, err)
+		}
+	}
+	manifest, _ := json.Marshal(struct{ Chunks int }{len(chunks)})
+	resp, err := e.cli.Txn(ctx).If(cmps...).Then(
+		clientv3.OpPut(e.commitKey(id), string(manifest)),
+		clientv3.OpPut(e.pendingKey(), id),
+		clientv3.OpPut(e.revKey(), string(guard)),
+	).Else(clientv3.OpGet(e.revKey())).Commit()
+	if err != nil || !resp.Succeeded {
+		e.dropStage(id)
+		if err != nil {
+			return 0, etcdError(e.db.path, err)
+		}
+		return conflictRev(resp), errConflict
+	}
+	if err := e.waitFor(resp.Header.Revision); err != nil {
+		return 0, err
+	}
+	return e.materialize(id, ops)
+}
+
+// materialize copies a committed large write into its records in Txns of
+// etcd's size, then removes the chunks and the pending mark. Mirrors that
+// applied the commit record skip these copies.
+func (e *etcdStore) materialize(id string, ops []op) (int64, error) {
+	ctx, cancel := context.WithTimeout(e.ctx, 5*etcdWait)
+	defer cancel()
+	owns := clientv3.Compare(clientv3.Value(e.pendingKey()), "=", id)
+	var batch []clientv3.Op
+	size := 0
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		resp, err := e.cli.Txn(ctx).If(owns).Then(batch...).Commit()
+		batch, size = nil, 0
+		if err != nil {
+			return etcdError(e.db.path, err)
+		}
+		if !resp.Succeeded {
+			return errConflict // another process finished it
+		}
+		return nil
+	}
+	var drops, rest []op
+	for _, o := range ops {
+		if o.drop {
+			drops = append(drops, o)
+		} else {
+			rest = append(rest, o)
+		}
+	}
+	for _, group := range [][]op{drops, rest} {
+		for _, o := range group {
+			eo := e.etcdOps([]op{o})
+			n := len(o.key) + len(o.val) + 64
+			if len(batch)+len(eo) >= etcdMaxOps || size+n >= etcdMaxBytes {
+				if err := flush(); err != nil {
+					return e.finished(err)
+				}
+			}
+			batch = append(batch, eo...)
+			size += n
+		}
+		if err := flush(); err != nil {
+			return e.finished(err)
+		}
+	}
+	resp, err := e.cli.Txn(ctx).If(owns).Then(
+		clientv3.OpDelete(e.pendingKey()),
+		clientv3.OpDelete(e.commitKey(id)),
+		clientv3.OpDelete(e.prefix+"stage/"+id+"/", clientv3.WithPrefix()),
+	).Commit()
+	if err != nil {
+		return 0, etcdError(e.db.path, err)
+	}
+	return resp.Header.Revision, nil
+}
+
+// finished turns "another process finished the copy" into success; the
+// caller's settlePending waits for the mirror to see it.
+func (e *etcdStore) finished(err error) (int64, error) {
+	if !errors.Is(err, errConflict) {
+		return 0, err
+	}
+	return 0, nil
+}
+
+// conflictRev is the revision of the write that won, from a refused Txn's
+// Else read of the guard: the mirror must reach it before trying again.
+// (The response's header revision may belong to another prefix, which
+// this mirror never sees.)
+func conflictRev(resp *clientv3.TxnResponse) int64 {
+	for _, r := range resp.Responses {
+		if rr := r.GetResponseRange(); rr != nil && len(rr.Kvs) > 0 {
+			return rr.Kvs[0].ModRevision
+		}
+	}
+	return 0
+}
+
+func (e *etcdStore) dropStage(id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, _ = e.cli.Delete(ctx, e.prefix+"stage/"+id+"/", clientv3.WithPrefix()) // best effort: unreferenced chunks are never read
+}
+
+// etcdOps turns recorded operations into etcd requests.
+func (e *etcdStore) etcdOps(ops []op) []clientv3.Op {
+	out := make([]clientv3.Op, 0, len(ops))
+	for _, o := range ops {
+		switch {
+		case o.drop:
+			out = append(out, clientv3.OpDelete(e.prefix+"k/"+o.bucket+"/", clientv3.WithPrefix()))
+		case o.key == nil:
+			out = append(out, clientv3.OpPut(e.seqKey(o.bucket), string(o.val)))
+		case o.del:
+			out = append(out, clientv3.OpDelete(e.key(o.bucket, o.key)))
+		default:
+			out = append(out, clientv3.OpPut(e.key(o.bucket, o.key), string(o.val)))
+		}
+	}
+	return out
+}
+
+func etcdError(path string, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return domain.Errorf(domain.EInternal, "%s did not answer in %s (is a majority of the cluster up?)", path, etcdWait)
+	}
+	return fmt.Errorf("%s: %w", path, err)
+}
+
+func newStageID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand does not fail on supported systems
+	return hex.EncodeToString(b[:])
+}
+
+// list returns the recorded writes in a fixed order: bucket drops, then
+// sequences (key nil), then records.
+func (r *recorder) list() []op {
+	var out []op
+	for _, d := range r.drops {
+		out = append(out, op{bucket: d, drop: true})
+	}
+	names := make([]string, 0, len(r.seqs))
+	for n := range r.seqs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		out = append(out, op{bucket: n, val: binary.BigEndian.AppendUint64(nil, r.seqs[n])})
+	}
+	keys := make([]string, 0, len(r.ops))
+	for k := range r.ops {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		out = append(out, r.ops[k])
+	}
+	return out
+}
+
+// Chunk encoding: per op a kind byte (p put, d delete, x drop, s
+// sequence), then bucket, key and value, each with a uvarint length.
+func encodeChunks(ops []op) [][]byte {
+	var out [][]byte
+	var cur []byte
+	for _, o := range ops {
+		kind := byte('p')
+		switch {
+		case o.drop:
+			kind = 'x'
+		case o.key == nil:
+			kind = 's'
+		case o.del:
+			kind = 'd'
+		}
+		n := 1 + 3*binary.MaxVarintLen64 + len(o.bucket) + len(o.key) + len(o.val)
+		if len(cur) > 0 && len(cur)+n > etcdChunk {
+			out = append(out, cur)
+			cur = nil
+		}
+		cur = append(cur, kind)
+		for _, f := range [][]byte{[]byte(o.bucket), o.key, o.val} {
+			cur = binary.AppendUvarint(cur, uint64(len(f)))
+			cur = append(cur, f...)
+		}
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+func decodeOps(b []byte) ([]op, error) {
+	var out []op
+	r := bytes.NewReader(b)
+	for r.Len() > 0 {
+		kind, _ := r.ReadByte()
+		var f [3][]byte
+		for i := range f {
+			n, err := binary.ReadUvarint(r)
+			if err != nil || n > uint64(r.Len()) {
+				return nil, errors.New("a damaged chunk")
+			}
+			f[i] = make([]byte, n)
+			_, _ = r.Read(f[i]) // length checked above
+		}
+		o := op{bucket: string(f[0]), key: f[1], val: f[2]}
+		switch kind {
+		case 'x':
+			o = op{bucket: o.bucket, drop: true}
+		case 's':
+			o.key = nil
+		case 'd':
+			o.del, o.val = true, nil
+		case 'p':
+			if o.key == nil {
+				o.key = []byte{}
+			}
+		default:
+			return nil, fmt.Errorf("a damaged chunk (kind %q)", kind)
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// EtcdEmpty says whether nothing is stored under the URL's prefix yet (the
+// next open seeds it).
+func EtcdEmpty(url string) (bool, error) {
+	endpoints, prefix, err := ParseStoreURL(url)
+	if err != nil {
+		return false, err
+	}
+	cli, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		return false, fmt.Errorf("cannot reach etcd at %s: %w", url, err)
+	}
+	defer func() { _ = cli.Close() }() // a read-only client: nothing to flush
+	ctx, cancel := context.WithTimeout(context.Background(), etcdWait)
+	defer cancel()
+	resp, err := cli.Get(ctx, prefix+"/", clientv3.WithPrefix(), clientv3.WithCountOnly())
+	if err != nil {
+		return false, etcdError(url, err)
+	}
+	return resp.Count == 0, nil
+}
+
+// DemoStoreURL is the URL's prefix with "-demo" added: --demo never
+// touches the real data on a cluster either.
+func DemoStoreURL(url string) (string, error) {
+	endpoints, prefix, err := ParseStoreURL(url)
+	if err != nil {
+		return "", err
+	}
+	hosts := make([]string, len(endpoints))
+	for i, e := range endpoints {
+		hosts[i] = strings.TrimPrefix(e, "http://")
+	}
+	return "etcd://" + strings.Join(hosts, ",") + "/" + prefix + "-demo", nil
+}
