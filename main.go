@@ -286,6 +286,24 @@ func generateFile(fa cli.FileArgs, users, tickets int, stdout io.Writer) error {
 		return domain.Errorf(domain.EConflict, "%s exists: gatehouse demo writes a new file only", out)
 	}
 	began := time.Now()
+	if store.IsStoreURL(out) {
+		// an empty etcd prefix: the load is staged, so readers see all of
+		// each chunk or none of it
+		db, err := store.OpenEtcd(out, store.Options{})
+		if err != nil {
+			return err
+		}
+		got, err := demo.Generate(db, demo.GenOptions{Users: users, Tickets: tickets, Seed: 1})
+		if cerr := db.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("generating into %s: %w", out, err)
+		}
+		fmt.Fprintf(stdout, "wrote %s: %d buildings, %d users, %d tickets, %d history entries, %d work reports in %s\n",
+			out, got.Buildings, got.Users, got.Tickets, got.History, got.Work, time.Since(began).Round(time.Millisecond))
+		return nil
+	}
 	// built under a temporary name beside out and named out only when
 	// complete: a run killed midway leaves no partial file that would
 	// block the next one (only a hidden .NAME.tmp-* file)

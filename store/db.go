@@ -307,7 +307,9 @@ func (db *DB) Close() error {
 	if db.remote != nil {
 		rerr := db.remote.close()
 		err := db.bolt.Close()
-		_ = os.Remove(db.remote.file) // a cache: the next open makes a new one
+		if db.remote.temp {
+			_ = os.Remove(db.remote.file) // only this process could use it
+		}
 		return errors.Join(rerr, err)
 	}
 	return db.bolt.Close()

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -18,6 +20,7 @@ import (
 	"gatehouse/domain"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
@@ -62,6 +65,8 @@ type etcdStore struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{} // closed when follow returns; nil before it starts
+
+	temp bool // the mirror is a temporary file (the cache was in use)
 
 	mu       sync.Mutex
 	cond     *sync.Cond
@@ -118,21 +123,20 @@ func OpenEtcd(url string, opts Options) (db *DB, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot reach etcd at %s: %w", url, err)
 	}
-	f, err := os.CreateTemp("", "gatehouse-etcd-mirror-*.db")
+	hctx, hcancel := context.WithTimeout(context.Background(), etcdWait)
+	head, err := cli.Get(hctx, prefix+"/rev")
+	hcancel()
 	if err != nil {
-		_ = cli.Close() // the temp file error is the one to report
-		return nil, fmt.Errorf("cannot create the local mirror: %w", err)
+		_ = cli.Close() // the unreachable cluster is the error to report
+		return nil, etcdError(url, err)
 	}
-	_ = f.Close() // bbolt opens it again by name
-	b, err := bolt.Open(f.Name(), 0o600, &bolt.Options{Timeout: time.Second, NoSync: true, NoFreelistSync: true,
-		FreelistType: bolt.FreelistMapType, InitialMmapSize: 64 << 20})
+	b, file, temp, err := openMirror(head.Header.ClusterId, endpoints, prefix)
 	if err != nil {
 		_ = cli.Close()
-		_ = os.Remove(f.Name())
-		return nil, fmt.Errorf("cannot open the local mirror: %w", err)
+		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	e := &etcdStore{cli: cli, prefix: prefix + "/", file: f.Name(), ctx: ctx, cancel: cancel,
+	e := &etcdStore{cli: cli, prefix: prefix + "/", file: file, temp: temp, ctx: ctx, cancel: cancel,
 		stages: map[string]map[int][]byte{}}
 	e.cond = sync.NewCond(&e.mu)
 	db = &DB{bolt: b, path: url, now: opts.Now, subs: map[int]chan domain.Change{}, remote: e}
@@ -144,7 +148,7 @@ func OpenEtcd(url string, opts Options) (db *DB, err error) {
 		}
 	}()
 	if err := b.Update(func(tx *bolt.Tx) error {
-		for _, name := range allBuckets {
+		for _, name := range append(allBuckets, bMirror) {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -153,12 +157,20 @@ func OpenEtcd(url string, opts Options) (db *DB, err error) {
 	}); err != nil {
 		return nil, err
 	}
-	rev, err := e.load(ctx)
-	if err != nil {
-		return nil, err
+	rev := e.resume(head.Header.Revision)
+	if rev == 0 {
+		if err := e.reset(); err != nil {
+			return nil, err
+		}
+		if rev, err = e.load(ctx); err != nil {
+			return nil, err
+		}
 	}
 	e.done = make(chan struct{})
 	go e.follow(rev)
+	if err := e.catchUp(head.Header.Revision); err != nil {
+		return nil, err
+	}
 	fresh := false
 	if err := b.View(func(tx *bolt.Tx) error { fresh = tx.Bucket(bMeta).Get(keySchema) == nil; return nil }); err != nil {
 		return nil, err
@@ -260,7 +272,7 @@ func (e *etcdStore) load(ctx context.Context) (int64, error) {
 				return err
 			}
 		}
-		return nil
+		return e.saveState(tx, rev)
 	})
 	e.mu.Lock()
 	e.rev = rev
@@ -276,7 +288,7 @@ func (e *etcdStore) reset() error {
 	e.stages = map[string]map[int][]byte{}
 	e.mu.Unlock()
 	return e.db.bolt.Update(func(tx *bolt.Tx) error {
-		for _, name := range allBuckets {
+		for _, name := range append(allBuckets, bMirror) {
 			if err := tx.DeleteBucket(name); err != nil && tx.Bucket(name) != nil {
 				return err
 			}
@@ -359,7 +371,7 @@ func (e *etcdStore) applyEvents(evs []*clientv3.Event) (int64, error) {
 				return err
 			}
 		}
-		return nil
+		return e.saveState(tx, last)
 	})
 	// waiters see the revision only once its data is committed (the guard
 	// moved inside the transaction: a writer begins after the commit)
@@ -505,6 +517,21 @@ func (e *etcdStore) staged(id string, manifest []byte) ([]op, error) {
 	e.mu.Lock()
 	chunks := e.stages[id]
 	e.mu.Unlock()
+	if len(chunks) < m.Chunks {
+		// written before a resumed mirror's revision: read them (they stay
+		// until the write is copied out, after this commit record)
+		resp, err := e.cli.Get(e.ctx, e.prefix+"stage/"+id+"/", clientv3.WithPrefix())
+		if err != nil {
+			return nil, etcdError(e.db.path, err)
+		}
+		chunks = map[int][]byte{}
+		for _, kv := range resp.Kvs {
+			var i int
+			if _, err := fmt.Sscanf(string(kv.Key[len(e.prefix+"stage/"+id+"/"):]), "%d", &i); err == nil {
+				chunks[i] = kv.Value
+			}
+		}
+	}
 	var ops []op
 	for i := range m.Chunks {
 		c, ok := chunks[i]
@@ -927,4 +954,111 @@ func DemoStoreURL(url string) (string, error) {
 		hosts[i] = strings.TrimPrefix(e, "http://")
 	}
 	return "etcd://" + strings.Join(hosts, ",") + "/" + prefix + "-demo", nil
+}
+
+// bMirror is the mirror file's own bucket (never one of the store's): the
+// revision it holds and the state of a large write in progress, so the
+// next process resumes from there instead of reading the whole prefix.
+var bMirror = []byte("_mirror")
+
+var (
+	keyMirrorRev      = []byte("rev")
+	keyMirrorGuard    = []byte("guard")
+	keyMirrorPending  = []byte("pending")
+	keyMirrorIgnoring = []byte("ignoring")
+)
+
+// openMirror opens the cached mirror of this cluster and prefix under the
+// user's cache directory, or a temporary one when another gatehouse on
+// this machine holds the cache (bbolt's lock) or there is no cache
+// directory. The cluster's id is in the name: a cluster made anew on the
+// same ports never resumes an old cache.
+func openMirror(cluster uint64, endpoints []string, prefix string) (*bolt.DB, string, bool, error) {
+	opts := &bolt.Options{Timeout: 100 * time.Millisecond, NoSync: true, NoFreelistSync: true,
+		FreelistType: bolt.FreelistMapType, InitialMmapSize: 64 << 20}
+	if dir, err := os.UserCacheDir(); err == nil {
+		dir = filepath.Join(dir, "gatehouse")
+		h := sha256.Sum256([]byte(fmt.Sprintf("%x|%s|%s", cluster, strings.Join(endpoints, ","), prefix)))
+		path := filepath.Join(dir, "etcd-"+hex.EncodeToString(h[:8])+".db")
+		if os.MkdirAll(dir, 0o700) == nil {
+			b, err := bolt.Open(path, 0o600, opts)
+			if err == nil {
+				return b, path, false, nil
+			}
+			if !errors.Is(err, berrors.ErrTimeout) {
+				_ = os.Remove(path) // a damaged cache: made again from the cluster
+				if b, err := bolt.Open(path, 0o600, opts); err == nil {
+					return b, path, false, nil
+				}
+			}
+		}
+	}
+	f, err := os.CreateTemp("", "gatehouse-etcd-mirror-*.db")
+	if err != nil {
+		return nil, "", false, fmt.Errorf("cannot create the local mirror: %w", err)
+	}
+	_ = f.Close() // bbolt opens it again by name
+	b, err := bolt.Open(f.Name(), 0o600, opts)
+	if err != nil {
+		_ = os.Remove(f.Name())
+		return nil, "", false, fmt.Errorf("cannot open the local mirror: %w", err)
+	}
+	return b, f.Name(), true, nil
+}
+
+// resume returns the revision a cached mirror holds, with its state, or 0
+// when it must be loaded afresh (empty, or ahead of the cluster).
+func (e *etcdStore) resume(current int64) int64 {
+	var rev int64
+	_ = e.db.bolt.View(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bMirror)
+		rev = int64(btoi(m.Get(keyMirrorRev)))
+		e.guardRev = int64(btoi(m.Get(keyMirrorGuard)))
+		e.pending = string(m.Get(keyMirrorPending))
+		e.ignoring = string(m.Get(keyMirrorIgnoring))
+		return nil
+	})
+	if rev <= 0 || rev > current {
+		return 0
+	}
+	e.rev = rev
+	return rev
+}
+
+// saveState records the mirror's revision and state in its transaction.
+func (e *etcdStore) saveState(tx *bolt.Tx, rev int64) error {
+	e.mu.Lock()
+	guard, pending, ignoring := e.guardRev, e.pending, e.ignoring
+	e.mu.Unlock()
+	m := tx.Bucket(bMirror)
+	for k, v := range map[string][]byte{string(keyMirrorRev): itob(uint64(rev)), string(keyMirrorGuard): itob(uint64(guard)),
+		string(keyMirrorPending): []byte(pending), string(keyMirrorIgnoring): []byte(ignoring)} {
+		if err := m.Put([]byte(k), v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// catchUp waits until a resumed mirror holds the cluster's revision at
+// open, asking the watch for progress reports (its last event in this
+// prefix may be older than that revision).
+func (e *etcdStore) catchUp(rev int64) error {
+	deadline := time.Now().Add(etcdWait)
+	for {
+		e.mu.Lock()
+		got, fatal := e.rev, e.fatal
+		e.mu.Unlock()
+		if fatal != nil {
+			return fatal
+		}
+		if got >= rev {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return domain.Errorf(domain.EInternal, "this gatehouse's copy of %s did not catch up in %s", e.db.path, etcdWait)
+		}
+		_ = e.cli.RequestProgress(e.ctx) // best effort: events arrive anyway
+		time.Sleep(20 * time.Millisecond)
+	}
 }
