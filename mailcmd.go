@@ -79,6 +79,9 @@ func startMail(db *store.DB, log *slog.Logger) *mailHub {
 			}
 		}
 	}()
+	if store.IsStoreURL(db.Path()) {
+		return h // on etcd nothing holds the store: mailgate opens it itself
+	}
 	sock := mailSocket(db.Path())
 	// this process holds the data file, so no other one serves this
 	// socket: a file left there by a crash is stale
@@ -225,6 +228,9 @@ func gateway(ctx context.Context, db *store.DB, raw []byte, dryRun bool) (domain
 // askServer sends a request to the process holding the file; ok is false
 // when none answers on the socket.
 func askServer(path string, req string, body io.Reader) (code int, text string, ok bool) {
+	if store.IsStoreURL(path) {
+		return 0, "", false
+	}
 	conn, err := net.DialTimeout("unix", mailSocket(path), 2*time.Second)
 	if err != nil {
 		return 0, "", false

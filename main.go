@@ -239,6 +239,9 @@ func runFile(fa cli.FileArgs, g cli.Global, stdin io.Reader, stdout, stderr io.W
 		return runJobs(g, stdout, stderr)
 	case "compact":
 		path, err := dataPath(g)
+		if err == nil && store.IsStoreURL(path) {
+			err = domain.Errorf(domain.EInvalid, "compact rewrites a bbolt file; etcd compacts its own history (etcdctl compact REV, then etcdctl defrag)")
+		}
 		if err == nil {
 			var rep store.CompactReport
 			if rep, err = store.Compact(path); err == nil {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -22,7 +23,8 @@ const serveUsage = `usage: gatehouse serve [--listen 127.0.0.1:2222] [--password
 Serves the console over SSH: each person logs in with a key stored on their
 user (gatehouse user key add USER FILE.pub) and sees what their privileges
 allow. Needs Remote Access (remote.ssh), an active account and a group.
-The host key is kept beside the data file. SIGINT/SIGTERM shut down gracefully.
+The host key is kept beside the data file (with --store etcd://…, in the
+data directory of this machine). SIGINT/SIGTERM shut down gracefully.
 Every session uses the server's keymap file (--keys FILE, else keys.toml in
 $XDG_CONFIG_HOME/gatehouse or ~/.config/gatehouse); colors follow each
 client's own terminal background.
@@ -95,8 +97,23 @@ func serve(g cli.Global, args []string, stdout, stderr io.Writer) (code int) {
 	// through the socket beside the file; stopped before the file closes
 	hub := startMail(db, log)
 	defer hub.Stop()
+	// on etcd there is no data file to keep the host key beside: it stays
+	// in this machine's data directory (each site has its own)
+	var hostKey string
+	if store.IsStoreURL(path) {
+		def, err := store.DefaultPath()
+		if err != nil {
+			cli.PrintError(stderr, err)
+			return 1
+		}
+		if err := os.MkdirAll(filepath.Dir(def), 0o700); err != nil {
+			cli.PrintError(stderr, fmt.Errorf("cannot create the data directory for the host key: %w", err))
+			return 1
+		}
+		hostKey = filepath.Join(filepath.Dir(def), sshui.HostKeyName)
+	}
 	srv, err := sshui.New(sshui.Config{Store: db, Listen: *listen, PasswordAuth: *password, Idle: *idle, JobFailures: jobs.Failures,
-		MaxSessions: *maxSessions, Logger: log, Keys: &keys})
+		MaxSessions: *maxSessions, Logger: log, Keys: &keys, HostKeyPath: hostKey})
 	if err != nil {
 		cli.PrintError(stderr, err)
 		return 1
@@ -112,16 +129,18 @@ func serve(g cli.Global, args []string, stdout, stderr io.Writer) (code int) {
 		return 1
 	}
 	// Other gatehouse commands find the file busy; this note tells them
-	// where to connect instead.
-	note := servingNote(db.Path())
-	if err := os.WriteFile(note, []byte(srv.Addr().String()+"\n"), 0o600); err == nil {
-		defer func() {
-			// a stale note only adds a hint to later "file in use" errors
-			// while the file is busy; once it is free the note is ignored
-			if err := os.Remove(note); err != nil {
-				log.Warn("cannot remove the serving note", "path", note, "err", err)
-			}
-		}()
+	// where to connect instead. (A cluster is shared: nothing is busy.)
+	if !store.IsStoreURL(db.Path()) {
+		note := servingNote(db.Path())
+		if err := os.WriteFile(note, []byte(srv.Addr().String()+"\n"), 0o600); err == nil {
+			defer func() {
+				// a stale note only adds a hint to later "file in use" errors
+				// while the file is busy; once it is free the note is ignored
+				if err := os.Remove(note); err != nil {
+					log.Warn("cannot remove the serving note", "path", note, "err", err)
+				}
+			}()
+		}
 	}
 	if err := srv.Run(ctx); err != nil {
 		cli.PrintError(stderr, err)

@@ -201,6 +201,9 @@ func (db *DB) DueMail(limit int) ([]domain.Message, error) {
 		}
 		return nil
 	})
+	if err == nil && db.remote != nil && len(out) > 0 {
+		out, err = db.claimMail(out, now)
+	}
 	if err != nil || newMark == mark {
 		return out, err
 	}
@@ -211,6 +214,39 @@ func (db *DB) DueMail(limit int) ([]domain.Message, error) {
 		}
 		return nil, kvPut(tx.Bucket(bMeta), keyMailMark, itob(newMark))
 	})
+}
+
+// mailClaim is how long a delivery worker on a shared etcd store holds the
+// messages it took: another site's worker skips them meanwhile.
+const mailClaim = 2 * time.Minute
+
+// claimMail moves the next try of the messages one worker is about to send
+// past the claim, in one transaction, and keeps those still due: on etcd
+// several `gatehouse serve` instances deliver from one outbox, and a
+// message must leave once. (A bbolt file has one process.) The message is
+// sent again only if its worker stops before recording the result.
+func (db *DB) claimMail(due []domain.Message, now time.Time) ([]domain.Message, error) {
+	var out []domain.Message
+	err := db.update(func(tx *bolt.Tx) ([]domain.Change, error) {
+		out = out[:0]
+		for _, m := range due {
+			var cur domain.Message
+			found, err := getJSON(tx, bOutbox, m.ID, &cur)
+			if err != nil {
+				return nil, err
+			}
+			if !found || !cur.Pending() || cur.NextTry.After(now) {
+				continue // taken by another site's worker
+			}
+			cur.NextTry = now.Add(mailClaim)
+			if err := putJSON(tx, bOutbox, m.ID, cur); err != nil {
+				return nil, err
+			}
+			out = append(out, m)
+		}
+		return nil, nil
+	})
+	return out, err
 }
 
 // RecordDelivery stores one attempt's result on the message in a short

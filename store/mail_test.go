@@ -349,3 +349,31 @@ func TestMailgate_LongReplyIsCut(t *testing.T) {
 		t.Fatalf("post of %d bytes ends %q", len(got), got[len(got)-40:])
 	}
 }
+
+// On etcd several `gatehouse serve` instances deliver from one outbox: a
+// message one worker took is not handed to another until the claim runs
+// out, so it leaves once.
+func TestMailClaimOnASharedStoreSendsOnce(t *testing.T) {
+	if etcdURL == "" {
+		t.Skip("runs on the etcd pass (GATEHOUSE_ETCD_TESTS=1): a bbolt file has one process")
+	}
+	d := mailDistrict(t)
+	_, err := as(t, d.db, "staff").CreateTicket(t.Context(), domain.NewTicket{Title: "Heater", Building: "EAST"})
+	must(t, err)
+	other, err := store.OpenEtcd(d.db.Path(), store.Options{Now: d.clk.now})
+	must(t, err)
+	defer other.Close()
+	first, err := d.db.DueMail(50)
+	must(t, err)
+	second, err := other.DueMail(50)
+	must(t, err)
+	if len(first) == 0 || len(second) != 0 {
+		t.Fatalf("first worker took %d, the second %d: want all, then none", len(first), len(second))
+	}
+	d.clk.t = d.clk.t.Add(3 * time.Minute) // the first worker stopped without recording
+	again, err := other.DueMail(50)
+	must(t, err)
+	if len(again) != len(first) {
+		t.Fatalf("after the claim ran out the second worker took %d of %d", len(again), len(first))
+	}
+}

@@ -11,12 +11,12 @@ import (
 type Global struct {
 	DB    string // --db PATH
 	Store string // --store etcd://host:port,…[/prefix]: the store on an etcd cluster
-	As   string // --as USERNAME
-	JSON bool   // --json
-	Yes  bool   // --yes: proceed past warnings such as R4 elevation
-	Demo bool   // --demo: the demo file beside the default one
-	Keys string // --keys FILE: the console's keymap file (keymap.Load)
-	Help bool   // -h, --help
+	As    string // --as USERNAME
+	JSON  bool   // --json
+	Yes   bool   // --yes: proceed past warnings such as R4 elevation
+	Demo  bool   // --demo: the demo file beside the default one
+	Keys  string // --keys FILE: the console's keymap file (keymap.Load)
+	Help  bool   // -h, --help
 }
 
 // ParseGlobal takes the global flags out of the whole argument list and
