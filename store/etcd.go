@@ -159,9 +159,6 @@ func OpenEtcd(url string, opts Options) (db *DB, err error) {
 	}
 	rev := e.resume(head.Header.Revision)
 	if rev == 0 {
-		if err := e.reset(); err != nil {
-			return nil, err
-		}
 		if rev, err = e.load(ctx); err != nil {
 			return nil, err
 		}
@@ -226,10 +223,33 @@ func (e *etcdStore) stageKey(id string, n int) string {
 	return fmt.Sprintf("%sstage/%s/%06d", e.prefix, id, n)
 }
 
-// load reads the whole prefix at one revision into the empty mirror and
-// returns that revision.
-func (e *etcdStore) load(ctx context.Context) (int64, error) {
-	var rev int64
+// load reads the whole prefix at one revision into the mirror, replacing
+// what it held, in one mirror transaction: readers see the old state or
+// the new one, never an empty or half-read store.
+func (e *etcdStore) load(ctx context.Context) (rev int64, err error) {
+	tx, err := e.db.bolt.Begin(true)
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback() // the load's error is the one to report
+		}
+	}()
+	for _, name := range append(allBuckets, bMirror) {
+		if tx.Bucket(name) != nil {
+			if err := tx.DeleteBucket(name); err != nil {
+				return 0, err
+			}
+		}
+		if _, err := tx.CreateBucket(name); err != nil {
+			return 0, err
+		}
+	}
+	e.mu.Lock()
+	e.guardRev, e.pending, e.ignoring = 0, "", ""
+	e.stages = map[string]map[int][]byte{}
+	e.mu.Unlock()
 	start, end := e.prefix, clientv3.GetPrefixRangeEnd(e.prefix)
 	var commits []*mvccpb.KeyValue
 	for {
@@ -244,20 +264,14 @@ func (e *etcdStore) load(ctx context.Context) (int64, error) {
 		if rev == 0 {
 			rev = resp.Header.Revision
 		}
-		err = e.db.bolt.Update(func(tx *bolt.Tx) error {
-			for _, kv := range resp.Kvs {
-				if strings.HasPrefix(string(kv.Key), e.prefix+"commit/") {
-					commits = append(commits, kv)
-					continue
-				}
-				if err := e.apply(tx, kv, false, nil); err != nil {
-					return err
-				}
+		for _, kv := range resp.Kvs {
+			if strings.HasPrefix(string(kv.Key), e.prefix+"commit/") {
+				commits = append(commits, kv)
+				continue
 			}
-			return nil
-		})
-		if err != nil {
-			return 0, err
+			if err := e.apply(tx, kv, false, nil); err != nil {
+				return 0, err
+			}
 		}
 		if !resp.More || len(resp.Kvs) == 0 {
 			break
@@ -266,38 +280,22 @@ func (e *etcdStore) load(ctx context.Context) (int64, error) {
 	}
 	// a large write committed but not yet copied out: its chunks hold the
 	// newest values
-	err := e.db.bolt.Update(func(tx *bolt.Tx) error {
-		for _, kv := range commits {
-			if err := e.apply(tx, kv, false, nil); err != nil {
-				return err
-			}
+	for _, kv := range commits {
+		if err := e.apply(tx, kv, false, nil); err != nil {
+			return 0, err
 		}
-		return e.saveState(tx, rev)
-	})
+	}
+	if err := e.saveState(tx, rev); err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, err
+	}
 	e.mu.Lock()
-	e.rev = rev
+	e.rev = max(e.rev, rev)
+	e.cond.Broadcast()
 	e.mu.Unlock()
-	return rev, err
-}
-
-// reset empties the mirror for a full reload after the watch fell behind
-// a compaction.
-func (e *etcdStore) reset() error {
-	e.mu.Lock()
-	e.guardRev, e.pending, e.ignoring = 0, "", ""
-	e.stages = map[string]map[int][]byte{}
-	e.mu.Unlock()
-	return e.db.bolt.Update(func(tx *bolt.Tx) error {
-		for _, name := range append(allBuckets, bMirror) {
-			if err := tx.DeleteBucket(name); err != nil && tx.Bucket(name) != nil {
-				return err
-			}
-			if _, err := tx.CreateBucket(name); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return rev, nil
 }
 
 // follow applies the watch's events to the mirror until Close, watching
@@ -311,11 +309,9 @@ func (e *etcdStore) follow(rev int64) {
 		for resp := range ch {
 			if resp.CompactRevision != 0 {
 				// the events since rev are gone: read everything again
-				if err := e.reset(); err == nil {
-					if r, err := e.load(e.ctx); err == nil {
-						rev = r
-						e.db.publish([]domain.Change{{Entity: "store", Action: "reloaded"}})
-					}
+				if r, err := e.load(e.ctx); err == nil {
+					rev = r
+					e.db.publish([]domain.Change{{Entity: "store", Action: "reloaded"}})
 				}
 				break
 			}
