@@ -1054,7 +1054,9 @@ func (e *etcdStore) catchUp(rev int64) error {
 		if time.Now().After(deadline) {
 			return domain.Errorf(domain.EInternal, "this gatehouse's copy of %s did not catch up in %s", e.db.path, etcdWait)
 		}
-		_ = e.cli.RequestProgress(e.ctx) // best effort: events arrive anyway
+		// the watch's stream is chosen by its context's metadata: ask on
+		// the same one (best effort: events arrive anyway)
+		_ = e.cli.RequestProgress(clientv3.WithRequireLeader(e.ctx))
 		time.Sleep(20 * time.Millisecond)
 	}
 }

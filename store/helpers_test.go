@@ -2,7 +2,10 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,7 +25,9 @@ func openTest(t testing.TB) (*store.DB, *clock) {
 	c := &clock{t: epoch}
 	var db *store.DB
 	var err error
-	if etcdURL != "" {
+	if u := benchStoreURL(t); u != "" {
+		db, err = store.OpenEtcd(u, store.Options{Owner: "admin", Now: c.now})
+	} else if etcdURL != "" {
 		db, err = store.OpenEtcd(storeURL(), store.Options{Owner: "admin", Now: c.now})
 	} else {
 		db, err = store.Open(filepath.Join(t.TempDir(), "g.db"), store.Options{Owner: "admin", Now: c.now})
@@ -135,4 +140,22 @@ func bboltOnly(t testing.TB) {
 	if etcdURL != "" {
 		t.Skip("a test of the bbolt file itself")
 	}
+}
+
+// benchStoreURL is, for a benchmark run with GATEHOUSE_BENCH_STORE (an
+// etcd cluster of scripts/bench.sh), a new prefix of that cluster.
+func benchStoreURL(t testing.TB) string {
+	u := os.Getenv("GATEHOUSE_BENCH_STORE")
+	if _, ok := t.(*testing.B); !ok || u == "" {
+		return ""
+	}
+	endpoints, _, err := store.ParseStoreURL(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts := make([]string, len(endpoints))
+	for i, e := range endpoints {
+		hosts[i] = strings.TrimPrefix(e, "http://")
+	}
+	return fmt.Sprintf("etcd://%s/bench-%d-%d", strings.Join(hosts, ","), os.Getpid(), prefixes.Add(1))
 }

@@ -51,8 +51,23 @@ func File() (string, error) {
 
 // DB is File opened once per process, shared by a package's
 // benchmarks (a second Open of the same file would wait for the lock).
+//
+// GATEHOUSE_BENCH_STORE=etcd://… runs the same benchmarks on an etcd
+// store instead (scripts/bench.sh's etcd column); an empty prefix gets the
+// small district first.
 func DB() (*store.DB, error) {
 	dbOnce.Do(func() {
+		if u := os.Getenv("GATEHOUSE_BENCH_STORE"); u != "" {
+			empty, err := store.EtcdEmpty(u)
+			if err != nil {
+				dbErr = err
+				return
+			}
+			if benchDB, dbErr = store.OpenEtcd(u, store.Options{Owner: "admin"}); dbErr == nil && empty {
+				_, dbErr = demo.Generate(benchDB, demo.GenOptions{Users: 2000, Tickets: 20000, Seed: 1})
+			}
+			return
+		}
 		path, err := File()
 		if err != nil {
 			dbErr = err
