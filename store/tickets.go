@@ -309,27 +309,31 @@ func defaultPriority(o domain.Organization) string {
 // act loads a ticket, checks the action for the actor, lets fn change it and
 // saves it with history and audit in one transaction.
 func (s *session) act(number domain.TicketNumber, act domain.Action, comment string, fn func(w *txn, t *domain.Ticket) (string, error)) error {
-	return s.write(func(w *txn) error {
-		t, ok, err := getTicket(w.tx, number)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return domain.NotFoundTicket(&w.org, number)
-		}
-		if err := w.acc.Can(act, &t, &w.org); err != nil {
-			return err
-		}
-		if err := w.checkComment(comment); err != nil {
-			return err
-		}
-		old := t
-		detail, err := fn(w, &t)
-		if err != nil {
-			return err
-		}
-		return w.saveTicket(&old, &t, act.Name(), detail, comment)
-	})
+	return s.write(func(w *txn) error { return w.actOn(number, act, comment, fn) })
+}
+
+// actOn is act inside a write already open, so a bulk action can change
+// many tickets in one transaction, each checked and audited on its own.
+func (w *txn) actOn(number domain.TicketNumber, act domain.Action, comment string, fn func(w *txn, t *domain.Ticket) (string, error)) error {
+	t, ok, err := getTicket(w.tx, number)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return domain.NotFoundTicket(&w.org, number)
+	}
+	if err := w.acc.Can(act, &t, &w.org); err != nil {
+		return err
+	}
+	if err := w.checkComment(comment); err != nil {
+		return err
+	}
+	old := t
+	detail, err := fn(w, &t)
+	if err != nil {
+		return err
+	}
+	return w.saveTicket(&old, &t, act.Name(), detail, comment)
 }
 
 func (w *txn) assignee(name string) (domain.User, error) {
@@ -342,18 +346,28 @@ func (w *txn) assignee(name string) (domain.User, error) {
 }
 
 func (s *session) Assign(ctx context.Context, number domain.TicketNumber, tech, comment string) error {
-	return s.act(number, domain.ActAssign, comment, func(w *txn, t *domain.Ticket) (string, error) {
+	return s.act(number, domain.ActAssign, comment, assignTo(tech))
+}
+
+// assignTo is Assign's change of a ticket, shared with the bulk actions.
+func assignTo(tech string) func(w *txn, t *domain.Ticket) (string, error) {
+	return func(w *txn, t *domain.Ticket) (string, error) {
 		u, err := w.assignee(tech)
 		if err != nil {
 			return "", err
 		}
 		t.Assignee, t.Status = u.ID, domain.StatusAssigned
 		return "→ " + u.Username, nil
-	})
+	}
 }
 
 func (s *session) Reassign(ctx context.Context, number domain.TicketNumber, tech, comment string) error {
-	return s.act(number, domain.ActReassign, comment, func(w *txn, t *domain.Ticket) (string, error) {
+	return s.act(number, domain.ActReassign, comment, reassignTo(tech))
+}
+
+// reassignTo is Reassign's change of a ticket, shared with the bulk actions.
+func reassignTo(tech string) func(w *txn, t *domain.Ticket) (string, error) {
+	return func(w *txn, t *domain.Ticket) (string, error) {
 		u, err := w.assignee(tech)
 		if err != nil {
 			return "", err
@@ -364,7 +378,7 @@ func (s *session) Reassign(ctx context.Context, number domain.TicketNumber, tech
 		from := w.username(t.Assignee)
 		t.Assignee, t.Status = u.ID, domain.StatusAssigned
 		return from + " → " + u.Username, w.clearReassign(t.Number) // answers a request
-	})
+	}
 }
 
 func (s *session) Start(ctx context.Context, number domain.TicketNumber, comment string) error {
@@ -375,10 +389,13 @@ func (s *session) Start(ctx context.Context, number domain.TicketNumber, comment
 }
 
 func (s *session) Close(ctx context.Context, number domain.TicketNumber, comment string) error {
-	return s.act(number, domain.ActClose, comment, func(w *txn, t *domain.Ticket) (string, error) {
-		t.Status, t.Closed = domain.StatusClosed, w.now
-		return "", nil
-	})
+	return s.act(number, domain.ActClose, comment, closeTicket)
+}
+
+// closeTicket is Close's change of a ticket, shared with the bulk actions.
+func closeTicket(w *txn, t *domain.Ticket) (string, error) {
+	t.Status, t.Closed = domain.StatusClosed, w.now
+	return "", nil
 }
 
 func (s *session) Reopen(ctx context.Context, number domain.TicketNumber, comment string) error {
@@ -528,7 +545,13 @@ func (w *txn) deleteTicket(t *domain.Ticket) error {
 }
 
 func (s *session) EditTicket(ctx context.Context, number domain.TicketNumber, e domain.TicketChange) error {
-	return s.act(number, domain.ActEdit, e.Comment, func(w *txn, t *domain.Ticket) (string, error) {
+	return s.act(number, domain.ActEdit, e.Comment, editTicket(e))
+}
+
+// editTicket is EditTicket's change of a ticket, shared with the bulk
+// priority action.
+func editTicket(e domain.TicketChange) func(w *txn, t *domain.Ticket) (string, error) {
+	return func(w *txn, t *domain.Ticket) (string, error) {
 		var changed []string
 		n := domain.NewTicket{Title: t.Title, Description: t.Description, ProblemType: t.ProblemType,
 			CommonProblem: t.CommonProblem, Priority: t.Priority, Room: t.Room}
@@ -570,7 +593,7 @@ func (s *session) EditTicket(ctx context.Context, number domain.TicketNumber, e 
 		t.Title, t.Description, t.ProblemType, t.CommonProblem = tmp.Title, tmp.Description, tmp.ProblemType, tmp.CommonProblem
 		t.Priority, t.Building, t.Room = tmp.Priority, tmp.Building, tmp.Room
 		return "changed " + strings.Join(changed, ", "), nil
-	})
+	}
 }
 
 func validateWork(minutes int, text string) error {
