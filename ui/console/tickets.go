@@ -761,7 +761,14 @@ func (s *ticketsScreen) openBulk() tea.Cmd {
 			q = fmt.Sprintf("%s %s?", what, list)
 		}
 		return ask(q, func() tea.Msg {
-			res, err := svc.Bulk(s.c.Ctx, nums, a)
+			// assign, close and priority: one transaction, all or nothing
+			// (a refusal names the ticket and changes none); delete keeps
+			// the open tickets and deletes the rest (R7)
+			bulk := svc.BulkAtomic
+			if a.Kind == domain.BulkDelete {
+				bulk = svc.Bulk
+			}
+			res, err := bulk(s.c.Ctx, nums, a)
 			return bulkMsg{what: strings.ToLower(what), results: res, err: err}
 		})
 	}
@@ -813,8 +820,9 @@ func (s *ticketsScreen) bulkDone(m bulkMsg) tea.Cmd {
 	}
 	s.results.SetRows(keys, rows)
 	s.results.SetSize(s.w, s.h-2)
-	s.resTitle = fmt.Sprintf("Bulk %s: %d done, %d refused", m.what, len(m.results)-failed, failed)
+	s.resTitle = fmt.Sprintf("Bulk %s: %d done", m.what, len(m.results)-failed)
 	if failed > 0 {
+		s.resTitle += fmt.Sprintf(", %d refused", failed)
 		s.c.Fail(domain.Errorf(domain.EConflict, "%s", s.resTitle))
 	} else {
 		s.c.Ok("%s", s.resTitle)

@@ -248,7 +248,9 @@ func TestTicketsQuickFiltersAndSort(t *testing.T) {
 	d.waitFor("/ status:new assignee:me sort:priority")
 }
 
-// Bulk close asks once and lists each ticket's outcome.
+// Bulk close asks once and runs in one transaction: a closed ticket in the
+// selection refuses it all, named with its rule, and the open one stays
+// open and selected; without the closed one, both are done together.
 func TestTicketsBulkCloseOneConfirmation(t *testing.T) {
 	db := openTicketStore(t)
 	d := start(t, db, "carol", 120, 40)
@@ -263,13 +265,27 @@ func TestTicketsBulkCloseOneConfirmation(t *testing.T) {
 	d.keys("B", "close", "enter")
 	d.waitFor("Close 2 tickets: T-000004, T-000005?")
 	d.keys("y")
-	s := d.waitFor("Bulk close: 1 done, 1 refused")
-	if !strings.Contains(lineWith(s, "T-000004"), "✓ done") ||
-		!strings.Contains(lineWith(s, "T-000005"), "✗ cannot close T-000005: it is closed") {
+	d.waitFor("✗ cannot close T-000005: it is closed; no ticket was changed")
+	if tk := ticket(t, db, 4); tk.Status == domain.StatusClosed {
+		t.Fatal("T-000004 was closed by a refused bulk close")
+	}
+	// the selection stays: drop T-000005 (space moves down a row), keep
+	// T-000004 and add T-000003
+	d.keys("k", "k", "space")
+	d.waitFor("1 selected")
+	d.keys("j", "space")
+	d.waitFor("2 selected")
+	d.keys("B", "close", "enter")
+	d.waitFor("Close 2 tickets: T-000003, T-000004?")
+	d.keys("y")
+	s := d.waitFor("Bulk close: 2 done")
+	if !strings.Contains(lineWith(s, "T-000004"), "✓ done") || !strings.Contains(lineWith(s, "T-000003"), "✓ done") {
 		t.Fatalf("per-ticket results missing:\n%s", s)
 	}
-	if tk := ticket(t, db, 4); tk.Status != domain.StatusClosed {
-		t.Fatalf("T-000004 is %s", tk.Status)
+	for _, n := range []uint64{3, 4} {
+		if tk := ticket(t, db, n); tk.Status != domain.StatusClosed {
+			t.Fatalf("%s is %s", tk.Label, tk.Status)
+		}
 	}
 }
 
