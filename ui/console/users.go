@@ -743,6 +743,9 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 	if s.changes(k) && !s.c.allow(s.mayDo(k, u, false)) {
 		return nil
 	}
+	if !s.c.allow(s.ownAccount(k, u)) {
+		return nil
+	}
 	switch {
 	case key.Matches(k, n.Open):
 		s.target = u
@@ -843,6 +846,34 @@ func (s *usersScreen) may(u domain.UserInfo, membership, edit bool) error {
 		return nil
 	}
 	return s.manageRefusal(u)
+}
+
+// ownAccount refuses deactivating, terminating or deleting the acting
+// user's own account (among the rows the key acts on) before the
+// question or form, as the store would after "y".
+func (s *usersScreen) ownAccount(k tea.KeyPressMsg, u domain.UserInfo) error {
+	l := s.c.Keys.List
+	var verb string
+	switch {
+	case key.Matches(k, l.Deactivate):
+		verb = "deactivate"
+	case key.Matches(k, l.Terminate):
+		verb = "terminate"
+	case key.Matches(k, l.Delete):
+		verb = "delete"
+	default:
+		return nil
+	}
+	names := s.table.Selected() // the selection, or the highlighted row
+	if verb == "delete" && len(names) <= 1 {
+		names = []string{u.Username} // one delete acts on the highlighted row
+	}
+	for _, name := range names {
+		if strings.EqualFold(name, s.c.Access.Username) {
+			return domain.RefuseOwnAccount(verb, name)
+		}
+	}
+	return nil
 }
 
 // changes reports whether k changes a user (edit, deactivate, delete,
