@@ -363,6 +363,9 @@ type TicketQuery struct {
 	Priority string
 	Team     string
 	Overdue  bool
+	// Reassign keeps open tickets whose assignee asked to be reassigned
+	// and nobody has acted yet (query line reassign:yes; the queue's ↻).
+	Reassign bool
 	Text     string // free text in title and description
 	Sort     Sort
 	Offset   int

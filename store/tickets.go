@@ -784,6 +784,9 @@ type ticketFilter struct {
 	descText   bool   // free text searches descriptions too: the actor may query them (field visibility)
 	policies   []domain.OverduePolicy
 	seesAll    bool
+	// asked are the tickets with a pending reassignment request, read when
+	// the filter is built (match may not read the transaction)
+	asked map[domain.TicketNumber]bool
 }
 
 func (r *txn) ticketFilter(q domain.TicketQuery) (*ticketFilter, error) {
@@ -815,6 +818,16 @@ func (r *txn) ticketFilter(q domain.TicketQuery) (*ticketFilter, error) {
 		return nil, err
 	}
 	f.policies = overduePolicies(r.tx)
+	if q.Reassign {
+		// the bucket holds only pending requests: a few keys
+		f.asked = map[domain.TicketNumber]bool{}
+		if err := r.tx.Bucket(bReassign).ForEach(func(k, _ []byte) error {
+			f.asked[domain.TicketNumber(btoi(k))] = true
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+	}
 	return f, nil
 }
 
@@ -825,14 +838,14 @@ func (f *ticketFilter) statuses() []domain.Status {
 	switch {
 	case len(f.q.Status) > 0:
 		sts = f.q.Status
-	case f.q.OpenOnly || f.q.Overdue:
+	case f.q.OpenOnly || f.q.Overdue || f.q.Reassign:
 		sts = domain.AllStatuses
 	default:
 		return nil
 	}
 	out := []domain.Status{}
 	for _, st := range sts {
-		if !(f.q.OpenOnly || f.q.Overdue) || st.Open() {
+		if !(f.q.OpenOnly || f.q.Overdue || f.q.Reassign) || st.Open() {
 			out = append(out, st)
 		}
 	}
@@ -842,7 +855,7 @@ func (f *ticketFilter) statuses() []domain.Status {
 // exactFilters reports whether indexes alone answer every filter of the
 // query: no free text, priority or overdue check needs the ticket itself.
 func (f *ticketFilter) exactFilters() bool {
-	return len(f.text) == 0 && f.q.Priority == "" && !f.q.Overdue
+	return len(f.text) == 0 && f.q.Priority == "" && !f.q.Overdue && !f.q.Reassign
 }
 
 func (f *ticketFilter) match(r *txn, t *domain.Ticket) bool {
@@ -859,6 +872,9 @@ func (f *ticketFilter) match(r *txn, t *domain.Ticket) bool {
 		return false
 	}
 	if f.q.Overdue && domain.OverdueLevel(t, f.policies, r.now) == 0 {
+		return false
+	}
+	if f.q.Reassign && !f.asked[t.Number] {
 		return false
 	}
 	return f.seesAll || r.acc.CanSeeTicket(t)
@@ -1075,7 +1091,7 @@ func (r *txn) scanTickets(ctx context.Context, f *ticketFilter, age bool, visit 
 	}
 	// someone who sees everything, searching text alone: a text hit is a
 	// match, so nothing is decoded but the page
-	textOnly := len(f.text) > 0 && f.seesAll && f.q.Priority == "" && !f.q.Overdue && f.statuses() == nil &&
+	textOnly := len(f.text) > 0 && f.seesAll && f.q.Priority == "" && !f.q.Overdue && !f.q.Reassign && f.statuses() == nil &&
 		f.bld == 0 && !f.byAssignee && f.team == 0
 	// pass reads r.now and r.acc only, never r.tx, so the worker may call it
 	pass := func(n uint64, v []byte) (domain.Ticket, bool, error) {

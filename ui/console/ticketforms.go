@@ -66,6 +66,7 @@ const (
 	ffPriority
 	ffTeam
 	ffOverdue
+	ffReassign
 )
 
 // Field indexes of the save-query form.
@@ -359,6 +360,7 @@ func (s *ticketsScreen) openFilters() {
 		f.pickText("Team", q.Team, "team name (optional)", nil, s.c.teamChoices)
 	}
 	f.toggle("Overdue only", q.Overdue)
+	f.toggle("Reassignment asked (↻)", q.Reassign)
 	f.note = "space or ←/→ cycle · enter applies · the query line shows the result"
 	s.openForm(formFilters, domain.TicketRow{}, f)
 }
@@ -497,6 +499,7 @@ func (s *ticketsScreen) submit() tea.Cmd {
 		q.Priority = fromAny(f.Value(ffPriority))
 		q.Team = fromAny(f.Value(ffTeam))
 		q.Overdue = f.On(ffOverdue)
+		q.Reassign = f.On(ffReassign)
 		s.form = nil
 		return s.setQuery(q)
 	case formSaveQuery:

@@ -692,3 +692,25 @@ func TestReassignmentRequestInTheConsole(t *testing.T) {
 		t.Fatalf("still asked: %+v", row.TicketRow)
 	}
 }
+
+// The query line's reassign:yes lists the tickets whose assignee asked to
+// be reassigned (marked ↻), and the filters form shows it as a toggle.
+func TestTicketsQueryReassignAsked(t *testing.T) {
+	db := openTicketStore(t)
+	must(t, session(t, db, "alice").RequestReassign(t.Context(), 3, "out next week"))
+	d := start(t, db, "carol", 120, 40)
+	d.keys("2")
+	d.waitFor("Tickets 1–5 of 5")
+	d.keys("/")
+	d.keys(repeat("backspace", len(defaultTicketQuery))...)
+	d.keys("reassign:yes", "enter")
+	s := d.waitFor("Tickets 1–1 of 1")
+	if !strings.Contains(lineWith(s, "T-000003"), "↻") {
+		t.Fatalf("the asked ticket is not listed with ↻:\n%s", s)
+	}
+	d.keys("f")
+	s = d.waitFor("Reassignment asked")
+	if !strings.Contains(lineWith(s, "Reassignment asked"), "[x]") {
+		t.Fatalf("the filters form does not show the toggle on:\n%s", s)
+	}
+}
