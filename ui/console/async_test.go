@@ -116,3 +116,61 @@ func TestAnotherScreensLoadDoesNotEndTheFirstLoad(t *testing.T) {
 		t.Fatalf("users does not say loading…:\n%s", m.View().Content)
 	}
 }
+
+// blockingSaves is the real service whose team create waits until gate
+// closes: a save stuck behind a slow disk or a long transaction.
+type blockingSaves struct {
+	domain.Service
+	gate chan struct{}
+}
+
+func (b blockingSaves) CreateTeam(ctx context.Context, t domain.Team) (domain.Team, error) {
+	select {
+	case <-b.gate:
+	case <-ctx.Done():
+		return domain.Team{}, ctx.Err()
+	}
+	return b.Service.CreateTeam(ctx, t)
+}
+
+// A save runs off the Update loop too: while the team create hangs, the
+// form says saving…, help opens, another screen opens and takes its own
+// keys; the Teams screen's keys typed meanwhile wait and act once the
+// save is in, on the list (x asks to suppress the new team), never as
+// text in the closing form.
+func TestNothingBlocksWhileASaveHangs(t *testing.T) {
+	db := openStore(t)
+	gate := make(chan struct{})
+	d := startWith(t, Config{Service: blockingSaves{Service: session(t, db, "admin"), gate: gate}, Now: fixedNow, NoColor: true}, 120, 40)
+	t.Cleanup(func() {
+		select {
+		case <-gate:
+		default:
+			close(gate)
+		}
+	})
+	d.keys("5")
+	d.waitFor("Global")
+	d.keys("n", "Zebras", "ctrl+s")
+	if s := d.frameWith("saving…"); !strings.Contains(s, "New team") {
+		t.Fatalf("the form closed before its save arrived:\n%s", s)
+	}
+	d.tm.Type("x") // a Teams key: held until the save is in
+	d.tm.Send(tea.KeyPressMsg{Code: '?', Text: "?"})
+	d.frameWith("Keys")
+	d.tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
+	d.tm.Send(tea.KeyPressMsg{Code: '6', Text: "6"})
+	d.frameWith("East Elementary")
+	d.tm.Type("j") // Buildings keys are not held: the cursor moves
+	d.frameWith("▸ WEST")
+	d.tm.Send(tea.KeyPressMsg{Code: '5', Text: "5"})
+	d.frameWith("New team")
+	close(gate)
+	s := d.waitFor("Suppress team Zebras?")
+	if strings.Contains(s, "Zebrasx") {
+		t.Fatalf("a key typed during the save went into the form:\n%s", s)
+	}
+	if _, _, err := session(t, db, "admin").Team(t.Context(), "Zebras"); err != nil {
+		t.Fatalf("the team was not created: %v", err)
+	}
+}

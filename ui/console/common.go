@@ -66,6 +66,9 @@ type Common struct {
 	status      string
 	statusErr   bool
 	loads       int // loads started and not yet applied
+	// saves counts the saves in flight by owner (save): the owner's keys
+	// wait for the outcome, and the status line says "saving…"
+	saves map[any]int
 }
 
 // Ok puts a success message in the status line.
@@ -122,6 +125,14 @@ type (
 		owner any
 		apply func() tea.Cmd
 	}
+	// savedMsg carries the outcome of a save run off the Update loop
+	// (Common.save); the shell runs apply in Update, then the keys typed
+	// meanwhile.
+	savedMsg struct {
+		c     *Common
+		owner any
+		apply func() tea.Cmd
+	}
 	// doneMsg reports the result of an asynchronous action and reloads the
 	// visible screen.
 	doneMsg struct {
@@ -152,6 +163,45 @@ func act(ok string, fn func() error) tea.Cmd {
 func (c *Common) load(owner any, read func() func() tea.Cmd) tea.Cmd {
 	c.loads++
 	return func() tea.Msg { return loadedMsg{c: c, owner: owner, apply: read()} }
+}
+
+// save returns the command that runs write off the Update loop, the way
+// load runs reads: write does only service calls, on values captured
+// before, and returns the function that applies the outcome in Update
+// (close the form or keep it with the refusal, report, reload). Until it
+// arrives the status line says "saving…" and the shell holds the owner's
+// own keys, replaying them after apply: a key typed meanwhile never lands
+// in a form that is about to close, and a second ctrl+s never saves twice.
+// Navigation, help and quit are not held, so a save that hangs blocks
+// nothing else.
+func (c *Common) save(owner any, write func() func() tea.Cmd) tea.Cmd {
+	if c.saves == nil {
+		c.saves = map[any]int{}
+	}
+	c.saves[owner]++
+	return func() tea.Msg { return savedMsg{c: c, owner: owner, apply: write()} }
+}
+
+// saveForm is save for a form *fp: call runs off the Update loop; on its
+// error the form stays open with what was typed and the status line says
+// why; otherwise the form closes (if it is still the one saved), ok(result)
+// is reported and then(result) runs (a reload, the cursor on a new row).
+func saveForm[T any](c *Common, owner any, fp **form, call func() (T, error), ok func(T) string, then func(T) tea.Cmd) tea.Cmd {
+	f := *fp
+	return c.save(owner, func() func() tea.Cmd {
+		v, err := call()
+		return func() tea.Cmd {
+			if err != nil {
+				c.Fail(err)
+				return nil
+			}
+			if *fp == f {
+				*fp = nil
+			}
+			c.Ok("%s", ok(v))
+			return then(v)
+		}
+	})
 }
 
 // switchTo asks the shell to show another screen.
