@@ -66,9 +66,10 @@ type Common struct {
 	status      string
 	statusErr   bool
 	loads       int // loads started and not yet applied
-	// saves counts the saves in flight by owner (save): the owner's keys
-	// wait for the outcome, and the status line says "saving…"
-	saves map[any]int
+	saves       int // saves in flight: the status line says "saving…"
+	// holding counts, by owner, the saves and the opening reads (open) in
+	// flight: the owner's own keys wait for them (the shell holds them)
+	holding map[any]int
 }
 
 // Ok puts a success message in the status line.
@@ -124,6 +125,7 @@ type (
 		c     *Common
 		owner any
 		apply func() tea.Cmd
+		held  bool // an opening read (Common.open): the owner's keys waited
 	}
 	// savedMsg carries the outcome of a save run off the Update loop
 	// (Common.save); the shell runs apply in Update, then the keys typed
@@ -175,11 +177,34 @@ func (c *Common) load(owner any, read func() func() tea.Cmd) tea.Cmd {
 // Navigation, help and quit are not held, so a save that hangs blocks
 // nothing else.
 func (c *Common) save(owner any, write func() func() tea.Cmd) tea.Cmd {
-	if c.saves == nil {
-		c.saves = map[any]int{}
-	}
-	c.saves[owner]++
+	c.saves++
+	c.hold(owner)
 	return func() tea.Msg { return savedMsg{c: c, owner: owner, apply: write()} }
+}
+
+// open is load for a read that opens something the next keys are meant
+// for (a form that needs the buildings, a detail): until it arrives the
+// owner's own keys wait, so "n" then typing a title never lets the title's
+// letters act on the list behind the form.
+func (c *Common) open(owner any, read func() func() tea.Cmd) tea.Cmd {
+	c.loads++
+	c.hold(owner)
+	return func() tea.Msg { return loadedMsg{c: c, owner: owner, apply: read(), held: true} }
+}
+
+// hold counts one more save or opening read in flight for owner.
+func (c *Common) hold(owner any) {
+	if c.holding == nil {
+		c.holding = map[any]int{}
+	}
+	c.holding[owner]++
+}
+
+// release ends one save or opening read of owner.
+func (c *Common) release(owner any) {
+	if c.holding[owner]--; c.holding[owner] <= 0 {
+		delete(c.holding, owner)
+	}
 }
 
 // saveForm is save for a form *fp: call runs off the Update loop; on its

@@ -308,18 +308,20 @@ func (m *Model) holds(k tea.KeyPressMsg) bool {
 	if s == nil || m.confirm != nil || m.pal != nil || m.showAll || m.viewAs != nil {
 		return false
 	}
-	// a save in flight holds the screen's keys even in its open form;
-	// a first load only those of a screen not typing into a field
-	if !m.saving(s) && (!m.fresh[s] || s.Capturing()) {
+	// a save or opening read in flight holds the screen's keys even in
+	// its open form; a first load only those of a screen not typing into a
+	// field
+	if !m.waiting(s) && (!m.fresh[s] || s.Capturing()) {
 		return false
 	}
 	g := m.c.Keys.Global
 	return !key.Matches(k, g.Screens, g.Help, g.Palette, g.Quit, g.ForceQuit)
 }
 
-// saving reports a save in flight for screen s or one of its panes.
-func (m *Model) saving(s Screen) bool {
-	for owner := range m.c.saves {
+// waiting reports a save or an opening read in flight for screen s or one
+// of its panes: its own keys wait for it.
+func (m *Model) waiting(s Screen) bool {
+	for owner := range m.c.holding {
 		if owner == any(s) {
 			return true
 		}
@@ -332,14 +334,15 @@ func (m *Model) saving(s Screen) bool {
 
 // capturing reports that the visible screen takes every key as text: not
 // while its save is in flight (its keys wait, and navigation works).
-func (m *Model) capturing(s Screen) bool { return s.Capturing() && !m.saving(s) }
+func (m *Model) capturing(s Screen) bool { return s.Capturing() && !m.waiting(s) }
 
 // replayHeld returns cmd followed by the keys held while the visible
-// screen's first load or save was in flight, once neither is.
+// screen's first load, a save or an opening read was in flight, once none
+// is.
 func (m *Model) replayHeld(cmd tea.Cmd) tea.Cmd {
 	s := m.screen()
 	keys := m.held[s]
-	if len(keys) == 0 || m.fresh[s] || m.saving(s) {
+	if len(keys) == 0 || m.fresh[s] || m.waiting(s) {
 		return cmd
 	}
 	delete(m.held, s)
@@ -475,6 +478,9 @@ func (m *Model) updateShell(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, msg.m.applyActor(msg)
 	case loadedMsg:
 		msg.c.loads--
+		if msg.held {
+			msg.c.release(msg.owner)
+		}
 		// a pane's load (Access review's tabs) ends its screen's first load
 		// too; a load of another screen (Home, still arriving after a
 		// switch) does not end the visible one's
@@ -490,9 +496,8 @@ func (m *Model) updateShell(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, m.replayHeld(msg.apply())
 	case savedMsg:
-		if msg.c.saves[msg.owner]--; msg.c.saves[msg.owner] <= 0 {
-			delete(msg.c.saves, msg.owner)
-		}
+		msg.c.saves--
+		msg.c.release(msg.owner)
 		return m, m.replayHeld(msg.apply())
 	case feedClosedMsg:
 		return m, nil
@@ -700,7 +705,7 @@ func (m *Model) statusLines() []string {
 		if s == nil || m.confirm != nil {
 			return []string{""}
 		}
-		if msg = oneLine(s.Hint()); msg == "" && m.c.loads == 0 && len(m.c.saves) == 0 {
+		if msg = oneLine(s.Hint()); msg == "" && m.c.loads == 0 && m.c.saves == 0 {
 			return []string{style.Render(pad("", m.w))}
 		}
 	}
@@ -708,7 +713,7 @@ func (m *Model) statusLines() []string {
 		// a read is in flight: keys still work, and the screen says so
 		msg = strings.TrimPrefix(msg+" · loading…", " · ")
 	}
-	if len(m.c.saves) > 0 {
+	if m.c.saves > 0 {
 		msg = strings.TrimPrefix(msg+" · saving…", " · ")
 	}
 	lines := strings.Split(ansi.Wrap(msg, max(m.w, 1), ""), "\n")

@@ -397,8 +397,18 @@ func (p *requestsPane) decider(r domain.AccessRequest) string {
 	return ""
 }
 
-func (p *requestsPane) openRequest() {
-	gs, err := p.c.Svc.RequestableGroups(p.c.Ctx)
+// openRequest reads the requestable groups off the Update loop; the form
+// opens when they arrive.
+func (p *requestsPane) openRequest() tea.Cmd {
+	svc, ctx := p.c.Svc, p.c.Ctx
+	return p.c.open(p, func() func() tea.Cmd {
+		gs, err := svc.RequestableGroups(ctx)
+		return func() tea.Cmd { p.showRequest(gs, err); return nil }
+	})
+}
+
+// showRequest opens the request form on the groups read.
+func (p *requestsPane) showRequest(gs []domain.Group, err error) {
 	if err != nil {
 		p.c.Fail(err)
 		return
@@ -468,7 +478,7 @@ func (p *requestsPane) Update(msg tea.Msg) tea.Cmd {
 	r, has := p.current()
 	switch {
 	case key.Matches(k, p.c.Keys.List.New):
-		p.openRequest()
+		return p.openRequest()
 	case !has:
 	case key.Matches(k, g.Approve):
 		if why := p.decider(r); why != "" {

@@ -192,7 +192,7 @@ func (d *groupDetail) saved(m saveGroupMsg, g domain.Group, err error, whatIf []
 // the draft is saved; the list opens when it arrives.
 func (d *groupDetail) showWhatIf() tea.Cmd {
 	svc, ctx, draft := d.c.Svc, d.c.Ctx, cloneGroup(d.draft)
-	return d.c.load(d, func() func() tea.Cmd {
+	return d.c.open(d, func() func() tea.Cmd {
 		lines := whatIfLines(ctx, svc, draft)
 		return func() tea.Cmd { d.whatIf = lines; return nil }
 	})

@@ -154,7 +154,7 @@ func (s *groupsScreen) current() (domain.GroupInfo, bool) {
 // open returns the command that reads a group; its detail shows when the
 // group arrives.
 func (s *groupsScreen) open(name string) tea.Cmd {
-	return s.c.load(s, func() func() tea.Cmd {
+	return s.c.open(s, func() func() tea.Cmd {
 		gi, err := s.c.Svc.Group(s.c.Ctx, name)
 		ms, mErr := s.c.Svc.GroupMembers(s.c.Ctx, name)
 		return func() tea.Cmd {

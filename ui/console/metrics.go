@@ -219,7 +219,7 @@ func validDate(v string) error {
 // types to choose from; the form opens when they arrive.
 func (s *metricsScreen) openFilters() tea.Cmd {
 	svc, ctx := s.c.Svc, s.c.Ctx
-	return s.c.load(s, func() func() tea.Cmd {
+	return s.c.open(s, func() func() tea.Cmd {
 		blds := []string{"all"}
 		if bs, err := svc.Buildings(ctx, ""); err == nil {
 			for _, b := range bs {
@@ -300,7 +300,7 @@ func groupNames(gs []groupRef) []string {
 // form opens when they arrive.
 func (s *metricsScreen) openSave() tea.Cmd {
 	svc, ctx, a, now := s.c.Svc, s.c.Ctx, s.c.Access, s.c.Now()
-	return s.c.load(s, func() func() tea.Cmd {
+	return s.c.open(s, func() func() tea.Cmd {
 		groups := groupNames(myGroups(ctx, svc, a, now))
 		return func() tea.Cmd { s.showSave(groups); return nil }
 	})
@@ -516,7 +516,7 @@ type chartsPanel struct {
 // the saved charts; the panel opens when they arrive.
 func openChartsPanel(s *metricsScreen) tea.Cmd {
 	svc, ctx, a, now := s.c.Svc, s.c.Ctx, s.c.Access, s.c.Now()
-	return s.c.load(s, func() func() tea.Cmd {
+	return s.c.open(s, func() func() tea.Cmd {
 		p := &chartsPanel{s: s, groups: myGroups(ctx, svc, a, now)}
 		p.charts, p.layouts, p.err = svc.Charts(ctx)
 		return func() tea.Cmd {

@@ -84,7 +84,7 @@ func (s *outboxScreen) apply(msgs []domain.Message, err error, o domain.Organiza
 
 // show returns the command that reads a message; it opens when it arrives.
 func (s *outboxScreen) show(id domain.ID) tea.Cmd {
-	return s.c.load(s, func() func() tea.Cmd {
+	return s.c.open(s, func() func() tea.Cmd {
 		m, err := s.c.Svc.OutboxMessage(s.c.Ctx, id)
 		return func() tea.Cmd { s.showMessage(m, err); return nil }
 	})

@@ -126,7 +126,7 @@ func (s *teamsScreen) apply(ts []domain.TeamInfo, err error) {
 func (s *teamsScreen) openTeam(team string) tea.Cmd {
 	s.open = team
 	s.members.SetRows(nil, nil)
-	return s.c.load(s, func() func() tea.Cmd {
+	return s.c.open(s, func() func() tea.Cmd {
 		_, ms, err := s.c.Svc.Team(s.c.Ctx, team)
 		return func() tea.Cmd { s.applyMembers(team, ms, err); return nil }
 	})

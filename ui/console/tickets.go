@@ -513,11 +513,9 @@ func (s *ticketsScreen) updateQueue(k tea.KeyPressMsg) tea.Cmd {
 		s.line.CursorEnd()
 		return s.line.Focus()
 	case key.Matches(k, tk.Report):
-		s.openReport()
-		return nil
+		return s.openReport()
 	case key.Matches(k, tk.Filters):
-		s.openFilters()
-		return nil
+		return s.openFilters()
 	case key.Matches(k, tk.Sort):
 		q := s.query
 		q.Sort = sortCycle[(slices.Index(sortCycle, q.Sort)+1)%len(sortCycle)]
@@ -682,7 +680,7 @@ func (s *ticketsScreen) actOn(k tea.KeyPressMsg, r domain.TicketRow) (tea.Cmd, b
 		}
 	case key.Matches(k, tk.Edit):
 		if s.can(domain.ActEdit, r) {
-			s.openEdit(r)
+			return s.openEdit(r), true
 		}
 	case key.Matches(k, tk.Clone):
 		if s.can(domain.ActClone, r) {
@@ -697,7 +695,7 @@ func (s *ticketsScreen) actOn(k tea.KeyPressMsg, r domain.TicketRow) (tea.Cmd, b
 		}
 	case key.Matches(k, tk.Visibility):
 		if s.can(domain.ActSetVisibility, r) {
-			s.openVisibility(r)
+			return s.openVisibility(r), true
 		}
 	default:
 		return nil, false

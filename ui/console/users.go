@@ -345,50 +345,46 @@ func (s *usersScreen) openForm(mode userFormMode, u domain.UserInfo) {
 	s.form.SetSize(s.w, s.h)
 }
 
-// userFromForm builds the user the form describes.
-func (s *usersScreen) userFromForm() (domain.User, error) {
+// userFromForm builds the user the form describes; the reports-to
+// username is returned for the save's command to resolve (a service read).
+func (s *usersScreen) userFromForm() (domain.User, string) {
 	f := s.form
 	u := s.target.User
 	u.Username, u.First, u.Last = f.Value(ufUsername), f.Value(ufFirst), f.Value(ufLast)
 	u.Email, u.Phone, u.StartScreen = f.Value(ufEmail), f.Value(ufPhone), f.Value(ufStartScreen)
 	u.ReportsTo = 0
-	if rt := f.Value(ufReportsTo); rt != "" {
-		boss, err := s.c.Svc.User(s.c.Ctx, rt)
-		if err != nil {
-			return u, err
-		}
-		u.ReportsTo = boss.ID
-	}
 	if s.mode == userNew && f.Value(ufKind) == "restricted" {
 		u.Kind = domain.KindRestricted
 	}
 	if s.superField >= 0 {
 		u.Superuser = f.On(s.superField)
 	}
-	return u, nil
+	return u, f.Value(ufReportsTo)
 }
 
 func (s *usersScreen) submit() tea.Cmd {
 	f := s.form
 	switch s.mode {
 	case userNew, userEdit:
-		u, err := s.userFromForm()
+		u, reportsTo := s.userFromForm()
 		pw := ""
-		if err == nil {
-			if s.pwField >= 0 {
-				pw = f.Raw(s.pwField)
-				if pw != f.Raw(s.pwField+1) {
-					err = domain.Errorf(domain.EInvalid, "password: the two entries differ")
-				}
+		if s.pwField >= 0 {
+			pw = f.Raw(s.pwField)
+			if pw != f.Raw(s.pwField+1) {
+				s.c.Fail(domain.Errorf(domain.EInvalid, "password: the two entries differ"))
+				return nil
 			}
-		}
-		if err != nil {
-			s.c.Fail(err)
-			return nil
 		}
 		mode := s.mode
 		// the save runs in the command; userSavedMsg closes the form
 		return func() tea.Msg {
+			if reportsTo != "" {
+				boss, err := s.c.Svc.User(s.c.Ctx, reportsTo)
+				if err != nil {
+					return userSavedMsg{form: f, err: err}
+				}
+				u.ReportsTo = boss.ID
+			}
 			var err error
 			switch {
 			case mode == userNew && pw != "":
