@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -172,5 +173,53 @@ func TestNothingBlocksWhileASaveHangs(t *testing.T) {
 	}
 	if _, _, err := session(t, db, "admin").Team(t.Context(), "Zebras"); err != nil {
 		t.Fatalf("the team was not created: %v", err)
+	}
+}
+
+// armedBuildings is the real service whose building list waits until gate
+// closes, once armed (other screens read buildings before the test's step).
+type armedBuildings struct {
+	domain.Service
+	armed *atomic.Bool
+	gate  chan struct{}
+}
+
+func (b armedBuildings) Buildings(ctx context.Context, search string) ([]domain.Building, error) {
+	if b.armed.Load() {
+		select {
+		case <-b.gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return b.Service.Buildings(ctx, search)
+}
+
+// A form that needs data (the report form lists the buildings) opens when
+// its read arrives; what is typed meanwhile waits and goes into the form,
+// never to the queue behind it ("a" there would open the assign picker).
+func TestKeysTypedWhileAFormOpensGoIntoIt(t *testing.T) {
+	db := openTicketStore(t)
+	armed, gate := &atomic.Bool{}, make(chan struct{})
+	d := startWith(t, Config{Service: armedBuildings{Service: session(t, db, "admin"), armed: armed, gate: gate}, Now: fixedNow, NoColor: true}, 120, 40)
+	t.Cleanup(func() {
+		select {
+		case <-gate:
+		default:
+			close(gate)
+		}
+	})
+	d.keys("2")
+	d.waitFor("Tickets 1–")
+	armed.Store(true)
+	d.tm.Type("n")
+	d.tm.Type("a jammed tray")
+	if s := d.frameWith("loading…"); strings.Contains(s, "Reassign T-") || strings.Contains(s, "Assign T-") || strings.Contains(s, "Report a problem") {
+		t.Fatalf("keys acted before the form's read arrived:\n%s", s)
+	}
+	close(gate)
+	s := d.waitFor("a jammed tray")
+	if !strings.Contains(s, "Report a problem") {
+		t.Fatalf("the typed title is not in the report form:\n%s", s)
 	}
 }
