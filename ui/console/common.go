@@ -192,6 +192,25 @@ func (c *Common) open(owner any, read func() func() tea.Cmd) tea.Cmd {
 	return func() tea.Msg { return loadedMsg{c: c, owner: owner, apply: read(), held: true} }
 }
 
+// saving is save for a command that already writes off the Update loop
+// and reports with a message of its own (settingsSavedMsg, ticketDoneMsg):
+// the owner's keys wait for that message, which the screen then gets as
+// before.
+func (c *Common) saving(owner any, cmd tea.Cmd) tea.Cmd {
+	if cmd == nil {
+		return nil
+	}
+	return c.save(owner, func() func() tea.Cmd {
+		msg := cmd()
+		return func() tea.Cmd {
+			if msg == nil {
+				return nil
+			}
+			return func() tea.Msg { return msg }
+		}
+	})
+}
+
 // hold counts one more save or opening read in flight for owner.
 func (c *Common) hold(owner any) {
 	if c.holding == nil {

@@ -242,7 +242,7 @@ func (d *groupDetail) Update(msg tea.Msg) tea.Cmd {
 		case cancel:
 			d.join = nil
 		case submit:
-			return d.submitJoin()
+			return d.c.saving(d, d.submitJoin())
 		}
 		return cmd
 	}

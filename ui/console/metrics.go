@@ -374,10 +374,10 @@ func (s *metricsScreen) submit() tea.Cmd {
 	svc := s.c.Svc
 	ch := domain.Chart{Name: f.Value(0), Kind: chartKinds[s.kind].id, Days: s.rangeDays(), Building: s.building, Type: s.ptype}
 	group := f.Value(1)
-	return func() tea.Msg {
+	return s.c.saving(s, func() tea.Msg {
 		c, err := svc.SaveChart(s.c.Ctx, group, ch)
 		return metricsDoneMsg{ok: fmt.Sprintf("saved chart %q for %s", c.Name, group), err: err, form: f}
-	}
+	})
 }
 
 func (s *metricsScreen) rangeText() string {

@@ -579,13 +579,16 @@ func (s *ticketsScreen) can(act domain.Action, r domain.TicketRow) bool {
 
 // do runs a ticket action as a command; ok is the success message.
 func (s *ticketsScreen) do(f *form, fn func() (string, error)) tea.Cmd {
-	if f != nil {
-		s.formBusy = true
-	}
-	return func() tea.Msg {
+	cmd := func() tea.Msg {
 		ok, err := fn()
 		return ticketDoneMsg{ok: ok, err: err, form: f}
 	}
+	if f != nil {
+		// a form's save: keys typed meanwhile wait for its outcome
+		s.formBusy = true
+		return s.c.saving(s, cmd)
+	}
+	return cmd
 }
 
 // done shows an action's outcome; a refusal keeps the form and reloads, so

@@ -669,7 +669,7 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 				s.target = domain.UserInfo{}
 			}
 		case submit:
-			return s.submit()
+			return s.c.saving(s, s.submit())
 		}
 		return cmd
 	}
