@@ -136,9 +136,9 @@ func (b blockingSaves) CreateTeam(ctx context.Context, t domain.Team) (domain.Te
 
 // A save runs off the Update loop too: while the team create hangs, the
 // form says saving…, help opens, another screen opens and takes its own
-// keys; the Teams screen's keys typed meanwhile wait and act once the
-// save is in, on the list (x asks to suppress the new team), never as
-// text in the closing form.
+// keys, and quit asks first (the save would be cancelled); back on Teams,
+// a key typed meanwhile waits and acts once the save is in, on the list
+// (x asks to suppress the new team), never as text in the closing form.
 func TestNothingBlocksWhileASaveHangs(t *testing.T) {
 	db := openStore(t)
 	gate := make(chan struct{})
@@ -156,7 +156,6 @@ func TestNothingBlocksWhileASaveHangs(t *testing.T) {
 	if s := d.frameWith("saving…"); !strings.Contains(s, "New team") {
 		t.Fatalf("the form closed before its save arrived:\n%s", s)
 	}
-	d.tm.Type("x") // a Teams key: held until the save is in
 	d.tm.Send(tea.KeyPressMsg{Code: '?', Text: "?"})
 	d.frameWith("Keys")
 	d.tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
@@ -164,8 +163,15 @@ func TestNothingBlocksWhileASaveHangs(t *testing.T) {
 	d.frameWith("East Elementary")
 	d.tm.Type("j") // Buildings keys are not held: the cursor moves
 	d.frameWith("▸ WEST")
+	d.tm.Type("q")
+	d.frameWith("A save is still on its way to the store; quit anyway?")
+	d.tm.Type("n")
 	d.tm.Send(tea.KeyPressMsg{Code: '5', Text: "5"})
 	d.frameWith("New team")
+	d.tm.Type("x") // a Teams key: held until the save is in
+	if s := d.frame(); strings.Contains(s, "Zebrasx") {
+		t.Fatalf("a key typed during the save went into the form:\n%s", s)
+	}
 	close(gate)
 	s := d.waitFor("Suppress team Zebras?")
 	if strings.Contains(s, "Zebrasx") {

@@ -371,6 +371,11 @@ func (m *Model) switchTo(id, arg string) tea.Cmd {
 		}
 	}
 	s.SetSize(m.w, m.mainHeight())
+	if prev := m.screen(); prev != nil && prev != s {
+		// keys held for the screen being left were meant for it: they do
+		// not wait to act when it shows again, perhaps minutes later
+		delete(m.held, prev)
+	}
 	m.active = id
 	if a, ok := s.(*accessScreen); ok && arg != "" {
 		return a.load(arg)
@@ -580,6 +585,10 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		g := keys.Global
 		switch {
 		case key.Matches(k, g.Quit):
+			if m.c.saves > 0 {
+				// quitting cancels the save's context: it may not be stored
+				return ask("A save is still on its way to the store; quit anyway?", func() tea.Msg { return quitMsg{} })
+			}
 			if dirty := m.dirtyScreens(); len(dirty) > 0 {
 				return ask("Quit and lose unsaved changes on "+strings.Join(dirty, ", ")+"?", func() tea.Msg { return quitMsg{} })
 			}
