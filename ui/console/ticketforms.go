@@ -404,7 +404,7 @@ func (s *ticketsScreen) showFilters(bs []domain.Building, teams []domain.TeamInf
 		f.pickText("Team", q.Team, "team name (optional)", nil, s.c.teamChoices)
 	}
 	f.toggle("Overdue only", q.Overdue)
-	f.toggle("Reassignment asked (↻)", q.Reassign)
+	f.toggle("Reassign asked", q.Reassign)
 	f.note = "space or ←/→ cycle · enter applies · the query line shows the result"
 	s.openForm(formFilters, domain.TicketRow{}, f)
 }

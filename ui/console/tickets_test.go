@@ -709,8 +709,27 @@ func TestTicketsQueryReassignAsked(t *testing.T) {
 		t.Fatalf("the asked ticket is not listed with ↻:\n%s", s)
 	}
 	d.keys("f")
-	s = d.waitFor("Reassignment asked")
-	if !strings.Contains(lineWith(s, "Reassignment asked"), "[x]") {
+	s = d.waitFor("Reassign asked")
+	if !strings.Contains(lineWith(s, "Reassign asked"), "[x]") {
 		t.Fatalf("the filters form does not show the toggle on:\n%s", s)
 	}
+}
+
+// The filters form with reassign:yes in force: the toggle is ticked and no
+// label is cut at 80 columns.
+func TestTicketsFiltersReassignGolden(t *testing.T) {
+	db := openTicketStore(t)
+	must(t, session(t, db, "alice").RequestReassign(t.Context(), 3, "out next week"))
+	eachSize(t, func(t *testing.T, w, h int) {
+		d := start(t, db, "carol", w, h)
+		d.keys("2")
+		d.waitFor("Tickets 1–")
+		d.keys("/")
+		d.keys(repeat("backspace", len(defaultTicketQuery))...)
+		d.keys("reassign:yes", "enter")
+		d.waitFor("Tickets 1–1 of 1")
+		d.keys("f")
+		d.waitFor("Reassign asked")
+		d.golden()
+	})
 }
