@@ -348,6 +348,14 @@ func CheckManageUser(actor *Access, target *Access) error {
 	return actor.RequireLevel(ModUsers, LevelEdit)
 }
 
+// RefuseOwnAccount is the refusal of deactivating, activating,
+// terminating or deleting one's own account (verb names the change): one
+// could lock oneself out, or leave the file without the account that
+// still runs it. The store applies it; the console asks it before "y/n".
+func RefuseOwnAccount(verb, username string) error {
+	return Errorf(EForbidden, "you cannot %s your own account (%s): another user who manages users must do it", verb, username)
+}
+
 // ValidateName checks a required display name.
 func ValidateName(field, s string) error {
 	if err := CheckLine(field, s); err != nil {

@@ -1,6 +1,9 @@
 package domain
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestParseEnumsAcceptKnownAndNameTheChoices(t *testing.T) {
 	if s, err := ParseSort("Age"); err != nil || s != SortAge {
@@ -29,5 +32,22 @@ func TestParseEnumsAcceptKnownAndNameTheChoices(t *testing.T) {
 	}
 	if _, err := ParseQuery("sort:oldest"); err == nil {
 		t.Error("ParseQuery accepted sort:oldest")
+	}
+}
+
+// reassign:yes (or asked) reads into TicketQuery.Reassign and writes back
+// as reassign:yes; another value is refused naming the choices.
+func TestParseQueryReassign(t *testing.T) {
+	for _, in := range []string{"reassign:yes", "reassign:asked", "Reassign:YES"} {
+		q, err := ParseQuery(in)
+		if err != nil || !q.Reassign || q.String() != "reassign:yes" {
+			t.Fatalf("%q: %+v %v (%q)", in, q, err, q.String())
+		}
+	}
+	if q, err := ParseQuery("reassign:no"); err != nil || q.Reassign {
+		t.Fatalf("reassign:no: %+v %v", q, err)
+	}
+	if _, err := ParseQuery("reassign:maybe"); ErrorCode(err) != EInvalid || !strings.Contains(err.Error(), "use yes") {
+		t.Fatalf("reassign:maybe: %v", err)
 	}
 }

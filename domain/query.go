@@ -30,8 +30,8 @@ func ParseSort(s string) (Sort, error) {
 
 // ParseQuery reads the queue's query line: field:value terms and free text,
 // e.g. `status:open building:EAST assignee:me printer`. Known fields are
-// status, building, assignee, priority, overdue, team and sort; anything
-// else is free text. Values may be quoted: team:"Help Desk".
+// status, building, assignee, priority, overdue, reassign, team and sort;
+// anything else is free text. Values may be quoted: team:"Help Desk".
 func ParseQuery(s string) (TicketQuery, error) {
 	var q TicketQuery
 	var text []string
@@ -76,6 +76,14 @@ func ParseQuery(s string) (TicketQuery, error) {
 			default:
 				return q, Errorf(EInvalid, "overdue %q: use yes or no", value)
 			}
+		case "reassign":
+			switch strings.ToLower(value) {
+			case "yes", "true", "1", "asked":
+				q.Reassign = true
+			case "no", "false", "0":
+			default:
+				return q, Errorf(EInvalid, "reassign %q: use yes (a reassignment was asked) or no", value)
+			}
 		case "sort":
 			if value == "" {
 				return q, Errorf(EInvalid, "sort %q: use age, priority, updated or newest", value)
@@ -95,7 +103,7 @@ func ParseQuery(s string) (TicketQuery, error) {
 
 // queryFields are the field: words of the query line; any other word is
 // free text.
-var queryFields = []string{"status", "building", "assignee", "priority", "team", "overdue", "sort"}
+var queryFields = []string{"status", "building", "assignee", "priority", "team", "overdue", "reassign", "sort"}
 
 // splitQuery splits on spaces outside double quotes.
 func splitQuery(s string) []string {
@@ -147,6 +155,9 @@ func (q TicketQuery) String() string {
 	add("team", q.Team)
 	if q.Overdue {
 		add("overdue", "yes")
+	}
+	if q.Reassign {
+		add("reassign", "yes")
 	}
 	add("sort", string(q.Sort))
 	if q.Text != "" {

@@ -221,6 +221,11 @@ type TicketService interface {
 	// in its own transaction, and reports per ticket; cancelling ctx stops
 	// it between tickets.
 	Bulk(ctx context.Context, numbers []TicketNumber, a BulkAction) ([]BulkResult, error)
+	// BulkAtomic applies assign, close or priority to many tickets in ONE
+	// transaction, each ticket checked and audited on its own: all or
+	// nothing, so a refusal of any ticket (named with its rule) changes
+	// none. The console's bulk actions use it.
+	BulkAtomic(ctx context.Context, numbers []TicketNumber, a BulkAction) ([]BulkResult, error)
 	// DeleteTickets deletes many tickets in ONE transaction (Edit Query
 	// Result Set, and Delete on each ticket): a row the actor cannot delete
 	// (not closed, not visible, no Delete) is reported and kept, the rest go.
@@ -358,6 +363,9 @@ type TicketQuery struct {
 	Priority string
 	Team     string
 	Overdue  bool
+	// Reassign keeps open tickets whose assignee asked to be reassigned
+	// and nobody has acted yet (query line reassign:yes; the queue's ↻).
+	Reassign bool
 	Text     string // free text in title and description
 	Sort     Sort
 	Offset   int

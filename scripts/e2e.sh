@@ -267,6 +267,10 @@ for size in "80 24" "120 40"; do
   quit
   start_sized "$1" "$2"
   keys 4
+  find_user "$owner"
+  keys x
+  check "$at: deactivating yourself is refused with why" "you cannot deactivate your own account ($owner)"
+  check_not "$at: refused before asking" "They can no longer log in"
   find_user pat
   keys Enter
   check "$at: pat's membership lists its last day" "Through"

@@ -150,3 +150,65 @@ func (s *session) Bulk(ctx context.Context, numbers []domain.TicketNumber, a dom
 	}
 	return out, nil
 }
+
+// BulkAtomic applies assign, close or priority to every ticket in one
+// write: each ticket is checked as its single action would be and gets
+// its own history line and audit event, and the first refusal rolls the
+// whole selection back with a message naming the ticket and the rule.
+// Assign reassigns a ticket that already has an assignee.
+func (s *session) BulkAtomic(ctx context.Context, numbers []domain.TicketNumber, a domain.BulkAction) ([]domain.BulkResult, error) {
+	var out []domain.BulkResult
+	err := s.write(func(w *txn) error {
+		if err := w.acc.Require(domain.QueryBulkEdit); err != nil {
+			return err
+		}
+		numbers = slices.Compact(slices.Sorted(slices.Values(numbers)))
+		if len(numbers) == 0 {
+			return domain.Errorf(domain.EInvalid, "no tickets selected")
+		}
+		out = make([]domain.BulkResult, 0, len(numbers))
+		for _, n := range numbers {
+			if err := ctx.Err(); err != nil {
+				return err // nothing is committed
+			}
+			label := w.org.FormatTicket(n)
+			if err := w.bulkOne(n, a); err != nil {
+				if domain.ErrorCode(err) == domain.EInternal {
+					return err
+				}
+				msg := err.Error()
+				if !strings.Contains(msg, label) {
+					msg = label + ": " + msg
+				}
+				return domain.Errorf(domain.ErrorCode(err), "%s; no ticket was changed", msg)
+			}
+			out = append(out, domain.BulkResult{Number: n, Label: label})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// bulkOne is one ticket's share of BulkAtomic, inside its write.
+func (w *txn) bulkOne(n domain.TicketNumber, a domain.BulkAction) error {
+	switch a.Kind {
+	case domain.BulkAssign:
+		t, ok, err := getTicket(w.tx, n)
+		if err != nil {
+			return err
+		}
+		if ok && t.Assignee != 0 {
+			return w.actOn(n, domain.ActReassign, a.Comment, reassignTo(a.Value))
+		}
+		return w.actOn(n, domain.ActAssign, a.Comment, assignTo(a.Value))
+	case domain.BulkClose:
+		return w.actOn(n, domain.ActClose, a.Comment, closeTicket)
+	case domain.BulkPriority:
+		p := a.Value
+		return w.actOn(n, domain.ActEdit, a.Comment, editTicket(domain.TicketChange{Priority: &p, Comment: a.Comment}))
+	}
+	return domain.Errorf(domain.EInvalid, "bulk action %q: use assign, close or priority (delete keeps the tickets it cannot delete: DeleteTickets)", a.Kind)
+}

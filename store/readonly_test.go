@@ -28,7 +28,7 @@ var writeMethods = map[string]bool{
 	"RepairTeams": true, "CreateBuilding": true, "UpdateBuilding": true, "DeleteBuilding": true,
 	"AddRule": true, "RemoveRule": true, "CreateTicket": true, "Assign": true, "Reassign": true,
 	"Start": true, "Close": true, "Reopen": true, "DeleteTicket": true, "EditTicket": true,
-	"AddWork": true, "EditWork": true, "Clone": true, "SetVisibility": true, "Bulk": true, "DeleteTickets": true,
+	"AddWork": true, "EditWork": true, "Clone": true, "SetVisibility": true, "Bulk": true, "BulkAtomic": true, "DeleteTickets": true,
 	"SaveQuery": true, "DeleteSavedQuery": true, "CreateNotice": true, "UpdateNotice": true,
 	"DeleteNotice": true, "CreateSchedule": true, "UpdateSchedule": true, "DeleteSchedule": true,
 	"StartThread": true, "PostMessage": true, "EditMessage": true, "DeleteMessage": true,

@@ -89,3 +89,41 @@ func TestR7_BulkDeleteTakesOnlyClosedTickets(t *testing.T) {
 	_, err = as(t, d.db, "tech").Bulk(ctx, []domain.TicketNumber{d.east}, domain.BulkAction{Kind: domain.BulkDelete})
 	mustCode(t, err, domain.EForbidden)
 }
+
+// The query line's reassign:yes keeps the open tickets whose assignee asked
+// to be reassigned, alone or with free text (the scan that reads only
+// titles must not skip the filter); a declined request drops out.
+func TestReassignQueryFilter(t *testing.T) {
+	d := newDistrict(t)
+	ctx := t.Context()
+	must(t, d.admin.Assign(ctx, d.east, "tech", ""))
+	must(t, d.admin.Assign(ctx, d.west, "tech", ""))
+	must(t, as(t, d.db, "tech").RequestReassign(ctx, d.east, "out next week"))
+	list := func(line string) []domain.TicketNumber {
+		t.Helper()
+		q, err := domain.ParseQuery(line)
+		must(t, err)
+		page, err := d.admin.Tickets(ctx, q)
+		must(t, err)
+		var out []domain.TicketNumber
+		for _, r := range page.Tickets {
+			out = append(out, r.Number)
+		}
+		return out
+	}
+	for _, line := range []string{"reassign:yes", "reassign:asked projector", "status:assigned reassign:yes"} {
+		if got := list(line); len(got) != 1 || got[0] != d.east {
+			t.Fatalf("%q lists %v, want only %d", line, got, d.east)
+		}
+	}
+	if got := list("reassign:yes wi-fi"); len(got) != 0 {
+		t.Fatalf("free text and reassign:yes list %v", got)
+	}
+	if got := list("reassign:no"); len(got) != 2 {
+		t.Fatalf("reassign:no narrows the queue to %v", got)
+	}
+	must(t, d.admin.DeclineReassign(ctx, d.east, "nobody else"))
+	if got := list("reassign:yes"); len(got) != 0 {
+		t.Fatalf("a declined request still lists %v", got)
+	}
+}

@@ -309,27 +309,31 @@ func defaultPriority(o domain.Organization) string {
 // act loads a ticket, checks the action for the actor, lets fn change it and
 // saves it with history and audit in one transaction.
 func (s *session) act(number domain.TicketNumber, act domain.Action, comment string, fn func(w *txn, t *domain.Ticket) (string, error)) error {
-	return s.write(func(w *txn) error {
-		t, ok, err := getTicket(w.tx, number)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return domain.NotFoundTicket(&w.org, number)
-		}
-		if err := w.acc.Can(act, &t, &w.org); err != nil {
-			return err
-		}
-		if err := w.checkComment(comment); err != nil {
-			return err
-		}
-		old := t
-		detail, err := fn(w, &t)
-		if err != nil {
-			return err
-		}
-		return w.saveTicket(&old, &t, act.Name(), detail, comment)
-	})
+	return s.write(func(w *txn) error { return w.actOn(number, act, comment, fn) })
+}
+
+// actOn is act inside a write already open, so a bulk action can change
+// many tickets in one transaction, each checked and audited on its own.
+func (w *txn) actOn(number domain.TicketNumber, act domain.Action, comment string, fn func(w *txn, t *domain.Ticket) (string, error)) error {
+	t, ok, err := getTicket(w.tx, number)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return domain.NotFoundTicket(&w.org, number)
+	}
+	if err := w.acc.Can(act, &t, &w.org); err != nil {
+		return err
+	}
+	if err := w.checkComment(comment); err != nil {
+		return err
+	}
+	old := t
+	detail, err := fn(w, &t)
+	if err != nil {
+		return err
+	}
+	return w.saveTicket(&old, &t, act.Name(), detail, comment)
 }
 
 func (w *txn) assignee(name string) (domain.User, error) {
@@ -342,18 +346,28 @@ func (w *txn) assignee(name string) (domain.User, error) {
 }
 
 func (s *session) Assign(ctx context.Context, number domain.TicketNumber, tech, comment string) error {
-	return s.act(number, domain.ActAssign, comment, func(w *txn, t *domain.Ticket) (string, error) {
+	return s.act(number, domain.ActAssign, comment, assignTo(tech))
+}
+
+// assignTo is Assign's change of a ticket, shared with the bulk actions.
+func assignTo(tech string) func(w *txn, t *domain.Ticket) (string, error) {
+	return func(w *txn, t *domain.Ticket) (string, error) {
 		u, err := w.assignee(tech)
 		if err != nil {
 			return "", err
 		}
 		t.Assignee, t.Status = u.ID, domain.StatusAssigned
 		return "→ " + u.Username, nil
-	})
+	}
 }
 
 func (s *session) Reassign(ctx context.Context, number domain.TicketNumber, tech, comment string) error {
-	return s.act(number, domain.ActReassign, comment, func(w *txn, t *domain.Ticket) (string, error) {
+	return s.act(number, domain.ActReassign, comment, reassignTo(tech))
+}
+
+// reassignTo is Reassign's change of a ticket, shared with the bulk actions.
+func reassignTo(tech string) func(w *txn, t *domain.Ticket) (string, error) {
+	return func(w *txn, t *domain.Ticket) (string, error) {
 		u, err := w.assignee(tech)
 		if err != nil {
 			return "", err
@@ -364,7 +378,7 @@ func (s *session) Reassign(ctx context.Context, number domain.TicketNumber, tech
 		from := w.username(t.Assignee)
 		t.Assignee, t.Status = u.ID, domain.StatusAssigned
 		return from + " → " + u.Username, w.clearReassign(t.Number) // answers a request
-	})
+	}
 }
 
 func (s *session) Start(ctx context.Context, number domain.TicketNumber, comment string) error {
@@ -375,10 +389,13 @@ func (s *session) Start(ctx context.Context, number domain.TicketNumber, comment
 }
 
 func (s *session) Close(ctx context.Context, number domain.TicketNumber, comment string) error {
-	return s.act(number, domain.ActClose, comment, func(w *txn, t *domain.Ticket) (string, error) {
-		t.Status, t.Closed = domain.StatusClosed, w.now
-		return "", nil
-	})
+	return s.act(number, domain.ActClose, comment, closeTicket)
+}
+
+// closeTicket is Close's change of a ticket, shared with the bulk actions.
+func closeTicket(w *txn, t *domain.Ticket) (string, error) {
+	t.Status, t.Closed = domain.StatusClosed, w.now
+	return "", nil
 }
 
 func (s *session) Reopen(ctx context.Context, number domain.TicketNumber, comment string) error {
@@ -528,7 +545,13 @@ func (w *txn) deleteTicket(t *domain.Ticket) error {
 }
 
 func (s *session) EditTicket(ctx context.Context, number domain.TicketNumber, e domain.TicketChange) error {
-	return s.act(number, domain.ActEdit, e.Comment, func(w *txn, t *domain.Ticket) (string, error) {
+	return s.act(number, domain.ActEdit, e.Comment, editTicket(e))
+}
+
+// editTicket is EditTicket's change of a ticket, shared with the bulk
+// priority action.
+func editTicket(e domain.TicketChange) func(w *txn, t *domain.Ticket) (string, error) {
+	return func(w *txn, t *domain.Ticket) (string, error) {
 		var changed []string
 		n := domain.NewTicket{Title: t.Title, Description: t.Description, ProblemType: t.ProblemType,
 			CommonProblem: t.CommonProblem, Priority: t.Priority, Room: t.Room}
@@ -570,7 +593,7 @@ func (s *session) EditTicket(ctx context.Context, number domain.TicketNumber, e 
 		t.Title, t.Description, t.ProblemType, t.CommonProblem = tmp.Title, tmp.Description, tmp.ProblemType, tmp.CommonProblem
 		t.Priority, t.Building, t.Room = tmp.Priority, tmp.Building, tmp.Room
 		return "changed " + strings.Join(changed, ", "), nil
-	})
+	}
 }
 
 func validateWork(minutes int, text string) error {
@@ -761,6 +784,9 @@ type ticketFilter struct {
 	descText   bool   // free text searches descriptions too: the actor may query them (field visibility)
 	policies   []domain.OverduePolicy
 	seesAll    bool
+	// asked are the tickets with a pending reassignment request, read when
+	// the filter is built (match may not read the transaction)
+	asked map[domain.TicketNumber]bool
 }
 
 func (r *txn) ticketFilter(q domain.TicketQuery) (*ticketFilter, error) {
@@ -792,6 +818,16 @@ func (r *txn) ticketFilter(q domain.TicketQuery) (*ticketFilter, error) {
 		return nil, err
 	}
 	f.policies = overduePolicies(r.tx)
+	if q.Reassign {
+		// the bucket holds only pending requests: a few keys
+		f.asked = map[domain.TicketNumber]bool{}
+		if err := r.tx.Bucket(bReassign).ForEach(func(k, _ []byte) error {
+			f.asked[domain.TicketNumber(btoi(k))] = true
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+	}
 	return f, nil
 }
 
@@ -802,14 +838,14 @@ func (f *ticketFilter) statuses() []domain.Status {
 	switch {
 	case len(f.q.Status) > 0:
 		sts = f.q.Status
-	case f.q.OpenOnly || f.q.Overdue:
+	case f.q.OpenOnly || f.q.Overdue || f.q.Reassign:
 		sts = domain.AllStatuses
 	default:
 		return nil
 	}
 	out := []domain.Status{}
 	for _, st := range sts {
-		if !(f.q.OpenOnly || f.q.Overdue) || st.Open() {
+		if !(f.q.OpenOnly || f.q.Overdue || f.q.Reassign) || st.Open() {
 			out = append(out, st)
 		}
 	}
@@ -819,7 +855,7 @@ func (f *ticketFilter) statuses() []domain.Status {
 // exactFilters reports whether indexes alone answer every filter of the
 // query: no free text, priority or overdue check needs the ticket itself.
 func (f *ticketFilter) exactFilters() bool {
-	return len(f.text) == 0 && f.q.Priority == "" && !f.q.Overdue
+	return len(f.text) == 0 && f.q.Priority == "" && !f.q.Overdue && !f.q.Reassign
 }
 
 func (f *ticketFilter) match(r *txn, t *domain.Ticket) bool {
@@ -836,6 +872,9 @@ func (f *ticketFilter) match(r *txn, t *domain.Ticket) bool {
 		return false
 	}
 	if f.q.Overdue && domain.OverdueLevel(t, f.policies, r.now) == 0 {
+		return false
+	}
+	if f.q.Reassign && !f.asked[t.Number] {
 		return false
 	}
 	return f.seesAll || r.acc.CanSeeTicket(t)
@@ -1052,7 +1091,7 @@ func (r *txn) scanTickets(ctx context.Context, f *ticketFilter, age bool, visit 
 	}
 	// someone who sees everything, searching text alone: a text hit is a
 	// match, so nothing is decoded but the page
-	textOnly := len(f.text) > 0 && f.seesAll && f.q.Priority == "" && !f.q.Overdue && f.statuses() == nil &&
+	textOnly := len(f.text) > 0 && f.seesAll && f.q.Priority == "" && !f.q.Overdue && !f.q.Reassign && f.statuses() == nil &&
 		f.bld == 0 && !f.byAssignee && f.team == 0
 	// pass reads r.now and r.acc only, never r.tx, so the worker may call it
 	pass := func(n uint64, v []byte) (domain.Ticket, bool, error) {

@@ -945,7 +945,7 @@ func (w *txn) managedUser(username, verb string) (domain.User, error) {
 	}
 	target := w.accessOf(u)
 	if u.ID == w.actor.ID {
-		return u, domain.Errorf(domain.EForbidden, "you cannot do this to your own account")
+		return u, domain.RefuseOwnAccount(verb, u.Username)
 	}
 	if err := domain.CheckManageUser(&w.acc, &target); err != nil {
 		return u, err

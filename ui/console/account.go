@@ -44,6 +44,7 @@ func newAccountScreen(c *Common) *accountScreen {
 		column{title: "Group", width: 16, flex: 1},
 		column{title: "Through", width: 16},
 		column{title: "Reason", width: 10, flex: 2})}}
+	s.owner = s
 	return s
 }
 

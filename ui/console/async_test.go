@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -114,5 +115,117 @@ func TestAnotherScreensLoadDoesNotEndTheFirstLoad(t *testing.T) {
 	}
 	if !strings.Contains(m.View().Content, "loading…") {
 		t.Fatalf("users does not say loading…:\n%s", m.View().Content)
+	}
+}
+
+// blockingSaves is the real service whose team create waits until gate
+// closes: a save stuck behind a slow disk or a long transaction.
+type blockingSaves struct {
+	domain.Service
+	gate chan struct{}
+}
+
+func (b blockingSaves) CreateTeam(ctx context.Context, t domain.Team) (domain.Team, error) {
+	select {
+	case <-b.gate:
+	case <-ctx.Done():
+		return domain.Team{}, ctx.Err()
+	}
+	return b.Service.CreateTeam(ctx, t)
+}
+
+// A save runs off the Update loop too: while the team create hangs, the
+// form says saving…, help opens, another screen opens and takes its own
+// keys, and quit asks first (the save would be cancelled); back on Teams,
+// a key typed meanwhile waits and acts once the save is in, on the list
+// (x asks to suppress the new team), never as text in the closing form.
+func TestNothingBlocksWhileASaveHangs(t *testing.T) {
+	db := openStore(t)
+	gate := make(chan struct{})
+	d := startWith(t, Config{Service: blockingSaves{Service: session(t, db, "admin"), gate: gate}, Now: fixedNow, NoColor: true}, 120, 40)
+	t.Cleanup(func() {
+		select {
+		case <-gate:
+		default:
+			close(gate)
+		}
+	})
+	d.keys("5")
+	d.waitFor("Global")
+	d.keys("n", "Zebras", "ctrl+s")
+	if s := d.frameWith("saving…"); !strings.Contains(s, "New team") {
+		t.Fatalf("the form closed before its save arrived:\n%s", s)
+	}
+	d.tm.Send(tea.KeyPressMsg{Code: '?', Text: "?"})
+	d.frameWith("Keys")
+	d.tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
+	d.tm.Send(tea.KeyPressMsg{Code: '6', Text: "6"})
+	d.frameWith("East Elementary")
+	d.tm.Type("j") // Buildings keys are not held: the cursor moves
+	d.frameWith("▸ WEST")
+	d.tm.Type("q")
+	d.frameWith("A save is still on its way to the store; quit anyway?")
+	d.tm.Type("n")
+	d.tm.Send(tea.KeyPressMsg{Code: '5', Text: "5"})
+	d.frameWith("New team")
+	d.tm.Type("x") // a Teams key: held until the save is in
+	if s := d.frame(); strings.Contains(s, "Zebrasx") {
+		t.Fatalf("a key typed during the save went into the form:\n%s", s)
+	}
+	close(gate)
+	s := d.waitFor("Suppress team Zebras?")
+	if strings.Contains(s, "Zebrasx") {
+		t.Fatalf("a key typed during the save went into the form:\n%s", s)
+	}
+	if _, _, err := session(t, db, "admin").Team(t.Context(), "Zebras"); err != nil {
+		t.Fatalf("the team was not created: %v", err)
+	}
+}
+
+// armedBuildings is the real service whose building list waits until gate
+// closes, once armed (other screens read buildings before the test's step).
+type armedBuildings struct {
+	domain.Service
+	armed *atomic.Bool
+	gate  chan struct{}
+}
+
+func (b armedBuildings) Buildings(ctx context.Context, search string) ([]domain.Building, error) {
+	if b.armed.Load() {
+		select {
+		case <-b.gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return b.Service.Buildings(ctx, search)
+}
+
+// A form that needs data (the report form lists the buildings) opens when
+// its read arrives; what is typed meanwhile waits and goes into the form,
+// never to the queue behind it ("a" there would open the assign picker).
+func TestKeysTypedWhileAFormOpensGoIntoIt(t *testing.T) {
+	db := openTicketStore(t)
+	armed, gate := &atomic.Bool{}, make(chan struct{})
+	d := startWith(t, Config{Service: armedBuildings{Service: session(t, db, "admin"), armed: armed, gate: gate}, Now: fixedNow, NoColor: true}, 120, 40)
+	t.Cleanup(func() {
+		select {
+		case <-gate:
+		default:
+			close(gate)
+		}
+	})
+	d.keys("2")
+	d.waitFor("Tickets 1–")
+	armed.Store(true)
+	d.tm.Type("n")
+	d.tm.Type("a jammed tray")
+	if s := d.frameWith("loading…"); strings.Contains(s, "Reassign T-") || strings.Contains(s, "Assign T-") || strings.Contains(s, "Report a problem") {
+		t.Fatalf("keys acted before the form's read arrived:\n%s", s)
+	}
+	close(gate)
+	s := d.waitFor("a jammed tray")
+	if !strings.Contains(s, "Report a problem") {
+		t.Fatalf("the typed title is not in the report form:\n%s", s)
 	}
 }

@@ -82,14 +82,16 @@ func (s *buildingsScreen) apply(bs []domain.Building, err error, page domain.Use
 	}
 }
 
-// show opens a building's detail.
+// show opens a building's detail from the list last read (buildings come
+// with their rules, so nothing is read in Update).
 func (s *buildingsScreen) show(code string) {
-	b, err := s.c.Svc.Building(s.c.Ctx, code)
-	if err != nil {
+	i := slices.IndexFunc(s.buildings, func(b domain.Building) bool { return b.Code == code })
+	if i < 0 {
 		s.open = nil
-		s.c.Fail(err)
+		s.c.Fail(domain.Errorf(domain.ENotFound, "building %s not found", code))
 		return
 	}
+	b := s.buildings[i]
 	s.open = &b
 	keys := make([]string, len(b.Rules))
 	rows := make([][]string, len(b.Rules))
@@ -165,34 +167,36 @@ func splitList(s string) []string {
 	return out
 }
 
+// submit saves the form off the Update loop (saveForm): a refusal keeps
+// the form and its text; a save closes it and reads the list again.
 func (s *buildingsScreen) submit() tea.Cmd {
-	f := s.form
-	var err error
-	var ok string
+	f, svc, ctx := s.form, s.c.Svc, s.c.Ctx
 	switch s.mode {
 	case buildingNew, buildingEdit:
-		b := domain.Building{}
-		if s.mode == buildingEdit {
+		b, mode := domain.Building{}, s.mode
+		if mode == buildingEdit {
 			b = *s.open
 		}
 		b.Code, b.Name, b.Region, b.Rooms = f.Value(0), f.Value(1), f.Value(2), splitList(f.Value(3))
-		if s.mode == buildingNew {
-			b, err = s.c.Svc.CreateBuilding(s.c.Ctx, b)
-		} else {
-			b, err = s.c.Svc.UpdateBuilding(s.c.Ctx, b)
-		}
-		ok = "saved building " + b.Code
-		if err == nil && s.mode == buildingNew {
-			s.table.Want(b.Code) // the cursor lands on the new building
-		}
-		if err == nil && s.open != nil {
-			s.open = &b
-		}
-	case buildingRule:
-		err = s.c.Svc.AddRule(s.c.Ctx, s.open.Code, f.Value(0), f.Value(1))
-		ok = fmt.Sprintf("rule added: %s in %s goes to %s", f.Value(0), s.open.Code, f.Value(1))
+		return saveForm(s.c, s, &s.form, func() (domain.Building, error) {
+			if mode == buildingNew {
+				return svc.CreateBuilding(ctx, b)
+			}
+			return svc.UpdateBuilding(ctx, b)
+		}, func(b domain.Building) string { return "saved building " + b.Code }, func(b domain.Building) tea.Cmd {
+			if mode == buildingNew {
+				s.table.Want(b.Code) // the cursor lands on the new building
+			}
+			if s.open != nil {
+				s.open = &b
+			}
+			return s.Reload()
+		})
 	}
-	return formDone(s.c, &s.form, ok, err, s.Reload)
+	code, pt, tech := s.open.Code, f.Value(0), f.Value(1)
+	return saveForm(s.c, s, &s.form, func() (string, error) { return pt, svc.AddRule(ctx, code, pt, tech) },
+		func(string) string { return fmt.Sprintf("rule added: %s in %s goes to %s", pt, code, tech) },
+		func(string) tea.Cmd { s.rules.Want(pt); return s.Reload() })
 }
 
 func (s *buildingsScreen) Update(msg tea.Msg) tea.Cmd {

@@ -66,6 +66,10 @@ type Common struct {
 	status      string
 	statusErr   bool
 	loads       int // loads started and not yet applied
+	saves       int // saves in flight: the status line says "saving…"
+	// holding counts, by owner, the saves and the opening reads (open) in
+	// flight: the owner's own keys wait for them (the shell holds them)
+	holding map[any]int
 }
 
 // Ok puts a success message in the status line.
@@ -121,6 +125,15 @@ type (
 		c     *Common
 		owner any
 		apply func() tea.Cmd
+		held  bool // an opening read (Common.open): the owner's keys waited
+	}
+	// savedMsg carries the outcome of a save run off the Update loop
+	// (Common.save); the shell runs apply in Update, then the keys typed
+	// meanwhile.
+	savedMsg struct {
+		c     *Common
+		owner any
+		apply func() tea.Cmd
 	}
 	// doneMsg reports the result of an asynchronous action and reloads the
 	// visible screen.
@@ -152,6 +165,87 @@ func act(ok string, fn func() error) tea.Cmd {
 func (c *Common) load(owner any, read func() func() tea.Cmd) tea.Cmd {
 	c.loads++
 	return func() tea.Msg { return loadedMsg{c: c, owner: owner, apply: read()} }
+}
+
+// save returns the command that runs write off the Update loop, the way
+// load runs reads: write does only service calls, on values captured
+// before, and returns the function that applies the outcome in Update
+// (close the form or keep it with the refusal, report, reload). Until it
+// arrives the status line says "saving…" and the shell holds the owner's
+// own keys, replaying them after apply: a key typed meanwhile never lands
+// in a form that is about to close, and a second ctrl+s never saves twice.
+// Navigation, help and quit are not held, so a save that hangs blocks
+// nothing else.
+func (c *Common) save(owner any, write func() func() tea.Cmd) tea.Cmd {
+	c.saves++
+	c.hold(owner)
+	return func() tea.Msg { return savedMsg{c: c, owner: owner, apply: write()} }
+}
+
+// open is load for a read that opens something the next keys are meant
+// for (a form that needs the buildings, a detail): until it arrives the
+// owner's own keys wait, so "n" then typing a title never lets the title's
+// letters act on the list behind the form.
+func (c *Common) open(owner any, read func() func() tea.Cmd) tea.Cmd {
+	c.loads++
+	c.hold(owner)
+	return func() tea.Msg { return loadedMsg{c: c, owner: owner, apply: read(), held: true} }
+}
+
+// saving is save for a command that already writes off the Update loop
+// and reports with a message of its own (settingsSavedMsg, ticketDoneMsg):
+// the owner's keys wait for that message, which the screen then gets as
+// before.
+func (c *Common) saving(owner any, cmd tea.Cmd) tea.Cmd {
+	if cmd == nil {
+		return nil
+	}
+	return c.save(owner, func() func() tea.Cmd {
+		msg := cmd()
+		return func() tea.Cmd {
+			if msg == nil {
+				return nil
+			}
+			return func() tea.Msg { return msg }
+		}
+	})
+}
+
+// hold counts one more save or opening read in flight for owner.
+func (c *Common) hold(owner any) {
+	if c.holding == nil {
+		c.holding = map[any]int{}
+	}
+	c.holding[owner]++
+}
+
+// release ends one save or opening read of owner.
+func (c *Common) release(owner any) {
+	if c.holding[owner]--; c.holding[owner] <= 0 {
+		delete(c.holding, owner)
+	}
+}
+
+// saveForm is save for a form *fp: call runs off the Update loop; on its
+// error the form stays open with what was typed and the status line says
+// why; otherwise the form closes (if it is still the one saved), ok(result)
+// is reported and then(result) runs (a reload, the cursor on a new row).
+func saveForm[T any](c *Common, owner any, fp **form, call func() (T, error), ok func(T) string, then func(T) tea.Cmd) tea.Cmd {
+	f := *fp
+	return c.save(owner, func() func() tea.Cmd {
+		v, err := call()
+		return func() tea.Cmd {
+			if err != nil {
+				c.Fail(err)
+				return nil
+			}
+			if *fp == f {
+				*fp = nil
+			}
+			c.Ok("%s", ok(v))
+			return then(v)
+		}
+	})
 }
 
 // switchTo asks the shell to show another screen.

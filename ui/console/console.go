@@ -142,10 +142,11 @@ type Model struct {
 	// fresh holds screens whose first load is still in flight: they show
 	// "loading…" instead of an empty table that reads as "no data"
 	fresh map[Screen]bool
-	// held are a screen's own keys typed before its first load arrived:
-	// they act on its data once it is there, never on an empty list
-	// (navigation, help and quit are not held)
-	held    []tea.KeyPressMsg
+	// held are each screen's own keys typed before its first load or
+	// while its save was in flight: they act on its data once it is there
+	// (never on an empty list, never in a form about to close), on that
+	// screen only (navigation, help and quit are not held)
+	held    map[Screen][]tea.KeyPressMsg
 	helpTop int     // first line of the help overlay shown
 	boot    tea.Cmd // the start screen's first load, run by Init
 }
@@ -163,7 +164,7 @@ func New(cfg Config) tea.Model {
 	if cfg.Context == nil {
 		cfg.Context = context.Background()
 	}
-	m := &Model{cfg: cfg, built: map[string]Screen{}, fresh: map[Screen]bool{}, dark: !cfg.Light, w: minWidth, h: minHeight}
+	m := &Model{cfg: cfg, built: map[string]Screen{}, fresh: map[Screen]bool{}, held: map[Screen][]tea.KeyPressMsg{}, dark: !cfg.Light, w: minWidth, h: minHeight}
 	ctx, stop := context.WithCancel(cfg.Context)
 	m.stop = stop
 	keys := keymap.Default()
@@ -304,11 +305,52 @@ func (m *Model) mainHeight() int { return m.h - 4 }
 // screen has no data yet.
 func (m *Model) holds(k tea.KeyPressMsg) bool {
 	s := m.screen()
-	if s == nil || !m.fresh[s] || m.confirm != nil || m.pal != nil || m.showAll || m.viewAs != nil || s.Capturing() {
+	if s == nil || m.confirm != nil || m.pal != nil || m.showAll || m.viewAs != nil {
+		return false
+	}
+	// a save or opening read in flight holds the screen's keys even in
+	// its open form; a first load only those of a screen not typing into a
+	// field
+	if !m.waiting(s) && (!m.fresh[s] || s.Capturing()) {
 		return false
 	}
 	g := m.c.Keys.Global
 	return !key.Matches(k, g.Screens, g.Help, g.Palette, g.Quit, g.ForceQuit)
+}
+
+// waiting reports a save or an opening read in flight for screen s or one
+// of its panes: its own keys wait for it.
+func (m *Model) waiting(s Screen) bool {
+	for owner := range m.c.holding {
+		if owner == any(s) {
+			return true
+		}
+		if o, ok := s.(paneOwner); ok && o.owns(owner) {
+			return true
+		}
+	}
+	return false
+}
+
+// capturing reports that the visible screen takes every key as text: not
+// while its save is in flight (its keys wait, and navigation works).
+func (m *Model) capturing(s Screen) bool { return s.Capturing() && !m.waiting(s) }
+
+// replayHeld returns cmd followed by the keys held while the visible
+// screen's first load, a save or an opening read was in flight, once none
+// is.
+func (m *Model) replayHeld(cmd tea.Cmd) tea.Cmd {
+	s := m.screen()
+	keys := m.held[s]
+	if len(keys) == 0 || m.fresh[s] || m.waiting(s) {
+		return cmd
+	}
+	delete(m.held, s)
+	cmds := []tea.Cmd{cmd}
+	for _, k := range keys {
+		cmds = append(cmds, func() tea.Msg { return k })
+	}
+	return tea.Sequence(cmds...)
 }
 
 // switchTo shows a screen and returns the command that loads its data.
@@ -329,6 +371,11 @@ func (m *Model) switchTo(id, arg string) tea.Cmd {
 		}
 	}
 	s.SetSize(m.w, m.mainHeight())
+	if prev := m.screen(); prev != nil && prev != s {
+		// keys held for the screen being left were meant for it: they do
+		// not wait to act when it shows again, perhaps minutes later
+		delete(m.held, prev)
+	}
 	m.active = id
 	if a, ok := s.(*accessScreen); ok && arg != "" {
 		return a.load(arg)
@@ -436,6 +483,9 @@ func (m *Model) updateShell(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, msg.m.applyActor(msg)
 	case loadedMsg:
 		msg.c.loads--
+		if msg.held {
+			msg.c.release(msg.owner)
+		}
 		// a pane's load (Access review's tabs) ends its screen's first load
 		// too; a load of another screen (Home, still arriving after a
 		// switch) does not end the visible one's
@@ -449,17 +499,11 @@ func (m *Model) updateShell(msg tea.Msg) (tea.Model, tea.Cmd) {
 				}
 			}
 		}
-		cmd := msg.apply()
-		if len(m.held) > 0 && !m.fresh[m.screen()] {
-			keys := m.held
-			m.held = nil
-			cmds := []tea.Cmd{cmd}
-			for _, k := range keys {
-				cmds = append(cmds, func() tea.Msg { return k })
-			}
-			return m, tea.Sequence(cmds...)
-		}
-		return m, cmd
+		return m, m.replayHeld(msg.apply())
+	case savedMsg:
+		msg.c.saves--
+		msg.c.release(msg.owner)
+		return m, m.replayHeld(msg.apply())
 	case feedClosedMsg:
 		return m, nil
 	case quitMsg:
@@ -486,7 +530,8 @@ func (m *Model) updateShell(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(cmds...)
 	case tea.KeyPressMsg:
 		if m.holds(msg) {
-			m.held = append(m.held, msg)
+			s := m.screen()
+			m.held[s] = append(m.held[s], msg)
 			return m, nil
 		}
 		return m, m.key(msg)
@@ -536,10 +581,14 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	s := m.screen()
-	if !s.Capturing() {
+	if !m.capturing(s) {
 		g := keys.Global
 		switch {
 		case key.Matches(k, g.Quit):
+			if m.c.saves > 0 {
+				// quitting cancels the save's context: it may not be stored
+				return ask("A save is still on its way to the store; quit anyway?", func() tea.Msg { return quitMsg{} })
+			}
 			if dirty := m.dirtyScreens(); len(dirty) > 0 {
 				return ask("Quit and lose unsaved changes on "+strings.Join(dirty, ", ")+"?", func() tea.Msg { return quitMsg{} })
 			}
@@ -665,13 +714,16 @@ func (m *Model) statusLines() []string {
 		if s == nil || m.confirm != nil {
 			return []string{""}
 		}
-		if msg = oneLine(s.Hint()); msg == "" && m.c.loads == 0 {
+		if msg = oneLine(s.Hint()); msg == "" && m.c.loads == 0 && m.c.saves == 0 {
 			return []string{style.Render(pad("", m.w))}
 		}
 	}
 	if m.c.loads > 0 {
 		// a read is in flight: keys still work, and the screen says so
 		msg = strings.TrimPrefix(msg+" · loading…", " · ")
+	}
+	if m.c.saves > 0 {
+		msg = strings.TrimPrefix(msg+" · saving…", " · ")
 	}
 	lines := strings.Split(ansi.Wrap(msg, max(m.w, 1), ""), "\n")
 	if len(lines) > maxStatusLines {
@@ -728,7 +780,7 @@ func (m *Model) helpKeys() helpKeys {
 		return helpKeys{short: []key.Binding{p.Choose, p.Up, p.Down, p.Close}}
 	}
 	short := s.ShortHelp()
-	if !s.Capturing() {
+	if !m.capturing(s) {
 		short = append(short, g.Help, g.Palette, g.Quit)
 	}
 	full := append([][]key.Binding{{g.Screens, g.NextPane, g.PrevPane, g.Help, g.Palette, g.Quit, g.ForceQuit},

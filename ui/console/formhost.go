@@ -16,15 +16,3 @@ func updateForm(fp **form, msg tea.Msg, submit func() tea.Cmd) tea.Cmd {
 	}
 	return cmd
 }
-
-// formDone ends a form submit: on err the form stays open and the status
-// line says why; otherwise the form closes, ok is reported and reload runs.
-func formDone(c *Common, fp **form, ok string, err error, reload func() tea.Cmd) tea.Cmd {
-	if err != nil {
-		c.Fail(err)
-		return nil
-	}
-	*fp = nil
-	c.Ok("%s", ok)
-	return reload()
-}

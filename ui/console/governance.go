@@ -99,6 +99,9 @@ type govPane struct {
 	// saving is the save a submitted form started: the form stays open
 	// (and keeps what was typed) until it succeeds
 	saving tea.Cmd
+	// owner is the screen or pane embedding this one: its keys wait for a
+	// save (Common.saving)
+	owner any
 }
 
 // govSavedMsg reports a governance save back to its pane.
@@ -127,7 +130,7 @@ func (p *govPane) updateForm(msg tea.Msg, submit func()) tea.Cmd {
 	}
 	cmd := updateForm(&p.form, msg, func() tea.Cmd { submit(); return nil })
 	if p.saving != nil {
-		cmd, p.saving = tea.Batch(cmd, p.saving), nil
+		cmd, p.saving = tea.Batch(cmd, p.c.saving(p.owner, p.saving)), nil
 	}
 	return cmd
 }
@@ -183,6 +186,7 @@ func newGuardsPane(c *Common) *guardsPane {
 		column{title: "Name", width: 14},
 		column{title: "Rule", width: 30, flex: 1},
 		column{title: "Now", width: 20, flex: 2})}}
+	p.owner = p
 	return p
 }
 
@@ -318,6 +322,7 @@ func newRequestsPane(c *Common) *requestsPane {
 		column{title: "Status", width: 8},
 		column{title: "Asked", width: 16},
 		column{title: "Reason", width: 10, flex: 2})}}
+	p.owner = p
 	return p
 }
 
@@ -397,8 +402,18 @@ func (p *requestsPane) decider(r domain.AccessRequest) string {
 	return ""
 }
 
-func (p *requestsPane) openRequest() {
-	gs, err := p.c.Svc.RequestableGroups(p.c.Ctx)
+// openRequest reads the requestable groups off the Update loop; the form
+// opens when they arrive.
+func (p *requestsPane) openRequest() tea.Cmd {
+	svc, ctx := p.c.Svc, p.c.Ctx
+	return p.c.open(p, func() func() tea.Cmd {
+		gs, err := svc.RequestableGroups(ctx)
+		return func() tea.Cmd { p.showRequest(gs, err); return nil }
+	})
+}
+
+// showRequest opens the request form on the groups read.
+func (p *requestsPane) showRequest(gs []domain.Group, err error) {
 	if err != nil {
 		p.c.Fail(err)
 		return
@@ -468,7 +483,7 @@ func (p *requestsPane) Update(msg tea.Msg) tea.Cmd {
 	r, has := p.current()
 	switch {
 	case key.Matches(k, p.c.Keys.List.New):
-		p.openRequest()
+		return p.openRequest()
 	case !has:
 	case key.Matches(k, g.Approve):
 		if why := p.decider(r); why != "" {
@@ -544,6 +559,7 @@ func newReviewsPane(c *Common) *reviewsPane {
 			column{title: "Decision", width: 8},
 			column{title: "When", width: 16},
 			column{title: "Reason or outcome", width: 12, flex: 3})}
+	p.owner = p
 	return p
 }
 

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"fmt"
 	"reflect"
 	"slices"
@@ -148,24 +149,38 @@ func (d *groupDetail) Hint() string {
 	return ""
 }
 
-// save runs one step of the save sequence.
+// save runs one step of the save sequence; the store is written off the
+// Update loop (Common.save) and saved applies the outcome.
 func (d *groupDetail) save(m saveGroupMsg) tea.Cmd {
 	if d.orig.BuiltIn && !m.builtinOK && d.c.Access.Superuser {
 		m.builtinOK = true
 		return ask(fmt.Sprintf("%s is a built-in group (R12): save changes to it?", d.orig.Name),
 			func() tea.Msg { return m })
 	}
-	g, err := d.c.Svc.UpdateGroup(d.c.Ctx, d.draft, m.elevateOK)
+	svc, ctx, draft := d.c.Svc, d.c.Ctx, cloneGroup(d.draft)
+	return d.c.save(d, func() func() tea.Cmd {
+		g, err := svc.UpdateGroup(ctx, draft, m.elevateOK)
+		var lines []string
+		if domain.IsWarning(err) {
+			lines = whatIfLines(ctx, svc, draft) // the question shows what changes
+		}
+		return func() tea.Cmd { return d.saved(m, g, err, lines) }
+	})
+}
+
+// saved applies a save's outcome: the R4 question (with what changes), the
+// refusal (the draft stays: nothing typed is lost) or the saved group.
+func (d *groupDetail) saved(m saveGroupMsg, g domain.Group, err error, whatIf []string) tea.Cmd {
 	if domain.IsWarning(err) {
 		m.elevateOK = true
 		q := errText(err)
-		if lines := d.whatIfLines(); len(lines) > 0 {
-			q += "\n\nWhat changes (everyone):\n" + strings.Join(lines, "\n")
+		if len(whatIf) > 0 {
+			q += "\n\nWhat changes (everyone):\n" + strings.Join(whatIf, "\n")
 		}
 		return ask(q, func() tea.Msg { return m })
 	}
 	if err != nil {
-		d.c.Fail(err) // the draft stays: nothing typed is lost
+		d.c.Fail(err)
 		return nil
 	}
 	d.orig, d.draft = g, cloneGroup(g)
@@ -173,9 +188,20 @@ func (d *groupDetail) save(m saveGroupMsg) tea.Cmd {
 	return nil
 }
 
-// whatIfLines lists who gains and loses what if the draft is saved.
-func (d *groupDetail) whatIfLines() []string {
-	changes, err := d.c.Svc.WhatIf(d.c.Ctx, d.draft)
+// showWhatIf returns the command that reads who gains and loses what if
+// the draft is saved; the list opens when it arrives.
+func (d *groupDetail) showWhatIf() tea.Cmd {
+	svc, ctx, draft := d.c.Svc, d.c.Ctx, cloneGroup(d.draft)
+	return d.c.open(d, func() func() tea.Cmd {
+		lines := whatIfLines(ctx, svc, draft)
+		return func() tea.Cmd { d.whatIf = lines; return nil }
+	})
+}
+
+// whatIfLines lists who gains and loses what if draft is saved. It calls
+// the service: run it in a command.
+func whatIfLines(ctx context.Context, svc domain.Service, draft domain.Group) []string {
+	changes, err := svc.WhatIf(ctx, draft)
 	if err != nil {
 		return []string{"what-if: " + errText(err)}
 	}
@@ -195,7 +221,7 @@ func (d *groupDetail) whatIfLines() []string {
 	}
 	head := []string{fmt.Sprintf("%s gain, %d lose", plural(gain, "user"), lose)}
 	// guards (R17) the save would break: it will be refused, say so first
-	if vs, err := d.c.Svc.GuardsWhatIf(d.c.Ctx, d.draft); err == nil {
+	if vs, err := svc.GuardsWhatIf(ctx, draft); err == nil {
 		for _, v := range vs {
 			head = append(head, "refused by "+v.String())
 		}
@@ -216,7 +242,7 @@ func (d *groupDetail) Update(msg tea.Msg) tea.Cmd {
 		case cancel:
 			d.join = nil
 		case submit:
-			return d.submitJoin()
+			return d.c.saving(d, d.submitJoin())
 		}
 		return cmd
 	}
@@ -256,8 +282,7 @@ func (d *groupDetail) Update(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, n.Save):
 		return d.save(saveGroupMsg{})
 	case key.Matches(k, d.c.Keys.Matrix.WhatIf) && d.tab != tabMembers:
-		d.whatIf = d.whatIfLines()
-		return nil
+		return d.showWhatIf()
 	}
 	switch d.tab {
 	case tabPrivileges:

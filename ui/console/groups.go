@@ -154,7 +154,7 @@ func (s *groupsScreen) current() (domain.GroupInfo, bool) {
 // open returns the command that reads a group; its detail shows when the
 // group arrives.
 func (s *groupsScreen) open(name string) tea.Cmd {
-	return s.c.load(s, func() func() tea.Cmd {
+	return s.c.open(s, func() func() tea.Cmd {
 		gi, err := s.c.Svc.Group(s.c.Ctx, name)
 		ms, mErr := s.c.Svc.GroupMembers(s.c.Ctx, name)
 		return func() tea.Cmd {
@@ -198,29 +198,38 @@ func (s *groupsScreen) openForm(mode groupFormMode, src domain.Group) {
 	s.form.SetSize(s.w, s.h)
 }
 
-// submitForm saves the form; on an R4 warning it asks and saves again
-// with confirm. A refusal keeps the form and its text.
+// submitForm saves the form off the Update loop; on an R4 warning it asks
+// and saves again with confirm. A refusal keeps the form and its text.
 func (s *groupsScreen) submitForm(confirm bool) tea.Cmd {
-	f := s.form
+	f, mode, svc, ctx := s.form, s.mode, s.c.Svc, s.c.Ctx
 	var g domain.Group
-	var err error
-	switch s.mode {
+	switch mode {
 	case groupNew:
 		g = domain.Group{Name: f.Value(gfName), Description: f.Value(gfDescription), BuildingAdmin: f.On(gfBuildingAdmin)}
 		if f.Value(gfKind) == domain.KindRestricted.String() {
 			g.Kind = domain.KindRestricted
 		}
-		g, err = s.c.Svc.CreateGroup(s.c.Ctx, g, confirm)
 	case groupEdit:
 		g = s.source
 		g.Name, g.Description = f.Value(gfName), f.Value(gfDescription)
-		g, err = s.c.Svc.UpdateGroup(s.c.Ctx, g, confirm)
 	case groupDuplicate:
 		g = s.source
 		g.ID, g.BuiltIn, g.Base = 0, false, false
 		g.Name, g.Description = f.Value(gfName), f.Value(gfDescription)
-		g, err = s.c.Svc.CreateGroup(s.c.Ctx, g, confirm)
 	}
+	return s.c.save(s, func() func() tea.Cmd {
+		var err error
+		if mode == groupEdit {
+			g, err = svc.UpdateGroup(ctx, g, confirm)
+		} else {
+			g, err = svc.CreateGroup(ctx, g, confirm)
+		}
+		return func() tea.Cmd { return s.formSaved(f, mode, g, err) }
+	})
+}
+
+// formSaved applies the outcome of the group form's save.
+func (s *groupsScreen) formSaved(f *form, mode groupFormMode, g domain.Group, err error) tea.Cmd {
 	if domain.IsWarning(err) {
 		return ask(errText(err), func() tea.Msg { return groupFormConfirmMsg{} })
 	}
@@ -228,15 +237,23 @@ func (s *groupsScreen) submitForm(confirm bool) tea.Cmd {
 		s.c.Fail(err)
 		return nil
 	}
-	s.form = nil
+	if s.form == f {
+		s.form = nil
+	}
 	s.table.Want(g.Name)
 	s.selectAfter = g.Name // the list read again lands on it
 	s.c.Ok("saved group %s", g.Name)
-	if s.mode == groupNew {
+	if mode == groupNew {
 		// straight to the privileges of the new group
 		return tea.Batch(s.Reload(), s.open(g.Name))
 	}
 	return s.Reload()
+}
+
+// owns reports that owner is the open group's detail: its saves hold the
+// screen's keys, and its loads end the screen's first load.
+func (s *groupsScreen) owns(owner any) bool {
+	return s.detail != nil && owner == any(s.detail)
 }
 
 // groupFormConfirmMsg re-saves the group form after the R4 confirmation.

@@ -144,13 +144,14 @@ func (d *driver) keys(ks ...string) {
 }
 
 // screen returns the screen after every message sent so far, once the
-// loads those messages started have arrived (screens read the service in
-// commands and say "loading…" meanwhile); after 5s, the last frame.
+// loads and saves those messages started have arrived (screens read and
+// write the service in commands and say "loading…" or "saving…"
+// meanwhile); after 5s, the last frame.
 func (d *driver) screen() string {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		s := d.frame()
-		if !strings.Contains(s, "loading…") || time.Now().After(deadline) {
+		if !strings.Contains(s, "loading…") && !strings.Contains(s, "saving…") || time.Now().After(deadline) {
 			return s
 		}
 		time.Sleep(5 * time.Millisecond)

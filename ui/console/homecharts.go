@@ -63,21 +63,20 @@ type homeChartsMsg struct {
 	err   error
 }
 
-// load computes every chart in a command.
+// load computes every chart in a command, the charts list included.
 func (h *homeCharts) load(c *Common) tea.Cmd {
 	h.stale = false
 	h.seq++
-	seq, svc := h.seq, c.Svc
-	groups := map[domain.ID]string{}
-	charts, layouts, err := svc.Charts(c.Ctx)
-	if err != nil || len(charts) == 0 {
-		h.items, h.err = nil, err
-		return nil
-	}
-	for _, g := range myGroups(c) {
-		groups[g.id] = g.name
-	}
+	seq, svc, ctx, a, now := h.seq, c.Svc, c.Ctx, c.Access, c.Now()
 	return func() tea.Msg {
+		charts, layouts, err := svc.Charts(ctx)
+		if err != nil || len(charts) == 0 {
+			return homeChartsMsg{seq: seq, err: err}
+		}
+		groups := map[domain.ID]string{}
+		for _, g := range myGroups(ctx, svc, a, now) {
+			groups[g.id] = g.name
+		}
 		var ids []domain.ID
 		for _, ch := range charts {
 			if !slices.Contains(ids, ch.Group) {
@@ -94,7 +93,7 @@ func (h *homeCharts) load(c *Common) tea.Cmd {
 		var items []homeChart
 		for _, g := range ids {
 			for _, ch := range layoutOrder(g, charts, layouts) {
-				data, err := svc.ChartData(c.Ctx, ch.ID)
+				data, err := svc.ChartData(ctx, ch.ID)
 				items = append(items, homeChart{chart: ch, group: name(g), data: data, err: err})
 			}
 		}

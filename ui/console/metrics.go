@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -71,7 +72,7 @@ func newMetricsScreen(c *Common) *metricsScreen {
 func (s *metricsScreen) Reload() tea.Cmd {
 	s.stale = true
 	if s.panel != nil {
-		s.panel.reload()
+		return s.panel.reload()
 	}
 	return nil
 }
@@ -146,7 +147,7 @@ func (s *metricsScreen) Update(msg tea.Msg) tea.Cmd {
 		s.c.Ok("saved the chart layout of %s", m.group)
 		if s.panel != nil {
 			s.panel.dirty = false
-			s.panel.reload()
+			return s.panel.reload()
 		}
 		return nil
 	case metricsDoneMsg:
@@ -162,7 +163,7 @@ func (s *metricsScreen) Update(msg tea.Msg) tea.Cmd {
 			s.form = nil
 		}
 		if s.panel != nil {
-			s.panel.reload()
+			return s.panel.reload()
 		}
 		return nil
 	}
@@ -189,15 +190,15 @@ func (s *metricsScreen) Update(msg tea.Msg) tea.Cmd {
 		s.days = rangePresets[(i+1)%len(rangePresets)]
 		return s.fetch()
 	case key.Matches(k, ck.Filters):
-		s.openFilters()
+		return s.openFilters()
 	case key.Matches(k, ck.SaveChart):
 		if err := s.c.Access.Require(domain.MetricsSaveCharts); err != nil {
 			s.c.Fail(err)
 			return nil
 		}
-		s.openSave()
+		return s.openSave()
 	case key.Matches(k, ck.Charts):
-		s.panel = newChartsPanel(s)
+		return openChartsPanel(s)
 	}
 	return nil
 }
@@ -214,22 +215,32 @@ func validDate(v string) error {
 	return nil
 }
 
-func (s *metricsScreen) openFilters() {
+// openFilters returns the command that reads the buildings and problem
+// types to choose from; the form opens when they arrive.
+func (s *metricsScreen) openFilters() tea.Cmd {
+	svc, ctx := s.c.Svc, s.c.Ctx
+	return s.c.open(s, func() func() tea.Cmd {
+		blds := []string{"all"}
+		if bs, err := svc.Buildings(ctx, ""); err == nil {
+			for _, b := range bs {
+				blds = append(blds, b.Code)
+			}
+		}
+		types := []string{"all"}
+		if o, err := svc.Organization(ctx); err == nil {
+			for _, t := range o.ProblemTypes {
+				types = append(types, t.Name)
+			}
+		}
+		return func() tea.Cmd { s.showFilters(blds, types); return nil }
+	})
+}
+
+// showFilters opens the range and filters form with the choices read.
+func (s *metricsScreen) showFilters(blds, types []string) {
 	from, to := "", ""
 	if s.days == 0 {
 		from, to = s.from.Format(dateLayout), s.to.Format(dateLayout)
-	}
-	blds := []string{"all"}
-	if bs, err := s.c.Svc.Buildings(s.c.Ctx, ""); err == nil {
-		for _, b := range bs {
-			blds = append(blds, b.Code)
-		}
-	}
-	types := []string{"all"}
-	if o, err := s.c.Svc.Organization(s.c.Ctx); err == nil {
-		for _, t := range o.ProblemTypes {
-			types = append(types, t.Name)
-		}
 	}
 	cur := func(v string) string {
 		if v == "" {
@@ -248,23 +259,24 @@ func (s *metricsScreen) openFilters() {
 }
 
 // myGroups are the actor's active groups with their ids, base group
-// included when it can be read: the groups charts are saved for.
-func myGroups(c *Common) []groupRef {
+// included when it can be read: the groups charts are saved for. It calls
+// the service: run it in a command, with a copy of the actor's access.
+func myGroups(ctx context.Context, svc domain.Service, a domain.Access, now time.Time) []groupRef {
 	var out []groupRef
 	seen := map[domain.ID]bool{}
-	if ms, err := c.Svc.Memberships(c.Ctx, c.Access.Username); err == nil {
+	if ms, err := svc.Memberships(ctx, a.Username); err == nil {
 		for _, m := range ms {
-			if !m.Expired && m.Active(c.Now()) && !seen[m.GroupID] {
+			if !m.Expired && m.Active(now) && !seen[m.GroupID] {
 				seen[m.GroupID] = true
 				out = append(out, groupRef{id: m.GroupID, name: m.GroupName})
 			}
 		}
 	}
 	base := domain.GroupUsers
-	if c.Access.Kind == domain.KindRestricted {
+	if a.Kind == domain.KindRestricted {
 		base = domain.GroupRestrictedUsers
 	}
-	if g, err := c.Svc.Group(c.Ctx, base); err == nil && !seen[g.ID] && slices.Contains(c.Access.Groups, g.ID) {
+	if g, err := svc.Group(ctx, base); err == nil && !seen[g.ID] && slices.Contains(a.Groups, g.ID) {
 		out = append(out, groupRef{id: g.ID, name: g.Name})
 	}
 	slices.SortFunc(out, func(a, b groupRef) int { return strings.Compare(a.name, b.name) })
@@ -284,8 +296,18 @@ func groupNames(gs []groupRef) []string {
 	return out
 }
 
-func (s *metricsScreen) openSave() {
-	groups := groupNames(myGroups(s.c))
+// openSave returns the command that reads the actor's groups; the save
+// form opens when they arrive.
+func (s *metricsScreen) openSave() tea.Cmd {
+	svc, ctx, a, now := s.c.Svc, s.c.Ctx, s.c.Access, s.c.Now()
+	return s.c.open(s, func() func() tea.Cmd {
+		groups := groupNames(myGroups(ctx, svc, a, now))
+		return func() tea.Cmd { s.showSave(groups); return nil }
+	})
+}
+
+// showSave opens the form that saves the chart for one of groups.
+func (s *metricsScreen) showSave(groups []string) {
 	if len(groups) == 0 {
 		s.c.Fail(domain.Errorf(domain.EInvalid, "%s is in no group to save a chart for", s.c.Access.Username))
 		return
@@ -352,10 +374,10 @@ func (s *metricsScreen) submit() tea.Cmd {
 	svc := s.c.Svc
 	ch := domain.Chart{Name: f.Value(0), Kind: chartKinds[s.kind].id, Days: s.rangeDays(), Building: s.building, Type: s.ptype}
 	group := f.Value(1)
-	return func() tea.Msg {
+	return s.c.saving(s, func() tea.Msg {
 		c, err := svc.SaveChart(s.c.Ctx, group, ch)
 		return metricsDoneMsg{ok: fmt.Sprintf("saved chart %q for %s", c.Name, group), err: err, form: f}
-	}
+	})
 }
 
 func (s *metricsScreen) rangeText() string {
@@ -490,17 +512,35 @@ type chartsPanel struct {
 	err     error
 }
 
-func newChartsPanel(s *metricsScreen) *chartsPanel {
-	p := &chartsPanel{s: s, groups: myGroups(s.c)}
-	p.reload()
-	return p
+// openChartsPanel returns the command that reads the actor's groups and
+// the saved charts; the panel opens when they arrive.
+func openChartsPanel(s *metricsScreen) tea.Cmd {
+	svc, ctx, a, now := s.c.Svc, s.c.Ctx, s.c.Access, s.c.Now()
+	return s.c.open(s, func() func() tea.Cmd {
+		p := &chartsPanel{s: s, groups: myGroups(ctx, svc, a, now)}
+		p.charts, p.layouts, p.err = svc.Charts(ctx)
+		return func() tea.Cmd {
+			p.arrange()
+			s.panel = p
+			return nil
+		}
+	})
 }
 
-func (p *chartsPanel) reload() {
-	p.charts, p.layouts, p.err = p.s.c.Svc.Charts(p.s.c.Ctx)
-	if !p.dirty {
-		p.arrange()
-	}
+// reload returns the command that reads the saved charts again; an order
+// being changed (not yet saved) stays.
+func (p *chartsPanel) reload() tea.Cmd {
+	svc, ctx := p.s.c.Svc, p.s.c.Ctx
+	return p.s.c.load(p.s, func() func() tea.Cmd {
+		charts, layouts, err := svc.Charts(ctx)
+		return func() tea.Cmd {
+			p.charts, p.layouts, p.err = charts, layouts, err
+			if !p.dirty {
+				p.arrange()
+			}
+			return nil
+		}
+	})
 }
 
 // arrange orders the chosen group's charts by its layout, then by name.

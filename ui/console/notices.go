@@ -217,20 +217,25 @@ func (s *noticesScreen) noticeFromForm() (domain.Notice, error) {
 	return n, err
 }
 
+// submit saves the form off the Update loop (saveForm): a refusal keeps
+// the form and its text; a save closes it and the cursor lands on the
+// notice.
 func (s *noticesScreen) submit() tea.Cmd {
 	n, err := s.noticeFromForm()
-	if err == nil {
+	if err != nil {
+		s.c.Fail(err) // the form stays, with what was typed
+		return nil
+	}
+	svc, ctx := s.c.Svc, s.c.Ctx
+	return saveForm(s.c, s, &s.form, func() (domain.Notice, error) {
 		if n.ID == 0 {
-			n, err = s.c.Svc.CreateNotice(s.c.Ctx, n)
-		} else {
-			n, err = s.c.Svc.UpdateNotice(s.c.Ctx, n)
+			return svc.CreateNotice(ctx, n)
 		}
-	}
-	cmd := formDone(s.c, &s.form, "saved notice "+n.Title, err, s.Reload)
-	if err == nil {
+		return svc.UpdateNotice(ctx, n)
+	}, func(n domain.Notice) string { return "saved notice " + n.Title }, func(n domain.Notice) tea.Cmd {
 		s.table.Want(strconv.FormatUint(n.ID, 10))
-	}
-	return cmd
+		return s.Reload()
+	})
 }
 
 func (s *noticesScreen) Update(msg tea.Msg) tea.Cmd {

@@ -56,14 +56,14 @@ func (s *outboxScreen) Reload() tea.Cmd {
 	return s.c.load(s, func() func() tea.Cmd {
 		msgs, err := s.c.Svc.Outbox(s.c.Ctx, outboxLimit)
 		o, oErr := s.c.Svc.Organization(s.c.Ctx)
-		return func() tea.Cmd { s.apply(msgs, err, o, oErr); return nil }
+		return func() tea.Cmd { return s.apply(msgs, err, o, oErr) }
 	})
 }
 
-func (s *outboxScreen) apply(msgs []domain.Message, err error, o domain.Organization, oErr error) {
+func (s *outboxScreen) apply(msgs []domain.Message, err error, o domain.Organization, oErr error) tea.Cmd {
 	if err != nil {
 		s.c.Fail(err)
-		return
+		return nil
 	}
 	s.msgs = msgs
 	if oErr == nil {
@@ -77,12 +77,21 @@ func (s *outboxScreen) apply(msgs []domain.Message, err error, o domain.Organiza
 	}
 	s.table.SetRows(keys, rows)
 	if s.open != nil {
-		s.show(s.open.ID)
+		return s.show(s.open.ID)
 	}
+	return nil
 }
 
-func (s *outboxScreen) show(id domain.ID) {
-	m, err := s.c.Svc.OutboxMessage(s.c.Ctx, id)
+// show returns the command that reads a message; it opens when it arrives.
+func (s *outboxScreen) show(id domain.ID) tea.Cmd {
+	return s.c.open(s, func() func() tea.Cmd {
+		m, err := s.c.Svc.OutboxMessage(s.c.Ctx, id)
+		return func() tea.Cmd { s.showMessage(m, err); return nil }
+	})
+}
+
+// showMessage lays out a message read by show.
+func (s *outboxScreen) showMessage(m domain.Message, err error) {
 	if err != nil {
 		s.open = nil
 		s.c.Fail(err)
@@ -135,7 +144,7 @@ func (s *outboxScreen) Update(msg tea.Msg) tea.Cmd {
 	}
 	if key.Matches(k, n.Open) {
 		if id, err := strconv.ParseUint(s.table.Key(), 10, 64); err == nil {
-			s.show(id)
+			return s.show(id)
 		}
 	}
 	return nil

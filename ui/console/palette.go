@@ -104,7 +104,7 @@ func (p *palette) commands() []command {
 		})
 	}
 	if a.Has(domain.TicketReport) {
-		add("tickets", "report a problem (new ticket)", func(s Screen) tea.Cmd { s.(*ticketsScreen).openReport(); return nil })
+		add("tickets", "report a problem (new ticket)", func(s Screen) tea.Cmd { return s.(*ticketsScreen).openReport() })
 	}
 	if a.Has(domain.QueryRun) {
 		add("tickets", "saved ticket queries", func(s Screen) tea.Cmd { s.(*ticketsScreen).openSaved(); return nil })

@@ -230,7 +230,7 @@ func (s *schedulesScreen) Update(msg tea.Msg) tea.Cmd {
 		case cancel:
 			s.form = nil
 		case submit:
-			return s.submit()
+			return s.c.saving(s, s.submit())
 		}
 		return cmd
 	}

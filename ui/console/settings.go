@@ -171,7 +171,7 @@ func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
 			s.mailForm = nil
 		case submit && !s.saving:
 			s.saving = true
-			return s.saveMail()
+			return s.c.saving(s, s.saveMail())
 		}
 		return cmd
 	}
@@ -192,7 +192,7 @@ func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
 		case cancel:
 			s.form = nil
 		case submit:
-			return s.submit()
+			return s.c.saving(s, s.submit())
 		}
 		return cmd
 	}

@@ -71,17 +71,25 @@ func typeOrder(t domain.TeamType) int {
 	return 2
 }
 
-// Reload returns the command that reads the list; only the newest read is
-// shown (the filter reads on every key).
+// Reload returns the command that reads the list, and the members of the
+// open team; only the newest read is shown (the filter reads on every key).
 func (s *teamsScreen) Reload() tea.Cmd {
-	search := strings.TrimSpace(s.filter.Value())
+	search, open := strings.TrimSpace(s.filter.Value()), s.open
 	s.seq++
 	seq := s.seq
 	return s.c.load(s, func() func() tea.Cmd {
 		ts, err := s.c.Svc.Teams(s.c.Ctx, search)
+		var ms []domain.TeamMember
+		var mErr error
+		if open != "" {
+			_, ms, mErr = s.c.Svc.Team(s.c.Ctx, open)
+		}
 		return func() tea.Cmd {
 			if seq == s.seq {
 				s.apply(ts, err)
+				if open != "" {
+					s.applyMembers(open, ms, mErr)
+				}
 			}
 			return nil
 		}
@@ -111,13 +119,25 @@ func (s *teamsScreen) apply(ts []domain.TeamInfo, err error) {
 		rows[i] = []string{t.Name, t.Type.String(), strconv.Itoa(t.Members), dash(t.Owner), note}
 	}
 	s.table.SetRows(keys, rows)
-	if s.open != "" {
-		s.loadMembers()
-	}
 }
 
-func (s *teamsScreen) loadMembers() {
-	_, ms, err := s.c.Svc.Team(s.c.Ctx, s.open)
+// openTeam shows a team's members: they are read in a command and shown
+// when they arrive (the status line says loading… meanwhile).
+func (s *teamsScreen) openTeam(team string) tea.Cmd {
+	s.open = team
+	s.members.SetRows(nil, nil)
+	return s.c.open(s, func() func() tea.Cmd {
+		_, ms, err := s.c.Svc.Team(s.c.Ctx, team)
+		return func() tea.Cmd { s.applyMembers(team, ms, err); return nil }
+	})
+}
+
+// applyMembers shows the members of team read off the Update loop, if that
+// team is still the open one.
+func (s *teamsScreen) applyMembers(team string, ms []domain.TeamMember, err error) {
+	if s.open != team {
+		return
+	}
 	if err != nil {
 		s.open = ""
 		s.c.Fail(err)
@@ -178,32 +198,33 @@ func (s *teamsScreen) openForm(mode teamFormMode, src domain.TeamInfo) {
 	s.form.SetSize(s.w, s.h)
 }
 
+// submit saves the form off the Update loop (saveForm): a refusal keeps
+// the form and its text; a save closes it and the cursor lands on the team.
 func (s *teamsScreen) submit() tea.Cmd {
-	var err error
-	var ok string
+	f, svc, ctx := s.form, s.c.Svc, s.c.Ctx
+	land := func(t domain.Team) tea.Cmd {
+		s.table.Want(t.Name) // the cursor lands on the new or renamed team
+		return s.Reload()
+	}
 	switch s.mode {
 	case teamNew:
-		var t domain.Team
-		t, err = s.c.Svc.CreateTeam(s.c.Ctx, domain.Team{Name: s.form.Value(0), Description: s.form.Value(1)})
-		ok = "created team " + t.Name
-		s.table.Want(t.Name) // the cursor lands on the new team
+		t := domain.Team{Name: f.Value(0), Description: f.Value(1)}
+		return saveForm(s.c, s, &s.form, func() (domain.Team, error) { return svc.CreateTeam(ctx, t) },
+			func(t domain.Team) string { return "created team " + t.Name }, land)
 	case teamDuplicate:
-		var t domain.Team
-		t, err = s.c.Svc.DuplicateTeam(s.c.Ctx, s.source.Name, s.form.Value(0))
-		ok = "duplicated " + s.source.Name + " as " + t.Name
-		s.table.Want(t.Name)
+		source, name := s.source.Name, f.Value(0)
+		return saveForm(s.c, s, &s.form, func() (domain.Team, error) { return svc.DuplicateTeam(ctx, source, name) },
+			func(t domain.Team) string { return "duplicated " + source + " as " + t.Name }, land)
 	case teamAddMember:
-		user := s.form.Value(0)
-		err = s.c.Svc.AddTeamMember(s.c.Ctx, s.open, user)
-		ok = "added " + user + " to " + s.open
-	case teamEdit:
-		t := s.source.Team
-		t.Name, t.Description = s.form.Value(0), s.form.Value(1)
-		t, err = s.c.Svc.UpdateTeam(s.c.Ctx, t)
-		ok = "saved team " + t.Name
-		defer s.table.SelectKey(t.Name)
+		team, user := s.open, f.Value(0)
+		return saveForm(s.c, s, &s.form, func() (string, error) { return user, svc.AddTeamMember(ctx, team, user) },
+			func(string) string { return "added " + user + " to " + team },
+			func(string) tea.Cmd { s.members.Want(user); return s.Reload() })
 	}
-	return formDone(s.c, &s.form, ok, err, s.Reload)
+	t := s.source.Team
+	t.Name, t.Description = f.Value(0), f.Value(1)
+	return saveForm(s.c, s, &s.form, func() (domain.Team, error) { return svc.UpdateTeam(ctx, t) },
+		func(t domain.Team) string { return "saved team " + t.Name }, land)
 }
 
 // repair rebuilds global membership, private teams and the hierarchy (R9)
@@ -307,8 +328,7 @@ func (s *teamsScreen) Update(msg tea.Msg) tea.Cmd {
 		return openScreen(s.c, "notices")
 	case !has:
 	case key.Matches(k, n.Open):
-		s.open = t.Name
-		s.loadMembers()
+		return s.openTeam(t.Name)
 	case key.Matches(k, l.Duplicate):
 		s.openForm(teamDuplicate, t)
 	case key.Matches(k, l.Edit):

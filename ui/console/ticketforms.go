@@ -66,6 +66,7 @@ const (
 	ffPriority
 	ffTeam
 	ffOverdue
+	ffReassign
 )
 
 // Field indexes of the save-query form.
@@ -108,14 +109,23 @@ func (s *ticketsScreen) openForm(kind ticketFormKind, r domain.TicketRow, f *for
 	f.SetSize(s.w, s.h)
 }
 
-func (s *ticketsScreen) loadBuildings() bool {
-	bs, err := s.c.Svc.Buildings(s.c.Ctx, "")
-	if err != nil {
-		s.c.Fail(err)
-		return false
-	}
-	s.blds = bs
-	return true
+// withBuildings returns the command that reads the buildings (codes and
+// rooms to choose from) off the Update loop, then runs open in Update; the
+// screen's keys wait for it, so what is typed next lands in the form.
+func (s *ticketsScreen) withBuildings(open func()) tea.Cmd {
+	svc, ctx := s.c.Svc, s.c.Ctx
+	return s.c.open(s, func() func() tea.Cmd {
+		bs, err := svc.Buildings(ctx, "")
+		return func() tea.Cmd {
+			if err != nil {
+				s.c.Fail(err)
+				return nil
+			}
+			s.blds = bs
+			open()
+			return nil
+		}
+	})
 }
 
 func (s *ticketsScreen) buildingCodes() []string {
@@ -189,19 +199,21 @@ func (s *ticketsScreen) syncForm() {
 
 // openReport is the report form (n): title, description, building and
 // room, problem type and common problem, priority.
-func (s *ticketsScreen) openReport() {
+func (s *ticketsScreen) openReport() tea.Cmd {
 	if err := s.c.Access.Require(domain.TicketReport); err != nil {
 		s.c.Fail(err)
-		return
+		return nil
 	}
 	if len(s.org.Priorities) == 0 {
 		// the queue's first read brings the organization's choices
 		s.c.Fail(domain.Errorf(domain.EConflict, "the queue is still loading: press n again in a moment"))
-		return
+		return nil
 	}
-	if !s.loadBuildings() {
-		return
-	}
+	return s.withBuildings(s.showReport)
+}
+
+// showReport opens the report form on the buildings read.
+func (s *ticketsScreen) showReport() {
 	codes := s.buildingCodes()
 	if len(codes) == 0 {
 		s.c.Fail(domain.Errorf(domain.EInvalid, "building: there are no buildings to report in yet"))
@@ -228,10 +240,12 @@ func (s *ticketsScreen) openReport() {
 }
 
 // openEdit edits a ticket's fields in place (Edit Problem Reports).
-func (s *ticketsScreen) openEdit(r domain.TicketRow) {
-	if !s.loadBuildings() {
-		return
-	}
+func (s *ticketsScreen) openEdit(r domain.TicketRow) tea.Cmd {
+	return s.withBuildings(func() { s.showEdit(r) })
+}
+
+// showEdit opens the edit form on the buildings read.
+func (s *ticketsScreen) showEdit(r domain.TicketRow) {
 	f := newForm(s.c, "Edit "+r.Label).
 		text("Title", r.Title, "", validTitle).
 		area("Description", r.Description, "", nil).
@@ -299,17 +313,37 @@ func (s *ticketsScreen) openComment(kind ticketFormKind, r domain.TicketRow) {
 
 // openVisibility edits the groups a ticket is visible to (Edit Record
 // Visibility; other groups than one's own need Override Record Visibility).
-func (s *ticketsScreen) openVisibility(r domain.TicketRow) {
-	current := ""
-	if s.detail != nil && s.detail.t.Number == r.Number {
-		current = strings.Join(s.detail.t.VisibleTo, ", ")
-	} else if d, err := s.c.Svc.Ticket(s.c.Ctx, r.Number); err == nil {
-		current = strings.Join(d.VisibleTo, ", ")
+// The ticket (unless its detail is open) and the actor's groups are read
+// off the Update loop; the form opens when they arrive.
+func (s *ticketsScreen) openVisibility(r domain.TicketRow) tea.Cmd {
+	svc, ctx, me := s.c.Svc, s.c.Ctx, s.c.Access.Username
+	var known []string
+	have := s.detail != nil && s.detail.t.Number == r.Number
+	if have {
+		known = s.detail.t.VisibleTo
 	}
+	return s.c.open(s, func() func() tea.Cmd {
+		current := strings.Join(known, ", ")
+		if !have {
+			if d, err := svc.Ticket(ctx, r.Number); err == nil {
+				current = strings.Join(d.VisibleTo, ", ")
+			}
+		}
+		var mine []string
+		if ui, err := svc.User(ctx, me); err == nil {
+			mine = ui.Groups
+		}
+		return func() tea.Cmd { s.showVisibility(r, current, mine); return nil }
+	})
+}
+
+// showVisibility opens the visibility form with the ticket's groups and
+// the actor's own.
+func (s *ticketsScreen) showVisibility(r domain.TicketRow, current string, mine []string) {
 	f := newForm(s.c, "Visible to: "+r.Label).pickMany("Groups", current, "group names, comma-separated; empty: none", nil, s.c.groupChoices)
 	note := "Without Override Record Visibility you may choose only your own groups."
-	if ui, err := s.c.Svc.User(s.c.Ctx, s.c.Access.Username); err == nil && len(ui.Groups) > 0 {
-		note += " Yours: " + strings.Join(ui.Groups, ", ") + "."
+	if len(mine) > 0 {
+		note += " Yours: " + strings.Join(mine, ", ") + "."
 	}
 	if !s.org.RecordVisibility {
 		note += " Record visibility is off in the organization settings."
@@ -322,7 +356,19 @@ func withAny(opts ...string) []string { return append([]string{anyValue}, opts..
 
 // openFilters is the filter bar: each choice rewrites its term of the query
 // line; free text and sort stay.
-func (s *ticketsScreen) openFilters() {
+// The buildings and teams to choose from are read off the Update loop;
+// the form opens when they arrive.
+func (s *ticketsScreen) openFilters() tea.Cmd {
+	svc, ctx := s.c.Svc, s.c.Ctx
+	return s.c.open(s, func() func() tea.Cmd {
+		bs, _ := svc.Buildings(ctx, "")
+		teams, tErr := svc.Teams(ctx, "")
+		return func() tea.Cmd { s.showFilters(bs, teams, tErr); return nil }
+	})
+}
+
+// showFilters opens the filter bar with the buildings and teams read.
+func (s *ticketsScreen) showFilters(bs []domain.Building, teams []domain.TeamInfo, tErr error) {
 	q := s.query
 	status := anyValue
 	switch {
@@ -335,7 +381,6 @@ func (s *ticketsScreen) openFilters() {
 	for _, st := range domain.AllStatuses {
 		statuses = append(statuses, st.String())
 	}
-	bs, _ := s.c.Svc.Buildings(s.c.Ctx, "")
 	codes := withAny()
 	for _, b := range bs {
 		codes = append(codes, b.Code)
@@ -349,7 +394,7 @@ func (s *ticketsScreen) openFilters() {
 		choose("Building", withCurrent(codes, q.Building), orAny(q.Building)).
 		choose("Assignee", withCurrent([]string{"anyone", "me", "none"}, assignee), assignee).
 		choose("Priority", withCurrent(withAny(s.org.Priorities...), q.Priority), orAny(q.Priority))
-	if teams, err := s.c.Svc.Teams(s.c.Ctx, ""); err == nil {
+	if tErr == nil {
 		names := withAny()
 		for _, t := range teams {
 			names = append(names, t.Name)
@@ -359,6 +404,7 @@ func (s *ticketsScreen) openFilters() {
 		f.pickText("Team", q.Team, "team name (optional)", nil, s.c.teamChoices)
 	}
 	f.toggle("Overdue only", q.Overdue)
+	f.toggle("Reassign asked", q.Reassign)
 	f.note = "space or ←/→ cycle · enter applies · the query line shows the result"
 	s.openForm(formFilters, domain.TicketRow{}, f)
 }
@@ -377,14 +423,26 @@ func fromAny(v string) string {
 	return v
 }
 
-func (s *ticketsScreen) openSaveQuery() {
-	f := newForm(s.c, "Save the query "+strconv.Quote(s.line.Value())).
-		text("Name", "", "what to call it", func(v string) error { return domain.ValidateName("name", v) }).
-		pickText("Group", "", "empty: for you only; a group name shares it", nil, s.c.groupChoices)
-	if ui, err := s.c.Svc.User(s.c.Ctx, s.c.Access.Username); err == nil && len(ui.Groups) > 0 {
-		f.note = "Group queries need Save Group Queries and a group you are in: " + strings.Join(ui.Groups, ", ")
-	}
-	s.openForm(formSaveQuery, domain.TicketRow{}, f)
+// openSaveQuery reads the actor's groups off the Update loop; the form
+// opens when they arrive.
+func (s *ticketsScreen) openSaveQuery() tea.Cmd {
+	svc, ctx, me := s.c.Svc, s.c.Ctx, s.c.Access.Username
+	return s.c.open(s, func() func() tea.Cmd {
+		var mine []string
+		if ui, err := svc.User(ctx, me); err == nil {
+			mine = ui.Groups
+		}
+		return func() tea.Cmd {
+			f := newForm(s.c, "Save the query "+strconv.Quote(s.line.Value())).
+				text("Name", "", "what to call it", func(v string) error { return domain.ValidateName("name", v) }).
+				pickText("Group", "", "empty: for you only; a group name shares it", nil, s.c.groupChoices)
+			if len(mine) > 0 {
+				f.note = "Group queries need Save Group Queries and a group you are in: " + strings.Join(mine, ", ")
+			}
+			s.openForm(formSaveQuery, domain.TicketRow{}, f)
+			return nil
+		}
+	})
 }
 
 func (s *ticketsScreen) updateForm(msg tea.Msg) tea.Cmd {
@@ -497,6 +555,7 @@ func (s *ticketsScreen) submit() tea.Cmd {
 		q.Priority = fromAny(f.Value(ffPriority))
 		q.Team = fromAny(f.Value(ffTeam))
 		q.Overdue = f.On(ffOverdue)
+		q.Reassign = f.On(ffReassign)
 		s.form = nil
 		return s.setQuery(q)
 	case formSaveQuery:

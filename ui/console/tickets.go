@@ -513,11 +513,9 @@ func (s *ticketsScreen) updateQueue(k tea.KeyPressMsg) tea.Cmd {
 		s.line.CursorEnd()
 		return s.line.Focus()
 	case key.Matches(k, tk.Report):
-		s.openReport()
-		return nil
+		return s.openReport()
 	case key.Matches(k, tk.Filters):
-		s.openFilters()
-		return nil
+		return s.openFilters()
 	case key.Matches(k, tk.Sort):
 		q := s.query
 		q.Sort = sortCycle[(slices.Index(sortCycle, q.Sort)+1)%len(sortCycle)]
@@ -581,13 +579,16 @@ func (s *ticketsScreen) can(act domain.Action, r domain.TicketRow) bool {
 
 // do runs a ticket action as a command; ok is the success message.
 func (s *ticketsScreen) do(f *form, fn func() (string, error)) tea.Cmd {
-	if f != nil {
-		s.formBusy = true
-	}
-	return func() tea.Msg {
+	cmd := func() tea.Msg {
 		ok, err := fn()
 		return ticketDoneMsg{ok: ok, err: err, form: f}
 	}
+	if f != nil {
+		// a form's save: keys typed meanwhile wait for its outcome
+		s.formBusy = true
+		return s.c.saving(s, cmd)
+	}
+	return cmd
 }
 
 // done shows an action's outcome; a refusal keeps the form and reloads, so
@@ -682,7 +683,7 @@ func (s *ticketsScreen) actOn(k tea.KeyPressMsg, r domain.TicketRow) (tea.Cmd, b
 		}
 	case key.Matches(k, tk.Edit):
 		if s.can(domain.ActEdit, r) {
-			s.openEdit(r)
+			return s.openEdit(r), true
 		}
 	case key.Matches(k, tk.Clone):
 		if s.can(domain.ActClone, r) {
@@ -697,7 +698,7 @@ func (s *ticketsScreen) actOn(k tea.KeyPressMsg, r domain.TicketRow) (tea.Cmd, b
 		}
 	case key.Matches(k, tk.Visibility):
 		if s.can(domain.ActSetVisibility, r) {
-			s.openVisibility(r)
+			return s.openVisibility(r), true
 		}
 	default:
 		return nil, false
@@ -761,7 +762,14 @@ func (s *ticketsScreen) openBulk() tea.Cmd {
 			q = fmt.Sprintf("%s %s?", what, list)
 		}
 		return ask(q, func() tea.Msg {
-			res, err := svc.Bulk(s.c.Ctx, nums, a)
+			// assign, close and priority: one transaction, all or nothing
+			// (a refusal names the ticket and changes none); delete keeps
+			// the open tickets and deletes the rest (R7)
+			bulk := svc.BulkAtomic
+			if a.Kind == domain.BulkDelete {
+				bulk = svc.Bulk
+			}
+			res, err := bulk(s.c.Ctx, nums, a)
 			return bulkMsg{what: strings.ToLower(what), results: res, err: err}
 		})
 	}
@@ -813,8 +821,9 @@ func (s *ticketsScreen) bulkDone(m bulkMsg) tea.Cmd {
 	}
 	s.results.SetRows(keys, rows)
 	s.results.SetSize(s.w, s.h-2)
-	s.resTitle = fmt.Sprintf("Bulk %s: %d done, %d refused", m.what, len(m.results)-failed, failed)
+	s.resTitle = fmt.Sprintf("Bulk %s: %d done", m.what, len(m.results)-failed)
 	if failed > 0 {
+		s.resTitle += fmt.Sprintf(", %d refused", failed)
 		s.c.Fail(domain.Errorf(domain.EConflict, "%s", s.resTitle))
 	} else {
 		s.c.Ok("%s", s.resTitle)

@@ -248,7 +248,9 @@ func TestTicketsQuickFiltersAndSort(t *testing.T) {
 	d.waitFor("/ status:new assignee:me sort:priority")
 }
 
-// Bulk close asks once and lists each ticket's outcome.
+// Bulk close asks once and runs in one transaction: a closed ticket in the
+// selection refuses it all, named with its rule, and the open one stays
+// open and selected; without the closed one, both are done together.
 func TestTicketsBulkCloseOneConfirmation(t *testing.T) {
 	db := openTicketStore(t)
 	d := start(t, db, "carol", 120, 40)
@@ -263,13 +265,27 @@ func TestTicketsBulkCloseOneConfirmation(t *testing.T) {
 	d.keys("B", "close", "enter")
 	d.waitFor("Close 2 tickets: T-000004, T-000005?")
 	d.keys("y")
-	s := d.waitFor("Bulk close: 1 done, 1 refused")
-	if !strings.Contains(lineWith(s, "T-000004"), "✓ done") ||
-		!strings.Contains(lineWith(s, "T-000005"), "✗ cannot close T-000005: it is closed") {
+	d.waitFor("✗ cannot close T-000005: it is closed; no ticket was changed")
+	if tk := ticket(t, db, 4); tk.Status == domain.StatusClosed {
+		t.Fatal("T-000004 was closed by a refused bulk close")
+	}
+	// the selection stays: drop T-000005 (space moves down a row), keep
+	// T-000004 and add T-000003
+	d.keys("k", "k", "space")
+	d.waitFor("1 selected")
+	d.keys("j", "space")
+	d.waitFor("2 selected")
+	d.keys("B", "close", "enter")
+	d.waitFor("Close 2 tickets: T-000003, T-000004?")
+	d.keys("y")
+	s := d.waitFor("Bulk close: 2 done")
+	if !strings.Contains(lineWith(s, "T-000004"), "✓ done") || !strings.Contains(lineWith(s, "T-000003"), "✓ done") {
 		t.Fatalf("per-ticket results missing:\n%s", s)
 	}
-	if tk := ticket(t, db, 4); tk.Status != domain.StatusClosed {
-		t.Fatalf("T-000004 is %s", tk.Status)
+	for _, n := range []uint64{3, 4} {
+		if tk := ticket(t, db, n); tk.Status != domain.StatusClosed {
+			t.Fatalf("%s is %s", tk.Label, tk.Status)
+		}
 	}
 }
 
@@ -675,4 +691,45 @@ func TestReassignmentRequestInTheConsole(t *testing.T) {
 	if row.ReassignAsked != "" {
 		t.Fatalf("still asked: %+v", row.TicketRow)
 	}
+}
+
+// The query line's reassign:yes lists the tickets whose assignee asked to
+// be reassigned (marked ↻), and the filters form shows it as a toggle.
+func TestTicketsQueryReassignAsked(t *testing.T) {
+	db := openTicketStore(t)
+	must(t, session(t, db, "alice").RequestReassign(t.Context(), 3, "out next week"))
+	d := start(t, db, "carol", 120, 40)
+	d.keys("2")
+	d.waitFor("Tickets 1–5 of 5")
+	d.keys("/")
+	d.keys(repeat("backspace", len(defaultTicketQuery))...)
+	d.keys("reassign:yes", "enter")
+	s := d.waitFor("Tickets 1–1 of 1")
+	if !strings.Contains(lineWith(s, "T-000003"), "↻") {
+		t.Fatalf("the asked ticket is not listed with ↻:\n%s", s)
+	}
+	d.keys("f")
+	s = d.waitFor("Reassign asked")
+	if !strings.Contains(lineWith(s, "Reassign asked"), "[x]") {
+		t.Fatalf("the filters form does not show the toggle on:\n%s", s)
+	}
+}
+
+// The filters form with reassign:yes in force: the toggle is ticked and no
+// label is cut at 80 columns.
+func TestTicketsFiltersReassignGolden(t *testing.T) {
+	db := openTicketStore(t)
+	must(t, session(t, db, "alice").RequestReassign(t.Context(), 3, "out next week"))
+	eachSize(t, func(t *testing.T, w, h int) {
+		d := start(t, db, "carol", w, h)
+		d.keys("2")
+		d.waitFor("Tickets 1–")
+		d.keys("/")
+		d.keys(repeat("backspace", len(defaultTicketQuery))...)
+		d.keys("reassign:yes", "enter")
+		d.waitFor("Tickets 1–1 of 1")
+		d.keys("f")
+		d.waitFor("Reassign asked")
+		d.golden()
+	})
 }

@@ -84,7 +84,7 @@ func (p *savedQueries) update(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, n.Back):
 		p.s.saved = nil
 	case key.Matches(k, l.New):
-		p.s.openSaveQuery()
+		return p.s.openSaveQuery()
 	case key.Matches(k, p.s.c.Keys.Collab.Report):
 		return p.openReport()
 	case key.Matches(k, n.Open):

@@ -345,50 +345,46 @@ func (s *usersScreen) openForm(mode userFormMode, u domain.UserInfo) {
 	s.form.SetSize(s.w, s.h)
 }
 
-// userFromForm builds the user the form describes.
-func (s *usersScreen) userFromForm() (domain.User, error) {
+// userFromForm builds the user the form describes; the reports-to
+// username is returned for the save's command to resolve (a service read).
+func (s *usersScreen) userFromForm() (domain.User, string) {
 	f := s.form
 	u := s.target.User
 	u.Username, u.First, u.Last = f.Value(ufUsername), f.Value(ufFirst), f.Value(ufLast)
 	u.Email, u.Phone, u.StartScreen = f.Value(ufEmail), f.Value(ufPhone), f.Value(ufStartScreen)
 	u.ReportsTo = 0
-	if rt := f.Value(ufReportsTo); rt != "" {
-		boss, err := s.c.Svc.User(s.c.Ctx, rt)
-		if err != nil {
-			return u, err
-		}
-		u.ReportsTo = boss.ID
-	}
 	if s.mode == userNew && f.Value(ufKind) == "restricted" {
 		u.Kind = domain.KindRestricted
 	}
 	if s.superField >= 0 {
 		u.Superuser = f.On(s.superField)
 	}
-	return u, nil
+	return u, f.Value(ufReportsTo)
 }
 
 func (s *usersScreen) submit() tea.Cmd {
 	f := s.form
 	switch s.mode {
 	case userNew, userEdit:
-		u, err := s.userFromForm()
+		u, reportsTo := s.userFromForm()
 		pw := ""
-		if err == nil {
-			if s.pwField >= 0 {
-				pw = f.Raw(s.pwField)
-				if pw != f.Raw(s.pwField+1) {
-					err = domain.Errorf(domain.EInvalid, "password: the two entries differ")
-				}
+		if s.pwField >= 0 {
+			pw = f.Raw(s.pwField)
+			if pw != f.Raw(s.pwField+1) {
+				s.c.Fail(domain.Errorf(domain.EInvalid, "password: the two entries differ"))
+				return nil
 			}
-		}
-		if err != nil {
-			s.c.Fail(err)
-			return nil
 		}
 		mode := s.mode
 		// the save runs in the command; userSavedMsg closes the form
 		return func() tea.Msg {
+			if reportsTo != "" {
+				boss, err := s.c.Svc.User(s.c.Ctx, reportsTo)
+				if err != nil {
+					return userSavedMsg{form: f, err: err}
+				}
+				u.ReportsTo = boss.ID
+			}
 			var err error
 			switch {
 			case mode == userNew && pw != "":
@@ -673,7 +669,7 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 				s.target = domain.UserInfo{}
 			}
 		case submit:
-			return s.submit()
+			return s.c.saving(s, s.submit())
 		}
 		return cmd
 	}
@@ -741,6 +737,9 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	if s.changes(k) && !s.c.allow(s.mayDo(k, u, false)) {
+		return nil
+	}
+	if !s.c.allow(s.ownAccount(k, u)) {
 		return nil
 	}
 	switch {
@@ -843,6 +842,34 @@ func (s *usersScreen) may(u domain.UserInfo, membership, edit bool) error {
 		return nil
 	}
 	return s.manageRefusal(u)
+}
+
+// ownAccount refuses deactivating, terminating or deleting the acting
+// user's own account (among the rows the key acts on) before the
+// question or form, as the store would after "y".
+func (s *usersScreen) ownAccount(k tea.KeyPressMsg, u domain.UserInfo) error {
+	l := s.c.Keys.List
+	var verb string
+	switch {
+	case key.Matches(k, l.Deactivate):
+		verb = "deactivate"
+	case key.Matches(k, l.Terminate):
+		verb = "terminate"
+	case key.Matches(k, l.Delete):
+		verb = "delete"
+	default:
+		return nil
+	}
+	names := s.table.Selected() // the selection, or the highlighted row
+	if verb == "delete" && len(names) <= 1 {
+		names = []string{u.Username} // one delete acts on the highlighted row
+	}
+	for _, name := range names {
+		if strings.EqualFold(name, s.c.Access.Username) {
+			return domain.RefuseOwnAccount(verb, name)
+		}
+	}
+	return nil
 }
 
 // changes reports whether k changes a user (edit, deactivate, delete,

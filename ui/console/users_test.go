@@ -233,3 +233,30 @@ func TestMultiSelectDelete(t *testing.T) {
 		}
 	}
 }
+
+// Deactivating, terminating or deleting one's own account is refused
+// before any question or form, with the reason; with others selected too,
+// the selection is refused as a whole, naming the own account.
+func TestOwnAccountRefusedBeforeAsking(t *testing.T) {
+	db := openStore(t)
+	d := start(t, db, "admin", 120, 40)
+	d.keys("4")
+	d.waitFor("Alice Adams")
+	for _, c := range []struct{ key, verb string }{{"x", "deactivate"}, {"d", "delete"}, {"T", "terminate"}} {
+		d.keys(c.key)
+		s := d.waitFor("you cannot " + c.verb + " your own account (admin)")
+		if strings.Contains(s, "y yes") || strings.Contains(s, "Terminate admin") {
+			t.Fatalf("%s asked before refusing:\n%s", c.verb, s)
+		}
+	}
+	d.keys("space", "space", "x") // admin and alice selected
+	s := d.waitFor("you cannot deactivate your own account (admin)")
+	if strings.Contains(s, "Deactivate admin, alice?") {
+		t.Fatalf("asked before refusing:\n%s", s)
+	}
+	u, err := session(t, db, "admin").User(t.Context(), "alice")
+	must(t, err)
+	if u.Status == domain.StatusDeactivated {
+		t.Fatal("alice was deactivated through a refused selection")
+	}
+}
