@@ -42,7 +42,7 @@ func TestCheckMemberships_LegalConcurrentHistoryPasses(t *testing.T) {
 
 func TestCheckMemberships_ReadSeeingAJoinMadeAfterItFails(t *testing.T) {
 	h := []Op{
-		op(0, 0, 10, Read, "ann", "Techs", true, true), // sees a membership...
+		op(0, 0, 10, Read, "ann", "Techs", true, true),  // sees a membership...
 		op(1, 20, 30, Join, "ann", "Techs", true, true), // ...only called after the read returned
 	}
 	ok, info := CheckMemberships(h)
