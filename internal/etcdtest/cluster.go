@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -497,4 +498,68 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails on Linux (Go 1.24+ panics instead)
 	return hex.EncodeToString(b)
+}
+
+var (
+	sharedMu  sync.Mutex
+	shared    *Cluster
+	prefixSeq atomic.Int64
+)
+
+// Shared is one 3-member cluster per test process, started on first use:
+// a suite that runs many tests on etcd gives each its own prefix
+// (TestURL) instead of paying a cluster start per test. The package's
+// TestMain calls CloseShared after m.Run, so its data goes too.
+func Shared() (*Cluster, error) {
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	if shared != nil {
+		return shared, nil
+	}
+	c, err := Start(Options{})
+	if err != nil {
+		return nil, err
+	}
+	shared = c
+	return c, nil
+}
+
+// CloseShared closes the cluster Shared started, if any.
+func CloseShared() {
+	sharedMu.Lock()
+	c := shared
+	shared = nil
+	sharedMu.Unlock()
+	if c != nil {
+		c.Close()
+	}
+}
+
+// TestURL is the --store URL of a prefix no other TestURL of this process
+// uses (t, a counter and the test's name, so no prefix starts another),
+// and deletes every key under it when the test ends.
+func (c *Cluster) TestURL(t testing.TB) string {
+	t.Helper()
+	var b strings.Builder
+	for _, r := range t.Name() {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '-':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	prefix := fmt.Sprintf("t%06d-%s", prefixSeq.Add(1), b.String())
+	t.Cleanup(func() {
+		cl := c.Client()
+		if cl == nil {
+			return // closed: its data is gone with it
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := cl.Delete(ctx, prefix, clientv3.WithPrefix()); err != nil {
+			t.Errorf("etcdtest: delete prefix %s: %v", prefix, err)
+		}
+	})
+	return c.URL(prefix)
 }
