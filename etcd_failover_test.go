@@ -130,7 +130,8 @@ func (r *failoverRun) step(id int, rng *rand.Rand, users []string, groups []stri
 // TestEtcdFailover_NoAcknowledgedWriteLost runs two gatehouse processes at
 // a time against a 3-member etcd cluster, joining and leaving groups (some
 // memberships written by one process only, some by both) and reading them
-// back, while the leader is stopped and later restarted. Afterwards every
+// back, while the leader is stopped and restarted, and then the new leader
+// killed and restarted. Afterwards every
 // acknowledged write is in the final state, no membership change was
 // recorded twice in the audit trail, `gatehouse check` is clean and the
 // whole history is linearizable.
@@ -165,8 +166,8 @@ func TestEtcdFailover_NoAcknowledgedWriteLost(t *testing.T) {
 	}
 
 	// The writers run until told to stop; the failover is paced by their
-	// progress, not by the clock: stop the leader after some work, restart
-	// it once writes were acknowledged without it, stop the writers after
+	// progress, not by the clock: take the leader down after some work,
+	// restart it once writes were acknowledged without it, and go on after
 	// some more work with every member back.
 	const before, ackedWhileDown, after = 40, 6, 40
 	const most = 3000 // commands in all: a cluster that never recovers fails the test instead of running forever
@@ -205,25 +206,36 @@ func TestEtcdFailover_NoAcknowledgedWriteLost(t *testing.T) {
 		}
 	}
 	progress("the first commands", func() bool { return r.done >= before })
-	leader := cluster.Leader()
-	if leader < 0 {
-		t.Fatal("no leader to stop")
+	// Twice: a graceful stop (the leader hands over first, as on SIGTERM),
+	// then a kill (Raft halts mid-flight, as on a crash or SIGKILL).
+	for _, round := range []struct {
+		verb string
+		down func(int)
+	}{{"stopped", cluster.Stop}, {"killed", cluster.Kill}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		leader, err := cluster.WaitLeader(ctx)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		round.down(leader)
+		r.mu.Lock()
+		r.stopped, r.acked = true, 0
+		r.mu.Unlock()
+		t.Logf("%s the leader, member %d", round.verb, leader)
+		progress("writes acknowledged with the leader "+round.verb, func() bool { return r.acked >= ackedWhileDown })
+		r.mu.Lock()
+		r.stopped = false
+		r.mu.Unlock()
+		if err := cluster.Restart(leader); err != nil {
+			t.Fatalf("restart member %d: %v", leader, err)
+		}
+		r.mu.Lock()
+		mark := r.done
+		r.mu.Unlock()
+		t.Logf("restarted member %d", leader)
+		progress("commands after the restart", func() bool { return r.done >= mark+after })
 	}
-	cluster.Stop(leader)
-	r.mu.Lock()
-	r.stopped = true
-	r.mu.Unlock()
-	t.Logf("stopped the leader, member %d", leader)
-	progress("writes acknowledged with the leader stopped", func() bool { return r.acked >= ackedWhileDown })
-	r.mu.Lock()
-	r.stopped = false
-	mark := r.done
-	r.mu.Unlock()
-	if err := cluster.Restart(leader); err != nil {
-		t.Fatalf("restart member %d: %v", leader, err)
-	}
-	t.Logf("restarted member %d", leader)
-	progress("commands after the restart", func() bool { return r.done >= mark+after })
 	stopWriters()
 
 	// The final state, read once everything has settled.

@@ -373,8 +373,24 @@ func (c *Cluster) Stop(i int) {
 	e.Close()
 }
 
-// Restart starts stopped member i again from its data directory on the
-// same ports and waits until it has rejoined the cluster.
+// Kill stops member i the way a crash or SIGKILL would: Raft halts at
+// once, without handing leadership over, and requests in flight on it get
+// no answer until their connections are cut. Its data stays for Restart.
+func (c *Cluster) Kill(i int) {
+	c.mu.Lock()
+	if i < 0 || i >= len(c.members) || c.members[i].etcd == nil {
+		c.mu.Unlock()
+		return
+	}
+	e := c.members[i].etcd
+	c.members[i].etcd = nil
+	c.mu.Unlock()
+	e.Server.HardStop()
+	e.Close() // closes the listeners; the server is already stopped, so nothing is handed over
+}
+
+// Restart starts member i, stopped or killed, again from its data
+// directory on the same ports and waits until it has rejoined the cluster.
 func (c *Cluster) Restart(i int) error {
 	c.mu.Lock()
 	if c.closed {

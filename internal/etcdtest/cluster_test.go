@@ -193,3 +193,33 @@ func TestAGivenDirIsKeptAndResumed(t *testing.T) {
 		t.Errorf("after a new start on the same dir, kept = %q", v)
 	}
 }
+
+func TestClusterSurvivesKillingTheLeader(t *testing.T) {
+	c := StartT(t, 3)
+	cl := c.Client()
+	put(t, cl, "before", "1")
+	old := c.Leader()
+	c.Kill(old)
+	c.Kill(old) // a dead member stays dead
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	l, err := c.WaitLeader(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l == old {
+		t.Fatalf("the killed member %d is still the leader", old)
+	}
+	put(t, cl, "during", "2")
+	if err := c.Restart(old); err != nil {
+		t.Fatal(err)
+	}
+	one, err := clientv3.New(clientv3.Config{Endpoints: []string{c.Endpoints()[old]}, DialTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = one.Close() }()
+	if v := get(t, one, "during"); v != "2" {
+		t.Errorf("the restarted member %d has during = %q", old, v)
+	}
+}
