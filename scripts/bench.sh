@@ -4,6 +4,9 @@
 # $GATEHOUSE_BENCH_DB or /tmp/gatehouse-100k-1m.db and is generated with
 # `gatehouse demo --users 100000 --tickets 1000000` when missing.
 # COUNT=5 runs each benchmark five times (the median is reported).
+# When the build has the etcd backend (`--store` is accepted), a second
+# table compares bbolt and a local 3-member etcd cluster at 10k users /
+# 100k tickets (ETCD=0 skips it; see the end of this script).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 file=${1:-${GATEHOUSE_BENCH_DB:-/tmp/gatehouse-100k-1m.db}}
@@ -110,3 +113,60 @@ print(f"| {'-'*w} | --- | --- |")
 for what, v, budget in table:
     print(f'| {what.ljust(w)} | {v} | {budget} |')
 PY
+
+# etcd next to bbolt (issue 16): one write, a queue page, a privilege check
+# and the first frame at 10k users / 100k tickets, on a bbolt file and on a
+# local 3-member etcd cluster (internal/etcdtest/cmd/etcd-cluster, with
+# fsync, free loopback ports) loaded from the same export with `import
+# all`. The benchmarks read GATEHOUSE_BENCH_STORE=etcd://... in place of
+# GATEHOUSE_BENCH_DB. Skipped when this build does not accept --store.
+if [ "${ETCD:-1}" = 1 ] && ! "$tmp/gatehouse" --store etcd://127.0.0.1:1 frob 2>&1 | grep -q '"--store"'; then
+  small="$tmp/10k-100k.db"
+  echo "generating $small (10k users, 100k tickets) and a 3-member etcd cluster..." >&2
+  "$tmp/gatehouse" demo --users 10000 --tickets 100000 --out "$small" >&2
+  "$tmp/gatehouse" --db "$small" export --out "$tmp/10k.json" >&2
+  go build -o "$tmp/etcd-cluster" ./internal/etcdtest/cmd/etcd-cluster
+  "$tmp/etcd-cluster" -port 0 -dir "$tmp/etcd" >"$tmp/etcd.out" 2>&1 &
+  etcd_pid=$!
+  trap 'kill "$etcd_pid" 2>/dev/null; wait "$etcd_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+  until url=$(grep -o 'etcd://[^ ]*' "$tmp/etcd.out"); do
+    kill -0 "$etcd_pid" 2>/dev/null || { cat "$tmp/etcd.out" >&2; exit 1; }
+    sleep 0.1
+  done
+  "$tmp/gatehouse" --store "$url/bench" import all "$tmp/10k.json" >&2
+  for backend in bbolt etcd; do
+    if [ "$backend" = bbolt ]; then set -- env GATEHOUSE_BENCH_DB="$small"; else set -- env -u GATEHOUSE_BENCH_DB GATEHOUSE_BENCH_STORE="$url/bench"; fi
+    {
+      "$@" go test -run '^$' -bench 'AdminChange|EffectiveAccess' -count "$count" ./store/
+      "$@" go test -run '^$' -bench 'Queue$/^status=open$/^admin$' -count "$count" ./store/
+      "$@" go test -run '^$' -bench 'FirstFrame/^scale$/^admin$' -count "$count" ./ui/console/
+    } > "$tmp/$backend.txt" 2>&1 || { cat "$tmp/$backend.txt"; exit 1; }
+  done
+  echo
+  python3 - "$tmp/bbolt.txt" "$tmp/etcd.txt" <<'PY'
+import re, statistics, sys
+def parse(path):
+    rows = {}
+    for line in open(path):
+        m = re.match(r'^(Benchmark\S+?)(-\d+)?\s+\d+\s+([\d.]+) ns/op', line)
+        if m:
+            rows.setdefault(m.group(1), []).append(float(m.group(3)))
+    return {k: statistics.median(v) for k, v in rows.items()}
+bolt, etcd = parse(sys.argv[1]), parse(sys.argv[2])
+def ms(v):
+    return '-' if v is None else (f'{v/1e6:.2f} ms' if v >= 1e5 else f'{v/1e3:.2f} µs' if v >= 1e3 else f'{v:.2f} ns')
+table = [
+    ('one admin change with fsync (grant + revoke, two writes)', 'BenchmarkAdminChange', 'one Raft round trip + fsync per write'),
+    ('queue page: status:open, first 50, administrator', 'BenchmarkQueue/status=open/admin', '≤ 2x bbolt'),
+    ('privilege check: effective access read from the store', 'BenchmarkEffectiveAccess', '≤ 2x bbolt'),
+    ('first frame, administrator', 'BenchmarkFirstFrame/scale/admin', '≤ 2x bbolt'),
+]
+w = max(len(r[0]) for r in table)
+print(f"| {'at 10k users / 100k tickets'.ljust(w)} | bbolt | etcd, 3 members | etcd / bbolt | budget |")
+print(f"| {'-'*w} | --- | --- | --- | --- |")
+for what, name, budget in table:
+    b, e = bolt.get(name), etcd.get(name)
+    ratio = f'{e/b:.1f}x' if b and e else '-'
+    print(f'| {what.ljust(w)} | {ms(b)} | {ms(e)} | {ratio} | {budget} |')
+PY
+fi
