@@ -2,8 +2,6 @@ package store_test
 
 import (
 	"fmt"
-	"net"
-	"net/url"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -11,10 +9,10 @@ import (
 	"time"
 
 	"gatehouse/domain"
+	"gatehouse/internal/etcdtest"
 	"gatehouse/store"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
 )
 
@@ -28,68 +26,6 @@ func storeURL() string {
 	return fmt.Sprintf("%s/t%d", etcdURL, prefixes.Add(1))
 }
 
-func freePort() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func startCluster(n int) (string, func(), error) {
-	dir, err := os.MkdirTemp("", "gatehouse-etcd-*")
-	if err != nil {
-		return "", nil, err
-	}
-	type ports struct{ client, peer int }
-	ps := make([]ports, n)
-	var initial []string
-	for i := range ps {
-		ps[i] = ports{freePort(), freePort()}
-		initial = append(initial, fmt.Sprintf("m%d=http://127.0.0.1:%d", i, ps[i].peer))
-	}
-	var es []*embed.Etcd
-	stop := func() {
-		for _, e := range es {
-			e.Close()
-		}
-		os.RemoveAll(dir)
-	}
-	var hosts []string
-	for i, p := range ps {
-		cfg := embed.NewConfig()
-		cfg.Name = fmt.Sprintf("m%d", i)
-		cfg.Dir = fmt.Sprintf("%s/m%d", dir, i)
-		cu, _ := url.Parse(fmt.Sprintf("http://127.0.0.1:%d", p.client))
-		pu, _ := url.Parse(fmt.Sprintf("http://127.0.0.1:%d", p.peer))
-		cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{*cu}, []url.URL{*cu}
-		cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{*pu}, []url.URL{*pu}
-		cfg.InitialCluster = strings.Join(initial, ",")
-		cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
-		cfg.UnsafeNoFsync = true
-		e, err := embed.StartEtcd(cfg)
-		if err != nil {
-			stop()
-			return "", nil, err
-		}
-		es = append(es, e)
-		hosts = append(hosts, fmt.Sprintf("127.0.0.1:%d", p.client))
-	}
-	for _, e := range es {
-		select {
-		case <-e.Server.ReadyNotify():
-		case <-time.After(30 * time.Second):
-			stop()
-			return "", nil, fmt.Errorf("etcd did not start")
-		}
-	}
-	return "etcd://" + strings.Join(hosts, ","), stop, nil
-}
-
-// TestMain runs the suite on bbolt, and again on a 3-member etcd cluster
-// when GATEHOUSE_ETCD_TESTS=1 (CI sets it); tests that open files by path
-// or reach into bbolt stay bbolt-only.
 // GATEHOUSE_ETCD_TESTS=only runs the etcd pass alone.
 func TestMain(m *testing.M) {
 	mode := os.Getenv("GATEHOUSE_ETCD_TESTS")
@@ -107,15 +43,15 @@ func TestMain(m *testing.M) {
 	}
 	defer os.RemoveAll(cache)
 	os.Setenv("XDG_CACHE_HOME", cache) // the mirrors' cache
-	u, stop, err := startCluster(3)
+	c, err := etcdtest.Start(etcdtest.Options{Members: 3})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "cannot start etcd:", err)
 		os.Exit(1)
 	}
-	etcdURL = u
-	fmt.Println("== the same suite on a 3-member etcd cluster", u)
+	etcdURL = c.URL("")
+	fmt.Println("== the same suite on a 3-member etcd cluster", etcdURL)
 	code = m.Run()
-	stop()
+	c.Close()
 	os.Exit(code)
 }
 
