@@ -42,7 +42,10 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	defer os.RemoveAll(cache)
-	os.Setenv("XDG_CACHE_HOME", cache) // the mirrors' cache
+	if err := os.Setenv("XDG_CACHE_HOME", cache); err != nil { // the mirrors' cache
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	c, err := etcdtest.Start(etcdtest.Options{Members: 3})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "cannot start etcd:", err)
