@@ -52,7 +52,9 @@ const (
 	etcdMaxBytes = 1 << 20   // of max-request-bytes 1.5 MiB
 	etcdChunk    = 512 << 10 // one staged chunk
 	etcdRetries  = 40
-	etcdWait     = 30 * time.Second
+	// etcdMaxChanges bounds the change events carried by one write
+	etcdMaxChanges = 64 << 10
+	etcdWait       = 30 * time.Second
 )
 
 // etcdStore is the etcd half of a DB: the client, the prefix and the state
@@ -654,6 +656,13 @@ func (e *etcdStore) commit(rec *recorder, base int64, changes []domain.Change) (
 	if err != nil {
 		return 0, err
 	}
+	if len(guard) > etcdMaxChanges {
+		// a bulk action over thousands of records: screens reload on any
+		// change, so one event per kind says as much in a few bytes
+		if guard, err = json.Marshal(coarse(changes)); err != nil {
+			return 0, err
+		}
+	}
 	cmps := []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(e.pendingKey()), "=", 0)}
 	if base == 0 {
 		cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(e.revKey()), "=", 0))
@@ -1059,4 +1068,18 @@ func (e *etcdStore) catchUp(rev int64) error {
 		_ = e.cli.RequestProgress(clientv3.WithRequireLeader(e.ctx))
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// coarse keeps one change per entity and action, without ids.
+func coarse(cs []domain.Change) []domain.Change {
+	seen := map[[2]string]bool{}
+	var out []domain.Change
+	for _, c := range cs {
+		k := [2]string{c.Entity, c.Action}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, domain.Change{Entity: c.Entity, Action: c.Action, Actor: c.Actor})
+		}
+	}
+	return out
 }
