@@ -40,7 +40,7 @@ func (l *Loader) commit() error {
 	}
 	l.rec.stop()
 	_ = l.tx.Rollback() // the mirror takes the chunk from the watch
-	rev, err := e.commit(l.rec, l.base, nil)
+	rev, _, err := e.commit(l.rec.list(), l.base, nil)
 	if errors.Is(err, errConflict) {
 		return domain.Errorf(domain.EConflict, "another gatehouse wrote to %s during the load: generate into a new prefix", l.db.path)
 	}

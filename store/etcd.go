@@ -73,6 +73,7 @@ type etcdStore struct {
 	mu       sync.Mutex
 	cond     *sync.Cond
 	rev      int64  // the mirror holds every change up to here
+	own      int64  // this process's newest write, applied to the mirror before the watch brought it
 	guardRev int64  // P/rev's mod revision in the mirror
 	pending  string // P/pending in the mirror
 	ignoring string // a committed large write being copied: its copies are already applied
@@ -249,7 +250,7 @@ func (e *etcdStore) load(ctx context.Context) (rev int64, err error) {
 		}
 	}
 	e.mu.Lock()
-	e.guardRev, e.pending, e.ignoring = 0, "", ""
+	e.guardRev, e.own, e.pending, e.ignoring = 0, 0, "", ""
 	e.stages = map[string]map[int][]byte{}
 	e.mu.Unlock()
 	start, end := e.prefix, clientv3.GetPrefixRangeEnd(e.prefix)
@@ -390,6 +391,12 @@ func (e *etcdStore) apply(tx *bolt.Tx, kv *mvccpb.KeyValue, del bool, changes *[
 	k := strings.TrimPrefix(string(kv.Key), e.prefix)
 	e.mu.Lock()
 	ignoring := e.ignoring
+	// a record this process wrote is already in the mirror; no other
+	// write's records can come between two of its writes (the guard), so
+	// nothing at or below own is missing
+	if kv.ModRevision <= e.own {
+		ignoring = "own"
+	}
 	e.mu.Unlock()
 	switch {
 	case strings.HasPrefix(k, "k/"):
@@ -422,7 +429,7 @@ func (e *etcdStore) apply(tx *bolt.Tx, kv *mvccpb.KeyValue, del bool, changes *[
 			return nil
 		}
 		e.mu.Lock()
-		e.guardRev = kv.ModRevision
+		e.guardRev = max(e.guardRev, kv.ModRevision)
 		e.mu.Unlock()
 		if changes != nil && len(kv.Value) > 0 {
 			var cs []domain.Change
@@ -592,7 +599,8 @@ func (e *etcdStore) update(fn func(tx *bolt.Tx) ([]domain.Change, error)) error 
 		if rec.empty() {
 			return nil
 		}
-		rev, err := e.commit(rec, base, changes)
+		ops := rec.list()
+		rev, staged, err := e.commit(ops, base, changes)
 		if errors.Is(err, errConflict) {
 			if err := e.waitFor(rev); err != nil {
 				return err
@@ -602,9 +610,56 @@ func (e *etcdStore) update(fn func(tx *bolt.Tx) ([]domain.Change, error)) error 
 		if err != nil {
 			return err
 		}
-		return e.waitFor(rev)
+		if staged {
+			return e.waitFor(rev)
+		}
+		// read-your-writes without waiting for the watch's round trip
+		return e.applyOwn(ops, rev)
 	}
 	return domain.Errorf(domain.EConflict, "%s is busy: other gatehouse processes kept writing; try again", e.db.path)
+}
+
+// applyOwn puts a write this process committed at rev into the mirror at
+// once. Nothing of another write can lie between the mirror's guard and
+// rev (the Txn compared it), so the mirror is as the cluster was at rev;
+// the watch's copy of these records is skipped when it arrives, and its
+// change events are published then.
+func (e *etcdStore) applyOwn(ops []op, rev int64) error {
+	tx, err := e.db.bolt.Begin(true)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	done := e.rev >= rev
+	e.mu.Unlock()
+	if done {
+		_ = tx.Rollback() // the watch was first
+		return nil
+	}
+	if err := applyOps(tx, ops); err != nil {
+		_ = tx.Rollback() // the error says why
+		return e.broken(err)
+	}
+	e.mu.Lock()
+	e.own = max(e.own, rev)
+	e.guardRev = max(e.guardRev, rev)
+	e.mu.Unlock()
+	if err := tx.Commit(); err != nil {
+		return e.broken(err)
+	}
+	return nil
+}
+
+// broken stops the mirror after it failed to take a committed write: it
+// can no longer say what the cluster holds.
+func (e *etcdStore) broken(err error) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.fatal == nil {
+		e.fatal = fmt.Errorf("the local mirror of %s failed (the write was committed): %w", e.db.path, err)
+	}
+	e.cond.Broadcast()
+	return e.fatal
 }
 
 // settlePending waits for a large write being copied out by another
@@ -650,17 +705,16 @@ func (e *etcdStore) finish(id string) error {
 
 // commit sends a recorded write as one guarded Txn, or staged when it is
 // larger than one Txn may be. It returns the revision to wait for.
-func (e *etcdStore) commit(rec *recorder, base int64, changes []domain.Change) (int64, error) {
-	ops := rec.list()
+func (e *etcdStore) commit(ops []op, base int64, changes []domain.Change) (rev int64, staged bool, err error) {
 	guard, err := json.Marshal(changes)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	if len(guard) > etcdMaxChanges {
 		// a bulk action over thousands of records: screens reload on any
 		// change, so one event per kind says as much in a few bytes
 		if guard, err = json.Marshal(coarse(changes)); err != nil {
-			return 0, err
+			return 0, false, err
 		}
 	}
 	cmps := []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(e.pendingKey()), "=", 0)}
@@ -681,12 +735,12 @@ func (e *etcdStore) commit(rec *recorder, base int64, changes []domain.Change) (
 		then := append(e.etcdOps(ops), clientv3.OpPut(e.revKey(), string(guard)))
 		resp, err := e.cli.Txn(ctx).If(cmps...).Then(then...).Else(clientv3.OpGet(e.revKey())).Commit()
 		if err != nil {
-			return 0, etcdError(e.db.path, err)
+			return 0, false, etcdError(e.db.path, err)
 		}
 		if !resp.Succeeded {
-			return conflictRev(resp), errConflict
+			return conflictRev(resp), false, errConflict
 		}
-		return resp.Header.Revision, nil
+		return resp.Header.Revision, false, nil
 	}
 	// staged: chunks no reader sees, then one commit record; a failure
 	// removes the chunks, so readers see all of the write or none of it
@@ -695,7 +749,7 @@ func (e *etcdStore) commit(rec *recorder, base int64, changes []domain.Change) (
 	for i, c := range chunks {
 		if _, err := e.cli.Put(ctx, e.stageKey(id, i), string(c)); err != nil {
 			e.dropStage(id)
-			return 0, etcdError(e.db.path, err)
+			return 0, true, etcdError(e.db.path, err)
 		}
 	}
 	manifest, _ := json.Marshal(struct{ Chunks int }{len(chunks)})
@@ -707,14 +761,15 @@ func (e *etcdStore) commit(rec *recorder, base int64, changes []domain.Change) (
 	if err != nil || !resp.Succeeded {
 		e.dropStage(id)
 		if err != nil {
-			return 0, etcdError(e.db.path, err)
+			return 0, true, etcdError(e.db.path, err)
 		}
-		return conflictRev(resp), errConflict
+		return conflictRev(resp), true, errConflict
 	}
 	if err := e.waitFor(resp.Header.Revision); err != nil {
-		return 0, err
+		return 0, true, err
 	}
-	return e.materialize(id, ops)
+	rev, err = e.materialize(id, ops)
+	return rev, true, err
 }
 
 // materialize copies a committed large write into its records in Txns of

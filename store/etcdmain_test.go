@@ -140,3 +140,27 @@ func TestEtcdMirrorReloadsAfterCompaction(t *testing.T) {
 		t.Fatalf("after the compaction the mirror misses a write: %v", err)
 	}
 }
+
+// BenchmarkEtcdRawPut is one plain etcd Put on the benchmark cluster
+// (GATEHOUSE_BENCH_STORE): one Raft round trip plus the members' fsync,
+// the floor a gatehouse write on etcd is measured against.
+func BenchmarkEtcdRawPut(b *testing.B) {
+	u := os.Getenv("GATEHOUSE_BENCH_STORE")
+	if u == "" {
+		b.Skip("needs GATEHOUSE_BENCH_STORE=etcd://…")
+	}
+	endpoints, prefix, err := store.ParseStoreURL(u)
+	must(b, err)
+	cli, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	must(b, err)
+	defer cli.Close()
+	key := prefix + "-rawput"
+	for b.Loop() {
+		if _, err := cli.Put(b.Context(), key, "x"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := cli.Delete(b.Context(), key); err != nil {
+		b.Fatal(err)
+	}
+}
