@@ -52,6 +52,8 @@ const (
 	etcdMaxBytes = 1 << 20   // of max-request-bytes 1.5 MiB
 	etcdChunk    = 512 << 10 // one staged chunk
 	etcdRetries  = 40
+	// loadPage is the keys one range read of a full load asks for
+	loadPage = 50000
 	// etcdMaxChanges bounds the change events carried by one write
 	etcdMaxChanges = 64 << 10
 	etcdWait       = 30 * time.Second
@@ -256,7 +258,7 @@ func (e *etcdStore) load(ctx context.Context) (rev int64, err error) {
 	start, end := e.prefix, clientv3.GetPrefixRangeEnd(e.prefix)
 	var commits []*mvccpb.KeyValue
 	for {
-		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(2000)}
+		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(loadPage)}
 		if rev != 0 {
 			opts = append(opts, clientv3.WithRev(rev))
 		}
@@ -729,11 +731,13 @@ func (e *etcdStore) commit(ops []op, base int64, changes []domain.Change) (rev i
 		size += len(o.key) + len(o.val) + len(e.prefix) + len(o.bucket) + 8
 		drops = drops || o.drop
 	}
-	ctx, cancel := context.WithTimeout(e.ctx, etcdWait)
-	defer cancel()
 	if len(ops) < etcdMaxOps && size < etcdMaxBytes && !drops {
 		then := append(e.etcdOps(ops), clientv3.OpPut(e.revKey(), string(guard)))
-		resp, err := e.cli.Txn(ctx).If(cmps...).Then(then...).Else(clientv3.OpGet(e.revKey())).Commit()
+		var resp *clientv3.TxnResponse
+		err := e.call(func(ctx context.Context) (err error) {
+			resp, err = e.cli.Txn(ctx).If(cmps...).Then(then...).Else(clientv3.OpGet(e.revKey())).Commit()
+			return err
+		})
 		if err != nil {
 			return 0, false, etcdError(e.db.path, err)
 		}
@@ -747,17 +751,24 @@ func (e *etcdStore) commit(ops []op, base int64, changes []domain.Change) (rev i
 	id := newStageID()
 	chunks := encodeChunks(ops)
 	for i, c := range chunks {
-		if _, err := e.cli.Put(ctx, e.stageKey(id, i), string(c)); err != nil {
+		if err := e.call(func(ctx context.Context) error {
+			_, err := e.cli.Put(ctx, e.stageKey(id, i), string(c))
+			return err
+		}); err != nil {
 			e.dropStage(id)
 			return 0, true, etcdError(e.db.path, err)
 		}
 	}
 	manifest, _ := json.Marshal(struct{ Chunks int }{len(chunks)})
-	resp, err := e.cli.Txn(ctx).If(cmps...).Then(
-		clientv3.OpPut(e.commitKey(id), string(manifest)),
-		clientv3.OpPut(e.pendingKey(), id),
-		clientv3.OpPut(e.revKey(), string(guard)),
-	).Else(clientv3.OpGet(e.revKey())).Commit()
+	var resp *clientv3.TxnResponse
+	err = e.call(func(ctx context.Context) (err error) {
+		resp, err = e.cli.Txn(ctx).If(cmps...).Then(
+			clientv3.OpPut(e.commitKey(id), string(manifest)),
+			clientv3.OpPut(e.pendingKey(), id),
+			clientv3.OpPut(e.revKey(), string(guard)),
+		).Else(clientv3.OpGet(e.revKey())).Commit()
+		return err
+	})
 	if err != nil || !resp.Succeeded {
 		e.dropStage(id)
 		if err != nil {
@@ -776,8 +787,6 @@ func (e *etcdStore) commit(ops []op, base int64, changes []domain.Change) (rev i
 // etcd's size, then removes the chunks and the pending mark. Mirrors that
 // applied the commit record skip these copies.
 func (e *etcdStore) materialize(id string, ops []op) (int64, error) {
-	ctx, cancel := context.WithTimeout(e.ctx, 5*etcdWait)
-	defer cancel()
 	owns := clientv3.Compare(clientv3.Value(e.pendingKey()), "=", id)
 	var batch []clientv3.Op
 	size := 0
@@ -785,7 +794,11 @@ func (e *etcdStore) materialize(id string, ops []op) (int64, error) {
 		if len(batch) == 0 {
 			return nil
 		}
-		resp, err := e.cli.Txn(ctx).If(owns).Then(batch...).Commit()
+		var resp *clientv3.TxnResponse
+		err := e.call(func(ctx context.Context) (err error) {
+			resp, err = e.cli.Txn(ctx).If(owns).Then(batch...).Commit()
+			return err
+		})
 		batch, size = nil, 0
 		if err != nil {
 			return etcdError(e.db.path, err)
@@ -819,11 +832,15 @@ func (e *etcdStore) materialize(id string, ops []op) (int64, error) {
 			return e.finished(err)
 		}
 	}
-	resp, err := e.cli.Txn(ctx).If(owns).Then(
-		clientv3.OpDelete(e.pendingKey()),
-		clientv3.OpDelete(e.commitKey(id)),
-		clientv3.OpDelete(e.prefix+"stage/"+id+"/", clientv3.WithPrefix()),
-	).Commit()
+	var resp *clientv3.TxnResponse
+	err := e.call(func(ctx context.Context) (err error) {
+		resp, err = e.cli.Txn(ctx).If(owns).Then(
+			clientv3.OpDelete(e.pendingKey()),
+			clientv3.OpDelete(e.commitKey(id)),
+			clientv3.OpDelete(e.prefix+"stage/"+id+"/", clientv3.WithPrefix()),
+		).Commit()
+		return err
+	})
 	if err != nil {
 		return 0, etcdError(e.db.path, err)
 	}
@@ -874,6 +891,14 @@ func (e *etcdStore) etcdOps(ops []op) []clientv3.Op {
 		}
 	}
 	return out
+}
+
+// call runs one etcd request with its own deadline: a large staged write
+// is many requests, each bounded, never one deadline for all of them.
+func (e *etcdStore) call(fn func(ctx context.Context) error) error {
+	ctx, cancel := context.WithTimeout(e.ctx, etcdWait)
+	defer cancel()
+	return fn(ctx)
 }
 
 func etcdError(path string, err error) error {
