@@ -362,29 +362,32 @@ func (c *Cluster) WaitLeader(ctx context.Context) (int, error) {
 // as etcd does on SIGTERM). Its data stays for Restart. Stopping a stopped
 // member does nothing.
 func (c *Cluster) Stop(i int) {
+	if e := c.detach(i); e != nil {
+		e.Close()
+	}
+}
+
+// detach takes member i's running server out of the cluster's books, or
+// returns nil when it is not running.
+func (c *Cluster) detach(i int) *embed.Etcd {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if i < 0 || i >= len(c.members) || c.members[i].etcd == nil {
-		c.mu.Unlock()
-		return
+		return nil
 	}
 	e := c.members[i].etcd
 	c.members[i].etcd = nil
-	c.mu.Unlock()
-	e.Close()
+	return e
 }
 
 // Kill stops member i the way a crash or SIGKILL would: Raft halts at
 // once, without handing leadership over, and requests in flight on it get
 // no answer until their connections are cut. Its data stays for Restart.
 func (c *Cluster) Kill(i int) {
-	c.mu.Lock()
-	if i < 0 || i >= len(c.members) || c.members[i].etcd == nil {
-		c.mu.Unlock()
+	e := c.detach(i)
+	if e == nil {
 		return
 	}
-	e := c.members[i].etcd
-	c.members[i].etcd = nil
-	c.mu.Unlock()
 	e.Server.HardStop()
 	e.Close() // closes the listeners; the server is already stopped, so nothing is handed over
 }
