@@ -138,29 +138,34 @@ func Open(path string, opts Options) (db *DB, err error) {
 		_ = b.Close() // cleanup on a path that already reports its error
 		return nil, err
 	}
+	if err := db.ready(fresh, opts.Owner); err != nil {
+		_ = b.Close() // cleanup on a path that already reports its error
+		return nil, err
+	}
+	return db, nil
+}
+
+// ready brings an opened store (a file, or the mirror of an etcd prefix)
+// into use: a new one is seeded, an older schema migrated, the owner read
+// and expiries swept.
+func (db *DB) ready(fresh bool, owner string) error {
 	if fresh {
-		if err := db.seed(ownerName(opts.Owner)); err != nil {
-			_ = b.Close() // cleanup on a path that already reports its error
-			return nil, fmt.Errorf("cannot seed %s: %w", path, err)
+		if err := db.seed(ownerName(owner)); err != nil {
+			return fmt.Errorf("cannot seed %s: %w", db.path, err)
 		}
 	}
 	if err := db.migrate(); err != nil {
-		_ = b.Close() // cleanup on a path that already reports its error
-		return nil, err
+		return err
 	}
 	if err := db.bolt.View(func(tx *bolt.Tx) error {
 		u, err := getUser(tx, metaID(tx, keyOwner))
 		db.owner = u.Username
 		return err
 	}); err != nil {
-		_ = b.Close() // cleanup on a path that already reports its error
-		return nil, fmt.Errorf("%s has no owner account: %w (run `gatehouse check --repair`)", path, err)
+		return fmt.Errorf("%s has no owner account: %w (run `gatehouse check --repair`)", db.path, err)
 	}
-	if _, err := db.Sweep(); err != nil {
-		_ = b.Close() // cleanup on a path that already reports its error
-		return nil, err
-	}
-	return db, nil
+	_, err := db.Sweep()
+	return err
 }
 
 // boltOptions are the bbolt settings of every Open.

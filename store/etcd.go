@@ -181,22 +181,8 @@ func OpenEtcd(url string, opts Options) (db *DB, err error) {
 		if err := db.checkSchema(false); err != nil {
 			return nil, err
 		}
-	} else {
-		if err := db.seed(ownerName(opts.Owner)); err != nil {
-			return nil, fmt.Errorf("cannot seed %s: %w", url, err)
-		}
 	}
-	if err := db.migrate(); err != nil {
-		return nil, err
-	}
-	if err := db.bolt.View(func(tx *bolt.Tx) error {
-		u, err := getUser(tx, metaID(tx, keyOwner))
-		db.owner = u.Username
-		return err
-	}); err != nil {
-		return nil, fmt.Errorf("%s has no owner account: %w (run `gatehouse check --repair`)", url, err)
-	}
-	if _, err := db.Sweep(); err != nil {
+	if err := db.ready(fresh, opts.Owner); err != nil {
 		return nil, err
 	}
 	return db, nil
