@@ -229,3 +229,55 @@ func TestKeysTypedWhileAFormOpensGoIntoIt(t *testing.T) {
 		t.Fatalf("the typed title is not in the report form:\n%s", s)
 	}
 }
+
+// armedTicket is the real service whose ticket read waits for gate once
+// armed: a detail that is slow to open.
+type armedTicket struct {
+	domain.Service
+	armed *atomic.Bool
+	gate  chan struct{}
+}
+
+func (b armedTicket) Ticket(ctx context.Context, n domain.TicketNumber) (domain.TicketDetail, error) {
+	if b.armed.Load() {
+		select {
+		case <-b.gate:
+		case <-ctx.Done():
+			return domain.TicketDetail{}, ctx.Err()
+		}
+	}
+	return b.Service.Ticket(ctx, n)
+}
+
+// Keys typed while a ticket's detail is being read wait for it: enter then
+// esc opens the ticket and closes it again, rather than esc going to the
+// queue and the detail staying open.
+func TestKeysTypedWhileATicketOpensGoToIt(t *testing.T) {
+	db := openTicketStore(t)
+	armed, gate := &atomic.Bool{}, make(chan struct{})
+	d := startWith(t, Config{Service: armedTicket{Service: session(t, db, "admin"), armed: armed, gate: gate}, Now: fixedNow, NoColor: true}, 120, 40)
+	t.Cleanup(func() {
+		select {
+		case <-gate:
+		default:
+			close(gate)
+		}
+	})
+	d.keys("2")
+	queue := d.waitFor("Tickets 1–")
+	armed.Store(true)
+	d.tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	d.tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
+	d.frameWith("loading…")
+	armed.Store(false)
+	close(gate)
+	// the read is applied when the frame stops saying loading…; a held
+	// esc is replayed in the same step
+	deadline := time.Now().Add(5 * time.Second)
+	for strings.Contains(d.frame(), "loading…") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if s := d.frame(); !strings.Contains(s, "Tickets 1–") {
+		t.Fatalf("the detail stayed open: esc went to the queue before the ticket arrived:\n%s\n(queue was:\n%s)", s, queue)
+	}
+}

@@ -85,7 +85,11 @@ func newTicketDetail(s *ticketsScreen, number domain.TicketNumber) *ticketDetail
 // fetch returns the command that reads the ticket and its panes' data off
 // the Update loop; apply shows them. A ticket that is gone or no longer
 // visible closes the detail and says so.
-func (d *ticketDetail) fetch() tea.Cmd {
+func (d *ticketDetail) fetch() tea.Cmd { return d.read(d.c.load) }
+
+// read is fetch through load (a reload) or open (the first read, which
+// holds the queue's keys until the detail shows).
+func (d *ticketDetail) read(load func(owner any, read func() func() tea.Cmd) tea.Cmd) tea.Cmd {
 	n := d.t.Number
 	var reads []func() func()
 	for _, p := range d.panes {
@@ -93,7 +97,7 @@ func (d *ticketDetail) fetch() tea.Cmd {
 			reads = append(reads, r.reader(n))
 		}
 	}
-	return d.c.load(d, func() func() tea.Cmd {
+	return load(d, func() func() tea.Cmd {
 		t, err := d.c.Svc.Ticket(d.c.Ctx, n)
 		sets := make([]func(), 0, len(reads))
 		if err == nil {

@@ -564,7 +564,14 @@ func (s *ticketsScreen) open(number domain.TicketNumber) tea.Cmd {
 	d := newTicketDetail(s, number)
 	d.SetSize(s.w, s.h)
 	s.opening = d
-	return d.fetch()
+	return d.read(s.c.open)
+}
+
+// owns reports that owner is the detail being opened or shown: keys typed
+// while it is read wait for it (enter then e edits the ticket opened, not
+// the queue's row).
+func (s *ticketsScreen) owns(owner any) bool {
+	return owner != nil && (owner == any(s.opening) || owner == any(s.detail))
 }
 
 // can checks an action with the same rule the store applies, so a form is

@@ -176,10 +176,11 @@ func (s *usersScreen) apply(offset int, page domain.UserPage, err error) {
 	}
 }
 
-// loadDetail returns the command that reads the open user.
-func (s *usersScreen) loadDetail() tea.Cmd {
+// openDetail returns the command that reads the user opened with enter;
+// keys typed until the detail shows wait for it.
+func (s *usersScreen) openDetail() tea.Cmd {
 	detail := s.readDetail()
-	return s.c.load(s, func() func() tea.Cmd {
+	return s.c.open(s, func() func() tea.Cmd {
 		show := detail()
 		return func() tea.Cmd { show(); return nil }
 	})
@@ -745,7 +746,7 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 	switch {
 	case key.Matches(k, n.Open):
 		s.target = u
-		return s.loadDetail()
+		return s.openDetail()
 	case key.Matches(k, l.Edit):
 		s.openForm(userEdit, u)
 	case (key.Matches(k, l.Deactivate) || key.Matches(k, l.Delete)) && !s.c.mayManage(u):
