@@ -734,7 +734,8 @@ func (e *etcdStore) commit(ops []op, base int64, changes []domain.Change) (rev i
 	}
 	// staged: chunks no reader sees, then one commit record; a failure
 	// removes the chunks, so readers see all of the write or none of it
-	id := newStageID()
+	e.sweepStages(time.Now())
+	id := newStageID(time.Now())
 	chunks := encodeChunks(ops)
 	for i, c := range chunks {
 		if err := e.call(func(ctx context.Context) error {
@@ -894,10 +895,43 @@ func etcdError(path string, err error) error {
 	return fmt.Errorf("%s: %w", path, err)
 }
 
-func newStageID() string {
+// newStageID names a staged write by when it began (so chunks a crashed
+// writer left can be told stale) and by chance.
+func newStageID(now time.Time) string {
 	var b [8]byte
 	_, _ = rand.Read(b[:]) // crypto/rand does not fail on supported systems
-	return hex.EncodeToString(b[:])
+	return fmt.Sprintf("%d-%s", now.Unix(), hex.EncodeToString(b[:]))
+}
+
+// staleStage is how long a staged write may go without its commit record
+// before its chunks count as left by a writer that stopped.
+const staleStage = time.Hour
+
+// sweepStages removes the chunks of staged writes that began more than
+// staleStage ago and never committed (a process killed while uploading an
+// import); best effort, before each new staged write.
+func (e *etcdStore) sweepStages(now time.Time) {
+	e.mu.Lock()
+	var stale []string
+	for id := range e.stages {
+		at, _, ok := strings.Cut(id, "-")
+		var sec int64
+		if _, err := fmt.Sscanf(at, "%d", &sec); !ok || err != nil || id == e.pending {
+			continue
+		}
+		if now.Sub(time.Unix(sec, 0)) > staleStage {
+			stale = append(stale, id)
+		}
+	}
+	e.mu.Unlock()
+	for _, id := range stale {
+		// a commit record makes them live: only an id without one goes
+		_ = e.call(func(ctx context.Context) error {
+			_, err := e.cli.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(e.commitKey(id)), "=", 0)).
+				Then(clientv3.OpDelete(e.prefix+"stage/"+id+"/", clientv3.WithPrefix())).Commit()
+			return err
+		}) // best effort: the next staged write tries again
+	}
 }
 
 // list returns the recorded writes in a fixed order: bucket drops, then
