@@ -239,7 +239,7 @@ func TestExportNeedsSuperuserAndCSVIsTheUserList(t *testing.T) {
 // imports it into a new etcd prefix, which then exports the same records.
 func TestExportFromBboltImportsIntoEtcdIdentically(t *testing.T) {
 	if etcdURL == "" {
-		t.Skip("runs on the etcd pass (GATEHOUSE_ETCD_TESTS=1)")
+		t.Skip("runs on the etcd pass")
 	}
 	saved := etcdURL
 	etcdURL = "" // richDistrict on a bbolt file

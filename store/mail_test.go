@@ -355,7 +355,7 @@ func TestMailgate_LongReplyIsCut(t *testing.T) {
 // out, so it leaves once.
 func TestMailClaimOnASharedStoreSendsOnce(t *testing.T) {
 	if etcdURL == "" {
-		t.Skip("runs on the etcd pass (GATEHOUSE_ETCD_TESTS=1): a bbolt file has one process")
+		t.Skip("runs on the etcd pass: a bbolt file has one process")
 	}
 	d := mailDistrict(t)
 	_, err := as(t, d.db, "staff").CreateTicket(t.Context(), domain.NewTicket{Title: "Heater", Building: "EAST"})
