@@ -76,6 +76,7 @@ type etcdStore struct {
 	cond     *sync.Cond
 	rev      int64  // the mirror holds every change up to here
 	own      int64  // this process's newest write, applied to the mirror before the watch brought it
+	watched  int64  // the newest revision the watch applied, set inside its mirror transaction
 	guardRev int64  // P/rev's mod revision in the mirror
 	pending  string // P/pending in the mirror
 	ignoring string // a committed large write being copied: its copies are already applied
@@ -279,6 +280,9 @@ func (e *etcdStore) load(ctx context.Context) (rev int64, err error) {
 	if err := e.saveState(tx, rev); err != nil {
 		return 0, err
 	}
+	e.mu.Lock()
+	e.watched = max(e.watched, rev)
+	e.mu.Unlock()
 	if err := tx.Commit(); err != nil {
 		return 0, err
 	}
@@ -358,6 +362,9 @@ func (e *etcdStore) applyEvents(evs []*clientv3.Event) (int64, error) {
 				return err
 			}
 		}
+		e.mu.Lock()
+		e.watched = max(e.watched, last)
+		e.mu.Unlock()
 		return e.saveState(tx, last)
 	})
 	// waiters see the revision only once its data is committed (the guard
@@ -419,7 +426,9 @@ func (e *etcdStore) apply(tx *bolt.Tx, kv *mvccpb.KeyValue, del bool, changes *[
 		e.mu.Lock()
 		e.guardRev = max(e.guardRev, kv.ModRevision)
 		e.mu.Unlock()
-		if changes != nil && len(kv.Value) > 0 {
+		// this process's own write published its changes when it applied
+		// them (as a bbolt write does after commit)
+		if changes != nil && len(kv.Value) > 0 && ignoring != "own" {
 			var cs []domain.Change
 			if json.Unmarshal(kv.Value, &cs) == nil {
 				*changes = append(*changes, cs...)
@@ -602,26 +611,26 @@ func (e *etcdStore) update(fn func(tx *bolt.Tx) ([]domain.Change, error)) error 
 			return e.waitFor(rev)
 		}
 		// read-your-writes without waiting for the watch's round trip
-		return e.applyOwn(ops, rev)
+		return e.applyOwn(ops, rev, changes)
 	}
 	return domain.Errorf(domain.EConflict, "%s is busy: other gatehouse processes kept writing; try again", e.db.path)
 }
 
 // applyOwn puts a write this process committed at rev into the mirror at
-// once. Nothing of another write can lie between the mirror's guard and
-// rev (the Txn compared it), so the mirror is as the cluster was at rev;
-// the watch's copy of these records is skipped when it arrives, and its
-// change events are published then.
-func (e *etcdStore) applyOwn(ops []op, rev int64) error {
+// once and publishes its changes, as a bbolt write does after commit.
+// Nothing of another write can lie between the mirror's guard and rev (the
+// Txn compared it), so the mirror is as the cluster was at rev; the
+// watch's copy of these records and changes is skipped when it arrives.
+func (e *etcdStore) applyOwn(ops []op, rev int64, changes []domain.Change) error {
 	tx, err := e.db.bolt.Begin(true)
 	if err != nil {
 		return err
 	}
 	e.mu.Lock()
-	done := e.rev >= rev
+	done := e.watched >= rev
 	e.mu.Unlock()
 	if done {
-		_ = tx.Rollback() // the watch was first
+		_ = tx.Rollback() // the watch was first, and published the changes
 		return nil
 	}
 	if err := applyOps(tx, ops); err != nil {
@@ -635,6 +644,7 @@ func (e *etcdStore) applyOwn(ops []op, rev int64) error {
 	if err := tx.Commit(); err != nil {
 		return e.broken(err)
 	}
+	e.db.publish(changes)
 	return nil
 }
 
