@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,18 +13,48 @@ import (
 	"gatehouse/domain"
 )
 
-// blockingUsers is the real service whose user list and user reads wait
-// until gate closes: a query stuck on a slow disk or a huge file.
+// valve holds back a service call until it is opened: a read or a save
+// stuck on a slow disk or a huge file. It holds only while armed (tests
+// arm it at the step under test, after other screens read what they
+// need); the test's end opens it, so no call is left waiting.
+type valve struct {
+	armed atomic.Bool
+	gate  chan struct{}
+	once  sync.Once
+}
+
+func newValve(t *testing.T, armed bool) *valve {
+	v := &valve{gate: make(chan struct{})}
+	v.armed.Store(armed)
+	t.Cleanup(v.open)
+	return v
+}
+
+// open lets every waiting and later call through.
+func (v *valve) open() { v.once.Do(func() { close(v.gate) }) }
+
+// wait blocks an armed call until open or the call's context ends.
+func (v *valve) wait(ctx context.Context) error {
+	if !v.armed.Load() {
+		return nil
+	}
+	select {
+	case <-v.gate:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// blockingUsers is the real service whose user list waits on a valve.
 type blockingUsers struct {
 	domain.Service
-	gate chan struct{}
+	v *valve
 }
 
 func (b blockingUsers) Users(ctx context.Context, q domain.UserQuery) (domain.UserPage, error) {
-	select {
-	case <-b.gate:
-	case <-ctx.Done():
-		return domain.UserPage{}, ctx.Err()
+	if err := b.v.wait(ctx); err != nil {
+		return domain.UserPage{}, err
 	}
 	return b.Service.Users(ctx, q)
 }
@@ -50,15 +81,8 @@ func (d *driver) frameWith(want string) string {
 // opens and shows its data, and Users fills in once the read returns.
 func TestNothingBlocksWhileAReadHangs(t *testing.T) {
 	db := openStore(t)
-	gate := make(chan struct{})
-	d := startWith(t, Config{Service: blockingUsers{Service: session(t, db, "admin"), gate: gate}, Now: fixedNow, NoColor: true}, 120, 40)
-	t.Cleanup(func() {
-		select {
-		case <-gate:
-		default:
-			close(gate)
-		}
-	})
+	v := newValve(t, true)
+	d := startWith(t, Config{Service: blockingUsers{Service: session(t, db, "admin"), v: v}, Now: fixedNow, NoColor: true}, 120, 40)
 	d.tm.Send(tea.KeyPressMsg{Code: '4', Text: "4"})
 	s := d.frameWith("loading…")
 	if strings.Contains(s, "no users") {
@@ -70,7 +94,7 @@ func TestNothingBlocksWhileAReadHangs(t *testing.T) {
 	d.tm.Send(tea.KeyPressMsg{Code: '3', Text: "3"})
 	d.frameWith("Principals") // Groups read its list while Users still waits
 	d.tm.Send(tea.KeyPressMsg{Code: '4', Text: "4"})
-	close(gate)
+	v.open()
 	d.frameWith("Alice Adams")
 }
 
@@ -118,18 +142,15 @@ func TestAnotherScreensLoadDoesNotEndTheFirstLoad(t *testing.T) {
 	}
 }
 
-// blockingSaves is the real service whose team create waits until gate
-// closes: a save stuck behind a slow disk or a long transaction.
+// blockingSaves is the real service whose team create waits on a valve.
 type blockingSaves struct {
 	domain.Service
-	gate chan struct{}
+	v *valve
 }
 
 func (b blockingSaves) CreateTeam(ctx context.Context, t domain.Team) (domain.Team, error) {
-	select {
-	case <-b.gate:
-	case <-ctx.Done():
-		return domain.Team{}, ctx.Err()
+	if err := b.v.wait(ctx); err != nil {
+		return domain.Team{}, err
 	}
 	return b.Service.CreateTeam(ctx, t)
 }
@@ -141,15 +162,8 @@ func (b blockingSaves) CreateTeam(ctx context.Context, t domain.Team) (domain.Te
 // (x asks to suppress the new team), never as text in the closing form.
 func TestNothingBlocksWhileASaveHangs(t *testing.T) {
 	db := openStore(t)
-	gate := make(chan struct{})
-	d := startWith(t, Config{Service: blockingSaves{Service: session(t, db, "admin"), gate: gate}, Now: fixedNow, NoColor: true}, 120, 40)
-	t.Cleanup(func() {
-		select {
-		case <-gate:
-		default:
-			close(gate)
-		}
-	})
+	v := newValve(t, true)
+	d := startWith(t, Config{Service: blockingSaves{Service: session(t, db, "admin"), v: v}, Now: fixedNow, NoColor: true}, 120, 40)
 	d.keys("5")
 	d.waitFor("Global")
 	d.keys("n", "Zebras", "ctrl+s")
@@ -172,7 +186,7 @@ func TestNothingBlocksWhileASaveHangs(t *testing.T) {
 	if s := d.frame(); strings.Contains(s, "Zebrasx") {
 		t.Fatalf("a key typed during the save went into the form:\n%s", s)
 	}
-	close(gate)
+	v.open()
 	s := d.waitFor("Suppress team Zebras?")
 	if strings.Contains(s, "Zebrasx") {
 		t.Fatalf("a key typed during the save went into the form:\n%s", s)
@@ -182,21 +196,16 @@ func TestNothingBlocksWhileASaveHangs(t *testing.T) {
 	}
 }
 
-// armedBuildings is the real service whose building list waits until gate
-// closes, once armed (other screens read buildings before the test's step).
+// armedBuildings is the real service whose building list waits on a valve
+// (other screens read buildings before the test arms it).
 type armedBuildings struct {
 	domain.Service
-	armed *atomic.Bool
-	gate  chan struct{}
+	v *valve
 }
 
 func (b armedBuildings) Buildings(ctx context.Context, search string) ([]domain.Building, error) {
-	if b.armed.Load() {
-		select {
-		case <-b.gate:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
+	if err := b.v.wait(ctx); err != nil {
+		return nil, err
 	}
 	return b.Service.Buildings(ctx, search)
 }
@@ -206,45 +215,33 @@ func (b armedBuildings) Buildings(ctx context.Context, search string) ([]domain.
 // never to the queue behind it ("a" there would open the assign picker).
 func TestKeysTypedWhileAFormOpensGoIntoIt(t *testing.T) {
 	db := openTicketStore(t)
-	armed, gate := &atomic.Bool{}, make(chan struct{})
-	d := startWith(t, Config{Service: armedBuildings{Service: session(t, db, "admin"), armed: armed, gate: gate}, Now: fixedNow, NoColor: true}, 120, 40)
-	t.Cleanup(func() {
-		select {
-		case <-gate:
-		default:
-			close(gate)
-		}
-	})
+	v := newValve(t, false)
+	d := startWith(t, Config{Service: armedBuildings{Service: session(t, db, "admin"), v: v}, Now: fixedNow, NoColor: true}, 120, 40)
 	d.keys("2")
 	d.waitFor("Tickets 1–")
-	armed.Store(true)
+	v.armed.Store(true)
 	d.tm.Type("n")
 	d.tm.Type("a jammed tray")
 	if s := d.frameWith("loading…"); strings.Contains(s, "Reassign T-") || strings.Contains(s, "Assign T-") || strings.Contains(s, "Report a problem") {
 		t.Fatalf("keys acted before the form's read arrived:\n%s", s)
 	}
-	close(gate)
+	v.open()
 	s := d.waitFor("a jammed tray")
 	if !strings.Contains(s, "Report a problem") {
 		t.Fatalf("the typed title is not in the report form:\n%s", s)
 	}
 }
 
-// armedTicket is the real service whose ticket read waits for gate once
-// armed: a detail that is slow to open.
+// armedTicket is the real service whose ticket read waits on a valve: a
+// detail that is slow to open.
 type armedTicket struct {
 	domain.Service
-	armed *atomic.Bool
-	gate  chan struct{}
+	v *valve
 }
 
 func (b armedTicket) Ticket(ctx context.Context, n domain.TicketNumber) (domain.TicketDetail, error) {
-	if b.armed.Load() {
-		select {
-		case <-b.gate:
-		case <-ctx.Done():
-			return domain.TicketDetail{}, ctx.Err()
-		}
+	if err := b.v.wait(ctx); err != nil {
+		return domain.TicketDetail{}, err
 	}
 	return b.Service.Ticket(ctx, n)
 }
@@ -254,23 +251,16 @@ func (b armedTicket) Ticket(ctx context.Context, n domain.TicketNumber) (domain.
 // queue and the detail staying open.
 func TestKeysTypedWhileATicketOpensGoToIt(t *testing.T) {
 	db := openTicketStore(t)
-	armed, gate := &atomic.Bool{}, make(chan struct{})
-	d := startWith(t, Config{Service: armedTicket{Service: session(t, db, "admin"), armed: armed, gate: gate}, Now: fixedNow, NoColor: true}, 120, 40)
-	t.Cleanup(func() {
-		select {
-		case <-gate:
-		default:
-			close(gate)
-		}
-	})
+	v := newValve(t, false)
+	d := startWith(t, Config{Service: armedTicket{Service: session(t, db, "admin"), v: v}, Now: fixedNow, NoColor: true}, 120, 40)
 	d.keys("2")
 	queue := d.waitFor("Tickets 1–")
-	armed.Store(true)
+	v.armed.Store(true)
 	d.tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
 	d.tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
 	d.frameWith("loading…")
-	armed.Store(false)
-	close(gate)
+	v.armed.Store(false)
+	v.open()
 	// the read is applied when the frame stops saying loading…; a held
 	// esc is replayed in the same step
 	deadline := time.Now().Add(5 * time.Second)
