@@ -222,29 +222,53 @@ func headerColumns(header []string, update bool) (map[string]int, error) {
 	return cols, nil
 }
 
+// rowCells reads the cells of one record for both kinds of import and
+// collects the row's problems.
+type rowCells struct {
+	line int
+	rec  []string
+	cols map[string]int
+	ps   []RowProblem
+}
+
+// newRowCells starts a record; a record of the wrong width is a problem.
+func newRowCells(line int, rec []string, cols map[string]int, width int) *rowCells {
+	c := &rowCells{line: line, rec: rec, cols: cols}
+	if len(rec) != width {
+		c.bad("", "the row has %d fields and the header %d (a field with a comma must be quoted)", len(rec), width)
+	}
+	return c
+}
+
+func (c *rowCells) bad(col, format string, args ...any) {
+	c.ps = append(c.ps, RowProblem{c.line, col, fmt.Sprintf(format, args...)})
+}
+
+// raw is a column's cell as written, "" when the column is absent or the
+// cell is not UTF-8 (a problem).
+func (c *rowCells) raw(col string) string {
+	i, ok := c.cols[col]
+	if !ok || i >= len(c.rec) {
+		return ""
+	}
+	v := c.rec[i]
+	if !utf8.ValidString(v) {
+		c.bad(col, "is not valid UTF-8: save the file as UTF-8")
+		return ""
+	}
+	return v
+}
+
 // parseRow reads one record; every bad field adds a problem.
 func parseRow(line int, rec []string, cols map[string]int, width int, loc *time.Location, update bool) (ImportRow, []RowProblem) {
 	if update {
 		return parseUpdateRow(line, rec, cols, width, loc)
 	}
 	row := ImportRow{Line: line}
-	var ps []RowProblem
-	bad := func(col, format string, args ...any) {
-		ps = append(ps, RowProblem{line, col, fmt.Sprintf(format, args...)})
-	}
-	if len(rec) != width {
-		bad("", "the row has %d fields and the header %d (a field with a comma must be quoted)", len(rec), width)
-	}
+	c := newRowCells(line, rec, cols, width)
+	bad := c.bad
 	get := func(col string) string {
-		i, ok := cols[col]
-		if !ok || i >= len(rec) {
-			return ""
-		}
-		v := rec[i]
-		if !utf8.ValidString(v) {
-			bad(col, "is not valid UTF-8: save the file as UTF-8")
-			return ""
-		}
+		v := c.raw(col)
 		if col == ColPassword {
 			return v
 		}
@@ -308,7 +332,7 @@ func parseRow(line int, rec []string, cols map[string]int, width int, loc *time.
 			row.Until = until
 		}
 	}
-	return row, ps
+	return row, c.ps
 }
 
 // Clear is the cell value that clears a field in an update import.
@@ -318,24 +342,10 @@ const Clear = "-"
 // value are recorded (row.Given), "-" clearing the field.
 func parseUpdateRow(line int, rec []string, cols map[string]int, width int, loc *time.Location) (ImportRow, []RowProblem) {
 	row := ImportRow{Line: line, Given: map[string]bool{}}
-	var ps []RowProblem
-	bad := func(col, format string, args ...any) {
-		ps = append(ps, RowProblem{line, col, fmt.Sprintf(format, args...)})
-	}
-	if len(rec) != width {
-		bad("", "the row has %d fields and the header %d (a field with a comma must be quoted)", len(rec), width)
-	}
+	c := newRowCells(line, rec, cols, width)
+	bad := c.bad
 	get := func(col string) string {
-		i, ok := cols[col]
-		if !ok || i >= len(rec) {
-			return ""
-		}
-		v := rec[i]
-		if !utf8.ValidString(v) {
-			bad(col, "is not valid UTF-8: save the file as UTF-8")
-			return ""
-		}
-		v = UnCSVCell(strings.TrimSpace(v))
+		v := UnCSVCell(strings.TrimSpace(c.raw(col)))
 		if v != "" {
 			row.Given[col] = true
 		}
@@ -413,7 +423,7 @@ func parseUpdateRow(line int, rec []string, cols map[string]int, width int, loc 
 	default:
 		bad(ColGroupMode, "%q is not a group mode: use replace or add", m)
 	}
-	return row, ps
+	return row, c.ps
 }
 
 // splitList splits on any of seps, trims, and drops empty and repeated
