@@ -218,8 +218,8 @@ func openConsole(ctx context.Context, svc domain.Service, db *store.DB, demo boo
 	defer hub.Stop()
 	// the demo opens on Home, where a newcomer reads who they are and how
 	// to find anything
-	if err := console.Run(ctx, console.Config{Service: svc, Feed: db, StartOnHome: demo, ViewAs: func(target string) (domain.Service, error) {
-		return db.ViewAs(a.Username, target)
+	if err := console.Run(ctx, console.Config{Service: svc, Feed: db, StartOnHome: demo, ViewAs: func(ctx context.Context, target string) (domain.Service, error) {
+		return db.ViewAs(ctx, a.Username, target)
 	}, JobFailures: jobs.Failures, Keys: keys}); err != nil {
 		cli.PrintError(stderr, err)
 		return 1

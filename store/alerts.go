@@ -57,7 +57,7 @@ func (s *session) Alerts(ctx context.Context, number domain.TicketNumber) (domai
 }
 
 func (s *session) SetAlerts(ctx context.Context, number domain.TicketNumber, days int, users, groups []string, enabled bool) error {
-	return s.write(func(w *txn) error {
+	return s.write(ctx, func(w *txn) error {
 		t, err := w.visibleTicket(number)
 		if err != nil {
 			return err

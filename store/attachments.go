@@ -60,7 +60,7 @@ func (s *session) Attachments(ctx context.Context, number domain.TicketNumber) (
 // on a ticket the actor reported that is still new.
 func (s *session) Attach(ctx context.Context, number domain.TicketNumber, name string, data []byte) (domain.Attachment, error) {
 	var a domain.Attachment
-	err := s.write(func(w *txn) error {
+	err := s.write(ctx, func(w *txn) error {
 		t, err := w.visibleTicket(number)
 		if err != nil {
 			return err
@@ -128,7 +128,7 @@ func (s *session) AttachmentData(ctx context.Context, number domain.TicketNumber
 }
 
 func (s *session) DeleteAttachment(ctx context.Context, number domain.TicketNumber, id domain.ID) error {
-	return s.write(func(w *txn) error {
+	return s.write(ctx, func(w *txn) error {
 		t, err := w.visibleTicket(number)
 		if err != nil {
 			return err

@@ -175,7 +175,7 @@ func (db *DB) ChangePassword(username, current, next string) (domain.User, error
 		return domain.User{}, err
 	}
 	s := &session{db: db, actor: u.ID}
-	err = s.write(func(w *txn) error {
+	err = s.write(context.Background(), func(w *txn) error {
 		// an administrator's reset between the check and this write wins
 		if storedHash(w.tx, u.ID) != oldHash {
 			return domain.Errorf(domain.EConflict, "%s's password changed meanwhile: log in again", u.Username)
@@ -219,7 +219,7 @@ func (s *session) SetPassword(ctx context.Context, username, password string) er
 	if err != nil {
 		return err
 	}
-	return s.write(func(w *txn) error {
+	return s.write(ctx, func(w *txn) error {
 		u, err := userByName(w.tx, username)
 		if err != nil {
 			return err
@@ -273,7 +273,7 @@ func (db *DB) RecordLogout(username, addr, reason string) error {
 }
 
 func (db *DB) recordSession(username, action, after string) error {
-	return db.update(func(tx *bolt.Tx) ([]domain.Change, error) {
+	return db.update(context.Background(), func(tx *bolt.Tx) ([]domain.Change, error) {
 		u, err := userByName(tx, username)
 		if err != nil {
 			u = domain.User{Username: username}

@@ -75,7 +75,7 @@ func (s *session) Building(ctx context.Context, code string) (domain.Building, e
 }
 
 func (s *session) CreateBuilding(ctx context.Context, b domain.Building) (domain.Building, error) {
-	err := s.write(func(w *txn) error {
+	err := s.write(ctx, func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModBuildings, domain.LevelEdit); err != nil {
 			return err
 		}
@@ -102,7 +102,7 @@ func (s *session) CreateBuilding(ctx context.Context, b domain.Building) (domain
 }
 
 func (s *session) UpdateBuilding(ctx context.Context, b domain.Building) (domain.Building, error) {
-	err := s.write(func(w *txn) error {
+	err := s.write(ctx, func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModBuildings, domain.LevelEdit); err != nil {
 			return err
 		}
@@ -138,7 +138,7 @@ func (s *session) UpdateBuilding(ctx context.Context, b domain.Building) (domain
 }
 
 func (s *session) DeleteBuilding(ctx context.Context, code string) error {
-	return s.write(func(w *txn) error {
+	return s.write(ctx, func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModBuildings, domain.LevelEdit); err != nil {
 			return err
 		}
@@ -175,7 +175,7 @@ func (s *session) DeleteBuilding(ctx context.Context, code string) error {
 // AddRule sends new tickets of a problem type in the building to a
 // technician; an inactive or non-assignable technician is refused.
 func (s *session) AddRule(ctx context.Context, code, problemType, tech string) error {
-	return s.write(func(w *txn) error {
+	return s.write(ctx, func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModBuildings, domain.LevelEdit); err != nil {
 			return err
 		}
@@ -214,7 +214,7 @@ func problemTypeNames(o domain.Organization) string {
 }
 
 func (s *session) RemoveRule(ctx context.Context, code, problemType string) error {
-	return s.write(func(w *txn) error {
+	return s.write(ctx, func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModBuildings, domain.LevelEdit); err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -249,7 +250,7 @@ func (db *DB) migrate() error {
 	if current {
 		return nil // an empty write would still rewrite bbolt's meta page
 	}
-	return db.update(noChanges(func(tx *bolt.Tx) error {
+	return db.update(context.Background(), noChanges(func(tx *bolt.Tx) error {
 		m := tx.Bucket(bMeta)
 		v := btoi(m.Get(keySchema))
 		for _, b := range allBuckets {
@@ -280,9 +281,12 @@ func (db *DB) migrate() error {
 // update runs fn in one write transaction and publishes the changes it
 // returns once they are committed. On etcd fn runs against the local
 // mirror and may run again after a conflict, like bbolt's Batch.
-func (db *DB) update(fn func(tx *bolt.Tx) ([]domain.Change, error)) error {
+func (db *DB) update(ctx context.Context, fn func(tx *bolt.Tx) ([]domain.Change, error)) error {
+	if err := ctx.Err(); err != nil {
+		return err // nothing was begun, nothing is written
+	}
 	if db.remote != nil {
-		return db.remote.update(fn)
+		return db.remote.update(ctx, fn)
 	}
 	var changes []domain.Change
 	err := db.bolt.Update(func(tx *bolt.Tx) error {

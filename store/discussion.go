@@ -67,8 +67,8 @@ func (s *session) Discussion(ctx context.Context, number domain.TicketNumber) (d
 }
 
 // discuss runs a discussion write on a visible ticket with the flag it needs.
-func (s *session) discuss(number domain.TicketNumber, f domain.Flag, fn func(w *txn, t *domain.Ticket) error) error {
-	return s.write(func(w *txn) error {
+func (s *session) discuss(ctx context.Context, number domain.TicketNumber, f domain.Flag, fn func(w *txn, t *domain.Ticket) error) error {
+	return s.write(ctx, func(w *txn) error {
 		t, err := w.visibleTicket(number)
 		if err != nil {
 			return err
@@ -82,7 +82,7 @@ func (s *session) discuss(number domain.TicketNumber, f domain.Flag, fn func(w *
 
 func (s *session) StartThread(ctx context.Context, number domain.TicketNumber, title, text string) (domain.Thread, error) {
 	var th domain.Thread
-	err := s.discuss(number, domain.DiscussionInitiate, func(w *txn, t *domain.Ticket) error {
+	err := s.discuss(ctx, number, domain.DiscussionInitiate, func(w *txn, t *domain.Ticket) error {
 		if err := validateText("thread title", title, 200); err != nil {
 			return err
 		}
@@ -143,7 +143,7 @@ func getPost(w *txn, number domain.TicketNumber, id domain.ID, p *domain.Post) b
 
 func (s *session) PostMessage(ctx context.Context, number domain.TicketNumber, thread, replyTo domain.ID, text string) (domain.Post, error) {
 	var p domain.Post
-	err := s.discuss(number, domain.DiscussionPost, func(w *txn, t *domain.Ticket) error {
+	err := s.discuss(ctx, number, domain.DiscussionPost, func(w *txn, t *domain.Ticket) error {
 		var err error
 		if p, err = w.addPost(number, thread, replyTo, text); err != nil {
 			return err
@@ -162,7 +162,7 @@ func excerpt(s string) string {
 }
 
 func (s *session) EditMessage(ctx context.Context, number domain.TicketNumber, post domain.ID, text string) error {
-	return s.discuss(number, domain.DiscussionEdit, func(w *txn, t *domain.Ticket) error {
+	return s.discuss(ctx, number, domain.DiscussionEdit, func(w *txn, t *domain.Ticket) error {
 		var p domain.Post
 		if !getPost(w, number, post, &p) {
 			return domain.Errorf(domain.ENotFound, "message %d not found on %s", post, w.org.FormatTicket(number))
@@ -180,7 +180,7 @@ func (s *session) EditMessage(ctx context.Context, number domain.TicketNumber, p
 }
 
 func (s *session) DeleteMessage(ctx context.Context, number domain.TicketNumber, post domain.ID) error {
-	return s.discuss(number, domain.DiscussionDelete, func(w *txn, t *domain.Ticket) error {
+	return s.discuss(ctx, number, domain.DiscussionDelete, func(w *txn, t *domain.Ticket) error {
 		var p domain.Post
 		if !getPost(w, number, post, &p) {
 			return domain.Errorf(domain.ENotFound, "message %d not found on %s", post, w.org.FormatTicket(number))
@@ -193,7 +193,7 @@ func (s *session) DeleteMessage(ctx context.Context, number domain.TicketNumber,
 }
 
 func (s *session) DeleteThread(ctx context.Context, number domain.TicketNumber, thread domain.ID) error {
-	return s.discuss(number, domain.DiscussionDelete, func(w *txn, t *domain.Ticket) error {
+	return s.discuss(ctx, number, domain.DiscussionDelete, func(w *txn, t *domain.Ticket) error {
 		var th domain.Thread
 		b := w.tx.Bucket(bThreads).Get(key(uint64(number), thread))
 		if b == nil || decJSON(b, &th) != nil {

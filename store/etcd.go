@@ -570,7 +570,7 @@ var errConflict = errors.New("conflict")
 
 // update runs fn against the mirror and commits what it wrote to etcd,
 // running it again on a conflict.
-func (e *etcdStore) update(fn func(tx *bolt.Tx) ([]domain.Change, error)) error {
+func (e *etcdStore) update(ctx context.Context, fn func(tx *bolt.Tx) ([]domain.Change, error)) error {
 	for range etcdRetries {
 		if err := e.settlePending(); err != nil {
 			return err

@@ -359,7 +359,7 @@ func (s *session) exportUsersCSV(ctx context.Context, w io.Writer) error {
 func (s *session) ImportAll(ctx context.Context, in io.Reader) (domain.ImportAllReport, error) {
 	rep := domain.ImportAllReport{Records: map[string]int{}}
 	var owner string
-	err := s.write(func(w *txn) error {
+	err := s.write(ctx, func(w *txn) error {
 		if !w.acc.Superuser {
 			return domain.Errorf(domain.EForbidden, "only a superuser imports everything")
 		}

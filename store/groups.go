@@ -119,7 +119,7 @@ func (s *session) Group(ctx context.Context, name string) (domain.GroupInfo, err
 }
 
 func (s *session) CreateGroup(ctx context.Context, g domain.Group, confirm bool) (domain.Group, error) {
-	err := s.write(func(w *txn) error {
+	err := s.write(ctx, func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModGroups, domain.LevelEdit); err != nil {
 			return err
 		}
@@ -231,7 +231,7 @@ func (w *txn) saveGroup(before, after domain.Group, confirm bool) error {
 }
 
 func (s *session) UpdateGroup(ctx context.Context, g domain.Group, confirm bool) (domain.Group, error) {
-	err := s.writeGuarded(func(w *txn) error {
+	err := s.writeGuarded(ctx, func(w *txn) error {
 		before, err := getGroup(w.tx, g.ID)
 		if err != nil {
 			return err
@@ -246,16 +246,16 @@ func (s *session) UpdateGroup(ctx context.Context, g domain.Group, confirm bool)
 }
 
 func (s *session) GrantGroup(ctx context.Context, name string, grants []domain.Grant, confirm bool) (domain.Group, error) {
-	return s.changeGrants(name, grants, false, confirm)
+	return s.changeGrants(ctx, name, grants, false, confirm)
 }
 
 func (s *session) RevokeGroup(ctx context.Context, name string, grants []domain.Grant) (domain.Group, error) {
-	return s.changeGrants(name, grants, true, true)
+	return s.changeGrants(ctx, name, grants, true, true)
 }
 
-func (s *session) changeGrants(name string, grants []domain.Grant, revoke, confirm bool) (domain.Group, error) {
+func (s *session) changeGrants(ctx context.Context, name string, grants []domain.Grant, revoke, confirm bool) (domain.Group, error) {
 	var after domain.Group
-	err := s.writeGuarded(func(w *txn) error {
+	err := s.writeGuarded(ctx, func(w *txn) error {
 		before, err := groupByName(w.tx, name)
 		if err != nil {
 			return err
@@ -273,7 +273,7 @@ func (s *session) changeGrants(name string, grants []domain.Grant, revoke, confi
 }
 
 func (s *session) DeleteGroup(ctx context.Context, name string) error {
-	return s.writeGuarded(func(w *txn) error {
+	return s.writeGuarded(ctx, func(w *txn) error {
 		g, err := groupByName(w.tx, name)
 		if err != nil {
 			return err

@@ -171,8 +171,8 @@ func (w *txn) checkGuards(before *guardState) error {
 
 // writeGuarded is write for saves that change effective access: the guards
 // are evaluated before and after fn in the same transaction (R17).
-func (s *session) writeGuarded(fn func(w *txn) error) error {
-	return s.write(func(w *txn) error {
+func (s *session) writeGuarded(ctx context.Context, fn func(w *txn) error) error {
+	return s.write(ctx, func(w *txn) error {
 		before, err := w.evalGuards(nil)
 		if err != nil {
 			return err
@@ -203,7 +203,7 @@ func (s *session) Guards(ctx context.Context) ([]domain.Guard, error) {
 }
 
 func (s *session) AddGuard(ctx context.Context, g domain.Guard) (domain.Guard, error) {
-	err := s.write(func(w *txn) error {
+	err := s.write(ctx, func(w *txn) error {
 		if err := w.canEditGuards(); err != nil {
 			return err
 		}
@@ -235,7 +235,7 @@ func (s *session) AddGuard(ctx context.Context, g domain.Guard) (domain.Guard, e
 }
 
 func (s *session) RemoveGuard(ctx context.Context, name string) error {
-	return s.write(func(w *txn) error {
+	return s.write(ctx, func(w *txn) error {
 		if err := w.canEditGuards(); err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -15,7 +16,7 @@ import (
 // after its row, and the guards (R17) once after the last row. A dry run
 // makes the same changes and rolls them back, so its preview is exactly
 // what the import would do.
-func (s *session) updateUsers(imp domain.UserImport, opts domain.ImportOptions) (domain.ImportReport, error) {
+func (s *session) updateUsers(ctx context.Context, imp domain.UserImport, opts domain.ImportOptions) (domain.ImportReport, error) {
 	rep := domain.ImportReport{Rows: len(imp.Rows), DryRun: opts.DryRun}
 	if len(imp.Rows) == 0 {
 		return rep, domain.Errorf(domain.EInvalid, "there are no users to update")
@@ -26,7 +27,7 @@ func (s *session) updateUsers(imp domain.UserImport, opts domain.ImportOptions) 
 		return rep, domain.ImportRefused(rep.Problems)
 	}
 	source := orDefault(opts.Source, "an import")
-	err := s.write(func(w *txn) error {
+	err := s.write(ctx, func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModUsers, domain.LevelEdit); err != nil {
 			return err
 		}

@@ -145,7 +145,7 @@ func sortProblems(ps []domain.RowProblem) {
 // transaction.
 func (s *session) ImportUsers(ctx context.Context, imp domain.UserImport, opts domain.ImportOptions) (domain.ImportReport, error) {
 	if imp.Update {
-		return s.updateUsers(imp, opts)
+		return s.updateUsers(ctx, imp, opts)
 	}
 	rows := imp.Rows
 	rep := domain.ImportReport{Rows: len(rows), DryRun: opts.DryRun}
@@ -199,7 +199,7 @@ func (s *session) ImportUsers(ctx context.Context, imp domain.UserImport, opts d
 	if err != nil {
 		return rep, fmt.Errorf("hashing passwords: %w", err)
 	}
-	err = s.writeGuarded(func(w *txn) error {
+	err = s.writeGuarded(ctx, func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModUsers, domain.LevelEdit); err != nil {
 			return err
 		}

@@ -219,7 +219,7 @@ func (db *DB) systemCached(c *jobCache, fn func(w *txn) error) error {
 	}
 	s := &session{db: db, actor: owner}
 	var began time.Time
-	err := s.write(func(w *txn) error {
+	err := s.write(context.Background(), func(w *txn) error {
 		began = time.Now()
 		w.cache = c
 		return fn(w)

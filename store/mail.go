@@ -80,7 +80,7 @@ func (s *session) MailSettings(ctx context.Context) (domain.MailSettings, error)
 // audit event names a password change, never the password.
 func (s *session) UpdateMailSettings(ctx context.Context, c domain.MailChange) (domain.MailSettings, error) {
 	var after domain.MailSettings
-	err := s.write(func(w *txn) error {
+	err := s.write(ctx, func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModOrganization, domain.LevelEdit); err != nil {
 			return err
 		}
@@ -207,7 +207,7 @@ func (db *DB) DueMail(limit int) ([]domain.Message, error) {
 	if err != nil || newMark == mark {
 		return out, err
 	}
-	return out, db.update(func(tx *bolt.Tx) ([]domain.Change, error) {
+	return out, db.update(context.Background(), func(tx *bolt.Tx) ([]domain.Change, error) {
 		// only ever up: a concurrent caller may have moved it already
 		if btoi(tx.Bucket(bMeta).Get(keyMailMark)) >= newMark {
 			return nil, nil
@@ -227,7 +227,7 @@ const mailClaim = 2 * time.Minute
 // sent again only if its worker stops before recording the result.
 func (db *DB) claimMail(due []domain.Message, now time.Time) ([]domain.Message, error) {
 	var out []domain.Message
-	err := db.update(func(tx *bolt.Tx) ([]domain.Change, error) {
+	err := db.update(context.Background(), func(tx *bolt.Tx) ([]domain.Change, error) {
 		out = out[:0]
 		for _, m := range due {
 			var cur domain.Message
@@ -254,7 +254,7 @@ func (db *DB) claimMail(due []domain.Message, now time.Time) ([]domain.Message, 
 // A message that gives up leaves an audit event.
 func (db *DB) RecordDelivery(id domain.ID, r domain.DeliveryResult) (domain.Message, error) {
 	var m domain.Message
-	err := db.update(func(tx *bolt.Tx) ([]domain.Change, error) {
+	err := db.update(context.Background(), func(tx *bolt.Tx) ([]domain.Change, error) {
 		found, err := getJSON(tx, bOutbox, id, &m)
 		if err != nil {
 			return nil, err
@@ -340,7 +340,7 @@ func (db *DB) ReceiveMail(ctx context.Context, in domain.InboundMail, dryRun boo
 		if dryRun {
 			return res, nil
 		}
-		return res, db.update(func(tx *bolt.Tx) ([]domain.Change, error) {
+		return res, db.update(context.Background(), func(tx *bolt.Tx) ([]domain.Change, error) {
 			return nil, systemAudit(tx, db.now(), "mailgate", "mail", 0, domain.PrintableLine(from, 100), "mail dropped", subject, reason)
 		})
 	}
@@ -370,7 +370,7 @@ func (db *DB) ReceiveMail(ctx context.Context, in domain.InboundMail, dryRun boo
 	}
 	s := &session{db: db, actor: sender.ID}
 	var res domain.MailResult
-	err = s.write(func(w *txn) error {
+	err = s.write(ctx, func(w *txn) error {
 		var err error
 		if res, err = w.receive(in, st); err != nil {
 			return err
@@ -390,7 +390,7 @@ func (db *DB) ReceiveMail(ctx context.Context, in domain.InboundMail, dryRun boo
 	if dryRun {
 		return res, nil
 	}
-	return res, db.update(func(tx *bolt.Tx) ([]domain.Change, error) {
+	return res, db.update(context.Background(), func(tx *bolt.Tx) ([]domain.Change, error) {
 		return nil, systemAudit(tx, db.now(), "mailgate", "mail", sender.ID, sender.Username, "mail refused", subject, res.Reason)
 	})
 }

@@ -218,7 +218,7 @@ func (w *txn) groupForCharts(name string, f domain.Flag) (domain.Group, error) {
 }
 
 func (s *session) SaveChart(ctx context.Context, group string, c domain.Chart) (domain.Chart, error) {
-	err := s.write(func(w *txn) error {
+	err := s.write(ctx, func(w *txn) error {
 		g, err := w.groupForCharts(group, domain.MetricsSaveCharts)
 		if err != nil {
 			return err
@@ -261,7 +261,7 @@ func (s *session) SaveChart(ctx context.Context, group string, c domain.Chart) (
 }
 
 func (s *session) DeleteChart(ctx context.Context, id domain.ID) error {
-	return s.write(func(w *txn) error {
+	return s.write(ctx, func(w *txn) error {
 		if err := w.acc.Require(domain.MetricsSaveCharts); err != nil {
 			return err
 		}
@@ -281,7 +281,7 @@ func (s *session) DeleteChart(ctx context.Context, id domain.ID) error {
 }
 
 func (s *session) SaveLayout(ctx context.Context, group string, charts []string) error {
-	return s.write(func(w *txn) error {
+	return s.write(ctx, func(w *txn) error {
 		g, err := w.groupForCharts(group, domain.MetricsSaveLayouts)
 		if err != nil {
 			return err

@@ -95,7 +95,7 @@ func noticeSummary(n *domain.Notice) string {
 }
 
 func (s *session) CreateNotice(ctx context.Context, n domain.Notice) (domain.Notice, error) {
-	err := s.write(func(w *txn) error {
+	err := s.write(ctx, func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModNotices, domain.LevelEdit); err != nil {
 			return err
 		}
@@ -116,7 +116,7 @@ func (s *session) CreateNotice(ctx context.Context, n domain.Notice) (domain.Not
 }
 
 func (s *session) UpdateNotice(ctx context.Context, n domain.Notice) (domain.Notice, error) {
-	err := s.write(func(w *txn) error {
+	err := s.write(ctx, func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModNotices, domain.LevelEdit); err != nil {
 			return err
 		}
@@ -140,7 +140,7 @@ func (s *session) UpdateNotice(ctx context.Context, n domain.Notice) (domain.Not
 }
 
 func (s *session) DeleteNotice(ctx context.Context, id domain.ID) error {
-	return s.write(func(w *txn) error {
+	return s.write(ctx, func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModNotices, domain.LevelEdit); err != nil {
 			return err
 		}

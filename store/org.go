@@ -20,7 +20,7 @@ func (s *session) Organization(ctx context.Context) (domain.Organization, error)
 // UpdateOrganization saves settings; each part needs its own module, so a
 // reporting admin can edit problem types without touching numbering.
 func (s *session) UpdateOrganization(ctx context.Context, o domain.Organization) error {
-	return s.write(func(w *txn) error {
+	return s.write(ctx, func(w *txn) error {
 		before := w.org
 		o.NextTicket = before.NextTicket // numbering advances only by reporting
 		if err := domain.ValidateName("organization name", o.Name); err != nil {

@@ -32,7 +32,7 @@ func (s *session) SavedQueries(ctx context.Context) ([]domain.SavedQuery, error)
 
 func (s *session) SaveQuery(ctx context.Context, name, query, group string) (domain.SavedQuery, error) {
 	var q domain.SavedQuery
-	err := s.write(func(w *txn) error {
+	err := s.write(ctx, func(w *txn) error {
 		if err := domain.ValidateName("query name", name); err != nil {
 			return err
 		}
@@ -73,7 +73,7 @@ func (s *session) SaveQuery(ctx context.Context, name, query, group string) (dom
 }
 
 func (s *session) DeleteSavedQuery(ctx context.Context, id domain.ID) error {
-	return s.write(func(w *txn) error {
+	return s.write(ctx, func(w *txn) error {
 		var q domain.SavedQuery
 		found, err := getJSON(w.tx, bQueries, id, &q)
 		if err != nil {
@@ -158,7 +158,7 @@ func (s *session) Bulk(ctx context.Context, numbers []domain.TicketNumber, a dom
 // Assign reassigns a ticket that already has an assignee.
 func (s *session) BulkAtomic(ctx context.Context, numbers []domain.TicketNumber, a domain.BulkAction) ([]domain.BulkResult, error) {
 	var out []domain.BulkResult
-	err := s.write(func(w *txn) error {
+	err := s.write(ctx, func(w *txn) error {
 		if err := w.acc.Require(domain.QueryBulkEdit); err != nil {
 			return err
 		}

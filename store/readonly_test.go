@@ -125,17 +125,17 @@ func TestReadOnlySessionRefusesEveryWrite(t *testing.T) {
 func TestViewAs_CheckedAndAuditedInTheStore(t *testing.T) {
 	d := newDistrict(t)
 	userWith(t, d, "uv", domain.Group{Levels: domain.ModuleLevels{domain.ModUsers: domain.LevelView}})
-	_, err := d.db.ViewAs("uv", "staff")
+	_, err := d.db.ViewAs(context.Background(), "uv", "staff")
 	mustCode(t, err, domain.EForbidden) // uv does not see every ticket
 	if !strings.Contains(err.Error(), "cannot view as staff: uv does not see every ticket") {
 		t.Fatalf("message: %v", err)
 	}
-	_, err = d.db.ViewAs("staff", "tech")
+	_, err = d.db.ViewAs(context.Background(), "staff", "tech")
 	mustCode(t, err, domain.EForbidden) // staff lacks users:view
-	_, err = d.db.ViewAs("principal", "admin")
+	_, err = d.db.ViewAs(context.Background(), "principal", "admin")
 	mustCode(t, err, domain.EForbidden)
 
-	ro, err := d.db.ViewAs("admin", "principal")
+	ro, err := d.db.ViewAs(context.Background(), "admin", "principal")
 	must(t, err)
 	if ro.Actor(t.Context()).Username != "principal" {
 		t.Fatalf("view-as acts as %s", ro.Actor(t.Context()).Username)

@@ -36,7 +36,7 @@ func (w *txn) clearReassign(n domain.TicketNumber) error {
 }
 
 func (s *session) RequestReassign(ctx context.Context, number domain.TicketNumber, reason string) error {
-	return s.write(func(w *txn) error {
+	return s.write(ctx, func(w *txn) error {
 		t, ok, err := getTicket(w.tx, number)
 		if err != nil {
 			return err
@@ -76,7 +76,7 @@ func (s *session) RequestReassign(ctx context.Context, number domain.TicketNumbe
 }
 
 func (s *session) DeclineReassign(ctx context.Context, number domain.TicketNumber, reason string) error {
-	return s.write(func(w *txn) error {
+	return s.write(ctx, func(w *txn) error {
 		t, ok, err := getTicket(w.tx, number)
 		if err != nil {
 			return err

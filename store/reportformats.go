@@ -137,7 +137,7 @@ func formatSummary(f *domain.ReportFormat) string {
 }
 
 func (s *session) SaveReportFormat(ctx context.Context, group string, f domain.ReportFormat) (domain.ReportFormat, error) {
-	err := s.write(func(w *txn) error {
+	err := s.write(ctx, func(w *txn) error {
 		if err := w.canSaveFormats(); err != nil {
 			return err
 		}
@@ -217,7 +217,7 @@ func (w *txn) knownRegions(regions []string) error {
 }
 
 func (s *session) DeleteReportFormat(ctx context.Context, id domain.ID) error {
-	return s.write(func(w *txn) error {
+	return s.write(ctx, func(w *txn) error {
 		if err := w.canSaveFormats(); err != nil {
 			return err
 		}

@@ -34,7 +34,7 @@ func (r *txn) decidesRequests() bool {
 
 func (s *session) RequestAccess(ctx context.Context, group string, hours int, reason string) (domain.AccessRequest, error) {
 	var req domain.AccessRequest
-	err := s.write(func(w *txn) error {
+	err := s.write(ctx, func(w *txn) error {
 		g, err := groupByName(w.tx, group)
 		if err != nil {
 			return err
@@ -127,7 +127,7 @@ func (s *session) AccessRequests(ctx context.Context, pendingOnly bool) ([]domai
 // guards (R17) apply to it as to any join.
 func (s *session) DecideRequest(ctx context.Context, id domain.ID, approve bool, reason string) (domain.AccessRequest, error) {
 	var req domain.AccessRequest
-	err := s.writeGuarded(func(w *txn) error {
+	err := s.writeGuarded(ctx, func(w *txn) error {
 		var err error
 		if req, err = getRequest(w, id); err != nil {
 			return err

@@ -135,7 +135,7 @@ func onMissText(o domain.OnMiss) string {
 
 func (s *session) StartReview(ctx context.Context, group, reviewer string, due time.Time, onMiss domain.OnMiss) (domain.Review, error) {
 	var rv domain.Review
-	err := s.write(func(w *txn) error {
+	err := s.write(ctx, func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModGroups, domain.LevelEdit); err != nil {
 			return err
 		}
@@ -199,7 +199,7 @@ func (s *session) Review(ctx context.Context, id domain.ID) (domain.Review, erro
 // guards (R17) checked as for any leave.
 func (s *session) DecideReview(ctx context.Context, id domain.ID, username string, d domain.Decision, reason string) (domain.Review, error) {
 	var rv domain.Review
-	err := s.writeGuarded(func(w *txn) error {
+	err := s.writeGuarded(ctx, func(w *txn) error {
 		if _, err := domain.ParseDecision(string(d)); err != nil {
 			return err
 		}

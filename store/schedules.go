@@ -65,7 +65,7 @@ func (s *session) Schedules(ctx context.Context) ([]domain.ScheduledTask, error)
 }
 
 func (s *session) CreateSchedule(ctx context.Context, t domain.ScheduledTask) (domain.ScheduledTask, error) {
-	err := s.write(func(w *txn) error {
+	err := s.write(ctx, func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModSchedules, domain.LevelEdit); err != nil {
 			return err
 		}
@@ -86,7 +86,7 @@ func (s *session) CreateSchedule(ctx context.Context, t domain.ScheduledTask) (d
 }
 
 func (s *session) UpdateSchedule(ctx context.Context, t domain.ScheduledTask) (domain.ScheduledTask, error) {
-	err := s.write(func(w *txn) error {
+	err := s.write(ctx, func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModSchedules, domain.LevelEdit); err != nil {
 			return err
 		}
@@ -110,7 +110,7 @@ func (s *session) UpdateSchedule(ctx context.Context, t domain.ScheduledTask) (d
 }
 
 func (s *session) DeleteSchedule(ctx context.Context, id domain.ID) error {
-	return s.write(func(w *txn) error {
+	return s.write(ctx, func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModSchedules, domain.LevelEdit); err != nil {
 			return err
 		}

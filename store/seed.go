@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"gatehouse/domain"
 
 	bolt "go.etcd.io/bbolt"
@@ -77,7 +78,7 @@ func defaultGroups() []domain.Group {
 // team and the owner account (superuser, District Administrator).
 func (db *DB) seed(owner string) error {
 	now := db.now()
-	return db.update(noChanges(func(tx *bolt.Tx) error {
+	return db.update(context.Background(), noChanges(func(tx *bolt.Tx) error {
 		defer journalOff(tx)() // the access journal starts with the seeded file
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {

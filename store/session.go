@@ -52,13 +52,13 @@ func (db *DB) ReadOnlySession(username string) (domain.Service, error) {
 // ViewAs opens target's read-only session for viewer (the console's view
 // as): domain.CheckViewAs on viewer, and an audit event in viewer's name
 // that they looked through target's eyes.
-func (db *DB) ViewAs(viewer, target string) (domain.Service, error) {
+func (db *DB) ViewAs(ctx context.Context, viewer, target string) (domain.Service, error) {
 	svc, err := db.Session(viewer)
 	if err != nil {
 		return nil, err
 	}
 	var id domain.ID
-	err = svc.(*session).write(func(w *txn) error {
+	err = svc.(*session).write(ctx, func(w *txn) error {
 		u, err := userByName(w.tx, target)
 		if err != nil {
 			return err
@@ -103,11 +103,11 @@ var errNoAudit = errors.New("internal: a write finished without an audit event")
 
 // write runs fn in one read-write transaction with the actor's access
 // resolved inside it; changes are published only after commit.
-func (s *session) write(fn func(w *txn) error) error {
+func (s *session) write(ctx context.Context, fn func(w *txn) error) error {
 	if err := s.refuseWrite(); err != nil {
 		return err
 	}
-	return s.db.update(func(tx *bolt.Tx) ([]domain.Change, error) {
+	return s.db.update(ctx, func(tx *bolt.Tx) ([]domain.Change, error) {
 		w, err := s.begin(tx)
 		if err != nil {
 			return nil, err
@@ -303,7 +303,7 @@ func (db *DB) Sweep() (int, error) {
 		return 0, nil
 	}
 	n := 0
-	err := db.update(func(tx *bolt.Tx) ([]domain.Change, error) {
+	err := db.update(context.Background(), func(tx *bolt.Tx) ([]domain.Change, error) {
 		n = 0
 		var changes []domain.Change
 		for _, mk := range expiredSince(tx, now) {

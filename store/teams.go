@@ -119,7 +119,7 @@ func validateTeamName(name string) error {
 }
 
 func (s *session) CreateTeam(ctx context.Context, t domain.Team) (domain.Team, error) {
-	err := s.write(func(w *txn) error {
+	err := s.write(ctx, func(w *txn) error {
 		if err := w.canTeams(domain.LevelEdit); err != nil {
 			return err
 		}
@@ -149,7 +149,7 @@ func (s *session) CreateTeam(ctx context.Context, t domain.Team) (domain.Team, e
 }
 
 func (s *session) UpdateTeam(ctx context.Context, t domain.Team) (domain.Team, error) {
-	err := s.write(func(w *txn) error {
+	err := s.write(ctx, func(w *txn) error {
 		if err := w.canTeams(domain.LevelEdit); err != nil {
 			return err
 		}
@@ -194,7 +194,7 @@ func (s *session) UpdateTeam(ctx context.Context, t domain.Team) (domain.Team, e
 }
 
 func (s *session) DeleteTeam(ctx context.Context, name string) error {
-	return s.write(func(w *txn) error {
+	return s.write(ctx, func(w *txn) error {
 		if err := w.canTeams(domain.LevelEdit); err != nil {
 			return err
 		}
@@ -248,7 +248,7 @@ func (w *txn) memberTarget(team, username string) (domain.Team, domain.User, err
 }
 
 func (s *session) AddTeamMember(ctx context.Context, team, username string) error {
-	return s.write(func(w *txn) error {
+	return s.write(ctx, func(w *txn) error {
 		t, u, err := w.memberTarget(team, username)
 		if err != nil {
 			return err
@@ -264,7 +264,7 @@ func (s *session) AddTeamMember(ctx context.Context, team, username string) erro
 }
 
 func (s *session) RemoveTeamMember(ctx context.Context, team, username string) error {
-	return s.write(func(w *txn) error {
+	return s.write(ctx, func(w *txn) error {
 		t, u, err := w.memberTarget(team, username)
 		if err != nil {
 			return err
@@ -286,7 +286,7 @@ func (s *session) RemoveTeamMember(ctx context.Context, team, username string) e
 
 func (s *session) DuplicateTeam(ctx context.Context, src, newName string) (domain.Team, error) {
 	var t domain.Team
-	err := s.write(func(w *txn) error {
+	err := s.write(ctx, func(w *txn) error {
 		if err := w.canTeams(domain.LevelEdit); err != nil {
 			return err
 		}
@@ -328,7 +328,7 @@ func (s *session) DuplicateTeam(ctx context.Context, src, newName string) (domai
 // SuppressTeam hides a team and ends the access it gives; Global never,
 // private teams only once their user is deactivated (ProTracker).
 func (s *session) SuppressTeam(ctx context.Context, name string) error {
-	return s.write(func(w *txn) error {
+	return s.write(ctx, func(w *txn) error {
 		if err := w.canTeams(domain.LevelEdit); err != nil {
 			return err
 		}
@@ -358,7 +358,7 @@ func (s *session) SuppressTeam(ctx context.Context, name string) error {
 // index, and reports what it changed (R9). It is one transaction.
 func (s *session) RepairTeams(ctx context.Context) ([]string, error) {
 	var report []string
-	err := s.write(func(w *txn) error {
+	err := s.write(ctx, func(w *txn) error {
 		if err := w.canTeams(domain.LevelEdit); err != nil {
 			return err
 		}

@@ -164,7 +164,7 @@ func (w *txn) groupIDs(names []string) ([]domain.ID, error) {
 
 func (s *session) CreateTicket(ctx context.Context, n domain.NewTicket) (domain.Ticket, error) {
 	var t domain.Ticket
-	err := s.write(func(w *txn) error {
+	err := s.write(ctx, func(w *txn) error {
 		if err := w.acc.Require(domain.TicketReport); err != nil {
 			return err
 		}
@@ -308,8 +308,8 @@ func defaultPriority(o domain.Organization) string {
 
 // act loads a ticket, checks the action for the actor, lets fn change it and
 // saves it with history and audit in one transaction.
-func (s *session) act(number domain.TicketNumber, act domain.Action, comment string, fn func(w *txn, t *domain.Ticket) (string, error)) error {
-	return s.write(func(w *txn) error { return w.actOn(number, act, comment, fn) })
+func (s *session) act(ctx context.Context, number domain.TicketNumber, act domain.Action, comment string, fn func(w *txn, t *domain.Ticket) (string, error)) error {
+	return s.write(ctx, func(w *txn) error { return w.actOn(number, act, comment, fn) })
 }
 
 // actOn is act inside a write already open, so a bulk action can change
@@ -346,7 +346,7 @@ func (w *txn) assignee(name string) (domain.User, error) {
 }
 
 func (s *session) Assign(ctx context.Context, number domain.TicketNumber, tech, comment string) error {
-	return s.act(number, domain.ActAssign, comment, assignTo(tech))
+	return s.act(ctx, number, domain.ActAssign, comment, assignTo(tech))
 }
 
 // assignTo is Assign's change of a ticket, shared with the bulk actions.
@@ -362,7 +362,7 @@ func assignTo(tech string) func(w *txn, t *domain.Ticket) (string, error) {
 }
 
 func (s *session) Reassign(ctx context.Context, number domain.TicketNumber, tech, comment string) error {
-	return s.act(number, domain.ActReassign, comment, reassignTo(tech))
+	return s.act(ctx, number, domain.ActReassign, comment, reassignTo(tech))
 }
 
 // reassignTo is Reassign's change of a ticket, shared with the bulk actions.
@@ -382,14 +382,14 @@ func reassignTo(tech string) func(w *txn, t *domain.Ticket) (string, error) {
 }
 
 func (s *session) Start(ctx context.Context, number domain.TicketNumber, comment string) error {
-	return s.act(number, domain.ActStart, comment, func(w *txn, t *domain.Ticket) (string, error) {
+	return s.act(ctx, number, domain.ActStart, comment, func(w *txn, t *domain.Ticket) (string, error) {
 		t.Status = domain.StatusInProgress
 		return "", nil
 	})
 }
 
 func (s *session) Close(ctx context.Context, number domain.TicketNumber, comment string) error {
-	return s.act(number, domain.ActClose, comment, closeTicket)
+	return s.act(ctx, number, domain.ActClose, comment, closeTicket)
 }
 
 // closeTicket is Close's change of a ticket, shared with the bulk actions.
@@ -399,14 +399,14 @@ func closeTicket(w *txn, t *domain.Ticket) (string, error) {
 }
 
 func (s *session) Reopen(ctx context.Context, number domain.TicketNumber, comment string) error {
-	return s.act(number, domain.ActReopen, comment, func(w *txn, t *domain.Ticket) (string, error) {
+	return s.act(ctx, number, domain.ActReopen, comment, func(w *txn, t *domain.Ticket) (string, error) {
 		t.Status, t.Closed = domain.StatusReopened, domain.Ticket{}.Closed
 		return "", nil
 	})
 }
 
 func (s *session) DeleteTicket(ctx context.Context, number domain.TicketNumber) error {
-	return s.write(func(w *txn) error {
+	return s.write(ctx, func(w *txn) error {
 		t, err := w.deletable(number)
 		if err != nil {
 			return err
@@ -425,7 +425,7 @@ var errNothingDeleted = errors.New("nothing deleted")
 // with its own audit event.
 func (s *session) DeleteTickets(ctx context.Context, numbers []domain.TicketNumber) ([]domain.BulkResult, error) {
 	var out []domain.BulkResult
-	err := s.write(func(w *txn) error {
+	err := s.write(ctx, func(w *txn) error {
 		if err := w.acc.Require(domain.QueryBulkEdit); err != nil {
 			return err
 		}
@@ -545,7 +545,7 @@ func (w *txn) deleteTicket(t *domain.Ticket) error {
 }
 
 func (s *session) EditTicket(ctx context.Context, number domain.TicketNumber, e domain.TicketChange) error {
-	return s.act(number, domain.ActEdit, e.Comment, editTicket(e))
+	return s.act(ctx, number, domain.ActEdit, e.Comment, editTicket(e))
 }
 
 // editTicket is EditTicket's change of a ticket, shared with the bulk
@@ -611,7 +611,7 @@ func validateWork(minutes int, text string) error {
 
 func (s *session) AddWork(ctx context.Context, number domain.TicketNumber, minutes int, text string) (domain.WorkReport, error) {
 	var r domain.WorkReport
-	err := s.act(number, domain.ActWorkWrite, "", func(w *txn, t *domain.Ticket) (string, error) {
+	err := s.act(ctx, number, domain.ActWorkWrite, "", func(w *txn, t *domain.Ticket) (string, error) {
 		if err := validateWork(minutes, text); err != nil {
 			return "", err
 		}
@@ -645,7 +645,7 @@ func putWork(tx *bolt.Tx, r *domain.WorkReport) error {
 }
 
 func (s *session) EditWork(ctx context.Context, number domain.TicketNumber, report domain.ID, minutes int, text string) error {
-	return s.act(number, domain.ActWorkEdit, "", func(w *txn, t *domain.Ticket) (string, error) {
+	return s.act(ctx, number, domain.ActWorkEdit, "", func(w *txn, t *domain.Ticket) (string, error) {
 		var r domain.WorkReport
 		b := w.tx.Bucket(bWork).Get(key(uint64(number), report))
 		if b == nil || decJSON(b, &r) != nil {
@@ -676,7 +676,7 @@ func (s *session) EditWork(ctx context.Context, number domain.TicketNumber, repo
 
 func (s *session) Clone(ctx context.Context, number domain.TicketNumber) (domain.Ticket, error) {
 	var child domain.Ticket
-	err := s.write(func(w *txn) error {
+	err := s.write(ctx, func(w *txn) error {
 		t, ok, err := getTicket(w.tx, number)
 		if err != nil {
 			return err
@@ -703,7 +703,7 @@ func (s *session) Clone(ctx context.Context, number domain.TicketNumber) (domain
 }
 
 func (s *session) SetVisibility(ctx context.Context, number domain.TicketNumber, groups []string) error {
-	return s.act(number, domain.ActSetVisibility, "", func(w *txn, t *domain.Ticket) (string, error) {
+	return s.act(ctx, number, domain.ActSetVisibility, "", func(w *txn, t *domain.Ticket) (string, error) {
 		ids, err := w.groupIDs(groups)
 		if err != nil {
 			return "", err

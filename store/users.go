@@ -410,7 +410,7 @@ func (s *session) Memberships(ctx context.Context, username string) ([]domain.Me
 }
 
 func (s *session) CreateUser(ctx context.Context, u domain.User) (domain.User, error) {
-	return s.createUser(u, "")
+	return s.createUser(ctx, u, "")
 }
 
 // CreateUserWithPassword creates the user and sets a first password in
@@ -427,11 +427,11 @@ func (s *session) CreateUserWithPassword(ctx context.Context, u domain.User, pas
 	if err != nil {
 		return u, err
 	}
-	return s.createUser(u, hash)
+	return s.createUser(ctx, u, hash)
 }
 
-func (s *session) createUser(u domain.User, hash string) (domain.User, error) {
-	err := s.writeGuarded(func(w *txn) error {
+func (s *session) createUser(ctx context.Context, u domain.User, hash string) (domain.User, error) {
+	err := s.writeGuarded(ctx, func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModUsers, domain.LevelEdit); err != nil {
 			if w.acc.Level(domain.ModTechnicians) < domain.LevelEdit {
 				return domain.Errorf(domain.EForbidden, "%s lacks Manage Users or Manage Technicians (users:edit or technicians:edit) to create users", w.actor.Username)
@@ -619,7 +619,7 @@ func usersEqual(a, b *domain.User) bool {
 }
 
 func (s *session) UpdateUser(ctx context.Context, u domain.User) (domain.User, error) {
-	err := s.writeGuarded(func(w *txn) error {
+	err := s.writeGuarded(ctx, func(w *txn) error {
 		before, err := getUser(w.tx, u.ID)
 		if err != nil {
 			return err
@@ -682,7 +682,7 @@ func (s *session) Join(ctx context.Context, username, group string, until time.T
 }
 
 func (s *session) JoinGroup(ctx context.Context, j domain.JoinRequest) error {
-	return s.writeGuarded(func(w *txn) error {
+	return s.writeGuarded(ctx, func(w *txn) error {
 		u, g, b, a, err := w.join(j)
 		if err != nil {
 			return err
@@ -809,7 +809,7 @@ func (w *txn) join(j domain.JoinRequest) (domain.User, domain.Group, string, str
 // both groups or neither.
 func (s *session) MoveUser(ctx context.Context, mv domain.MoveRequest) ([]domain.RuleRef, error) {
 	var refs []domain.RuleRef
-	err := s.writeGuarded(func(w *txn) error {
+	err := s.writeGuarded(ctx, func(w *txn) error {
 		u, from, err := w.membershipChange(mv.Username, mv.From, false)
 		if err != nil {
 			return err
@@ -895,7 +895,7 @@ func (w *txn) removeRulesNaming(user domain.User) ([]domain.RuleRef, error) {
 
 func (s *session) Leave(ctx context.Context, username, group string, removeRules bool) ([]domain.RuleRef, error) {
 	var refs []domain.RuleRef
-	err := s.writeGuarded(func(w *txn) error {
+	err := s.writeGuarded(ctx, func(w *txn) error {
 		var err error
 		refs, err = w.leave(username, group, removeRules)
 		return err
@@ -955,7 +955,7 @@ func (w *txn) managedUser(username, verb string) (domain.User, error) {
 
 func (s *session) Deactivate(ctx context.Context, username string, removeRules bool) ([]domain.RuleRef, error) {
 	var refs []domain.RuleRef
-	err := s.writeGuarded(func(w *txn) error {
+	err := s.writeGuarded(ctx, func(w *txn) error {
 		u, err := w.managedUser(username, "deactivate")
 		if err != nil {
 			return err
@@ -982,7 +982,7 @@ func (s *session) Deactivate(ctx context.Context, username string, removeRules b
 }
 
 func (s *session) Activate(ctx context.Context, username string) error {
-	return s.writeGuarded(func(w *txn) error {
+	return s.writeGuarded(ctx, func(w *txn) error {
 		u, err := w.managedUser(username, "activate")
 		if err != nil {
 			return err
@@ -1004,7 +1004,7 @@ func (s *session) Activate(ctx context.Context, username string) error {
 // record the reason. Tickets, work reports and history stay.
 func (s *session) Terminate(ctx context.Context, username, reason, reassignTo string) (domain.TerminateReport, error) {
 	var rep domain.TerminateReport
-	err := s.writeGuarded(func(w *txn) error { return w.terminate(username, reason, reassignTo, &rep) })
+	err := s.writeGuarded(ctx, func(w *txn) error { return w.terminate(username, reason, reassignTo, &rep) })
 	return rep, err
 }
 
@@ -1012,7 +1012,7 @@ func (s *session) Terminate(ctx context.Context, username, reason, reassignTo st
 // refusal, named with its user, leaves every account as it was.
 func (s *session) TerminateUsers(ctx context.Context, usernames []string, reason, reassignTo string) ([]domain.TerminateReport, error) {
 	var reps []domain.TerminateReport
-	err := s.writeGuarded(func(w *txn) error {
+	err := s.writeGuarded(ctx, func(w *txn) error {
 		if len(usernames) == 0 {
 			return domain.Errorf(domain.EInvalid, "no users to terminate")
 		}
@@ -1109,7 +1109,7 @@ func (w *txn) terminate(username, reason, reassignTo string, rep *domain.Termina
 
 // DeleteUser refuses users that tickets or work reports name (R8).
 func (s *session) DeleteUser(ctx context.Context, username string) error {
-	return s.writeGuarded(func(w *txn) error {
+	return s.writeGuarded(ctx, func(w *txn) error {
 		u, err := w.managedUser(username, "delete")
 		if err != nil {
 			return err
@@ -1191,7 +1191,7 @@ func (w *txn) keyTarget(username, verb string) (domain.User, error) {
 }
 
 func (s *session) AddKey(ctx context.Context, username string, k domain.SSHKey) error {
-	return s.write(func(w *txn) error {
+	return s.write(ctx, func(w *txn) error {
 		u, err := w.keyTarget(username, "add an SSH key to")
 		if err != nil {
 			return err
@@ -1219,7 +1219,7 @@ func (s *session) AddKey(ctx context.Context, username string, k domain.SSHKey) 
 }
 
 func (s *session) RemoveKey(ctx context.Context, username, fingerprint string) error {
-	return s.write(func(w *txn) error {
+	return s.write(ctx, func(w *txn) error {
 		u, err := w.keyTarget(username, "remove an SSH key of")
 		if err != nil {
 			return err

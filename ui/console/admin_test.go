@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -18,8 +19,10 @@ import (
 // startViewAs is start with view-as wired to the store, as main.go and
 // the SSH server wire it.
 // viewAsFor is Config.ViewAs for viewer, as main and the SSH server bind it.
-func viewAsFor(db *store.DB, viewer string) func(string) (domain.Service, error) {
-	return func(target string) (domain.Service, error) { return db.ViewAs(viewer, target) }
+func viewAsFor(db *store.DB, viewer string) func(context.Context, string) (domain.Service, error) {
+	return func(ctx context.Context, target string) (domain.Service, error) {
+		return db.ViewAs(ctx, viewer, target)
+	}
 }
 
 func startViewAs(t *testing.T, db *store.DB, user string, w, h int) *driver {

@@ -1,13 +1,14 @@
 package console
 
 import (
-	tea "charm.land/bubbletea/v2"
 	"encoding/csv"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
 
 	"gatehouse/domain"
 	"gatehouse/keymap"

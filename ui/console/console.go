@@ -40,7 +40,7 @@ type Config struct {
 	// ViewAs opens another user's read-only service for "view as", for the
 	// acting user: the store checks and audits it and refuses every change
 	// (store.DB.ViewAs). nil turns view-as off.
-	ViewAs func(username string) (domain.Service, error)
+	ViewAs func(ctx context.Context, username string) (domain.Service, error)
 	// Remote is set for SSH sessions: the console then runs in the server,
 	// where a typed file path would reach the server's files with the
 	// server's permissions, so reading and writing files is refused.

@@ -46,7 +46,7 @@ func (m *Model) startViewAs(user string) {
 		m.c.Fail(domain.Errorf(domain.EForbidden, "%s cannot view as other users: view-as needs users:view", a.Username))
 		return
 	}
-	svc, err := m.cfg.ViewAs(user)
+	svc, err := m.cfg.ViewAs(m.c.Ctx, user)
 	if err != nil {
 		m.c.Fail(err)
 		return

@@ -36,7 +36,7 @@ type Store interface {
 	Session(username string) (domain.Service, error)
 	// ViewAs opens target's read-only service for viewer (console view-as),
 	// checked and audited by the store.
-	ViewAs(viewer, target string) (domain.Service, error)
+	ViewAs(ctx context.Context, viewer, target string) (domain.Service, error)
 	// AuthenticateKey and AuthenticatePassword decide logins; their
 	// errors are *domain.LoginRefused (domain.IdentityProven tells which
 	// still proved who the user is). ChangePassword replaces a temporary

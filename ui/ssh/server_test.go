@@ -1,7 +1,6 @@
 package ssh
 
 import (
-	tea "charm.land/bubbletea/v2"
 	"context"
 	"errors"
 	"io"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
 
 	gossh "golang.org/x/crypto/ssh"
 

@@ -287,8 +287,8 @@ func (s *Server) refuseAudited(sess charmssh.Session, username, addr, reason str
 // view-as (users:view) opens read-only services as the local console's does.
 func (s *Server) newConsole(e *entry, sess charmssh.Session) tea.Model {
 	return console.New(console.Config{Service: e.svc, Feed: s.cfg.Store, Context: e.work,
-		NoColor: hasEnv(sess.Environ(), "NO_COLOR"), ViewAs: func(target string) (domain.Service, error) {
-			return s.cfg.Store.ViewAs(e.svc.Actor(e.work).Username, target)
+		NoColor: hasEnv(sess.Environ(), "NO_COLOR"), ViewAs: func(ctx context.Context, target string) (domain.Service, error) {
+			return s.cfg.Store.ViewAs(ctx, e.svc.Actor(ctx).Username, target)
 		}, Remote: true,
 		JobFailures: s.cfg.JobFailures, Keys: s.cfg.Keys})
 }
