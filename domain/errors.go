@@ -38,6 +38,9 @@ func ErrorCode(err error) string {
 	if errors.As(err, &e) {
 		return e.Code
 	}
+	if _, ok := AsConflict(err); ok {
+		return EConflict
+	}
 	if err == nil {
 		return ""
 	}
@@ -46,3 +49,10 @@ func ErrorCode(err error) string {
 
 // IsWarning reports whether err only needs the caller's confirmation.
 func IsWarning(err error) bool { return ErrorCode(err) == EWarning }
+
+// errorAs is errors.As for one error type.
+func errorAs[E error](err error) (E, bool) {
+	var e E
+	ok := errors.As(err, &e)
+	return e, ok
+}

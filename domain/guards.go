@@ -27,6 +27,7 @@ const (
 // ids people type ("ticket.close", "groups:edit") so a guard reads the same
 // in `guard list`, the audit trail and an export.
 type Guard struct {
+	Rev
 	Name      string    `json:"name"`
 	Kind      GuardKind `json:"kind"`
 	Privs     []string  `json:"privs"`

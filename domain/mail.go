@@ -41,6 +41,7 @@ const DefaultHourlyLimit = 10
 // MailChange, and never read back by a service method, so no export, audit
 // event or screen can show them (PasswordSet says whether one is stored).
 type MailSettings struct {
+	Rev
 	Host string  `json:"host,omitempty"`
 	Port int     `json:"port,omitempty"`
 	TLS  MailTLS `json:"tls,omitempty"`

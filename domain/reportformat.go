@@ -24,6 +24,7 @@ var ReportColumns = []string{"ticket", "status", "priority", "building", "room",
 // scope covers every one of them: superusers, full administrators (R4) and
 // users assigned those regions.
 type ReportFormat struct {
+	Rev
 	ID      ID        `json:"id"`
 	Group   ID        `json:"group"`
 	Name    string    `json:"name"`

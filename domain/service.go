@@ -508,6 +508,7 @@ type BulkResult struct {
 
 // SavedQuery is a named queue query of a user or a group.
 type SavedQuery struct {
+	Rev
 	ID      ID     `json:"id"`
 	Name    string `json:"name"`
 	Query   string `json:"query"`

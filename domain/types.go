@@ -36,6 +36,7 @@ const (
 
 // Organization holds the settings of the one helpdesk in the file.
 type Organization struct {
+	Rev
 	Name             string            `json:"name"`
 	TimeZone         string            `json:"time_zone"`
 	TicketPrefix     string            `json:"ticket_prefix"`
@@ -166,6 +167,7 @@ type Notify struct {
 
 // Group is a set of privileges that users join.
 type Group struct {
+	Rev
 	ID            ID           `json:"id"`
 	Name          string       `json:"name"`
 	Description   string       `json:"description,omitempty"`
@@ -225,6 +227,7 @@ type SSHKey struct {
 
 // User is a person who may log in.
 type User struct {
+	Rev
 	ID          ID         `json:"id"`
 	Username    string     `json:"username"`
 	First       string     `json:"first,omitempty"`
@@ -321,6 +324,7 @@ func (t TeamType) String() string {
 
 // Team groups users for record visibility.
 type Team struct {
+	Rev
 	ID          ID       `json:"id"`
 	Name        string   `json:"name"`
 	Description string   `json:"description,omitempty"`
@@ -353,6 +357,7 @@ type AutoAssign struct {
 
 // Building is a site with rooms.
 type Building struct {
+	Rev
 	ID     ID           `json:"id"`
 	Code   string       `json:"code"`
 	Name   string       `json:"name"`
@@ -404,6 +409,7 @@ func ParseStatus(s string) (Status, bool) {
 
 // Ticket is a reported problem.
 type Ticket struct {
+	Rev
 	ID            ID
 	Number        TicketNumber
 	Title         string
@@ -447,6 +453,7 @@ type HistoryEntry struct {
 
 // Notice is a team notice shown between its dates (R16).
 type Notice struct {
+	Rev
 	ID          ID        `json:"id"`
 	Title       string    `json:"title"`
 	Description string    `json:"description,omitempty"`
@@ -470,6 +477,7 @@ const (
 
 // ScheduledTask creates a ticket on a recurring schedule.
 type ScheduledTask struct {
+	Rev
 	ID          ID         `json:"id"`
 	Title       string     `json:"title"`
 	Description string     `json:"description,omitempty"`
@@ -511,6 +519,10 @@ type AuditEvent struct {
 	Action    string    `json:"action"`
 	Before    string    `json:"before,omitempty"`
 	After     string    `json:"after,omitempty"`
+	// Changes are an update's changed fields with their before and after
+	// values; events written before versions existed have only the
+	// summaries above.
+	Changes []FieldChange `json:"changes,omitempty"`
 }
 
 // DefaultOrganization is what a new file starts with.

@@ -17,6 +17,9 @@ import (
 const (
 	vJSON1   byte = 1
 	vBinary1 byte = 1
+	// vBinary2 adds a record's version (tickets) or an update's changed
+	// fields (audit events) after the version 1 fields.
+	vBinary2 byte = 2
 )
 
 var errShort = errors.New("record is truncated")
@@ -136,8 +139,8 @@ func (d *dec) ids() []uint64 {
 }
 
 func encTicket(t *domain.Ticket) []byte {
-	e := enc{b: make([]byte, 0, 96+len(t.Title)+len(t.Description))}
-	e.b = append(e.b, vBinary1)
+	e := enc{b: make([]byte, 0, 112+len(t.Title)+len(t.Description))}
+	e.b = append(e.b, vBinary2)
 	e.u(t.ID)
 	e.u(uint64(t.Number))
 	e.u(uint64(t.Status))
@@ -156,11 +159,14 @@ func encTicket(t *domain.Ticket) []byte {
 	e.ids(t.Teams)
 	e.ids(t.VisibleTo)
 	e.s(t.Description)
+	e.u(t.Version)
+	e.s(t.ChangedBy)
+	e.t(t.ChangedAt)
 	return e.b
 }
 
 func decTicket(b []byte, t *domain.Ticket) error {
-	if len(b) == 0 || b[0] != vBinary1 {
+	if len(b) == 0 || (b[0] != vBinary1 && b[0] != vBinary2) {
 		return fmt.Errorf("unknown ticket record version %v", head(b))
 	}
 	d := dec{b: b[1:]}
@@ -182,13 +188,19 @@ func decTicket(b []byte, t *domain.Ticket) error {
 	t.Teams = d.ids()
 	t.VisibleTo = d.ids()
 	t.Description = d.s()
+	t.Rev = domain.Rev{Version: 1}
+	if b[0] == vBinary2 {
+		t.Version = max(d.u(), 1)
+		t.ChangedBy = d.s()
+		t.ChangedAt = d.t()
+	}
 	return d.err
 }
 
 // ticketText returns a ticket record's title and description without
 // decoding it (no allocation), for free-text search over the whole file.
 func ticketText(b []byte) (title, desc []byte, ok bool) {
-	if len(b) == 0 || b[0] != vBinary1 {
+	if len(b) == 0 || (b[0] != vBinary1 && b[0] != vBinary2) {
 		return nil, nil, false
 	}
 	b = b[1:]
@@ -270,7 +282,11 @@ func decHistory(b []byte, h *domain.HistoryEntry) error {
 }
 
 func encAudit(a *domain.AuditEvent) []byte {
-	e := enc{b: []byte{vBinary1}}
+	v := vBinary1
+	if len(a.Changes) > 0 {
+		v = vBinary2
+	}
+	e := enc{b: []byte{v}}
 	e.u(a.ID)
 	e.t(a.At)
 	e.u(a.Actor)
@@ -281,11 +297,24 @@ func encAudit(a *domain.AuditEvent) []byte {
 	e.s(a.Action)
 	e.s(a.Before)
 	e.s(a.After)
+	if v == vBinary2 {
+		e.u(uint64(len(a.Changes)))
+		for _, c := range a.Changes {
+			e.s(c.Field)
+			e.s(c.Before)
+			e.s(c.After)
+			if c.Set {
+				e.u(1)
+			} else {
+				e.u(0)
+			}
+		}
+	}
 	return e.b
 }
 
 func decAudit(b []byte, a *domain.AuditEvent) error {
-	if len(b) == 0 || b[0] != vBinary1 {
+	if len(b) == 0 || (b[0] != vBinary1 && b[0] != vBinary2) {
 		return fmt.Errorf("unknown audit record version %v", head(b))
 	}
 	d := dec{b: b[1:]}
@@ -299,6 +328,17 @@ func decAudit(b []byte, a *domain.AuditEvent) error {
 	a.Action = d.s()
 	a.Before = d.s()
 	a.After = d.s()
+	a.Changes = nil
+	if b[0] == vBinary2 {
+		n := d.u()
+		if n > uint64(len(b)) {
+			return fmt.Errorf("audit record claims %d changes in %d bytes", n, len(b))
+		}
+		for ; n > 0 && d.err == nil; n-- {
+			c := domain.FieldChange{Field: d.s(), Before: d.s(), After: d.s(), Set: d.u() == 1}
+			a.Changes = append(a.Changes, c)
+		}
+	}
 	return d.err
 }
 

@@ -27,8 +27,10 @@ import (
 // search text in the username index; version 3 the guards (R17), access
 // requests (R18) and reviews (R19) buckets, which the migration's bucket
 // loop creates; version 4 keeps attachment content in chunks (etcd's
-// request limit).
-const SchemaVersion = 4
+// request limit); version 5 the records' versions and the revs bucket of
+// their field versions (older builds would write records without moving
+// their versions on, so they must refuse the file).
+const SchemaVersion = 5
 
 // Options configure Open.
 type Options struct {

@@ -86,6 +86,7 @@ var exportBuckets = []exportBucket{
 	{bReassign, exJSON, 1, func() any { return new(reassignRequest) }},
 	{bMail, exJSON, 0, func() any { return new(domain.MailSettings) }},
 	{bFormats, exJSON, 1, func() any { return new(domain.ReportFormat) }},
+	{bRevs, exBytes, 0, nil},
 	{bAudit, exAudit, 1, nil},
 }
 
@@ -101,6 +102,7 @@ var exportedMeta = [][]byte{keyGlobal, keyOwner, keyHistoryFrom}
 
 // ticketJSON is domain.Ticket with the export's field names.
 type ticketJSON struct {
+	domain.Rev
 	ID            domain.ID           `json:"id"`
 	Number        domain.TicketNumber `json:"number"`
 	Title         string              `json:"title"`
@@ -482,7 +484,7 @@ func readExport(ctx context.Context, tx *bolt.Tx, in io.Reader, counts map[strin
 			var v uint64
 			// schema 4 changed how content is stored, not the export's
 			// rows: a schema 3 export reads the same
-			if err := dec.Decode(&v); err != nil || (v != SchemaVersion && v != 3) {
+			if err := dec.Decode(&v); err != nil || (v != SchemaVersion && v != 3 && v != 4) {
 				return domain.Errorf(domain.EInvalid, "the export is of schema %d and this gatehouse writes schema %d: import it with the gatehouse that exported it", v, SchemaVersion)
 			}
 			if err := kvPut(tx.Bucket(bMeta), keySchema, itob(SchemaVersion)); err != nil {

@@ -65,6 +65,7 @@ var (
 	bReassign  = []byte("reassign_requests") // number → the assignee's request (store/reassign.go)
 	bMail      = []byte("mail")              // "settings" → mail settings (never a password)
 	bFormats   = []byte("report_formats")    // id → a group's report format
+	bRevs      = []byte("revs")              // "entity/id" → when each of its fields last changed
 
 	keySchema = []byte("schema")
 	keyOwner  = []byte("owner")
@@ -77,7 +78,7 @@ var allBuckets = [][]byte{bMeta, bOrg, bGroups, bGroupName, bUsers, bUserName, b
 	bTickets, bTStatus, bTBuilding, bTAssignee, bTReporter, bTParent, bHistory, bWork, bWorkUser,
 	bAudit, bNotices, bSchedules, bOutbox, bOverdue, bQueries, bThreads, bPosts, bAttach, bAttachBin,
 	bAlerts, bCharts, bLayouts, bTTeam, bTGroup, bTCount, bGuards, bRequests, bReviews, bJournal, bMail, bReassign,
-	bFormats}
+	bFormats, bRevs}
 
 // errStop ends a prefix walk early; callers treat it as success.
 var errStop = errors.New("stop")
@@ -211,7 +212,15 @@ func getJSON(tx *bolt.Tx, bucket []byte, id uint64, v any) (bool, error) {
 		}
 		return false, damaged(what, fmt.Sprintf("#%d", id), err)
 	}
+	firstVersion(v)
 	return true, nil
+}
+
+// firstVersion puts a record written before versions existed at version 1.
+func firstVersion(v any) {
+	if r, ok := v.(interface{ Revision() *domain.Rev }); ok && r.Revision().Version == 0 {
+		r.Revision().Version = 1
+	}
 }
 
 func putJSON(tx *bolt.Tx, bucket []byte, id uint64, v any) error {
@@ -234,6 +243,7 @@ func getGroup(tx *bolt.Tx, id uint64) (domain.Group, error) {
 	if err := decGroup(b, &g); err != nil {
 		return g, damaged("group", fmt.Sprintf("#%d", id), err)
 	}
+	firstVersion(&g)
 	return g, nil
 }
 
@@ -319,6 +329,7 @@ func getOrg(tx *bolt.Tx) (domain.Organization, error) {
 			return o, damaged("organization", "settings", err)
 		}
 	}
+	firstVersion(&o)
 	return o, nil
 }
 

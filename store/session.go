@@ -86,6 +86,7 @@ func (s *session) refuseWrite() error {
 
 // txn is one transaction seen through the acting user's access.
 type txn struct {
+	ctx     context.Context // the caller's: its --if-version, if any (expect)
 	tx      *bolt.Tx
 	db      *DB
 	now     time.Time
@@ -96,6 +97,9 @@ type txn struct {
 	audited bool
 	cache   *jobCache // a periodic job's lookups, kept across its transactions
 	elev    *elevated // users whose memberships this write changed (R4 check)
+	// expected: the write checked the version of the record it names
+	// (expect); one asked for with --if-version and never checked is refused.
+	expected bool
 }
 
 // errNoAudit guards the rule that every write records an audit event.
@@ -112,9 +116,13 @@ func (s *session) write(ctx context.Context, fn func(w *txn) error) error {
 		if err != nil {
 			return nil, err
 		}
+		w.ctx = ctx
 		defer journalAt(tx, w.now)()
 		if err := fn(w); err != nil {
 			return nil, err
+		}
+		if v, ok := domain.IfVersion(ctx); ok && !w.expected {
+			return nil, domain.Errorf(domain.EInvalid, "--if-version %d: this change names no one record whose version it could check", v)
 		}
 		if !w.audited {
 			return nil, errNoAudit
@@ -154,14 +162,18 @@ func (s *session) begin(tx *bolt.Tx) (*txn, error) {
 
 // audit records one event and the change to publish after commit.
 func (w *txn) audit(entity string, id domain.ID, name, action, before, after string) error {
+	return w.auditEvent(domain.AuditEvent{Entity: entity, EntityID: id, Name: name, Action: action, Before: before, After: after})
+}
+
+// auditEvent records ev as the actor's, now, and the change to publish.
+func (w *txn) auditEvent(ev domain.AuditEvent) error {
 	seq, err := kvSeq(w.tx.Bucket(bAudit))
 	if err != nil {
 		return err
 	}
-	ev := domain.AuditEvent{ID: seq, At: w.now, Actor: w.actor.ID, ActorName: w.actor.Username,
-		Entity: entity, EntityID: id, Name: name, Action: action, Before: before, After: after}
+	ev.ID, ev.At, ev.Actor, ev.ActorName = seq, w.now, w.actor.ID, w.actor.Username
 	w.audited = true
-	w.changes = append(w.changes, domain.Change{Entity: entity, ID: id, Action: action, Actor: w.actor.ID})
+	w.changes = append(w.changes, domain.Change{Entity: ev.Entity, ID: ev.EntityID, Action: ev.Action, Actor: w.actor.ID})
 	return kvPut(w.tx.Bucket(bAudit), itob(seq), encAudit(&ev))
 }
 
