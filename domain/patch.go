@@ -43,28 +43,44 @@ type Field struct {
 	List string
 }
 
-// FieldChange is one changed field of an audit event.
+// FieldChange is one changed field of an audit event. A set's change
+// (Set) carries the whole set before and after and reads "+added −removed".
 type FieldChange struct {
 	Field  string `json:"field"`
 	Before string `json:"before"`
 	After  string `json:"after"`
-	// Set marks a set's change: Before and After are the removed and the
-	// added members, shown "+added −removed".
-	Set bool `json:"set,omitempty"`
+	Set    bool   `json:"set,omitempty"`
 }
 
 func (c FieldChange) String() string {
-	if c.Set {
-		var parts []string
-		for _, a := range splitItems(c.After) {
-			parts = append(parts, "+"+a)
-		}
-		for _, r := range splitItems(c.Before) {
-			parts = append(parts, "−"+r)
-		}
-		return c.Field + ": " + strings.Join(parts, " ")
+	if !c.Set {
+		return c.Field + ": " + orDash(c.Before) + " → " + orDash(c.After)
 	}
-	return c.Field + ": " + orDash(c.Before) + " → " + orDash(c.After)
+	added, removed := c.Diff()
+	var parts []string
+	for _, a := range added {
+		parts = append(parts, "+"+a)
+	}
+	for _, r := range removed {
+		parts = append(parts, "−"+r)
+	}
+	return c.Field + ": " + strings.Join(parts, " ")
+}
+
+// Diff lists a set change's added and removed members.
+func (c FieldChange) Diff() (added, removed []string) {
+	b, a := splitItems(c.Before), splitItems(c.After)
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			added = append(added, x)
+		}
+	}
+	for _, x := range b {
+		if !slices.Contains(a, x) {
+			removed = append(removed, x)
+		}
+	}
+	return added, removed
 }
 
 func orDash(s string) string {
@@ -82,48 +98,47 @@ func splitItems(s string) []string {
 }
 
 // CompareFields lists the keys whose values differ between two readings of
-// one record (in before's order, then keys only after has) and the audit's
-// changes: plain fields one each, members of a list as one set change.
+// one record, in before's order, and the audit's changes: a plain field
+// one each, a set (the fields of one List) once, whole before and after.
 func CompareFields(before, after []Field) (keys []string, changes []FieldChange) {
 	av := make(map[string]Field, len(after))
 	for _, f := range after {
 		av[f.Key] = f
 	}
-	bv := make(map[string]bool, len(before))
-	sets := map[string]int{} // list → its change's index
-	note := func(b, a Field) {
-		keys = append(keys, a.Key)
-		if a.List == "" {
-			changes = append(changes, FieldChange{Field: a.Label, Before: b.Value, After: a.Value})
-			return
-		}
-		i, ok := sets[a.List]
-		if !ok {
-			changes = append(changes, FieldChange{Field: a.List, Set: true})
-			i = len(changes) - 1
-			sets[a.List] = i
-		}
-		_, item, _ := strings.Cut(a.Key, ":")
-		if a.Value != "" {
-			changes[i].After = joinItem(changes[i].After, item)
-		} else {
-			changes[i].Before = joinItem(changes[i].Before, item)
-		}
-	}
+	type set struct{ before, after string }
+	sets := map[string]*set{}
+	var order []string // the lists, and where their change goes
+	at := map[string]int{}
 	for _, b := range before {
-		bv[b.Key] = true
-		a, ok := av[b.Key]
-		if !ok {
-			a = Field{Key: b.Key, Label: b.Label, List: b.List}
+		a := av[b.Key]
+		if b.List != "" {
+			st := sets[b.List]
+			if st == nil {
+				st = &set{}
+				sets[b.List] = st
+			}
+			_, item, _ := strings.Cut(b.Key, ":")
+			if b.Value != "" {
+				st.before = joinItem(st.before, item)
+			}
+			if a.Value != "" {
+				st.after = joinItem(st.after, item)
+			}
 		}
-		if a.Value != b.Value {
-			note(b, a)
+		if a.Value == b.Value {
+			continue
+		}
+		keys = append(keys, b.Key)
+		if b.List == "" {
+			changes = append(changes, FieldChange{Field: b.Label, Before: b.Value, After: a.Value})
+		} else if _, ok := at[b.List]; !ok {
+			at[b.List] = len(changes)
+			changes = append(changes, FieldChange{Field: b.List, Set: true})
+			order = append(order, b.List)
 		}
 	}
-	for _, a := range after {
-		if !bv[a.Key] && a.Value != "" {
-			note(Field{Key: a.Key, Label: a.Label, List: a.List}, a)
-		}
+	for _, l := range order {
+		changes[at[l]].Before, changes[at[l]].After = sets[l].before, sets[l].after
 	}
 	return keys, changes
 }

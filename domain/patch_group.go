@@ -105,7 +105,7 @@ func DiffGroup(before, after Group) GroupPatch {
 func (p GroupPatch) Apply(g Group) (Group, error) {
 	after := groupSchema().apply(g, p.patch)
 	for f := range NumFlags {
-		if g.Flags.Has(f) && !after.Flags.Has(f) {
+		if on, set := p.vals["flag:"+f.String()]; set && !on.(bool) {
 			if by, ok := ImpliedBy(&after, f); ok {
 				return g, Errorf(EInvalid, "%s is implied by %s in group %s: revoke %s first (R6)", f, by, g.Name, by)
 			}
@@ -188,6 +188,23 @@ func (p *GroupPatch) SetNotify(n Notify) *GroupPatch {
 	p.put("notify.overdue_days", n.OverdueDays)
 	p.put("notify.second_after", n.SecondAfter)
 	p.put("notify.third_after", n.ThirdAfter)
+	return p
+}
+
+func (p *GroupPatch) SetTextOnly(on bool) *GroupPatch    { p.put("notify.text_only", on); return p }
+func (p *GroupPatch) SetUnassigned(s string) *GroupPatch { p.put("notify.unassigned", s); return p }
+func (p *GroupPatch) SetSecondAfter(days int) *GroupPatch {
+	p.put("notify.second_after", days)
+	return p
+}
+func (p *GroupPatch) SetThirdAfter(days int) *GroupPatch { p.put("notify.third_after", days); return p }
+
+// SetOverdue turns overdue notices on after days, or off (days kept).
+func (p *GroupPatch) SetOverdue(on bool, days int) *GroupPatch {
+	p.put("notify.overdue", on)
+	if on {
+		p.put("notify.overdue_days", days)
+	}
 	return p
 }
 

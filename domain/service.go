@@ -113,7 +113,11 @@ type GroupService interface {
 	// CreateGroup and UpdateGroup return an EWarning error for R4 elevation
 	// unless confirm is true.
 	CreateGroup(ctx context.Context, g Group, confirm bool) (Group, error)
-	UpdateGroup(ctx context.Context, g Group, confirm bool) (Group, error)
+	// UpdateGroup applies a patch to the group as stored: fields changed
+	// since the patch's base by someone else and changed by the patch too
+	// are a Conflict (nothing written); the rest lands on top (the returned
+	// group's OnTopOf says on what).
+	UpdateGroup(ctx context.Context, id ID, p GroupPatch, confirm bool) (Group, error)
 	GrantGroup(ctx context.Context, name string, grants []Grant, confirm bool) (Group, error)
 	RevokeGroup(ctx context.Context, name string, grants []Grant) (Group, error)
 	DeleteGroup(ctx context.Context, name string) error

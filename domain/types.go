@@ -559,3 +559,25 @@ func (o Organization) ProblemTypeNamed(name string) (ProblemType, bool) {
 	}
 	return ProblemType{}, false
 }
+
+// ChangeText is what an event changed in one line: its changed fields
+// ("priority: Normal → High; flags: +ticket.close"), or for events written
+// before versions existed, and for creations and deletions, its summaries.
+func (e AuditEvent) ChangeText() string {
+	if len(e.Changes) > 0 {
+		parts := make([]string, len(e.Changes))
+		for i, c := range e.Changes {
+			parts[i] = c.String()
+		}
+		return strings.Join(parts, "; ")
+	}
+	switch {
+	case e.Before != "" && e.After != "":
+		return e.Before + " → " + e.After
+	case e.After != "":
+		return e.After
+	case e.Before != "":
+		return "was " + e.Before
+	}
+	return ""
+}

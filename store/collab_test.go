@@ -77,16 +77,18 @@ func TestGate_CollaborationPrivileges(t *testing.T) {
 		}
 		g, err := d.admin.Group(t.Context(), "Gate")
 		must(t, err)
+		orig := g.Group
 		g.Flags = base
-		_, err = d.admin.UpdateGroup(t.Context(), g.Group, true)
+		_, err = d.admin.UpdateGroup(t.Context(), g.ID, domain.DiffGroup(orig, g.Group), true)
 		must(t, err)
+		orig = g.Group
 		gk := as(t, d.db, "gk")
 		if err := r.try(gk); domain.ErrorCode(err) != domain.EForbidden {
 			t.Errorf("%s: without it: %v", name, err)
 			continue
 		}
 		g.Flags.Add(r.flag)
-		_, err = d.admin.UpdateGroup(t.Context(), g.Group, true)
+		_, err = d.admin.UpdateGroup(t.Context(), g.ID, domain.DiffGroup(orig, g.Group), true)
 		must(t, err)
 		if err := r.try(as(t, d.db, "gk")); err != nil {
 			t.Errorf("%s: with it: %v", name, err)

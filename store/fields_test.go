@@ -25,12 +25,13 @@ func setFields(t *testing.T, s domain.Service, group string, rights map[domain.T
 	t.Helper()
 	g, err := s.Group(t.Context(), group)
 	must(t, err)
+	var p domain.GroupPatch
 	for f, r := range rights {
 		rs, err := domain.ParseFieldRights(r)
 		must(t, err)
-		g.Group.Fields.Set(f, rs)
+		p.SetFieldRights(f, rs)
 	}
-	_, err = s.UpdateGroup(t.Context(), g.Group, true)
+	_, err = s.UpdateGroup(t.Context(), g.ID, p, true)
 	return err
 }
 

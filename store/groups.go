@@ -135,6 +135,7 @@ func (s *session) CreateGroup(ctx context.Context, g domain.Group, confirm bool)
 				return err
 			}
 		}
+		w.created(&g.Rev)
 		if err := insertGroup(w.tx, &g); err != nil {
 			return err
 		}
@@ -173,12 +174,35 @@ func added(before, after *domain.Group) []domain.Grant {
 	return out
 }
 
-// saveGroup is the one path for every group change: R12 on the editor, R12
-// on what is added, R6 validation, the R4 warning, then the write.
-func (w *txn) saveGroup(before, after domain.Group, confirm bool) error {
-	if err := domain.CheckGroupEdit(&w.acc, &before); err != nil {
-		return err
+// patchGroup is the one path for every group change: the patch applied to
+// the group as stored (a conflict with its base refused), R12 on the editor,
+// R12 on what is added, R6 validation, the R4 warning, then the write with
+// the changed fields in its audit event.
+func (w *txn) patchGroup(before domain.Group, p domain.GroupPatch, confirm bool) (domain.Group, error) {
+	if err := w.expect("group", before.Name, before.Rev); err != nil {
+		return before, err
 	}
+	if err := domain.CheckGroupEdit(&w.acc, &before); err != nil {
+		return before, err
+	}
+	after, err := p.Apply(before)
+	if err != nil {
+		return before, err
+	}
+	changes, err := w.revise("group", before.Name, before.ID, &after.Rev, p.Base,
+		domain.GroupFields(&before, w.names), domain.GroupFields(&after, w.names))
+	if err != nil || len(changes) == 0 {
+		w.audited = w.audited || err == nil // nothing changed: nothing to write
+		return before, err
+	}
+	if err := w.saveGroup(before, after, confirm); err != nil {
+		return before, err
+	}
+	return after, w.auditChanges("group", after.ID, after.Name, "update", changes)
+}
+
+// saveGroup checks and writes a group change (patchGroup's second half).
+func (w *txn) saveGroup(before, after domain.Group, confirm bool) error {
 	after.ID, after.BuiltIn, after.Base = before.ID, before.BuiltIn, before.Base
 	if err := domain.CheckGrants(&w.acc, added(&before, &after)); err != nil {
 		return err
@@ -224,22 +248,17 @@ func (w *txn) saveGroup(before, after domain.Group, confirm bool) error {
 			return err
 		}
 	}
-	if err := putGroup(w.tx, &after); err != nil {
-		return err
-	}
-	return w.audit("group", after.ID, after.Name, "update", groupSummary(&before), groupSummary(&after))
+	return putGroup(w.tx, &after)
 }
 
-func (s *session) UpdateGroup(ctx context.Context, g domain.Group, confirm bool) (domain.Group, error) {
+func (s *session) UpdateGroup(ctx context.Context, id domain.ID, p domain.GroupPatch, confirm bool) (domain.Group, error) {
+	var g domain.Group
 	err := s.writeGuarded(ctx, func(w *txn) error {
-		before, err := getGroup(w.tx, g.ID)
+		before, err := getGroup(w.tx, id)
 		if err != nil {
 			return err
 		}
-		if err := w.saveGroup(before, g, confirm); err != nil {
-			return err
-		}
-		g, err = getGroup(w.tx, g.ID)
+		g, err = w.patchGroup(before, p, confirm)
 		return err
 	})
 	return g, err
@@ -263,11 +282,14 @@ func (s *session) changeGrants(ctx context.Context, name string, grants []domain
 		if len(grants) == 0 {
 			return domain.Errorf(domain.EInvalid, "name at least one privilege")
 		}
-		after, err = domain.ApplyGrants(before, grants, revoke)
-		if err != nil {
-			return err
+		var p domain.GroupPatch
+		if revoke {
+			p.Revoke(grants...)
+		} else {
+			p.Grant(grants...)
 		}
-		return w.saveGroup(before, after, confirm)
+		after, err = w.patchGroup(before, p, confirm)
+		return err
 	})
 	return after, err
 }
@@ -278,11 +300,17 @@ func (s *session) DeleteGroup(ctx context.Context, name string) error {
 		if err != nil {
 			return err
 		}
+		if err := w.expect("group", g.Name, g.Rev); err != nil {
+			return err
+		}
 		if err := domain.CheckGroupEdit(&w.acc, &g); err != nil {
 			return err
 		}
 		if g.BuiltIn {
 			return domain.Errorf(domain.EForbidden, "%s is a built-in group and cannot be deleted", g.Name)
+		}
+		if err := dropFieldRevs(w.tx, "group", g.ID); err != nil {
+			return err
 		}
 		users := suffixIDs(w.tx, bGroupUser, g.ID)
 		for _, u := range users {

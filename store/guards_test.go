@@ -77,7 +77,7 @@ func TestR17_NeverTogetherRefusesAGroupGrantAndWhatIfShowsIt(t *testing.T) {
 	}
 	_, err = d.admin.GrantGroup(ctx, "Closers", grant(t, "ticket.assign"), true)
 	refusedR17(t, err, "sod", "closer")
-	_, err = d.admin.UpdateGroup(ctx, after, true)
+	_, err = d.admin.UpdateGroup(ctx, after.ID, domain.DiffGroup(info.Group, after), true)
 	refusedR17(t, err, "sod", "closer")
 	info, err = d.admin.Group(ctx, "Closers")
 	must(t, err)

@@ -14,9 +14,8 @@ func requestable(t *testing.T, d *district, group string, hours int) {
 	t.Helper()
 	info, err := d.admin.Group(t.Context(), group)
 	must(t, err)
-	g := info.Group
-	g.RequestHours = hours
-	_, err = d.admin.UpdateGroup(t.Context(), g, true)
+	var p domain.GroupPatch
+	_, err = d.admin.UpdateGroup(t.Context(), info.ID, *p.SetRequestHours(hours), true)
 	must(t, err)
 }
 

@@ -140,8 +140,8 @@ func TestR19_AReviewIntervalStartsCampaignsAndSkipsEmptyGroups(t *testing.T) {
 			g, err = d.admin.CreateGroup(ctx, g, true)
 			must(t, err)
 		}
-		g.ReviewDays, g.ReviewBy, g.ReviewOnMiss = 30, revInfo.User.ID, domain.OnMissKeep
-		_, err = d.admin.UpdateGroup(ctx, g, true)
+		var p domain.GroupPatch
+		_, err = d.admin.UpdateGroup(ctx, g.ID, *p.SetReview(30, revInfo.User.ID, domain.OnMissKeep), true)
 		must(t, err)
 	}
 	if rep := d.db.RunJobs(ctx); rep.Reviews != 1 {

@@ -536,8 +536,8 @@ func TestR12_TaskStatesBeyondOnesOwnAreRefused(t *testing.T) {
 	mustCode(t, err, domain.EForbidden)
 	g, err := gs.CreateGroup(t.Context(), mk(domain.StatusNew), true)
 	must(t, err)
-	g.TaskStates = append(g.TaskStates, domain.StatusClosed)
-	_, err = gs.UpdateGroup(t.Context(), g, true)
+	var p domain.GroupPatch
+	_, err = gs.UpdateGroup(t.Context(), g.ID, *p.SetTaskStates(append(g.TaskStates, domain.StatusClosed)), true)
 	mustCode(t, err, domain.EForbidden)
 }
 

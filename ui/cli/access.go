@@ -120,24 +120,19 @@ func auditCmd(c *call) error {
 			Action   string `json:"action"`
 			Before   string `json:"before"`
 			After    string `json:"after"`
+			// Changes are an update's fields with their before and after
+			// values (events before versions existed have none).
+			Changes []domain.FieldChange `json:"changes,omitempty"`
 		}
 		out := make([]auditJSON, 0, len(evs))
 		for _, e := range evs {
-			out = append(out, auditJSON{e.ID, jsonTime(e.At), e.ActorName, e.Entity, e.EntityID, e.Name, e.Action, e.Before, e.After})
+			out = append(out, auditJSON{e.ID, jsonTime(e.At), e.ActorName, e.Entity, e.EntityID, e.Name, e.Action, e.Before, e.After, e.Changes})
 		}
 		return c.json(out)
 	}
 	rows := make([][]string, 0, len(evs))
 	for _, e := range evs {
-		change := ""
-		switch {
-		case e.Before != "" && e.After != "":
-			change = e.Before + " → " + e.After
-		case e.After != "":
-			change = e.After
-		case e.Before != "":
-			change = "was " + e.Before
-		}
+		change := e.ChangeText()
 		name := e.Name
 		if name == "" {
 			name = "#" + strconv.FormatUint(e.EntityID, 10)

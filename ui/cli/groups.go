@@ -296,6 +296,7 @@ func groupFields(c *call) error {
 	}
 	g := gi.Group
 	if len(sets) > 0 {
+		var p domain.GroupPatch
 		for _, s := range sets {
 			name, rights, ok := strings.Cut(s, "=")
 			if !ok {
@@ -309,9 +310,9 @@ func groupFields(c *call) error {
 			if err != nil {
 				return domain.Errorf(domain.EInvalid, "%s: %v", f, err)
 			}
-			g.Fields.Set(f, rs)
+			p.SetFieldRights(f, rs)
 		}
-		if g, err = c.svc.UpdateGroup(c.ctx, g, c.opts.Yes); err != nil {
+		if g, err = c.svc.UpdateGroup(c.ctx, g.ID, p, c.opts.Yes); err != nil {
 			return err
 		}
 	}

@@ -62,6 +62,17 @@ func (c *call) groupSaved(name, msg string) error {
 			OverdueDays: n.OverdueDays, SecondAfter: n.SecondAfter, ThirdAfter: n.ThirdAfter}})
 }
 
+// patchGroup applies p to group name in one write: the patch names only the
+// fields the command changes, so a concurrent edit of any other field
+// stays (no read, modify, write back).
+func (c *call) patchGroup(name string, p domain.GroupPatch) (domain.Group, error) {
+	gi, err := c.svc.Group(c.ctx, name)
+	if err != nil {
+		return domain.Group{}, err
+	}
+	return c.svc.UpdateGroup(c.ctx, gi.ID, p, c.opts.Yes)
+}
+
 // days reads a whole number of days, 1 or more.
 func days(flag, s string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -76,14 +87,9 @@ func groupNotify(c *call) error {
 	if !a.has("events") && !a.has("format") && !a.has("unassigned") && !a.has("overdue-days") && !a.has("second-after") && !a.has("third-after") {
 		return usageErr(c.cmd, "nothing to change: give --events, --format, --unassigned, --overdue-days, --second-after or --third-after")
 	}
-	gi, err := c.svc.Group(c.ctx, c.pos(0))
-	if err != nil {
-		return err
-	}
-	g := gi.Group
-	n := &g.Notify
+	var p domain.GroupPatch
 	if a.has("events") {
-		n.Events = nil
+		var events []domain.Event
 		if v := strings.TrimSpace(a.str("events")); !strings.EqualFold(v, "none") {
 			for _, e := range splitList(v) {
 				ev := domain.Event(strings.ToLower(strings.ReplaceAll(e, "-", "_")))
@@ -94,18 +100,17 @@ func groupNotify(c *call) error {
 					}
 					return domain.Errorf(domain.EInvalid, "--events %q: expected some of %s, or none", e, strings.Join(names, ", "))
 				}
-				if !slices.Contains(n.Events, ev) {
-					n.Events = append(n.Events, ev)
-				}
+				events = append(events, ev)
 			}
 		}
+		p.SetEvents(events)
 	}
 	if a.has("format") {
 		switch strings.ToLower(strings.TrimSpace(a.str("format"))) {
 		case "html":
-			n.TextOnly = false
+			p.SetTextOnly(false)
 		case "text":
-			n.TextOnly = true
+			p.SetTextOnly(true)
 		default:
 			return domain.Errorf(domain.EInvalid, "--format %q: expected html (HTML and text) or text", a.str("format"))
 		}
@@ -113,35 +118,36 @@ func groupNotify(c *call) error {
 	if a.has("unassigned") {
 		switch v := strings.ToLower(strings.TrimSpace(a.str("unassigned"))); v {
 		case "notify", "ignore":
-			n.Unassigned = v
+			p.SetUnassigned(v)
 		default:
 			return domain.Errorf(domain.EInvalid, "--unassigned %q: expected notify or ignore", a.str("unassigned"))
 		}
 	}
 	if a.has("overdue-days") {
 		if v := strings.TrimSpace(a.str("overdue-days")); strings.EqualFold(v, "off") {
-			n.Overdue = false
+			p.SetOverdue(false, 0)
 		} else {
 			d, err := days("overdue-days", v)
 			if err != nil {
 				return err
 			}
-			n.Overdue, n.OverdueDays = true, d
+			p.SetOverdue(true, d)
 		}
 	}
 	for _, f := range []struct {
 		flag string
-		p    *int
-	}{{"second-after", &n.SecondAfter}, {"third-after", &n.ThirdAfter}} {
+		set  func(int) *domain.GroupPatch
+	}{{"second-after", p.SetSecondAfter}, {"third-after", p.SetThirdAfter}} {
 		if a.has(f.flag) {
 			d, err := days(f.flag, a.str(f.flag))
 			if err != nil {
 				return err
 			}
-			*f.p = d
+			f.set(d)
 		}
 	}
-	if _, err := c.svc.UpdateGroup(c.ctx, g, c.opts.Yes); err != nil {
+	g, err := c.patchGroup(c.pos(0), p)
+	if err != nil {
 		return err
 	}
 	return c.groupSaved(g.Name, "saved the notification settings of group "+g.Name)
@@ -150,24 +156,21 @@ func groupNotify(c *call) error {
 // groupTaskStates sets the states a group's members may put tasks in; they
 // take effect with the Task States flag (R12 applies as for any grant).
 func groupTaskStates(c *call) error {
-	gi, err := c.svc.Group(c.ctx, c.pos(0))
-	if err != nil {
-		return err
-	}
-	g := gi.Group
-	g.TaskStates = nil
+	var states []domain.Status
 	if v := strings.TrimSpace(c.pos(1)); !strings.EqualFold(v, "none") {
 		for _, s := range splitList(v) {
 			st, ok := domain.ParseStatus(s)
 			if !ok {
 				return domain.Errorf(domain.EInvalid, "task state %q: expected new, assigned, in_progress, closed or reopened", s)
 			}
-			if !slices.Contains(g.TaskStates, st) {
-				g.TaskStates = append(g.TaskStates, st)
+			if !slices.Contains(states, st) {
+				states = append(states, st)
 			}
 		}
 	}
-	if _, err := c.svc.UpdateGroup(c.ctx, g, c.opts.Yes); err != nil {
+	var p domain.GroupPatch
+	g, err := c.patchGroup(c.pos(0), *p.SetTaskStates(states))
+	if err != nil {
 		return err
 	}
 	names := make([]string, len(g.TaskStates))
@@ -184,13 +187,9 @@ func groupPreset(c *call) error {
 	if err != nil {
 		return err
 	}
-	gi, err := c.svc.Group(c.ctx, c.pos(0))
+	var p domain.GroupPatch
+	g, err := c.patchGroup(c.pos(0), *p.SetLevels(levels))
 	if err != nil {
-		return err
-	}
-	g := gi.Group
-	g.Levels = levels
-	if _, err := c.svc.UpdateGroup(c.ctx, g, c.opts.Yes); err != nil {
 		return err
 	}
 	return c.groupSaved(g.Name, "group "+g.Name+" module levels: "+domain.PresetName(levels))

@@ -79,24 +79,21 @@ func requestDecideCmd(approve bool) func(c *call) error {
 // groupRequestableCmd marks a group requestable (R18) through the group's
 // own save, so the same privileges as any group edit apply.
 func groupRequestableCmd(c *call) error {
-	info, err := c.svc.Group(c.ctx, c.pos(0))
-	if err != nil {
-		return err
-	}
-	g := info.Group
+	var p domain.GroupPatch
 	switch {
 	case c.args.has("off") == c.args.has("max-hours"):
 		return domain.Errorf(domain.EInvalid, "group requestable: give --max-hours N or --off")
 	case c.args.has("off"):
-		g.RequestHours = 0
+		p.SetRequestHours(0)
 	default:
 		n, err := strconv.Atoi(strings.TrimSpace(c.args.str("max-hours")))
 		if err != nil || n < 1 {
 			return domain.Errorf(domain.EInvalid, "--max-hours: want 1 to %d hours, not %q", domain.MaxRequestHours, c.args.str("max-hours"))
 		}
-		g.RequestHours = n
+		p.SetRequestHours(n)
 	}
-	if _, err := c.svc.UpdateGroup(c.ctx, g, c.opts.Yes); err != nil {
+	g, err := c.patchGroup(c.pos(0), p)
+	if err != nil {
 		return err
 	}
 	if g.RequestHours == 0 {

@@ -142,16 +142,12 @@ func reviewDecideCmd(c *call) error {
 // groupReviewIntervalCmd sets a group's review interval (R19) through the
 // group's own save.
 func groupReviewIntervalCmd(c *call) error {
-	info, err := c.svc.Group(c.ctx, c.pos(0))
-	if err != nil {
-		return err
-	}
-	g := info.Group
+	var p domain.GroupPatch
 	if c.args.has("off") {
 		if c.args.has("days") || c.args.has("reviewer") {
 			return domain.Errorf(domain.EInvalid, "group review-interval: --off takes no other flag")
 		}
-		g.ReviewDays, g.ReviewBy, g.ReviewOnMiss = 0, 0, ""
+		p.SetReview(0, 0, "")
 	} else {
 		if !c.args.has("days") || !c.args.has("reviewer") {
 			return domain.Errorf(domain.EInvalid, "group review-interval: give --days N and --reviewer U, or --off")
@@ -170,9 +166,10 @@ func groupReviewIntervalCmd(c *call) error {
 				return err
 			}
 		}
-		g.ReviewDays, g.ReviewBy, g.ReviewOnMiss = days, r.User.ID, onMiss
+		p.SetReview(days, r.User.ID, onMiss)
 	}
-	if _, err := c.svc.UpdateGroup(c.ctx, g, c.opts.Yes); err != nil {
+	g, err := c.patchGroup(c.pos(0), p)
+	if err != nil {
 		return err
 	}
 	if g.ReviewDays == 0 {

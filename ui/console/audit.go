@@ -98,10 +98,7 @@ func (s *auditScreen) apply(evs []domain.AuditEvent, err error) {
 	keys := make([]string, len(evs))
 	rows := make([][]string, len(evs))
 	for i, e := range evs {
-		change := e.After
-		if e.Before != "" {
-			change = e.Before + " → " + e.After
-		}
+		change := e.ChangeText()
 		keys[i] = fmt.Sprint(e.ID)
 		rows[i] = []string{s.c.stamp(e.At), e.ActorName, e.Entity, e.Name, e.Action, oneLine(change)}
 	}
@@ -116,6 +113,27 @@ func (s *auditScreen) open(e domain.AuditEvent) {
 		st.Title.Render(fmt.Sprintf("Audit event #%d", e.ID)),
 		fmt.Sprintf("%s · %s · %s %s · %s", s.c.stamp(e.At), e.ActorName, e.Entity, domain.Printable(e.Name), e.Action),
 		"",
+	}
+	if len(e.Changes) > 0 {
+		// an update since versions: each field with its before and after
+		lines = append(lines, st.Title.Render("What changed"))
+		for _, c := range e.Changes {
+			if !c.Set {
+				lines = append(lines, domain.Printable(c.Field)+": "+st.Error.Render(domain.Printable(orDash(c.Before)))+" → "+st.OK.Render(domain.Printable(orDash(c.After))))
+				continue
+			}
+			lines = append(lines, domain.Printable(c.Field)+":")
+			added, removed := c.Diff()
+			for _, a := range added {
+				lines = append(lines, "  "+st.OK.Render("+"+domain.Printable(a)))
+			}
+			for _, r := range removed {
+				lines = append(lines, "  "+st.Error.Render("−"+domain.Printable(r)))
+			}
+		}
+		s.entry = &scroller{c: s.c, lines: lines}
+		s.entry.SetSize(s.w, s.h)
+		return
 	}
 	added, removed := domain.ChangeDiff(e.Before, e.After)
 	if e.Before != "" && e.After != "" {
@@ -154,11 +172,14 @@ func (s *auditScreen) Hint() string {
 	if i >= len(s.events) || s.entry != nil {
 		return ""
 	}
-	e := s.events[i]
-	if e.Before == "" {
-		return e.After
+	return s.events[i].ChangeText()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
 	}
-	return e.Before + " → " + e.After
+	return s
 }
 
 func (s *auditScreen) SetSize(w, h int) {

@@ -50,8 +50,8 @@ func TestR18_RequestAndApproveInTheConsole(t *testing.T) {
 	admin := session(t, db, "admin")
 	info, err := admin.Group(t.Context(), "Technicians")
 	must(t, err)
-	info.Group.RequestHours = 8
-	_, err = admin.UpdateGroup(t.Context(), info.Group, true)
+	var p domain.GroupPatch
+	_, err = admin.UpdateGroup(t.Context(), info.ID, *p.SetRequestHours(8), true)
 	must(t, err)
 	carol := start(t, db, "carol", 120, 40)
 	carol.keys(":", "access requests", "enter")

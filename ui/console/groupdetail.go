@@ -158,8 +158,9 @@ func (d *groupDetail) save(m saveGroupMsg) tea.Cmd {
 			func() tea.Msg { return m })
 	}
 	svc, ctx, draft := d.c.Svc, d.c.Ctx, cloneGroup(d.draft)
+	patch := domain.DiffGroup(d.orig, draft)
 	return d.c.save(d, func() func() tea.Cmd {
-		g, err := svc.UpdateGroup(ctx, draft, m.elevateOK)
+		g, err := svc.UpdateGroup(ctx, draft.ID, patch, m.elevateOK)
 		var lines []string
 		if domain.IsWarning(err) {
 			lines = whatIfLines(ctx, svc, draft) // the question shows what changes

@@ -201,7 +201,7 @@ func (s *groupsScreen) openForm(mode groupFormMode, src domain.Group) {
 // submitForm saves the form off the Update loop; on an R4 warning it asks
 // and saves again with confirm. A refusal keeps the form and its text.
 func (s *groupsScreen) submitForm(confirm bool) tea.Cmd {
-	f, mode, svc, ctx := s.form, s.mode, s.c.Svc, s.c.Ctx
+	f, mode, svc, ctx, src := s.form, s.mode, s.c.Svc, s.c.Ctx, s.source
 	var g domain.Group
 	switch mode {
 	case groupNew:
@@ -220,7 +220,7 @@ func (s *groupsScreen) submitForm(confirm bool) tea.Cmd {
 	return s.c.save(s, func() func() tea.Cmd {
 		var err error
 		if mode == groupEdit {
-			g, err = svc.UpdateGroup(ctx, g, confirm)
+			g, err = svc.UpdateGroup(ctx, g.ID, domain.DiffGroup(src, g), confirm)
 		} else {
 			g, err = svc.CreateGroup(ctx, g, confirm)
 		}
