@@ -35,7 +35,7 @@ var groupSchema = sync.OnceValue(func() *schema[Group] {
 		defs = append(defs, fieldDef[Group]{key: "task:" + st.String(), label: "Task records in state " + st.String(), list: "task_states",
 			get: func(g *Group) any { return slices.Contains(g.TaskStates, st) },
 			set: func(g *Group, v any) {
-				g.TaskStates = slices.DeleteFunc(g.TaskStates, func(x Status) bool { return x == st })
+				g.TaskStates = slices.DeleteFunc(slices.Clone(g.TaskStates), func(x Status) bool { return x == st })
 				if v.(bool) {
 					g.TaskStates = inOrder(append(g.TaskStates, st), AllStatuses)
 				}
@@ -51,7 +51,7 @@ var groupSchema = sync.OnceValue(func() *schema[Group] {
 		defs = append(defs, fieldDef[Group]{key: "notify:" + string(e), label: "Notify on " + string(e), list: "events",
 			get: func(g *Group) any { return slices.Contains(g.Notify.Events, e) },
 			set: func(g *Group, v any) {
-				g.Notify.Events = slices.DeleteFunc(g.Notify.Events, func(x Event) bool { return x == e })
+				g.Notify.Events = slices.DeleteFunc(slices.Clone(g.Notify.Events), func(x Event) bool { return x == e })
 				if v.(bool) {
 					g.Notify.Events = inOrder(append(g.Notify.Events, e), AllEvents)
 				}

@@ -10,7 +10,7 @@ import (
 // they are not fields here; keys, status and the password flag are changed
 // by their own commands but are fields for the audit and for conflicts.
 var userSchema = sync.OnceValue(func() *schema[User] {
-	return newSchema([]fieldDef[User]{
+	defs := []fieldDef[User]{
 		str("username", "Username", func(u *User) *string { return &u.Username }),
 		str("first", "First name", func(u *User) *string { return &u.First }),
 		str("last", "Last name", func(u *User) *string { return &u.Last }),
@@ -23,15 +23,6 @@ var userSchema = sync.OnceValue(func() *schema[User] {
 		ids("buildings", "Buildings", "building", func(u *User) *[]ID { return &u.Buildings }),
 		strs("regions", "Regions", func(u *User) *[]string { return &u.Regions }),
 		str("start_screen", "Start screen", func(u *User) *string { return &u.StartScreen }),
-		{key: "muted", label: "Muted events",
-			get: func(u *User) any { return slices.Clone(u.Muted) }, set: func(u *User, v any) { u.Muted = slices.Clone(v.([]Event)) },
-			show: func(v any, _ Names) string {
-				var s []string
-				for _, e := range v.([]Event) {
-					s = append(s, string(e))
-				}
-				return strings.Join(s, ", ")
-			}},
 		flag("must_change", "Temporary password", func(u *User) *bool { return &u.MustChange }),
 		{key: "keys", label: "SSH keys",
 			get: func(u *User) any { return slices.Clone(u.Keys) }, set: func(u *User, v any) { u.Keys = slices.Clone(v.([]SSHKey)) },
@@ -43,7 +34,20 @@ var userSchema = sync.OnceValue(func() *schema[User] {
 				return strings.Join(s, ", ")
 			}},
 		str("terminated", "Terminated", func(u *User) *string { return &u.Terminated }),
-	})
+	}
+	// each opt-out is a field of its own: muting one event never rewrites
+	// the others
+	for _, e := range AllEvents {
+		defs = append(defs, fieldDef[User]{key: "muted:" + string(e), label: "Muted " + string(e), list: "muted",
+			get: func(u *User) any { return slices.Contains(u.Muted, e) },
+			set: func(u *User, v any) {
+				u.Muted = slices.DeleteFunc(slices.Clone(u.Muted), func(x Event) bool { return x == e })
+				if v.(bool) {
+					u.Muted = inOrder(append(u.Muted, e), AllEvents)
+				}
+			}})
+	}
+	return newSchema(defs)
 })
 
 // IdentityFields are the user fields that say who someone is and how they
@@ -85,7 +89,14 @@ func (p *UserPatch) SetBuildings(ids []ID) *UserPatch {
 }
 func (p *UserPatch) SetRegions(rs []string) *UserPatch  { p.put("regions", slices.Clone(rs)); return p }
 func (p *UserPatch) SetStartScreen(s string) *UserPatch { p.put("start_screen", s); return p }
+
+// SetMuted makes exactly these events the user's opt-outs.
 func (p *UserPatch) SetMuted(events []Event) *UserPatch {
-	p.put("muted", slices.Clone(events))
+	for _, e := range AllEvents {
+		p.Mute(e, slices.Contains(events, e))
+	}
 	return p
 }
+
+// Mute opts the user out of event e (on), or back in.
+func (p *UserPatch) Mute(e Event, on bool) *UserPatch { p.put("muted:"+string(e), on); return p }

@@ -165,3 +165,18 @@ func (q TicketQuery) String() string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// RenameUserInQuery rewrites a query line's assignee:OLD as assignee:NEW
+// (a renamed login), keeping the rest of the line as written; false when
+// the line does not name old.
+func RenameUserInQuery(query, old, renamed string) (string, bool) {
+	toks := splitQuery(query)
+	changed := false
+	for i, tok := range toks {
+		field, value, ok := strings.Cut(tok, ":")
+		if ok && strings.EqualFold(field, "assignee") && strings.EqualFold(strings.Trim(value, `"`), old) {
+			toks[i], changed = field+":"+renamed, true
+		}
+	}
+	return strings.Join(toks, " "), changed
+}

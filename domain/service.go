@@ -132,8 +132,11 @@ type UserService interface {
 	User(ctx context.Context, username string) (UserInfo, error)
 	Memberships(ctx context.Context, username string) ([]MemberInfo, error)
 	CreateUser(ctx context.Context, u User) (User, error)
-	// UpdateUser saves the user's fields by ID (not memberships or keys).
-	UpdateUser(ctx context.Context, u User) (User, error)
+	// UpdateUser applies a patch of the user's own fields (not memberships,
+	// keys, status or password: their commands change them) to the user as
+	// stored, with UpdateGroup's conflict rules. Username, email and kind
+	// of someone else fall under R12's subset rule, as scope does.
+	UpdateUser(ctx context.Context, id ID, p UserPatch) (User, error)
 	// Join is JoinGroup without a start date or confirmation.
 	Join(ctx context.Context, username, group string, until time.Time, reason string) error
 	// JoinGroup adds (or renews) a membership. It returns an EWarning error

@@ -145,7 +145,7 @@ func TestEditsKeepPasswordAndFlag(t *testing.T) {
 	ui, err := a.User(t.Context(), "staff")
 	must(t, err)
 	ui.User.First, ui.User.MustChange = "Samantha", false
-	_, err = a.UpdateUser(t.Context(), ui.User)
+	_, err = a.UpdateUser(t.Context(), ui.User.ID, wholeUser(ui.User))
 	must(t, err)
 	must(t, a.AddKey(t.Context(), "staff", domain.SSHKey{Fingerprint: "SHA256:staff", Key: "ssh-ed25519 AAAA staff"}))
 	must(t, a.Join(t.Context(), "staff", "Technicians", epoch.AddDate(0, 1, 0), "cover"))

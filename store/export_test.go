@@ -40,7 +40,7 @@ func richDistrict(t *testing.T) *district {
 	tu, _ := a.User(t.Context(), "tech")
 	pu, _ := a.User(t.Context(), "principal")
 	tu.User.ReportsTo = pu.ID
-	_, err = a.UpdateUser(t.Context(), tu.User)
+	_, err = a.UpdateUser(t.Context(), tu.User.ID, wholeUser(tu.User))
 	must(t, err)
 	must(t, a.Join(t.Context(), "staff", "Technicians", epoch.AddDate(0, 2, 0), "summer cover"))
 	must(t, a.AddKey(t.Context(), "tech", domain.SSHKey{Fingerprint: "SHA256:abc", Key: "ssh-ed25519 AAAA tech@laptop", Comment: "laptop"}))

@@ -135,7 +135,7 @@ func TestR17_MaxHoldersInABuilding(t *testing.T) {
 		info, err := d.admin.User(ctx, u)
 		must(t, err)
 		info.User.Buildings = b
-		_, err = d.admin.UpdateUser(ctx, info.User)
+		_, err = d.admin.UpdateUser(ctx, info.User.ID, wholeUser(info.User))
 		return err
 	}
 	must(t, setBuildings("c1", d.eastB.ID))

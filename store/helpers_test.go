@@ -105,7 +105,7 @@ func newDistrict(t testing.TB) *district {
 	must(t, a.Join(t.Context(), "principal", "Building Administrator", time.Time{}, ""))
 	p, _ := a.User(t.Context(), "principal")
 	p.User.Buildings = []domain.ID{d.eastB.ID}
-	_, err = a.UpdateUser(t.Context(), p.User)
+	_, err = a.UpdateUser(t.Context(), p.User.ID, wholeUser(p.User))
 	must(t, err)
 	must(t, a.Join(t.Context(), "tech", "Technicians", time.Time{}, ""))
 	must(t, a.Join(t.Context(), "staff", "Users", time.Time{}, ""))
@@ -158,4 +158,14 @@ func benchStoreURL(t testing.TB) string {
 		hosts[i] = strings.TrimPrefix(e, "http://")
 	}
 	return fmt.Sprintf("etcd://%s/bench-%d-%d", strings.Join(hosts, ","), os.Getpid(), prefixes.Add(1))
+}
+
+// wholeUser is a patch of every field a user edit sets, to u's values: the
+// tests that read a user, change it and save it whole.
+func wholeUser(u domain.User) domain.UserPatch {
+	var p domain.UserPatch
+	p.SetUsername(u.Username).SetFirst(u.First).SetLast(u.Last).SetEmail(u.Email).SetPhone(u.Phone).
+		SetKind(u.Kind).SetSuperuser(u.Superuser).SetReportsTo(u.ReportsTo).SetBuildings(u.Buildings).
+		SetRegions(u.Regions).SetStartScreen(u.StartScreen).SetMuted(u.Muted)
+	return p
 }

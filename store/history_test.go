@@ -114,7 +114,7 @@ func TestR20_AsOfAndDiffAgreeWithSnapshotsOverAYear(t *testing.T) {
 				case 1:
 					info.User.Regions = []string{"South"}
 				}
-				_, err = d.admin.UpdateUser(ctx, info.User)
+				_, err = d.admin.UpdateUser(ctx, info.User.ID, wholeUser(info.User))
 			case 8:
 				bs, e := d.admin.Buildings(ctx, "WEST")
 				must(t, e)

@@ -62,7 +62,7 @@ func TestHostileTextRefusedAtEveryStorePath(t *testing.T) {
 				return err
 			}
 			u.User.First = v
-			_, err = a.UpdateUser(t.Context(), u.User)
+			_, err = a.UpdateUser(t.Context(), u.User.ID, wholeUser(u.User))
 			return err
 		}},
 		{"group name", "group name", func(v string) error {

@@ -181,7 +181,7 @@ func (w *txn) updateRow(row *domain.ImportRow, addGroups bool, source string) (d
 		if err := validateUser(w.tx, &nu, &u); err != nil {
 			return fail("", err)
 		}
-		if err := putUser(w.tx, &nu); err != nil {
+		if err := w.saveUser(&nu); err != nil {
 			return ch, nil, err
 		}
 		if err := indexUser(w.tx, &u, &nu); err != nil {
@@ -261,7 +261,7 @@ func (w *txn) updateRow(row *domain.ImportRow, addGroups bool, source string) (d
 		if row.Status == domain.StatusActive {
 			verb, st.Terminated = "activate", ""
 		}
-		if err := putUser(w.tx, &st); err != nil {
+		if err := w.saveUser(&st); err != nil {
 			return ch, nil, err
 		}
 		if err := w.audit("user", st.ID, st.Username, verb, userSummary(&nu), userSummary(&st)); err != nil {

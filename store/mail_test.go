@@ -26,7 +26,7 @@ func mailDistrict(t *testing.T) *district {
 		if u.name == "staff" {
 			info.User.Buildings = []domain.ID{d.eastB.ID}
 		}
-		_, err = d.admin.UpdateUser(t.Context(), info.User)
+		_, err = d.admin.UpdateUser(t.Context(), info.User.ID, wholeUser(info.User))
 		must(t, err)
 	}
 	return d

@@ -212,3 +212,36 @@ func (w *txn) bulkOne(n domain.TicketNumber, a domain.BulkAction) error {
 	}
 	return domain.Errorf(domain.EInvalid, "bulk action %q: use assign, close or priority (delete keeps the tickets it cannot delete: DeleteTickets)", a.Kind)
 }
+
+// renameInQueries rewrites the saved queries that name a renamed login
+// (assignee:OLD), in the rename's transaction, each to its next version.
+func (w *txn) renameInQueries(old, renamed string) error {
+	var found []domain.SavedQuery
+	var was []string
+	if err := w.tx.Bucket(bQueries).ForEach(func(k, v []byte) error {
+		var q domain.SavedQuery
+		if decJSON(v, &q) != nil {
+			return nil // a damaged query is check's to report
+		}
+		if text, ok := domain.RenameUserInQuery(q.Query, old, renamed); ok {
+			firstVersion(&q)
+			was = append(was, q.Query)
+			q.Query = text
+			found = append(found, q)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for i, q := range found {
+		if _, err := w.revise("query", q.Name, q.ID, &q.Rev, 0,
+			[]domain.Field{{Key: "query", Label: "Query", Value: was[i]}}, []domain.Field{{Key: "query", Label: "Query", Value: q.Query}}); err != nil {
+			return err
+		}
+		if err := putJSON(w.tx, bQueries, q.ID, q); err != nil {
+			return err
+		}
+		delete(w.pending, string(revKey("query", q.ID))) // the rename's own event tells
+	}
+	return nil
+}

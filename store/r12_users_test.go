@@ -27,7 +27,7 @@ func eastClerk(t *testing.T, d *district) domain.Service {
 	u, err := d.admin.User(t.Context(), "eclerk")
 	must(t, err)
 	u.User.Buildings = []domain.ID{d.eastB.ID}
-	_, err = d.admin.UpdateUser(t.Context(), u.User)
+	_, err = d.admin.UpdateUser(t.Context(), u.User.ID, wholeUser(u.User))
 	must(t, err)
 	return s
 }
@@ -74,7 +74,7 @@ func update(t *testing.T, d *district, svc domain.Service, username string, chan
 	u, err := d.admin.User(t.Context(), username)
 	must(t, err)
 	change(&u.User)
-	_, err = svc.UpdateUser(t.Context(), u.User)
+	_, err = svc.UpdateUser(t.Context(), u.User.ID, wholeUser(u.User))
 	return err
 }
 
@@ -275,7 +275,7 @@ func TestR12_SuperuserGrantAndRevoke(t *testing.T) {
 		info, err := d.admin.User(ctx, user)
 		must(t, err)
 		info.User.Superuser = on
-		_, err = svc.UpdateUser(ctx, info.User)
+		_, err = svc.UpdateUser(ctx, info.User.ID, wholeUser(info.User))
 		return err
 	}
 	ua := userWith(t, d, "ua", domain.Group{Levels: domain.ModuleLevels{domain.ModUsers: domain.LevelEdit}})
@@ -287,7 +287,7 @@ func TestR12_SuperuserGrantAndRevoke(t *testing.T) {
 	}
 	evs, err := d.admin.Audit(ctx, domain.AuditQuery{Entity: "user"})
 	must(t, err)
-	if !strings.Contains(evs[0].After, "superuser") {
+	if evs[0].ChangeText() != "Superuser: — → yes" {
 		t.Fatalf("audit %+v", evs[0])
 	}
 	must(t, setSuper(d.admin, "admin", false)) // staff remains

@@ -21,7 +21,7 @@ func reporter(t *testing.T, d *district, name string, regions ...string) domain.
 		u, err := d.admin.User(t.Context(), name)
 		must(t, err)
 		u.User.Regions = regions
-		_, err = d.admin.UpdateUser(t.Context(), u.User)
+		_, err = d.admin.UpdateUser(t.Context(), u.User.ID, wholeUser(u.User))
 		must(t, err)
 	}
 	return s
@@ -117,7 +117,7 @@ func TestReportFormatsScopedToRegions(t *testing.T) {
 	// a user given the region may use it from then on
 	u, _ := d.admin.User(t.Context(), "sid")
 	u.User.Regions = []string{"South", "North"}
-	_, err = d.admin.UpdateUser(t.Context(), u.User)
+	_, err = d.admin.UpdateUser(t.Context(), u.User.ID, wholeUser(u.User))
 	must(t, err)
 	if _, err := south.FormatReport(t.Context(), q.ID, f.ID); err != nil {
 		t.Fatalf("sid with North: %v", err)

@@ -118,7 +118,7 @@ func TestR18_DenialNeedsAReasonAndTellsTheRequester(t *testing.T) {
 	info, err := d.admin.User(ctx, "staff")
 	must(t, err)
 	info.User.Email = "sam@example.org"
-	_, err = d.admin.UpdateUser(ctx, info.User)
+	_, err = d.admin.UpdateUser(ctx, info.User.ID, wholeUser(info.User))
 	must(t, err)
 	req, err := as(t, d.db, "staff").RequestAccess(ctx, "Technicians", 4, "please")
 	must(t, err)

@@ -167,6 +167,10 @@ func (w *txn) revise(entity, name string, id domain.ID, rev *domain.Rev, base ui
 		return nil, err
 	}
 	*rev = domain.Rev{Version: next, ChangedBy: w.actor.Username, ChangedAt: w.now, OnTopOf: onTop}
+	if w.pending == nil {
+		w.pending = map[string][]domain.FieldChange{}
+	}
+	w.pending[string(revKey(entity, id))] = changes
 	return changes, nil
 }
 
@@ -181,6 +185,21 @@ func fieldIndex(fs []domain.Field) map[string]domain.Field {
 // created starts a new record at version 1.
 func (w *txn) created(rev *domain.Rev) {
 	*rev = domain.Rev{Version: 1, ChangedBy: w.actor.Username, ChangedAt: w.now}
+}
+
+// saveUser writes a change to a stored user (a command's own change, not a
+// form's patch: no base), moving it to its next version; the event the
+// command audits carries the changed fields.
+func (w *txn) saveUser(u *domain.User) error {
+	before, err := getUser(w.tx, u.ID)
+	if err != nil {
+		return err
+	}
+	if _, err := w.revise("user", before.Username, u.ID, &u.Rev, 0,
+		domain.UserFields(&before, w.names), domain.UserFields(u, w.names)); err != nil {
+		return err
+	}
+	return putUser(w.tx, u)
 }
 
 // auditChanges records an update's event with its changed fields.

@@ -89,7 +89,7 @@ func TestR5_RegionAssignmentCoversItsBuildings(t *testing.T) {
 	d := newDistrict(t)
 	p, _ := d.admin.User(t.Context(), "principal")
 	p.User.Buildings, p.User.Regions = nil, []string{"South"}
-	_, err := d.admin.UpdateUser(t.Context(), p.User)
+	_, err := d.admin.UpdateUser(t.Context(), p.User.ID, wholeUser(p.User))
 	must(t, err)
 	page, _ := as(t, d.db, "principal").Tickets(t.Context(), domain.TicketQuery{})
 	if page.Total != 1 || page.Tickets[0].Building != "WEST" {
@@ -197,7 +197,7 @@ func TestR10_ImplicitMembershipThroughReportsTo(t *testing.T) {
 	tech, _ := d.admin.User(t.Context(), "tech")
 	boss, _ := d.admin.User(t.Context(), "principal")
 	tech.User.ReportsTo = boss.ID
-	_, err = d.admin.UpdateUser(t.Context(), tech.User)
+	_, err = d.admin.UpdateUser(t.Context(), tech.User.ID, wholeUser(tech.User))
 	must(t, err)
 	_, members, _ := d.admin.Team(t.Context(), "Help Desk")
 	var labels []string
@@ -210,7 +210,7 @@ func TestR10_ImplicitMembershipThroughReportsTo(t *testing.T) {
 	mustCode(t, d.admin.RemoveTeamMember(t.Context(), "Help Desk", "principal"), domain.EInvalid)
 	// a loop is refused
 	boss.User.ReportsTo = tech.ID
-	_, err = d.admin.UpdateUser(t.Context(), boss.User)
+	_, err = d.admin.UpdateUser(t.Context(), boss.User.ID, wholeUser(boss.User))
 	mustCode(t, err, domain.EInvalid)
 	if !strings.Contains(err.Error(), "loop") {
 		t.Fatalf("loop refusal: %v", err)
@@ -245,7 +245,7 @@ func TestR12_NoSelfEscalation(t *testing.T) {
 	mustCode(t, ga.Join(t.Context(), "ga", "District Administrator", time.Time{}, ""), domain.EForbidden)
 	u, _ := ga.User(t.Context(), "staff")
 	u.User.Superuser = true
-	_, err = ga.UpdateUser(t.Context(), u.User)
+	_, err = ga.UpdateUser(t.Context(), u.User.ID, wholeUser(u.User))
 	mustCode(t, err, domain.EForbidden)
 }
 
@@ -485,10 +485,10 @@ func TestUser_StartScreenMustBeAScreen(t *testing.T) {
 	d := newDistrict(t)
 	u, _ := d.admin.User(t.Context(), "staff")
 	u.User.StartScreen = "bogus"
-	_, err := d.admin.UpdateUser(t.Context(), u.User)
+	_, err := d.admin.UpdateUser(t.Context(), u.User.ID, wholeUser(u.User))
 	mustCode(t, err, domain.EInvalid)
 	u.User.StartScreen = "tickets"
-	_, err = d.admin.UpdateUser(t.Context(), u.User)
+	_, err = d.admin.UpdateUser(t.Context(), u.User.ID, wholeUser(u.User))
 	must(t, err)
 }
 
@@ -518,10 +518,10 @@ func TestR12_NoWideningOfOnesOwnRecord(t *testing.T) {
 	ua := userWith(t, d, "ua", domain.Group{Levels: domain.ModuleLevels{domain.ModUsers: domain.LevelEdit}})
 	me, _ := ua.User(t.Context(), "ua")
 	me.User.Buildings = []domain.ID{d.eastB.ID}
-	_, err := ua.UpdateUser(t.Context(), me.User)
+	_, err := ua.UpdateUser(t.Context(), me.User.ID, wholeUser(me.User))
 	mustCode(t, err, domain.EForbidden)
 	me.User.Buildings, me.User.First = nil, "Una"
-	_, err = ua.UpdateUser(t.Context(), me.User)
+	_, err = ua.UpdateUser(t.Context(), me.User.ID, wholeUser(me.User))
 	must(t, err) // own name is fine
 }
 

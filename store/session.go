@@ -100,6 +100,9 @@ type txn struct {
 	// expected: the write checked the version of the record it names
 	// (expect); one asked for with --if-version and never checked is refused.
 	expected bool
+	// pending are the changed fields of records revised in this write,
+	// by revKey, until the record's audit event takes them.
+	pending map[string][]domain.FieldChange
 }
 
 // errNoAudit guards the rule that every write records an audit event.
@@ -172,6 +175,12 @@ func (w *txn) auditEvent(ev domain.AuditEvent) error {
 		return err
 	}
 	ev.ID, ev.At, ev.Actor, ev.ActorName = seq, w.now, w.actor.ID, w.actor.Username
+	if k := string(revKey(ev.Entity, ev.EntityID)); w.pending[k] != nil {
+		if ev.Changes == nil {
+			ev.Changes = w.pending[k]
+		}
+		delete(w.pending, k)
+	}
 	w.audited = true
 	w.changes = append(w.changes, domain.Change{Entity: ev.Entity, ID: ev.EntityID, Action: ev.Action, Actor: w.actor.ID})
 	return kvPut(w.tx.Bucket(bAudit), itob(seq), encAudit(&ev))

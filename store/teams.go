@@ -420,7 +420,7 @@ func repairTeams(w *txn) ([]string, error) {
 			if _, err := getUser(w.tx, u.ReportsTo); err != nil {
 				old := u
 				u.ReportsTo = 0
-				if err := putUser(w.tx, &u); err != nil {
+				if err := w.saveUser(&u); err != nil {
 					return nil, err
 				}
 				if err := indexUser(w.tx, &old, &u); err != nil {
@@ -478,7 +478,7 @@ func repairTeams(w *txn) ([]string, error) {
 			if seen[boss.ReportsTo] {
 				old := boss
 				boss.ReportsTo = 0
-				if err := putUser(w.tx, &boss); err != nil {
+				if err := w.saveUser(&boss); err != nil {
 					return nil, err
 				}
 				if err := indexUser(w.tx, &old, &boss); err != nil {

@@ -545,11 +545,16 @@ func (w *txn) checkWithin(u domain.User, what string, after bool) error {
 }
 
 // signInOrScope names the fields of an update that touch the user's
-// sign-in or scope (R12), or nothing when only contact details change.
+// identity (username, email, kind, password) or scope (R12), or nothing
+// when only their name, phone or start screen change. Email is identity:
+// notifications go there and mailgate trusts it as the sender.
 func signInOrScope(before, after *domain.User) []string {
 	var out []string
 	if before.Username != after.Username {
 		out = append(out, "username")
+	}
+	if !strings.EqualFold(before.Email, after.Email) {
+		out = append(out, "email")
 	}
 	if before.Kind != after.Kind {
 		out = append(out, "kind")
@@ -614,18 +619,33 @@ func mutedOnly(a, b *domain.User) bool {
 	return usersEqual(&x, &y)
 }
 
+// usersEqual compares two readings of a user's fields, versions aside.
 func usersEqual(a, b *domain.User) bool {
-	return fmt.Sprintf("%+v", *a) == fmt.Sprintf("%+v", *b)
+	x, y := *a, *b
+	x.Rev, y.Rev = domain.Rev{}, domain.Rev{}
+	return fmt.Sprintf("%+v", x) == fmt.Sprintf("%+v", y)
 }
 
-func (s *session) UpdateUser(ctx context.Context, u domain.User) (domain.User, error) {
+func (s *session) UpdateUser(ctx context.Context, id domain.ID, p domain.UserPatch) (domain.User, error) {
+	var u domain.User
 	err := s.writeGuarded(ctx, func(w *txn) error {
-		before, err := getUser(w.tx, u.ID)
+		before, err := getUser(w.tx, id)
 		if err != nil {
 			return err
 		}
+		if err := w.expect("user", before.Username, before.Rev); err != nil {
+			return err
+		}
+		u = p.Apply(before)
 		// fields with their own commands keep their stored values
 		u.Keys, u.MustChange, u.Created, u.Status, u.Terminated = before.Keys, before.MustChange, before.Created, before.Status, before.Terminated
+		changes, err := w.revise("user", before.Username, before.ID, &u.Rev, p.Base,
+			domain.UserFields(&before, w.names), domain.UserFields(&u, w.names))
+		if err != nil || len(changes) == 0 {
+			w.audited = w.audited || err == nil // nothing changed: nothing to write
+			u = before
+			return err
+		}
 		if err := w.checkUserEdit(&before, &u); err != nil {
 			return err
 		}
@@ -672,7 +692,12 @@ func (s *session) UpdateUser(ctx context.Context, u domain.User) (domain.User, e
 				}
 			}
 		}
-		return w.audit("user", u.ID, u.Username, "update", userSummary(&before), userSummary(&u))
+		if u.Username != before.Username {
+			if err := w.renameInQueries(before.Username, u.Username); err != nil {
+				return err
+			}
+		}
+		return w.auditChanges("user", u.ID, u.Username, "update", changes)
 	})
 	return u, err
 }
@@ -965,7 +990,7 @@ func (s *session) Deactivate(ctx context.Context, username string, removeRules b
 		}
 		before := u
 		u.Status = domain.StatusDeactivated
-		if err := putUser(w.tx, &u); err != nil {
+		if err := w.saveUser(&u); err != nil {
 			return err
 		}
 		if err := w.audit("user", u.ID, u.Username, "deactivate", userSummary(&before), userSummary(&u)); err != nil {
@@ -992,7 +1017,7 @@ func (s *session) Activate(ctx context.Context, username string) error {
 		}
 		before := u
 		u.Status, u.Terminated = domain.StatusActive, ""
-		if err := putUser(w.tx, &u); err != nil {
+		if err := w.saveUser(&u); err != nil {
 			return err
 		}
 		return w.audit("user", u.ID, u.Username, "activate", userSummary(&before), userSummary(&u))
@@ -1101,7 +1126,7 @@ func (w *txn) terminate(username, reason, reassignTo string, rep *domain.Termina
 		}
 	}
 	u.Status, u.Terminated = domain.StatusDeactivated, reason
-	if err := putUser(w.tx, &u); err != nil {
+	if err := w.saveUser(&u); err != nil {
 		return err
 	}
 	return w.audit("user", u.ID, u.Username, "terminate", userSummary(&before), userSummary(&u)+" reason="+reason)
@@ -1155,7 +1180,7 @@ func (s *session) DeleteUser(ctx context.Context, username string) error {
 			if s, err := getUser(w.tx, sub); err == nil {
 				old := s
 				s.ReportsTo = 0
-				if err := putUser(w.tx, &s); err != nil {
+				if err := w.saveUser(&s); err != nil {
 					return err
 				}
 				if err := indexUser(w.tx, &old, &s); err != nil {
@@ -1208,7 +1233,7 @@ func (s *session) AddKey(ctx context.Context, username string, k domain.SSHKey) 
 		}
 		k.Added = w.now
 		u.Keys = append(u.Keys, k)
-		if err := putUser(w.tx, &u); err != nil {
+		if err := w.saveUser(&u); err != nil {
 			return err
 		}
 		if err := kvPut(w.tx.Bucket(bUserKey), []byte(k.Fingerprint), itob(u.ID)); err != nil {
@@ -1229,7 +1254,7 @@ func (s *session) RemoveKey(ctx context.Context, username, fingerprint string) e
 			return domain.Errorf(domain.ENotFound, "%s has no key %s", u.Username, fingerprint)
 		}
 		u.Keys = slices.Delete(u.Keys, i, i+1)
-		if err := putUser(w.tx, &u); err != nil {
+		if err := w.saveUser(&u); err != nil {
 			return err
 		}
 		if err := kvDel(w.tx.Bucket(bUserKey), []byte(fingerprint)); err != nil {

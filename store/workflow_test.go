@@ -15,7 +15,7 @@ func reportsTo(t *testing.T, d *district, user, boss string) {
 	u, _ := d.admin.User(t.Context(), user)
 	b, _ := d.admin.User(t.Context(), boss)
 	u.User.ReportsTo = b.ID
-	_, err := d.admin.UpdateUser(t.Context(), u.User)
+	_, err := d.admin.UpdateUser(t.Context(), u.User.ID, wholeUser(u.User))
 	must(t, err)
 }
 

@@ -233,7 +233,7 @@ func TestCSVCellsNeverStartAFormula(t *testing.T) {
 		t.Fatal(err)
 	}
 	eve.User.Phone = "+1 555 0100" // no CLI flag sets a phone
-	if _, err := admin.UpdateUser(t.Context(), eve.User); err != nil {
+	if _, err := admin.UpdateUser(t.Context(), eve.User.ID, wholeUser(eve.User)); err != nil {
 		t.Fatal(err)
 	}
 	h.ok("user", "join", "eve", "Users")

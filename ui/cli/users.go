@@ -18,12 +18,13 @@ func userCommands() []*command {
 	return []*command{
 		{path: "user list", run: userList},
 		{path: "user show", args: "U", min: 1, max: 1, run: userShow},
-		{path: "user create", args: "U", opts: "[--first F] [--last L] [--email E] [--restricted] [--superuser] [--password-file F|-]", min: 1, max: 1,
-			flags: []flagSpec{{"first", true}, {"last", true}, {"email", true}, {"restricted", false}, {"superuser", false}, {"password-file", true}}, run: userCreate},
+		{path: "user create", args: "U", opts: "[--first F] [--last L] [--email E] [--phone P] [--restricted] [--superuser] [--password-file F|-]", min: 1, max: 1,
+			flags: []flagSpec{{"first", true}, {"last", true}, {"email", true}, {"phone", true}, {"restricted", false}, {"superuser", false}, {"password-file", true}}, run: userCreate},
 		{path: "user notify", args: "U", opts: "[--off EVENT,EVENT] [--on EVENT,EVENT]", min: 1, max: 1,
 			flags: []flagSpec{{"off", true}, {"on", true}}, run: userNotify},
-		{path: "user set", args: "U", opts: "[--reports-to U2|none] [--buildings C,C] [--regions R,R] [--start-screen S] [--superuser|--no-superuser]", min: 1, max: 1,
-			flags: []flagSpec{{"reports-to", true}, {"buildings", true}, {"regions", true}, {"start-screen", true}, {"superuser", false}, {"no-superuser", false}}, run: userSet},
+		{path: "user set", args: "U", opts: "[--first F] [--last L] [--email E] [--phone P] [--kind standard|restricted] [--username NEW] [--reports-to U2|none] [--buildings C,C] [--regions R,R] [--start-screen S] [--superuser|--no-superuser]", min: 1, max: 1,
+			flags: []flagSpec{{"first", true}, {"last", true}, {"email", true}, {"phone", true}, {"kind", true}, {"username", true},
+				{"reports-to", true}, {"buildings", true}, {"regions", true}, {"start-screen", true}, {"superuser", false}, {"no-superuser", false}}, run: userSet},
 		{path: "user join", args: "U G", opts: "[--from YYYY-MM-DD] [--until YYYY-MM-DD] [--reason T]", min: 2, max: 2,
 			flags: []flagSpec{{"from", true}, {"until", true}, {"reason", true}}, run: userJoin},
 		{path: "user move", args: "U FROM TO", opts: "[--reason T] [--remove-rules]", min: 3, max: 3,
@@ -185,7 +186,7 @@ func userShow(c *call) error {
 
 func userCreate(c *call) error {
 	u := domain.User{Username: c.pos(0), First: c.args.str("first"), Last: c.args.str("last"),
-		Email: c.args.str("email"), Superuser: c.args.has("superuser")}
+		Email: c.args.str("email"), Phone: c.args.str("phone"), Superuser: c.args.has("superuser")}
 	if c.args.has("restricted") {
 		u.Kind = domain.KindRestricted
 	}
@@ -215,51 +216,80 @@ func userCreate(c *call) error {
 
 func userSet(c *call) error {
 	a := c.args
-	if !a.has("reports-to") && !a.has("buildings") && !a.has("regions") && !a.has("start-screen") && !a.has("superuser") && !a.has("no-superuser") {
-		return usageErr(c.cmd, "nothing to change: give --reports-to, --buildings, --regions, --start-screen, --superuser or --no-superuser")
+	if !slices.ContainsFunc([]string{"first", "last", "email", "phone", "kind", "username", "reports-to", "buildings", "regions", "start-screen", "superuser", "no-superuser"}, a.has) {
+		return usageErr(c.cmd, "nothing to change: give --first, --last, --email, --phone, --kind, --username, --reports-to, --buildings, --regions, --start-screen, --superuser or --no-superuser")
 	}
 	info, err := c.svc.User(c.ctx, c.pos(0))
 	if err != nil {
 		return err
 	}
-	u := info.User
+	// one patch of the fields given, applied to the user as stored when
+	// the write runs: a concurrent change of any other field stays
+	var p domain.UserPatch
+	for _, f := range []struct {
+		flag string
+		set  func(string) *domain.UserPatch
+	}{{"first", p.SetFirst}, {"last", p.SetLast}, {"email", p.SetEmail}, {"phone", p.SetPhone}} {
+		if a.has(f.flag) {
+			f.set(strings.TrimSpace(a.str(f.flag)))
+		}
+	}
+	if a.has("kind") {
+		switch k := strings.ToLower(strings.TrimSpace(a.str("kind"))); k {
+		case "standard":
+			p.SetKind(domain.KindStandard)
+		case "restricted":
+			p.SetKind(domain.KindRestricted)
+		default:
+			return domain.Errorf(domain.EInvalid, "--kind %q: expected standard or restricted", a.str("kind"))
+		}
+	}
+	if a.has("username") {
+		name := strings.TrimSpace(a.str("username"))
+		if name != info.Username && !c.opts.Yes {
+			return domain.Errorf(domain.EWarning, "renaming the login %s to %s changes how they sign in (SSH and mail): add --yes to rename", info.Username, name)
+		}
+		p.SetUsername(name)
+	}
 	if a.has("reports-to") {
 		switch name := strings.TrimSpace(a.str("reports-to")); {
 		case name == "" || strings.EqualFold(name, "none"):
-			u.ReportsTo = 0
+			p.SetReportsTo(0)
 		default:
 			boss, err := c.svc.User(c.ctx, name)
 			if err != nil {
 				return err
 			}
-			u.ReportsTo = boss.ID
+			p.SetReportsTo(boss.ID)
 		}
 	}
 	if a.has("buildings") {
-		u.Buildings = nil
+		var ids []domain.ID
 		for _, code := range splitList(a.str("buildings")) {
 			b, err := c.svc.Building(c.ctx, code)
 			if err != nil {
 				return err
 			}
-			u.Buildings = append(u.Buildings, b.ID)
+			ids = append(ids, b.ID)
 		}
+		p.SetBuildings(ids)
 	}
 	if a.has("regions") {
-		u.Regions = splitList(a.str("regions"))
+		p.SetRegions(splitList(a.str("regions")))
 	}
 	if a.has("start-screen") {
-		u.StartScreen = strings.TrimSpace(a.str("start-screen"))
+		p.SetStartScreen(strings.TrimSpace(a.str("start-screen")))
 	}
 	switch {
 	case a.has("superuser") && a.has("no-superuser"):
 		return usageErr(c.cmd, "give --superuser or --no-superuser, not both")
 	case a.has("superuser"):
-		u.Superuser = true
+		p.SetSuperuser(true)
 	case a.has("no-superuser"):
-		u.Superuser = false
+		p.SetSuperuser(false)
 	}
-	if _, err := c.svc.UpdateUser(c.ctx, u); err != nil {
+	u, err := c.svc.UpdateUser(c.ctx, info.ID, p)
+	if err != nil {
 		return err
 	}
 	if c.opts.JSON {
@@ -557,16 +587,18 @@ func userNotify(c *call) error {
 			return domain.Errorf(domain.EInvalid, "event %q is both in --off and --on", string(e))
 		}
 	}
-	var muted []domain.Event
-	for _, e := range domain.AllEvents {
-		if slices.Contains(off, e) || (slices.Contains(u.Muted, e) && !slices.Contains(on, e)) {
-			muted = append(muted, e)
-		}
+	// each event is its own field: --off new never rewrites the others
+	var p domain.UserPatch
+	for _, e := range off {
+		p.Mute(e, true)
 	}
-	u.Muted = muted
-	if _, err := c.svc.UpdateUser(c.ctx, u); err != nil {
+	for _, e := range on {
+		p.Mute(e, false)
+	}
+	if u, err = c.svc.UpdateUser(c.ctx, u.ID, p); err != nil {
 		return err
 	}
+	muted := u.Muted
 	if c.opts.JSON {
 		return c.json(map[string][]string{"muted": eventList(u.Muted)})
 	}

@@ -98,12 +98,13 @@ func (s *accountScreen) openNotify() {
 // submitNotify saves the unticked events as the user's opt-outs, in a
 // command; the store audits it.
 func (s *accountScreen) submitNotify() {
-	u := s.info.User
-	u.Muted = nil
+	id := s.info.ID
+	var p domain.UserPatch
+	p.Base = s.info.Version
 	var off []string
 	for i, ev := range domain.AllEvents {
+		p.Mute(ev, !s.form.On(i))
 		if !s.form.On(i) {
-			u.Muted = append(u.Muted, ev)
 			off = append(off, string(ev))
 		}
 	}
@@ -113,7 +114,7 @@ func (s *accountScreen) submitNotify() {
 	}
 	svc, ctx := s.c.Svc, s.c.Ctx
 	s.save(ok, func() error {
-		_, err := svc.UpdateUser(ctx, u)
+		_, err := svc.UpdateUser(ctx, id, p)
 		return err
 	})
 }

@@ -22,7 +22,7 @@ func TestMailScreensGolden(t *testing.T) {
 		info, err := admin.User(t.Context(), u)
 		must(t, err)
 		info.User.Email = u + "@school.example"
-		_, err = admin.UpdateUser(t.Context(), info.User)
+		_, err = admin.UpdateUser(t.Context(), info.User.ID, wholeUser(info.User))
 		must(t, err)
 	}
 	_, err = session(t, db, "bob").CreateTicket(t.Context(), domain.NewTicket{Title: "Smartboard frozen", Building: "EAST"})

@@ -376,7 +376,7 @@ func (s *usersScreen) submit() tea.Cmd {
 				return nil
 			}
 		}
-		mode := s.mode
+		mode, orig := s.mode, s.target.User
 		// the save runs in the command; userSavedMsg closes the form
 		return func() tea.Msg {
 			if reportsTo != "" {
@@ -393,7 +393,7 @@ func (s *usersScreen) submit() tea.Cmd {
 			case mode == userNew:
 				u, err = s.c.Svc.CreateUser(s.c.Ctx, u)
 			default:
-				u, err = s.c.Svc.UpdateUser(s.c.Ctx, u)
+				u, err = s.c.Svc.UpdateUser(s.c.Ctx, u.ID, domain.DiffUser(orig, u))
 			}
 			return userSavedMsg{form: f, user: u.Username, ok: "saved user " + u.Username, err: err, open: mode == userEdit}
 		}
