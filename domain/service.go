@@ -183,7 +183,9 @@ type TeamService interface {
 	Teams(ctx context.Context, search string) ([]TeamInfo, error)
 	Team(ctx context.Context, name string) (TeamInfo, []TeamMember, error)
 	CreateTeam(ctx context.Context, t Team) (Team, error)
-	UpdateTeam(ctx context.Context, t Team) (Team, error)
+	// UpdateTeam applies a patch of the team's name and description, with
+	// UpdateGroup's conflict rules.
+	UpdateTeam(ctx context.Context, id ID, p TeamPatch) (Team, error)
 	DeleteTeam(ctx context.Context, name string) error
 	AddTeamMember(ctx context.Context, team, username string) error
 	RemoveTeamMember(ctx context.Context, team, username string) error
@@ -197,7 +199,12 @@ type BuildingService interface {
 	Buildings(ctx context.Context, search string) ([]Building, error)
 	Building(ctx context.Context, code string) (Building, error)
 	CreateBuilding(ctx context.Context, b Building) (Building, error)
-	UpdateBuilding(ctx context.Context, b Building) (Building, error)
+	// UpdateBuilding applies a patch of the building's code, name, region
+	// and rooms, with UpdateGroup's conflict rules (rules have their own).
+	UpdateBuilding(ctx context.Context, id ID, p BuildingPatch) (Building, error)
+	// DeleteBuilding is refused, naming them, while tickets, users,
+	// scheduled tasks, its auto-assign rules, the mail intake setting or a
+	// guard refer to the building.
 	DeleteBuilding(ctx context.Context, code string) error
 	AddRule(ctx context.Context, code, problemType, tech string) error
 	RemoveRule(ctx context.Context, code, problemType string) error

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gatehouse/domain"
@@ -90,6 +91,7 @@ func (s *session) CreateBuilding(ctx context.Context, b domain.Building) (domain
 			return err
 		}
 		b.ID, b.Rules = id, nil
+		w.created(&b.Rev)
 		if err := putJSON(w.tx, bBuildings, id, b); err != nil {
 			return err
 		}
@@ -101,13 +103,26 @@ func (s *session) CreateBuilding(ctx context.Context, b domain.Building) (domain
 	return b, err
 }
 
-func (s *session) UpdateBuilding(ctx context.Context, b domain.Building) (domain.Building, error) {
+func (s *session) UpdateBuilding(ctx context.Context, id domain.ID, p domain.BuildingPatch) (domain.Building, error) {
+	var b domain.Building
 	err := s.write(ctx, func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModBuildings, domain.LevelEdit); err != nil {
 			return err
 		}
-		before, err := getBuilding(w.tx, b.ID)
+		before, err := getBuilding(w.tx, id)
 		if err != nil {
+			return err
+		}
+		if err := w.expect("building", before.Code, before.Rev); err != nil {
+			return err
+		}
+		b = p.Apply(before)
+		b.Rules = before.Rules // the rule commands change them
+		changes, err := w.revise("building", before.Code, id, &b.Rev, p.Base,
+			domain.BuildingFields(&before, w.names), domain.BuildingFields(&b, w.names))
+		if err != nil || len(changes) == 0 {
+			w.audited = w.audited || err == nil // nothing changed: nothing to write
+			b = before
 			return err
 		}
 		if err := validateBuilding(&b); err != nil {
@@ -124,17 +139,86 @@ func (s *session) UpdateBuilding(ctx context.Context, b domain.Building) (domain
 				return err
 			}
 		}
-		for _, r := range b.Rules {
-			if _, err := getUser(w.tx, r.Tech); err != nil {
-				return domain.Errorf(domain.EInvalid, "auto-assign rule for %s names a user that does not exist", r.ProblemType)
-			}
-		}
 		if err := putJSON(w.tx, bBuildings, b.ID, b); err != nil {
 			return err
 		}
-		return w.audit("building", b.ID, b.Code, "update", buildingSummary(&before), buildingSummary(&b))
+		return w.auditChanges("building", b.ID, b.Code, "update", changes)
 	})
 	return b, err
+}
+
+// saveBuilding writes a command's change to a stored building (no base),
+// moving it to its next version.
+func (w *txn) saveBuilding(b *domain.Building) error {
+	before, err := getBuilding(w.tx, b.ID)
+	if err != nil {
+		return err
+	}
+	if _, err := w.revise("building", before.Code, b.ID, &b.Rev, 0,
+		domain.BuildingFields(&before, w.names), domain.BuildingFields(b, w.names)); err != nil {
+		return err
+	}
+	return putJSON(w.tx, bBuildings, b.ID, b)
+}
+
+// buildingRefs names what still refers to a building: a building is
+// deleted only when nothing does, so no ticket, account, schedule, rule,
+// mail setting or guard is left pointing at nothing.
+func (w *txn) buildingRefs(b domain.Building) ([]string, error) {
+	var refs []string
+	if n := prefixCount(w.tx, bTBuilding, itob(b.ID)); n > 0 {
+		refs = append(refs, plural(n, "ticket"))
+	}
+	var users []string
+	if err := w.tx.Bucket(bUsers).ForEach(func(k, v []byte) error {
+		var u domain.User
+		if decJSON(v, &u) == nil && slices.Contains(u.Buildings, b.ID) {
+			users = append(users, u.Username)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if len(users) > 0 {
+		refs = append(refs, "the users "+strings.Join(users, ", "))
+	}
+	var tasks []string
+	if err := w.tx.Bucket(bSchedules).ForEach(func(k, v []byte) error {
+		var t domain.ScheduledTask
+		if decJSON(v, &t) == nil && t.Building == b.ID {
+			tasks = append(tasks, strconv.Quote(t.Title))
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if len(tasks) > 0 {
+		refs = append(refs, "the scheduled tasks "+strings.Join(tasks, ", "))
+	}
+	if len(b.Rules) > 0 {
+		var types []string
+		for _, r := range b.Rules {
+			types = append(types, r.ProblemType)
+		}
+		refs = append(refs, "its auto-assign rules for "+strings.Join(types, ", "))
+	}
+	m, err := getMailSettings(w.tx)
+	if err != nil {
+		return nil, err
+	}
+	if strings.EqualFold(m.IntakeBuilding, b.Code) {
+		refs = append(refs, "the mail settings (intake building)")
+	}
+	gs, err := w.guards()
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range gs {
+		if strings.EqualFold(g.Building, b.Code) {
+			refs = append(refs, "the guard "+g.Name)
+		}
+	}
+	return refs, nil
 }
 
 func (s *session) DeleteBuilding(ctx context.Context, code string) error {
@@ -146,21 +230,18 @@ func (s *session) DeleteBuilding(ctx context.Context, code string) error {
 		if err != nil {
 			return err
 		}
-		if hasPrefix(w.tx, bTBuilding, itob(b.ID)) {
-			return domain.Errorf(domain.EConflict, "building %s has tickets and cannot be deleted", b.Code)
-		}
-		var users []string
-		if err := w.tx.Bucket(bUsers).ForEach(func(k, v []byte) error {
-			var u domain.User
-			if decJSON(v, &u) == nil && slices.Contains(u.Buildings, b.ID) {
-				users = append(users, u.Username)
-			}
-			return nil
-		}); err != nil {
+		if err := w.expect("building", b.Code, b.Rev); err != nil {
 			return err
 		}
-		if len(users) > 0 {
-			return domain.Errorf(domain.EConflict, "building %s is assigned to %s: unassign it first", b.Code, strings.Join(users, ", "))
+		refs, err := w.buildingRefs(b)
+		if err != nil {
+			return err
+		}
+		if len(refs) > 0 {
+			return domain.Errorf(domain.EConflict, "building %s cannot be deleted while %s refer to it", b.Code, strings.Join(refs, "; "))
+		}
+		if err := dropFieldRevs(w.tx, "building", b.ID); err != nil {
+			return err
 		}
 		if err := kvDel(w.tx.Bucket(bBldCode), lower(b.Code)); err != nil {
 			return err
@@ -183,6 +264,9 @@ func (s *session) AddRule(ctx context.Context, code, problemType, tech string) e
 		if err != nil {
 			return err
 		}
+		if err := w.expect("building", b.Code, b.Rev); err != nil {
+			return err
+		}
 		pt, ok := w.org.ProblemTypeNamed(problemType)
 		if !ok {
 			return domain.Errorf(domain.EInvalid, "unknown problem type %q (known: %s)", problemType, problemTypeNames(w.org))
@@ -198,7 +282,7 @@ func (s *session) AddRule(ctx context.Context, code, problemType, tech string) e
 		before := buildingSummary(&b)
 		b.Rules = slices.DeleteFunc(b.Rules, func(r domain.AutoAssign) bool { return strings.EqualFold(r.ProblemType, pt.Name) })
 		b.Rules = append(b.Rules, domain.AutoAssign{ProblemType: pt.Name, Tech: u.ID})
-		if err := putJSON(w.tx, bBuildings, b.ID, b); err != nil {
+		if err := w.saveBuilding(&b); err != nil {
 			return err
 		}
 		return w.audit("building", b.ID, b.Code, "rule add", before, pt.Name+" → "+u.Username)
@@ -222,13 +306,16 @@ func (s *session) RemoveRule(ctx context.Context, code, problemType string) erro
 		if err != nil {
 			return err
 		}
+		if err := w.expect("building", b.Code, b.Rev); err != nil {
+			return err
+		}
 		i := slices.IndexFunc(b.Rules, func(r domain.AutoAssign) bool { return strings.EqualFold(r.ProblemType, problemType) })
 		if i < 0 {
 			return domain.Errorf(domain.ENotFound, "building %s has no auto-assign rule for %q", b.Code, problemType)
 		}
 		r := b.Rules[i]
-		b.Rules = slices.Delete(b.Rules, i, i+1)
-		if err := putJSON(w.tx, bBuildings, b.ID, b); err != nil {
+		b.Rules = slices.Delete(slices.Clone(b.Rules), i, i+1)
+		if err := w.saveBuilding(&b); err != nil {
 			return err
 		}
 		tech, _ := getUser(w.tx, r.Tech)

@@ -118,9 +118,8 @@ func TestR20_AsOfAndDiffAgreeWithSnapshotsOverAYear(t *testing.T) {
 			case 8:
 				bs, e := d.admin.Buildings(ctx, "WEST")
 				must(t, e)
-				b := bs[0]
-				b.Region = []string{"South", "North"}[rng.IntN(2)]
-				_, err = d.admin.UpdateBuilding(ctx, b)
+				var p domain.BuildingPatch
+				_, err = d.admin.UpdateBuilding(ctx, bs[0].ID, *p.SetRegion([]string{"South", "North"}[rng.IntN(2)]))
 			case 9:
 				if day == 200 { // one user goes for good
 					err = d.admin.DeleteUser(ctx, users[0])

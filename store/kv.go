@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -359,4 +360,22 @@ func getMembership(tx *bolt.Tx, user, group uint64) (domain.Membership, bool, er
 		return m, false, damaged("membership", fmt.Sprintf("of user #%d in group #%d", user, group), err)
 	}
 	return m, true, nil
+}
+
+// prefixCount counts the keys of bucket starting with prefix.
+func prefixCount(tx *bolt.Tx, bucket, prefix []byte) int {
+	n := 0
+	c := tx.Bucket(bucket).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		n++
+	}
+	return n
+}
+
+// plural is "1 ticket", "3 tickets".
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
 }

@@ -202,6 +202,20 @@ func (w *txn) saveUser(u *domain.User) error {
 	return putUser(w.tx, u)
 }
 
+// saveTeam writes a command's change to a stored team (no base), moving it
+// to its next version.
+func (w *txn) saveTeam(t *domain.Team) error {
+	before, err := getTeam(w.tx, t.ID)
+	if err != nil {
+		return err
+	}
+	if _, err := w.revise("team", before.Name, t.ID, &t.Rev, 0,
+		domain.TeamFields(&before, w.names), domain.TeamFields(t, w.names)); err != nil {
+		return err
+	}
+	return putJSON(w.tx, bTeams, t.ID, t)
+}
+
 // auditChanges records an update's event with its changed fields.
 func (w *txn) auditChanges(entity string, id domain.ID, name, action string, changes []domain.FieldChange) error {
 	return w.auditEvent(domain.AuditEvent{Entity: entity, EntityID: id, Name: name, Action: action, Changes: changes})

@@ -137,6 +137,7 @@ func (s *session) CreateTeam(ctx context.Context, t domain.Team) (domain.Team, e
 			return err
 		}
 		t.ID, t.Type, t.Owner, t.Suppressed = id, domain.TeamStandard, 0, false
+		w.created(&t.Rev)
 		if err := putJSON(w.tx, bTeams, id, t); err != nil {
 			return err
 		}
@@ -148,13 +149,24 @@ func (s *session) CreateTeam(ctx context.Context, t domain.Team) (domain.Team, e
 	return t, err
 }
 
-func (s *session) UpdateTeam(ctx context.Context, t domain.Team) (domain.Team, error) {
+func (s *session) UpdateTeam(ctx context.Context, id domain.ID, p domain.TeamPatch) (domain.Team, error) {
+	var t domain.Team
 	err := s.write(ctx, func(w *txn) error {
 		if err := w.canTeams(domain.LevelEdit); err != nil {
 			return err
 		}
-		before, err := getTeam(w.tx, t.ID)
+		before, err := getTeam(w.tx, id)
 		if err != nil {
+			return err
+		}
+		if err := w.expect("team", before.Name, before.Rev); err != nil {
+			return err
+		}
+		t = p.Apply(before)
+		changes, err := w.revise("team", before.Name, id, &t.Rev, p.Base, domain.TeamFields(&before, w.names), domain.TeamFields(&t, w.names))
+		if err != nil || len(changes) == 0 {
+			w.audited = w.audited || err == nil // nothing changed: nothing to write
+			t = before
 			return err
 		}
 		if before.Type != domain.TeamStandard && t.Name != before.Name {
@@ -187,8 +199,7 @@ func (s *session) UpdateTeam(ctx context.Context, t domain.Team) (domain.Team, e
 		if err := putJSON(w.tx, bTeams, t.ID, t); err != nil {
 			return err
 		}
-		return w.audit("team", t.ID, t.Name, "update", fmt.Sprintf("%s %q suppressed=%v", before.Name, before.Description, before.Suppressed),
-			fmt.Sprintf("%s %q suppressed=%v", t.Name, t.Description, t.Suppressed))
+		return w.auditChanges("team", t.ID, t.Name, "update", changes)
 	})
 	return t, err
 }
@@ -200,6 +211,12 @@ func (s *session) DeleteTeam(ctx context.Context, name string) error {
 		}
 		t, err := teamByName(w.tx, name)
 		if err != nil {
+			return err
+		}
+		if err := w.expect("team", t.Name, t.Rev); err != nil {
+			return err
+		}
+		if err := dropFieldRevs(w.tx, "team", t.ID); err != nil {
 			return err
 		}
 		switch t.Type {
@@ -231,6 +248,9 @@ func (w *txn) memberTarget(team, username string) (domain.Team, domain.User, err
 	}
 	t, err := teamByName(w.tx, team)
 	if err != nil {
+		return t, domain.User{}, err
+	}
+	if err := w.expect("team", t.Name, t.Rev); err != nil {
 		return t, domain.User{}, err
 	}
 	u, err := userByName(w.tx, username)
@@ -307,7 +327,11 @@ func (s *session) DuplicateTeam(ctx context.Context, src, newName string) (domai
 		if err != nil {
 			return err
 		}
+		if err := w.expect("team", from.Name, from.Rev); err != nil {
+			return err
+		}
 		t = domain.Team{ID: id, Name: newName, Description: from.Description, Type: domain.TeamStandard}
+		w.created(&t.Rev)
 		if err := putJSON(w.tx, bTeams, id, t); err != nil {
 			return err
 		}
@@ -346,8 +370,11 @@ func (s *session) SuppressTeam(ctx context.Context, name string) error {
 				return domain.Errorf(domain.EInvalid, "private team %s can be suppressed only after %s is deactivated", t.Name, u.Username)
 			}
 		}
+		if err := w.expect("team", t.Name, t.Rev); err != nil {
+			return err
+		}
 		t.Suppressed = true
-		if err := putJSON(w.tx, bTeams, t.ID, t); err != nil {
+		if err := w.saveTeam(&t); err != nil {
 			return err
 		}
 		return w.audit("team", t.ID, t.Name, "suppress", "", "suppressed")

@@ -684,7 +684,7 @@ func (s *session) UpdateUser(ctx context.Context, id domain.ID, p domain.UserPat
 					return err
 				}
 				t.Name = privateTeamName(u.Username)
-				if err := putJSON(w.tx, bTeams, t.ID, t); err != nil {
+				if err := w.saveTeam(&t); err != nil {
 					return err
 				}
 				if err := kvPut(w.tx.Bucket(bTeamName), lower(t.Name), itob(t.ID)); err != nil {

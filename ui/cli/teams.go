@@ -65,14 +65,14 @@ func teamSet(c *call) error {
 	if err != nil {
 		return err
 	}
-	t := info.Team
+	var p domain.TeamPatch
 	if c.args.has("name") {
-		t.Name = strings.TrimSpace(c.args.str("name"))
+		p.SetName(strings.TrimSpace(c.args.str("name")))
 	}
 	if c.args.has("description") {
-		t.Description = c.args.str("description")
+		p.SetDescription(c.args.str("description"))
 	}
-	t, err = c.svc.UpdateTeam(c.ctx, t)
+	t, err := c.svc.UpdateTeam(c.ctx, info.ID, p)
 	if err != nil {
 		return err
 	}

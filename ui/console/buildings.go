@@ -173,16 +173,16 @@ func (s *buildingsScreen) submit() tea.Cmd {
 	f, svc, ctx := s.form, s.c.Svc, s.c.Ctx
 	switch s.mode {
 	case buildingNew, buildingEdit:
-		b, mode := domain.Building{}, s.mode
+		b, orig, mode := domain.Building{}, domain.Building{}, s.mode
 		if mode == buildingEdit {
-			b = *s.open
+			b, orig = *s.open, *s.open
 		}
 		b.Code, b.Name, b.Region, b.Rooms = f.Value(0), f.Value(1), f.Value(2), splitList(f.Value(3))
 		return saveForm(s.c, s, &s.form, func() (domain.Building, error) {
 			if mode == buildingNew {
 				return svc.CreateBuilding(ctx, b)
 			}
-			return svc.UpdateBuilding(ctx, b)
+			return svc.UpdateBuilding(ctx, b.ID, domain.DiffBuilding(orig, b))
 		}, func(b domain.Building) string { return "saved building " + b.Code }, func(b domain.Building) tea.Cmd {
 			if mode == buildingNew {
 				s.table.Want(b.Code) // the cursor lands on the new building

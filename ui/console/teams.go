@@ -223,7 +223,8 @@ func (s *teamsScreen) submit() tea.Cmd {
 	}
 	t := s.source.Team
 	t.Name, t.Description = f.Value(0), f.Value(1)
-	return saveForm(s.c, s, &s.form, func() (domain.Team, error) { return svc.UpdateTeam(ctx, t) },
+	patch := domain.DiffTeam(s.source.Team, t)
+	return saveForm(s.c, s, &s.form, func() (domain.Team, error) { return svc.UpdateTeam(ctx, t.ID, patch) },
 		func(t domain.Team) string { return "saved team " + t.Name }, land)
 }
 
