@@ -439,8 +439,11 @@ type NewTicket struct {
 	Teams         []string
 }
 
-// TicketChange edits fields; nil pointers are left as they are.
+// TicketChange edits fields; nil pointers are left as they are. It is the
+// ticket's patch: Base is the version the edit started from (0: none); a
+// field it changes that someone changed since is a Conflict.
 type TicketChange struct {
+	Base        uint64
 	Title       *string
 	Description *string
 	ProblemType *string

@@ -16,7 +16,8 @@ func (r *txn) visibleTicket(number domain.TicketNumber) (domain.Ticket, error) {
 	if !ok || !r.acc.CanSeeTicket(&t) {
 		return t, domain.NotFoundTicket(&r.org, number)
 	}
-	return t, nil
+	// a write on the ticket (a message, an attachment, its alerts) names it
+	return t, r.expect("ticket", r.org.FormatTicket(number), t.Rev)
 }
 
 func validateText(field, s string, max int) error {

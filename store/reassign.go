@@ -45,6 +45,9 @@ func (s *session) RequestReassign(ctx context.Context, number domain.TicketNumbe
 			return domain.NotFoundTicket(&w.org, number)
 		}
 		label := w.org.FormatTicket(number)
+		if err := w.expect("ticket", label, t.Rev); err != nil {
+			return err
+		}
 		switch {
 		case t.Assignee != w.actor.ID:
 			return domain.Errorf(domain.EForbidden, "only the assignee of %s asks for it to be reassigned", label)
@@ -85,6 +88,9 @@ func (s *session) DeclineReassign(ctx context.Context, number domain.TicketNumbe
 			return domain.NotFoundTicket(&w.org, number)
 		}
 		label := w.org.FormatTicket(number)
+		if err := w.expect("ticket", label, t.Rev); err != nil {
+			return err
+		}
 		req, asked, err := getReassign(w, number)
 		if err != nil {
 			return err

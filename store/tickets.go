@@ -111,6 +111,27 @@ func (w *txn) history(t *domain.Ticket, action, detail, comment string) error {
 
 // saveTicket writes a changed ticket with its indexes, history and audit.
 func (w *txn) saveTicket(old, t *domain.Ticket, action, detail, comment string) error {
+	return w.saveTicketFrom(old, t, 0, action, detail, comment)
+}
+
+// saveTicketFrom is saveTicket for an edit based on version base: a field
+// it changes that someone changed since is a conflict (revise). Every
+// write moves the ticket to its next version; its audit event carries the
+// changed fields ("priority: Normal → High").
+func (w *txn) saveTicketFrom(old, t *domain.Ticket, base uint64, action, detail, comment string) error {
+	if old == nil {
+		w.created(&t.Rev)
+	} else {
+		label := w.org.FormatTicket(t.Number)
+		changes, err := w.revise("ticket", label, domain.ID(t.Number), &t.Rev, base,
+			domain.TicketFields(old, w.names), domain.TicketFields(t, w.names))
+		if err != nil {
+			return err
+		}
+		if len(changes) == 0 {
+			w.touch(&t.Rev)
+		}
+	}
 	t.Updated = w.now
 	if err := kvPut(w.tx.Bucket(bTickets), itob(uint64(t.Number)), encTicket(t)); err != nil {
 		return err
@@ -315,6 +336,11 @@ func (s *session) act(ctx context.Context, number domain.TicketNumber, act domai
 // actOn is act inside a write already open, so a bulk action can change
 // many tickets in one transaction, each checked and audited on its own.
 func (w *txn) actOn(number domain.TicketNumber, act domain.Action, comment string, fn func(w *txn, t *domain.Ticket) (string, error)) error {
+	return w.actOnFrom(number, 0, act, comment, fn)
+}
+
+// actOnFrom is actOn for an edit based on version base (saveTicketFrom).
+func (w *txn) actOnFrom(number domain.TicketNumber, base uint64, act domain.Action, comment string, fn func(w *txn, t *domain.Ticket) (string, error)) error {
 	t, ok, err := getTicket(w.tx, number)
 	if err != nil {
 		return err
@@ -325,6 +351,9 @@ func (w *txn) actOn(number domain.TicketNumber, act domain.Action, comment strin
 	if err := w.acc.Can(act, &t, &w.org); err != nil {
 		return err
 	}
+	if err := w.expect("ticket", w.org.FormatTicket(number), t.Rev); err != nil {
+		return err
+	}
 	if err := w.checkComment(comment); err != nil {
 		return err
 	}
@@ -333,7 +362,7 @@ func (w *txn) actOn(number domain.TicketNumber, act domain.Action, comment strin
 	if err != nil {
 		return err
 	}
-	return w.saveTicket(&old, &t, act.Name(), detail, comment)
+	return w.saveTicketFrom(&old, &t, base, act.Name(), detail, comment)
 }
 
 func (w *txn) assignee(name string) (domain.User, error) {
@@ -474,7 +503,7 @@ func (w *txn) deletable(number domain.TicketNumber) (domain.Ticket, error) {
 	if err := w.acc.Can(domain.ActDelete, &t, &w.org); err != nil {
 		return t, err
 	}
-	return t, nil
+	return t, w.expect("ticket", w.org.FormatTicket(number), t.Rev)
 }
 
 // deleteTicket removes a ticket with everything hanging off it and audits it.
@@ -484,6 +513,9 @@ func (w *txn) deleteTicket(t *domain.Ticket) error {
 		return err
 	}
 	if err := kvDel(w.tx.Bucket(bTickets), itob(uint64(number))); err != nil {
+		return err
+	}
+	if err := dropFieldRevs(w.tx, "ticket", domain.ID(number)); err != nil {
 		return err
 	}
 	var dead [][]byte
@@ -545,7 +577,7 @@ func (w *txn) deleteTicket(t *domain.Ticket) error {
 }
 
 func (s *session) EditTicket(ctx context.Context, number domain.TicketNumber, e domain.TicketChange) error {
-	return s.act(ctx, number, domain.ActEdit, e.Comment, editTicket(e))
+	return s.write(ctx, func(w *txn) error { return w.actOnFrom(number, e.Base, domain.ActEdit, e.Comment, editTicket(e)) })
 }
 
 // editTicket is EditTicket's change of a ticket, shared with the bulk
@@ -685,6 +717,9 @@ func (s *session) Clone(ctx context.Context, number domain.TicketNumber) (domain
 			return domain.NotFoundTicket(&w.org, number)
 		}
 		if err := w.acc.Can(domain.ActClone, &t, &w.org); err != nil {
+			return err
+		}
+		if err := w.expect("ticket", w.org.FormatTicket(number), t.Rev); err != nil {
 			return err
 		}
 		child = domain.Ticket{Title: t.Title, Description: t.Description, ProblemType: t.ProblemType,
