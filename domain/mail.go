@@ -121,6 +121,9 @@ type MailSecrets struct {
 // MailChange edits mail settings; nil fields are left as they are. A
 // password pointer to "" removes the stored password.
 type MailChange struct {
+	// Base is the version the edit started from (0: none): a field it
+	// changes that someone changed since is a Conflict.
+	Base                                     uint64
 	Host, TLS, User, From, IntakeBuilding    *string
 	Port, HourlyLimit                        *int
 	IMAPHost, IMAPTLS, IMAPUser, IMAPMailbox *string

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -117,6 +118,16 @@ var orgSchema = sync.OnceValue(func() *schema[Organization] {
 			}},
 		flag("record_visibility", "Record visibility", func(o *Organization) *bool { return &o.RecordVisibility }),
 		num("overdue_days", "Overdue days", func(o *Organization) *int { return &o.OverdueDays }),
+		{key: "extra", label: "Settings",
+			get: func(o *Organization) any { return maps.Clone(o.Extra) },
+			set: func(o *Organization, v any) { o.Extra = maps.Clone(v.(map[string]string)) },
+			show: func(v any, _ Names) string {
+				var s []string
+				for _, k := range slices.Sorted(maps.Keys(v.(map[string]string))) {
+					s = append(s, k+"="+v.(map[string]string)[k])
+				}
+				return strings.Join(s, ", ")
+			}},
 	})
 })
 
@@ -153,6 +164,10 @@ func (p *OrgPatch) SetPriorities(ps []string) *OrgPatch {
 }
 func (p *OrgPatch) SetRecordVisibility(on bool) *OrgPatch { p.put("record_visibility", on); return p }
 func (p *OrgPatch) SetOverdueDays(n int) *OrgPatch        { p.put("overdue_days", n); return p }
+func (p *OrgPatch) SetExtra(m map[string]string) *OrgPatch {
+	p.put("extra", maps.Clone(m))
+	return p
+}
 func (p *OrgPatch) SetProblemTypes(ts []ProblemType) *OrgPatch {
 	p.put("problem_types", cloneProblemTypes(ts))
 	return p

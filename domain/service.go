@@ -103,7 +103,9 @@ type OrgService interface {
 	// UpdateOrganization saves changed settings; each part needs its module:
 	// name, time zone, overdue days, record visibility: organization:edit;
 	// problem types: reporting:edit; ticket prefix and priorities: appearance:edit.
-	UpdateOrganization(ctx context.Context, o Organization) error
+	// The patch lands on the settings as stored, with UpdateGroup's
+	// conflict rules; the ticket counter is not a setting.
+	UpdateOrganization(ctx context.Context, p OrgPatch) (Organization, error)
 }
 
 // GroupService manages permission groups.

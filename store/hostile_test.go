@@ -154,20 +154,18 @@ func TestHostileTextRefusedAtEveryStorePath(t *testing.T) {
 			return err
 		}},
 		{"organization name", "organization name", func(v string) error {
-			o, err := a.Organization(t.Context())
-			if err != nil {
-				return err
-			}
-			o.Name = v
-			return a.UpdateOrganization(t.Context(), o)
+			var p domain.OrgPatch
+			_, err := a.UpdateOrganization(t.Context(), *p.SetName(v))
+			return err
 		}},
 		{"problem type", "problem type", func(v string) error {
 			o, err := a.Organization(t.Context())
 			if err != nil {
 				return err
 			}
-			o.ProblemTypes = append(o.ProblemTypes, domain.ProblemType{Name: v})
-			return a.UpdateOrganization(t.Context(), o)
+			var p domain.OrgPatch
+			_, err = a.UpdateOrganization(t.Context(), *p.SetProblemTypes(append(o.ProblemTypes, domain.ProblemType{Name: v})))
+			return err
 		}},
 		{"membership reason", "reason", func(v string) error { return a.Join(t.Context(), "tech", "Users", epoch.AddDate(1, 0, 0), v) }},
 		{"terminate reason", "reason", func(v string) error {

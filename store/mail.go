@@ -88,6 +88,9 @@ func (s *session) UpdateMailSettings(ctx context.Context, c domain.MailChange) (
 		if err != nil {
 			return err
 		}
+		if err := w.expect("mail settings", "", before.Rev); err != nil {
+			return err
+		}
 		if after, err = c.Apply(before); err != nil {
 			return err
 		}
@@ -103,11 +106,13 @@ func (s *session) UpdateMailSettings(ctx context.Context, c domain.MailChange) (
 			return err
 		}
 		var notes []string
+		changedPw := map[string]bool{}
 		for _, p := range []struct {
 			v    *string
 			dst  *string
 			what string
-		}{{c.Password, &sec.SMTPPassword, "smtp password"}, {c.IMAPPassword, &sec.IMAPPassword, "imap password"}} {
+			key  string
+		}{{c.Password, &sec.SMTPPassword, "smtp password", "password"}, {c.IMAPPassword, &sec.IMAPPassword, "imap password", "imap_password"}} {
 			if p.v == nil {
 				continue
 			}
@@ -119,8 +124,25 @@ func (s *session) UpdateMailSettings(ctx context.Context, c domain.MailChange) (
 				notes = append(notes, p.what+" removed")
 			case *p.v != *p.dst:
 				notes = append(notes, p.what+" changed")
+				changedPw[p.key] = true
 			}
 			*p.dst = *p.v
+		}
+		after.PasswordSet, after.IMAPPasswordSet = sec.SMTPPassword != "", sec.IMAPPassword != ""
+		// a password is a field: set or not, and "changed" when replaced
+		// (its value is never read back, so it cannot be shown)
+		afterFields := domain.MailFields(&after)
+		for i, f := range afterFields {
+			if changedPw[f.Key] {
+				afterFields[i].Value = "changed"
+			}
+		}
+		changes, err := w.revise("mail", "settings", 0, &after.Rev, c.Base, domain.MailFields(&before), afterFields)
+		if err != nil {
+			return err
+		}
+		if len(changes) == 0 {
+			w.touch(&after.Rev)
 		}
 		b, err := w.tx.CreateBucketIfNotExists(bMail)
 		if err != nil {
@@ -140,12 +162,12 @@ func (s *session) UpdateMailSettings(ctx context.Context, c domain.MailChange) (
 		if err := kvPut(w.tx.Bucket(bMeta), keyMailSecret, sv); err != nil {
 			return err
 		}
-		after.PasswordSet, after.IMAPPasswordSet = sec.SMTPPassword != "", sec.IMAPPassword != ""
 		sum := after.Summary()
 		if len(notes) > 0 {
 			sum += "; " + strings.Join(notes, ", ")
 		}
-		return w.audit("mail", 0, "mail settings", "update", before.Summary(), sum)
+		return w.auditEvent(domain.AuditEvent{Entity: "mail", Name: "mail settings", Action: "update",
+			Before: before.Summary(), After: sum, Changes: changes})
 	})
 	return after, err
 }

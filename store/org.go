@@ -19,10 +19,19 @@ func (s *session) Organization(ctx context.Context) (domain.Organization, error)
 
 // UpdateOrganization saves settings; each part needs its own module, so a
 // reporting admin can edit problem types without touching numbering.
-func (s *session) UpdateOrganization(ctx context.Context, o domain.Organization) error {
-	return s.write(ctx, func(w *txn) error {
+func (s *session) UpdateOrganization(ctx context.Context, p domain.OrgPatch) (domain.Organization, error) {
+	var o domain.Organization
+	err := s.write(ctx, func(w *txn) error {
 		before := w.org
+		if err := w.expect("organization", before.Name, before.Rev); err != nil {
+			return err
+		}
+		o = p.Apply(before)
 		o.NextTicket = before.NextTicket // numbering advances only by reporting
+		changes, err := w.revise("org", before.Name, 0, &o.Rev, p.Base, domain.OrgFields(&before), domain.OrgFields(&o))
+		if err != nil {
+			return err
+		}
 		if err := domain.ValidateName("organization name", o.Name); err != nil {
 			return err
 		}
@@ -96,8 +105,9 @@ func (s *session) UpdateOrganization(ctx context.Context, o domain.Organization)
 			return err
 		}
 		w.org = o
-		return w.audit("org", 0, o.Name, "update "+strings.Join(parts, ", "), orgSummary(before), orgSummary(o))
+		return w.auditChanges("org", 0, o.Name, "update "+strings.Join(parts, ", "), changes)
 	})
+	return o, err
 }
 
 func uniqueNames(field string, names []string) error {

@@ -544,9 +544,9 @@ func TestR12_TaskStatesBeyondOnesOwnAreRefused(t *testing.T) {
 func TestGate_OrganizationExtraNeedsOrganizationEdit(t *testing.T) {
 	d := newDistrict(t)
 	rep := userWith(t, d, "rep", domain.Group{Levels: domain.ModuleLevels{domain.ModReporting: domain.LevelEdit}})
-	o, _ := rep.Organization(t.Context())
-	o.Extra = map[string]string{"logo": "x"}
-	mustCode(t, rep.UpdateOrganization(t.Context(), o), domain.EForbidden)
+	var p domain.OrgPatch
+	_, err := rep.UpdateOrganization(t.Context(), *p.SetExtra(map[string]string{"logo": "x"}))
+	mustCode(t, err, domain.EForbidden)
 }
 
 // Opening a file and reading it writes nothing: no empty migration or

@@ -241,14 +241,12 @@ func (s *seeder) organization() error {
 	if err != nil {
 		return err
 	}
-	o.Name = OrgName
-	o.TimeZone = "America/Los_Angeles"
-	o.Priorities = slices.Clone(priorities)
-	o.ProblemTypes = slices.Clone(problemTypes)
+	var p domain.OrgPatch
+	p.SetName(OrgName).SetTimeZone("America/Los_Angeles").SetPriorities(priorities).SetProblemTypes(problemTypes)
 	if o.OverdueDays == 0 {
-		o.OverdueDays = 5
+		p.SetOverdueDays(5)
 	}
-	if err := s.owner.UpdateOrganization(s.ctx, o); err != nil {
+	if _, err := s.owner.UpdateOrganization(s.ctx, p); err != nil {
 		return err
 	}
 	s.org, err = s.owner.Organization(s.ctx)

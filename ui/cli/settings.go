@@ -149,10 +149,11 @@ func orgSet(c *call) error {
 	if len(a.set) == 0 {
 		return usageErr(c.cmd, "nothing to change: give --name, --time-zone, --ticket-prefix, --overdue-days, --record-visibility, --priorities or --problem-types")
 	}
-	o, err := c.svc.Organization(c.ctx)
+	orig, err := c.svc.Organization(c.ctx)
 	if err != nil {
 		return err
 	}
+	o := orig
 	if a.has("name") {
 		o.Name = a.str("name")
 	}
@@ -189,7 +190,9 @@ func orgSet(c *call) error {
 		}
 		o.ProblemTypes = types
 	}
-	if err := c.svc.UpdateOrganization(c.ctx, o); err != nil {
+	// the fields given, based on the settings just read: a concurrent
+	// change of another field stays, one of the same field is a conflict
+	if o, err = c.svc.UpdateOrganization(c.ctx, domain.DiffOrg(orig, o)); err != nil {
 		return err
 	}
 	if c.opts.JSON {

@@ -24,10 +24,9 @@ func TestDatesMeanTheSameDayInEveryAdapter(t *testing.T) {
 	db := openStore(t)
 	admin := session(t, db, "admin")
 	ctx := t.Context()
-	o, err := admin.Organization(ctx)
+	var p domain.OrgPatch
+	_, err = admin.UpdateOrganization(ctx, *p.SetTimeZone("America/New_York"))
 	must(t, err)
-	o.TimeZone = "America/New_York"
-	must(t, admin.UpdateOrganization(ctx, o))
 	want := time.Date(2027, 1, 1, 0, 0, 0, 0, ny)
 
 	// console: the join form on the Users screen
@@ -86,10 +85,9 @@ func TestMetricsRangeIsInTheOrganizationsZone(t *testing.T) {
 	}
 	db := openStore(t)
 	admin := session(t, db, "admin")
-	o, err := admin.Organization(t.Context())
+	var p domain.OrgPatch
+	_, err := admin.UpdateOrganization(t.Context(), *p.SetTimeZone("Pacific/Honolulu"))
 	must(t, err)
-	o.TimeZone = "Pacific/Honolulu"
-	must(t, admin.UpdateOrganization(t.Context(), o))
 	d := start(t, db, "admin", 120, 40)
 	d.keys(":", "go metrics", "enter")
 	s := d.waitFor("Weekly trends")

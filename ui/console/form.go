@@ -177,6 +177,10 @@ func (f *form) changed() bool {
 	return false
 }
 
+// fieldChanged reports whether field i differs from the value it was built
+// with: what a patch of the form's record sends.
+func (f *form) fieldChanged(i int) bool { return i < len(f.initial) && f.raw(i) != f.initial[i] }
+
 // rebase takes the current values as the ones esc returns to without
 // asking (a form kept open between uses).
 func (f *form) rebase() {

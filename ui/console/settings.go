@@ -113,7 +113,11 @@ func (s *settingsScreen) submit() tea.Cmd {
 	for _, n := range splitList(f.Value(sfProblemTypes)) {
 		o.ProblemTypes = append(o.ProblemTypes, domain.ProblemType{Name: n, CommonProblems: common[strings.ToLower(n)]})
 	}
-	return func() tea.Msg { return settingsSavedMsg{form: f, err: s.c.Svc.UpdateOrganization(s.c.Ctx, o)} }
+	patch := domain.DiffOrg(s.org, o)
+	return func() tea.Msg {
+		_, err := s.c.Svc.UpdateOrganization(s.c.Ctx, patch)
+		return settingsSavedMsg{form: f, err: err}
+	}
 }
 
 // settingsSavedMsg is the outcome of the settings form's save: on err the

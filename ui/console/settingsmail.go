@@ -118,12 +118,23 @@ func (s *settingsScreen) openMailForm() {
 // saveMail saves the form in a command, off the Update loop.
 func (s *settingsScreen) saveMail() tea.Cmd {
 	f := s.mailForm
-	str := func(i int) *string { v := f.Value(i); return &v }
+	// only what was changed: a patch of the settings as they were opened,
+	// so another administrator's change of another field stays
+	str := func(i int) *string {
+		if !f.fieldChanged(i) {
+			return nil
+		}
+		v := f.Value(i)
+		return &v
+	}
 	num := func(i int) *int {
+		if !f.fieldChanged(i) {
+			return nil
+		}
 		n, _ := strconv.Atoi(f.Value(i)) // validated by the field; empty is 0, the default
 		return &n
 	}
-	c := domain.MailChange{Host: str(mfHost), Port: num(mfPort), TLS: str(mfTLS), User: str(mfUser), From: str(mfFrom),
+	c := domain.MailChange{Base: s.mail.Version, Host: str(mfHost), Port: num(mfPort), TLS: str(mfTLS), User: str(mfUser), From: str(mfFrom),
 		IntakeBuilding: str(mfIntake), HourlyLimit: num(mfLimit), IMAPHost: str(mfIMAPHost), IMAPPort: num(mfIMAPPort),
 		IMAPTLS: str(mfIMAPTLS), IMAPUser: str(mfIMAPUser), IMAPMailbox: str(mfIMAPBox)}
 	if p := f.Raw(mfPassword); p != "" {
