@@ -223,7 +223,7 @@ var scheduleSchema = sync.OnceValue(func() *schema[ScheduledTask] {
 		{key: "every", label: "Every", get: func(t *ScheduledTask) any { return string(t.Every) },
 			set: func(t *ScheduledTask, v any) { t.Every = Recurrence(v.(string)) }},
 		num("interval", "Interval", func(t *ScheduledTask) *int { return &t.Interval }),
-		day("next_run", "Next run", func(t *ScheduledTask) *time.Time { return &t.NextRun }),
+		date("next_run", "Next run", func(t *ScheduledTask) *time.Time { return &t.NextRun }),
 		flag("enabled", "Enabled", func(t *ScheduledTask) *bool { return &t.Enabled }),
 	})
 })

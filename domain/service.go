@@ -268,7 +268,7 @@ type NoticeService interface {
 	Notices(ctx context.Context, search string) ([]Notice, error)
 	MyNotices(ctx context.Context, now time.Time) ([]Notice, error)
 	CreateNotice(ctx context.Context, n Notice) (Notice, error)
-	UpdateNotice(ctx context.Context, n Notice) (Notice, error)
+	UpdateNotice(ctx context.Context, id ID, p NoticePatch) (Notice, error)
 	DeleteNotice(ctx context.Context, id ID) error
 }
 
@@ -276,7 +276,7 @@ type NoticeService interface {
 type ScheduleService interface {
 	Schedules(ctx context.Context) ([]ScheduledTask, error)
 	CreateSchedule(ctx context.Context, t ScheduledTask) (ScheduledTask, error)
-	UpdateSchedule(ctx context.Context, t ScheduledTask) (ScheduledTask, error)
+	UpdateSchedule(ctx context.Context, id ID, p SchedulePatch) (ScheduledTask, error)
 	DeleteSchedule(ctx context.Context, id ID) error
 }
 

@@ -277,11 +277,19 @@ func (db *DB) runSchedules(ctx context.Context, c *jobCache) (int, error) {
 					return err
 				}
 				w.autoAssign(&t)
-				run := st.NextRun
+				// the run touches only its own field (next run): it never
+				// conflicts with a form that has the task open
+				run, before := st.NextRun, st
 				st.NextRun = st.Advance(st.NextRun)
+				firstVersion(&st)
+				if _, err := w.revise("schedule", st.Title, id, &st.Rev, 0,
+					domain.ScheduleFields(&before, nil), domain.ScheduleFields(&st, nil)); err != nil {
+					return err
+				}
 				if err := putJSON(w.tx, bSchedules, id, st); err != nil {
 					return err
 				}
+				delete(w.pending, string(revKey("schedule", id))) // the ticket's event tells of the run
 				ran = true
 				return w.saveTicket(nil, &t, "report", "scheduled task "+st.Title+" run "+run.Format("2006-01-02 15:04"), "")
 			})

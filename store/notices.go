@@ -107,6 +107,7 @@ func (s *session) CreateNotice(ctx context.Context, n domain.Notice) (domain.Not
 			return err
 		}
 		n.ID = id
+		w.created(&n.Rev)
 		if err := putJSON(w.tx, bNotices, id, n); err != nil {
 			return err
 		}
@@ -115,26 +116,38 @@ func (s *session) CreateNotice(ctx context.Context, n domain.Notice) (domain.Not
 	return n, err
 }
 
-func (s *session) UpdateNotice(ctx context.Context, n domain.Notice) (domain.Notice, error) {
+func (s *session) UpdateNotice(ctx context.Context, id domain.ID, p domain.NoticePatch) (domain.Notice, error) {
+	var n domain.Notice
 	err := s.write(ctx, func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModNotices, domain.LevelEdit); err != nil {
 			return err
 		}
 		var before domain.Notice
-		found, err := getJSON(w.tx, bNotices, n.ID, &before)
+		found, err := getJSON(w.tx, bNotices, id, &before)
 		if err != nil {
 			return err
 		}
 		if !found {
-			return domain.Errorf(domain.ENotFound, "notice #%d not found", n.ID)
+			return domain.Errorf(domain.ENotFound, "notice #%d not found", id)
+		}
+		if err := w.expect("notice", before.Title, before.Rev); err != nil {
+			return err
+		}
+		n = p.Apply(before)
+		changes, err := w.revise("notice", before.Title, id, &n.Rev, p.Base,
+			domain.NoticeFields(&before, w.names), domain.NoticeFields(&n, w.names))
+		if err != nil || len(changes) == 0 {
+			w.audited = w.audited || err == nil // nothing changed: nothing to write
+			n = before
+			return err
 		}
 		if err := validateNotice(w, &n); err != nil {
 			return err
 		}
-		if err := putJSON(w.tx, bNotices, n.ID, n); err != nil {
+		if err := putJSON(w.tx, bNotices, id, n); err != nil {
 			return err
 		}
-		return w.audit("notice", n.ID, n.Title, "update", noticeSummary(&before), noticeSummary(&n))
+		return w.auditChanges("notice", id, n.Title, "update", changes)
 	})
 	return n, err
 }
@@ -151,6 +164,12 @@ func (s *session) DeleteNotice(ctx context.Context, id domain.ID) error {
 		}
 		if !found {
 			return domain.Errorf(domain.ENotFound, "notice #%d not found", id)
+		}
+		if err := w.expect("notice", n.Title, n.Rev); err != nil {
+			return err
+		}
+		if err := dropFieldRevs(w.tx, "notice", id); err != nil {
+			return err
 		}
 		if err := kvDel(w.tx.Bucket(bNotices), itob(id)); err != nil {
 			return err

@@ -77,6 +77,7 @@ func (s *session) CreateSchedule(ctx context.Context, t domain.ScheduledTask) (d
 			return err
 		}
 		t.ID = id
+		w.created(&t.Rev)
 		if err := putJSON(w.tx, bSchedules, id, t); err != nil {
 			return err
 		}
@@ -85,26 +86,38 @@ func (s *session) CreateSchedule(ctx context.Context, t domain.ScheduledTask) (d
 	return t, err
 }
 
-func (s *session) UpdateSchedule(ctx context.Context, t domain.ScheduledTask) (domain.ScheduledTask, error) {
+func (s *session) UpdateSchedule(ctx context.Context, id domain.ID, p domain.SchedulePatch) (domain.ScheduledTask, error) {
+	var t domain.ScheduledTask
 	err := s.write(ctx, func(w *txn) error {
 		if err := w.acc.RequireLevel(domain.ModSchedules, domain.LevelEdit); err != nil {
 			return err
 		}
 		var before domain.ScheduledTask
-		found, err := getJSON(w.tx, bSchedules, t.ID, &before)
+		found, err := getJSON(w.tx, bSchedules, id, &before)
 		if err != nil {
 			return err
 		}
 		if !found {
-			return domain.Errorf(domain.ENotFound, "scheduled task #%d not found", t.ID)
+			return domain.Errorf(domain.ENotFound, "scheduled task #%d not found", id)
+		}
+		if err := w.expect("schedule", before.Title, before.Rev); err != nil {
+			return err
+		}
+		t = p.Apply(before)
+		changes, err := w.revise("schedule", before.Title, id, &t.Rev, p.Base,
+			domain.ScheduleFields(&before, w.names), domain.ScheduleFields(&t, w.names))
+		if err != nil || len(changes) == 0 {
+			w.audited = w.audited || err == nil // nothing changed: nothing to write
+			t = before
+			return err
 		}
 		if err := w.validateSchedule(&t); err != nil {
 			return err
 		}
-		if err := putJSON(w.tx, bSchedules, t.ID, t); err != nil {
+		if err := putJSON(w.tx, bSchedules, id, t); err != nil {
 			return err
 		}
-		return w.audit("schedule", t.ID, t.Title, "update", scheduleSummary(&before), scheduleSummary(&t))
+		return w.auditChanges("schedule", id, t.Title, "update", changes)
 	})
 	return t, err
 }
@@ -121,6 +134,12 @@ func (s *session) DeleteSchedule(ctx context.Context, id domain.ID) error {
 		}
 		if !found {
 			return domain.Errorf(domain.ENotFound, "scheduled task #%d not found", id)
+		}
+		if err := w.expect("schedule", t.Title, t.Rev); err != nil {
+			return err
+		}
+		if err := dropFieldRevs(w.tx, "schedule", id); err != nil {
+			return err
 		}
 		if err := kvDel(w.tx.Bucket(bSchedules), itob(id)); err != nil {
 			return err

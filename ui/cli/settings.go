@@ -288,6 +288,7 @@ func noticeSave(c *call) error {
 			return usageErr(c.cmd, "nothing to change: give a flag")
 		}
 	}
+	orig := n
 	for _, f := range []struct {
 		flag string
 		p    *string
@@ -325,7 +326,8 @@ func noticeSave(c *call) error {
 	if n.ID == 0 {
 		n, err = c.svc.CreateNotice(c.ctx, n)
 	} else {
-		n, err = c.svc.UpdateNotice(c.ctx, n)
+		// the flags given, based on the notice just read
+		n, err = c.svc.UpdateNotice(c.ctx, n.ID, domain.DiffNotice(orig, n))
 	}
 	if err != nil {
 		return err
@@ -435,6 +437,7 @@ func scheduleSave(c *call) error {
 			return usageErr(c.cmd, "nothing to change: give a flag")
 		}
 	}
+	orig := t
 	for _, f := range []struct {
 		flag string
 		p    *string
@@ -485,7 +488,8 @@ func scheduleSave(c *call) error {
 	if t.ID == 0 {
 		t, err = c.svc.CreateSchedule(c.ctx, t)
 	} else {
-		t, err = c.svc.UpdateSchedule(c.ctx, t)
+		// the flags given, based on the task just read
+		t, err = c.svc.UpdateSchedule(c.ctx, t.ID, domain.DiffSchedule(orig, t))
 	}
 	if err != nil {
 		return err

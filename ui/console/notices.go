@@ -226,12 +226,12 @@ func (s *noticesScreen) submit() tea.Cmd {
 		s.c.Fail(err) // the form stays, with what was typed
 		return nil
 	}
-	svc, ctx := s.c.Svc, s.c.Ctx
+	svc, ctx, patch := s.c.Svc, s.c.Ctx, domain.DiffNotice(s.editing, n)
 	return saveForm(s.c, s, &s.form, func() (domain.Notice, error) {
 		if n.ID == 0 {
 			return svc.CreateNotice(ctx, n)
 		}
-		return svc.UpdateNotice(ctx, n)
+		return svc.UpdateNotice(ctx, n.ID, patch)
 	}, func(n domain.Notice) string { return "saved notice " + n.Title }, func(n domain.Notice) tea.Cmd {
 		s.table.Want(strconv.FormatUint(n.ID, 10))
 		return s.Reload()

@@ -185,14 +185,18 @@ func (s *schedulesScreen) submit() tea.Cmd {
 	t.ProblemType, t.Priority = f.Value(stType), f.Value(stPriority)
 	t.Every = domain.Recurrence(f.Value(stEvery))
 	t.Interval, _ = strconv.Atoi(f.Value(stInterval))
-	t.NextRun, _ = s.parseRun(f.Value(stNext))
+	if f.fieldChanged(stNext) || t.ID == 0 {
+		// unchanged, the stored run stays exactly (the form shows minutes)
+		t.NextRun, _ = s.parseRun(f.Value(stNext))
+	}
 	t.Enabled = f.On(stEnabled)
+	patch := domain.DiffSchedule(s.edit, t)
 	return func() tea.Msg {
 		var err error
 		if t.ID == 0 {
 			t, err = s.c.Svc.CreateSchedule(s.c.Ctx, t)
 		} else {
-			t, err = s.c.Svc.UpdateSchedule(s.c.Ctx, t)
+			t, err = s.c.Svc.UpdateSchedule(s.c.Ctx, t.ID, patch)
 		}
 		return scheduleSavedMsg{form: f, task: t, err: err}
 	}
