@@ -224,6 +224,9 @@ func (s *session) SetPassword(ctx context.Context, username, password string) er
 		if err != nil {
 			return err
 		}
+		if err := w.expect("user", u.Username, u.Rev); err != nil {
+			return err
+		}
 		if u.ID == w.actor.ID {
 			if !u.MustChange && !w.acc.Has(domain.AccountEditOwn) {
 				return w.acc.Require(domain.AccountEditOwn)
@@ -244,7 +247,14 @@ func (s *session) SetPassword(ctx context.Context, username, password string) er
 // storePassword writes u's record with a new hash and must-change flag and
 // audits it; the audit trail never carries the hash.
 func (w *txn) storePassword(u *domain.User, hash string, mustChange bool, action, after string) error {
+	before := *u
 	u.MustChange = mustChange
+	// the password is a field of its own (never shown): it always changes
+	bf := append(domain.UserFields(&before, w.names), domain.Field{Key: "password", Label: "Password"})
+	af := append(domain.UserFields(u, w.names), domain.Field{Key: "password", Label: "Password", Value: "changed"})
+	if _, err := w.revise("user", u.Username, u.ID, &u.Rev, 0, bf, af); err != nil {
+		return err
+	}
 	if err := putJSON(w.tx, bUsers, u.ID, userRecord{User: *u, PasswordHash: hash}); err != nil {
 		return err
 	}

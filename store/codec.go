@@ -36,7 +36,11 @@ func decJSON(b []byte, v any) error {
 	if len(b) == 0 || b[0] != vJSON1 {
 		return fmt.Errorf("unknown record version %v", head(b))
 	}
-	return json.Unmarshal(b[1:], v)
+	if err := json.Unmarshal(b[1:], v); err != nil {
+		return err
+	}
+	firstVersion(v)
+	return nil
 }
 
 func head(b []byte) any {

@@ -222,6 +222,7 @@ func (s *session) AddGuard(ctx context.Context, g domain.Guard) (domain.Guard, e
 			g.Building = bld.Code
 		}
 		g.CreatedBy, g.CreatedAt = w.actor.Username, w.now
+		w.created(&g.Rev)
 		v, err := encJSON(g)
 		if err != nil {
 			return err
@@ -247,6 +248,10 @@ func (s *session) RemoveGuard(ctx context.Context, name string) error {
 		var g domain.Guard
 		if err := decJSON(v, &g); err != nil {
 			return damaged("guard", name, err)
+		}
+		firstVersion(&g)
+		if err := w.expect("guard", g.Name, g.Rev); err != nil {
+			return err
 		}
 		if err := kvDel(b, lower(name)); err != nil {
 			return err

@@ -64,6 +64,7 @@ func (s *session) SaveQuery(ctx context.Context, name, query, group string) (dom
 			return err
 		}
 		q.ID = id
+		w.created(&q.Rev)
 		if err := putJSON(w.tx, bQueries, id, q); err != nil {
 			return err
 		}
@@ -90,6 +91,12 @@ func (s *session) DeleteSavedQuery(ctx context.Context, id domain.ID) error {
 			}
 		default:
 			return domain.Errorf(domain.ENotFound, "saved query %d not found", id)
+		}
+		if err := w.expect("query", q.Name, q.Rev); err != nil {
+			return err
+		}
+		if err := dropFieldRevs(w.tx, "query", id); err != nil {
+			return err
 		}
 		if err := kvDel(w.tx.Bucket(bQueries), itob(id)); err != nil {
 			return err

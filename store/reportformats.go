@@ -160,15 +160,30 @@ func (s *session) SaveReportFormat(ctx context.Context, group string, f domain.R
 				w.actor.Username, strings.Join(out, ", "))
 		}
 		before := ""
+		var changes []domain.FieldChange
 		if f.ID != 0 {
+			// a replacement is the patch from the stored format to f,
+			// based on f's version: a field someone changed since that f
+			// changes too is a conflict
 			old, err := w.storedFormat(f.ID)
 			if err != nil {
+				return err
+			}
+			if err := w.expect("report format", old.Name, old.Rev); err != nil {
+				return err
+			}
+			p := domain.DiffReportFormat(old, f)
+			p.Base = f.Version
+			f = p.Apply(old)
+			if changes, err = w.revise("report format", old.Name, f.ID, &f.Rev, p.Base,
+				domain.ReportFormatFields(&old), domain.ReportFormatFields(&f)); err != nil {
 				return err
 			}
 			before = formatSummary(&old)
 			f.Creator, f.Created = old.Creator, old.Created
 		} else {
 			f.Creator, f.Created = w.actor.ID, w.now
+			w.created(&f.Rev)
 		}
 		for _, other := range w.formats() {
 			if other.Group == g.ID && other.ID != f.ID && strings.EqualFold(other.Name, f.Name) {
@@ -184,7 +199,8 @@ func (s *session) SaveReportFormat(ctx context.Context, group string, f domain.R
 		if err := putJSON(w.tx, bFormats, f.ID, f); err != nil {
 			return err
 		}
-		return w.audit("report format", f.ID, g.Name+"/"+f.Name, "save", before, formatSummary(&f))
+		return w.auditEvent(domain.AuditEvent{Entity: "report format", EntityID: f.ID, Name: g.Name + "/" + f.Name, Action: "save",
+			Before: before, After: formatSummary(&f), Changes: changes})
 	})
 	return f, err
 }
@@ -223,6 +239,12 @@ func (s *session) DeleteReportFormat(ctx context.Context, id domain.ID) error {
 		}
 		f, err := w.storedFormat(id)
 		if err != nil {
+			return err
+		}
+		if err := w.expect("report format", f.Name, f.Rev); err != nil {
+			return err
+		}
+		if err := dropFieldRevs(w.tx, "report format", id); err != nil {
 			return err
 		}
 		if err := kvDel(w.tx.Bucket(bFormats), itob(id)); err != nil {

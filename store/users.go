@@ -583,6 +583,9 @@ func (w *txn) membershipChange(username, group string, join bool) (domain.User, 
 	if err != nil {
 		return u, domain.Group{}, err
 	}
+	if err := w.expect("user", u.Username, u.Rev); err != nil {
+		return u, domain.Group{}, err
+	}
 	g, err := groupByName(w.tx, group)
 	if err != nil {
 		return u, g, err
@@ -968,6 +971,9 @@ func (w *txn) managedUser(username, verb string) (domain.User, error) {
 	if err != nil {
 		return u, err
 	}
+	if err := w.expect("user", u.Username, u.Rev); err != nil {
+		return u, err
+	}
 	target := w.accessOf(u)
 	if u.ID == w.actor.ID {
 		return u, domain.RefuseOwnAccount(verb, u.Username)
@@ -1205,7 +1211,10 @@ func (s *session) DeleteUser(ctx context.Context, username string) error {
 // management and R12 (checkWithin), since a key is a way to sign in as them.
 func (w *txn) keyTarget(username, verb string) (domain.User, error) {
 	u, err := userByName(w.tx, username)
-	if err != nil || u.ID == w.actor.ID {
+	if err != nil {
+		return u, err
+	}
+	if err := w.expect("user", u.Username, u.Rev); err != nil || u.ID == w.actor.ID {
 		return u, err
 	}
 	target := w.accessOf(u)
