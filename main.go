@@ -122,7 +122,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	if len(words) == 0 {
 		return openConsole(ctx, svc, db, g.Demo, keys, stderr)
 	}
-	return cli.Run(ctx, svc, words, cli.Options{JSON: g.JSON, Yes: g.Yes, Stdin: stdin}, stdout, stderr)
+	return cli.Run(ctx, svc, words, cli.Options{JSON: g.JSON, Yes: g.Yes, Stdin: stdin, IfVersion: g.IfVersion}, stdout, stderr)
 }
 
 // seedDemo makes a new demo file. The demo's clock spreads its tickets over

@@ -176,16 +176,17 @@ type Conflict struct {
 }
 
 func (c *Conflict) Error() string {
-	who := fmt.Sprintf("%s %s was changed by %s at %s", c.Entity, c.Name, orDash(c.By), c.At.Format("2006-01-02 15:04"))
+	when := c.At.Format("2006-01-02 15:04 MST")
 	if len(c.Fields) == 0 {
-		return fmt.Sprintf("%s %s is at version %d, not %d: %s; nothing was changed", c.Entity, c.Name, c.Version, c.Base,
-			strings.TrimPrefix(who, c.Entity+" "+c.Name+" "))
+		return fmt.Sprintf("%s %s is at version %d, not %d (changed by %s at %s); nothing was changed",
+			c.Entity, c.Name, c.Version, c.Base, orDash(c.By), when)
 	}
 	var parts []string
 	for _, f := range c.Fields {
 		parts = append(parts, fmt.Sprintf("%s is %s (by %s), yours %s", f.Label, quoteValue(f.Theirs), f.By, quoteValue(f.Mine)))
 	}
-	return fmt.Sprintf("%s since you opened it (version %d, now %d): %s; nothing was saved", who, c.Base, c.Version, strings.Join(parts, "; "))
+	return fmt.Sprintf("%s %s was changed by %s at %s since you opened it (version %d, now %d): %s; nothing was saved",
+		c.Entity, c.Name, orDash(c.By), when, c.Base, c.Version, strings.Join(parts, "; "))
 }
 
 func quoteValue(s string) string {

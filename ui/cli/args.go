@@ -17,6 +17,9 @@ type Global struct {
 	Demo  bool   // --demo: the demo file beside the default one
 	Keys  string // --keys FILE: the console's keymap file (keymap.Load)
 	Help  bool   // -h, --help
+	// IfVersion (--if-version N) makes a write on one record conditional:
+	// refused, changing nothing, unless that record is at version N.
+	IfVersion *uint64
 }
 
 // ParseGlobal takes the global flags out of the whole argument list and
@@ -63,6 +66,19 @@ func ParseGlobal(args []string) (Global, []string, error) {
 			default:
 				g.As = val
 			}
+		case "if-version":
+			if !hasVal {
+				if i+1 >= len(args) {
+					return g, nil, fmt.Errorf("--if-version needs a version number")
+				}
+				i++
+				val = args[i]
+			}
+			v, err := strconv.ParseUint(strings.TrimSpace(val), 10, 64)
+			if err != nil || v == 0 {
+				return g, nil, fmt.Errorf("--if-version %q: expected a version number (1 or more), as --json prints it", val)
+			}
+			g.IfVersion = &v
 		case "json", "yes", "demo", "help":
 			b := true
 			if hasVal {

@@ -14,6 +14,9 @@ func buildingCommands() []*command {
 		{path: "building show", args: "C", min: 1, max: 1, run: buildingShow},
 		{path: "building create", args: "C", opts: "--name N [--region R] [--rooms A,B]", min: 1, max: 1,
 			flags: []flagSpec{{"name", true}, {"region", true}, {"rooms", true}}, required: []string{"name"}, run: buildingCreate},
+		{path: "building set", args: "C", opts: "[--code NEW] [--name N] [--region R] [--rooms A,B]", min: 1, max: 1,
+			flags: []flagSpec{{"code", true}, {"name", true}, {"region", true}, {"rooms", true}}, run: buildingSet},
+		{path: "building delete", args: "C", min: 1, max: 1, run: buildingDelete},
 		{path: "building rule add", args: "C", opts: "--type TYPE --tech U", min: 1, max: 1,
 			flags: []flagSpec{{"type", true}, {"tech", true}}, required: []string{"type", "tech"}, run: ruleAdd},
 		{path: "building rule remove", args: "C", opts: "--type TYPE", min: 1, max: 1,
@@ -23,11 +26,12 @@ func buildingCommands() []*command {
 
 // buildingJSON is a building as scripts read it.
 type buildingJSON struct {
-	Code   string     `json:"code"`
-	Name   string     `json:"name"`
-	Region string     `json:"region"`
-	Rooms  []string   `json:"rooms"`
-	Rules  []ruleJSON `json:"rules"`
+	Code    string     `json:"code"`
+	Name    string     `json:"name"`
+	Region  string     `json:"region"`
+	Rooms   []string   `json:"rooms"`
+	Rules   []ruleJSON `json:"rules"`
+	Version uint64     `json:"version"`
 }
 
 // ruleJSON is one auto-assign rule.
@@ -54,7 +58,7 @@ func (c *call) usernames() func(domain.ID) string {
 }
 
 func toBuildingJSON(b domain.Building, name func(domain.ID) string) buildingJSON {
-	out := buildingJSON{Code: b.Code, Name: b.Name, Region: b.Region, Rooms: list(b.Rooms), Rules: []ruleJSON{}}
+	out := buildingJSON{Version: b.Version, Code: b.Code, Name: b.Name, Region: b.Region, Rooms: list(b.Rooms), Rules: []ruleJSON{}}
 	for _, r := range b.Rules {
 		out.Rules = append(out.Rules, ruleJSON{ProblemType: r.ProblemType, Tech: name(r.Tech)})
 	}
@@ -119,6 +123,48 @@ func buildingCreate(c *call) error {
 		return c.json(toBuildingJSON(b, c.usernames()))
 	}
 	return c.result("created building %s (%s)", b.Code, b.Name)
+}
+
+// buildingSet changes the fields given, as one patch of the building as
+// stored: a concurrent change of another field stays.
+func buildingSet(c *call) error {
+	a := c.args
+	if !a.has("code") && !a.has("name") && !a.has("region") && !a.has("rooms") {
+		return usageErr(c.cmd, "nothing to change: give --code, --name, --region or --rooms")
+	}
+	b, err := c.svc.Building(c.ctx, c.pos(0))
+	if err != nil {
+		return err
+	}
+	var p domain.BuildingPatch
+	if a.has("code") {
+		p.SetCode(strings.TrimSpace(a.str("code")))
+	}
+	if a.has("name") {
+		p.SetName(a.str("name"))
+	}
+	if a.has("region") {
+		p.SetRegion(strings.TrimSpace(a.str("region")))
+	}
+	if a.has("rooms") {
+		p.SetRooms(splitList(a.str("rooms")))
+	}
+	if b, err = c.svc.UpdateBuilding(c.ctx, b.ID, p); err != nil {
+		return err
+	}
+	if c.opts.JSON {
+		return c.json(toBuildingJSON(b, c.usernames()))
+	}
+	return c.result("saved building %s (%s)", b.Code, b.Name)
+}
+
+// buildingDelete removes a building nothing refers to (the store names
+// what still does).
+func buildingDelete(c *call) error {
+	if err := c.svc.DeleteBuilding(c.ctx, c.pos(0)); err != nil {
+		return err
+	}
+	return c.result("deleted building %s", strings.ToUpper(c.pos(0)))
 }
 
 func ruleAdd(c *call) error {

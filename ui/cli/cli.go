@@ -28,6 +28,9 @@ type Options struct {
 	Location *time.Location
 	// Now is the clock for date checks; time.Now when nil.
 	Now func() time.Time
+	// IfVersion (--if-version) is the version the record a write names
+	// must be at; nil for none.
+	IfVersion *uint64
 }
 
 // command is one leaf of the command tree, such as "group grant".
@@ -38,9 +41,29 @@ type command struct {
 	min, max int    // positional argument counts; max -1 is unbounded
 	flags    []flagSpec
 	required []string // flags that must be given
+	// bulk: the positional arguments name several records of one kind
+	// (U [U...]): --if-version, which names one record's version, is refused
+	bulk bool
 	// run is nil for file-level commands (demo, serve, backup, …): they
 	// work on the data file itself, so main runs them (see File).
 	run func(c *call) error
+}
+
+// oneRecordWrite reports whether the command, with these arguments, may
+// take --if-version: it changes the one record its first argument names
+// (or the organization's settings), not several (bulk, --query) and not
+// none (a read).
+func (c *command) oneRecordWrite(p *parsed) bool {
+	if c.bulk || p.set["query"] || p.set["all"] || c.min == 0 && c.max > 0 && len(p.pos) == 0 {
+		return false
+	}
+	words := strings.Fields(c.path)
+	switch words[len(words)-1] {
+	case "list", "show", "members", "messages", "attachments", "can", "who", "audit", "export", "check",
+		"test", "as-of", "diff", "run", "report", "save", "send", "import", "backup", "preview":
+		return false
+	}
+	return true
 }
 
 // usage is the command's one-line synopsis.
@@ -280,6 +303,8 @@ global flags (before or after the command words):
   --json          machine-readable output on stdout (lists: an array; show: an object)
   --yes           proceed past a warning such as R4 elevation; without it a warning
                   exits 1 and changes nothing
+  --if-version N   change the record the command names only if it is still at version N
+                  (--json prints "version"); otherwise exit 1, naming who changed it
   --demo          use demo.db in the data file's directory
   --keys FILE     the console's keymap file (default $XDG_CONFIG_HOME/gatehouse/keys.toml,
                   else ~/.config/gatehouse/keys.toml; serve: every session's)
@@ -335,7 +360,13 @@ func Run(ctx context.Context, svc domain.Service, args []string, opts Options, s
 			}
 			if c.run == nil {
 				err = fmt.Errorf("`gatehouse %s` works on the data file and is run by the gatehouse command itself", c.path)
+			} else if opts.IfVersion != nil && !c.oneRecordWrite(p) {
+				err = fmt.Errorf("--if-version applies to a command that changes one record; `gatehouse %s` does not", c.path)
 			} else {
+				if opts.IfVersion != nil {
+					// the store checks it in the write's transaction
+					ctx = domain.WithIfVersion(ctx, *opts.IfVersion)
+				}
 				out := io.Writer(stdout)
 				var pw *printableWriter
 				if !opts.JSON {

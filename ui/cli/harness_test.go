@@ -50,7 +50,7 @@ func (h *harness) run(args ...string) (string, string, int) {
 		cli.PrintError(&errb, err)
 		return "", errb.String(), 1
 	}
-	code := cli.Run(h.t.Context(), svc, words, cli.Options{JSON: g.JSON, Yes: g.Yes, Stdin: strings.NewReader(h.stdin)}, &out, &errb)
+	code := cli.Run(h.t.Context(), svc, words, cli.Options{JSON: g.JSON, Yes: g.Yes, Stdin: strings.NewReader(h.stdin), IfVersion: g.IfVersion}, &out, &errb)
 	return out.String(), errb.String(), code
 }
 

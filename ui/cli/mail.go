@@ -107,11 +107,12 @@ type mailJSON struct {
 	IMAPUser        string `json:"imap_user,omitempty"`
 	IMAPPasswordSet bool   `json:"imap_password_set"`
 	IMAPMailbox     string `json:"imap_mailbox,omitempty"`
+	Version         uint64 `json:"version"`
 }
 
 func (c *call) printMail(m domain.MailSettings) error {
 	if c.opts.JSON {
-		j := mailJSON{Host: m.Host, Port: m.SMTPPort(), TLS: string(m.TLS), User: m.User, PasswordSet: m.PasswordSet, From: m.From,
+		j := mailJSON{Version: m.Version, Host: m.Host, Port: m.SMTPPort(), TLS: string(m.TLS), User: m.User, PasswordSet: m.PasswordSet, From: m.From,
 			IntakeBuilding: m.IntakeBuilding, HourlyLimit: m.Limit(), IMAPPasswordSet: m.IMAPPasswordSet}
 		if m.IMAPHost != "" {
 			j.IMAPHost, j.IMAPPort, j.IMAPTLS, j.IMAPUser, j.IMAPMailbox = m.IMAPHost, m.IMAPPortOrDefault(), string(m.IMAPTLS), m.IMAPUser, mailbox(m)

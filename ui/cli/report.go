@@ -131,6 +131,7 @@ type reportFormatJSON struct {
 	Regions []string  `json:"regions"`
 	Creator string    `json:"creator"`
 	Created time.Time `json:"created"`
+	Version uint64    `json:"version"`
 }
 
 func formatJSON(f domain.ReportFormatInfo) reportFormatJSON {
@@ -138,7 +139,7 @@ func formatJSON(f domain.ReportFormatInfo) reportFormatJSON {
 	if regions == nil {
 		regions = []string{}
 	}
-	return reportFormatJSON{ID: f.ID, Group: f.GroupName, Name: f.Name, Columns: f.Columns, Sort: f.Sort, Desc: f.Desc,
+	return reportFormatJSON{Version: f.Version, ID: f.ID, Group: f.GroupName, Name: f.Name, Columns: f.Columns, Sort: f.Sort, Desc: f.Desc,
 		GroupBy: f.GroupBy, Regions: regions, Creator: f.CreatorName, Created: f.Created}
 }
 

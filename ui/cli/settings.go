@@ -53,14 +53,15 @@ func yesNoFlag(flag, s string) (bool, error) {
 
 // queryJSON is a saved query as scripts read it.
 type queryJSON struct {
-	ID    domain.ID `json:"id"`
-	Name  string    `json:"name"`
-	Query string    `json:"query"`
-	Group string    `json:"group"` // "" for the actor's own
+	ID      domain.ID `json:"id"`
+	Name    string    `json:"name"`
+	Query   string    `json:"query"`
+	Group   string    `json:"group"` // "" for the actor's own
+	Version uint64    `json:"version"`
 }
 
 func toQueryJSON(q domain.SavedQuery) queryJSON {
-	return queryJSON{ID: q.ID, Name: q.Name, Query: q.Query, Group: q.GroupOf}
+	return queryJSON{Version: q.Version, ID: q.ID, Name: q.Name, Query: q.Query, Group: q.GroupOf}
 }
 
 func queryList(c *call) error {
@@ -118,6 +119,7 @@ type orgJSON struct {
 	RecordVisibility bool     `json:"record_visibility"`
 	Priorities       []string `json:"priorities"`
 	ProblemTypes     []string `json:"problem_types"`
+	Version          uint64   `json:"version"`
 }
 
 func (c *call) printOrg(o domain.Organization) error {
@@ -126,7 +128,7 @@ func (c *call) printOrg(o domain.Organization) error {
 		types = append(types, p.Name)
 	}
 	if c.opts.JSON {
-		return c.json(orgJSON{Name: o.Name, TimeZone: o.TimeZone, TicketPrefix: o.TicketPrefix, OverdueDays: o.OverdueDays,
+		return c.json(orgJSON{Version: o.Version, Name: o.Name, TimeZone: o.TimeZone, TicketPrefix: o.TicketPrefix, OverdueDays: o.OverdueDays,
 			RecordVisibility: o.RecordVisibility, Priorities: list(o.Priorities), ProblemTypes: types})
 	}
 	return c.fields("Name", o.Name, "Time zone", orDash(o.TimeZone), "Ticket prefix", o.TicketPrefix,
@@ -216,6 +218,7 @@ type noticeJSON struct {
 	End         string    `json:"end"`
 	Teams       []string  `json:"teams"`
 	Visible     bool      `json:"visible"`
+	Version     uint64    `json:"version"`
 }
 
 // teamNames maps team ids to names for output.
@@ -232,7 +235,7 @@ func (c *call) teamNames() map[domain.ID]string {
 }
 
 func (c *call) toNoticeJSON(n domain.Notice, names map[domain.ID]string) noticeJSON {
-	out := noticeJSON{ID: n.ID, Title: n.Title, Description: n.Description, URLTitle: n.URLTitle, URL: n.URL,
+	out := noticeJSON{Version: n.Version, ID: n.ID, Title: n.Title, Description: n.Description, URLTitle: n.URLTitle, URL: n.URL,
 		Start: domain.Day(n.Start, c.zone()), End: domain.Day(n.End, c.zone()), Teams: []string{}, Visible: n.Visible}
 	for _, id := range n.Teams {
 		out.Teams = append(out.Teams, names[id])
@@ -365,6 +368,7 @@ type scheduleJSON struct {
 	Interval    int       `json:"interval"`
 	NextRun     string    `json:"next_run"`
 	Enabled     bool      `json:"enabled"`
+	Version     uint64    `json:"version"`
 }
 
 // buildingCodes maps building ids to codes for output.
@@ -381,7 +385,7 @@ func (c *call) buildingCodes() map[domain.ID]string {
 }
 
 func toScheduleJSON(t domain.ScheduledTask, codes map[domain.ID]string) scheduleJSON {
-	return scheduleJSON{ID: t.ID, Title: t.Title, Description: t.Description, Building: codes[t.Building],
+	return scheduleJSON{Version: t.Version, ID: t.ID, Title: t.Title, Description: t.Description, Building: codes[t.Building],
 		ProblemType: t.ProblemType, Priority: t.Priority, Every: string(t.Every), Interval: t.Interval,
 		NextRun: jsonTime(t.NextRun), Enabled: t.Enabled}
 }

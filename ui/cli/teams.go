@@ -33,6 +33,7 @@ type teamJSON struct {
 	Owner       string `json:"owner"`
 	Suppressed  bool   `json:"suppressed"`
 	Members     int    `json:"members"`
+	Version     uint64 `json:"version"`
 }
 
 // teamShowJSON is a team with its resolved members.
@@ -51,7 +52,7 @@ type teamMemberJSON struct {
 }
 
 func toTeamJSON(t domain.TeamInfo) teamJSON {
-	return teamJSON{Name: t.Name, Description: t.Description, Type: t.Type.String(), Owner: t.Owner,
+	return teamJSON{Version: t.Version, Name: t.Name, Description: t.Description, Type: t.Type.String(), Owner: t.Owner,
 		Suppressed: t.Suppressed, Members: t.Members}
 }
 

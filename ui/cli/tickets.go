@@ -71,6 +71,7 @@ type ticketJSON struct {
 	VisibleTo     []string            `json:"visible_to,omitempty"`
 	Work          []workJSON          `json:"work"`
 	History       []historyJSON       `json:"history"`
+	Version       uint64              `json:"version"`
 }
 
 // workJSON is one work report.
@@ -107,10 +108,11 @@ type ticketRowJSON struct {
 	Overdue     int                 `json:"overdue"` // overdue notice level reached, 0 when not overdue
 	Created     string              `json:"created,omitempty"`
 	Updated     string              `json:"updated,omitempty"`
+	Version     uint64              `json:"version"`
 }
 
 func toTicketRowJSON(r domain.TicketRow) ticketRowJSON {
-	return ticketRowJSON{Number: r.Number, Label: r.Label, Title: r.Title, Status: r.Status.String(), Priority: r.Priority, Overdue: r.Overdue,
+	return ticketRowJSON{Version: r.Version, Number: r.Number, Label: r.Label, Title: r.Title, Status: r.Status.String(), Priority: r.Priority, Overdue: r.Overdue,
 		ProblemType: r.ProblemType, Building: r.Building, Room: r.Room, Assignee: r.Assignee, Reporter: r.Reporter,
 		Created: jsonTime(r.Created), Updated: jsonTime(r.Updated)}
 }
@@ -207,7 +209,7 @@ func ticketShow(c *call) error {
 		return "user #" + strconv.FormatUint(id, 10)
 	}
 	if c.opts.JSON {
-		out := ticketJSON{Number: d.Number, Label: d.Label, Title: d.Title, Status: d.Status.String(), Priority: d.Priority,
+		out := ticketJSON{Version: d.Version, Number: d.Number, Label: d.Label, Title: d.Title, Status: d.Status.String(), Priority: d.Priority,
 			ProblemType: d.ProblemType, CommonProblem: d.CommonProblem, Building: d.Building, Room: d.Room,
 			Assignee: d.Assignee, Reporter: d.Reporter, Created: jsonTime(d.Created), Updated: jsonTime(d.Updated),
 			Closed: jsonTime(d.Closed), Description: d.Description, FieldsHidden: d.FieldsHidden,
@@ -319,7 +321,7 @@ func ticketCreate(c *call) error {
 		if d, err := c.svc.Ticket(c.ctx, t.Number); err == nil {
 			return c.json(toTicketRowJSON(d.TicketRow))
 		}
-		return c.json(ticketRowJSON{Number: t.Number, Label: label, Title: t.Title, Status: t.Status.String(),
+		return c.json(ticketRowJSON{Version: t.Version, Number: t.Number, Label: label, Title: t.Title, Status: t.Status.String(),
 			Priority: t.Priority, ProblemType: t.ProblemType, Room: t.Room,
 			Building: strings.ToUpper(c.args.str("building")), Created: jsonTime(t.Created), Updated: jsonTime(t.Updated)})
 	}

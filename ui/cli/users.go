@@ -34,7 +34,7 @@ func userCommands() []*command {
 		{path: "user deactivate", args: "U", opts: "[--remove-rules]", min: 1, max: 1,
 			flags: []flagSpec{{"remove-rules", false}}, run: userDeactivate},
 		{path: "user activate", args: "U", min: 1, max: 1, run: userActivate},
-		{path: "user terminate", args: "U [U...]", opts: "--reason T [--reassign-to U2]", min: 1, max: -1,
+		{path: "user terminate", args: "U [U...]", opts: "--reason T [--reassign-to U2]", min: 1, max: -1, bulk: true,
 			flags: []flagSpec{{"reason", true}, {"reassign-to", true}}, required: []string{"reason"}, run: userTerminate},
 		{path: "user delete", args: "U", min: 1, max: 1, run: userDelete},
 		{path: "user password", args: "U", min: 1, max: 1, run: userPassword},
@@ -66,6 +66,7 @@ type userJSON struct {
 	Inactive    string   `json:"inactive"`
 	Terminated  string   `json:"terminated"`
 	Created     string   `json:"created,omitempty"`
+	Version     uint64   `json:"version"`
 }
 
 // userShowJSON is a user with memberships and keys.
@@ -84,7 +85,7 @@ type keyJSON struct {
 }
 
 func toUserJSON(u domain.UserInfo) userJSON {
-	return userJSON{Username: u.Username, Name: u.Name(), First: u.First, Last: u.Last, Email: u.Email, Phone: u.Phone,
+	return userJSON{Version: u.Version, Username: u.Username, Name: u.Name(), First: u.First, Last: u.Last, Email: u.Email, Phone: u.Phone,
 		Kind: u.Kind.String(), Status: u.Status.String(), Superuser: u.Superuser, Technician: u.Technician,
 		Groups: list(u.Groups), ReportsTo: u.ReportsTo, Buildings: list(u.Buildings), Regions: list(u.Regions),
 		StartScreen: u.StartScreen, Muted: eventList(u.Muted), CanLogIn: u.Inactive == "", Inactive: u.Inactive, Terminated: u.Terminated,
