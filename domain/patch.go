@@ -178,8 +178,11 @@ type Conflict struct {
 func (c *Conflict) Error() string {
 	when := c.At.Format("2006-01-02 15:04 MST")
 	if len(c.Fields) == 0 {
-		return fmt.Sprintf("%s %s is at version %d, not %d (changed by %s at %s); nothing was changed",
-			c.Entity, c.Name, c.Version, c.Base, orDash(c.By), when)
+		by := fmt.Sprintf(" (changed by %s at %s)", orDash(c.By), when)
+		if c.By == "" && c.At.IsZero() {
+			by = "" // a record not written since versions began
+		}
+		return fmt.Sprintf("%s %s is at version %d, not %d%s; nothing was changed", c.Entity, c.Name, c.Version, c.Base, by)
 	}
 	var parts []string
 	for _, f := range c.Fields {

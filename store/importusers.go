@@ -259,6 +259,7 @@ func (w *txn) applyImport(p *importPlan, hashes []string, source string) error {
 	}
 	members := make([][]domain.Membership, len(users))
 	for i := range users {
+		w.created(&users[i].Rev)
 		for _, g := range p.groups[i] {
 			members[i] = append(members[i], domain.Membership{UserID: users[i].ID, GroupID: g.ID, GrantedBy: w.actor.ID,
 				GrantedAt: w.now, Reason: "imported from " + source, Until: p.rows[i].Until})

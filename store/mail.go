@@ -88,7 +88,7 @@ func (s *session) UpdateMailSettings(ctx context.Context, c domain.MailChange) (
 		if err != nil {
 			return err
 		}
-		if err := w.expect("mail settings", "", before.Rev); err != nil {
+		if err := w.expect("mail", "settings", before.Rev); err != nil {
 			return err
 		}
 		if after, err = c.Apply(before); err != nil {

@@ -441,6 +441,7 @@ func (s *session) createUser(ctx context.Context, u domain.User, hash string) (d
 			return domain.Errorf(domain.EForbidden, "only a superuser grants superuser (R12)")
 		}
 		u.ID, u.Status, u.Created, u.Terminated = 0, domain.StatusActive, w.now, ""
+		w.created(&u.Rev)
 		if err := insertUser(w.tx, &u); err != nil {
 			return err
 		}
