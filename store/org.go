@@ -123,8 +123,3 @@ func uniqueNames(field string, names []string) error {
 	}
 	return nil
 }
-
-func orgSummary(o domain.Organization) string {
-	return fmt.Sprintf("%s tz=%s prefix=%s priorities=%s types=%d overdue=%d visibility=%v", o.Name, o.TimeZone,
-		o.TicketPrefix, strings.Join(o.Priorities, ","), len(o.ProblemTypes), o.OverdueDays, o.RecordVisibility)
-}
