@@ -16,14 +16,37 @@ import (
 	"gatehouse/internal/etcdtest"
 )
 
-// failoverRun runs the real gatehouse binary against one store, as a
-// separate process per command, and records membership calls for the
-// linearizability check.
-type failoverRun struct {
+// cliRun runs the real gatehouse binary against one store, as a separate
+// process per command.
+type cliRun struct {
 	t     *testing.T
 	bin   string
 	store string
 	env   []string
+}
+
+// newCLIRun builds this tree's binary (or takes GATEHOUSE_FAILOVER_BIN, a
+// binary built elsewhere: another commit, or CI's build) to run against
+// store, with a temporary home so nothing lands in a real data file or
+// config.
+func newCLIRun(t *testing.T, store string) *cliRun {
+	t.Helper()
+	tmp := t.TempDir()
+	bin := os.Getenv("GATEHOUSE_FAILOVER_BIN")
+	if bin == "" {
+		bin = filepath.Join(tmp, "gatehouse")
+		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+			t.Fatalf("go build: %v\n%s", err, out)
+		}
+	}
+	return &cliRun{t: t, bin: bin, store: store, env: append(os.Environ(),
+		"GATEHOUSE_DB="+filepath.Join(tmp, "unused.db"), "HOME="+tmp, "XDG_DATA_HOME="+tmp, "XDG_CONFIG_HOME="+tmp)}
+}
+
+// failoverRun records membership calls of gatehouse processes for the
+// linearizability check.
+type failoverRun struct {
+	*cliRun
 
 	mu      sync.Mutex
 	history []etcdtest.Op
@@ -35,7 +58,7 @@ type failoverRun struct {
 // gatehouse runs one command with a bound (a hung process counts as an
 // unknown outcome, not a hung test) and returns stdout, stderr and the
 // exit status (-1 when it did not exit by itself).
-func (r *failoverRun) gatehouse(args ...string) (string, string, int) {
+func (r *cliRun) gatehouse(args ...string) (string, string, int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, r.bin, append([]string{"--store", r.store}, args...)...)
@@ -54,7 +77,7 @@ func (r *failoverRun) gatehouse(args ...string) (string, string, int) {
 }
 
 // must runs a setup or final command that has to succeed.
-func (r *failoverRun) must(args ...string) string {
+func (r *cliRun) must(args ...string) string {
 	r.t.Helper()
 	out, errs, code := r.gatehouse(args...)
 	if code != 0 {
@@ -140,19 +163,7 @@ func TestEtcdFailover_NoAcknowledgedWriteLost(t *testing.T) {
 		t.Skip("set GATEHOUSE_ETCD_FAILOVER=1 to run: starts a 3-member etcd cluster and drives the gatehouse binary against it")
 	}
 	cluster := etcdtest.StartT(t, 3)
-	tmp := t.TempDir()
-	// GATEHOUSE_FAILOVER_BIN runs a binary built elsewhere (another
-	// commit, or CI's build) instead of building this tree.
-	bin := os.Getenv("GATEHOUSE_FAILOVER_BIN")
-	if bin == "" {
-		bin = filepath.Join(tmp, "gatehouse")
-		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-			t.Fatalf("go build: %v\n%s", err, out)
-		}
-	}
-	r := &failoverRun{t: t, bin: bin, store: cluster.URL("failover"), env: append(os.Environ(),
-		// nothing of this test may land in a real data file or config
-		"GATEHOUSE_DB="+filepath.Join(tmp, "unused.db"), "HOME="+tmp, "XDG_DATA_HOME="+tmp, "XDG_CONFIG_HOME="+tmp)}
+	r := &failoverRun{cliRun: newCLIRun(t, cluster.URL("failover"))}
 
 	// Seed one process at a time: the first command creates the defaults.
 	groups := []string{"Failover A", "Failover B"}
