@@ -22,9 +22,9 @@ const (
 	notifier  = "notifier" // loop A acts as this administrator, loop B as the owner
 )
 
-// raceNotify is one `group notify` of loop A. Every two of them differ in
-// their events, so each one that lands changes the group and writes one
-// audit event, whatever landed before it.
+// raceNotify is one `group notify` of loop A, which runs them in turn. No
+// two have the same events, so a notify that lands changes the group and
+// writes one audit event (unless the len-1 before it all failed).
 type raceNotify struct {
 	events, format, unassigned string
 }
@@ -289,7 +289,7 @@ func TestEtcdNotifyRacesGrant_NoLostRevocation(t *testing.T) {
 		t.Errorf("%s in %s: final present=%v, but the last acknowledged write left present=%v", raceFlag, raceGroup, final, want)
 	}
 	for _, f := range r.failures {
-		t.Logf("not acknowledged: %s", f)
+		t.Logf("did not exit 0: %s", f)
 	}
 	t.Logf("%d grants and %d revokes acknowledged of %d, %d notifies acknowledged of %d, %d reads answered",
 		acked.grants, acked.revokes, len(r.writes), r.notifies.acked, r.notifies.acked+r.notifies.unknown, r.reads)
