@@ -116,8 +116,10 @@ func TestConflictGroupMatrixGolden(t *testing.T) {
 	})
 }
 
-// Keep mine on the matrix's conflict: the patch goes again on the version
-// now stored, and both of admin's changes land.
+// Keep mine on the matrix's conflict (M: yours for every field): the
+// patch goes again on the version now stored, and both of admin's changes
+// land. ctrl+s before a choice is refused, naming the field; ? lists the
+// screen's keys.
 func TestConflictGroupMatrixKeepMine(t *testing.T) {
 	db, su2 := twoAdmins(t)
 	d := start(t, db, "admin", 120, 40)
@@ -129,7 +131,13 @@ func TestConflictGroupMatrixKeepMine(t *testing.T) {
 	d.waitFor("Conflict · group Helpdesk")
 	d.keys("ctrl+s") // nothing chosen yet: refused, naming the field
 	d.waitFor("Report a Problem: keep yours (m) or take theirs (t) first")
-	d.keys("m", "ctrl+s")
+	d.keys("?") // the help lists the conflict screen's keys
+	if s := d.waitFor("any key closes help"); !strings.Contains(s, "yours for all") || !strings.Contains(s, "back to draft") {
+		t.Fatalf("the help lacks the conflict keys:\n%s", s)
+	}
+	d.keys("esc")
+	d.waitFor("Conflict · group Helpdesk")
+	d.keys("M", "ctrl+s")
 	d.waitFor("saved group Helpdesk")
 	g := group(t, su2, "Helpdesk")
 	if !g.Flags.Has(domain.TicketReport) || !slices.Contains(g.Notify.Events, domain.EventNew) {
@@ -231,5 +239,29 @@ func TestConflictSecondRoundKeepsEarlierChoices(t *testing.T) {
 	g := group(t, su2, "Service desk")
 	if g.Description != "Second line (su2)" {
 		t.Fatalf("description %q: the field taken from theirs came back", g.Description)
+	}
+}
+
+// Taking theirs for every field of an edit that changed nothing else
+// leaves nothing to save: nothing is written, and the detail shows the
+// group as stored, with no unsaved draft.
+func TestConflictTheirsForEverythingSavesNothing(t *testing.T) {
+	db, su2 := twoAdmins(t)
+	d := start(t, db, "admin", 120, 40)
+	openGroup(d, "Helpdesk")
+	revokeReport(t, su2)
+	d.waitFor("[ ] Report a Problem")
+	tickReport(d)
+	d.keys("ctrl+s")
+	d.waitFor("Conflict · group Helpdesk")
+	before := group(t, su2, "Helpdesk").Version
+	d.keys("T", "ctrl+s")
+	d.waitFor("nothing left to save: group Helpdesk keeps what is stored")
+	s := d.waitUntil("the group as stored", func(s string) bool { return strings.Contains(s, "[ ] Report a Problem") })
+	if strings.Contains(s, "unsaved") {
+		t.Fatalf("the draft survived:\n%s", s)
+	}
+	if v := group(t, su2, "Helpdesk").Version; v != before {
+		t.Fatalf("nothing was left to save, yet the group moved from version %d to %d", before, v)
 	}
 }

@@ -160,7 +160,7 @@ func (s *settingsScreen) saved(m settingsSavedMsg) tea.Cmd {
 		s.form = nil
 	}
 	s.org = m.org // the next edit's base, until the settings are read again
-	s.c.Ok("%s", s.c.savedNote("The organization settings", m.org.Rev, "saved organization settings", m.res))
+	s.c.Ok("%s", s.c.savedNote("The organization", m.org.Rev, "saved organization settings", m.res))
 	return s.Reload()
 }
 

@@ -176,7 +176,7 @@ func (s *settingsScreen) mailSaved(m mailSavedMsg) tea.Cmd {
 		s.mailForm = nil
 	}
 	s.mail, s.mailErr = m.settings, nil
-	s.c.Ok("%s", s.c.savedNote("The email settings", m.settings.Rev, "saved email settings", m.res))
+	s.c.Ok("%s", s.c.savedNote("The email configuration", m.settings.Rev, "saved email settings", m.res))
 	return nil
 }
 
