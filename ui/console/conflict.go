@@ -20,8 +20,10 @@ import (
 // the screen opens a conflictView over its form or draft, which stays as it
 // was: the user keeps theirs or yours per field and saves again, goes back
 // to the draft (esc), or drops the edit. A screen plugs in with a field
-// *conflictView, a resend func(resolution) tea.Cmd that builds its patch
-// from the draft again, and a discard func() tea.Cmd.
+// *conflictView (its Update, View, help and size go to the view while it
+// is open), resolution.onto on the patch it builds, and an edit naming how
+// to build and send that patch again (resend) or drop it (discard), which
+// catchConflict (or saveEdit, for a form) takes with the save's error.
 
 // resolution is how an edit is saved: the first save is the zero value (the
 // patch is based on the version the form opened); after a conflict, base is
