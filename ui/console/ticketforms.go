@@ -590,11 +590,10 @@ func (s *ticketsScreen) submitEdit(res resolution) tea.Cmd {
 		if err := svc.EditTicket(ctx, n, ch); err != nil {
 			return ticketDoneMsg{err: err, form: f, edit: true, res: res}
 		}
-		rev := domain.Rev{}
+		m := ticketDoneMsg{ok: "saved " + label, form: f, edit: true, res: res, label: label}
 		if bErr == nil && before.Version > ch.Base {
-			rev.OnTopOf = &before.Rev
+			m.onTop = &before.Rev
 		}
-		m := ticketDoneMsg{ok: s.c.savedNote(label, rev, "saved "+label, res), form: f, edit: true}
 		if after, err := svc.Ticket(ctx, n); err == nil {
 			m.saved = &after
 		}

@@ -88,6 +88,8 @@ type (
 		edit  bool
 		res   resolution
 		saved *domain.TicketDetail
+		onTop *domain.Rev // the change the edit of label landed on top of
+		label string
 	}
 	// bulkMsg carries the per-ticket results of a bulk action.
 	bulkMsg struct {
@@ -633,6 +635,9 @@ func (s *ticketsScreen) done(m ticketDoneMsg) tea.Cmd {
 			s.c.Fail(m.err)
 		}
 	} else {
+		if m.edit {
+			m.ok = s.c.savedNote(m.label, domain.Rev{OnTopOf: m.onTop}, m.ok, m.res)
+		}
 		s.c.Ok("%s", m.ok)
 		if m.form != nil && m.form == s.form {
 			s.form = nil

@@ -430,7 +430,7 @@ func (s *usersScreen) submitAs(res resolution) tea.Cmd {
 				}
 				u, err = s.c.Svc.UpdateUser(s.c.Ctx, u.ID, p)
 			}
-			return userSavedMsg{form: f, user: u.Username, ok: s.c.savedNote(u.Username, u.Rev, "saved user "+u.Username, res), err: err,
+			return userSavedMsg{form: f, user: u.Username, ok: "saved user " + u.Username, err: err,
 				open: mode == userEdit, edit: mode == userEdit, u: u, res: res}
 		}
 	case userJoin, userBulkJoin:
@@ -557,6 +557,10 @@ func (s *usersScreen) saved(m userSavedMsg) tea.Cmd {
 			s.c.Fail(m.err)
 		}
 		return nil
+	}
+	if m.edit {
+		// the note is made here, in Update: it reads the zone
+		m.ok = s.c.savedNote(m.u.Username, m.u.Rev, m.ok, m.res)
 	}
 	s.c.Ok("%s", m.ok)
 	if m.form == s.form {
