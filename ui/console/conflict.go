@@ -62,7 +62,11 @@ func (r resolution) onto(base *uint64, p dropper) (nothingLeft bool) {
 // whose stored values were kept.
 func (c *Common) savedNote(name string, rev domain.Rev, ok string, r resolution) string {
 	if t := rev.OnTopOf; t != nil {
-		ok = fmt.Sprintf("%s was changed by %s at %s; your changes were applied on top", domain.Printable(name), dash(t.ChangedBy), c.stamp(t.ChangedAt))
+		ok = fmt.Sprintf("%s was changed by %s", domain.Printable(name), someone(t.ChangedBy))
+		if !t.ChangedAt.IsZero() {
+			ok += " at " + c.stamp(t.ChangedAt)
+		}
+		ok += "; your changes were applied on top"
 	}
 	if len(r.took) > 0 {
 		ok += "; kept theirs for " + strings.Join(r.took, ", ")
@@ -74,6 +78,15 @@ func (c *Common) savedNote(name string, rev domain.Rev, ok string, r resolution)
 // theirs: nothing is written, the edit closes and the record is read again.
 func (c *Common) nothingLeft(what string) {
 	c.Ok("nothing left to save: %s keeps what is stored", what)
+}
+
+// someone is who made a change, as a conflict names them: a record not
+// written since versions began names no one.
+func someone(by string) string {
+	if by == "" {
+		return "someone"
+	}
+	return domain.Printable(by)
 }
 
 // conflictChoice is what the user chose for one field.
@@ -127,8 +140,8 @@ func catchConflict(c *Common, err error, e edit) bool {
 	var labels, by []string
 	for _, f := range cf.Fields {
 		labels = append(labels, f.Label)
-		if !slices.Contains(by, dash(f.By)) {
-			by = append(by, dash(f.By))
+		if !slices.Contains(by, someone(f.By)) {
+			by = append(by, someone(f.By))
 		}
 	}
 	// one line: the fields by name when they fit, else how many
@@ -286,7 +299,10 @@ func (v *conflictView) block(i int) []string {
 	const indent = 16 // "    ( ) theirs  "
 	width := max(20, v.w-indent)
 	lines := []string{label}
-	who := dash(f.By) + " · " + v.c.stamp(f.At)
+	who := someone(f.By)
+	if !f.At.IsZero() {
+		who += " · " + v.c.stamp(f.At)
+	}
 	theirs := valueLines(conflictValue(f.Theirs, f.Mine), width)
 	if len(theirs) == 1 && ansi.StringWidth(theirs[0])+2+ansi.StringWidth(who) <= width {
 		theirs[0] += "  " + st.Dim.Render(who)
@@ -314,8 +330,12 @@ func (v *conflictView) View() string {
 	st := v.c.Styles
 	cf := v.cf
 	title := st.Title.Render("Conflict · "+domain.Printable(v.e.what)) + " · " + st.Warn.Render("nothing saved yet")
-	intro := fmt.Sprintf("%s saved it at %s (version %d; your edit is based on version %d). You both changed %s: keep yours or take theirs, then %s saves them with the rest of your edit; %s goes back to your draft.",
-		dash(cf.By), v.c.stamp(cf.At), cf.Version, cf.Base, plural(len(cf.Fields), "field")+" below",
+	saved := someone(cf.By) + " saved it"
+	if !cf.At.IsZero() {
+		saved += " at " + v.c.stamp(cf.At)
+	}
+	intro := fmt.Sprintf("%s (version %d; your edit is based on version %d). You both changed %s: keep yours or take theirs, then %s saves them with the rest of your edit; %s goes back to your draft.",
+		saved, cf.Version, cf.Base, plural(len(cf.Fields), "field")+" below",
 		v.c.Keys.Conflict.Save.Help().Key, v.c.Keys.Conflict.Back.Help().Key)
 	if len(cf.Fields) == 1 {
 		intro = strings.Replace(intro, "1 field below", "the field below", 1)

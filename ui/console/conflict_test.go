@@ -6,7 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"gatehouse/domain"
+	"gatehouse/keymap"
 	"gatehouse/store"
 )
 
@@ -263,5 +266,27 @@ func TestConflictTheirsForEverythingSavesNothing(t *testing.T) {
 	}
 	if v := group(t, su2, "Helpdesk").Version; v != before {
 		t.Fatalf("nothing was left to save, yet the group moved from version %d to %d", before, v)
+	}
+}
+
+// A record not written since versions began names no one: the conflict
+// screen and the status line say "someone" and no time, never "—".
+func TestConflictNamingNoOne(t *testing.T) {
+	c := &Common{Keys: keymap.Default(), Styles: newStyles(true, true), Now: fixedNow}
+	var view *conflictView
+	cf := &domain.Conflict{Entity: "team", Name: "Ops", Base: 1, Version: 1,
+		Fields: []domain.FieldConflict{{Key: "description", Label: "Description", Theirs: "old", Mine: "new"}}}
+	if !catchConflict(c, cf, edit{what: "team Ops", view: &view, w: 80, h: 20}) {
+		t.Fatal("a conflict of fields opened no view")
+	}
+	s := ansi.Strip(view.View())
+	if !strings.Contains(s, "someone saved it (version 1;") || !strings.Contains(s, "theirs  old  someone\n") || strings.Contains(s, "—") {
+		t.Fatalf("the view names no one badly:\n%s", s)
+	}
+	if msg, _ := c.Status(); !strings.HasPrefix(msg, "not saved: someone changed Description too") {
+		t.Fatalf("status %q", msg)
+	}
+	if catchConflict(c, domain.Errorf(domain.EInvalid, "nope"), edit{view: &view}) {
+		t.Fatal("another error opened the conflict view")
 	}
 }
