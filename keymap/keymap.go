@@ -87,20 +87,21 @@ type Picker struct {
 
 // KeyMap is the whole console's bindings.
 type KeyMap struct {
-	Global  Global
-	Nav     Nav
-	List    List
-	Matrix  Matrix
-	Form    Form
-	Confirm Confirm
-	Picker  Picker
-	Admin   Admin
-	Gov     Governance
-	Account Account
-	Tickets TicketKeys
-	Collab  CollabKeys
-	Import  ImportKeys
-	File    FileKeys
+	Global   Global
+	Nav      Nav
+	List     List
+	Matrix   Matrix
+	Form     Form
+	Confirm  Confirm
+	Picker   Picker
+	Admin    Admin
+	Gov      Governance
+	Account  Account
+	Tickets  TicketKeys
+	Collab   CollabKeys
+	Import   ImportKeys
+	File     FileKeys
+	Conflict ConflictKeys
 }
 
 // Default is the binding set of DESIGN.md.
@@ -169,12 +170,13 @@ func Default() KeyMap {
 			Close:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
 			Take:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "take")),
 		},
-		Admin:   defaultAdmin(),
-		Gov:     defaultGovernance(),
-		Account: defaultAccount(),
-		Tickets: defaultTicketKeys(),
-		Collab:  defaultCollabKeys(),
-		Import:  defaultImportKeys(),
-		File:    defaultFileKeys(),
+		Admin:    defaultAdmin(),
+		Gov:      defaultGovernance(),
+		Account:  defaultAccount(),
+		Tickets:  defaultTicketKeys(),
+		Collab:   defaultCollabKeys(),
+		Import:   defaultImportKeys(),
+		File:     defaultFileKeys(),
+		Conflict: defaultConflictKeys(),
 	}
 }

@@ -19,6 +19,10 @@ type accountScreen struct {
 	info   domain.UserInfo
 	err    error
 	notify bool // the open form is the notifications one
+	// opened is the user the notifications form opened with: its save is
+	// a patch of the boxes changed, based on this version
+	opened   domain.User
+	conflict *conflictView
 }
 
 // eventText says what each event a group can subscribe to tells of.
@@ -72,6 +76,16 @@ func (s *accountScreen) apply(ms []domain.MemberInfo, err error) {
 
 func (s *accountScreen) Hint() string { return "" }
 
+func (s *accountScreen) Dirty() bool     { return s.conflict != nil }
+func (s *accountScreen) Capturing() bool { return s.conflict == nil && s.form != nil }
+
+func (s *accountScreen) FullHelp() [][]key.Binding {
+	if s.conflict != nil {
+		return s.conflict.FullHelp()
+	}
+	return nil
+}
+
 func (s *accountScreen) openPassword() {
 	s.notify = false
 	s.form = newForm(s.c, "Change my password").
@@ -87,6 +101,7 @@ func (s *accountScreen) openPassword() {
 // user still gets it.
 func (s *accountScreen) openNotify() {
 	s.notify = true
+	s.opened = s.info.User
 	s.form = newForm(s.c, "My notifications")
 	for _, ev := range domain.AllEvents {
 		s.form.toggle(string(ev), !slices.Contains(s.info.Muted, ev))
@@ -95,35 +110,60 @@ func (s *accountScreen) openNotify() {
 	s.form.SetSize(s.w, s.h)
 }
 
-// submitNotify saves the unticked events as the user's opt-outs, in a
-// command; the store audits it.
-func (s *accountScreen) submitNotify() {
-	id := s.info.ID
+// submitNotify saves the boxes changed as the user's opt-outs, in a
+// command, based on the version the form opened (res: a conflict's
+// answer); the store audits it. The form closes when it lands.
+func (s *accountScreen) submitNotify(res resolution) tea.Cmd {
+	f, id := s.form, s.opened.ID
 	var p domain.UserPatch
-	p.Base = s.info.Version
-	var off []string
+	p.Base = s.opened.Version
 	for i, ev := range domain.AllEvents {
-		p.Mute(ev, !s.form.On(i))
-		if !s.form.On(i) {
-			off = append(off, string(ev))
+		if f.fieldChanged(i) {
+			p.Mute(ev, !f.On(i))
 		}
 	}
-	ok := "you get every notification your groups subscribe you to"
-	if len(off) > 0 {
-		ok = "you no longer get notifications for: " + strings.Join(off, ", ")
+	if res.onto(&p.Base, &p) {
+		s.form = nil
+		s.c.nothingLeft("your notifications")
+		return s.Reload()
 	}
 	svc, ctx := s.c.Svc, s.c.Ctx
-	s.save(ok, func() error {
-		_, err := svc.UpdateUser(ctx, id, p)
-		return err
+	return s.c.save(s, func() func() tea.Cmd {
+		u, err := svc.UpdateUser(ctx, id, p)
+		return func() tea.Cmd { return s.notifySaved(f, u, err, res) }
 	})
 }
 
-func (s *accountScreen) submit() {
-	if s.notify {
-		s.submitNotify()
-		return
+// notifySaved applies the outcome of the notifications form's save: a
+// conflict opens the conflict view over the form, another refusal keeps
+// the form, a save closes it.
+func (s *accountScreen) notifySaved(f *form, u domain.User, err error, res resolution) tea.Cmd {
+	if err != nil {
+		resend := func(r resolution) tea.Cmd { return s.submitNotify(r) }
+		discard := func() tea.Cmd { s.form = nil; return s.Reload() }
+		e := edit{what: "your notifications", view: &s.conflict, w: s.w, h: s.h, res: res, resend: resend, discard: discard}
+		if s.form != f || !catchConflict(s.c, err, e) {
+			s.c.Fail(err)
+		}
+		return nil
 	}
+	if s.form == f {
+		s.form = nil
+	}
+	s.info.User = u // the next edit's base, until the account is read again
+	ok := "you get every notification your groups subscribe you to"
+	if len(u.Muted) > 0 {
+		off := make([]string, len(u.Muted))
+		for i, e := range u.Muted {
+			off[i] = string(e)
+		}
+		ok = "you no longer get notifications for: " + strings.Join(off, ", ")
+	}
+	s.c.Ok("%s", s.c.savedNote("your account", u.Rev, ok, res))
+	return s.Reload()
+}
+
+func (s *accountScreen) submit() {
 	f := s.form
 	cur, next := f.Raw(pfCurrent), f.Raw(pfNew)
 	if next != f.Raw(pfConfirm) {
@@ -134,6 +174,12 @@ func (s *accountScreen) submit() {
 }
 
 func (s *accountScreen) Update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := updateConflict(&s.conflict, msg); ok {
+		return cmd
+	}
+	if s.form != nil && s.notify {
+		return updateForm(&s.form, msg, func() tea.Cmd { return s.submitNotify(resolution{}) })
+	}
 	if s.form != nil {
 		return s.updateForm(msg, s.submit)
 	}
@@ -151,6 +197,9 @@ func (s *accountScreen) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *accountScreen) View() string {
+	if s.conflict != nil {
+		return s.conflict.View()
+	}
 	if s.form != nil {
 		return s.form.View()
 	}
@@ -175,9 +224,15 @@ func (s *accountScreen) SetSize(w, h int) {
 	if s.form != nil {
 		s.form.SetSize(w, h)
 	}
+	if s.conflict != nil {
+		s.conflict.SetSize(w, h)
+	}
 }
 
 func (s *accountScreen) ShortHelp() []key.Binding {
+	if s.conflict != nil {
+		return s.conflict.ShortHelp()
+	}
 	if s.form != nil {
 		return s.form.ShortHelp()
 	}

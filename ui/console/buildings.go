@@ -31,7 +31,12 @@ type buildingsScreen struct {
 	users     map[domain.ID]domain.UserInfo
 	form      *form
 	mode      buildingFormMode
-	w, h      int
+	// opened is the building the edit form opened with: its save is a
+	// patch of the fields changed, based on this version (the detail
+	// behind it follows the store meanwhile)
+	opened   domain.Building
+	conflict *conflictView
+	w, h     int
 }
 
 func newBuildingsScreen(c *Common) *buildingsScreen {
@@ -114,8 +119,8 @@ func (s *buildingsScreen) show(code string) {
 	s.rules.SetRows(keys, rows)
 }
 
-func (s *buildingsScreen) Dirty() bool     { return false }
-func (s *buildingsScreen) Capturing() bool { return s.form != nil }
+func (s *buildingsScreen) Dirty() bool     { return s.conflict != nil }
+func (s *buildingsScreen) Capturing() bool { return s.conflict == nil && s.form != nil }
 func (s *buildingsScreen) Hint() string    { return "" }
 
 func (s *buildingsScreen) SetSize(w, h int) {
@@ -125,6 +130,9 @@ func (s *buildingsScreen) SetSize(w, h int) {
 	if s.form != nil {
 		s.form.SetSize(w, h)
 	}
+	if s.conflict != nil {
+		s.conflict.SetSize(w, h)
+	}
 }
 
 func (s *buildingsScreen) openForm() { s.openFormMode(buildingNew, domain.Building{}) }
@@ -133,7 +141,7 @@ func (s *buildingsScreen) openFormMode(mode buildingFormMode, b domain.Building)
 	if !s.c.canEdit(domain.ModBuildings) {
 		return
 	}
-	s.mode = mode
+	s.mode, s.opened = mode, b
 	required := func(field string) func(string) error {
 		return func(v string) error { return domain.ValidateName(field, v) }
 	}
@@ -169,23 +177,44 @@ func splitList(s string) []string {
 
 // submit saves the form off the Update loop (saveForm): a refusal keeps
 // the form and its text; a save closes it and reads the list again.
-func (s *buildingsScreen) submit() tea.Cmd {
+func (s *buildingsScreen) submit() tea.Cmd { return s.submitAs(resolution{}) }
+
+// submitAs is submit with a conflict's answer (for an edit).
+func (s *buildingsScreen) submitAs(res resolution) tea.Cmd {
 	f, svc, ctx := s.form, s.c.Svc, s.c.Ctx
 	switch s.mode {
 	case buildingNew, buildingEdit:
 		b, orig, mode := domain.Building{}, domain.Building{}, s.mode
 		if mode == buildingEdit {
-			b, orig = *s.open, *s.open
+			b, orig = s.opened, s.opened
 		}
 		b.Code, b.Name, b.Region, b.Rooms = f.Value(0), f.Value(1), f.Value(2), splitList(f.Value(3))
-		return saveForm(s.c, s, &s.form, func() (domain.Building, error) {
+		// an edit: the fields the form changed, on the version it opened
+		patch := domain.DiffBuilding(orig, b)
+		what := "building " + orig.Code
+		if mode == buildingEdit && res.onto(&patch.Base, &patch) {
+			s.form = nil
+			s.c.nothingLeft(what)
+			return s.Reload()
+		}
+		e := edit{what: what, view: &s.conflict, w: s.w, h: s.h, res: res, resend: s.submitAs, discard: func() tea.Cmd { s.form = nil; return s.Reload() }}
+		return saveEdit(s.c, s, &s.form, e, func() (domain.Building, error) {
 			if mode == buildingNew {
 				return svc.CreateBuilding(ctx, b)
 			}
-			return svc.UpdateBuilding(ctx, b.ID, domain.DiffBuilding(orig, b))
-		}, func(b domain.Building) string { return "saved building " + b.Code }, func(b domain.Building) tea.Cmd {
+			return svc.UpdateBuilding(ctx, b.ID, patch)
+		}, func(b domain.Building) string {
+			return s.c.savedNote(b.Code, b.Rev, "saved building "+b.Code, res)
+		}, func(b domain.Building) tea.Cmd {
 			if mode == buildingNew {
 				s.table.Want(b.Code) // the cursor lands on the new building
+			}
+			// the saved building is the next edit's base, until the list
+			// is read again
+			for i := range s.buildings {
+				if s.buildings[i].ID == b.ID {
+					s.buildings[i] = b
+				}
 			}
 			if s.open != nil {
 				s.open = &b
@@ -200,6 +229,9 @@ func (s *buildingsScreen) submit() tea.Cmd {
 }
 
 func (s *buildingsScreen) Update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := updateConflict(&s.conflict, msg); ok {
+		return cmd
+	}
 	if s.form != nil {
 		return updateForm(&s.form, msg, s.submit)
 	}
@@ -280,6 +312,8 @@ func (s *buildingsScreen) detailView() string {
 
 func (s *buildingsScreen) View() string {
 	switch {
+	case s.conflict != nil:
+		return s.conflict.View()
 	case s.form != nil:
 		return s.form.View()
 	case s.open != nil:
@@ -291,6 +325,8 @@ func (s *buildingsScreen) View() string {
 func (s *buildingsScreen) ShortHelp() []key.Binding {
 	n, l := s.c.Keys.Nav, s.c.Keys.List
 	switch {
+	case s.conflict != nil:
+		return s.conflict.ShortHelp()
 	case s.form != nil:
 		return s.form.ShortHelp()
 	case s.open != nil:
@@ -299,4 +335,9 @@ func (s *buildingsScreen) ShortHelp() []key.Binding {
 	return append([]key.Binding{n.Open}, s.c.editKeys(domain.ModBuildings, l.New, l.Edit, l.Delete)...)
 }
 
-func (s *buildingsScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }
+func (s *buildingsScreen) FullHelp() [][]key.Binding {
+	if s.conflict != nil {
+		return s.conflict.FullHelp()
+	}
+	return [][]key.Binding{s.ShortHelp()}
+}

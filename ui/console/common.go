@@ -231,12 +231,21 @@ func (c *Common) release(owner any) {
 // why; otherwise the form closes (if it is still the one saved), ok(result)
 // is reported and then(result) runs (a reload, the cursor on a new row).
 func saveForm[T any](c *Common, owner any, fp **form, call func() (T, error), ok func(T) string, then func(T) tea.Cmd) tea.Cmd {
+	return saveEdit(c, owner, fp, edit{}, call, ok, then)
+}
+
+// saveEdit is saveForm for an edit: a conflict (someone changed, since the
+// form opened, a field the form changes too) opens the conflict view over
+// the form, which stays as it is; discarding it closes the form.
+func saveEdit[T any](c *Common, owner any, fp **form, e edit, call func() (T, error), ok func(T) string, then func(T) tea.Cmd) tea.Cmd {
 	f := *fp
 	return c.save(owner, func() func() tea.Cmd {
 		v, err := call()
 		return func() tea.Cmd {
 			if err != nil {
-				c.Fail(err)
+				if e.view == nil || *fp != f || !catchConflict(c, err, e) {
+					c.Fail(err)
+				}
 				return nil
 			}
 			if *fp == f {

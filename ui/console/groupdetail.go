@@ -27,6 +27,12 @@ const (
 
 // groupDetail edits one group: every tab changes one draft, saved at once
 // with ctrl+s. The draft survives a refused save and a change elsewhere.
+// orig is the group as last read and the draft is orig with the user's
+// edits: a change elsewhere moves orig and the edits stay on top. The
+// detail remembers the version the group opened at (base): the save is a
+// patch of the fields the draft changes, based on it, so a field someone
+// else changed since is a conflict (the conflict view shows both values),
+// never silently overwritten.
 type groupDetail struct {
 	c       *Common
 	orig    domain.Group
@@ -42,16 +48,25 @@ type groupDetail struct {
 	whatIf  []string
 	gone    bool
 	w, h    int
+
+	// base is the version the draft started from: the one the detail
+	// opened, or the one the last save returned
+	base     uint64
+	conflict *conflictView
 }
 
 // saveGroupMsg drives the save: first the built-in question (R12), then
-// the store, then the elevation question (R4) if the store warns.
-type saveGroupMsg struct{ builtinOK, elevateOK bool }
+// the store, then the elevation question (R4) if the store warns. res is a
+// conflict's answer (the zero value for the first save).
+type saveGroupMsg struct {
+	builtinOK, elevateOK bool
+	res                  resolution
+}
 
 // newGroupDetail shows a group and its members read by the caller's load
 // command.
 func newGroupDetail(c *Common, gi domain.GroupInfo, ms []domain.MemberInfo, mErr error) *groupDetail {
-	d := &groupDetail{c: c, orig: gi.Group, draft: cloneGroup(gi.Group)}
+	d := &groupDetail{c: c, orig: gi.Group, draft: cloneGroup(gi.Group), base: gi.Version}
 	d.flags = newMatrix(c, &d.draft, domain.Categories[1:]...)
 	d.modules = newMatrix(c, &d.draft, domain.Categories[0])
 	d.notify = &notifyPane{c: c, g: &d.draft}
@@ -93,36 +108,55 @@ func (d *groupDetail) showMembers(ms []domain.MemberInfo, err error) {
 }
 
 // Reload takes the saved group again; unsaved edits stay in the draft.
-func (d *groupDetail) Reload() tea.Cmd {
+func (d *groupDetail) Reload() tea.Cmd { return d.read(false) }
+
+// reopen drops the draft and reads the group again: the detail starts
+// over from the version stored now (a conflict's discard).
+func (d *groupDetail) reopen() tea.Cmd { return d.read(true) }
+
+func (d *groupDetail) read(fresh bool) tea.Cmd {
 	name := d.orig.Name
 	return d.c.load(d, func() func() tea.Cmd {
 		gi, err := d.c.Svc.Group(d.c.Ctx, name)
 		ms, mErr := d.c.Svc.GroupMembers(d.c.Ctx, name)
-		return func() tea.Cmd { d.apply(gi, err, ms, mErr); return nil }
+		return func() tea.Cmd {
+			if fresh && err == nil {
+				d.orig, d.draft, d.base = gi.Group, cloneGroup(gi.Group), gi.Version
+			}
+			d.apply(gi, err, ms, mErr)
+			return nil
+		}
 	})
 }
 
-// apply shows the group read again; a draft with unsaved edits is kept.
+// apply shows the group read again. The base stays the version the
+// detail opened: what the user changes from here is checked against what
+// others changed since. Unsaved edits stay, on top of the group as read
+// (the fields nobody here touched show what is stored now); when they no
+// longer apply to it (a flag they untick is implied now, R6), the draft
+// stays as it was.
 func (d *groupDetail) apply(gi domain.GroupInfo, err error, ms []domain.MemberInfo, mErr error) {
 	if err != nil {
 		d.gone = true
 		d.c.Fail(err)
 		return
 	}
-	dirty := d.Dirty()
-	d.orig = gi.Group
-	if !dirty {
-		d.draft = cloneGroup(gi.Group)
+	if !d.Dirty() {
+		d.orig, d.draft = gi.Group, cloneGroup(gi.Group)
+	} else if g, err := domain.DiffGroup(d.orig, d.draft).Apply(gi.Group); err == nil {
+		d.orig, d.draft = gi.Group, cloneGroup(g)
 	}
 	d.showMembers(ms, mErr)
 }
 
-func (d *groupDetail) Dirty() bool { return !reflect.DeepEqual(d.orig, d.draft) }
+func (d *groupDetail) Dirty() bool { return d.conflict != nil || !reflect.DeepEqual(d.orig, d.draft) }
 
 func (d *groupDetail) Capturing() bool { return d.join != nil }
 
 // busy reports a pane that uses esc itself (a form, the what-if list).
-func (d *groupDetail) busy() bool { return d.join != nil || d.whatIf != nil || d.states != nil }
+func (d *groupDetail) busy() bool {
+	return d.join != nil || d.whatIf != nil || d.states != nil || d.conflict != nil
+}
 
 func (d *groupDetail) SetSize(w, h int) {
 	d.w, d.h = w, h
@@ -133,9 +167,15 @@ func (d *groupDetail) SetSize(w, h int) {
 	if d.join != nil {
 		d.join.SetSize(w, inner)
 	}
+	if d.conflict != nil {
+		d.conflict.SetSize(w, h)
+	}
 }
 
 func (d *groupDetail) Hint() string {
+	if d.conflict != nil {
+		return ""
+	}
 	switch d.tab {
 	case tabPrivileges:
 		return d.flags.Hint()
@@ -158,7 +198,13 @@ func (d *groupDetail) save(m saveGroupMsg) tea.Cmd {
 			func() tea.Msg { return m })
 	}
 	svc, ctx, draft := d.c.Svc, d.c.Ctx, cloneGroup(d.draft)
+	// the fields the draft changes, on the version the detail opened
 	patch := domain.DiffGroup(d.orig, draft)
+	patch.Base = d.base
+	if m.res.onto(&patch.Base, &patch) {
+		d.c.nothingLeft("group " + d.orig.Name)
+		return d.reopen()
+	}
 	return d.c.save(d, func() func() tea.Cmd {
 		g, err := svc.UpdateGroup(ctx, draft.ID, patch, m.elevateOK)
 		var lines []string
@@ -181,11 +227,21 @@ func (d *groupDetail) saved(m saveGroupMsg, g domain.Group, err error, whatIf []
 		return ask(q, func() tea.Msg { return m })
 	}
 	if err != nil {
-		d.c.Fail(err)
+		// a field someone changed since the detail opened: the conflict
+		// view shows both values; the draft stays as it is meanwhile
+		resend := func(r resolution) tea.Cmd {
+			return d.save(saveGroupMsg{builtinOK: true, elevateOK: m.elevateOK, res: r})
+		}
+		e := edit{what: "group " + d.orig.Name, view: &d.conflict, w: d.w, h: d.h, res: m.res, resend: resend, discard: d.reopen}
+		if !catchConflict(d.c, err, e) {
+			d.c.Fail(err)
+		}
 		return nil
 	}
-	d.orig, d.draft = g, cloneGroup(g)
-	d.c.Ok("saved group %s", g.Name)
+	// the saved group is the new base: a second save is not a conflict
+	// with the first
+	d.orig, d.draft, d.base = g, cloneGroup(g), g.Version
+	d.c.Ok("%s", d.c.savedNote(g.Name, g.Rev, "saved group "+g.Name, m.res))
 	return nil
 }
 
@@ -231,6 +287,9 @@ func whatIfLines(ctx context.Context, svc domain.Service, draft domain.Group) []
 }
 
 func (d *groupDetail) Update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := updateConflict(&d.conflict, msg); ok {
+		return cmd
+	}
 	switch m := msg.(type) {
 	case saveGroupMsg:
 		return d.save(m)
@@ -417,6 +476,9 @@ func (d *groupDetail) title() string {
 }
 
 func (d *groupDetail) View() string {
+	if d.conflict != nil {
+		return d.conflict.View()
+	}
 	var body string
 	switch {
 	case d.whatIf != nil:
@@ -484,6 +546,9 @@ func (d *groupDetail) mayChange() error {
 }
 
 func (d *groupDetail) ShortHelp() []key.Binding {
+	if d.conflict != nil {
+		return d.conflict.ShortHelp()
+	}
 	if d.join != nil {
 		return d.join.ShortHelp()
 	}

@@ -37,7 +37,9 @@ type groupsScreen struct {
 	mode   groupFormMode
 	source domain.Group // the group being edited or duplicated
 	detail *groupDetail
-	w, h   int
+	// conflict shows a conflict of the edit form's save over the form
+	conflict *conflictView
+	w, h     int
 	// selectAfter is the row to land on when the next load arrives
 	selectAfter string
 }
@@ -115,11 +117,11 @@ func groupNotes(g domain.GroupInfo) string {
 }
 
 func (s *groupsScreen) Dirty() bool {
-	return s.detail != nil && s.detail.Dirty()
+	return s.conflict != nil || s.detail != nil && s.detail.Dirty()
 }
 
 func (s *groupsScreen) Capturing() bool {
-	return s.form != nil || (s.detail != nil && s.detail.Capturing())
+	return s.conflict == nil && s.form != nil || (s.detail != nil && s.detail.Capturing())
 }
 
 func (s *groupsScreen) Hint() string {
@@ -137,6 +139,9 @@ func (s *groupsScreen) SetSize(w, h int) {
 	}
 	if s.detail != nil {
 		s.detail.SetSize(w, h)
+	}
+	if s.conflict != nil {
+		s.conflict.SetSize(w, h)
 	}
 }
 
@@ -199,8 +204,10 @@ func (s *groupsScreen) openForm(mode groupFormMode, src domain.Group) {
 }
 
 // submitForm saves the form off the Update loop; on an R4 warning it asks
-// and saves again with confirm. A refusal keeps the form and its text.
-func (s *groupsScreen) submitForm(confirm bool) tea.Cmd {
+// and saves again with confirm. A refusal keeps the form and its text. An
+// edit is a patch of the fields the form changed, based on the version it
+// opened (res: a conflict's answer).
+func (s *groupsScreen) submitForm(confirm bool, res resolution) tea.Cmd {
 	f, mode, svc, ctx, src := s.form, s.mode, s.c.Svc, s.c.Ctx, s.source
 	var g domain.Group
 	switch mode {
@@ -217,32 +224,44 @@ func (s *groupsScreen) submitForm(confirm bool) tea.Cmd {
 		g.ID, g.BuiltIn, g.Base = 0, false, false
 		g.Name, g.Description = f.Value(gfName), f.Value(gfDescription)
 	}
+	patch := domain.DiffGroup(src, g)
+	if mode == groupEdit && res.onto(&patch.Base, &patch) {
+		s.form = nil
+		s.c.nothingLeft("group " + src.Name)
+		return s.Reload()
+	}
 	return s.c.save(s, func() func() tea.Cmd {
 		var err error
 		if mode == groupEdit {
-			g, err = svc.UpdateGroup(ctx, g.ID, domain.DiffGroup(src, g), confirm)
+			g, err = svc.UpdateGroup(ctx, g.ID, patch, confirm)
 		} else {
 			g, err = svc.CreateGroup(ctx, g, confirm)
 		}
-		return func() tea.Cmd { return s.formSaved(f, mode, g, err) }
+		return func() tea.Cmd { return s.formSaved(f, mode, g, err, confirm, res) }
 	})
 }
 
 // formSaved applies the outcome of the group form's save.
-func (s *groupsScreen) formSaved(f *form, mode groupFormMode, g domain.Group, err error) tea.Cmd {
+func (s *groupsScreen) formSaved(f *form, mode groupFormMode, g domain.Group, err error, confirm bool, res resolution) tea.Cmd {
 	if domain.IsWarning(err) {
-		return ask(errText(err), func() tea.Msg { return groupFormConfirmMsg{} })
+		return ask(errText(err), func() tea.Msg { return groupFormConfirmMsg{res: res} })
 	}
 	if err != nil {
-		s.c.Fail(err)
+		resend := func(r resolution) tea.Cmd { return s.submitForm(confirm, r) }
+		discard := func() tea.Cmd { s.form = nil; return s.Reload() }
+		e := edit{what: "group " + s.source.Name, view: &s.conflict, w: s.w, h: s.h, res: res, resend: resend, discard: discard}
+		if s.form != f || !catchConflict(s.c, err, e) {
+			s.c.Fail(err)
+		}
 		return nil
 	}
 	if s.form == f {
 		s.form = nil
 	}
+	s.keep(g)
 	s.table.Want(g.Name)
 	s.selectAfter = g.Name // the list read again lands on it
-	s.c.Ok("saved group %s", g.Name)
+	s.c.Ok("%s", s.c.savedNote(g.Name, g.Rev, "saved group "+g.Name, res))
 	if mode == groupNew {
 		// straight to the privileges of the new group
 		return tea.Batch(s.Reload(), s.open(g.Name))
@@ -257,11 +276,25 @@ func (s *groupsScreen) owns(owner any) bool {
 }
 
 // groupFormConfirmMsg re-saves the group form after the R4 confirmation.
-type groupFormConfirmMsg struct{}
+type groupFormConfirmMsg struct{ res resolution }
+
+// keep puts a group a save returned into the list until the list is read
+// again: an edit opened meanwhile starts from the saved version, not the
+// one before it.
+func (s *groupsScreen) keep(g domain.Group) {
+	for i := range s.groups {
+		if s.groups[i].ID == g.ID {
+			s.groups[i].Group = g
+		}
+	}
+}
 
 func (s *groupsScreen) Update(msg tea.Msg) tea.Cmd {
-	if _, ok := msg.(groupFormConfirmMsg); ok && s.form != nil {
-		return s.submitForm(true)
+	if cmd, ok := updateConflict(&s.conflict, msg); ok {
+		return cmd
+	}
+	if m, ok := msg.(groupFormConfirmMsg); ok && s.form != nil {
+		return s.submitForm(true, m.res)
 	}
 	if s.form != nil {
 		submit, cancel, cmd := s.form.Update(msg)
@@ -269,7 +302,7 @@ func (s *groupsScreen) Update(msg tea.Msg) tea.Cmd {
 		case cancel:
 			s.form = nil
 		case submit:
-			return s.submitForm(false)
+			return s.submitForm(false, resolution{})
 		}
 		return cmd
 	}
@@ -332,6 +365,8 @@ type closeDetailMsg struct{}
 
 func (s *groupsScreen) View() string {
 	switch {
+	case s.conflict != nil:
+		return s.conflict.View()
 	case s.form != nil:
 		return s.form.View()
 	case s.detail != nil:
@@ -342,6 +377,8 @@ func (s *groupsScreen) View() string {
 
 func (s *groupsScreen) ShortHelp() []key.Binding {
 	switch {
+	case s.conflict != nil:
+		return s.conflict.ShortHelp()
 	case s.form != nil:
 		return s.form.ShortHelp()
 	case s.detail != nil:
@@ -352,6 +389,12 @@ func (s *groupsScreen) ShortHelp() []key.Binding {
 }
 
 func (s *groupsScreen) FullHelp() [][]key.Binding {
+	switch {
+	case s.conflict != nil:
+		return s.conflict.FullHelp()
+	case s.detail != nil && s.detail.conflict != nil:
+		return s.detail.conflict.FullHelp()
+	}
 	l, n, m := s.c.Keys.List, s.c.Keys.Nav, s.c.Keys.Matrix
 	return [][]key.Binding{
 		append(append([]key.Binding{n.Open}, s.c.editKeys(domain.ModGroups, l.New, l.Edit, l.Duplicate, l.Delete)...), s.c.Keys.Admin.Overview),

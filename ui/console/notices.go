@@ -33,8 +33,10 @@ type noticesScreen struct {
 	notices []domain.Notice
 	teams   map[domain.ID]string
 	form    *form
-	editing domain.Notice // ID 0: a new notice
-	w, h    int
+	editing domain.Notice // ID 0: a new notice; else the version the form opened
+	// conflict shows a conflict of the edit form's save over the form
+	conflict *conflictView
+	w, h     int
 }
 
 func newNoticesScreen(c *Common) *noticesScreen {
@@ -125,8 +127,8 @@ func (s *noticesScreen) teamIDs(list string) ([]domain.ID, error) {
 	return ids, nil
 }
 
-func (s *noticesScreen) Dirty() bool     { return false }
-func (s *noticesScreen) Capturing() bool { return s.form != nil }
+func (s *noticesScreen) Dirty() bool     { return s.conflict != nil }
+func (s *noticesScreen) Capturing() bool { return s.conflict == nil && s.form != nil }
 
 // Hint shows the highlighted notice's description and link in full.
 func (s *noticesScreen) Hint() string {
@@ -149,6 +151,9 @@ func (s *noticesScreen) SetSize(w, h int) {
 	s.table.SetSize(w, h-1)
 	if s.form != nil {
 		s.form.SetSize(w, h)
+	}
+	if s.conflict != nil {
+		s.conflict.SetSize(w, h)
 	}
 }
 
@@ -220,25 +225,48 @@ func (s *noticesScreen) noticeFromForm() (domain.Notice, error) {
 // submit saves the form off the Update loop (saveForm): a refusal keeps
 // the form and its text; a save closes it and the cursor lands on the
 // notice.
-func (s *noticesScreen) submit() tea.Cmd {
+func (s *noticesScreen) submit() tea.Cmd { return s.submitAs(resolution{}) }
+
+// submitAs is submit with a conflict's answer (for an edit): the fields the
+// form changed, on the version it opened.
+func (s *noticesScreen) submitAs(res resolution) tea.Cmd {
 	n, err := s.noticeFromForm()
 	if err != nil {
 		s.c.Fail(err) // the form stays, with what was typed
 		return nil
 	}
 	svc, ctx, patch := s.c.Svc, s.c.Ctx, domain.DiffNotice(s.editing, n)
-	return saveForm(s.c, s, &s.form, func() (domain.Notice, error) {
+	what := "notice " + s.editing.Title
+	if n.ID != 0 && res.onto(&patch.Base, &patch) {
+		s.form = nil
+		s.c.nothingLeft(what)
+		return s.Reload()
+	}
+	e := edit{what: what, view: &s.conflict, w: s.w, h: s.h, res: res, resend: s.submitAs, discard: func() tea.Cmd { s.form = nil; return s.Reload() }}
+	return saveEdit(s.c, s, &s.form, e, func() (domain.Notice, error) {
 		if n.ID == 0 {
 			return svc.CreateNotice(ctx, n)
 		}
 		return svc.UpdateNotice(ctx, n.ID, patch)
-	}, func(n domain.Notice) string { return "saved notice " + n.Title }, func(n domain.Notice) tea.Cmd {
+	}, func(n domain.Notice) string {
+		return s.c.savedNote(n.Title, n.Rev, "saved notice "+n.Title, res)
+	}, func(n domain.Notice) tea.Cmd {
+		// the saved notice is the next edit's base, until the list is
+		// read again
+		for i := range s.notices {
+			if s.notices[i].ID == n.ID {
+				s.notices[i] = n
+			}
+		}
 		s.table.Want(strconv.FormatUint(n.ID, 10))
 		return s.Reload()
 	})
 }
 
 func (s *noticesScreen) Update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := updateConflict(&s.conflict, msg); ok {
+		return cmd
+	}
 	if s.form != nil {
 		return updateForm(&s.form, msg, s.submit)
 	}
@@ -268,6 +296,9 @@ func (s *noticesScreen) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *noticesScreen) View() string {
+	if s.conflict != nil {
+		return s.conflict.View()
+	}
 	if s.form != nil {
 		return s.form.View()
 	}
@@ -276,6 +307,9 @@ func (s *noticesScreen) View() string {
 }
 
 func (s *noticesScreen) ShortHelp() []key.Binding {
+	if s.conflict != nil {
+		return s.conflict.ShortHelp()
+	}
 	if s.form != nil {
 		return s.form.ShortHelp()
 	}
@@ -286,4 +320,9 @@ func (s *noticesScreen) ShortHelp() []key.Binding {
 	return []key.Binding{n.Open, l.New, l.Edit, l.Delete, n.Back}
 }
 
-func (s *noticesScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }
+func (s *noticesScreen) FullHelp() [][]key.Binding {
+	if s.conflict != nil {
+		return s.conflict.FullHelp()
+	}
+	return [][]key.Binding{s.ShortHelp()}
+}

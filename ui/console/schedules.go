@@ -39,8 +39,10 @@ type schedulesScreen struct {
 	org         domain.Organization
 	loc         *time.Location
 	form        *form
-	edit        domain.ScheduledTask // the task the form edits; ID 0 for a new one
-	w, h        int
+	edit        domain.ScheduledTask // the task the form edits, as it opened; ID 0 for a new one
+	// conflict shows a conflict of the edit form's save over the form
+	conflict *conflictView
+	w, h     int
 }
 
 func newSchedulesScreen(c *Common) *schedulesScreen {
@@ -173,7 +175,11 @@ func (s *schedulesScreen) openForm(t domain.ScheduledTask) {
 	s.form.SetSize(s.w, s.h)
 }
 
-func (s *schedulesScreen) submit() tea.Cmd {
+func (s *schedulesScreen) submit() tea.Cmd { return s.submitAs(resolution{}) }
+
+// submitAs saves the form in a command; an edit is a patch of the fields
+// the form changed, on the version it opened (res: a conflict's answer).
+func (s *schedulesScreen) submitAs(res resolution) tea.Cmd {
 	f := s.form
 	t := s.edit
 	t.Title, t.Description = f.Value(stTitle), f.Value(stDescription)
@@ -191,15 +197,21 @@ func (s *schedulesScreen) submit() tea.Cmd {
 	}
 	t.Enabled = f.On(stEnabled)
 	patch := domain.DiffSchedule(s.edit, t)
-	return func() tea.Msg {
+	if t.ID != 0 && res.onto(&patch.Base, &patch) {
+		s.form = nil
+		s.c.nothingLeft("scheduled task " + s.edit.Title)
+		return s.Reload()
+	}
+	svc, ctx := s.c.Svc, s.c.Ctx
+	return s.c.saving(s, func() tea.Msg {
 		var err error
 		if t.ID == 0 {
-			t, err = s.c.Svc.CreateSchedule(s.c.Ctx, t)
+			t, err = svc.CreateSchedule(ctx, t)
 		} else {
-			t, err = s.c.Svc.UpdateSchedule(s.c.Ctx, t.ID, patch)
+			t, err = svc.UpdateSchedule(ctx, t.ID, patch)
 		}
-		return scheduleSavedMsg{form: f, task: t, err: err}
-	}
+		return scheduleSavedMsg{form: f, task: t, err: err, res: res}
+	})
 }
 
 // scheduleSavedMsg is the outcome of the task form's save: on err the
@@ -208,16 +220,27 @@ type scheduleSavedMsg struct {
 	form *form
 	task domain.ScheduledTask
 	err  error
+	res  resolution
 }
 
 func (s *schedulesScreen) saved(m scheduleSavedMsg) tea.Cmd {
 	if m.err != nil {
-		s.c.Fail(m.err)
+		discard := func() tea.Cmd { s.form = nil; return s.Reload() }
+		e := edit{what: "scheduled task " + s.edit.Title, view: &s.conflict, w: s.w, h: s.h, res: m.res, resend: s.submitAs, discard: discard}
+		if s.edit.ID == 0 || m.form != s.form || !catchConflict(s.c, m.err, e) {
+			s.c.Fail(m.err)
+		}
 		return nil
 	}
-	s.c.Ok("saved scheduled task %s", m.task.Title)
+	s.c.Ok("%s", s.c.savedNote(m.task.Title, m.task.Rev, "saved scheduled task "+m.task.Title, m.res))
 	if m.form == s.form {
 		s.form = nil
+	}
+	// the saved task is the next edit's base, until the list is read again
+	for i := range s.tasks {
+		if s.tasks[i].ID == m.task.ID {
+			s.tasks[i] = m.task
+		}
 	}
 	s.table.Want(strconv.FormatUint(m.task.ID, 10))
 	s.selectAfter = strconv.FormatUint(m.task.ID, 10)
@@ -228,13 +251,16 @@ func (s *schedulesScreen) Update(msg tea.Msg) tea.Cmd {
 	if m, ok := msg.(scheduleSavedMsg); ok {
 		return s.saved(m)
 	}
+	if cmd, ok := updateConflict(&s.conflict, msg); ok {
+		return cmd
+	}
 	if s.form != nil {
 		submit, cancel, cmd := s.form.Update(msg)
 		switch {
 		case cancel:
 			s.form = nil
 		case submit:
-			return s.c.saving(s, s.submit())
+			return s.submit()
 		}
 		return cmd
 	}
@@ -273,6 +299,9 @@ func (s *schedulesScreen) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *schedulesScreen) View() string {
+	if s.conflict != nil {
+		return s.conflict.View()
+	}
 	if s.form != nil {
 		return s.form.View()
 	}
@@ -286,10 +315,13 @@ func (s *schedulesScreen) SetSize(w, h int) {
 	if s.form != nil {
 		s.form.SetSize(w, h)
 	}
+	if s.conflict != nil {
+		s.conflict.SetSize(w, h)
+	}
 }
 
 func (s *schedulesScreen) Dirty() bool     { return s.form != nil }
-func (s *schedulesScreen) Capturing() bool { return s.form != nil }
+func (s *schedulesScreen) Capturing() bool { return s.conflict == nil && s.form != nil }
 
 func (s *schedulesScreen) Hint() string {
 	if t, ok := s.current(); ok && s.form == nil && t.Description != "" {
@@ -299,6 +331,9 @@ func (s *schedulesScreen) Hint() string {
 }
 
 func (s *schedulesScreen) ShortHelp() []key.Binding {
+	if s.conflict != nil {
+		return s.conflict.ShortHelp()
+	}
 	if s.form != nil {
 		return s.form.ShortHelp()
 	}
@@ -306,4 +341,9 @@ func (s *schedulesScreen) ShortHelp() []key.Binding {
 	return s.c.editKeys(domain.ModSchedules, l.New, l.Edit, l.Delete)
 }
 
-func (s *schedulesScreen) FullHelp() [][]key.Binding { return nil }
+func (s *schedulesScreen) FullHelp() [][]key.Binding {
+	if s.conflict != nil {
+		return s.conflict.FullHelp()
+	}
+	return nil
+}

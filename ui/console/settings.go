@@ -29,13 +29,20 @@ type settingsScreen struct {
 	c    *Common
 	org  domain.Organization
 	form *form
-	w, h int
+	// formOrg is the organization the form opened with: its save is a
+	// patch of the fields changed, based on this version (org follows
+	// the store meanwhile)
+	formOrg domain.Organization
+	// conflict shows a conflict of either form's save over it
+	conflict *conflictView
+	w, h     int
 
 	// the Email tab (tab/shift+tab): mail server and intake settings
 	emailTab bool
 	mail     domain.MailSettings
 	mailErr  error // why the settings cannot be shown (organization:view)
 	mailForm *form
+	mailBase uint64 // the version of the mail settings the form opened
 	saving   bool
 }
 
@@ -70,6 +77,7 @@ func typeNames(o domain.Organization) []string {
 
 func (s *settingsScreen) openForm() {
 	o := s.org
+	s.formOrg = o
 	days := func(v string) error {
 		if n, err := strconv.Atoi(v); err != nil || n < 0 {
 			return domain.Errorf(domain.EInvalid, "overdue days %q: a whole number of days, 0 or more", v)
@@ -98,50 +106,69 @@ func (s *settingsScreen) openForm() {
 	s.form.SetSize(s.w, s.h)
 }
 
-func (s *settingsScreen) submit() tea.Cmd {
+func (s *settingsScreen) submit() tea.Cmd { return s.submitAs(resolution{}) }
+
+// submitAs saves the form in a command: the fields changed, on the
+// version it opened (res: a conflict's answer).
+func (s *settingsScreen) submitAs(res resolution) tea.Cmd {
 	f := s.form
-	o := s.org
+	o := s.formOrg
 	o.Name, o.TimeZone, o.TicketPrefix = f.Value(sfName), f.Value(sfTimeZone), f.Value(sfPrefix)
 	o.OverdueDays, _ = strconv.Atoi(f.Value(sfOverdue))
 	o.RecordVisibility = f.On(sfVisibility)
 	o.Priorities = splitList(f.Value(sfPriorities))
 	common := map[string][]string{}
-	for i, p := range s.org.ProblemTypes {
+	for i, p := range s.formOrg.ProblemTypes {
 		common[strings.ToLower(p.Name)] = splitList(f.Value(sfProblemTypes + 1 + i))
 	}
 	o.ProblemTypes = nil
 	for _, n := range splitList(f.Value(sfProblemTypes)) {
 		o.ProblemTypes = append(o.ProblemTypes, domain.ProblemType{Name: n, CommonProblems: common[strings.ToLower(n)]})
 	}
-	patch := domain.DiffOrg(s.org, o)
-	return func() tea.Msg {
-		_, err := s.c.Svc.UpdateOrganization(s.c.Ctx, patch)
-		return settingsSavedMsg{form: f, err: err}
+	patch := domain.DiffOrg(s.formOrg, o)
+	if res.onto(&patch.Base, &patch) {
+		s.form = nil
+		s.c.nothingLeft("the organization settings")
+		return s.Reload()
 	}
+	svc, ctx := s.c.Svc, s.c.Ctx
+	return s.c.saving(s, func() tea.Msg {
+		o, err := svc.UpdateOrganization(ctx, patch)
+		return settingsSavedMsg{form: f, org: o, err: err, res: res}
+	})
 }
 
 // settingsSavedMsg is the outcome of the settings form's save: on err the
 // form stays with what was typed.
 type settingsSavedMsg struct {
 	form *form
+	org  domain.Organization
 	err  error
+	res  resolution
 }
 
 func (s *settingsScreen) saved(m settingsSavedMsg) tea.Cmd {
 	if m.err != nil {
-		s.c.Fail(m.err)
+		discard := func() tea.Cmd { s.form = nil; return s.Reload() }
+		e := edit{what: "the organization settings", view: &s.conflict, w: s.w, h: s.h, res: m.res, resend: s.submitAs, discard: discard}
+		if m.form != s.form || !catchConflict(s.c, m.err, e) {
+			s.c.Fail(m.err)
+		}
 		return nil
 	}
 	if m.form == s.form {
 		s.form = nil
 	}
-	s.c.Ok("saved organization settings")
+	s.org = m.org // the next edit's base, until the settings are read again
+	s.c.Ok("%s", s.c.savedNote("The organization", m.org.Rev, "saved organization settings", m.res))
 	return s.Reload()
 }
 
-func (s *settingsScreen) Dirty() bool     { return false }
-func (s *settingsScreen) Capturing() bool { return s.form != nil || s.mailForm != nil }
-func (s *settingsScreen) Hint() string    { return "" }
+func (s *settingsScreen) Dirty() bool { return s.conflict != nil }
+func (s *settingsScreen) Capturing() bool {
+	return s.conflict == nil && (s.form != nil || s.mailForm != nil)
+}
+func (s *settingsScreen) Hint() string { return "" }
 
 func (s *settingsScreen) SetSize(w, h int) {
 	s.w, s.h = w, h
@@ -151,6 +178,9 @@ func (s *settingsScreen) SetSize(w, h int) {
 	if s.mailForm != nil {
 		s.mailForm.SetSize(w, h)
 	}
+	if s.conflict != nil {
+		s.conflict.SetSize(w, h)
+	}
 }
 
 func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
@@ -158,15 +188,10 @@ func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
 		return s.saved(m)
 	}
 	if m, ok := msg.(mailSavedMsg); ok {
-		s.saving = false
-		if m.err != nil {
-			s.c.Fail(m.err)
-			return nil
-		}
-		s.mailForm = nil
-		s.mail, s.mailErr = m.settings, nil
-		s.c.Ok("saved email settings")
-		return nil
+		return s.mailSaved(m)
+	}
+	if cmd, ok := updateConflict(&s.conflict, msg); ok {
+		return cmd
 	}
 	if s.mailForm != nil {
 		submit, cancel, cmd := s.mailForm.Update(msg)
@@ -174,8 +199,7 @@ func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
 		case cancel:
 			s.mailForm = nil
 		case submit && !s.saving:
-			s.saving = true
-			return s.c.saving(s, s.saveMail())
+			return s.saveMail(resolution{})
 		}
 		return cmd
 	}
@@ -196,7 +220,7 @@ func (s *settingsScreen) Update(msg tea.Msg) tea.Cmd {
 		case cancel:
 			s.form = nil
 		case submit:
-			return s.c.saving(s, s.submit())
+			return s.submit()
 		}
 		return cmd
 	}
@@ -223,6 +247,9 @@ func (s *settingsScreen) mayEdit() error {
 }
 
 func (s *settingsScreen) View() string {
+	if s.conflict != nil {
+		return s.conflict.View()
+	}
 	if s.form != nil {
 		return s.form.View()
 	}
@@ -259,6 +286,9 @@ func (s *settingsScreen) View() string {
 }
 
 func (s *settingsScreen) ShortHelp() []key.Binding {
+	if s.conflict != nil {
+		return s.conflict.ShortHelp()
+	}
 	if s.form != nil {
 		return s.form.ShortHelp()
 	}
@@ -271,4 +301,9 @@ func (s *settingsScreen) ShortHelp() []key.Binding {
 	return []key.Binding{s.c.Keys.List.Edit, s.c.Keys.Global.NextPane}
 }
 
-func (s *settingsScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }
+func (s *settingsScreen) FullHelp() [][]key.Binding {
+	if s.conflict != nil {
+		return s.conflict.FullHelp()
+	}
+	return [][]key.Binding{s.ShortHelp()}
+}

@@ -29,8 +29,10 @@ const (
 
 // mailSavedMsg is the outcome of saving the email settings.
 type mailSavedMsg struct {
+	form     *form
 	settings domain.MailSettings
 	err      error
+	res      resolution
 }
 
 var tlsModes = []string{string(domain.TLSStartTLS), string(domain.TLSImplicit), string(domain.TLSNone)}
@@ -58,6 +60,7 @@ func (s *settingsScreen) openMailForm() {
 		return
 	}
 	m := s.mail
+	s.mailBase = m.VersionOrFirst()
 	port := func(field string) func(string) error {
 		return func(v string) error {
 			if v == "" {
@@ -115,8 +118,9 @@ func (s *settingsScreen) openMailForm() {
 	s.mailForm.SetSize(s.w, s.h)
 }
 
-// saveMail saves the form in a command, off the Update loop.
-func (s *settingsScreen) saveMail() tea.Cmd {
+// saveMail saves the form in a command, off the Update loop: the fields
+// changed, on the version the form opened (res: a conflict's answer).
+func (s *settingsScreen) saveMail(res resolution) tea.Cmd {
 	f := s.mailForm
 	// only what was changed: a patch of the settings as they were opened,
 	// so another administrator's change of another field stays
@@ -134,7 +138,7 @@ func (s *settingsScreen) saveMail() tea.Cmd {
 		n, _ := strconv.Atoi(f.Value(i)) // validated by the field; empty is 0, the default
 		return &n
 	}
-	c := domain.MailChange{Base: s.mail.Version, Host: str(mfHost), Port: num(mfPort), TLS: str(mfTLS), User: str(mfUser), From: str(mfFrom),
+	c := domain.MailChange{Base: s.mailBase, Host: str(mfHost), Port: num(mfPort), TLS: str(mfTLS), User: str(mfUser), From: str(mfFrom),
 		IntakeBuilding: str(mfIntake), HourlyLimit: num(mfLimit), IMAPHost: str(mfIMAPHost), IMAPPort: num(mfIMAPPort),
 		IMAPTLS: str(mfIMAPTLS), IMAPUser: str(mfIMAPUser), IMAPMailbox: str(mfIMAPBox)}
 	if p := f.Raw(mfPassword); p != "" {
@@ -143,11 +147,84 @@ func (s *settingsScreen) saveMail() tea.Cmd {
 	if p := f.Raw(mfIMAPPassword); p != "" {
 		c.IMAPPassword = &p
 	}
-	svc, ctx := s.c.Svc, s.c.Ctx
-	return func() tea.Msg {
-		m, err := svc.UpdateMailSettings(ctx, c)
-		return mailSavedMsg{settings: m, err: err}
+	if res.onto(&c.Base, mailPatch{&c}) {
+		s.mailForm = nil
+		s.c.nothingLeft("the email settings")
+		return s.Reload()
 	}
+	svc, ctx := s.c.Svc, s.c.Ctx
+	s.saving = true
+	return s.c.saving(s, func() tea.Msg {
+		m, err := svc.UpdateMailSettings(ctx, c)
+		return mailSavedMsg{form: f, settings: m, err: err, res: res}
+	})
+}
+
+// mailSaved applies the outcome of the email form's save: a conflict
+// opens the conflict view over the form, another refusal keeps the form.
+func (s *settingsScreen) mailSaved(m mailSavedMsg) tea.Cmd {
+	s.saving = false
+	if m.err != nil {
+		discard := func() tea.Cmd { s.mailForm = nil; return s.Reload() }
+		e := edit{what: "the email settings", view: &s.conflict, w: s.w, h: s.h, res: m.res, resend: s.saveMail, discard: discard}
+		if m.form != s.mailForm || !catchConflict(s.c, m.err, e) {
+			s.c.Fail(m.err)
+		}
+		return nil
+	}
+	if m.form == s.mailForm {
+		s.mailForm = nil
+	}
+	s.mail, s.mailErr = m.settings, nil
+	s.c.Ok("%s", s.c.savedNote("The email configuration", m.settings.Rev, "saved email settings", m.res))
+	return nil
+}
+
+// mailPatch is a MailChange as a resolution drops fields from it: a
+// conflict's field key (domain.MailFields) names the change's field.
+type mailPatch struct{ c *domain.MailChange }
+
+func (p mailPatch) Drop(keys ...string) {
+	c := p.c
+	for _, k := range keys {
+		switch k {
+		case "host":
+			c.Host = nil
+		case "port":
+			c.Port = nil
+		case "tls":
+			c.TLS = nil
+		case "user":
+			c.User = nil
+		case "password":
+			c.Password = nil
+		case "from":
+			c.From = nil
+		case "intake_building":
+			c.IntakeBuilding = nil
+		case "hourly_limit":
+			c.HourlyLimit = nil
+		case "imap_host":
+			c.IMAPHost = nil
+		case "imap_port":
+			c.IMAPPort = nil
+		case "imap_tls":
+			c.IMAPTLS = nil
+		case "imap_user":
+			c.IMAPUser = nil
+		case "imap_password":
+			c.IMAPPassword = nil
+		case "imap_mailbox":
+			c.IMAPMailbox = nil
+		}
+	}
+}
+
+func (p mailPatch) Empty() bool {
+	c := p.c
+	return c.Host == nil && c.Port == nil && c.TLS == nil && c.User == nil && c.Password == nil && c.From == nil &&
+		c.IntakeBuilding == nil && c.HourlyLimit == nil && c.IMAPHost == nil && c.IMAPPort == nil && c.IMAPTLS == nil &&
+		c.IMAPUser == nil && c.IMAPPassword == nil && c.IMAPMailbox == nil
 }
 
 // mailView is the Email tab: what is set, whether passwords are stored

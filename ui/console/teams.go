@@ -34,6 +34,8 @@ type teamsScreen struct {
 	open    string // team whose members are shown
 	members *table
 	report  *scroller // the last repair's report
+	// conflict shows a conflict of the edit form's save over the form
+	conflict *conflictView
 	// filter narrows the list as typed (R15: a prefix, % anywhere)
 	filter   textinput.Model
 	filterOn bool
@@ -152,8 +154,8 @@ func (s *teamsScreen) applyMembers(team string, ms []domain.TeamMember, err erro
 	s.members.SetRows(keys, rows)
 }
 
-func (s *teamsScreen) Dirty() bool     { return false }
-func (s *teamsScreen) Capturing() bool { return s.form != nil || s.filterOn }
+func (s *teamsScreen) Dirty() bool     { return s.conflict != nil }
+func (s *teamsScreen) Capturing() bool { return s.conflict == nil && (s.form != nil || s.filterOn) }
 func (s *teamsScreen) Hint() string    { return "" }
 
 func (s *teamsScreen) SetSize(w, h int) {
@@ -166,6 +168,9 @@ func (s *teamsScreen) SetSize(w, h int) {
 	}
 	if s.report != nil {
 		s.report.SetSize(w, h-1)
+	}
+	if s.conflict != nil {
+		s.conflict.SetSize(w, h)
 	}
 }
 
@@ -200,7 +205,10 @@ func (s *teamsScreen) openForm(mode teamFormMode, src domain.TeamInfo) {
 
 // submit saves the form off the Update loop (saveForm): a refusal keeps
 // the form and its text; a save closes it and the cursor lands on the team.
-func (s *teamsScreen) submit() tea.Cmd {
+func (s *teamsScreen) submit() tea.Cmd { return s.submitAs(resolution{}) }
+
+// submitAs is submit with a conflict's answer (for an edit).
+func (s *teamsScreen) submitAs(res resolution) tea.Cmd {
 	f, svc, ctx := s.form, s.c.Svc, s.c.Ctx
 	land := func(t domain.Team) tea.Cmd {
 		s.table.Want(t.Name) // the cursor lands on the new or renamed team
@@ -221,11 +229,30 @@ func (s *teamsScreen) submit() tea.Cmd {
 			func(string) string { return "added " + user + " to " + team },
 			func(string) tea.Cmd { s.members.Want(user); return s.Reload() })
 	}
+	// the fields the form changed, on the version it opened
 	t := s.source.Team
 	t.Name, t.Description = f.Value(0), f.Value(1)
 	patch := domain.DiffTeam(s.source.Team, t)
-	return saveForm(s.c, s, &s.form, func() (domain.Team, error) { return svc.UpdateTeam(ctx, t.ID, patch) },
-		func(t domain.Team) string { return "saved team " + t.Name }, land)
+	what := "team " + s.source.Name
+	if res.onto(&patch.Base, &patch) {
+		s.form = nil
+		s.c.nothingLeft(what)
+		return s.Reload()
+	}
+	e := edit{what: what, view: &s.conflict, w: s.w, h: s.h, res: res, resend: s.submitAs, discard: func() tea.Cmd { s.form = nil; return s.Reload() }}
+	return saveEdit(s.c, s, &s.form, e, func() (domain.Team, error) { return svc.UpdateTeam(ctx, t.ID, patch) },
+		func(t domain.Team) string { return s.c.savedNote(t.Name, t.Rev, "saved team "+t.Name, res) },
+		func(t domain.Team) tea.Cmd { s.keep(t); return land(t) })
+}
+
+// keep puts a team a save returned into the list until it is read again:
+// an edit opened meanwhile starts from the saved version.
+func (s *teamsScreen) keep(t domain.Team) {
+	for i := range s.teams {
+		if s.teams[i].ID == t.ID {
+			s.teams[i].Team = t
+		}
+	}
 }
 
 // repair rebuilds global membership, private teams and the hierarchy (R9)
@@ -256,6 +283,9 @@ func (s *teamsScreen) Update(msg tea.Msg) tea.Cmd {
 		s.report.SetSize(s.w, s.h-1)
 		s.c.Ok("repaired teams: %s", plural(len(r.lines), "change"))
 		return s.Reload()
+	}
+	if cmd, ok := updateConflict(&s.conflict, msg); ok {
+		return cmd
 	}
 	if s.form != nil {
 		return updateForm(&s.form, msg, s.submit)
@@ -350,6 +380,8 @@ func (s *teamsScreen) Update(msg tea.Msg) tea.Cmd {
 
 func (s *teamsScreen) View() string {
 	switch {
+	case s.conflict != nil:
+		return s.conflict.View()
 	case s.form != nil:
 		return s.form.View()
 	case s.report != nil:
@@ -370,6 +402,8 @@ func (s *teamsScreen) View() string {
 func (s *teamsScreen) ShortHelp() []key.Binding {
 	n, l := s.c.Keys.Nav, s.c.Keys.List
 	switch {
+	case s.conflict != nil:
+		return s.conflict.ShortHelp()
 	case s.form != nil:
 		return s.form.ShortHelp()
 	case s.report != nil:
@@ -386,5 +420,8 @@ func (s *teamsScreen) ShortHelp() []key.Binding {
 }
 
 func (s *teamsScreen) FullHelp() [][]key.Binding {
+	if s.conflict != nil {
+		return s.conflict.FullHelp()
+	}
 	return [][]key.Binding{s.ShortHelp()}
 }

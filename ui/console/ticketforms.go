@@ -487,20 +487,7 @@ func (s *ticketsScreen) submit() tea.Cmd {
 			return ok, nil
 		})
 	case formEdit:
-		var ch domain.TicketChange
-		str := func(i int, old string, dst **string) {
-			if v := f.Value(i); v != old {
-				*dst = &v
-			}
-		}
-		str(efTitle, r.Title, &ch.Title)
-		str(efDescription, r.Description, &ch.Description)
-		str(efBuilding, r.Building, &ch.Building)
-		str(efRoom, r.Room, &ch.Room)
-		str(efType, r.ProblemType, &ch.ProblemType)
-		str(efPriority, r.Priority, &ch.Priority)
-		ch.Comment = f.Value(efComment)
-		return s.do(f, func() (string, error) { return "saved " + label, svc.EditTicket(s.c.Ctx, n, ch) })
+		return s.submitEdit(resolution{})
 	case formWork:
 		m, _ := parseMinutes(f.Value(wfMinutes))
 		text := f.Value(wfText)
@@ -569,4 +556,78 @@ func (s *ticketsScreen) submit() tea.Cmd {
 		})
 	}
 	return nil
+}
+
+// submitEdit saves the edit form: the fields changed, on the version of
+// the ticket the form opened (res: a conflict's answer). The command reads
+// the ticket before the edit, to say who changed it since the form opened
+// when the edit lands on top of that, and after, for the next edit's base
+// (EditTicket returns no ticket).
+func (s *ticketsScreen) submitEdit(res resolution) tea.Cmd {
+	f, r, svc, ctx := s.form, s.formFor, s.c.Svc, s.c.Ctx
+	n, label := r.Number, r.Label
+	ch := domain.TicketChange{Base: r.Version}
+	str := func(i int, old string, dst **string) {
+		if v := f.Value(i); v != old {
+			*dst = &v
+		}
+	}
+	str(efTitle, r.Title, &ch.Title)
+	str(efDescription, r.Description, &ch.Description)
+	str(efBuilding, r.Building, &ch.Building)
+	str(efRoom, r.Room, &ch.Room)
+	str(efType, r.ProblemType, &ch.ProblemType)
+	str(efPriority, r.Priority, &ch.Priority)
+	ch.Comment = f.Value(efComment)
+	if res.onto(&ch.Base, ticketPatch{&ch}) {
+		s.form = nil
+		s.c.nothingLeft(label)
+		return s.fetch()
+	}
+	s.formBusy = true
+	return s.c.saving(s, func() tea.Msg {
+		before, bErr := svc.Ticket(ctx, n)
+		if err := svc.EditTicket(ctx, n, ch); err != nil {
+			return ticketDoneMsg{err: err, form: f, edit: true, res: res}
+		}
+		m := ticketDoneMsg{ok: "saved " + label, form: f, edit: true, res: res, label: label}
+		if bErr == nil && before.Version > ch.Base {
+			m.onTop = &before.Rev
+		}
+		if after, err := svc.Ticket(ctx, n); err == nil {
+			m.saved = &after
+		}
+		return m
+	})
+}
+
+// ticketPatch is a TicketChange as a resolution drops fields from it: a
+// conflict's field key (domain.TicketFields) names the change's field. The
+// common problem follows the problem type (a new type clears it), so
+// taking theirs for it keeps the type as stored too.
+type ticketPatch struct{ c *domain.TicketChange }
+
+func (p ticketPatch) Drop(keys ...string) {
+	c := p.c
+	for _, k := range keys {
+		switch k {
+		case "title":
+			c.Title = nil
+		case "description":
+			c.Description = nil
+		case "problem_type", "common_problem":
+			c.ProblemType = nil
+		case "priority":
+			c.Priority = nil
+		case "building":
+			c.Building = nil
+		case "room":
+			c.Room = nil
+		}
+	}
+}
+
+func (p ticketPatch) Empty() bool {
+	c := p.c
+	return c.Title == nil && c.Description == nil && c.ProblemType == nil && c.Priority == nil && c.Building == nil && c.Room == nil
 }

@@ -50,6 +50,8 @@ type ticketsScreen struct {
 	formFor  domain.TicketRow
 	formWork domain.ID
 	formBusy bool
+	// conflict shows a conflict of the edit form's save over the form
+	conflict *conflictView
 	blds     []domain.Building // for the report and edit forms
 	pick     *chooser
 	detail   *ticketDetail
@@ -81,6 +83,13 @@ type (
 		form   *form
 		closed domain.TicketNumber // a deleted ticket: its detail closes
 		open   domain.TicketNumber // a new ticket (clone) to show
+		// edit is set by the edit form's save: a conflict opens the
+		// conflict view; saved is the ticket read after it landed
+		edit  bool
+		res   resolution
+		saved *domain.TicketDetail
+		onTop *domain.Rev // the change the edit of label landed on top of
+		label string
 	}
 	// bulkMsg carries the per-ticket results of a bulk action.
 	bulkMsg struct {
@@ -266,11 +275,13 @@ func age(created, now time.Time) string {
 }
 
 func (s *ticketsScreen) Dirty() bool {
-	return s.form != nil && s.formKind != formFilters
+	return s.conflict != nil || s.form != nil && s.formKind != formFilters
 }
 
 func (s *ticketsScreen) Capturing() bool {
 	switch {
+	case s.conflict != nil:
+		return false
 	case s.form != nil, s.pick != nil, s.lineOn:
 		return true
 	case s.saved != nil:
@@ -283,7 +294,7 @@ func (s *ticketsScreen) Capturing() bool {
 
 // Hint tells the whole title and the overdue notice of the highlighted ticket.
 func (s *ticketsScreen) Hint() string {
-	if s.form != nil || s.pick != nil || s.results != nil || s.saved != nil || s.detail != nil {
+	if s.conflict != nil || s.form != nil || s.pick != nil || s.results != nil || s.saved != nil || s.detail != nil {
 		return ""
 	}
 	r, ok := s.current()
@@ -304,6 +315,9 @@ func (s *ticketsScreen) SetSize(w, h int) {
 	s.line.SetWidth(max(10, w-4))
 	if s.form != nil {
 		s.form.SetSize(w, h)
+	}
+	if s.conflict != nil {
+		s.conflict.SetSize(w, h)
 	}
 	if s.pick != nil {
 		s.pick.SetSize(w, h)
@@ -411,6 +425,9 @@ func (s *ticketsScreen) Update(msg tea.Msg) tea.Cmd {
 	case editWorkMsg:
 		s.openEditWork(m.report)
 		return nil
+	}
+	if cmd, ok := updateConflict(&s.conflict, msg); ok {
+		return cmd
 	}
 	if s.form != nil {
 		return s.updateForm(msg)
@@ -606,11 +623,35 @@ func (s *ticketsScreen) done(m ticketDoneMsg) tea.Cmd {
 		s.formBusy = false
 	}
 	if m.err != nil {
-		s.c.Fail(m.err)
+		discard := func() tea.Cmd {
+			s.form = nil
+			if s.detail != nil {
+				return tea.Batch(s.fetch(), s.detail.reload())
+			}
+			return s.fetch()
+		}
+		e := edit{what: s.formFor.Label, view: &s.conflict, w: s.w, h: s.h, res: m.res, resend: s.submitEdit, discard: discard}
+		if !m.edit || m.form == nil || m.form != s.form || !catchConflict(s.c, m.err, e) {
+			s.c.Fail(m.err)
+		}
 	} else {
+		if m.edit {
+			m.ok = s.c.savedNote(m.label, domain.Rev{OnTopOf: m.onTop}, m.ok, m.res)
+		}
 		s.c.Ok("%s", m.ok)
 		if m.form != nil && m.form == s.form {
 			s.form = nil
+		}
+		if t := m.saved; t != nil {
+			// the ticket as saved is the next edit's base, until the
+			// queue and the detail are read again
+			k := strconv.FormatUint(uint64(t.Number), 10)
+			if _, ok := s.byKey[k]; ok {
+				s.byKey[k] = t.TicketRow
+			}
+			if s.detail != nil && s.detail.t.Number == t.Number {
+				s.detail.t.TicketRow = t.TicketRow
+			}
 		}
 		if m.closed != 0 && s.detail != nil && s.detail.t.Number == m.closed {
 			s.detail = nil
@@ -841,6 +882,8 @@ func (s *ticketsScreen) bulkDone(m bulkMsg) tea.Cmd {
 
 func (s *ticketsScreen) View() string {
 	switch {
+	case s.conflict != nil:
+		return s.conflict.View()
 	case s.form != nil:
 		return s.form.View()
 	case s.pick != nil:
@@ -884,6 +927,8 @@ func (s *ticketsScreen) View() string {
 func (s *ticketsScreen) ShortHelp() []key.Binding {
 	n, tk := s.c.Keys.Nav, s.c.Keys.Tickets
 	switch {
+	case s.conflict != nil:
+		return s.conflict.ShortHelp()
 	case s.form != nil:
 		return s.form.ShortHelp()
 	case s.pick != nil:
@@ -901,6 +946,9 @@ func (s *ticketsScreen) ShortHelp() []key.Binding {
 }
 
 func (s *ticketsScreen) FullHelp() [][]key.Binding {
+	if s.conflict != nil {
+		return s.conflict.FullHelp()
+	}
 	n, tk := s.c.Keys.Nav, s.c.Keys.Tickets
 	return [][]key.Binding{
 		s.offered(n.Filter, tk.Filters, tk.Mine, tk.Unassigned, tk.Overdue, tk.Sort, tk.Saved),

@@ -72,6 +72,11 @@ type usersScreen struct {
 	target    domain.UserInfo // edited or opened user
 	targets   []string        // bulk action users
 	detail    *table          // memberships of target, when open
+	// opened is the user the edit form opened with: its patch is the
+	// fields the form changes, based on this version (a reload of the
+	// detail meanwhile does not move it)
+	opened   domain.User
+	conflict *conflictView
 	// superField and pwField are the form's Superuser toggle and first
 	// Password field, when it has them (-1 otherwise)
 	superField, pwField int
@@ -233,8 +238,8 @@ func (s *usersScreen) showDetail(ui domain.UserInfo, uErr error, ms []domain.Mem
 	s.detail.SetRows(keys, rows)
 }
 
-func (s *usersScreen) Dirty() bool     { return false }
-func (s *usersScreen) Capturing() bool { return s.form != nil || s.filterOn }
+func (s *usersScreen) Dirty() bool     { return s.conflict != nil }
+func (s *usersScreen) Capturing() bool { return s.conflict == nil && (s.form != nil || s.filterOn) }
 
 // Hint says why the highlighted user cannot log in (R2, deactivated).
 func (s *usersScreen) Hint() string {
@@ -252,6 +257,9 @@ func (s *usersScreen) SetSize(w, h int) {
 	s.filter.SetWidth(max(10, min(30, w/3)))
 	if s.form != nil {
 		s.form.SetSize(w, h)
+	}
+	if s.conflict != nil {
+		s.conflict.SetSize(w, h)
 	}
 	if resized {
 		s.refetch = true // SetSize returns no command: pendingLoad reads
@@ -287,6 +295,7 @@ func (s *usersScreen) openForm(mode userFormMode, u domain.UserInfo) {
 	}
 	s.mode = mode
 	s.target = u
+	s.opened = u.User
 	email := func(v string) error { return domain.ValidateEmail(v) }
 	optUser := func(v string) error {
 		if v == "" {
@@ -346,11 +355,12 @@ func (s *usersScreen) openForm(mode userFormMode, u domain.UserInfo) {
 	s.form.SetSize(s.w, s.h)
 }
 
-// userFromForm builds the user the form describes; the reports-to
-// username is returned for the save's command to resolve (a service read).
+// userFromForm builds the user the form describes, from the one it opened
+// with; the reports-to username is returned for the save's command to
+// resolve (a service read).
 func (s *usersScreen) userFromForm() (domain.User, string) {
 	f := s.form
-	u := s.target.User
+	u := s.opened
 	u.Username, u.First, u.Last = f.Value(ufUsername), f.Value(ufFirst), f.Value(ufLast)
 	u.Email, u.Phone, u.StartScreen = f.Value(ufEmail), f.Value(ufPhone), f.Value(ufStartScreen)
 	u.ReportsTo = 0
@@ -363,7 +373,27 @@ func (s *usersScreen) userFromForm() (domain.User, string) {
 	return u, f.Value(ufReportsTo)
 }
 
-func (s *usersScreen) submit() tea.Cmd {
+// renames reports whether the user form changes the login of the user
+// it edits: saving asks first.
+func (s *usersScreen) renames() bool {
+	return s.mode == userEdit && s.form.Value(ufUsername) != s.opened.Username
+}
+
+// askRename asks before a save that renames a login; yes saves, no goes
+// back to the form with everything typed.
+func (s *usersScreen) askRename() tea.Cmd {
+	f := s.form
+	q := fmt.Sprintf("Rename the login %s to %s? They sign in (SSH, mail) with the new name.", s.opened.Username, f.Value(ufUsername))
+	return ask(q, func() tea.Msg { return userRenameMsg{form: f} })
+}
+
+// userRenameMsg saves the user form after "rename the login?".
+type userRenameMsg struct{ form *form }
+
+func (s *usersScreen) submit() tea.Cmd { return s.submitAs(resolution{}) }
+
+// submitAs saves the open form; res is a conflict's answer for an edit.
+func (s *usersScreen) submitAs(res resolution) tea.Cmd {
 	f := s.form
 	switch s.mode {
 	case userNew, userEdit:
@@ -376,7 +406,7 @@ func (s *usersScreen) submit() tea.Cmd {
 				return nil
 			}
 		}
-		mode, orig := s.mode, s.target.User
+		mode, orig := s.mode, s.opened
 		// the save runs in the command; userSavedMsg closes the form
 		return func() tea.Msg {
 			if reportsTo != "" {
@@ -393,9 +423,15 @@ func (s *usersScreen) submit() tea.Cmd {
 			case mode == userNew:
 				u, err = s.c.Svc.CreateUser(s.c.Ctx, u)
 			default:
-				u, err = s.c.Svc.UpdateUser(s.c.Ctx, u.ID, domain.DiffUser(orig, u))
+				// the fields the form changed, on the version it opened
+				p := domain.DiffUser(orig, u)
+				if res.onto(&p.Base, &p) {
+					return userSavedMsg{form: f, user: orig.Username, ok: "nothing left to save: user " + orig.Username + " keeps what is stored", open: true, u: orig}
+				}
+				u, err = s.c.Svc.UpdateUser(s.c.Ctx, u.ID, p)
 			}
-			return userSavedMsg{form: f, user: u.Username, ok: "saved user " + u.Username, err: err, open: mode == userEdit}
+			return userSavedMsg{form: f, user: u.Username, ok: "saved user " + u.Username, err: err,
+				open: mode == userEdit, edit: mode == userEdit, u: u, res: res}
 		}
 	case userJoin, userBulkJoin:
 		until, err := s.c.parseUntil(f.Value(mfUntil))
@@ -502,12 +538,29 @@ type userSavedMsg struct {
 	user, ok string
 	err      error
 	open     bool
+	// edit: the edit form's save (a conflict opens the conflict view);
+	// u is the user saved, the next edit's base
+	edit bool
+	u    domain.User
+	res  resolution
 }
 
 func (s *usersScreen) saved(m userSavedMsg) tea.Cmd {
 	if m.err != nil {
-		s.c.Fail(m.err)
+		resend := func(r resolution) tea.Cmd { return s.c.saving(s, s.submitAs(r)) }
+		discard := func() tea.Cmd {
+			s.form, s.target = nil, domain.UserInfo{}
+			return s.Reload()
+		}
+		e := edit{what: "user " + s.opened.Username, view: &s.conflict, w: s.w, h: s.h, res: m.res, resend: resend, discard: discard}
+		if !m.edit || m.form != s.form || !catchConflict(s.c, m.err, e) {
+			s.c.Fail(m.err)
+		}
 		return nil
+	}
+	if m.edit {
+		// the note is made here, in Update: it reads the zone
+		m.ok = s.c.savedNote(m.u.Username, m.u.Rev, m.ok, m.res)
 	}
 	s.c.Ok("%s", m.ok)
 	if m.form == s.form {
@@ -515,6 +568,9 @@ func (s *usersScreen) saved(m userSavedMsg) tea.Cmd {
 	}
 	s.target = domain.UserInfo{}
 	if m.open {
+		// the saved user until the detail is read again: an edit opened
+		// meanwhile starts from this version
+		s.target.User = m.u
 		s.target.Username = m.user
 	}
 	if m.user != "" {
@@ -660,6 +716,14 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 		return s.bulkDone(m)
 	case userSavedMsg:
 		return s.saved(m)
+	case userRenameMsg:
+		if m.form != s.form || s.form == nil {
+			return nil
+		}
+		return s.c.saving(s, s.submit())
+	}
+	if cmd, ok := updateConflict(&s.conflict, msg); ok {
+		return cmd
 	}
 	if s.form != nil {
 		submit, cancel, cmd := s.form.Update(msg)
@@ -669,6 +733,8 @@ func (s *usersScreen) Update(msg tea.Msg) tea.Cmd {
 			if s.mode == userNew || s.mode == userEdit || s.mode == userTerminate {
 				s.target = domain.UserInfo{}
 			}
+		case submit && s.renames():
+			return tea.Batch(cmd, s.askRename())
 		case submit:
 			return s.c.saving(s, s.submit())
 		}
@@ -898,6 +964,9 @@ func (s *usersScreen) detailView() string {
 }
 
 func (s *usersScreen) View() string {
+	if s.conflict != nil {
+		return s.conflict.View()
+	}
 	if s.form != nil {
 		return s.form.View()
 	}
@@ -922,6 +991,9 @@ func (s *usersScreen) View() string {
 }
 
 func (s *usersScreen) ShortHelp() []key.Binding {
+	if s.conflict != nil {
+		return s.conflict.ShortHelp()
+	}
 	if s.form != nil {
 		return s.form.ShortHelp()
 	}
@@ -947,6 +1019,9 @@ func (s *usersScreen) ShortHelp() []key.Binding {
 }
 
 func (s *usersScreen) FullHelp() [][]key.Binding {
+	if s.conflict != nil {
+		return s.conflict.FullHelp()
+	}
 	n, l := s.c.Keys.Nav, s.c.Keys.List
 	return [][]key.Binding{
 		{n.Filter, n.Open, n.PageUp, n.PageDown, n.Home, n.End},
