@@ -100,55 +100,73 @@ func splitItems(s string) []string {
 // CompareFields lists the keys whose values differ between two readings of
 // one record, in before's order, and the audit's changes: a plain field
 // one each, a set (the fields of one List) once, whole before and after.
+// Both readings come from one schema, so their fields line up; after is
+// put in before's order when they do not.
 func CompareFields(before, after []Field) (keys []string, changes []FieldChange) {
-	av := make(map[string]Field, len(after))
-	for _, f := range after {
-		av[f.Key] = f
-	}
-	type set struct{ before, after string }
-	sets := map[string]*set{}
-	var order []string // the lists, and where their change goes
-	at := map[string]int{}
-	for _, b := range before {
-		a := av[b.Key]
-		if b.List != "" {
-			st := sets[b.List]
-			if st == nil {
-				st = &set{}
-				sets[b.List] = st
-			}
-			_, item, _ := strings.Cut(b.Key, ":")
-			if b.Value != "" {
-				st.before = joinItem(st.before, item)
-			}
-			if a.Value != "" {
-				st.after = joinItem(st.after, item)
-			}
-		}
+	after = alignFields(before, after)
+	var lists map[string]int // a changed set → its change's index
+	for i, b := range before {
+		a := after[i]
 		if a.Value == b.Value {
 			continue
 		}
 		keys = append(keys, b.Key)
 		if b.List == "" {
 			changes = append(changes, FieldChange{Field: b.Label, Before: b.Value, After: a.Value})
-		} else if _, ok := at[b.List]; !ok {
-			at[b.List] = len(changes)
+			continue
+		}
+		if _, ok := lists[b.List]; !ok {
+			if lists == nil {
+				lists = map[string]int{}
+			}
+			lists[b.List] = len(changes)
 			changes = append(changes, FieldChange{Field: b.List, Set: true})
-			order = append(order, b.List)
 		}
 	}
-	for _, l := range order {
-		changes[at[l]].Before, changes[at[l]].After = sets[l].before, sets[l].after
+	for list, at := range lists {
+		var bs, as []string
+		for i, b := range before {
+			if b.List != list {
+				continue
+			}
+			_, item, _ := strings.Cut(b.Key, ":")
+			if b.Value != "" {
+				bs = append(bs, item)
+			}
+			if after[i].Value != "" {
+				as = append(as, item)
+			}
+		}
+		changes[at].Before, changes[at].After = strings.Join(bs, ", "), strings.Join(as, ", ")
 	}
 	return keys, changes
 }
 
-func joinItem(list, item string) string {
-	if list == "" {
-		return item
+// alignFields returns after in before's order (a field after lacks reads
+// as empty).
+func alignFields(before, after []Field) []Field {
+	aligned := len(before) == len(after)
+	for i := 0; aligned && i < len(before); i++ {
+		aligned = before[i].Key == after[i].Key
 	}
-	return list + ", " + item
+	if aligned {
+		return after
+	}
+	byKey := make(map[string]Field, len(after))
+	for _, f := range after {
+		byKey[f.Key] = f
+	}
+	out := make([]Field, len(before))
+	for i, b := range before {
+		if f, ok := byKey[b.Key]; ok {
+			out[i] = f
+		} else {
+			out[i] = Field{Key: b.Key, Label: b.Label, List: b.List}
+		}
+	}
+	return out
 }
+
 
 // FieldConflict is one field both sides changed: what is stored now
 // (theirs, written by By at At) and what the patch would write (mine).
