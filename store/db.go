@@ -166,7 +166,7 @@ func (db *DB) ready(fresh bool, owner string) error {
 	}); err != nil {
 		return fmt.Errorf("%s has no owner account: %w (run `gatehouse check --repair`)", db.path, err)
 	}
-	_, err := db.Sweep()
+	_, err := db.Sweep(context.Background()) // opening takes no context
 	return err
 }
 

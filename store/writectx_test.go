@@ -339,3 +339,60 @@ func TestEtcdCancelledWriteReturnsWhileMembersAreDown(t *testing.T) {
 	_, err = admin.CreateGroup(t.Context(), domain.Group{Name: "After"}, false)
 	must(t, err)
 }
+
+// The periodic jobs write under their own context: once it is cancelled
+// (Jobs.Stop, the console quitting) a job's write still on its way
+// writes nothing, the expiry sweep included, and the next run does it.
+func TestCancel_JobsWriteNothingOnceStopped(t *testing.T) {
+	d := newDistrict(t)
+	must(t, d.admin.Join(t.Context(), "staff", "Technicians", epoch.AddDate(0, 0, 1), "cover"))
+	_, err := d.admin.CreateSchedule(t.Context(), domain.ScheduledTask{Title: "Check backups", Building: d.eastB.ID,
+		Every: domain.Weekly, Interval: 1, NextRun: epoch.AddDate(0, 0, 1), Enabled: true})
+	must(t, err)
+	d.clk.t = epoch.AddDate(0, 0, 2) // the membership expired, the task is due
+	before := auditCount(t, d.admin)
+
+	rep := d.db.RunJobs(cancelledContext())
+	if !rep.Stopped || rep.Expired != 0 || rep.Tickets != 0 || len(rep.Failures) != 0 {
+		t.Fatalf("jobs under a cancelled context: %+v", rep)
+	}
+	// cancelled while the scheduled task's write is on its way: the
+	// expiry sweep's write comes first and lands
+	ctx, cancel := context.WithCancel(t.Context())
+	writes := 0
+	store.OnBeforeCommit(d.db, func() {
+		if writes++; writes == 2 {
+			cancel()
+		}
+	})
+	rep = d.db.RunJobs(ctx)
+	store.OnBeforeCommit(d.db, nil)
+	if !rep.Stopped || rep.Expired != 1 || rep.Tickets != 0 || len(rep.Failures) != 0 {
+		t.Fatalf("jobs stopped during a write: %+v", rep)
+	}
+	page, err := d.admin.Tickets(t.Context(), domain.TicketQuery{Text: "Check backups"})
+	must(t, err)
+	if page.Total != 0 {
+		t.Fatalf("the stopped job created %d tickets", page.Total)
+	}
+	if n := auditCount(t, d.admin); n != before+1 {
+		t.Fatalf("%d audit events, want the expiry's only", n-before)
+	}
+	rep = d.db.RunJobs(t.Context())
+	if rep.Stopped || rep.Tickets != 1 || len(rep.Failures) != 0 {
+		t.Fatalf("the next run: %+v", rep)
+	}
+}
+
+// The first-login password change runs under the SSH client's context: a
+// client gone before the write changes nothing, the temporary password
+// stays.
+func TestCancel_PasswordChangeAtLoginWritesNothing(t *testing.T) {
+	d := newDistrict(t)
+	must(t, d.admin.SetPassword(t.Context(), "staff", "Temp-Pass-1"))
+	_, err := d.db.ChangePassword(cancelledContext(), "staff", "Temp-Pass-1", "Chosen-Pass-1")
+	mustCancelled(t, "ChangePassword", err)
+	if _, err := d.db.AuthenticatePassword("staff", "Temp-Pass-1"); !errors.Is(err, domain.ErrMustChangePassword) {
+		t.Fatalf("after a cancelled change the temporary password gives %v", err)
+	}
+}
