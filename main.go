@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -237,6 +238,8 @@ func runFile(fa cli.FileArgs, g cli.Global, stdin io.Reader, stdout, stderr io.W
 		return generate(fa, stdout, stderr)
 	case "jobs run":
 		return runJobs(g, stdout, stderr)
+	case "outcome":
+		return runOutcome(fa, g, stdout, stderr)
 	case "compact":
 		path, err := dataPath(g)
 		if err == nil && store.IsStoreURL(path) {
@@ -254,6 +257,44 @@ func runFile(fa cli.FileArgs, g cli.Global, stdin io.Reader, stdout, stderr io.W
 	}
 	cli.PrintError(stderr, fmt.Errorf("`gatehouse %s` is not available in this build", fa.Command))
 	return 1
+}
+
+// runOutcome runs `gatehouse outcome WRITE-ID`: whether a write that
+// ended "outcome unknown" on etcd (its answer was lost) landed. The
+// answer is final: a write that did not land never will.
+func runOutcome(fa cli.FileArgs, g cli.Global, stdout, stderr io.Writer) int {
+	path, err := dataPath(g)
+	if err != nil {
+		cli.PrintError(stderr, err)
+		return 1
+	}
+	db, err := openStore(path, store.Options{})
+	if err != nil {
+		cli.PrintError(stderr, howToConnect(path, g.As, err))
+		return 1
+	}
+	defer func() { _ = db.Close() }() // a read and at most one guard write, already acknowledged: nothing to flush
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	id := fa.Pos[0]
+	landed, err := db.WriteOutcome(ctx, id)
+	if err != nil {
+		cli.PrintError(stderr, err)
+		return 1
+	}
+	if g.JSON {
+		if err := json.NewEncoder(stdout).Encode(map[string]any{"write_id": id, "landed": landed}); err != nil {
+			cli.PrintError(stderr, err)
+			return 1
+		}
+		return 0
+	}
+	if landed {
+		fmt.Fprintf(stdout, "write %s landed: it was applied; do not run it again\n", id)
+	} else {
+		fmt.Fprintf(stdout, "write %s did not land: nothing of it was applied, and now never will be; run it again if it is still wanted\n", id)
+	}
+	return 0
 }
 
 // generate makes a new sample district file of the asked size.

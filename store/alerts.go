@@ -151,7 +151,8 @@ func (db *DB) runAlerts(ctx context.Context, c *jobCache) (int, error) {
 		if ctx.Err() != nil {
 			return sent, nil
 		}
-		err := db.systemCached(c, func(w *txn) error {
+		before := sent
+		err := db.systemCached(ctx, c, func(w *txn) error {
 			a, ok := getAlerts(w.tx, domain.TicketNumber(d.number))
 			t, ok2, err := getTicket(w.tx, domain.TicketNumber(d.number))
 			if err != nil {
@@ -208,7 +209,7 @@ func (db *DB) runAlerts(ctx context.Context, c *jobCache) (int, error) {
 			return w.audit("ticket", domain.ID(t.Number), w.org.FormatTicket(t.Number), "alert", "", fmt.Sprintf("no state change for %d days", a.Days))
 		})
 		if err != nil && err != errStop {
-			return sent, err
+			return before, stopped(ctx, err) // nothing of this write is stored
 		}
 	}
 	return sent, nil

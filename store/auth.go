@@ -158,8 +158,12 @@ func (db *DB) AuthenticateKey(username, fingerprint string) (domain.User, error)
 // keyboard-interactive prompt). It needs no privilege beyond that proof and
 // the login rules, clears the must-change flag, and returns what
 // AuthenticatePassword would now return for the new password. The new one
-// must differ from the current one.
-func (db *DB) ChangePassword(username, current, next string) (domain.User, error) {
+// must differ from the current one. A cancelled ctx (the SSH client went
+// away) writes nothing.
+func (db *DB) ChangePassword(ctx context.Context, username, current, next string) (domain.User, error) {
+	if err := ctx.Err(); err != nil {
+		return domain.User{}, err // before two password hashes
+	}
 	if err := validatePassword(next); err != nil {
 		return domain.User{}, err
 	}
@@ -175,7 +179,7 @@ func (db *DB) ChangePassword(username, current, next string) (domain.User, error
 		return domain.User{}, err
 	}
 	s := &session{db: db, actor: u.ID}
-	err = s.write(context.Background(), func(w *txn) error {
+	err = s.write(ctx, func(w *txn) error {
 		// an administrator's reset between the check and this write wins
 		if storedHash(w.tx, u.ID) != oldHash {
 			return domain.Errorf(domain.EConflict, "%s's password changed meanwhile: log in again", u.Username)
@@ -200,7 +204,7 @@ func (s *session) ChangeOwnPassword(ctx context.Context, current, next string) e
 	if err := s.read(func(r *txn) error { name = r.actor.Username; return nil }); err != nil {
 		return err
 	}
-	_, err := s.db.ChangePassword(name, current, next)
+	_, err := s.db.ChangePassword(ctx, name, current, next)
 	return err
 }
 
@@ -282,6 +286,10 @@ func (db *DB) RecordLogout(username, addr, reason string) error {
 	return db.recordSession(username, "logout", strings.TrimSpace("ssh from "+addr+": "+reason))
 }
 
+// recordSession takes no context on purpose: the trace of a login, a
+// refusal or a logout must outlive the connection it records (a client
+// that disconnects at once, or the disconnect itself); each etcd request
+// is still bounded by etcdWait.
 func (db *DB) recordSession(username, action, after string) error {
 	return db.update(context.Background(), func(tx *bolt.Tx) ([]domain.Change, error) {
 		u, err := userByName(tx, username)

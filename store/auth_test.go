@@ -46,7 +46,7 @@ func TestAuthenticatePasswordBranches(t *testing.T) {
 		t.Errorf("temporary password: user %+v", u)
 	}
 
-	u, err = db.ChangePassword("staff", "Temp-Pass-1", "Chosen-Pass-1")
+	u, err = db.ChangePassword(t.Context(), "staff", "Temp-Pass-1", "Chosen-Pass-1")
 	if err != nil || u.MustChange {
 		t.Fatalf("change: %v %+v", err, u)
 	}
@@ -160,15 +160,15 @@ func TestChangePasswordNeedsTheCurrentOne(t *testing.T) {
 	d := newDistrict(t)
 	db := d.db
 	must(t, d.admin.SetPassword(t.Context(), "staff", "Temp-Pass-1"))
-	u, err := db.ChangePassword("staff", "Temp-Pass-2", "Chosen-Pass-1")
+	u, err := db.ChangePassword(t.Context(), "staff", "Temp-Pass-2", "Chosen-Pass-1")
 	wantRefused(t, "wrong current", u, err, domain.ErrWrongPassword)
-	_, err = db.ChangePassword("staff", "Temp-Pass-1", "Temp-Pass-1")
+	_, err = db.ChangePassword(t.Context(), "staff", "Temp-Pass-1", "Temp-Pass-1")
 	mustCode(t, err, domain.EInvalid)
-	_, err = db.ChangePassword("staff", "Temp-Pass-1", "short")
+	_, err = db.ChangePassword(t.Context(), "staff", "Temp-Pass-1", "short")
 	mustCode(t, err, domain.EInvalid)
 	_, err = d.admin.Deactivate(t.Context(), "staff", false)
 	must(t, err)
-	u, err = db.ChangePassword("staff", "Temp-Pass-1", "Chosen-Pass-1")
+	u, err = db.ChangePassword(t.Context(), "staff", "Temp-Pass-1", "Chosen-Pass-1")
 	wantRefused(t, "deactivated", u, err, domain.ErrDeactivated)
 }
 

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -40,14 +41,16 @@ func (l *Loader) commit() error {
 	}
 	l.rec.stop()
 	_ = l.tx.Rollback() // the mirror takes the chunk from the watch
-	rev, _, err := e.commit(l.rec.list(), l.base, nil)
+	// a generated load has no caller's context (gatehouse demo): each
+	// request is bounded by etcdWait
+	rev, _, err := e.commit(context.Background(), l.rec.list(), l.base, nil)
 	if errors.Is(err, errConflict) {
 		return domain.Errorf(domain.EConflict, "another gatehouse wrote to %s during the load: generate into a new prefix", l.db.path)
 	}
 	if err != nil {
 		return err
 	}
-	return e.waitFor(rev)
+	return e.waitFor(context.Background(), rev, true)
 }
 
 // rollback abandons the current chunk.

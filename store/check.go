@@ -766,7 +766,7 @@ func (db *DB) check(ctx context.Context, repair bool, begin func(*bolt.Tx) (*txn
 		return rep, domain.Errorf(domain.EConflict, "bbolt's check found damaged pages: --repair cannot fix them; restore the file from a backup")
 	}
 	found := rep.Findings
-	err = db.update(context.Background(), func(tx *bolt.Tx) ([]domain.Change, error) {
+	err = db.update(ctx, func(tx *bolt.Tx) ([]domain.Change, error) {
 		w, err := begin(tx)
 		if err != nil {
 			return nil, err

@@ -63,6 +63,7 @@ type DB struct {
 	owner string
 
 	remote *etcdStore // nil for a bbolt file; then bolt is the mirror
+	hooks  writeHooks // set by tests only
 
 	mu   sync.Mutex
 	subs map[int]chan domain.Change
@@ -167,7 +168,7 @@ func (db *DB) ready(fresh bool, owner string) error {
 	}); err != nil {
 		return fmt.Errorf("%s has no owner account: %w (run `gatehouse check --repair`)", db.path, err)
 	}
-	_, err := db.Sweep()
+	_, err := db.Sweep(context.Background()) // opening takes no context
 	return err
 }
 
@@ -282,7 +283,9 @@ func (db *DB) migrate() error {
 
 // update runs fn in one write transaction and publishes the changes it
 // returns once they are committed. On etcd fn runs against the local
-// mirror and may run again after a conflict, like bbolt's Batch.
+// mirror and may run again after a conflict, like bbolt's Batch. ctx is
+// looked at before the transaction begins and again after fn, before the
+// commit: a write cancelled by then rolls back and returns ctx.Err().
 func (db *DB) update(ctx context.Context, fn func(tx *bolt.Tx) ([]domain.Change, error)) error {
 	if err := ctx.Err(); err != nil {
 		return err // nothing was begun, nothing is written
@@ -293,13 +296,26 @@ func (db *DB) update(ctx context.Context, fn func(tx *bolt.Tx) ([]domain.Change,
 	var changes []domain.Change
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		var err error
-		changes, err = fn(tx)
-		return err
+		if changes, err = fn(tx); err != nil {
+			return err
+		}
+		if h := db.hooks.beforeCommit; h != nil {
+			h()
+		}
+		return ctx.Err() // cancelled meanwhile: rolled back
 	})
 	if err == nil {
 		db.publish(changes)
 	}
 	return err
+}
+
+// writeHooks let a test act at points of a write that no API reaches
+// (cancel its context there, lose an answer); hooks_test.go sets them.
+type writeHooks struct {
+	beforeCommit func()            // fn ran; the commit (bbolt) or the Txn (etcd) is next
+	beforeSend   func()            // etcd: the guarded Txn goes out next
+	afterSend    func(error) error // etcd: the guarded Txn's error, replaced by the result
 }
 
 // noChanges adapts a write that no screen needs to hear about.

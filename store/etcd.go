@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gatehouse/domain"
@@ -22,8 +23,11 @@ import (
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 	"go.etcd.io/etcd/api/v3/mvccpb"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // The etcd backend keeps the store's buckets under one key prefix P:
@@ -31,7 +35,8 @@ import (
 //	P/k/<bucket>/<key>   a record (the bbolt bucket's key and value)
 //	P/q/<bucket>         the bucket's sequence, 8 bytes big-endian
 //	P/rev                the commit guard: every write puts it (its value
-//	                     is the write's change events, for other sites)
+//	                     is the write's id and change events, for other
+//	                     sites and WriteOutcome)
 //	P/stage/<id>/<n>     chunks of a write too large for one Txn
 //	P/commit/<id>        the record that makes those chunks committed
 //	P/pending            the id of a committed large write still being
@@ -70,7 +75,8 @@ type etcdStore struct {
 	cancel context.CancelFunc
 	done   chan struct{} // closed when follow returns; nil before it starts
 
-	temp bool // the mirror is a temporary file (the cache was in use)
+	temp bool          // the mirror is a temporary file (the cache was in use)
+	kept atomic.Uint64 // how many write ids the mirror remembers (writesKept)
 
 	mu       sync.Mutex
 	cond     *sync.Cond
@@ -145,6 +151,7 @@ func OpenEtcd(url string, opts Options) (db *DB, err error) {
 	e := &etcdStore{cli: cli, prefix: prefix + "/", file: file, temp: temp, ctx: ctx, cancel: cancel,
 		stages: map[string]map[int][]byte{}}
 	e.cond = sync.NewCond(&e.mu)
+	e.kept.Store(writesKept)
 	db = &DB{bolt: b, path: url, now: opts.Now, subs: map[int]chan domain.Change{}, remote: e}
 	e.db = db
 	opened := db
@@ -154,10 +161,14 @@ func OpenEtcd(url string, opts Options) (db *DB, err error) {
 		}
 	}()
 	if err := b.Update(func(tx *bolt.Tx) error {
-		for _, name := range append(allBuckets, bMirror) {
+		for _, name := range append(allBuckets, bMirror, bWrites) {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
+		}
+		// a cache of an older build remembers no write ids before its guard
+		if m := tx.Bucket(bMirror); m.Get(keyMirrorWritesFrom) == nil {
+			return m.Put(keyMirrorWritesFrom, itob(btoi(m.Get(keyMirrorGuard))))
 		}
 		return nil
 	}); err != nil {
@@ -282,7 +293,13 @@ func (e *etcdStore) load(ctx context.Context) (rev int64, err error) {
 	}
 	e.mu.Lock()
 	e.watched = max(e.watched, rev)
+	guard := e.guardRev
 	e.mu.Unlock()
+	// the write ids the mirror remembers (bWrites, kept across a reload)
+	// may miss writes between its old revision and the guard just read
+	if err := raiseWritesFrom(tx, guard); err != nil {
+		return 0, err
+	}
 	if err := tx.Commit(); err != nil {
 		return 0, err
 	}
@@ -426,14 +443,17 @@ func (e *etcdStore) apply(tx *bolt.Tx, kv *mvccpb.KeyValue, del bool, changes *[
 		e.mu.Lock()
 		e.guardRev = max(e.guardRev, kv.ModRevision)
 		e.mu.Unlock()
+		id, cs, ok := decodeGuard(kv.Value)
+		if !ok {
+			return nil
+		}
 		// this process's own write published its changes when it applied
 		// them (as a bbolt write does after commit)
-		if changes != nil && len(kv.Value) > 0 && ignoring != "own" {
-			var cs []domain.Change
-			if json.Unmarshal(kv.Value, &cs) == nil {
-				*changes = append(*changes, cs...)
-			}
+		if changes != nil && ignoring != "own" {
+			*changes = append(*changes, cs...)
 		}
+		// WriteOutcome looks here for a write whose answer was lost
+		return e.recordWrite(tx, id, kv.ModRevision)
 	case k == "pending":
 		e.mu.Lock()
 		if del {
@@ -462,7 +482,7 @@ func (e *etcdStore) apply(tx *bolt.Tx, kv *mvccpb.KeyValue, del bool, changes *[
 			return nil
 		}
 		id := k[len("commit/"):]
-		ops, err := e.staged(id, kv.Value)
+		ops, err := e.staged(e.ctx, id, kv.Value)
 		if err != nil {
 			return err
 		}
@@ -511,7 +531,7 @@ func applyOps(tx *bolt.Tx, ops []op) error {
 }
 
 // staged decodes a committed large write from its chunks.
-func (e *etcdStore) staged(id string, manifest []byte) ([]op, error) {
+func (e *etcdStore) staged(ctx context.Context, id string, manifest []byte) ([]op, error) {
 	var m struct{ Chunks int }
 	if err := json.Unmarshal(manifest, &m); err != nil {
 		return nil, fmt.Errorf("commit record %s: %w", id, err)
@@ -522,7 +542,11 @@ func (e *etcdStore) staged(id string, manifest []byte) ([]op, error) {
 	if len(chunks) < m.Chunks {
 		// written before a resumed mirror's revision: read them (they stay
 		// until the write is copied out, after this commit record)
-		resp, err := e.cli.Get(e.ctx, e.prefix+"stage/"+id+"/", clientv3.WithPrefix())
+		var resp *clientv3.GetResponse
+		err := e.call(ctx, func(ctx context.Context) (err error) {
+			resp, err = e.cli.Get(ctx, e.prefix+"stage/"+id+"/", clientv3.WithPrefix())
+			return err
+		})
 		if err != nil {
 			return nil, etcdError(e.db.path, err)
 		}
@@ -549,16 +573,27 @@ func (e *etcdStore) staged(id string, manifest []byte) ([]op, error) {
 	return ops, nil
 }
 
-// waitFor blocks until the mirror holds revision rev.
-func (e *etcdStore) waitFor(rev int64) error {
-	deadline := time.Now().Add(etcdWait)
-	t := time.AfterFunc(etcdWait, func() { e.mu.Lock(); e.cond.Broadcast(); e.mu.Unlock() })
-	defer t.Stop()
+// waitFor blocks until the mirror holds revision rev, for at most
+// etcdWait, and returns ctx.Err() at once when ctx ends. written says
+// whether the caller's write is committed (then a timeout says so).
+func (e *etcdStore) waitFor(ctx context.Context, rev int64, written bool) error {
+	wctx, cancel := context.WithTimeout(ctx, etcdWait)
+	defer cancel()
+	// the waiter holds e.mu from its look at wctx to cond.Wait, so this
+	// broadcast cannot fall between the two
+	stop := context.AfterFunc(wctx, func() { e.mu.Lock(); e.cond.Broadcast(); e.mu.Unlock() })
+	defer stop()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for e.rev < rev && e.fatal == nil {
-		if time.Now().After(deadline) {
-			return domain.Errorf(domain.EInternal, "written, but this gatehouse's copy of %s has not caught up after %s", e.db.path, etcdWait)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if wctx.Err() != nil {
+			if written {
+				return domain.Errorf(domain.EInternal, "written, but this gatehouse's copy of %s has not caught up after %s", e.db.path, etcdWait)
+			}
+			return domain.Errorf(domain.EInternal, "this gatehouse's copy of %s has not caught up after %s; nothing was written", e.db.path, etcdWait)
 		}
 		e.cond.Wait()
 	}
@@ -569,10 +604,13 @@ func (e *etcdStore) waitFor(rev int64) error {
 var errConflict = errors.New("conflict")
 
 // update runs fn against the mirror and commits what it wrote to etcd,
-// running it again on a conflict.
+// running it again on a conflict. ctx reaches the commit: until the
+// guarded Txn is sent, a cancelled ctx ends the write at once (waits
+// included) with ctx.Err() and nothing written; once it is sent, the
+// answer decides, and a lost answer is an *OutcomeUnknownError.
 func (e *etcdStore) update(ctx context.Context, fn func(tx *bolt.Tx) ([]domain.Change, error)) error {
 	for range etcdRetries {
-		if err := e.settlePending(); err != nil {
+		if err := e.settlePending(ctx); err != nil {
 			return err
 		}
 		tx, err := e.db.bolt.Begin(true)
@@ -593,13 +631,19 @@ func (e *etcdStore) update(ctx context.Context, fn func(tx *bolt.Tx) ([]domain.C
 		if err != nil {
 			return err
 		}
+		if h := e.db.hooks.beforeCommit; h != nil {
+			h()
+		}
+		if err := ctx.Err(); err != nil {
+			return err // nothing was sent
+		}
 		if rec.empty() {
 			return nil
 		}
 		ops := rec.list()
-		rev, staged, err := e.commit(ops, base, changes)
+		rev, staged, err := e.commit(ctx, ops, base, changes)
 		if errors.Is(err, errConflict) {
-			if err := e.waitFor(rev); err != nil {
+			if err := e.waitFor(ctx, rev, false); err != nil {
 				return err
 			}
 			continue
@@ -608,7 +652,8 @@ func (e *etcdStore) update(ctx context.Context, fn func(tx *bolt.Tx) ([]domain.C
 			return err
 		}
 		if staged {
-			return e.waitFor(rev)
+			// committed: the mirror catches up whatever ctx says now
+			return e.waitFor(context.WithoutCancel(ctx), rev, true)
 		}
 		// read-your-writes without waiting for the watch's round trip
 		return e.applyOwn(ops, rev, changes)
@@ -661,8 +706,9 @@ func (e *etcdStore) broken(err error) error {
 }
 
 // settlePending waits for a large write being copied out by another
-// process, and finishes the copy itself if that process stopped.
-func (e *etcdStore) settlePending() error {
+// process, and finishes the copy itself if that process stopped. A
+// cancelled ctx ends the wait at once.
+func (e *etcdStore) settlePending(ctx context.Context) error {
 	deadline := time.Now().Add(3 * time.Second)
 	for {
 		e.mu.Lock()
@@ -672,55 +718,63 @@ func (e *etcdStore) settlePending() error {
 			return fatal
 		}
 		if time.Now().After(deadline) {
-			if err := e.finish(id); err != nil {
+			if err := e.finish(ctx, id); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
 				return err
 			}
 			deadline = time.Now().Add(3 * time.Second)
 		}
-		time.Sleep(20 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 }
 
-// finish copies a committed large write whose writer stopped.
-func (e *etcdStore) finish(id string) error {
-	resp, err := e.cli.Get(e.ctx, e.commitKey(id))
-	if err != nil {
+// finish copies a committed large write whose writer stopped. Stopping it
+// midway under a cancelled ctx is safe: the next writer copies it again.
+func (e *etcdStore) finish(ctx context.Context, id string) error {
+	var resp *clientv3.GetResponse
+	err := e.call(ctx, func(ctx context.Context) (err error) {
+		resp, err = e.cli.Get(ctx, e.commitKey(id))
 		return err
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return etcdError(e.db.path, err)
 	}
 	if len(resp.Kvs) == 0 {
 		return nil // finished meanwhile
 	}
-	ops, err := e.staged(id, resp.Kvs[0].Value)
+	ops, err := e.staged(ctx, id, resp.Kvs[0].Value)
 	if err != nil {
 		return err
 	}
-	rev, err := e.materialize(id, ops)
+	rev, err := e.materialize(ctx, id, ops)
 	if err != nil {
 		return err
 	}
-	return e.waitFor(rev)
+	return e.waitFor(ctx, rev, false)
 }
 
 // commit sends a recorded write as one guarded Txn, or staged when it is
-// larger than one Txn may be. It returns the revision to wait for.
-func (e *etcdStore) commit(ops []op, base int64, changes []domain.Change) (rev int64, staged bool, err error) {
-	guard, err := json.Marshal(changes)
+// larger than one Txn may be. It returns the revision to wait for. The
+// guard record carries a write id: when the Txn's answer is lost (ctx
+// ended, no answer in etcdWait, the connection dropped) the error is an
+// *OutcomeUnknownError naming it, and WriteOutcome tells later whether
+// the write landed.
+func (e *etcdStore) commit(ctx context.Context, ops []op, base int64, changes []domain.Change) (rev int64, staged bool, err error) {
+	id := newWriteID(base)
+	guard, err := encodeGuard(id, changes)
 	if err != nil {
 		return 0, false, err
 	}
-	if len(guard) > etcdMaxChanges {
-		// a bulk action over thousands of records: screens reload on any
-		// change, so one event per kind says as much in a few bytes
-		if guard, err = json.Marshal(coarse(changes)); err != nil {
-			return 0, false, err
-		}
-	}
-	cmps := []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(e.pendingKey()), "=", 0)}
-	if base == 0 {
-		cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(e.revKey()), "=", 0))
-	} else {
-		cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(e.revKey()), "=", base))
-	}
+	cmps := []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(e.pendingKey()), "=", 0), e.guardCmp(base)}
 	size := len(guard)
 	drops := false
 	for _, o := range ops {
@@ -729,13 +783,11 @@ func (e *etcdStore) commit(ops []op, base int64, changes []domain.Change) (rev i
 	}
 	if len(ops) < etcdMaxOps && size < etcdMaxBytes && !drops {
 		then := append(e.etcdOps(ops), clientv3.OpPut(e.revKey(), string(guard)))
-		var resp *clientv3.TxnResponse
-		err := e.call(func(ctx context.Context) (err error) {
-			resp, err = e.cli.Txn(ctx).If(cmps...).Then(then...).Else(clientv3.OpGet(e.revKey())).Commit()
-			return err
+		resp, err := e.send(ctx, id, func(ctx context.Context) (*clientv3.TxnResponse, error) {
+			return e.cli.Txn(ctx).If(cmps...).Then(then...).Else(clientv3.OpGet(e.revKey())).Commit()
 		})
 		if err != nil {
-			return 0, false, etcdError(e.db.path, err)
+			return 0, false, err
 		}
 		if !resp.Succeeded {
 			return conflictRev(resp), false, errConflict
@@ -744,46 +796,128 @@ func (e *etcdStore) commit(ops []op, base int64, changes []domain.Change) (rev i
 	}
 	// staged: chunks no reader sees, then one commit record; a failure
 	// removes the chunks, so readers see all of the write or none of it
-	e.sweepStages(time.Now())
-	id := newStageID(time.Now())
+	e.sweepStages(ctx, time.Now())
+	sid := newStageID(time.Now())
 	chunks := encodeChunks(ops)
 	for i, c := range chunks {
-		if err := e.call(func(ctx context.Context) error {
-			_, err := e.cli.Put(ctx, e.stageKey(id, i), string(c))
+		if err := e.call(ctx, func(ctx context.Context) error {
+			_, err := e.cli.Put(ctx, e.stageKey(sid, i), string(c))
 			return err
 		}); err != nil {
-			e.dropStage(id)
+			e.dropStage(sid)
+			if ctx.Err() != nil {
+				return 0, true, ctx.Err() // no commit record was sent
+			}
 			return 0, true, etcdError(e.db.path, err)
 		}
 	}
 	manifest, _ := json.Marshal(struct{ Chunks int }{len(chunks)})
-	var resp *clientv3.TxnResponse
-	err = e.call(func(ctx context.Context) (err error) {
-		resp, err = e.cli.Txn(ctx).If(cmps...).Then(
-			clientv3.OpPut(e.commitKey(id), string(manifest)),
-			clientv3.OpPut(e.pendingKey(), id),
+	resp, err := e.send(ctx, id, func(ctx context.Context) (*clientv3.TxnResponse, error) {
+		return e.cli.Txn(ctx).If(cmps...).Then(
+			clientv3.OpPut(e.commitKey(sid), string(manifest)),
+			clientv3.OpPut(e.pendingKey(), sid),
 			clientv3.OpPut(e.revKey(), string(guard)),
 		).Else(clientv3.OpGet(e.revKey())).Commit()
-		return err
 	})
-	if err != nil || !resp.Succeeded {
-		e.dropStage(id)
-		if err != nil {
-			return 0, true, etcdError(e.db.path, err)
+	if err != nil {
+		// an unknown outcome keeps the chunks: a commit record that landed
+		// needs them (the next writer copies them out); if it did not, the
+		// sweep removes them in an hour
+		if !errors.Is(err, ErrOutcomeUnknown) {
+			e.dropStage(sid)
 		}
-		return conflictRev(resp), true, errConflict
-	}
-	if err := e.waitFor(resp.Header.Revision); err != nil {
 		return 0, true, err
 	}
-	rev, err = e.materialize(id, ops)
+	if !resp.Succeeded {
+		e.dropStage(sid)
+		return conflictRev(resp), true, errConflict
+	}
+	// committed: the copy into the records finishes whatever ctx says
+	// now, each request still bounded by etcdWait
+	done := context.WithoutCancel(ctx)
+	if err := e.waitFor(done, resp.Header.Revision, true); err != nil {
+		return 0, true, err
+	}
+	rev, err = e.materialize(done, sid, ops)
 	return rev, true, err
+}
+
+// guardCmp is the compare every write's Txn makes: P/rev is where the
+// write's mirror read it (base), or absent while base is 0.
+func (e *etcdStore) guardCmp(base int64) clientv3.Cmp {
+	if base == 0 {
+		return clientv3.Compare(clientv3.CreateRevision(e.revKey()), "=", 0)
+	}
+	return clientv3.Compare(clientv3.ModRevision(e.revKey()), "=", base)
+}
+
+// send runs the Txn that commits write id. Before it goes out a cancelled
+// ctx returns ctx.Err() (nothing written); an error that may have come
+// after the cluster took it is an *OutcomeUnknownError.
+func (e *etcdStore) send(ctx context.Context, id string, txn func(ctx context.Context) (*clientv3.TxnResponse, error)) (*clientv3.TxnResponse, error) {
+	if h := e.db.hooks.beforeSend; h != nil {
+		h()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var resp *clientv3.TxnResponse
+	var unknown error
+	err := e.call(ctx, func(callCtx context.Context) (err error) {
+		resp, err = txn(callCtx)
+		if h := e.db.hooks.afterSend; h != nil {
+			err = h(err)
+		}
+		if why := lostAnswer(ctx, callCtx, err); why != "" {
+			unknown = &OutcomeUnknownError{WriteID: id, Store: e.db.path, Cause: why}
+		}
+		return err
+	})
+	switch {
+	case unknown != nil:
+		return nil, unknown
+	case err != nil:
+		return nil, etcdError(e.db.path, err)
+	}
+	return resp, nil
+}
+
+// lostAnswer says why err, the error of a Txn sent under the caller's
+// ctx (call's per-request context is callCtx), leaves its outcome unknown,
+// or "" when the Txn surely did not apply: a context ended (the caller's,
+// etcdWait's deadline, Close), the server timed out waiting for the
+// commit or lost its leader (the proposal may still apply), or the
+// connection broke mid-request.
+func lostAnswer(ctx, callCtx context.Context, err error) string {
+	if err == nil {
+		return ""
+	}
+	switch {
+	case ctx.Err() != nil:
+		return "the caller stopped waiting: " + ctx.Err().Error()
+	case errors.Is(callCtx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
+		return fmt.Sprintf("no answer came in %s", etcdWait)
+	case callCtx.Err() != nil || errors.Is(err, context.Canceled):
+		return "the store was closed while it was on its way"
+	case errors.Is(err, rpctypes.ErrNoLeader):
+		return "" // refused before any proposal
+	}
+	var ee rpctypes.EtcdError
+	if errors.As(err, &ee) && ee.Code() == codes.Unavailable {
+		return "etcd said: " + ee.Error()
+	}
+	if s, ok := status.FromError(err); ok && s.Code() == codes.Unavailable {
+		return "the connection to etcd broke: " + s.Message()
+	}
+	return ""
 }
 
 // materialize copies a committed large write into its records in Txns of
 // etcd's size, then removes the chunks and the pending mark. Mirrors that
-// applied the commit record skip these copies.
-func (e *etcdStore) materialize(id string, ops []op) (int64, error) {
+// applied the commit record skip these copies. Each request has its own
+// deadline under ctx; stopping midway leaves the pending mark, and the
+// next writer finishes the copy (settlePending).
+func (e *etcdStore) materialize(ctx context.Context, id string, ops []op) (int64, error) {
 	owns := clientv3.Compare(clientv3.Value(e.pendingKey()), "=", id)
 	var batch []clientv3.Op
 	size := 0
@@ -792,7 +926,7 @@ func (e *etcdStore) materialize(id string, ops []op) (int64, error) {
 			return nil
 		}
 		var resp *clientv3.TxnResponse
-		err := e.call(func(ctx context.Context) (err error) {
+		err := e.call(ctx, func(ctx context.Context) (err error) {
 			resp, err = e.cli.Txn(ctx).If(owns).Then(batch...).Commit()
 			return err
 		})
@@ -830,7 +964,7 @@ func (e *etcdStore) materialize(id string, ops []op) (int64, error) {
 		}
 	}
 	var resp *clientv3.TxnResponse
-	err := e.call(func(ctx context.Context) (err error) {
+	err := e.call(ctx, func(ctx context.Context) (err error) {
 		resp, err = e.cli.Txn(ctx).If(owns).Then(
 			clientv3.OpDelete(e.pendingKey()),
 			clientv3.OpDelete(e.commitKey(id)),
@@ -890,11 +1024,15 @@ func (e *etcdStore) etcdOps(ops []op) []clientv3.Op {
 	return out
 }
 
-// call runs one etcd request with its own deadline: a large staged write
-// is many requests, each bounded, never one deadline for all of them.
-func (e *etcdStore) call(fn func(ctx context.Context) error) error {
-	ctx, cancel := context.WithTimeout(e.ctx, etcdWait)
+// call runs one etcd request with its own deadline, etcdWait, under the
+// caller's ctx (a cancelled caller stops it) and ended by Close: a large
+// staged write is many requests, each bounded, never one deadline for
+// all of them.
+func (e *etcdStore) call(ctx context.Context, fn func(ctx context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, etcdWait)
 	defer cancel()
+	stop := context.AfterFunc(e.ctx, cancel)
+	defer stop()
 	return fn(ctx)
 }
 
@@ -920,7 +1058,7 @@ const staleStage = time.Hour
 // sweepStages removes the chunks of staged writes that began more than
 // staleStage ago and never committed (a process killed while uploading an
 // import); best effort, before each new staged write.
-func (e *etcdStore) sweepStages(now time.Time) {
+func (e *etcdStore) sweepStages(ctx context.Context, now time.Time) {
 	e.mu.Lock()
 	var stale []string
 	for id := range e.stages {
@@ -936,7 +1074,7 @@ func (e *etcdStore) sweepStages(now time.Time) {
 	e.mu.Unlock()
 	for _, id := range stale {
 		// a commit record makes them live: only an id without one goes
-		_ = e.call(func(ctx context.Context) error {
+		_ = e.call(ctx, func(ctx context.Context) error {
 			_, err := e.cli.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(e.commitKey(id)), "=", 0)).
 				Then(clientv3.OpDelete(e.prefix+"stage/"+id+"/", clientv3.WithPrefix())).Commit()
 			return err
@@ -1082,6 +1220,57 @@ var (
 	keyMirrorPending  = []byte("pending")
 	keyMirrorIgnoring = []byte("ignoring")
 )
+
+// The mirror keeps the ids of the last writesKept writes it applied, in
+// bWrites (sequence → revision and id), and in bMirror the revision from
+// which it holds every one (keyMirrorWritesFrom): writes above it are all
+// there, so an id that is missing and based at or above it did not land.
+var (
+	bWrites             = []byte("_writes")
+	keyMirrorWritesFrom = []byte("writes_from")
+)
+
+// writesKept bounds the write ids a mirror remembers (etcdStore.kept;
+// tests lower it).
+const writesKept = 4096
+
+// recordWrite remembers, in a mirror transaction, the write id of the
+// guard record written at rev, and forgets the oldest beyond e.kept.
+func (e *etcdStore) recordWrite(tx *bolt.Tx, id string, rev int64) error {
+	b, m := tx.Bucket(bWrites), tx.Bucket(bMirror)
+	if b == nil || m == nil || id == "" {
+		return nil
+	}
+	kept := e.kept.Load()
+	n, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	if err := b.Put(itob(n), append(itob(uint64(rev)), id...)); err != nil {
+		return err
+	}
+	if n <= kept {
+		return nil
+	}
+	old := itob(n - kept)
+	if v := b.Get(old); len(v) >= 8 {
+		if err := b.Delete(old); err != nil {
+			return err
+		}
+		return raiseWritesFrom(tx, int64(btoi(v[:8])))
+	}
+	return nil
+}
+
+// raiseWritesFrom moves up the revision above which the mirror holds
+// every write id.
+func raiseWritesFrom(tx *bolt.Tx, rev int64) error {
+	m := tx.Bucket(bMirror)
+	if int64(btoi(m.Get(keyMirrorWritesFrom))) >= rev {
+		return nil
+	}
+	return m.Put(keyMirrorWritesFrom, itob(uint64(rev)))
+}
 
 // openMirror opens the cached mirror of this cluster and prefix under the
 // user's cache directory, or a temporary one when another gatehouse on

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -107,7 +108,7 @@ func (db *DB) RunJobs(ctx context.Context) JobReport {
 		}
 	}
 	var err error
-	r.Expired, err = db.Sweep()
+	r.Expired, err = db.Sweep(ctx)
 	fail("expiry records", err)
 	if ctx.Err() == nil {
 		r.Tickets, err = db.runSchedules(ctx, c)
@@ -211,15 +212,17 @@ func (db *DB) systemRead(c *jobCache, fn func(r *txn) error) error {
 }
 
 // systemCached runs fn as the owner account (jobs act for the
-// organization) with a job's cache, timing the transaction.
-func (db *DB) systemCached(c *jobCache, fn func(w *txn) error) error {
+// organization) with a job's cache, timing the transaction. ctx is the
+// jobs' own: stopping them (Jobs.Stop, the console quitting) cancels a
+// write still on its way, which then writes nothing.
+func (db *DB) systemCached(ctx context.Context, c *jobCache, fn func(w *txn) error) error {
 	var owner domain.ID
 	if err := db.bolt.View(func(tx *bolt.Tx) error { owner = metaID(tx, keyOwner); return nil }); err != nil {
 		return err
 	}
 	s := &session{db: db, actor: owner}
 	var began time.Time
-	err := s.write(context.Background(), func(w *txn) error {
+	err := s.write(ctx, func(w *txn) error {
 		began = time.Now()
 		w.cache = c
 		return fn(w)
@@ -227,6 +230,16 @@ func (db *DB) systemCached(c *jobCache, fn func(w *txn) error) error {
 	if c != nil && !began.IsZero() {
 		c.writes++
 		c.longest = max(c.longest, time.Since(began))
+	}
+	return err
+}
+
+// stopped is a job's write error, or nil when the write was cancelled by
+// the jobs' context: the jobs were stopped, which is no failure, and that
+// write wrote nothing (the next run does it).
+func stopped(ctx context.Context, err error) error {
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return nil
 	}
 	return err
 }
@@ -255,7 +268,7 @@ func (db *DB) runSchedules(ctx context.Context, c *jobCache) (int, error) {
 				return created, nil
 			}
 			ran := false
-			err := db.systemCached(c, func(w *txn) error {
+			err := db.systemCached(ctx, c, func(w *txn) error {
 				var st domain.ScheduledTask
 				found, err := getJSON(w.tx, bSchedules, id, &st)
 				if err != nil {
@@ -297,7 +310,7 @@ func (db *DB) runSchedules(ctx context.Context, c *jobCache) (int, error) {
 				break
 			}
 			if err != nil {
-				return created, err
+				return created, stopped(ctx, err)
 			}
 			if !ran {
 				break
@@ -363,14 +376,14 @@ func (db *DB) runOverdue(ctx context.Context, c *jobCache) (int, error) {
 		return sent, err
 	}
 	if left {
-		err := db.systemCached(c, func(w *txn) error {
+		err := db.systemCached(ctx, c, func(w *txn) error {
 			if err := kvDel(w.tx.Bucket(bMeta), keyOverdueResume); err != nil {
 				return err
 			}
 			return w.audit("ticket", 0, "overdue", "overdue notices", "", "the sweep finished")
 		})
 		if err != nil {
-			return sent, err
+			return sent, stopped(ctx, err)
 		}
 	}
 	return sent, nil
@@ -515,7 +528,8 @@ func (db *DB) overdueBatch(ctx context.Context, c *jobCache, policies []domain.O
 		if ctx.Err() != nil {
 			return sent, i, nil // stopped: the progress mark and resume point say where
 		}
-		err = db.systemCached(c, func(w *txn) error {
+		before := sent
+		err = db.systemCached(ctx, c, func(w *txn) error {
 			began := time.Now()
 			notified := 0
 			last := -1 // the last ticket finished in this transaction
@@ -573,7 +587,9 @@ func (db *DB) overdueBatch(ctx context.Context, c *jobCache, policies []domain.O
 			return w.audit("ticket", 0, "overdue", "overdue notices", "", fmt.Sprintf("%d tickets reached a new overdue level", notified))
 		})
 		if err != nil {
-			return sent, i, err
+			// nothing of this write is stored (a stop included): the
+			// marks of the last one say where the next run starts
+			return before, i, stopped(ctx, err)
 		}
 	}
 	return sent, len(prepared), nil

@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -11,18 +10,19 @@ import (
 	"gatehouse/store"
 )
 
-// stopAfter is a context that ends after its Err was asked n times, so a
-// test can stop a job between two of its transactions deterministically.
-type stopAfter struct {
-	context.Context
-	n atomic.Int32
-}
-
-func (c *stopAfter) Err() error {
-	if c.n.Add(-1) < 0 {
-		return context.Canceled
-	}
-	return nil
+// stopAtWrite is a context that ends while a job run's nth write is on
+// its way (that write then writes nothing), so a test can stop a job
+// between two of its transactions deterministically; done removes the
+// hook.
+func stopAtWrite(t *testing.T, db *store.DB, n int) (ctx context.Context, done func()) {
+	ctx, cancel := context.WithCancel(t.Context())
+	writes := 0
+	store.OnBeforeCommit(db, func() {
+		if writes++; writes == n {
+			cancel()
+		}
+	})
+	return ctx, func() { store.OnBeforeCommit(db, nil); cancel() }
 }
 
 // overdueDistrict is a district with n tickets open since epoch, all
@@ -50,15 +50,15 @@ func overdueEntries(t *testing.T, d *district) map[domain.TicketNumber]int {
 }
 
 // The overdue sweep works in many small transactions, not one that holds
-// the file for the whole sweep; stopped between two, it resumes where it
-// stopped and notifies every ticket exactly once.
+// the file for the whole sweep; stopped during one (which then stores
+// nothing), it resumes where the last one stored left off and notifies
+// every ticket exactly once.
 func TestJobs_OverdueSweepIsSmallTransactionsAndResumes(t *testing.T) {
 	d := overdueDistrict(t, 1500)
-	stop := &stopAfter{Context: context.Background()}
-	stop.n.Store(3) // the sweep asks before its first scan and before each batch
-	if _, err := d.db.RunOverdue(stop); err != nil {
-		t.Fatal(err)
-	}
+	stop, done := stopAtWrite(t, d.db, 2) // while the second batch is stored
+	_, err := d.db.RunOverdue(stop)
+	done()
+	must(t, err)
 	partial := overdueEntries(t, d)
 	if len(partial) == 0 || len(partial) >= 1500 {
 		t.Fatalf("the stopped run notified %d of 1500 tickets", len(partial))
@@ -72,7 +72,7 @@ func TestJobs_OverdueSweepIsSmallTransactionsAndResumes(t *testing.T) {
 	}
 	all := overdueEntries(t, d)
 	twin := overdueDistrict(t, 1500) // the same sweep, never stopped
-	_, err := twin.db.RunOverdue(context.Background())
+	_, err = twin.db.RunOverdue(context.Background())
 	must(t, err)
 	if want := len(overdueEntries(t, twin)); len(all) != want || want == 0 {
 		t.Fatalf("%d tickets notified after a stop, %d without", len(all), want)
@@ -110,8 +110,9 @@ func TestJobs_StopWaitsThenTheFileCloses(t *testing.T) {
 
 // One ticket's overdue notice to many recipients spans several write
 // transactions when it must (rendering happens before, in a read
-// transaction); stopped between two of them, the next run sends the rest,
-// so every recipient gets each ticket's notice exactly once.
+// transaction); stopped during one of them (which then stores nothing),
+// the next run sends the rest, so every recipient gets each ticket's
+// notice exactly once.
 func TestJobs_OneTicketsNoticesSpanTransactionsAndResumeOnce(t *testing.T) {
 	fixers := func(d *district) {
 		var rows []domain.ImportRow
@@ -140,9 +141,10 @@ func TestJobs_OneTicketsNoticesSpanTransactionsAndResumeOnce(t *testing.T) {
 	d := overdueDistrict(t, 1)
 	fixers(d)
 	defer store.SetJobBatchTime(0)() // every write transaction stores one chunk
-	stop := &stopAfter{Context: context.Background()}
-	stop.n.Store(5) // before the scan, the batch and three write transactions
+	// stopped after three write transactions
+	stop, done := stopAtWrite(t, d.db, 4)
 	_, err := d.db.RunOverdue(stop)
+	done()
 	must(t, err)
 	partial := notices(d)
 	rest := d.db.RunJobs(context.Background())

@@ -197,7 +197,9 @@ const mailScan = 4096
 // DueMail returns up to limit pending messages whose next try has come,
 // oldest first. It reads from the mark below which nothing is pending and
 // moves the mark up in a small write when the first records are final.
-func (db *DB) DueMail(limit int) ([]domain.Message, error) {
+// ctx is the delivery worker's: its claims and the mark are written under
+// it.
+func (db *DB) DueMail(ctx context.Context, limit int) ([]domain.Message, error) {
 	var out []domain.Message
 	var mark, newMark uint64
 	now := db.now()
@@ -224,12 +226,12 @@ func (db *DB) DueMail(limit int) ([]domain.Message, error) {
 		return nil
 	})
 	if err == nil && db.remote != nil && len(out) > 0 {
-		out, err = db.claimMail(out, now)
+		out, err = db.claimMail(ctx, out, now)
 	}
 	if err != nil || newMark == mark {
 		return out, err
 	}
-	return out, db.update(context.Background(), func(tx *bolt.Tx) ([]domain.Change, error) {
+	return out, db.update(ctx, func(tx *bolt.Tx) ([]domain.Change, error) {
 		// only ever up: a concurrent caller may have moved it already
 		if btoi(tx.Bucket(bMeta).Get(keyMailMark)) >= newMark {
 			return nil, nil
@@ -247,9 +249,9 @@ const mailClaim = 2 * time.Minute
 // several `gatehouse serve` instances deliver from one outbox, and a
 // message must leave once. (A bbolt file has one process.) The message is
 // sent again only if its worker stops before recording the result.
-func (db *DB) claimMail(due []domain.Message, now time.Time) ([]domain.Message, error) {
+func (db *DB) claimMail(ctx context.Context, due []domain.Message, now time.Time) ([]domain.Message, error) {
 	var out []domain.Message
-	err := db.update(context.Background(), func(tx *bolt.Tx) ([]domain.Change, error) {
+	err := db.update(ctx, func(tx *bolt.Tx) ([]domain.Change, error) {
 		out = out[:0]
 		for _, m := range due {
 			var cur domain.Message
@@ -273,10 +275,12 @@ func (db *DB) claimMail(due []domain.Message, now time.Time) ([]domain.Message, 
 
 // RecordDelivery stores one attempt's result on the message in a short
 // write of its own (the SMTP round trip happened outside any transaction).
-// A message that gives up leaves an audit event.
-func (db *DB) RecordDelivery(id domain.ID, r domain.DeliveryResult) (domain.Message, error) {
+// A message that gives up leaves an audit event. The delivery worker
+// passes a context that outlives its own stop for a message that left:
+// a result not recorded sends the message again.
+func (db *DB) RecordDelivery(ctx context.Context, id domain.ID, r domain.DeliveryResult) (domain.Message, error) {
 	var m domain.Message
-	err := db.update(context.Background(), func(tx *bolt.Tx) ([]domain.Change, error) {
+	err := db.update(ctx, func(tx *bolt.Tx) ([]domain.Change, error) {
 		found, err := getJSON(tx, bOutbox, id, &m)
 		if err != nil {
 			return nil, err
@@ -362,7 +366,7 @@ func (db *DB) ReceiveMail(ctx context.Context, in domain.InboundMail, dryRun boo
 		if dryRun {
 			return res, nil
 		}
-		return res, db.update(context.Background(), func(tx *bolt.Tx) ([]domain.Change, error) {
+		return res, db.update(ctx, func(tx *bolt.Tx) ([]domain.Change, error) {
 			return nil, systemAudit(tx, db.now(), "mailgate", "mail", 0, domain.PrintableLine(from, 100), "mail dropped", subject, reason)
 		})
 	}
@@ -412,7 +416,7 @@ func (db *DB) ReceiveMail(ctx context.Context, in domain.InboundMail, dryRun boo
 	if dryRun {
 		return res, nil
 	}
-	return res, db.update(context.Background(), func(tx *bolt.Tx) ([]domain.Change, error) {
+	return res, db.update(ctx, func(tx *bolt.Tx) ([]domain.Change, error) {
 		return nil, systemAudit(tx, db.now(), "mailgate", "mail", sender.ID, sender.Username, "mail refused", subject, res.Reason)
 	})
 }

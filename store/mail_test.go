@@ -100,7 +100,7 @@ func TestMailDeliveryStatesAndBackoff(t *testing.T) {
 	d := mailDistrict(t)
 	_, err := as(t, d.db, "staff").CreateTicket(t.Context(), domain.NewTicket{Title: "Heater", Building: "EAST"})
 	must(t, err)
-	due, err := d.db.DueMail(50)
+	due, err := d.db.DueMail(t.Context(), 50)
 	must(t, err)
 	if len(due) == 0 {
 		t.Fatal("a new ticket should queue notifications")
@@ -109,12 +109,12 @@ func TestMailDeliveryStatesAndBackoff(t *testing.T) {
 	if first.State != domain.MailQueued {
 		t.Fatalf("a new message is %q", first.State)
 	}
-	m, err := d.db.RecordDelivery(first.ID, domain.DeliveryResult{Reply: "421 4.7.0 try later"})
+	m, err := d.db.RecordDelivery(t.Context(), first.ID, domain.DeliveryResult{Reply: "421 4.7.0 try later"})
 	must(t, err)
 	if m.State != domain.MailFailed || !m.NextTry.Equal(epoch.Add(domain.FirstRetry)) || m.Reply != "421 4.7.0 try later" {
 		t.Fatalf("after a temporary failure: %+v", m)
 	}
-	due, err = d.db.DueMail(50)
+	due, err = d.db.DueMail(t.Context(), 50)
 	must(t, err)
 	for _, x := range due {
 		if x.ID == first.ID {
@@ -122,12 +122,12 @@ func TestMailDeliveryStatesAndBackoff(t *testing.T) {
 		}
 	}
 	d.clk.t = d.clk.t.Add(domain.FirstRetry)
-	due, err = d.db.DueMail(50)
+	due, err = d.db.DueMail(t.Context(), 50)
 	must(t, err)
 	if len(due) == 0 || due[0].ID != first.ID {
 		t.Fatalf("the failed message should be due after its backoff: %+v", due)
 	}
-	m, err = d.db.RecordDelivery(first.ID, domain.DeliveryResult{Reply: "550 5.1.1 no such user", Permanent: true})
+	m, err = d.db.RecordDelivery(t.Context(), first.ID, domain.DeliveryResult{Reply: "550 5.1.1 no such user", Permanent: true})
 	must(t, err)
 	if m.State != domain.MailGaveUp || m.Attempts != 2 {
 		t.Fatalf("after a permanent failure: %+v", m)
@@ -138,10 +138,10 @@ func TestMailDeliveryStatesAndBackoff(t *testing.T) {
 		t.Fatalf("giving up should be audited with the reply: %+v", evs)
 	}
 	for _, x := range due[1:] {
-		_, err := d.db.RecordDelivery(x.ID, domain.DeliveryResult{OK: true, Reply: "250 ok"})
+		_, err := d.db.RecordDelivery(t.Context(), x.ID, domain.DeliveryResult{OK: true, Reply: "250 ok"})
 		must(t, err)
 	}
-	due, err = d.db.DueMail(50)
+	due, err = d.db.DueMail(t.Context(), 50)
 	must(t, err)
 	if len(due) != 0 {
 		t.Fatalf("nothing should be pending: %+v", due)
@@ -160,9 +160,9 @@ func TestMailOldMessageGivesUpAtFirstFailure(t *testing.T) {
 	_, err := as(t, d.db, "staff").CreateTicket(t.Context(), domain.NewTicket{Title: "Heater", Building: "EAST"})
 	must(t, err)
 	d.clk.t = d.clk.t.Add(store.MaxQueueAge + time.Hour)
-	due, err := d.db.DueMail(1)
+	due, err := d.db.DueMail(t.Context(), 1)
 	must(t, err)
-	m, err := d.db.RecordDelivery(due[0].ID, domain.DeliveryResult{Reply: "connection refused"})
+	m, err := d.db.RecordDelivery(t.Context(), due[0].ID, domain.DeliveryResult{Reply: "connection refused"})
 	must(t, err)
 	if m.State != domain.MailGaveUp {
 		t.Fatalf("an old message should give up: %+v", m)
@@ -363,15 +363,15 @@ func TestMailClaimOnASharedStoreSendsOnce(t *testing.T) {
 	other, err := store.OpenEtcd(d.db.Path(), store.Options{Now: d.clk.now})
 	must(t, err)
 	defer other.Close()
-	first, err := d.db.DueMail(50)
+	first, err := d.db.DueMail(t.Context(), 50)
 	must(t, err)
-	second, err := other.DueMail(50)
+	second, err := other.DueMail(t.Context(), 50)
 	must(t, err)
 	if len(first) == 0 || len(second) != 0 {
 		t.Fatalf("first worker took %d, the second %d: want all, then none", len(first), len(second))
 	}
 	d.clk.t = d.clk.t.Add(3 * time.Minute) // the first worker stopped without recording
-	again, err := other.DueMail(50)
+	again, err := other.DueMail(t.Context(), 50)
 	must(t, err)
 	if len(again) != len(first) {
 		t.Fatalf("after the claim ran out the second worker took %d of %d", len(again), len(first))

@@ -290,14 +290,14 @@ func (db *DB) runReviews(ctx context.Context, c *jobCache) (int, error) {
 			if it.Decision != "" || rv.OnMiss != domain.OnMissRevoke || ctx.Err() != nil {
 				continue
 			}
-			if err := db.reviewRevoke(c, rv.ID, it.User); err != nil {
+			if err := db.reviewRevoke(ctx, c, rv.ID, it.User); err != nil {
 				return n, err
 			}
 		}
 		if ctx.Err() != nil {
 			return n, ctx.Err()
 		}
-		if err := db.systemCached(c, func(w *txn) error { return w.closeReview(rv.ID) }); err != nil {
+		if err := db.systemCached(ctx, c, func(w *txn) error { return w.closeReview(rv.ID) }); err != nil {
 			return n, err
 		}
 		n++
@@ -306,7 +306,7 @@ func (db *DB) runReviews(ctx context.Context, c *jobCache) (int, error) {
 		if ctx.Err() != nil {
 			return n, ctx.Err()
 		}
-		err := db.systemCached(c, func(w *txn) error {
+		err := db.systemCached(ctx, c, func(w *txn) error {
 			onMiss := g.ReviewOnMiss
 			if onMiss == "" {
 				onMiss = domain.OnMissFlag
@@ -330,7 +330,7 @@ func (db *DB) runReviews(ctx context.Context, c *jobCache) (int, error) {
 // and records the outcome on the item; a refusal (a guard, or R12 for the
 // owner) is recorded as a flag with the reason, in a transaction of its
 // own.
-func (db *DB) reviewRevoke(c *jobCache, id, user domain.ID) error {
+func (db *DB) reviewRevoke(ctx context.Context, c *jobCache, id, user domain.ID) error {
 	outcome := func(w *txn, text string) error {
 		rv, err := getReview(w.tx, id)
 		if err != nil {
@@ -344,7 +344,7 @@ func (db *DB) reviewRevoke(c *jobCache, id, user domain.ID) error {
 		return putJSON(w.tx, bReviews, id, rv)
 	}
 	var refused error
-	err := db.systemCached(c, func(w *txn) error {
+	err := db.systemCached(ctx, c, func(w *txn) error {
 		rv, err := getReview(w.tx, id)
 		if err != nil {
 			return err
@@ -376,7 +376,7 @@ func (db *DB) reviewRevoke(c *jobCache, id, user domain.ID) error {
 	if refused == nil {
 		return err
 	}
-	return db.systemCached(c, func(w *txn) error {
+	return db.systemCached(ctx, c, func(w *txn) error {
 		rv, err := getReview(w.tx, id)
 		if err != nil {
 			return err

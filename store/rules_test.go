@@ -264,7 +264,7 @@ func TestR13_TemporaryMembershipExpiresWithAuditEvent(t *testing.T) {
 	if a := as(t, d.db, "staff").Access(t.Context()); a.Has(domain.TicketAssignee) {
 		t.Fatal("expired membership still grants")
 	}
-	n, err := d.db.Sweep()
+	n, err := d.db.Sweep(t.Context())
 	must(t, err)
 	if n != 1 {
 		t.Fatalf("sweep recorded %d expiries", n)
@@ -273,7 +273,7 @@ func TestR13_TemporaryMembershipExpiresWithAuditEvent(t *testing.T) {
 	if len(evs) != 1 || evs[0].Action != "expired" {
 		t.Fatalf("audit: %+v", evs)
 	}
-	if n, _ = d.db.Sweep(); n != 0 {
+	if n, _ = d.db.Sweep(t.Context()); n != 0 {
 		t.Fatal("an expiry was recorded twice")
 	}
 	ms, _ := d.admin.Memberships(t.Context(), "staff")

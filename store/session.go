@@ -307,8 +307,9 @@ func (s *session) Access(ctx context.Context) domain.Access {
 
 // Sweep records an audit event for every membership that expired since the
 // last sweep (R13: expiry needs nobody to act, but it leaves a trace). The
-// console and server call it every minute; Open calls it once.
-func (db *DB) Sweep() (int, error) {
+// console and server call it every minute (RunJobs, under the jobs'
+// context); Open calls it once.
+func (db *DB) Sweep(ctx context.Context) (int, error) {
 	// A read first: when nothing expired, nothing is written, so opening the
 	// file for a read-only command writes nothing either. The sweep mark is
 	// then left where it was; the next sweep covers the longer interval.
@@ -324,7 +325,7 @@ func (db *DB) Sweep() (int, error) {
 		return 0, nil
 	}
 	n := 0
-	err := db.update(context.Background(), func(tx *bolt.Tx) ([]domain.Change, error) {
+	err := db.update(ctx, func(tx *bolt.Tx) ([]domain.Change, error) {
 		n = 0
 		var changes []domain.Change
 		for _, mk := range expiredSince(tx, now) {

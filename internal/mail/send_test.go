@@ -3,6 +3,7 @@ package mail
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	netmail "net/mail"
@@ -178,7 +179,7 @@ type fakeQueue struct {
 }
 
 func (q *fakeQueue) MailConfig() (domain.MailConfig, error) { return q.cfg, nil }
-func (q *fakeQueue) DueMail(limit int) ([]domain.Message, error) {
+func (q *fakeQueue) DueMail(_ context.Context, limit int) ([]domain.Message, error) {
 	var out []domain.Message
 	for id := domain.ID(1); id <= domain.ID(len(q.msgs)) && len(out) < limit; id++ {
 		if m := q.msgs[id]; m.Pending() {
@@ -188,7 +189,10 @@ func (q *fakeQueue) DueMail(limit int) ([]domain.Message, error) {
 	return out, nil
 }
 
-func (q *fakeQueue) RecordDelivery(id domain.ID, r domain.DeliveryResult) (domain.Message, error) {
+func (q *fakeQueue) RecordDelivery(ctx context.Context, id domain.ID, r domain.DeliveryResult) (domain.Message, error) {
+	if err := ctx.Err(); err != nil {
+		return domain.Message{}, err // as the store does: nothing recorded
+	}
 	m := q.msgs[id]
 	m.Record(r, m.At)
 	return *m, nil
@@ -231,5 +235,37 @@ func TestSendLoginRefusedIsTemporary(t *testing.T) {
 	res := Send(t.Context(), cfg, []domain.Message{message(1, "tom", "tom@school.example")})
 	if res[0].OK || res[0].Permanent || res[0].Reply == "" {
 		t.Fatalf("%+v", res[0])
+	}
+}
+
+// The worker's context reaches the outbox's writes, but a batch that was
+// sent is recorded even when the context ends during the send (a
+// shutdown): a message that left and is not recorded would leave again.
+// Nothing more is read or sent after that batch.
+func TestDrainRecordsASentBatchAfterItsContextEnds(t *testing.T) {
+	q := &fakeQueue{cfg: domain.MailConfig{Settings: domain.MailSettings{Host: "127.0.0.1", Port: 25, TLS: domain.TLSNone, From: "h@x.example"}},
+		msgs: map[domain.ID]*domain.Message{}}
+	for i, to := range []string{"a", "b"} {
+		m := message(domain.ID(i+1), to, to+"@school.example")
+		q.msgs[m.ID] = &m
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	sends := 0
+	r, err := Drain(ctx, q, func(_ context.Context, _ domain.MailConfig, msgs []domain.Message) []domain.DeliveryResult {
+		sends++
+		cancel() // the process is told to stop while the batch is on the wire
+		out := make([]domain.DeliveryResult, len(msgs))
+		for i := range out {
+			out[i] = domain.DeliveryResult{OK: true, Reply: "250 ok"}
+		}
+		return out
+	})
+	if !errors.Is(err, context.Canceled) || r.Sent != 2 || sends != 1 {
+		t.Fatalf("drain: %+v, %v, %d sends", r, err, sends)
+	}
+	for id, m := range q.msgs {
+		if m.State != domain.MailSent {
+			t.Errorf("message %d: %s, want sent", id, m.State)
+		}
 	}
 }

@@ -14,9 +14,12 @@ import (
 // transaction is open while a message is on the wire.
 type Queue interface {
 	MailConfig() (domain.MailConfig, error)
-	DueMail(limit int) ([]domain.Message, error)
-	RecordDelivery(id domain.ID, r domain.DeliveryResult) (domain.Message, error)
+	DueMail(ctx context.Context, limit int) ([]domain.Message, error)
+	RecordDelivery(ctx context.Context, id domain.ID, r domain.DeliveryResult) (domain.Message, error)
 }
+
+// recordWait bounds recording one batch's results (record).
+const recordWait = 30 * time.Second
 
 // Sender delivers a batch; Send in production, a fake in tests.
 type Sender func(ctx context.Context, cfg domain.MailConfig, msgs []domain.Message) []domain.DeliveryResult
@@ -50,7 +53,7 @@ func Drain(ctx context.Context, q Queue, send Sender) (Report, error) {
 	r.Configured = true
 	seen := map[domain.ID]bool{}
 	for ctx.Err() == nil {
-		due, err := q.DueMail(Batch)
+		due, err := q.DueMail(ctx, Batch)
 		if err != nil {
 			return r, err
 		}
@@ -65,22 +68,35 @@ func Drain(ctx context.Context, q Queue, send Sender) (Report, error) {
 			return r, nil
 		}
 		results := send(ctx, cfg, batch)
-		for i, m := range batch {
-			got, err := q.RecordDelivery(m.ID, results[i])
-			if err != nil {
-				return r, err
-			}
-			switch got.State {
-			case domain.MailSent:
-				r.Sent++
-			case domain.MailFailed:
-				r.Failed++
-			case domain.MailGaveUp:
-				r.GaveUp++
-			}
+		if err := record(ctx, q, batch, results, &r); err != nil {
+			return r, err
 		}
 	}
 	return r, ctx.Err()
+}
+
+// record stores a sent batch's results, one short write each. The
+// messages left whatever ctx says now, and one whose result is not
+// recorded leaves again: so the writes run under ctx's values without its
+// end, bounded by recordWait.
+func record(ctx context.Context, q Queue, batch []domain.Message, results []domain.DeliveryResult, r *Report) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordWait)
+	defer cancel()
+	for i, m := range batch {
+		got, err := q.RecordDelivery(ctx, m.ID, results[i])
+		if err != nil {
+			return err
+		}
+		switch got.State {
+		case domain.MailSent:
+			r.Sent++
+		case domain.MailFailed:
+			r.Failed++
+		case domain.MailGaveUp:
+			r.GaveUp++
+		}
+	}
+	return nil
 }
 
 // Worker drains the outbox in the background of `gatehouse serve` and

@@ -112,6 +112,7 @@ func fileCommands() []*command {
 		{path: "serve", opts: "[--listen 127.0.0.1:2222] [--password-auth] [--idle 30m] [--max-sessions 50]",
 			flags: []flagSpec{{"listen", true}, {"password-auth", false}, {"idle", true}, {"max-sessions", true}}},
 		{path: "compact"},
+		{path: "outcome", args: "WRITE-ID", min: 1, max: 1},
 		{path: "demo", opts: "[--users N] [--tickets M] --out FILE", flags: []flagSpec{{"users", true}, {"tickets", true}, {"out", true}},
 			required: []string{"out"}},
 	}
@@ -405,6 +406,14 @@ func PrintError(w io.Writer, err error) {
 	}
 	// a message may quote stored text: never send its control characters
 	fmt.Fprintf(w, "gatehouse: %s\n", domain.PrintableText(err.Error()))
+	// a write sent to etcd whose answer was lost (the store's
+	// OutcomeUnknownError, found by its method: the CLI does not import
+	// the store): running the command again might apply it twice
+	var unknown interface{ OutcomeUnknown() string }
+	if errors.As(err, &unknown) {
+		fmt.Fprintf(w, "gatehouse: it may or may not have been applied: run `gatehouse outcome %s` (with the same --store) before running this command again\n",
+			domain.PrintableLine(unknown.OutcomeUnknown(), 80))
+	}
 	var ue *usageError
 	if errors.As(err, &ue) {
 		for i, l := range ue.lines {

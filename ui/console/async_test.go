@@ -271,3 +271,45 @@ func TestKeysTypedWhileATicketOpensGoToIt(t *testing.T) {
 		t.Fatalf("the detail stayed open: esc went to the queue before the ticket arrived:\n%s\n(queue was:\n%s)", s, queue)
 	}
 }
+
+// Opening view-as runs in a command (the store checks and audits it, a
+// write): while it hangs the status line says so, help opens and another
+// screen takes its keys; a key typed for the screen meanwhile waits and
+// acts in the viewed console once it is open (m opens alice's account),
+// never on the list behind it.
+func TestNothingBlocksWhileViewAsOpens(t *testing.T) {
+	db := openStore(t)
+	v := newValve(t, true)
+	open := viewAsFor(db, "admin")
+	d := startWith(t, Config{Service: session(t, db, "admin"), Feed: db, Now: fixedNow, NoColor: true,
+		ViewAs: func(ctx context.Context, user string) (domain.Service, error) {
+			if err := v.wait(ctx); err != nil {
+				return nil, err
+			}
+			return open(ctx, user)
+		}}, 120, 40)
+	d.keys("4", "j")
+	d.waitFor("▸ alice")
+	d.tm.Type("v")
+	d.frameWith("opening view-as alice: loading…")
+	d.tm.Send(tea.KeyPressMsg{Code: '?', Text: "?"})
+	d.frameWith("Keys")
+	d.tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
+	d.tm.Send(tea.KeyPressMsg{Code: '6', Text: "6"})
+	d.frameWith("East Elementary") // Buildings reads its list while view-as waits
+	d.tm.Send(tea.KeyPressMsg{Code: '4', Text: "4"})
+	d.frameWith("▸ alice")
+	d.tm.Type("m") // held: meant for what opens
+	if s := d.frame(); strings.Contains(s, "VIEWING AS") || strings.Contains(s, "My account") {
+		t.Fatalf("view-as opened, or m acted, before the store answered:\n%s", s)
+	}
+	v.open()
+	s := d.waitFor("My account · alice")
+	if !strings.Contains(s, "VIEWING AS alice") {
+		t.Fatalf("the held key did not act in the viewed console:\n%s", s)
+	}
+	evs, err := session(t, db, "admin").Audit(t.Context(), domain.AuditQuery{Entity: "user", Limit: 1})
+	if err != nil || len(evs) != 1 || evs[0].Action != "view as" || evs[0].Name != "alice" {
+		t.Fatalf("view-as audit event: %+v %v", evs, err)
+	}
+}

@@ -138,6 +138,7 @@ type Model struct {
 	stop    context.CancelFunc // cancels the root context of service calls
 	dark    bool
 	viewAs  *Model // the console of the user being viewed as, read-only
+	opening string // the user whose view-as is being opened (startViewAs)
 	actor   domain.User
 	// fresh holds screens whose first load is still in flight: they show
 	// "loading…" instead of an empty table that reads as "no data"
@@ -511,8 +512,7 @@ func (m *Model) updateShell(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case switchScreenMsg:
 		return m, m.switchTo(msg.id, msg.arg)
 	case viewAsMsg:
-		m.startViewAs(msg.user)
-		return m, nil
+		return m, m.startViewAs(msg.user)
 	case askMsg:
 		m.confirm = &msg
 		m.c.Fail(msg.err)
@@ -720,7 +720,11 @@ func (m *Model) statusLines() []string {
 	}
 	if m.c.loads > 0 {
 		// a read is in flight: keys still work, and the screen says so
-		msg = strings.TrimPrefix(msg+" · loading…", " · ")
+		busy := "loading…"
+		if m.opening != "" {
+			busy = "opening view-as " + m.opening + ": loading…"
+		}
+		msg = strings.TrimPrefix(msg+" · "+busy, " · ")
 	}
 	if m.c.saves > 0 {
 		msg = strings.TrimPrefix(msg+" · saving…", " · ")

@@ -32,9 +32,9 @@ func TestMailScreensGolden(t *testing.T) {
 	if len(msgs) < 2 || msgs[0].State != domain.MailQueued || msgs[1].State != domain.MailQueued {
 		t.Fatalf("the new ticket should queue two messages: %+v", msgs[:2])
 	}
-	_, err = db.RecordDelivery(msgs[0].ID, domain.DeliveryResult{Reply: "451 4.3.0 try again later"})
+	_, err = db.RecordDelivery(t.Context(), msgs[0].ID, domain.DeliveryResult{Reply: "451 4.3.0 try again later"})
 	must(t, err)
-	_, err = db.RecordDelivery(msgs[1].ID, domain.DeliveryResult{OK: true, Reply: "2.0.0 Ok: queued as 4VGX"})
+	_, err = db.RecordDelivery(t.Context(), msgs[1].ID, domain.DeliveryResult{OK: true, Reply: "2.0.0 Ok: queued as 4VGX"})
 	must(t, err)
 	cases := []struct {
 		name string

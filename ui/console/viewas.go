@@ -35,26 +35,43 @@ func viewAsKeys(c *Common) []key.Binding {
 	return nil
 }
 
-// startViewAs opens the viewed console, or says why not.
-func (m *Model) startViewAs(user string) {
+// startViewAs opens the viewed console in a command, or says why not. The
+// store checks and audits view-as (a write) and the viewed console reads
+// its user, so neither runs in Update: until they are done the status
+// line says "opening view-as …" and the screen's own keys wait, as they
+// do while a form opens, then act on what is shown (the viewed console).
+func (m *Model) startViewAs(user string) tea.Cmd {
 	a := &m.c.Access
 	switch {
 	case m.cfg.ViewAs == nil:
 		m.c.Fail(domain.Errorf(domain.EForbidden, "view-as is not available here (already viewing as someone?)"))
-		return
+		return nil
 	case !canViewAs(m.c):
 		m.c.Fail(domain.Errorf(domain.EForbidden, "%s cannot view as other users: view-as needs users:view", a.Username))
-		return
+		return nil
 	}
-	svc, err := m.cfg.ViewAs(m.c.Ctx, user)
-	if err != nil {
-		m.c.Fail(err)
-		return
-	}
-	in := New(Config{Service: svc, Now: m.cfg.Now, Context: m.c.Ctx,
-		NoColor: m.cfg.NoColor, Light: !m.dark, Keys: m.cfg.Keys}).(*Model)
-	in.Update(tea.WindowSizeMsg{Width: m.w, Height: m.h})
-	m.viewAs = in
+	open, ctx := m.cfg.ViewAs, m.c.Ctx
+	cfg := Config{Now: m.cfg.Now, Context: ctx, NoColor: m.cfg.NoColor, Light: !m.dark, Keys: m.cfg.Keys}
+	m.opening = domain.Printable(user)
+	return m.c.open(m.screen(), func() func() tea.Cmd {
+		svc, err := open(ctx, user)
+		var in *Model
+		if err == nil {
+			cfg.Service = svc
+			in = New(cfg).(*Model)
+		}
+		return func() tea.Cmd {
+			m.opening = ""
+			if err != nil {
+				m.c.Fail(err)
+				return nil
+			}
+			// the size may start a load of its own (Home's charts)
+			_, cmd := in.Update(tea.WindowSizeMsg{Width: m.w, Height: m.h})
+			m.viewAs = in // Update then runs its first load
+			return cmd
+		}
+	})
 }
 
 // atRest reports that the viewed console has no dialog, palette, help or

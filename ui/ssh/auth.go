@@ -91,7 +91,7 @@ func (s *Server) keyboardInteractiveAuth(ctx charmssh.Context, challenge gossh.K
 			continue
 		}
 		s.verifying <- struct{}{}
-		_, err = s.cfg.Store.ChangePassword(ctx.User(), current, answers[0])
+		_, err = s.cfg.Store.ChangePassword(ctx, ctx.User(), current, answers[0])
 		<-s.verifying
 		switch {
 		case err == nil:

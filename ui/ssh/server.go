@@ -43,7 +43,7 @@ type Store interface {
 	// password on proof of it.
 	AuthenticateKey(username, fingerprint string) (domain.User, error)
 	AuthenticatePassword(username, password string) (domain.User, error)
-	ChangePassword(username, current, next string) (domain.User, error)
+	ChangePassword(ctx context.Context, username, current, next string) (domain.User, error)
 	RecordLogin(username, addr string, ok bool, reason string) error
 	RecordLogout(username, addr, reason string) error
 }

@@ -353,7 +353,7 @@ func withPassword(t testing.TB, db *store.DB, owner domain.Service, username, pa
 	if err := owner.SetPassword(t.Context(), username, "temporary-1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.ChangePassword(username, "temporary-1", password); err != nil {
+	if _, err := db.ChangePassword(t.Context(), username, "temporary-1", password); err != nil {
 		t.Fatal(err)
 	}
 }
