@@ -142,26 +142,13 @@ func CheckFlags(history []FlagOp) (ok bool, info string) {
 		})
 		ops[k] = append(ops[k], op)
 	}
-	keys := make([]groupFlag, 0, len(parts))
-	for k := range parts {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b groupFlag) int {
-		return cmp.Or(strings.Compare(a.group, b.group), strings.Compare(a.flag, b.flag))
-	})
-	n := 0
-	for _, k := range keys {
-		n += len(parts[k])
-		switch porcupine.CheckOperationsTimeout(flagModel, parts[k], checkTimeout) {
-		case porcupine.Ok:
-			continue
-		case porcupine.Unknown:
-			return false, fmt.Sprintf("%s of group %s: the check did not finish within %s\n%s", k.flag, k.group, checkTimeout, describeFlagOps(ops[k], base))
-		default:
-			return false, fmt.Sprintf("%s of group %s: no order of these operations explains their answers\n%s", k.flag, k.group, describeFlagOps(ops[k], base))
-		}
-	}
-	return true, fmt.Sprintf("linearizable: %d operations on %d flags", n, len(keys))
+	return checkEach(flagModel, parts,
+		func(a, b groupFlag) int {
+			return cmp.Or(strings.Compare(a.group, b.group), strings.Compare(a.flag, b.flag))
+		},
+		func(k groupFlag) string {
+			return k.flag + " of group " + k.group + ": " + describeFlagOps(ops[k], base)
+		}, "flags")
 }
 
 // describeFlagOps lists one flag's operations by call time, for a failure

@@ -3,6 +3,7 @@ package etcdtest
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -155,26 +156,31 @@ func CheckMemberships(history []Op) (ok bool, info string) {
 		})
 		ops[k] = append(ops[k], op)
 	}
-	keys := make([]pair, 0, len(parts))
-	for k := range parts {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b pair) int {
-		return cmp.Or(strings.Compare(a.user, b.user), strings.Compare(a.group, b.group))
-	})
+	return checkEach(membershipModel, parts,
+		func(a, b pair) int { return cmp.Or(strings.Compare(a.user, b.user), strings.Compare(a.group, b.group)) },
+		func(k pair) (string, string) { return k.user + " in " + k.group, describe(ops[k], base) }, "memberships")
+}
+
+// checkEach runs porcupine on each key's operations, in key order, and
+// names the first key whose answers no order explains; about(k) is that
+// key's name and its operations described.
+func checkEach[K comparable](model porcupine.Model, parts map[K][]porcupine.Operation, order func(a, b K) int, about func(K) (string, string), what string) (bool, string) {
+	keys := slices.SortedFunc(maps.Keys(parts), order)
 	n := 0
 	for _, k := range keys {
 		n += len(parts[k])
-		switch porcupine.CheckOperationsTimeout(membershipModel, parts[k], checkTimeout) {
+		switch porcupine.CheckOperationsTimeout(model, parts[k], checkTimeout) {
 		case porcupine.Ok:
 			continue
 		case porcupine.Unknown:
-			return false, fmt.Sprintf("%s in %s: the check did not finish within %s\n%s", k.user, k.group, checkTimeout, describe(ops[k], base))
+			name, ops := about(k)
+			return false, fmt.Sprintf("%s: the check did not finish within %s\n%s", name, checkTimeout, ops)
 		default:
-			return false, fmt.Sprintf("%s in %s: no order of these operations explains their answers\n%s", k.user, k.group, describe(ops[k], base))
+			name, ops := about(k)
+			return false, fmt.Sprintf("%s: no order of these operations explains their answers\n%s", name, ops)
 		}
 	}
-	return true, fmt.Sprintf("linearizable: %d operations on %d memberships", n, len(keys))
+	return true, fmt.Sprintf("linearizable: %d operations on %d %s", n, len(keys), what)
 }
 
 // describe lists one membership's operations by call time, for a failure
