@@ -146,8 +146,8 @@ func CheckFlags(history []FlagOp) (ok bool, info string) {
 		func(a, b groupFlag) int {
 			return cmp.Or(strings.Compare(a.group, b.group), strings.Compare(a.flag, b.flag))
 		},
-		func(k groupFlag) string {
-			return k.flag + " of group " + k.group + ": " + describeFlagOps(ops[k], base)
+		func(k groupFlag) (string, string) {
+			return k.flag + " of group " + k.group, describeFlagOps(ops[k], base)
 		}, "flags")
 }
 
