@@ -162,13 +162,3 @@ func show(args []string) string {
 
 // args is shorthand for a command line in tables.
 func args(s ...string) []string { return s }
-
-// wholeUser is a patch of every field a user edit sets, to u's values: the
-// tests that read a user, change it and save it whole.
-func wholeUser(u domain.User) domain.UserPatch {
-	var p domain.UserPatch
-	p.SetUsername(u.Username).SetFirst(u.First).SetLast(u.Last).SetEmail(u.Email).SetPhone(u.Phone).
-		SetKind(u.Kind).SetSuperuser(u.Superuser).SetReportsTo(u.ReportsTo).SetBuildings(u.Buildings).
-		SetRegions(u.Regions).SetStartScreen(u.StartScreen).SetMuted(u.Muted)
-	return p
-}

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bytes"
+	"gatehouse/domain"
 	"os"
 	"path/filepath"
 	"strings"
@@ -232,8 +233,8 @@ func TestCSVCellsNeverStartAFormula(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eve.User.Phone = "+1 555 0100" // no CLI flag sets a phone
-	if _, err := admin.UpdateUser(t.Context(), eve.User.ID, wholeUser(eve.User)); err != nil {
+	var phone domain.UserPatch
+	if _, err := admin.UpdateUser(t.Context(), eve.User.ID, *phone.SetPhone("+1 555 0100")); err != nil {
 		t.Fatal(err)
 	}
 	h.ok("user", "join", "eve", "Users")

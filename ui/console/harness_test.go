@@ -219,13 +219,3 @@ func eachSize(t *testing.T, fn func(t *testing.T, w, h int)) {
 		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) { fn(t, sz.w, sz.h) })
 	}
 }
-
-// wholeUser is a patch of every field a user edit sets, to u's values: the
-// tests that read a user, change it and save it whole.
-func wholeUser(u domain.User) domain.UserPatch {
-	var p domain.UserPatch
-	p.SetUsername(u.Username).SetFirst(u.First).SetLast(u.Last).SetEmail(u.Email).SetPhone(u.Phone).
-		SetKind(u.Kind).SetSuperuser(u.Superuser).SetReportsTo(u.ReportsTo).SetBuildings(u.Buildings).
-		SetRegions(u.Regions).SetStartScreen(u.StartScreen).SetMuted(u.Muted)
-	return p
-}

@@ -21,8 +21,8 @@ func TestMailScreensGolden(t *testing.T) {
 	for _, u := range []string{"admin", "carol"} {
 		info, err := admin.User(t.Context(), u)
 		must(t, err)
-		info.User.Email = u + "@school.example"
-		_, err = admin.UpdateUser(t.Context(), info.User.ID, wholeUser(info.User))
+		var email domain.UserPatch
+		_, err = admin.UpdateUser(t.Context(), info.User.ID, *email.SetEmail(u + "@school.example"))
 		must(t, err)
 	}
 	_, err = session(t, db, "bob").CreateTicket(t.Context(), domain.NewTicket{Title: "Smartboard frozen", Building: "EAST"})
