@@ -285,7 +285,7 @@ for size in "80 24" "120 40"; do
   check "$at: audit lists group changes" "Principals"
   keys Enter
   check "$at: an audit entry opens on what changed" "What changed"
-  check "$at: as a diff" "+groups:view"
+  check "$at: as a diff" "Manage Groups level: none → view"
   esc
   quit
 done
