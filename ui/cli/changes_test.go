@@ -90,3 +90,18 @@ func TestGroupAndBuildingSet(t *testing.T) {
 	h.okHas(args("audit", "--limit", "4"), "Buildings: EAST → —")
 	h.okHas(args("audit", "--entity", "building"), "Rooms: — → 101, 102")
 }
+
+// R12 on email from the command line: a holder of Manage Users cannot
+// change the email of someone who holds more (mailgate trusts it).
+func TestR12_CLIRefusesAnotherStrongerUsersEmail(t *testing.T) {
+	h := newHarness(t)
+	h.ok("group", "create", "Clerks")
+	h.ok("group", "grant", "Clerks", "users:edit")
+	h.ok("user", "create", "clerk")
+	h.ok("user", "join", "clerk", "Clerks")
+	h.ok("user", "create", "pat", "--email", "pat@example.org")
+	h.ok("user", "join", "pat", "Building Administrator")
+	h.fails(args("--as", "clerk", "user", "set", "pat", "--email", "clerk@example.org"), "(R12)", "email")
+	h.okHas(args("user", "show", "pat"), "pat@example.org")
+	h.ok("--as", "clerk", "user", "set", "pat", "--phone", "555-0100") // not identity
+}
