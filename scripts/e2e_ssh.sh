@@ -73,7 +73,8 @@ printf '[list]\nnew = "q"\n' >"$work/bad.toml"
 out=$("$work/gatehouse" --db "$db" serve --keys "$work/bad.toml" 2>&1) && fail "serve started with a bad keymap file"
 grep -qF 'bad.toml:2: key "q" of list.new is already global.quit' <<<"$out" || fail "bad keymap: $out"
 
-step "starting gatehouse serve (with the server's keymap file)"
+step "starting gatehouse serve (with the server's keymap file) in a shared 0755 directory"
+chmod 755 "$work/data"
 printf '[list]\nnew = "a"\n' >"$work/keys.toml"
 "$work/gatehouse" --db "$db" serve --listen 127.0.0.1:0 --keys "$work/keys.toml" >"$work/server.log" 2>&1 &
 server_pid=$!
@@ -87,6 +88,8 @@ done
 [ -n "$port" ] || fail "the server did not start listening"
 [ -f "$work/data/gatehouse_host_ed25519" ] || fail "no host key beside the data file"
 [ "$(stat -c %a "$work/data/gatehouse_host_ed25519")" = 600 ] || fail "host key is not 0600"
+[ "$(stat -c %a "$work/data")" = 755 ] || fail "making the host key changed the data directory to $(stat -c %a "$work/data")"
+grep -q 'msg="ssh server listening".* fingerprint=SHA256:' "$work/server.log" || fail "the host key's fingerprint is not logged"
 
 step "the CLI says the file is held instead of hanging"
 if timeout 10 "$work/gatehouse" --db "$db" user list >"$work/busy.out" 2>&1; then

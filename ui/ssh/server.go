@@ -7,6 +7,9 @@ package ssh
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -23,6 +26,7 @@ import (
 	"charm.land/wish/v2"
 	bm "charm.land/wish/v2/bubbletea"
 	"charm.land/wish/v2/recover"
+	gossh "golang.org/x/crypto/ssh"
 
 	"gatehouse/domain"
 	"gatehouse/keymap"
@@ -96,10 +100,13 @@ type Config struct {
 
 // Server is a running (or ready) SSH server.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	srv     *charmssh.Server
-	backoff *backoff
+	cfg Config
+	log *slog.Logger
+	srv *charmssh.Server
+	// hostKeyFP is the host key's SHA256 fingerprint, logged at start so
+	// people can check it at their first connection.
+	hostKeyFP string
+	backoff   *backoff
 	// verifying bounds concurrent password hashes: each argon2id check
 	// takes tens of megabytes.
 	verifying chan struct{}
@@ -148,14 +155,17 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if err := checkHostKey(cfg.HostKeyPath); err != nil {
+	hostKey, fingerprint, err := loadHostKey(cfg.HostKeyPath)
+	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, sessions: map[charmssh.Session]*entry{}, conns: map[*trackedConn]struct{}{},
+	s := &Server{cfg: cfg, log: cfg.Logger, hostKeyFP: fingerprint, sessions: map[charmssh.Session]*entry{}, conns: map[*trackedConn]struct{}{},
 		backoff: newBackoff(cfg.Now), verifying: make(chan struct{}, 2)}
 	opts := []charmssh.Option{
 		wish.WithAddress(cfg.Listen),
-		wish.WithHostKeyPath(cfg.HostKeyPath),
+		// not wish.WithHostKeyPath: its key library chmods the key's
+		// directory to 0700, the data file's directory included
+		wish.WithHostKeyPEM(hostKey),
 		// Without an auth handler a wish server lets anyone in.
 		wish.WithPublicKeyAuth(s.publicKeyAuth),
 		wish.WithMiddleware(recover.MiddlewareWithLogger(slogPrintf{s.log},
@@ -176,31 +186,77 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ssh server: %w", err)
 	}
-	if err := os.Chmod(cfg.HostKeyPath, 0o600); err != nil {
-		return nil, fmt.Errorf("ssh server: host key %s: %w", cfg.HostKeyPath, err)
-	}
 	s.srv = srv
 	return s, nil
 }
 
-// checkHostKey refuses a host key others can read (as sshd does); a
-// missing one is created by New.
-func checkHostKey(path string) error {
+// loadHostKey reads the host key, refusing one others can read (as sshd
+// does), and creates a missing one: an ed25519 key in a file of its own,
+// mode 0600. It never changes the mode of a directory that exists (the
+// data file's may be shared); only a missing directory is created, 0700.
+func loadHostKey(path string) (key []byte, fingerprint string, err error) {
 	st, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return fmt.Errorf("ssh server: cannot create %s: %w", filepath.Dir(path), err)
+		if err := createHostKey(path); err != nil {
+			return nil, "", fmt.Errorf("ssh server: cannot create the host key %s: %w", path, err)
 		}
-		return nil
+		st, err = os.Stat(path)
 	}
 	if err != nil {
-		return fmt.Errorf("ssh server: host key %s: %w", path, err)
+		return nil, "", fmt.Errorf("ssh server: host key %s: %w", path, err)
 	}
 	if st.IsDir() {
-		return fmt.Errorf("ssh server: host key %s is a directory", path)
+		return nil, "", fmt.Errorf("ssh server: host key %s is a directory", path)
 	}
 	if st.Mode().Perm()&0o077 != 0 {
-		return fmt.Errorf("ssh server: host key %s is readable by others (mode %04o): run chmod 600 %s", path, st.Mode().Perm(), path)
+		return nil, "", fmt.Errorf("ssh server: host key %s is readable by others (mode %04o): run chmod 600 %s", path, st.Mode().Perm(), path)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("ssh server: host key %s: %w", path, err)
+	}
+	signer, err := gossh.ParsePrivateKey(data)
+	if err != nil {
+		return nil, "", fmt.Errorf("ssh server: host key %s: %w", path, err)
+	}
+	return data, gossh.FingerprintSHA256(signer.PublicKey()), nil
+}
+
+// createHostKey writes a new ed25519 key to path: complete in a temporary
+// file (0600) first, then linked into place, so a crash never leaves half
+// a key and two servers starting at once keep the first one's.
+func createHostKey(path string) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	block, err := gossh.MarshalPrivateKey(priv, "gatehouse host key")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*") // 0600
+	if err != nil {
+		return err
+	}
+	// once linked, the key stays under its own name
+	defer func() { _ = os.Remove(tmp.Name()) }()
+	if _, err := tmp.Write(pem.EncodeToMemory(block)); err != nil {
+		_ = tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		_ = tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
 	}
 	return nil
 }
@@ -246,7 +302,7 @@ func (s *Server) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	s.log.Info("ssh server listening", "addr", s.Addr().String(), "hostkey", s.cfg.HostKeyPath,
+	s.log.Info("ssh server listening", "addr", s.Addr().String(), "hostkey", s.cfg.HostKeyPath, "fingerprint", s.hostKeyFP,
 		"password_auth", s.cfg.PasswordAuth, "idle", idleText(s.cfg.Idle), "max_sessions", s.cfg.MaxSessions)
 	if a, ok := s.Addr().(*net.TCPAddr); ok && !a.IP.IsLoopback() {
 		s.log.Warn("ssh server reachable from other machines", "addr", a.String())
