@@ -183,6 +183,12 @@ func (f *fixture) dial(user string, key gossh.Signer) (*client, error) {
 }
 
 func dialAddr(t testing.TB, addr, user string, auth gossh.AuthMethod) (*client, error) {
+	return dialPty(t, addr, user, auth, termW, termH, termW, termH)
+}
+
+// dialPty is dialAddr with the window size the pty request asks for (w x
+// h) and the size of the terminal the output is replayed on (vw x vh).
+func dialPty(t testing.TB, addr, user string, auth gossh.AuthMethod, w, h, vw, vh int) (*client, error) {
 	conn, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{User: user, Auth: []gossh.AuthMethod{auth},
 		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second})
 	if err != nil {
@@ -193,9 +199,9 @@ func dialAddr(t testing.TB, addr, user string, auth gossh.AuthMethod) (*client, 
 		conn.Close()
 		return nil, err
 	}
-	c := &client{t: t, conn: conn, sess: sess, vt: newVT(termW, termH), done: make(chan struct{}),
+	c := &client{t: t, conn: conn, sess: sess, vt: newVT(vw, vh), done: make(chan struct{}),
 		frames: make(chan struct{}, 1024)}
-	if err := sess.RequestPty("xterm-256color", termH, termW, gossh.TerminalModes{}); err != nil {
+	if err := sess.RequestPty("xterm-256color", h, w, gossh.TerminalModes{}); err != nil {
 		conn.Close()
 		return nil, err
 	}

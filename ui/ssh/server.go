@@ -6,6 +6,7 @@
 package ssh
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -494,17 +495,38 @@ const (
 	MaxHeight = 160
 )
 
-func clampWindow(w, h int) (int, int) {
-	return max(0, min(w, MaxWidth)), max(0, min(h, MaxHeight))
+// DefaultWidth and DefaultHeight are the window of a client whose pty
+// request gives no size (0x0): drawn at 0x0 its screen would stay blank.
+const (
+	DefaultWidth  = 80
+	DefaultHeight = 24
+)
+
+// fitWindow is the size a console is drawn at when the client asks for w
+// x h: a zero dimension is ignored (RFC 4254 6.2), keeping the current
+// one (cur) or, at the pty request, the default 80x24; a bigger window is
+// clamped to MaxWidth x MaxHeight.
+func fitWindow(w, h int, cur [2]int) (int, int) {
+	if w <= 0 {
+		w = cmp.Or(cur[0], DefaultWidth)
+	}
+	if h <= 0 {
+		h = cmp.Or(cur[1], DefaultHeight)
+	}
+	return min(w, MaxWidth), min(h, MaxHeight)
 }
 
-// sessionFilter clamps every window size before the program resizes its
+// sessionFilter fits every window size before the program resizes its
 // renderer (the pty request's and each window change), and keeps wish's
 // rule that a remote session cannot be suspended.
-func sessionFilter(_ tea.Model, msg tea.Msg) tea.Msg {
+func sessionFilter(model tea.Model, msg tea.Msg) tea.Msg {
 	switch m := msg.(type) {
 	case tea.WindowSizeMsg:
-		m.Width, m.Height = clampWindow(m.Width, m.Height)
+		var cur [2]int
+		if sm, ok := model.(*sessionModel); ok {
+			cur[0], cur[1] = sm.e.windowSize()
+		}
+		m.Width, m.Height = fitWindow(m.Width, m.Height, cur)
 		return m
 	case tea.SuspendMsg:
 		return tea.ResumeMsg{}
@@ -522,7 +544,7 @@ func (s *Server) program(sess charmssh.Session) *tea.Program {
 	opts := append(bm.MakeOptions(sess), tea.WithContext(e.ctx), tea.WithoutSignalHandler(), tea.WithFPS(s.cfg.FPS),
 		tea.WithFilter(sessionFilter))
 	if pty, _, ok := sess.Pty(); ok {
-		opts = append(opts, tea.WithWindowSize(clampWindow(pty.Window.Width, pty.Window.Height)))
+		opts = append(opts, tea.WithWindowSize(fitWindow(pty.Window.Width, pty.Window.Height, [2]int{})))
 	}
 	p := tea.NewProgram(newSessionModel(e, s.newConsole(e, sess)), opts...)
 	e.setProgram(p)

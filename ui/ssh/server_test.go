@@ -453,36 +453,18 @@ func TestPTYSizeIsClamped(t *testing.T) {
 	if err := sess.Shell(); err != nil {
 		t.Fatal(err)
 	}
-	size := func(want [2]int) {
-		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			var got [2]int
-			f.srv.mu.Lock()
-			for _, e := range f.srv.sessions {
-				got[0], got[1] = e.windowSize()
-			}
-			f.srv.mu.Unlock()
-			if got == want {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the console's window is %dx%d, want %dx%d", got[0], got[1], want[0], want[1])
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
-	size([2]int{MaxWidth, MaxHeight})
+	f.consoleSize([2]int{MaxWidth, MaxHeight})
 	if err := sess.WindowChange(40, 120); err != nil {
 		t.Fatal(err)
 	}
-	size([2]int{120, 40})
+	f.consoleSize([2]int{120, 40})
 }
 
 // Every window size passes the session's filter before the program
 // resizes its renderer: window changes are clamped as the pty request is.
 func TestSessionFilterClampsWindowChanges(t *testing.T) {
-	for _, c := range []struct{ w, h, ww, wh int }{{20000, 20000, MaxWidth, MaxHeight}, {120, 40, 120, 40}, {501, 10, MaxWidth, 10}, {-1, 5, 0, 5}} {
+	for _, c := range []struct{ w, h, ww, wh int }{{20000, 20000, MaxWidth, MaxHeight}, {120, 40, 120, 40}, {501, 10, MaxWidth, 10},
+		{-1, 5, DefaultWidth, 5}, {0, 0, DefaultWidth, DefaultHeight}} {
 		got, ok := sessionFilter(nil, tea.WindowSizeMsg{Width: c.w, Height: c.h}).(tea.WindowSizeMsg)
 		if !ok || got.Width != c.ww || got.Height != c.wh {
 			t.Errorf("%dx%d became %+v, want %dx%d", c.w, c.h, got, c.ww, c.wh)
@@ -574,4 +556,43 @@ func TestConnectionWithoutASessionCountsAndIsClosed(t *testing.T) {
 	}
 	again := must(f.dial("ada", f.keys["ada"]))
 	again.waitText("Open tickets you can see", wait)
+}
+
+// consoleSize is the window size the server's only session's console
+// was last given, once it is want; it fails after a generous wait.
+func (f *fixture) consoleSize(want [2]int) {
+	f.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var got [2]int
+		f.srv.mu.Lock()
+		for _, e := range f.srv.sessions {
+			got[0], got[1] = e.windowSize()
+		}
+		f.srv.mu.Unlock()
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			f.t.Fatalf("the console's window is %dx%d, want %dx%d", got[0], got[1], want[0], want[1])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A pty request without a size (0x0: some clients, and scripts, send
+// none) gets an 80x24 console, not a blank screen; a window change with a
+// zero dimension keeps that dimension as it was (RFC 4254 6.2: zero
+// dimensions are ignored).
+func TestPTYWithoutASizeGets80x24(t *testing.T) {
+	f := newFixture(t, Config{})
+	c := must(dialPty(t, f.srv.Addr().String(), "ada", gossh.PublicKeys(f.keys["ada"]), 0, 0, 80, 24))
+	c.waitText("Open tickets you can see", wait)
+	f.consoleSize([2]int{80, 24})
+	c.vt.Resize(100, 24)
+	if err := c.sess.WindowChange(0, 100); err != nil {
+		t.Fatal(err)
+	}
+	f.consoleSize([2]int{100, 24})
+	c.waitText("Open tickets you can see", wait)
 }
