@@ -35,7 +35,8 @@ func (s *Server) publicKeyAuth(ctx charmssh.Context, key charmssh.PublicKey) boo
 // which this method cannot ask for).
 func (s *Server) passwordAuth(ctx charmssh.Context, password string) bool {
 	host := hostOf(ctx.RemoteAddr())
-	if s.backedOff(ctx, host) {
+	next, ok := s.attempt(ctx, host)
+	if !ok {
 		return false
 	}
 	_, err := s.authenticate(ctx.User(), password)
@@ -43,7 +44,7 @@ func (s *Server) passwordAuth(ctx charmssh.Context, password string) bool {
 		s.backoff.reset(host)
 		return true
 	}
-	s.failed(ctx, host, err)
+	s.failed(ctx, host, err, next)
 	return false
 }
 
@@ -63,6 +64,7 @@ const (
 // (ChangePassword) before the login completes.
 func (s *Server) keyboardInteractiveAuth(ctx charmssh.Context, challenge gossh.KeyboardInteractiveChallenge) bool {
 	host := hostOf(ctx.RemoteAddr())
+	// an address that must wait is not even asked
 	if s.backedOff(ctx, host) {
 		return false
 	}
@@ -71,9 +73,14 @@ func (s *Server) keyboardInteractiveAuth(ctx charmssh.Context, challenge gossh.K
 		return false
 	}
 	current := answers[0]
+	// others from the address may have failed while this one typed
+	next, ok := s.attempt(ctx, host)
+	if !ok {
+		return false
+	}
 	_, err = s.authenticate(ctx.User(), current)
 	if !domain.IdentityProven(err) {
-		s.failed(ctx, host, err)
+		s.failed(ctx, host, err, next)
 		return false
 	}
 	s.backoff.reset(host)
@@ -120,15 +127,30 @@ func (s *Server) authenticate(username, password string) (domain.User, error) {
 func (s *Server) backedOff(ctx charmssh.Context, host string) bool {
 	wait := s.backoff.wait(host)
 	if wait > 0 {
-		s.log.Info("ssh password refused", "user", ctx.User(), "addr", host, "reason", "back-off", "wait", wait.String())
+		s.logBackedOff(ctx, host, wait)
 	}
 	return wait > 0
 }
 
-// failed counts a failed password against the address and logs why.
-func (s *Server) failed(ctx charmssh.Context, host string, err error) {
-	wait := s.backoff.fail(host)
-	s.log.Info("ssh password refused", "user", ctx.User(), "addr", host, "reason", reason(err), "next_wait", wait.String())
+// attempt checks the back-off and counts the try as a failure in one step,
+// before its hash is computed (see backoff.attempt); it logs a refusal.
+// next is the wait the try imposes if it fails.
+func (s *Server) attempt(ctx charmssh.Context, host string) (next time.Duration, ok bool) {
+	wait, next := s.backoff.attempt(host)
+	if wait > 0 {
+		s.logBackedOff(ctx, host, wait)
+		return 0, false
+	}
+	return next, true
+}
+
+func (s *Server) logBackedOff(ctx charmssh.Context, host string, wait time.Duration) {
+	s.log.Info("ssh password refused", "user", ctx.User(), "addr", host, "reason", "back-off", "wait", wait.String())
+}
+
+// failed logs a failed password; attempt has already counted it.
+func (s *Server) failed(ctx charmssh.Context, host string, err error, next time.Duration) {
+	s.log.Info("ssh password refused", "user", ctx.User(), "addr", host, "reason", reason(err), "next_wait", next.String())
 }
 
 // reason is the log's word for a refusal: the sentinel, not the detail.
@@ -154,7 +176,10 @@ func hostOf(a net.Addr) string {
 }
 
 // backoff slows password guessing per address: the first few failures are
-// free, then each one doubles the wait before the next try is checked.
+// free, then each one doubles the wait before the next try is checked. A
+// try is counted as a failure when it starts, before its hash, and
+// forgiven (reset) when the password proves right: tries sent in parallel
+// cannot all pass the check before the first failure is counted.
 type backoff struct {
 	mu  sync.Mutex
 	now func() time.Time
@@ -188,11 +213,16 @@ func (b *backoff) wait(host string) time.Duration {
 	return max(0, f.until.Sub(b.now()))
 }
 
-// fail counts a failure and returns the wait it imposes.
-func (b *backoff) fail(host string) time.Duration {
+// attempt checks and counts one try in one step. While the address must
+// wait, the try is refused (wait > 0) and not counted. Otherwise it counts
+// as a failure now, and next is the wait that failure imposes.
+func (b *backoff) attempt(host string) (wait, next time.Duration) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.now()
+	if f := b.m[host]; f != nil && f.until.After(now) {
+		return f.until.Sub(now), 0
+	}
 	if len(b.m) > 10000 {
 		for h, f := range b.m {
 			if now.Sub(f.last) > forgetAfter {
@@ -208,14 +238,14 @@ func (b *backoff) fail(host string) time.Duration {
 	f.n++
 	f.last = now
 	if f.n <= freeFailures {
-		return 0
+		return 0, 0
 	}
-	wait := maxWait
+	next = maxWait
 	if shift := f.n - freeFailures - 1; shift < 20 {
-		wait = min(maxWait, time.Second<<shift)
+		next = min(maxWait, time.Second<<shift)
 	}
-	f.until = now.Add(wait)
-	return wait
+	f.until = now.Add(next)
+	return 0, next
 }
 
 // reset forgets an address's failures after a successful login.

@@ -135,7 +135,9 @@ func newFixture(t testing.TB, cfg Config) *fixture {
 
 func (f *fixture) start(cfg Config) {
 	f.t.Helper()
-	cfg.Store = f.db
+	if cfg.Store == nil {
+		cfg.Store = f.db
+	}
 	cfg.Listen = "127.0.0.1:0"
 	cfg.Logger = slog.New(slog.NewTextHandler(f.logs, nil))
 	f.srv = must(New(cfg))

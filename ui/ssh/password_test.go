@@ -4,12 +4,15 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
 
 	"gatehouse/domain"
+	"gatehouse/store"
 )
 
 // scripted answers keyboard-interactive prompts from a list of rounds and
@@ -122,5 +125,88 @@ func TestMustChangePasswordAbandoned(t *testing.T) {
 	}
 	if _, err := db.AuthenticatePassword("pam", "Temp-Pass-1"); !errors.Is(err, domain.ErrMustChangePassword) {
 		t.Errorf("the temporary password after giving up: %v", err)
+	}
+}
+
+// countingStore counts the password checks the server asks the store for:
+// each one is a hash (argon2id, tens of megabytes).
+type countingStore struct {
+	*store.DB
+	checks atomic.Int32
+}
+
+func (c *countingStore) AuthenticatePassword(username, password string) (domain.User, error) {
+	c.checks.Add(1)
+	return c.DB.AuthenticatePassword(username, password)
+}
+
+// A failed attempt is counted before its hash is computed: 19 wrong
+// passwords sent at the same moment from one address get the free tries
+// and the one that starts the back-off hashed, and the other 15 are
+// backed off without a hash (on main all 19 were hashed: each checked the
+// back-off before any failure was counted). The clients meet at a barrier
+// just before they send the password; the back-off's clock stands still,
+// so no wait runs out meanwhile.
+func TestParallelWrongPasswordsAreCountedBeforeTheHash(t *testing.T) {
+	for _, method := range []string{"password", "keyboard-interactive"} {
+		t.Run(method, func(t *testing.T) {
+			db, owner := newStore(t)
+			withPassword(t, db, owner, "ada", "correct horse")
+			counting := &countingStore{DB: db}
+			f := &fixture{t: t, db: db, owner: owner, logs: &syncBuffer{}}
+			clock := time.Unix(1_000_000, 0)
+			f.start(Config{Store: counting, PasswordAuth: true, Now: func() time.Time { return clock }})
+			addr := f.srv.Addr().String()
+
+			const tries = 19
+			var arrived sync.WaitGroup
+			arrived.Add(tries)
+			release := make(chan struct{})
+			// authMethod answers once per connection, after all have arrived
+			authMethod := func() gossh.AuthMethod {
+				var once sync.Once
+				answer := func() string {
+					once.Do(func() { arrived.Done(); <-release })
+					return "wrong password"
+				}
+				if method == "password" {
+					return gossh.PasswordCallback(func() (string, error) { return answer(), nil })
+				}
+				return gossh.KeyboardInteractive(func(_, _ string, questions []string, _ []bool) ([]string, error) {
+					if len(questions) == 0 {
+						return nil, nil
+					}
+					return []string{answer()}, nil
+				})
+			}
+			errs := make(chan error, tries)
+			for range tries {
+				go func() {
+					_, err := dialAddr(t, addr, "ada", authMethod())
+					errs <- err
+				}()
+			}
+			all := make(chan struct{})
+			go func() { arrived.Wait(); close(all) }()
+			select {
+			case <-all:
+			case err := <-errs:
+				t.Fatalf("a client failed before sending its password: %v", err)
+			case <-time.After(60 * time.Second):
+				t.Fatal("the clients never all reached the password prompt")
+			}
+			close(release)
+			for range tries {
+				if err := <-errs; err == nil {
+					t.Fatal("a wrong password got in")
+				}
+			}
+			if n := counting.checks.Load(); n != freeFailures+1 {
+				t.Errorf("%d of %d parallel wrong passwords were hashed, want %d", n, tries, freeFailures+1)
+			}
+			if n := strings.Count(f.logs.String(), "reason=back-off"); n != tries-(freeFailures+1) {
+				t.Errorf("%d backed off, want %d:\n%s", n, tries-(freeFailures+1), f.logs.String())
+			}
+		})
 	}
 }

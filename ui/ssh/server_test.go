@@ -401,27 +401,38 @@ func TestBackoffDoublesAndForgets(t *testing.T) {
 	now := time.Unix(1000, 0)
 	b := newBackoff(func() time.Time { return now })
 	for range freeFailures {
-		if w := b.fail("h"); w != 0 {
-			t.Fatalf("free failure imposed %s", w)
+		if w, next := b.attempt("h"); w != 0 || next != 0 {
+			t.Fatalf("free try: wait %s, next %s", w, next)
 		}
 	}
 	for i, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second} {
-		if w := b.fail("h"); w != want {
-			t.Errorf("failure %d: wait %s, want %s", freeFailures+i+1, w, want)
+		w, next := b.attempt("h")
+		if w != 0 || next != want {
+			t.Errorf("try %d: wait %s, next %s, want 0 and %s", freeFailures+i+1, w, next, want)
+		}
+		if i < 2 {
+			now = now.Add(next)
+		}
+	}
+	// while the address waits a try is refused and not counted
+	for range 3 {
+		if w, next := b.attempt("h"); w != 4*time.Second || next != 0 {
+			t.Errorf("try during the wait: wait %s, next %s", w, next)
 		}
 	}
 	if b.wait("h") != 4*time.Second || b.wait("other") != 0 {
 		t.Errorf("waits: %s / %s", b.wait("h"), b.wait("other"))
 	}
 	for range 30 {
-		b.fail("h")
+		now = now.Add(b.wait("h"))
+		b.attempt("h")
 	}
 	if w := b.wait("h"); w != maxWait {
 		t.Errorf("wait not capped: %s", w)
 	}
 	now = now.Add(forgetAfter + maxWait + time.Second)
-	if w := b.fail("h"); w != 0 {
-		t.Errorf("old failures not forgotten: %s", w)
+	if w, next := b.attempt("h"); w != 0 || next != 0 {
+		t.Errorf("old failures not forgotten: wait %s, next %s", w, next)
 	}
 	b.reset("h")
 	if b.wait("h") != 0 {
