@@ -19,10 +19,13 @@ import (
 )
 
 const serveUsage = `usage: gatehouse serve [--listen 127.0.0.1:2222] [--password-auth] [--idle 30m] [--max-sessions 50]
+                      [--login-grace 2m]
 
 Serves the console over SSH: each person logs in with a key stored on their
 user (gatehouse user key add USER FILE.pub) and sees what their privileges
 allow. Needs Remote Access (remote.ssh), an active account and a group.
+A connection must log in within --login-grace (long enough to change a
+temporary password) and then hold a session.
 The host key is kept beside the data file (with --store etcd://…, in the
 data directory of this machine). SIGINT/SIGTERM shut down gracefully.
 Every session uses the server's keymap file (--keys FILE, else keys.toml in
@@ -39,6 +42,7 @@ func serve(g cli.Global, args []string, stdout, stderr io.Writer) (code int) {
 	password := fs.Bool("password-auth", false, "also accept stored passwords")
 	idle := fs.Duration("idle", sshui.DefaultIdle, "log out after this long without input (0: never)")
 	maxSessions := fs.Int("max-sessions", sshui.DefaultMaxSessions, "most sessions at once")
+	loginGrace := fs.Duration("login-grace", sshui.DefaultLoginGrace, "time to log in, password change included")
 	if g.Help {
 		fmt.Fprint(stdout, serveUsage)
 		return 0
@@ -57,6 +61,10 @@ func serve(g cli.Global, args []string, stdout, stderr io.Writer) (code int) {
 	}
 	if *idle < 0 {
 		fmt.Fprintf(stderr, "gatehouse: serve: --idle must not be negative\n")
+		return 1
+	}
+	if *loginGrace <= 0 {
+		fmt.Fprintf(stderr, "gatehouse: serve: --login-grace must be positive\n")
 		return 1
 	}
 	if *idle == 0 {
@@ -113,7 +121,7 @@ func serve(g cli.Global, args []string, stdout, stderr io.Writer) (code int) {
 		hostKey = filepath.Join(filepath.Dir(def), sshui.HostKeyName)
 	}
 	srv, err := sshui.New(sshui.Config{Store: db, Listen: *listen, PasswordAuth: *password, Idle: *idle, JobFailures: jobs.Failures,
-		MaxSessions: *maxSessions, Logger: log, Keys: &keys, HostKeyPath: hostKey})
+		MaxSessions: *maxSessions, LoginGrace: *loginGrace, Logger: log, Keys: &keys, HostKeyPath: hostKey})
 	if err != nil {
 		cli.PrintError(stderr, err)
 		return 1

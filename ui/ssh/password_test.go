@@ -21,6 +21,8 @@ type scripted struct {
 	rounds       [][]string
 	instructions []string
 	prompts      [][]string
+	// pause is how long the person takes over each round after the first
+	pause time.Duration
 }
 
 func (s *scripted) auth() gossh.AuthMethod {
@@ -38,6 +40,9 @@ func (s *scripted) auth() gossh.AuthMethod {
 		}
 		a := s.rounds[0]
 		s.rounds = s.rounds[1:]
+		if len(s.prompts) > 1 {
+			time.Sleep(s.pause)
+		}
 		return a, nil
 	})
 }
@@ -45,6 +50,11 @@ func (s *scripted) auth() gossh.AuthMethod {
 // temporaryPasswordServer serves a store where pam, a Building
 // Administrator, has the temporary password Temp-Pass-1 set by the owner.
 func temporaryPasswordServer(t *testing.T) *fixture {
+	t.Helper()
+	return temporaryPasswordServerWith(t, Config{PasswordAuth: true})
+}
+
+func temporaryPasswordServerWith(t *testing.T, cfg Config) *fixture {
 	t.Helper()
 	db, owner := newStore(t)
 	must(owner.CreateUser(t.Context(), domain.User{Username: "pam", StartScreen: "home"}))
@@ -55,7 +65,7 @@ func temporaryPasswordServer(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{t: t, db: db, owner: owner, logs: &syncBuffer{}}
-	f.start(Config{PasswordAuth: true})
+	f.start(cfg)
 	return f
 }
 

@@ -19,7 +19,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -58,6 +57,10 @@ const (
 	DefaultListen      = "127.0.0.1:2222"
 	DefaultIdle        = 30 * time.Minute
 	DefaultMaxSessions = 50
+	// DefaultLoginGrace is long enough to type a temporary password and
+	// a new one twice.
+	DefaultLoginGrace     = 2 * time.Minute
+	DefaultNoSessionGrace = 10 * time.Second
 	// HostKeyName is the host key's file name beside the data file.
 	HostKeyName = "gatehouse_host_ed25519"
 )
@@ -80,8 +83,13 @@ type Config struct {
 	// MaxSessions caps the connections in use (each counts, with or
 	// without a session); default 50.
 	MaxSessions int
-	// NoSessionGrace closes a connection that has not started a session
-	// this long after it was accepted (ssh -N); default 10 seconds.
+	// LoginGrace closes a connection that has not authenticated this long
+	// after it connected, a password change at the keyboard-interactive
+	// prompt included; default 2 minutes.
+	LoginGrace time.Duration
+	// NoSessionGrace closes an authenticated connection without a session
+	// (ssh -N, or one whose sessions all ended) after this long; default
+	// 10 seconds.
 	NoSessionGrace time.Duration
 	// JobFailures lists the periodic jobs' latest failures for the Data
 	// file screen; nil shows none.
@@ -139,10 +147,13 @@ func New(cfg Config) (*Server, error) {
 		cfg.Idle = DefaultIdle
 	}
 	if cfg.NoSessionGrace <= 0 {
-		cfg.NoSessionGrace = 10 * time.Second
+		cfg.NoSessionGrace = DefaultNoSessionGrace
 	}
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = DefaultMaxSessions
+	}
+	if cfg.LoginGrace <= 0 {
+		cfg.LoginGrace = DefaultLoginGrace
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -160,8 +171,8 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, hostKeyFP: fingerprint, sessions: map[charmssh.Session]*entry{}, conns: map[*trackedConn]struct{}{},
-		backoff: newBackoff(cfg.Now), verifying: make(chan struct{}, 2)}
+	s := &Server{cfg: cfg, log: cfg.Logger, hostKeyFP: fingerprint, sessions: map[charmssh.Session]*entry{},
+		conns: map[*trackedConn]struct{}{}, backoff: newBackoff(cfg.Now), verifying: make(chan struct{}, 2)}
 	opts := []charmssh.Option{
 		wish.WithAddress(cfg.Listen),
 		// not wish.WithHostKeyPath: its key library chmods the key's
@@ -172,8 +183,11 @@ func New(cfg Config) (*Server, error) {
 		wish.WithMiddleware(recover.MiddlewareWithLogger(slogPrintf{s.log},
 			bm.MiddlewareWithProgramHandler(s.program), s.gate)),
 		func(srv *charmssh.Server) error {
-			srv.HandshakeTimeout = 30 * time.Second
+			// the whole handshake, authentication included, runs against
+			// the login grace
+			srv.HandshakeTimeout = cfg.LoginGrace
 			srv.ConnCallback = s.accept
+			srv.ServerConfigCallback = s.serverConfig
 			srv.ConnectionFailedCallback = func(c net.Conn, err error) {
 				s.log.Debug("ssh handshake failed", "addr", c.RemoteAddr().String(), "err", err)
 			}
@@ -304,7 +318,8 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 	}
 	s.log.Info("ssh server listening", "addr", s.Addr().String(), "hostkey", s.cfg.HostKeyPath, "fingerprint", s.hostKeyFP,
-		"password_auth", s.cfg.PasswordAuth, "idle", idleText(s.cfg.Idle), "max_sessions", s.cfg.MaxSessions)
+		"password_auth", s.cfg.PasswordAuth, "idle", idleText(s.cfg.Idle), "max_sessions", s.cfg.MaxSessions,
+		"login_grace", s.cfg.LoginGrace.String())
 	if a, ok := s.Addr().(*net.TCPAddr); ok && !a.IP.IsLoopback() {
 		s.log.Warn("ssh server reachable from other machines", "addr", a.String())
 	}
@@ -371,6 +386,17 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if e := s.srv.Close(); e != nil && !errors.Is(e, charmssh.ErrServerClosed) {
 		s.log.Debug("ssh server close", "err", e)
 	}
+	// the library closes authenticated connections only: those still
+	// logging in are closed here
+	s.mu.Lock()
+	left := make([]*trackedConn, 0, len(s.conns))
+	for c := range s.conns {
+		left = append(left, c)
+	}
+	s.mu.Unlock()
+	for _, c := range left {
+		_ = c.Close()
+	}
 	s.log.Info("ssh server stopped")
 	return err
 }
@@ -424,66 +450,6 @@ func (p slogPrintf) Printf(format string, v ...any) {
 	p.l.Error("ssh session panic", "detail", fmt.Sprintf(format, v...))
 }
 
-// program builds the session's Bubble Tea program for the user the gate
-// admitted; bubbletea's middleware runs it.
-// trackedConn is one accepted connection. Every one counts against
-// MaxSessions, whether or not it ever opens a session, and one that has
-// not started a session within NoSessionGrace is closed: `ssh -N` would
-// otherwise hold a connection forever, unseen by the session limit.
-type trackedConn struct {
-	net.Conn
-	s       *Server
-	addr    string
-	timer   *time.Timer
-	once    sync.Once
-	session atomic.Bool
-}
-
-// connKey finds a session's trackedConn in its connection's context.
-type connKey struct{}
-
-func (c *trackedConn) Close() error {
-	c.once.Do(func() {
-		c.timer.Stop()
-		c.s.mu.Lock()
-		delete(c.s.conns, c)
-		c.s.mu.Unlock()
-	})
-	return c.Conn.Close()
-}
-
-// accept admits a new connection unless the server is full or closing.
-func (s *Server) accept(ctx charmssh.Context, conn net.Conn) net.Conn {
-	addr := conn.RemoteAddr().String()
-	s.mu.Lock()
-	// past the limit a session gets a one-line refusal (register); twice
-	// the limit is refused before the handshake, without a word
-	if n := len(s.conns); s.closing || n >= 2*s.cfg.MaxSessions {
-		s.mu.Unlock()
-		s.log.Info("ssh connection refused", "addr", addr, "reason", fmt.Sprintf("the server is full or closing (%d connections)", n))
-		return nil
-	}
-	c := &trackedConn{Conn: conn, s: s, addr: addr}
-	s.conns[c] = struct{}{}
-	s.mu.Unlock()
-	grace := s.cfg.NoSessionGrace
-	c.timer = time.AfterFunc(grace, func() {
-		if !c.session.Load() {
-			s.log.Info("ssh connection closed", "addr", addr, "reason", "no session within "+grace.String())
-			_ = c.Close()
-		}
-	})
-	ctx.SetValue(connKey{}, c)
-	return c
-}
-
-// Connections is the number of open connections, with or without a session.
-func (s *Server) Connections() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.conns)
-}
-
 // MaxWidth and MaxHeight bound a session's window: the renderer keeps a
 // cell buffer of the window's size, so a client asking for 20000x20000
 // would make the server allocate gigabytes. A bigger window is drawn at
@@ -534,6 +500,8 @@ func sessionFilter(model tea.Model, msg tea.Msg) tea.Msg {
 	return msg
 }
 
+// program builds the session's Bubble Tea program for the user the gate
+// admitted; bubbletea's middleware runs it.
 func (s *Server) program(sess charmssh.Session) *tea.Program {
 	s.mu.Lock()
 	e := s.sessions[sess]

@@ -30,6 +30,7 @@ type entry struct {
 	// the session (cancel) cancels it too.
 	work  context.Context
 	start time.Time
+	conn  *trackedConn // the connection the session runs on
 
 	mu      sync.Mutex
 	prog    *tea.Program
@@ -126,8 +127,8 @@ func (s *Server) identify(sess charmssh.Session) (domain.User, string, error) {
 func (s *Server) gate(next charmssh.Handler) charmssh.Handler {
 	return func(sess charmssh.Session) {
 		addr := sess.RemoteAddr().String()
-		// a connection counts as in use once a session is admitted; one
-		// whose sessions are all refused is closed after the grace
+		// a connection whose sessions are all refused is closed after the
+		// no-session grace (register counts the admitted ones)
 		conn, _ := sess.Context().Value(connKey{}).(*trackedConn)
 		u, method, err := s.identify(sess)
 		if err != nil {
@@ -172,14 +173,11 @@ func (s *Server) gate(next charmssh.Handler) charmssh.Handler {
 		defer stopWork()
 		defer context.AfterFunc(ctx, stopWork)()
 		e := &entry{user: u.Username, addr: addr, svc: svc, idle: s.idleFor(&a), ctx: ctx, cancel: cancel,
-			work: work, start: time.Now()}
+			work: work, start: time.Now(), conn: conn}
 		if why := s.register(sess, e); why != "" {
 			cancel()
 			s.refuseAudited(sess, u.Username, addr, why)
 			return
-		}
-		if conn != nil {
-			conn.session.Store(true)
 		}
 		defer s.unregister(sess)
 		defer cancel()
@@ -250,14 +248,18 @@ func (s *Server) register(sess charmssh.Session, e *entry) string {
 		return fmt.Sprintf("the server is full (%d of %d connections in use); try again later", s.cfg.MaxSessions, s.cfg.MaxSessions)
 	}
 	s.sessions[sess] = e
+	s.sessionOpenedLocked(e.conn)
 	s.wg.Add(1)
 	return ""
 }
 
 func (s *Server) unregister(sess charmssh.Session) {
 	s.mu.Lock()
-	_, ok := s.sessions[sess]
+	e, ok := s.sessions[sess]
 	delete(s.sessions, sess)
+	if ok {
+		s.sessionClosedLocked(e.conn)
+	}
 	s.mu.Unlock()
 	if ok {
 		s.wg.Done()
