@@ -19,13 +19,17 @@ import (
 )
 
 const serveUsage = `usage: gatehouse serve [--listen 127.0.0.1:2222] [--password-auth] [--idle 30m] [--max-sessions 50]
-                      [--login-grace 2m]
+                      [--max-startups 10:30:100] [--max-startups-per-address 5] [--login-grace 2m]
 
 Serves the console over SSH: each person logs in with a key stored on their
 user (gatehouse user key add USER FILE.pub) and sees what their privileges
 allow. Needs Remote Access (remote.ssh), an active account and a group.
-A connection must log in within --login-grace (long enough to change a
-temporary password) and then hold a session.
+--max-sessions counts console sessions only. Connections still logging in
+have their own limits: --max-startups start:rate:full (as OpenSSH's
+MaxStartups: from start on, a new one is dropped with probability rate%,
+rising to 100% at full) and --max-startups-per-address (an IPv6 /64 is one
+address); each must send its SSH identification within 5 seconds and log
+in within --login-grace (long enough to change a temporary password).
 The host key is kept beside the data file (with --store etcd://…, in the
 data directory of this machine). SIGINT/SIGTERM shut down gracefully.
 Every session uses the server's keymap file (--keys FILE, else keys.toml in
@@ -42,6 +46,12 @@ func serve(g cli.Global, args []string, stdout, stderr io.Writer) (code int) {
 	password := fs.Bool("password-auth", false, "also accept stored passwords")
 	idle := fs.Duration("idle", sshui.DefaultIdle, "log out after this long without input (0: never)")
 	maxSessions := fs.Int("max-sessions", sshui.DefaultMaxSessions, "most sessions at once")
+	startups := sshui.DefaultMaxStartups
+	fs.Func("max-startups", "start:rate:full for connections still logging in", func(v string) (err error) {
+		startups, err = sshui.ParseStartups(v)
+		return err
+	})
+	perAddress := fs.Int("max-startups-per-address", sshui.DefaultMaxStartupsPerAddress, "most connections logging in from one address")
 	loginGrace := fs.Duration("login-grace", sshui.DefaultLoginGrace, "time to log in, password change included")
 	if g.Help {
 		fmt.Fprint(stdout, serveUsage)
@@ -61,6 +71,10 @@ func serve(g cli.Global, args []string, stdout, stderr io.Writer) (code int) {
 	}
 	if *idle < 0 {
 		fmt.Fprintf(stderr, "gatehouse: serve: --idle must not be negative\n")
+		return 1
+	}
+	if *perAddress < 1 {
+		fmt.Fprintf(stderr, "gatehouse: serve: --max-startups-per-address must be at least 1\n")
 		return 1
 	}
 	if *loginGrace <= 0 {
@@ -121,7 +135,8 @@ func serve(g cli.Global, args []string, stdout, stderr io.Writer) (code int) {
 		hostKey = filepath.Join(filepath.Dir(def), sshui.HostKeyName)
 	}
 	srv, err := sshui.New(sshui.Config{Store: db, Listen: *listen, PasswordAuth: *password, Idle: *idle, JobFailures: jobs.Failures,
-		MaxSessions: *maxSessions, LoginGrace: *loginGrace, Logger: log, Keys: &keys, HostKeyPath: hostKey})
+		MaxSessions: *maxSessions, MaxStartups: startups, MaxStartupsPerAddress: *perAddress, LoginGrace: *loginGrace,
+		Logger: log, Keys: &keys, HostKeyPath: hostKey})
 	if err != nil {
 		cli.PrintError(stderr, err)
 		return 1

@@ -16,7 +16,9 @@ func TestServeFlagsAreCheckedBeforeTheFileOpens(t *testing.T) {
 		t.Errorf("serve --help: exit %d, %q", code, out)
 	}
 	for _, bad := range [][]string{{"serve", "--bogus"}, {"serve", "extra"}, {"serve", "--max-sessions", "0"},
-		{"serve", "--idle", "-1m"}, {"serve", "--idle", "soon"}, {"serve", "--login-grace", "0"}} {
+		{"serve", "--idle", "-1m"}, {"serve", "--idle", "soon"}, {"serve", "--max-startups", "0:30:100"},
+		{"serve", "--max-startups", "10:30"}, {"serve", "--max-startups", "10:30:5"}, {"serve", "--max-startups-per-address", "0"},
+		{"serve", "--login-grace", "0"}} {
 		_, errOut, code := runMain(t, bad...)
 		if code != 1 || !strings.HasPrefix(errOut, "gatehouse: serve: ") {
 			t.Errorf("%q: exit %d, stderr %q", bad, code, errOut)

@@ -73,10 +73,10 @@ printf '[list]\nnew = "q"\n' >"$work/bad.toml"
 out=$("$work/gatehouse" --db "$db" serve --keys "$work/bad.toml" 2>&1) && fail "serve started with a bad keymap file"
 grep -qF 'bad.toml:2: key "q" of list.new is already global.quit' <<<"$out" || fail "bad keymap: $out"
 
-step "starting gatehouse serve (with the server's keymap file) in a shared 0755 directory"
+step "starting gatehouse serve (with the server's keymap file, one session at most) in a shared 0755 directory"
 chmod 755 "$work/data"
 printf '[list]\nnew = "a"\n' >"$work/keys.toml"
-"$work/gatehouse" --db "$db" serve --listen 127.0.0.1:0 --keys "$work/keys.toml" >"$work/server.log" 2>&1 &
+"$work/gatehouse" --db "$db" serve --listen 127.0.0.1:0 --keys "$work/keys.toml" --max-sessions 1 >"$work/server.log" 2>&1 &
 server_pid=$!
 port=""
 for _ in $(seq 100); do
@@ -128,11 +128,24 @@ step "a user in no group is refused with one line"
 ssh "${sshopts[@]}" -tt -i "$work/nog_key" nog@127.0.0.1 </dev/null >"$work/nog.out" 2>&1 || true
 grep -q "gatehouse: login refused: nog is inactive: no group (R2)" "$work/nog.out" || fail "nog: $(cat "$work/nog.out")"
 
+step "idle sockets take no session slot: two silent, two stalled after their identification"
+exec 7<>"/dev/tcp/127.0.0.1/$port" 8<>"/dev/tcp/127.0.0.1/$port"
+exec 9<>"/dev/tcp/127.0.0.1/$port" 10<>"/dev/tcp/127.0.0.1/$port"
+printf 'SSH-2.0-idle\r\n' >&9
+printf 'SSH-2.0-idle\r\n' >&10
+
 step "ada logs in with OpenSSH inside tmux"
 tmux -S "$sock" -f /dev/null new-session -d -s e2e -x 100 -y 30 \
 	"ssh ${sshopts[*]} -i $work/ada_key ada@127.0.0.1; echo SSH-EXIT=\$?; sleep 60"
 wait_screen "Open tickets you can see: 1"
 wait_screen "ada (Ada Lovelace)"
+
+step "the silent sockets are closed after 5 s, the stalled ones are not"
+timeout 15 cat <&7 >/dev/null || fail "a socket that said nothing was not closed"
+timeout 15 cat <&8 >/dev/null || fail "a socket that said nothing was not closed"
+exec 7<&- 8<&-
+grep -q 'msg="ssh connection closed".*no SSH identification within 5s' "$work/server.log" || fail "the close is not logged"
+if timeout 1 cat <&9 >/dev/null; then fail "a socket that sent its identification was closed"; fi
 
 step "keys reach the console"
 keys 3
@@ -167,6 +180,9 @@ status=0
 wait "$server_pid" || status=$?
 server_pid=""
 [ "$status" = 0 ] || fail "the server exited with status $status"
+timeout 5 cat <&9 >/dev/null || fail "a socket still logging in was left open at shutdown"
+timeout 5 cat <&10 >/dev/null || fail "a socket still logging in was left open at shutdown"
+exec 9<&- 10<&-
 grep -q 'msg="ssh login" user=ada' "$work/server.log" || fail "no login log line"
 grep -q 'msg="ssh logout" user=ada' "$work/server.log" || fail "no logout log line"
 grep -q 'msg="ssh login refused" user=nog' "$work/server.log" || fail "no refusal log line"

@@ -34,7 +34,7 @@ func (s *Server) publicKeyAuth(ctx charmssh.Context, key charmssh.PublicKey) boo
 // (a temporary password is changed at the keyboard-interactive prompt,
 // which this method cannot ask for).
 func (s *Server) passwordAuth(ctx charmssh.Context, password string) bool {
-	host := hostOf(ctx.RemoteAddr())
+	host := sourceOf(ctx.RemoteAddr())
 	next, ok := s.attempt(ctx, host)
 	if !ok {
 		return false
@@ -63,7 +63,7 @@ const (
 // then asks for a new one twice and has the store change it
 // (ChangePassword) before the login completes.
 func (s *Server) keyboardInteractiveAuth(ctx charmssh.Context, challenge gossh.KeyboardInteractiveChallenge) bool {
-	host := hostOf(ctx.RemoteAddr())
+	host := sourceOf(ctx.RemoteAddr())
 	// an address that must wait is not even asked
 	if s.backedOff(ctx, host) {
 		return false

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	mathrand "math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -59,8 +60,14 @@ const (
 	DefaultMaxSessions = 50
 	// DefaultLoginGrace is long enough to type a temporary password and
 	// a new one twice.
-	DefaultLoginGrace     = 2 * time.Minute
-	DefaultNoSessionGrace = 10 * time.Second
+	DefaultLoginGrace = 2 * time.Minute
+	// DefaultIdentTimeout: every SSH client sends its identification as
+	// soon as it connects.
+	DefaultIdentTimeout = 5 * time.Second
+	// DefaultMaxStartupsPerAddress is below DefaultMaxStartups' start, so
+	// one address alone never makes others' connections drop at random.
+	DefaultMaxStartupsPerAddress = 5
+	DefaultNoSessionGrace        = 10 * time.Second
 	// HostKeyName is the host key's file name beside the data file.
 	HostKeyName = "gatehouse_host_ed25519"
 )
@@ -80,9 +87,19 @@ type Config struct {
 	// Stay Logged On are never logged out. Default 30 minutes; negative
 	// means no idle timeout for anyone.
 	Idle time.Duration
-	// MaxSessions caps the connections in use (each counts, with or
-	// without a session); default 50.
+	// MaxSessions caps the open console sessions; connections without
+	// one do not count. Default 50.
 	MaxSessions int
+	// MaxStartups caps the connections that have not authenticated yet,
+	// with random early drop (OpenSSH's MaxStartups); default 10:30:100.
+	// They never take session slots.
+	MaxStartups Startups
+	// MaxStartupsPerAddress caps them per client address (an IPv6
+	// address counts by its /64); default 5.
+	MaxStartupsPerAddress int
+	// IdentTimeout closes a connection whose client has not sent its SSH
+	// identification this long after it connected; default 5 seconds.
+	IdentTimeout time.Duration
 	// LoginGrace closes a connection that has not authenticated this long
 	// after it connected, a password change at the keyboard-interactive
 	// prompt included; default 2 minutes.
@@ -123,8 +140,15 @@ type Server struct {
 	mu       sync.Mutex
 	sessions map[charmssh.Session]*entry
 	conns    map[*trackedConn]struct{}
-	closing  bool
-	wg       sync.WaitGroup // one per registered session
+	// startups counts the connections not authenticated yet, perSource
+	// them by address (sourceOf)
+	startups  int
+	perSource map[string]int
+	closing   bool
+	wg        sync.WaitGroup // one per registered session
+
+	intN  func(int) int // random early drop's dice
+	drops dropLog
 
 	ln        net.Listener
 	served    chan error
@@ -152,6 +176,18 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = DefaultMaxSessions
 	}
+	if cfg.MaxStartups == (Startups{}) {
+		cfg.MaxStartups = DefaultMaxStartups
+	}
+	if err := cfg.MaxStartups.check(); err != nil {
+		return nil, fmt.Errorf("ssh server: %w", err)
+	}
+	if cfg.MaxStartupsPerAddress <= 0 {
+		cfg.MaxStartupsPerAddress = DefaultMaxStartupsPerAddress
+	}
+	if cfg.IdentTimeout <= 0 {
+		cfg.IdentTimeout = DefaultIdentTimeout
+	}
 	if cfg.LoginGrace <= 0 {
 		cfg.LoginGrace = DefaultLoginGrace
 	}
@@ -172,7 +208,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, hostKeyFP: fingerprint, sessions: map[charmssh.Session]*entry{},
-		conns: map[*trackedConn]struct{}{}, backoff: newBackoff(cfg.Now), verifying: make(chan struct{}, 2)}
+		conns: map[*trackedConn]struct{}{}, perSource: map[string]int{}, intN: mathrand.IntN, drops: dropLog{log: cfg.Logger},
+		backoff: newBackoff(cfg.Now), verifying: make(chan struct{}, 2)}
 	opts := []charmssh.Option{
 		wish.WithAddress(cfg.Listen),
 		// not wish.WithHostKeyPath: its key library chmods the key's
@@ -184,7 +221,8 @@ func New(cfg Config) (*Server, error) {
 			bm.MiddlewareWithProgramHandler(s.program), s.gate)),
 		func(srv *charmssh.Server) error {
 			// the whole handshake, authentication included, runs against
-			// the login grace
+			// the login grace; the identification has its own, shorter
+			// limit (accept)
 			srv.HandshakeTimeout = cfg.LoginGrace
 			srv.ConnCallback = s.accept
 			srv.ServerConfigCallback = s.serverConfig
@@ -319,6 +357,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	s.log.Info("ssh server listening", "addr", s.Addr().String(), "hostkey", s.cfg.HostKeyPath, "fingerprint", s.hostKeyFP,
 		"password_auth", s.cfg.PasswordAuth, "idle", idleText(s.cfg.Idle), "max_sessions", s.cfg.MaxSessions,
+		"max_startups", s.cfg.MaxStartups.String(), "max_startups_per_address", s.cfg.MaxStartupsPerAddress,
 		"login_grace", s.cfg.LoginGrace.String())
 	if a, ok := s.Addr().(*net.TCPAddr); ok && !a.IP.IsLoopback() {
 		s.log.Warn("ssh server reachable from other machines", "addr", a.String())

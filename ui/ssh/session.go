@@ -243,9 +243,9 @@ func (s *Server) register(sess charmssh.Session, e *entry) string {
 	switch {
 	case s.closing:
 		return "the server is shutting down"
-	case max(len(s.sessions), len(s.conns)-1) >= s.cfg.MaxSessions:
-		// every other connection counts, with a session or without
-		return fmt.Sprintf("the server is full (%d of %d connections in use); try again later", s.cfg.MaxSessions, s.cfg.MaxSessions)
+	case len(s.sessions) >= s.cfg.MaxSessions:
+		// sessions only: connections still logging in never count
+		return fmt.Sprintf("the server is full (%d of %d sessions in use); try again later", s.cfg.MaxSessions, s.cfg.MaxSessions)
 	}
 	s.sessions[sess] = e
 	s.sessionOpenedLocked(e.conn)
