@@ -109,8 +109,10 @@ var commands = concat(groupCommands(), userCommands(), teamCommands(),
 // help, usage and typo checks in one place.
 func fileCommands() []*command {
 	return []*command{
-		{path: "serve", opts: "[--listen 127.0.0.1:2222] [--password-auth] [--idle 30m] [--max-sessions 50]",
-			flags: []flagSpec{{"listen", true}, {"password-auth", false}, {"idle", true}, {"max-sessions", true}}},
+		{path: "serve", opts: "[--listen 127.0.0.1:2222] [--password-auth] [--idle 30m] [--max-sessions 50] " +
+			"[--max-startups 10:30:100] [--max-startups-per-address 5] [--login-grace 2m]",
+			flags: []flagSpec{{"listen", true}, {"password-auth", false}, {"idle", true}, {"max-sessions", true},
+				{"max-startups", true}, {"max-startups-per-address", true}, {"login-grace", true}}},
 		{path: "compact"},
 		{path: "outcome", args: "WRITE-ID", min: 1, max: 1},
 		{path: "demo", opts: "[--users N] [--tickets M] --out FILE", flags: []flagSpec{{"users", true}, {"tickets", true}, {"out", true}},
