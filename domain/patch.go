@@ -167,7 +167,6 @@ func alignFields(before, after []Field) []Field {
 	return out
 }
 
-
 // FieldConflict is one field both sides changed: what is stored now
 // (theirs, written by By at At) and what the patch would write (mine).
 type FieldConflict struct {
