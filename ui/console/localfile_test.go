@@ -60,7 +60,9 @@ func TestTicketsHelpOffersOnlyWhatTheUserMay(t *testing.T) {
 	}
 }
 
-// The full help overlay is the Help privilege; without it ? says so.
+// The full help overlay is the Help privilege (the console enforces it:
+// store.TestGate_EveryCatalogEntry points here): without it neither ? nor
+// the palette's "help (all keys)" opens it and ? says why; with it both do.
 func TestHelpOverlayNeedsHelp(t *testing.T) {
 	db := openStore(t)
 	admin := session(t, db, "admin")
@@ -71,6 +73,24 @@ func TestHelpOverlayNeedsHelp(t *testing.T) {
 	d := start(t, db, "carol", 120, 40) // Technical Coordinator (and Users)
 	d.keys("?")
 	d.waitFor("carol lacks Help (help)")
+	d.keys(":", "help")
+	if s := d.screen(); strings.Contains(s, "help (all keys)") {
+		t.Fatalf("the palette offers the full help to carol without Help:\n%s", s)
+	}
+	d.keys("enter")
+	if s := d.screen(); strings.Contains(s, "any key closes help") {
+		t.Fatalf("the palette opened the full help without Help:\n%s", s)
+	}
+
+	_, err = admin.GrantGroup(t.Context(), "Technical Coordinator", grantOf(t, "help"), false)
+	must(t, err)
+	d = start(t, db, "carol", 120, 40)
+	d.keys("?")
+	d.waitFor("any key closes help")
+	d.keys("esc", ":", "help (all")
+	d.waitFor("help (all keys)")
+	d.keys("enter")
+	d.waitFor("any key closes help")
 }
 
 func grantOf(t *testing.T, id string) []domain.Grant {

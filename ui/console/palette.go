@@ -117,7 +117,10 @@ func (p *palette) commands() []command {
 	add("access", "effective access (can a user…? why not?)", nil)
 	add("access", "who holds a privilege (reverse lookup)", func(s Screen) tea.Cmd { return s.(*accessScreen).startWho() })
 	adminCommands(p.m, add)
-	out = append(out, command{title: "help (all keys)"}, command{title: "quit"})
+	if a.Has(domain.Help) { // the full help is the Help privilege, as on ?
+		out = append(out, command{title: "help (all keys)"})
+	}
+	out = append(out, command{title: "quit"})
 	return out
 }
 
