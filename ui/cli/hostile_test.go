@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"gatehouse/domain"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -203,6 +204,84 @@ func TestOutputFilesNeverReplaceANonRegularFile(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(secret); string(b) != "keep" {
 		t.Errorf("the symlink's target was written: %q", b)
+	}
+}
+
+// TestOutputFilesNeverReplaceTheLiveDataFile: export (JSON and CSV),
+// access as-of, ticket report, ticket save and backup refuse the data file
+// the command runs on, by device and inode: under its own name, through a
+// symlinked directory (a name that compares differently) and by a hard
+// link. The refusal names the data file, and the file is the same file
+// with the same bytes afterwards. Its mail socket is refused too.
+func TestOutputFilesNeverReplaceTheLiveDataFile(t *testing.T) {
+	h := newHarness(t)
+	h.ok("building", "create", "EAST", "--name", "East")
+	h.ok("ticket", "create", "--title", "ok", "--building", "EAST")
+	att := filepath.Join(t.TempDir(), "note.txt")
+	if err := os.WriteFile(att, []byte("hello"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.ok("ticket", "attach", "1", att)
+	saveQuery(t, h, "all", "status:new")
+	data := h.db.Path()
+	viaLink := filepath.Join(t.TempDir(), "datadir")
+	if err := os.Symlink(filepath.Dir(data), viaLink); err != nil {
+		t.Fatal(err)
+	}
+	hard := filepath.Join(filepath.Dir(data), "hardlink.db")
+	if err := os.Link(data, hard); err != nil {
+		t.Fatal(err)
+	}
+	content := func() []byte {
+		b, err := os.ReadFile(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	before, err := os.Stat(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bytesBefore := content()
+	for _, target := range []string{data, filepath.Join(viaLink, filepath.Base(data)), hard} {
+		for _, args := range [][]string{
+			{"export", "--out", target},
+			{"export", "--format", "csv", "--out", target},
+			{"access", "as-of", "2099-01-01", "--format", "csv", "--out", target},
+			{"access", "as-of", "2099-01-01", "--format", "json", "--out", target},
+			{"ticket", "report", "all", "--out", target},
+			{"ticket", "save", "1", "note.txt", "--out", target},
+			{"backup", target},
+		} {
+			h.fails(args, target, "the data file this gatehouse has open", "name another file")
+			after, err := os.Stat(data)
+			if err != nil || !os.SameFile(before, after) {
+				t.Fatalf("%s: the data file was replaced", strings.Join(args, " "))
+			}
+			if !bytes.Equal(content(), bytesBefore) {
+				t.Fatalf("%s: the data file changed", strings.Join(args, " "))
+			}
+		}
+	}
+	h.okHas([]string{"ticket", "show", "1"}, "ok") // the store still reads its file
+	// the mail socket of a running server or console: never replaced
+	sock := data + ".mail.sock"
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Skipf("no unix socket at %s: %v", sock, err)
+	}
+	defer ln.Close()
+	for _, args := range [][]string{
+		{"export", "--format", "csv", "--out", sock},
+		{"access", "as-of", "2099-01-01", "--format", "csv", "--out", sock},
+		{"ticket", "report", "all", "--out", sock},
+		{"ticket", "save", "1", "note.txt", "--out", sock},
+	} {
+		h.fails(args, sock)
+		if st, err := os.Lstat(sock); err != nil || st.Mode()&os.ModeSocket == 0 {
+			t.Errorf("%s: the mail socket was replaced", strings.Join(args, " "))
+		}
 	}
 }
 
