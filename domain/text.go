@@ -117,8 +117,8 @@ const csvFormulaStart = "=+-@\t\r"
 // begins with = + - @ tab or CR is prefixed with a single quote, so it is
 // shown as text and never evaluated (OWASP's rule). A value that already
 // begins with a quote gets one more, so UnCSVCell can tell the two apart
-// (a spreadsheet hides the first quote, showing the value as it is). Every
-// CSV writer calls it on every cell; imports call UnCSVCell.
+// (a spreadsheet hides the first quote, showing the value as it is).
+// CSVWriter calls it on every cell; imports call UnCSVCell.
 func CSVCell(s string) string {
 	if s != "" && (s[0] == '\'' || strings.IndexByte(csvFormulaStart, s[0]) >= 0) {
 		return "'" + s
@@ -134,13 +134,4 @@ func UnCSVCell(s string) string {
 		return s[1:]
 	}
 	return s
-}
-
-// CSVRow applies CSVCell to every cell of a record.
-func CSVRow(rec []string) []string {
-	out := make([]string, len(rec))
-	for i, c := range rec {
-		out[i] = CSVCell(c)
-	}
-	return out
 }

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bytes"
+	"encoding/csv"
 	"gatehouse/domain"
 	"net"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 	"unicode"
 
 	bolt "go.etcd.io/bbolt"
@@ -282,6 +284,40 @@ func TestOutputFilesNeverReplaceTheLiveDataFile(t *testing.T) {
 		if st, err := os.Lstat(sock); err != nil || st.Mode()&os.ModeSocket == 0 {
 			t.Errorf("%s: the mail socket was replaced", strings.Join(args, " "))
 		}
+	}
+}
+
+// TestAccessAsOfCSVGuardsEveryCell: a building code typed as a formula
+// (codes allow = and |) reaches access as-of's buildings column as text
+// ('=…), as every other column's.
+func TestAccessAsOfCSVGuardsEveryCell(t *testing.T) {
+	h := newHarness(t)
+	evil := "=cmd|'/Ccalc'!A0"
+	h.ok("building", "create", evil, "--name", "Evil")
+	h.ok("user", "create", "kim")
+	h.ok("user", "join", "kim", "Technicians")
+	h.ok("user", "set", "kim", "--buildings", evil)
+	out := filepath.Join(t.TempDir(), "asof.csv")
+	h.ok("access", "as-of", time.Now().Format("2006-01-02"), "--format", "csv", "--out", out)
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range rows {
+		for _, c := range r {
+			if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+				t.Errorf("cell %q starts a formula:\n%s", c, data)
+			}
+			found = found || c == "'"+evil
+		}
+	}
+	if !found {
+		t.Errorf("the building code is not in the file as '%s:\n%s", evil, data)
 	}
 }
 
