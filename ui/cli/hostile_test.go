@@ -25,12 +25,19 @@ var hostile = map[string]string{
 	"BEL": "\x07",
 	"DEL": "\x7f",
 	"C1":  "\u009b",
+	// bidirectional controls: an override or an isolate reorders what
+	// follows on a terminal that lays out right-to-left text
+	"RLO": "\u202e",
+	"LRI": "\u2066",
+	"RLM": "\u200f",
 }
 
 // rawControl reports whether s carries a control character other than
 // newline and tab: what a terminal would act on.
 func rawControl(s string) bool {
-	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) >= 0
+	return strings.IndexFunc(s, func(r rune) bool {
+		return (unicode.IsControl(r) || domain.BidiControl(r)) && r != '\n' && r != '\t'
+	}) >= 0
 }
 
 // TestHostileTextRefusedByCLICommands writes every kind of sequence through
@@ -127,6 +134,25 @@ func legacyTicketTitle(t *testing.T, db interface{ Bolt() *bolt.DB }, title stri
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLegacyBidiControlsShowEscapedInCLIOutput: a building name stored
+// with a right-to-left override before the store refused one reaches the
+// terminal escaped (\u202e) in list and show output, so "East\u202egnp.exe"
+// cannot read as "Eastexe.png".
+func TestLegacyBidiControlsShowEscapedInCLIOutput(t *testing.T) {
+	h := newHarness(t)
+	h.ok("building", "create", "EAST", "--name", "East")
+	legacyBuilding(t, h, `"East\u202egnp.exe\u2066x\u2069\u200f"`)
+	for _, args := range [][]string{{"building", "list"}, {"building", "show", "EAST"}} {
+		out := h.ok(args...)
+		if rawControl(out) {
+			t.Errorf("%s: a raw bidirectional control reaches the terminal: %q", strings.Join(args, " "), out)
+		}
+		if !strings.Contains(out, `East\u202egnp.exe\u2066x\u2069\u200f`) {
+			t.Errorf("%s: the name is not shown escaped:\n%s", strings.Join(args, " "), out)
+		}
 	}
 }
 

@@ -21,7 +21,7 @@ var sgr = regexp.MustCompile("\x1b\\[[0-9;:]*m")
 // after our own styling is taken out: what a terminal would act on.
 func rawControl(s string) bool {
 	return strings.IndexFunc(sgr.ReplaceAllString(s, ""), func(r rune) bool {
-		return unicode.IsControl(r) && r != '\n' && r != '\t'
+		return (unicode.IsControl(r) || domain.BidiControl(r)) && r != '\n' && r != '\t'
 	}) >= 0
 }
 
@@ -60,6 +60,37 @@ func TestLegacyControlCharactersShowEscapedInConsole(t *testing.T) {
 		want := map[string]string{"list": `East\x1b[2J\x1b]0;pwn`, "detail": hostile, "status": `building \x1b]0;pwned\x07 is busy`}[step]
 		if !strings.Contains(v, want) {
 			t.Errorf("%s: the text is not shown escaped:\n%s", step, v)
+		}
+	}
+}
+
+// TestLegacyBidiControlsShowEscapedInConsole: a building name stored with
+// a right-to-left override (an older file) is shown escaped in the list
+// and the detail view, never reordering the row.
+func TestLegacyBidiControlsShowEscapedInConsole(t *testing.T) {
+	db := openStore(t)
+	must(t, db.Bolt().Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("buildings"))
+		return b.ForEach(func(k, v []byte) error {
+			if !bytes.Contains(v, []byte(`"East Elementary"`)) {
+				return nil
+			}
+			return b.Put(k, bytes.Replace(v, []byte(`"East Elementary"`), []byte(`"East\u202egnp.exe"`), 1))
+		})
+	}))
+	m := New(Config{Service: session(t, db, "admin"), Now: fixedNow, ViewAs: viewAsFor(db, "admin")}).(*Model)
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	settle(m, tea.BatchMsg{m.switchTo("buildings", "")})
+	for _, step := range []string{"list", "detail"} {
+		if step == "detail" {
+			settle(m, tea.BatchMsg{m.key(tea.KeyPressMsg{Code: tea.KeyEnter})})
+		}
+		v := m.View().Content
+		if rawControl(v) {
+			t.Errorf("%s: a raw bidirectional control reaches the terminal:\n%q", step, v)
+		}
+		if !strings.Contains(v, `East\u202egnp.exe`) {
+			t.Errorf("%s: the name is not shown escaped:\n%s", step, v)
 		}
 	}
 }
@@ -105,6 +136,8 @@ func TestSafeFrameKeepsStylingAndEscapesTheRest(t *testing.T) {
 		"\x1b]0;t\x07":                 `\x1b]0;t\x07`,
 		"cr\rx\x7f\u009bq\xff":         `cr\rx\x7f\u009bq\xff`,
 		"\x1b[31m\x1b[H\x1b[0m":        "\x1b[31m\\x1b[H\x1b[0m",
+		"gnp\u202e.exe \u2066\u200f":   `gnp\u202e.exe \u2066\u200f`,
+		"שלום \x1b[1mok\x1b[m":         "שלום \x1b[1mok\x1b[m",
 	} {
 		if got := safeFrame(in); got != want {
 			t.Errorf("safeFrame(%q) = %q, want %q", in, got, want)
