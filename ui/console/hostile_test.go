@@ -3,6 +3,7 @@ package console
 import (
 	"bytes"
 	"errors"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -125,6 +126,29 @@ func TestLegacyTicketTitleShowsEscapedInConsole(t *testing.T) {
 		if !strings.Contains(v, `\x1b]0;p\x07\r`) {
 			t.Errorf("%s: the title is not shown escaped:\n%s", step, v)
 		}
+	}
+}
+
+// TestConsoleSavesNeverReplaceTheDataFile: the console's attachment and
+// report saves (both writeNew) refuse the data file the console has open,
+// naming it, and leave it as it was.
+func TestConsoleSavesNeverReplaceTheDataFile(t *testing.T) {
+	db := openStore(t)
+	svc := session(t, db, "admin")
+	tk, err := svc.CreateTicket(t.Context(), domain.NewTicket{Title: "t", Building: "EAST"})
+	must(t, err)
+	a, err := svc.Attach(t.Context(), tk.Number, "note.txt", []byte("hello"))
+	must(t, err)
+	before, err := os.Stat(db.Path())
+	must(t, err)
+	_, err = saveAttachment(t.Context(), svc, tk.Number, a.ID, db.Path())
+	for name, err := range map[string]error{"attachment": err, "report": writeNew(db.Path(), []byte("csv"))} {
+		if err == nil || !strings.Contains(err.Error(), "it is the data file this gatehouse has open") {
+			t.Errorf("%s saved over the data file: %v", name, err)
+		}
+	}
+	if after, err := os.Stat(db.Path()); err != nil || !os.SameFile(before, after) || after.Size() != before.Size() {
+		t.Fatal("the data file was replaced")
 	}
 }
 
