@@ -449,9 +449,8 @@ func WriteUsersCSV(w io.Writer, rows []ImportRow, loc *time.Location) error {
 	if loc == nil {
 		loc = time.Local
 	}
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true // what spreadsheet programs write and expect
-	if err := cw.Write(UserCSVColumns); err != nil {
+	cw := NewCSVWriter(w, true) // CRLF: what spreadsheet programs write and expect
+	if err := cw.Write(UserCSVColumns...); err != nil {
 		return err
 	}
 	for _, r := range rows {
@@ -463,10 +462,9 @@ func WriteUsersCSV(w io.Writer, rows []ImportRow, loc *time.Location) error {
 		}
 		rec := []string{r.First, r.Last, r.Email, r.Username, "", strings.Join(r.Groups, listSep+" "),
 			r.Phone, r.Kind.String(), strings.Join(r.Buildings, listSep+" "), r.ReportsTo, until}
-		if err := cw.Write(CSVRow(rec)); err != nil {
+		if err := cw.Write(rec...); err != nil {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.Flush()
 }

@@ -292,11 +292,11 @@ func (m *Message) Record(r DeliveryResult, now time.Time) {
 	}
 }
 
-// PrintableLine is s on one line, control characters dropped, cut to max
-// bytes at a rune boundary: a server reply or a mail header stored for
-// lists.
+// PrintableLine is s on one line, control characters (bidirectional ones
+// included: CheckLine refuses them) dropped, cut to max bytes at a rune
+// boundary: a server reply or a mail header stored for lists.
 func PrintableLine(s string, max int) string {
-	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || controlRune(r) }), " ")
 	if len(s) > max {
 		cut := max
 		for cut > 0 && !utfStart(s[cut]) {
@@ -310,7 +310,9 @@ func PrintableLine(s string, max int) string {
 func utfStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // CleanText makes mail text storable as a multi-line field (CheckText):
-// CRLF and CR become LF, other control characters but tab are dropped,
+// CRLF and CR become LF, other control characters but tab (bidirectional
+// ones included, such as the marks mail clients put in right-to-left
+// text) are dropped,
 // invalid UTF-8 becomes U+FFFD, trailing space on lines and blank lines
 // at the ends go.
 func CleanText(s string) string {
@@ -318,7 +320,7 @@ func CleanText(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
 	s = strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' || !unicode.IsControl(r) {
+		if r == '\n' || r == '\t' || !controlRune(r) {
 			return r
 		}
 		return -1

@@ -2,7 +2,6 @@ package domain
 
 import (
 	"cmp"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"slices"
@@ -205,20 +204,19 @@ func ApplyFormat(rows []TicketRow, f *ReportFormat) ReportTable {
 }
 
 // WriteCSV writes the table as CSV: a header, then the rows in order
-// (grouped rows together); cells pass CSVCell, so a title such as
-// =HYPERLINK(…) stays text in a spreadsheet.
+// (grouped rows together); cells pass CSVCell (CSVWriter), so a title
+// such as =HYPERLINK(…) stays text in a spreadsheet.
 func (t ReportTable) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(t.Columns); err != nil {
+	cw := NewCSVWriter(w, false)
+	if err := cw.Write(t.Columns...); err != nil {
 		return err
 	}
 	for _, r := range t.Rows {
-		if err := cw.Write(CSVRow(r)); err != nil {
+		if err := cw.Write(r...); err != nil {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.Flush()
 }
 
 // WriteText writes the table as plain text: columns padded to their

@@ -16,19 +16,35 @@ import (
 // the store (CheckLine), multi-line fields allow only \n and \t (CheckText),
 // and whatever is already stored is shown through Printable or
 // PrintableText, never raw.
+//
+// Unicode's bidirectional controls count as control characters too: the
+// embeddings and overrides U+202A–U+202E (an RLO shows
+// "photo\u202egnp.exe" as "photoexe.png"), the isolates U+2066–U+2069 and
+// the marks U+200E, U+200F and U+061C (the Bidi_Control property). A
+// terminal that lays out right-to-left text obeys them, so a username, a
+// group name or a title could read as something it is not (Trojan Source,
+// CVE-2021-42574).
 
-// controlRune reports whether r is a C0 control, DEL or a C1 control.
-func controlRune(r rune) bool { return unicode.IsControl(r) }
+// controlRune reports whether r is a C0 control, DEL, a C1 control or a
+// bidirectional control.
+func controlRune(r rune) bool { return unicode.IsControl(r) || BidiControl(r) }
+
+// BidiControl reports whether r is one of Unicode's bidirectional
+// controls (Bidi_Control: U+061C, U+200E, U+200F, U+202A–U+202E,
+// U+2066–U+2069), which reorder the text around them where shown.
+func BidiControl(r rune) bool { return r >= 0x61c && unicode.Is(unicode.Bidi_Control, r) }
 
 // CheckLine refuses a single-line field value holding a control character
-// (C0 including tab, CR and LF; DEL; C1) or bytes that are not UTF-8. The
-// error names the field and shows the character escaped.
+// (C0 including tab, CR and LF; DEL; C1; a bidirectional control) or bytes
+// that are not UTF-8. The error names the field and shows the character
+// escaped.
 func CheckLine(field, value string) error {
 	return checkChars(field, value, func(r rune) bool { return controlRune(r) })
 }
 
 // CheckText refuses a multi-line field value (a description, a message, a
-// work report) holding a control character other than newline and tab, or
+// work report) holding a control character other than newline and tab (a
+// bidirectional control included: one reorders the rest of its line), or
 // bytes that are not UTF-8.
 func CheckText(field, value string) error {
 	return checkChars(field, value, func(r rune) bool { return controlRune(r) && r != '\n' && r != '\t' })
@@ -56,7 +72,7 @@ func quoteShort(v string) string {
 }
 
 // escapeRune is the visible form of one control character: \t, \n, \r by
-// name, other C0 and DEL as \xNN, C1 as \uNNNN.
+// name, other C0 and DEL as \xNN, C1 and bidirectional controls as \uNNNN.
 func escapeRune(r rune) string {
 	switch r {
 	case '\t':
@@ -73,9 +89,9 @@ func escapeRune(r rune) string {
 }
 
 // Printable renders s for one line of a terminal: every control character
-// (newline and tab included) and every byte that is not UTF-8 is written as
-// visible text (\x1b, \r, \u009b, \xff), so stored text never sends a
-// terminal an instruction. A backslash is left alone: the result is for
+// (newline and tab included, bidirectional controls too) and every byte
+// that is not UTF-8 is written as visible text (\x1b, \r, \u009b, \u202e,
+// \xff), so stored text never sends a terminal an instruction. A backslash is left alone: the result is for
 // reading, not for parsing back.
 func Printable(s string) string { return printable(s, false) }
 
@@ -117,8 +133,8 @@ const csvFormulaStart = "=+-@\t\r"
 // begins with = + - @ tab or CR is prefixed with a single quote, so it is
 // shown as text and never evaluated (OWASP's rule). A value that already
 // begins with a quote gets one more, so UnCSVCell can tell the two apart
-// (a spreadsheet hides the first quote, showing the value as it is). Every
-// CSV writer calls it on every cell; imports call UnCSVCell.
+// (a spreadsheet hides the first quote, showing the value as it is).
+// CSVWriter calls it on every cell; imports call UnCSVCell.
 func CSVCell(s string) string {
 	if s != "" && (s[0] == '\'' || strings.IndexByte(csvFormulaStart, s[0]) >= 0) {
 		return "'" + s
@@ -134,13 +150,4 @@ func UnCSVCell(s string) string {
 		return s[1:]
 	}
 	return s
-}
-
-// CSVRow applies CSVCell to every cell of a record.
-func CSVRow(rec []string) []string {
-	out := make([]string, len(rec))
-	for i, c := range rec {
-		out[i] = CSVCell(c)
-	}
-	return out
 }

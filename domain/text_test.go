@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -63,5 +64,49 @@ func TestCSVCellRoundTrip(t *testing.T) {
 	}
 	if UnCSVCell("'quoted") != "'quoted" || UnCSVCell("O'Brien") != "O'Brien" {
 		t.Error("a quote that does not guard a formula character was removed")
+	}
+}
+
+// bidiControls are Unicode's Bidi_Control characters: embeddings and
+// overrides, isolates, and the marks.
+var bidiControls = []rune{0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069, 0x200e, 0x200f, 0x061c}
+
+// A right-to-left override makes "Admins\u202enimdA" read otherwise on a
+// terminal that lays out bidirectional text: single-line and multi-line
+// fields refuse every bidirectional control as a control character, naming
+// the field and showing it escaped; stored ones are shown escaped; text in
+// right-to-left scripts without them passes.
+func TestBidiControlsAreControlCharacters(t *testing.T) {
+	for _, r := range bidiControls {
+		v := "gnp" + string(r) + ".exe"
+		esc := fmt.Sprintf(`\u%04x`, r)
+		err := CheckLine("group name", v)
+		if ErrorCode(err) != EInvalid || !strings.Contains(err.Error(), "group name") || !strings.Contains(err.Error(), "control character "+esc) {
+			t.Errorf("CheckLine %U = %v", r, err)
+		}
+		if err := CheckText("description", "line\n"+v); ErrorCode(err) != EInvalid || !strings.Contains(err.Error(), esc) {
+			t.Errorf("CheckText %U = %v", r, err)
+		}
+		if got, want := Printable(v), `gnp`+esc+`.exe`; got != want {
+			t.Errorf("Printable(%q) = %q, want %q", v, got, want)
+		}
+		if got, want := PrintableText("a\n"+v), "a\ngnp"+esc+".exe"; got != want {
+			t.Errorf("PrintableText = %q, want %q", got, want)
+		}
+		// mail: a subject becomes a title, a body a description
+		if got := PrintableLine("Re: "+v, 100); got != "Re: gnp .exe" {
+			t.Errorf("PrintableLine kept %U: %q", r, got)
+		}
+		if got := CleanText("x" + string(r) + "y\n"); got != "xy" {
+			t.Errorf("CleanText kept %U: %q", r, got)
+		}
+	}
+	for _, ok := range []string{"שלום עולם", "مرحبا بالعالم", "Zoë – 東京", "a\u200db"} { // ZWJ is no bidi control
+		if err := CheckLine("name", ok); err != nil {
+			t.Errorf("CheckLine(%q) = %v", ok, err)
+		}
+		if Printable(ok) != ok {
+			t.Errorf("Printable(%q) = %q", ok, Printable(ok))
+		}
 	}
 }

@@ -1,7 +1,7 @@
 package keymap
 
 import (
-	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -10,11 +10,12 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
+	"github.com/pelletier/go-toml/v2"
+	"github.com/pelletier/go-toml/v2/unstable"
 )
 
 // FileName is the keymap file under the user's configuration directory.
@@ -86,78 +87,77 @@ func entries(km *KeyMap) []*entry {
 // screens' numbers.
 var fixed = map[string]bool{"global.screens": true}
 
+// maxFileSize bounds a keymap file: a few hundred lines at most in use.
+const maxFileSize = 1 << 20
+
 // Parse reads a keymap file (name is for messages) over the default keys.
-// The format is a small part of TOML:
+// The file is TOML (github.com/pelletier/go-toml/v2):
 //
 //	# comment
 //	[list]
 //	new = "a"
 //	delete = ["x", "delete"]
+//	[global]
+//	quit = 'ctrl+q'
 //
 // A [scope] header picks a group of keys (global, nav, list, form, …) and
-// each line sets one action of it to a key or a list of keys; the help
-// shows them joined with "/". It is refused, naming the line, on an unknown
-// scope or action, a key Bubble Tea never reports, and two actions of one
-// scope on the same key.
+// each key/value sets one action of it to a key or a list of keys; the
+// help shows them joined with "/". A dotted key names the scope itself
+// (list.new = "a" before any header, or list = { new = "a" }), as TOML
+// reads it. Scope and action names are case-insensitive. It is refused,
+// naming the line, when it is not TOML, on an unknown scope or action, a
+// key Bubble Tea never reports, an action set twice, and two actions of
+// one scope on the same key.
 func Parse(r io.Reader, name string) (KeyMap, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxFileSize+1))
+	if err != nil {
+		return KeyMap{}, fmt.Errorf("keymap: reading %s: %w", name, err)
+	}
+	if len(data) > maxFileSize {
+		return KeyMap{}, fmt.Errorf("keymap: %s is larger than %d KiB: not a keymap file", name, maxFileSize>>10)
+	}
 	km := Default()
 	all := entries(&km)
-	byName := map[string]*entry{}
-	scopes := map[string]bool{}
+	f := &fileParse{name: name, byName: map[string]*entry{}, scopes: map[string]bool{}}
 	for _, e := range all {
-		byName[e.scope+"."+e.action] = e
-		scopes[e.scope] = true
+		f.byName[e.scope+"."+e.action] = e
+		f.scopes[e.scope] = true
 	}
-	fail := func(line int, format string, args ...any) (KeyMap, error) {
-		return KeyMap{}, fmt.Errorf("%s:%d: %s", name, line, fmt.Sprintf(format, args...))
-	}
-	sc := bufio.NewScanner(r)
-	scope, n := "", 0
-	for sc.Scan() {
-		n++
-		line := strings.TrimSpace(stripComment(sc.Text()))
-		if line == "" {
-			continue
-		}
-		if strings.HasPrefix(line, "[") {
-			if !strings.HasSuffix(line, "]") {
-				return fail(n, "expected a [scope] header, got %q", line)
+	f.p.Reset(data)
+	var table []string // the [scope] header in force, lower-cased
+	for f.p.NextExpression() {
+		expr := f.p.Expression()
+		switch expr.Kind {
+		case unstable.Table:
+			parts, line := f.key(expr.Key())
+			if len(parts) != 1 {
+				return KeyMap{}, f.fail(line, "[%s]: a header names one scope, such as [list]", strings.Join(parts, "."))
 			}
-			scope = strings.ToLower(strings.TrimSpace(line[1 : len(line)-1]))
-			if !scopes[scope] {
-				return fail(n, "unknown scope [%s]: expected one of %s", scope, strings.Join(sortedKeys(scopes), ", "))
+			if !f.scopes[parts[0]] {
+				return KeyMap{}, f.fail(line, "unknown scope [%s]: expected one of %s", parts[0], strings.Join(sortedKeys(f.scopes), ", "))
 			}
-			continue
+			table = parts
+		case unstable.ArrayTable:
+			parts, line := f.key(expr.Key())
+			return KeyMap{}, f.fail(line, "[[%s]]: expected a [scope] header", strings.Join(parts, "."))
+		case unstable.KeyValue:
+			if err := f.keyValue(table, expr); err != nil {
+				return KeyMap{}, err
+			}
 		}
-		act, val, ok := strings.Cut(line, "=")
-		if !ok {
-			return fail(n, "expected action = \"key\", got %q", line)
-		}
-		act = strings.ToLower(strings.TrimSpace(act))
-		if scope == "" {
-			return fail(n, "action %q comes before any [scope] header", act)
-		}
-		full := scope + "." + act
-		e, ok := byName[full]
-		if !ok {
-			return fail(n, "unknown action %q in [%s]", act, scope)
-		}
-		if fixed[full] {
-			return fail(n, "action %s cannot be remapped: the number keys are the screens' numbers", full)
-		}
-		if e.line != 0 {
-			return fail(n, "action %s is set twice (first on line %d)", full, e.line)
-		}
-		keys, err := parseKeys(strings.TrimSpace(val))
-		if err != nil {
-			return fail(n, "action %s: %v", full, err)
-		}
-		e.b.SetKeys(keys...)
-		e.b.SetHelp(strings.Join(keys, "/"), e.b.Help().Desc)
-		e.line = n
 	}
-	if err := sc.Err(); err != nil {
-		return KeyMap{}, fmt.Errorf("keymap: reading %s: %w", name, err)
+	if err := f.p.Error(); err != nil {
+		return KeyMap{}, f.syntax(err)
+	}
+	// what the walk above does not judge (a table defined twice, a dotted
+	// key and a header for one table) is TOML's own rule: the decoder says
+	if err := toml.Unmarshal(data, new(map[string]any)); err != nil {
+		var de *toml.DecodeError
+		if errors.As(err, &de) {
+			line, _ := de.Position()
+			return KeyMap{}, f.fail(line, "not TOML: %s", strings.TrimPrefix(de.Error(), "toml: "))
+		}
+		return KeyMap{}, fmt.Errorf("keymap: %s: not TOML: %w", name, err)
 	}
 	// two actions of one scope on a key, or an action on a key the shell
 	// reads first on every screen (global): reported on the file's line.
@@ -174,12 +174,148 @@ func Parse(r io.Reader, name string) (KeyMap, error) {
 			}
 			for _, k := range e.b.Keys() {
 				if slices.Contains(o.b.Keys(), k) && !shared[pair(e, o, k)] {
-					return fail(e.line, "key %q of %s.%s is already %s.%s's (one key, one action in [%s] and on every screen for [global])", k, e.scope, e.action, o.scope, o.action, o.scope)
+					return KeyMap{}, f.fail(e.line, "key %q of %s.%s is already %s.%s's (one key, one action in [%s] and on every screen for [global])", k, e.scope, e.action, o.scope, o.action, o.scope)
 				}
 			}
 		}
 	}
 	return km, nil
+}
+
+// fileParse is one keymap file being read.
+type fileParse struct {
+	name   string
+	p      unstable.Parser
+	byName map[string]*entry // "list.new"
+	scopes map[string]bool
+}
+
+func (f *fileParse) fail(line int, format string, args ...any) error {
+	return fmt.Errorf("%s:%d: %s", f.name, line, fmt.Sprintf(format, args...))
+}
+
+// line is the file line a node starts on.
+func (f *fileParse) line(n *unstable.Node) int { return f.p.Shape(n.Raw).Start.Line }
+
+// key is a (dotted) key's parts, lower-cased, and the line it starts on.
+func (f *fileParse) key(it unstable.Iterator) ([]string, int) {
+	var parts []string
+	line := 0
+	for it.Next() {
+		n := it.Node()
+		if line == 0 {
+			line = f.line(n)
+		}
+		parts = append(parts, strings.ToLower(string(n.Data)))
+	}
+	return parts, line
+}
+
+// syntax is a parser error with the line it points at.
+func (f *fileParse) syntax(err error) error {
+	var pe *unstable.ParserError
+	if !errors.As(err, &pe) {
+		return fmt.Errorf("keymap: %s: not TOML: %w", f.name, err)
+	}
+	// the highlight is a slice of the file: its offset is what its
+	// capacity lacks of the file's (as Parser.Range finds it, without the
+	// panic on a slice that is not one)
+	data, line := f.p.Data(), 1
+	if off := cap(data) - cap(pe.Highlight); pe.Highlight != nil && off >= 0 && off <= len(data) {
+		line += bytes.Count(data[:off], []byte{'\n'})
+	}
+	msg := "not TOML: " + pe.Message
+	if strings.Contains(pe.Message, "start of value") {
+		msg += ` (a key is a quoted string such as "ctrl+s", or a list of them)`
+	}
+	return f.fail(line, "%s", msg)
+}
+
+// keyValue applies one key/value under the [scope] header table (nil
+// before any header): a dotted key extends the table, and an inline table
+// is its keys under its own.
+func (f *fileParse) keyValue(table []string, kv *unstable.Node) error {
+	parts, line := f.key(kv.Key())
+	path := append(slices.Clone(table), parts...)
+	v := kv.Value()
+	if v.Kind == unstable.InlineTable {
+		for it := v.Children(); it.Next(); {
+			if c := it.Node(); c.Kind == unstable.KeyValue {
+				if err := f.keyValue(path, c); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	switch {
+	case len(path) == 1:
+		return f.fail(line, "action %q comes before any [scope] header", path[0])
+	case len(path) > 2:
+		return f.fail(line, "%s names no action: an action is scope.action (list.new), or its name under a [scope] header", strings.Join(path, "."))
+	}
+	scope, act := path[0], path[1]
+	if !f.scopes[scope] {
+		return f.fail(line, "unknown scope [%s]: expected one of %s", scope, strings.Join(sortedKeys(f.scopes), ", "))
+	}
+	full := scope + "." + act
+	e, ok := f.byName[full]
+	if !ok {
+		return f.fail(line, "unknown action %q in [%s]", act, scope)
+	}
+	if fixed[full] {
+		return f.fail(line, "action %s cannot be remapped: the number keys are the screens' numbers", full)
+	}
+	if e.line != 0 {
+		return f.fail(line, "action %s is set twice (first on line %d)", full, e.line)
+	}
+	keys, err := f.keys(v)
+	if err != nil {
+		return f.fail(line, "action %s: %v", full, err)
+	}
+	e.b.SetKeys(keys...)
+	e.b.SetHelp(strings.Join(keys, "/"), e.b.Help().Desc)
+	e.line = line
+	return nil
+}
+
+// keys reads a string or a list of strings and checks every key.
+func (f *fileParse) keys(v *unstable.Node) ([]string, error) {
+	var vals []*unstable.Node
+	if v.Kind == unstable.Array {
+		for it := v.Children(); it.Next(); {
+			if n := it.Node(); n.Kind != unstable.Comment {
+				vals = append(vals, n)
+			}
+		}
+		if len(vals) == 0 {
+			return nil, errors.New("the list of keys is empty")
+		}
+	} else {
+		vals = []*unstable.Node{v}
+	}
+	keys := make([]string, 0, len(vals))
+	for _, n := range vals {
+		if n.Kind != unstable.String {
+			got := string(f.p.Raw(n.Raw))
+			switch n.Kind {
+			case unstable.Array:
+				got = "a list inside the list"
+			case unstable.InlineTable:
+				got = "a table"
+			}
+			return nil, fmt.Errorf("a key is a quoted string such as \"ctrl+s\", got %s", got)
+		}
+		k := string(n.Data)
+		if err := checkKey(k); err != nil {
+			return nil, err
+		}
+		if slices.Contains(keys, k) {
+			return nil, fmt.Errorf("key %q is listed twice", k)
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
 }
 
 // pair names two bindings and a key, in either order.
@@ -206,55 +342,6 @@ func defaultShared() map[string]bool {
 		}
 	}
 	return out
-}
-
-// stripComment drops a # comment that is not inside a quoted key.
-func stripComment(s string) string {
-	in := false
-	for i, r := range s {
-		switch {
-		case r == '"' && (i == 0 || s[i-1] != '\\'):
-			in = !in
-		case r == '#' && !in:
-			return s[:i]
-		}
-	}
-	return s
-}
-
-// parseKeys reads "k" or ["k1", "k2"] and checks every key.
-func parseKeys(v string) ([]string, error) {
-	var quoted []string
-	if strings.HasPrefix(v, "[") {
-		if !strings.HasSuffix(v, "]") {
-			return nil, fmt.Errorf("a list of keys ends with ]: %s", v)
-		}
-		for part := range strings.SplitSeq(v[1:len(v)-1], ",") {
-			if part = strings.TrimSpace(part); part != "" {
-				quoted = append(quoted, part)
-			}
-		}
-		if len(quoted) == 0 {
-			return nil, errors.New("the list of keys is empty")
-		}
-	} else {
-		quoted = []string{v}
-	}
-	keys := make([]string, 0, len(quoted))
-	for _, q := range quoted {
-		k, err := strconv.Unquote(q)
-		if err != nil || !strings.HasPrefix(q, `"`) {
-			return nil, fmt.Errorf("a key is a quoted string such as \"ctrl+s\", got %s", q)
-		}
-		if err := checkKey(k); err != nil {
-			return nil, err
-		}
-		if slices.Contains(keys, k) {
-			return nil, fmt.Errorf("key %q is listed twice", k)
-		}
-		keys = append(keys, k)
-	}
-	return keys, nil
 }
 
 // named are the key names Bubble Tea v2 reports (tea.KeyPressMsg.String).

@@ -36,13 +36,10 @@ func (db *DB) backup(ctx context.Context, path string, noReplace bool) error {
 	if err != nil {
 		return fmt.Errorf("backup path %s: %w", path, err)
 	}
-	if a, err := os.Stat(abs); err == nil {
-		if b, err := os.Stat(db.path); err == nil && os.SameFile(a, b) {
-			return domain.Errorf(domain.EInvalid, "%s is the live file itself: back up to another path", path)
-		}
-		if a.IsDir() {
-			return domain.Errorf(domain.EInvalid, "%s is a directory: name the backup file", path)
-		}
+	// the live file (by device and inode: on etcd the local mirror), a
+	// directory, a device or a link is refused before the directory is made
+	if err := safefile.CheckTarget(path, noReplace); err != nil {
+		return err
 	}
 	dir := filepath.Dir(abs)
 	if err := os.MkdirAll(dir, 0o700); err != nil {

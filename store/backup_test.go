@@ -2,11 +2,14 @@ package store_test
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gatehouse/domain"
+	"gatehouse/internal/safefile"
 	"gatehouse/store"
 )
 
@@ -71,6 +74,35 @@ func TestBackupWhileAnotherGoroutineWrites(t *testing.T) {
 	if len(entries) != 1 {
 		t.Fatalf("temporary files left: %v", entries)
 	}
+}
+
+// The file a store holds on this machine (the data file; on etcd the local
+// mirror, whose path is not --store's) is never an output: backup and
+// every safefile write refuse it, and it stays the same file.
+func TestNoOutputReplacesTheStoresLocalFile(t *testing.T) {
+	d := newDistrict(t)
+	local := store.LocalFile(d.db)
+	what := "the data file"
+	if etcdURL != "" {
+		what = "the local mirror of " + d.db.Path()
+	}
+	before, err := os.Stat(local)
+	must(t, err)
+	for name, err := range map[string]error{
+		"backup":    d.admin.Backup(t.Context(), local),
+		"safefile":  safefile.Write(local, func(w io.Writer) error { _, err := io.WriteString(w, "csv"); return err }),
+		"write new": safefile.WriteNew(local, func(w io.Writer) error { _, err := io.WriteString(w, "csv"); return err }),
+	} {
+		if domain.ErrorCode(err) != domain.EInvalid || !strings.Contains(err.Error(), "it is "+what+" this gatehouse has open") {
+			t.Errorf("%s to %s = %v", name, local, err)
+		}
+	}
+	after, err := os.Stat(local)
+	if err != nil || !os.SameFile(before, after) {
+		t.Fatalf("%s was replaced", local)
+	}
+	_, err = d.admin.CreateGroup(t.Context(), domain.Group{Name: "Still works"}, false)
+	must(t, err)
 }
 
 func TestBackupRefusesTheLiveFileAndNonAdmins(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"gatehouse/domain"
+	"gatehouse/internal/safefile"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -64,6 +65,9 @@ type DB struct {
 
 	remote *etcdStore // nil for a bbolt file; then bolt is the mirror
 	hooks  writeHooks // set by tests only
+	// release ends the file's hold (safefile.Hold): while the store is
+	// open no output file of this process replaces it
+	release func()
 
 	mu   sync.Mutex
 	subs map[int]chan domain.Change
@@ -146,6 +150,7 @@ func Open(path string, opts Options) (db *DB, err error) {
 		_ = b.Close() // cleanup on a path that already reports its error
 		return nil, err
 	}
+	db.release = safefile.Hold(path, "the data file")
 	return db, nil
 }
 
@@ -331,6 +336,9 @@ func (db *DB) Close() error {
 		delete(db.subs, id)
 	}
 	db.mu.Unlock()
+	if db.release != nil {
+		db.release()
+	}
 	if db.remote != nil {
 		rerr := db.remote.close()
 		err := db.bolt.Close()

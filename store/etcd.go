@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"gatehouse/domain"
+	"gatehouse/internal/safefile"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -152,7 +153,8 @@ func OpenEtcd(url string, opts Options) (db *DB, err error) {
 		stages: map[string]map[int][]byte{}}
 	e.cond = sync.NewCond(&e.mu)
 	e.kept.Store(writesKept)
-	db = &DB{bolt: b, path: url, now: opts.Now, subs: map[int]chan domain.Change{}, remote: e}
+	db = &DB{bolt: b, path: url, now: opts.Now, subs: map[int]chan domain.Change{}, remote: e,
+		release: safefile.Hold(file, "the local mirror of "+url)}
 	e.db = db
 	opened := db
 	defer func() {

@@ -9,7 +9,10 @@
 // holds the name. A device, FIFO, socket, directory or symlink at the path
 // is refused before anything is written, so `export --out /dev/null` run as
 // root cannot turn /dev/null into a regular file, and a symlink planted at
-// the path cannot redirect the write elsewhere. A process killed midway
+// the path cannot redirect the write elsewhere. A live file (the data file
+// a gatehouse has open, which is also its lock, or an etcd store's local
+// mirror) is refused by device and inode, whatever name the path gives it
+// (live.go). A process killed midway
 // leaves only a hidden .NAME.tmp-* file, never a partial file under NAME.
 package safefile
 
@@ -137,8 +140,9 @@ func TempName(path string, noReplace bool) (string, error) {
 }
 
 // CheckTarget refuses a path that holds anything but a regular file (or,
-// with noReplace, anything at all). It does not follow a symlink: the link
-// itself is refused.
+// with noReplace, anything at all), and a live file (Hold) or one another
+// program holds locked, such as a running gatehouse's data file. It does
+// not follow a symlink: the link itself is refused.
 func CheckTarget(path string, noReplace bool) error {
 	st, err := os.Lstat(path)
 	switch {
@@ -146,6 +150,13 @@ func CheckTarget(path string, noReplace bool) error {
 		return nil
 	case err != nil:
 		return domain.Errorf(domain.EInvalid, "cannot write %s: %v", path, err)
+	}
+	if st.Mode().IsRegular() {
+		if err := checkLive(path, st); err != nil {
+			return err
+		}
+	}
+	switch {
 	case noReplace:
 		return domain.Errorf(domain.EConflict, "cannot write %s: the file exists (an existing file is never overwritten: name a new file)", path)
 	case !st.Mode().IsRegular():

@@ -107,3 +107,53 @@ func TestPlaceMovesATempFileAndRefusesAnExistingName(t *testing.T) {
 		t.Errorf("temporary files left: %v", l)
 	}
 }
+
+// A held file (the data file a gatehouse has open) is refused by device
+// and inode, under any name: its own, one through a symlinked directory,
+// a hard link; by
+// Write, WriteNew, TempName and Place alike. Release lifts it.
+func TestHeldFileIsNeverAnOutput(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "g.db")
+	if err := os.WriteFile(data, []byte("live"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	release := safefile.Hold(data, "the data file")
+	hard := filepath.Join(dir, "hard.db")
+	if err := os.Link(data, hard); err != nil {
+		t.Fatal(err)
+	}
+	via := filepath.Join(t.TempDir(), "via")
+	if err := os.Symlink(dir, via); err != nil {
+		t.Skipf("no symlinks here: %v", err)
+	}
+	for _, path := range []string{data, filepath.Join(via, "g.db"), hard} {
+		for name, err := range map[string]error{
+			"Write":    safefile.Write(path, fill("csv")),
+			"WriteNew": safefile.WriteNew(path, fill("csv")),
+			"TempName": func() error { _, err := safefile.TempName(path, false); return err }(),
+			"Place": func() error {
+				tmp, err := safefile.TempName(filepath.Join(dir, "other"), false)
+				if err != nil {
+					return err
+				}
+				return safefile.Place(tmp, path, false)
+			}(),
+		} {
+			if domain.ErrorCode(err) != domain.EInvalid || !strings.Contains(err.Error(), "it is the data file this gatehouse has open ("+data+")") {
+				t.Errorf("%s %s = %v", name, path, err)
+			}
+		}
+		if b, _ := os.ReadFile(data); string(b) != "live" {
+			t.Fatalf("the held file was written: %q", b)
+		}
+	}
+	if l := leftovers(t, dir); len(l) > 0 {
+		t.Errorf("temporary files left: %v", l)
+	}
+	release()
+	release() // twice is harmless
+	if err := safefile.Write(data, fill("free")); err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -112,19 +111,20 @@ func accessAsOfCmd(c *call) error {
 			enc.SetIndent("", "  ")
 			return enc.Encode(list(rows))
 		}
-		cw := csv.NewWriter(w)
-		if err := cw.Write([]string{"as_of", "username", "active", "inactive", "superuser", "admin", "groups", "buildings", "privileges"}); err != nil {
+		// every cell through CSVCell: a building code or a group name
+		// typed as =… stays text in a spreadsheet
+		cw := domain.NewCSVWriter(w, false)
+		if err := cw.Write("as_of", "username", "active", "inactive", "superuser", "admin", "groups", "buildings", "privileges"); err != nil {
 			return err
 		}
 		for _, r := range rows {
-			if err := cw.Write([]string{at.UTC().Format(time.RFC3339), domain.CSVCell(r.Username), fmt.Sprint(r.Active), domain.CSVCell(r.Inactive),
-				fmt.Sprint(r.Superuser), domain.CSVCell(r.Admin), domain.CSVCell(strings.Join(r.Groups, ";")),
-				strings.Join(r.Buildings, ";"), strings.Join(r.Privileges, " ")}); err != nil {
+			if err := cw.Write(at.UTC().Format(time.RFC3339), r.Username, fmt.Sprint(r.Active), r.Inactive,
+				fmt.Sprint(r.Superuser), r.Admin, strings.Join(r.Groups, ";"),
+				strings.Join(r.Buildings, ";"), strings.Join(r.Privileges, " ")); err != nil {
 				return err
 			}
 		}
-		cw.Flush()
-		return cw.Error()
+		return cw.Flush()
 	}
 	path := c.args.str("out")
 	if !c.args.has("out") || path == "-" {

@@ -2,12 +2,15 @@ package cli_test
 
 import (
 	"bytes"
+	"encoding/csv"
 	"gatehouse/domain"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 	"unicode"
 
 	bolt "go.etcd.io/bbolt"
@@ -22,12 +25,19 @@ var hostile = map[string]string{
 	"BEL": "\x07",
 	"DEL": "\x7f",
 	"C1":  "\u009b",
+	// bidirectional controls: an override or an isolate reorders what
+	// follows on a terminal that lays out right-to-left text
+	"RLO": "\u202e",
+	"LRI": "\u2066",
+	"RLM": "\u200f",
 }
 
 // rawControl reports whether s carries a control character other than
 // newline and tab: what a terminal would act on.
 func rawControl(s string) bool {
-	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) >= 0
+	return strings.IndexFunc(s, func(r rune) bool {
+		return (unicode.IsControl(r) || domain.BidiControl(r)) && r != '\n' && r != '\t'
+	}) >= 0
 }
 
 // TestHostileTextRefusedByCLICommands writes every kind of sequence through
@@ -127,6 +137,25 @@ func legacyTicketTitle(t *testing.T, db interface{ Bolt() *bolt.DB }, title stri
 	}
 }
 
+// TestLegacyBidiControlsShowEscapedInCLIOutput: a building name stored
+// with a right-to-left override before the store refused one reaches the
+// terminal escaped (\u202e) in list and show output, so "East\u202egnp.exe"
+// cannot read as "Eastexe.png".
+func TestLegacyBidiControlsShowEscapedInCLIOutput(t *testing.T) {
+	h := newHarness(t)
+	h.ok("building", "create", "EAST", "--name", "East")
+	legacyBuilding(t, h, `"East\u202egnp.exe\u2066x\u2069\u200f"`)
+	for _, args := range [][]string{{"building", "list"}, {"building", "show", "EAST"}} {
+		out := h.ok(args...)
+		if rawControl(out) {
+			t.Errorf("%s: a raw bidirectional control reaches the terminal: %q", strings.Join(args, " "), out)
+		}
+		if !strings.Contains(out, `East\u202egnp.exe\u2066x\u2069\u200f`) {
+			t.Errorf("%s: the name is not shown escaped:\n%s", strings.Join(args, " "), out)
+		}
+	}
+}
+
 // TestLegacyControlCharactersShowEscapedInCLIOutput: text already stored
 // with control characters reaches the terminal escaped in list and show
 // output; --json keeps the value (JSON escapes it itself).
@@ -203,6 +232,118 @@ func TestOutputFilesNeverReplaceANonRegularFile(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(secret); string(b) != "keep" {
 		t.Errorf("the symlink's target was written: %q", b)
+	}
+}
+
+// TestOutputFilesNeverReplaceTheLiveDataFile: export (JSON and CSV),
+// access as-of, ticket report, ticket save and backup refuse the data file
+// the command runs on, by device and inode: under its own name, through a
+// symlinked directory (a name that compares differently) and by a hard
+// link. The refusal names the data file, and the file is the same file
+// with the same bytes afterwards. Its mail socket is refused too.
+func TestOutputFilesNeverReplaceTheLiveDataFile(t *testing.T) {
+	h := newHarness(t)
+	h.ok("building", "create", "EAST", "--name", "East")
+	h.ok("ticket", "create", "--title", "ok", "--building", "EAST")
+	att := filepath.Join(t.TempDir(), "note.txt")
+	if err := os.WriteFile(att, []byte("hello"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.ok("ticket", "attach", "1", att)
+	saveQuery(t, h, "all", "status:new")
+	data := h.db.Path()
+	viaLink := filepath.Join(t.TempDir(), "datadir")
+	if err := os.Symlink(filepath.Dir(data), viaLink); err != nil {
+		t.Fatal(err)
+	}
+	hard := filepath.Join(filepath.Dir(data), "hardlink.db")
+	if err := os.Link(data, hard); err != nil {
+		t.Fatal(err)
+	}
+	content := func() []byte {
+		b, err := os.ReadFile(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	before, err := os.Stat(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bytesBefore := content()
+	for _, target := range []string{data, filepath.Join(viaLink, filepath.Base(data)), hard} {
+		for _, args := range [][]string{
+			{"export", "--out", target},
+			{"export", "--format", "csv", "--out", target},
+			{"access", "as-of", "2099-01-01", "--format", "csv", "--out", target},
+			{"access", "as-of", "2099-01-01", "--format", "json", "--out", target},
+			{"ticket", "report", "all", "--out", target},
+			{"ticket", "save", "1", "note.txt", "--out", target},
+			{"backup", target},
+		} {
+			h.fails(args, target, "the data file this gatehouse has open", "name another file")
+			after, err := os.Stat(data)
+			if err != nil || !os.SameFile(before, after) {
+				t.Fatalf("%s: the data file was replaced", strings.Join(args, " "))
+			}
+			if !bytes.Equal(content(), bytesBefore) {
+				t.Fatalf("%s: the data file changed", strings.Join(args, " "))
+			}
+		}
+	}
+	h.okHas([]string{"ticket", "show", "1"}, "ok") // the store still reads its file
+	// the mail socket of a running server or console: never replaced
+	sock := data + ".mail.sock"
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Skipf("no unix socket at %s: %v", sock, err)
+	}
+	defer ln.Close()
+	for _, args := range [][]string{
+		{"export", "--format", "csv", "--out", sock},
+		{"access", "as-of", "2099-01-01", "--format", "csv", "--out", sock},
+		{"ticket", "report", "all", "--out", sock},
+		{"ticket", "save", "1", "note.txt", "--out", sock},
+	} {
+		h.fails(args, sock)
+		if st, err := os.Lstat(sock); err != nil || st.Mode()&os.ModeSocket == 0 {
+			t.Errorf("%s: the mail socket was replaced", strings.Join(args, " "))
+		}
+	}
+}
+
+// TestAccessAsOfCSVGuardsEveryCell: a building code typed as a formula
+// (codes allow = and |) reaches access as-of's buildings column as text
+// ('=…), as every other column's.
+func TestAccessAsOfCSVGuardsEveryCell(t *testing.T) {
+	h := newHarness(t)
+	evil := "=cmd|'/Ccalc'!A0"
+	h.ok("building", "create", evil, "--name", "Evil")
+	h.ok("user", "create", "kim")
+	h.ok("user", "join", "kim", "Technicians")
+	h.ok("user", "set", "kim", "--buildings", evil)
+	out := filepath.Join(t.TempDir(), "asof.csv")
+	h.ok("access", "as-of", time.Now().Format("2006-01-02"), "--format", "csv", "--out", out)
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range rows {
+		for _, c := range r {
+			if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+				t.Errorf("cell %q starts a formula:\n%s", c, data)
+			}
+			found = found || c == "'"+evil
+		}
+	}
+	if !found {
+		t.Errorf("the building code is not in the file as '%s:\n%s", evil, data)
 	}
 }
 

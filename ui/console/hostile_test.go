@@ -3,6 +3,7 @@ package console
 import (
 	"bytes"
 	"errors"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -21,7 +22,7 @@ var sgr = regexp.MustCompile("\x1b\\[[0-9;:]*m")
 // after our own styling is taken out: what a terminal would act on.
 func rawControl(s string) bool {
 	return strings.IndexFunc(sgr.ReplaceAllString(s, ""), func(r rune) bool {
-		return unicode.IsControl(r) && r != '\n' && r != '\t'
+		return (unicode.IsControl(r) || domain.BidiControl(r)) && r != '\n' && r != '\t'
 	}) >= 0
 }
 
@@ -64,6 +65,37 @@ func TestLegacyControlCharactersShowEscapedInConsole(t *testing.T) {
 	}
 }
 
+// TestLegacyBidiControlsShowEscapedInConsole: a building name stored with
+// a right-to-left override (an older file) is shown escaped in the list
+// and the detail view, never reordering the row.
+func TestLegacyBidiControlsShowEscapedInConsole(t *testing.T) {
+	db := openStore(t)
+	must(t, db.Bolt().Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("buildings"))
+		return b.ForEach(func(k, v []byte) error {
+			if !bytes.Contains(v, []byte(`"East Elementary"`)) {
+				return nil
+			}
+			return b.Put(k, bytes.Replace(v, []byte(`"East Elementary"`), []byte(`"East\u202egnp.exe"`), 1))
+		})
+	}))
+	m := New(Config{Service: session(t, db, "admin"), Now: fixedNow, ViewAs: viewAsFor(db, "admin")}).(*Model)
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	settle(m, tea.BatchMsg{m.switchTo("buildings", "")})
+	for _, step := range []string{"list", "detail"} {
+		if step == "detail" {
+			settle(m, tea.BatchMsg{m.key(tea.KeyPressMsg{Code: tea.KeyEnter})})
+		}
+		v := m.View().Content
+		if rawControl(v) {
+			t.Errorf("%s: a raw bidirectional control reaches the terminal:\n%q", step, v)
+		}
+		if !strings.Contains(v, `East\u202egnp.exe`) {
+			t.Errorf("%s: the name is not shown escaped:\n%s", step, v)
+		}
+	}
+}
+
 // TestLegacyTicketTitleShowsEscapedInConsole: the issue's case — a ticket
 // title holding a window-title sequence and a CR, in an administrator's
 // ticket list and the ticket's detail.
@@ -97,6 +129,29 @@ func TestLegacyTicketTitleShowsEscapedInConsole(t *testing.T) {
 	}
 }
 
+// TestConsoleSavesNeverReplaceTheDataFile: the console's attachment and
+// report saves (both writeNew) refuse the data file the console has open,
+// naming it, and leave it as it was.
+func TestConsoleSavesNeverReplaceTheDataFile(t *testing.T) {
+	db := openStore(t)
+	svc := session(t, db, "admin")
+	tk, err := svc.CreateTicket(t.Context(), domain.NewTicket{Title: "t", Building: "EAST"})
+	must(t, err)
+	a, err := svc.Attach(t.Context(), tk.Number, "note.txt", []byte("hello"))
+	must(t, err)
+	before, err := os.Stat(db.Path())
+	must(t, err)
+	_, err = saveAttachment(t.Context(), svc, tk.Number, a.ID, db.Path())
+	for name, err := range map[string]error{"attachment": err, "report": writeNew(db.Path(), []byte("csv"))} {
+		if err == nil || !strings.Contains(err.Error(), "it is the data file this gatehouse has open") {
+			t.Errorf("%s saved over the data file: %v", name, err)
+		}
+	}
+	if after, err := os.Stat(db.Path()); err != nil || !os.SameFile(before, after) || after.Size() != before.Size() {
+		t.Fatal("the data file was replaced")
+	}
+}
+
 func TestSafeFrameKeepsStylingAndEscapesTheRest(t *testing.T) {
 	for in, want := range map[string]string{
 		"plain\nlines":                 "plain\nlines",
@@ -105,6 +160,8 @@ func TestSafeFrameKeepsStylingAndEscapesTheRest(t *testing.T) {
 		"\x1b]0;t\x07":                 `\x1b]0;t\x07`,
 		"cr\rx\x7f\u009bq\xff":         `cr\rx\x7f\u009bq\xff`,
 		"\x1b[31m\x1b[H\x1b[0m":        "\x1b[31m\\x1b[H\x1b[0m",
+		"gnp\u202e.exe \u2066\u200f":   `gnp\u202e.exe \u2066\u200f`,
+		"שלום \x1b[1mok\x1b[m":         "שלום \x1b[1mok\x1b[m",
 	} {
 		if got := safeFrame(in); got != want {
 			t.Errorf("safeFrame(%q) = %q, want %q", in, got, want)

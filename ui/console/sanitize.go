@@ -4,13 +4,17 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"gatehouse/domain"
 )
 
 // safeFrame is the last step of every frame the console draws (locally or
 // over SSH): the only escape sequences our own styling writes are SGR
 // (ESC [ … m, colours and bold), so those and newlines pass, and any other
 // control character — ESC starting CSI or OSC sequences, CR, BEL, DEL, the
-// C1 range, bytes that are not UTF-8 — is shown as text (\x1b, \r, \u009b).
+// C1 range, the bidirectional controls (domain.BidiControl: an RLO would
+// reverse the rest of a row), bytes that are not UTF-8 — is shown as text
+// (\x1b, \r, \u009b, \u202e).
 // Stored text that slipped past the store's checks (an older file, a
 // restored export) can then never clear the screen, move the cursor or
 // retitle the window; tables and the status line escape their text before
@@ -50,7 +54,7 @@ func safeFrame(s string) string {
 			switch {
 			case r == utf8.RuneError && n <= 1:
 				fmt.Fprintf(&b, `\x%02x`, c)
-			case r >= 0x80 && r <= 0x9f:
+			case r >= 0x80 && r <= 0x9f, domain.BidiControl(r):
 				fmt.Fprintf(&b, `\u%04x`, r)
 			default:
 				b.WriteString(s[i : i+n])
@@ -78,7 +82,7 @@ func frameClean(s string) bool {
 			return false
 		default:
 			r, n := utf8.DecodeRuneInString(s[i:])
-			if (r == utf8.RuneError && n <= 1) || (r >= 0x80 && r <= 0x9f) {
+			if (r == utf8.RuneError && n <= 1) || (r >= 0x80 && r <= 0x9f) || domain.BidiControl(r) {
 				return false
 			}
 			i += n
