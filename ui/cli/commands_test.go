@@ -556,3 +556,15 @@ func TestR14_UserTerminateSeveral(t *testing.T) {
 		t.Fatalf("json = %+v", out)
 	}
 }
+
+// `can` names a group once: a user who joined the base group Users
+// explicitly (R2) holds its privileges through that one group.
+func TestCan_NamesAJoinedBaseGroupOnce(t *testing.T) {
+	h := newHarness(t)
+	h.ok("user", "create", "hank")
+	h.ok("user", "join", "hank", "Users")
+	out := h.okHas(args("can", "hank", "ticket.report"), "yes\n", "group Users (base group of every standard user; joined explicitly)")
+	if n := strings.Count(out, "group Users"); n != 1 {
+		t.Fatalf("can names group Users %d times:\n%s", n, out)
+	}
+}
