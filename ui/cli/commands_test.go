@@ -568,3 +568,14 @@ func TestCan_NamesAJoinedBaseGroupOnce(t *testing.T) {
 		t.Fatalf("can names group Users %d times:\n%s", n, out)
 	}
 }
+
+// An address on a relay of the same host (a dotless domain) is accepted
+// for a user as for the mail settings' From; both refuse what is not a
+// plain address.
+func TestEmail_ADotlessDomainIsAnAddressEverywhere(t *testing.T) {
+	h := newHarness(t)
+	h.okHas(args("user", "create", "hank", "--email", "hank@localhost"), "hank")
+	h.ok("mail", "set", "--from", "helpdesk@localhost")
+	h.fails(args("user", "create", "ivy", "--email", "<ivy@localhost>"), `email "<ivy@localhost>" is not a valid address`)
+	h.fails(args("mail", "set", "--from", "<helpdesk@localhost>"), `from "<helpdesk@localhost>" is not a valid address`)
+}
