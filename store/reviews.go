@@ -318,12 +318,11 @@ func (db *DB) runReviews(ctx context.Context, c *jobCache) (int, error) {
 				return fmt.Errorf("group %s names a reviewer who is gone: %w", g.Name, err)
 			}
 			// the campaign acts with the authority of whoever set the
-			// interval, not the jobs' (the owner's): none when they are gone
-			var by domain.User
-			if g.ReviewSetBy != 0 {
-				if setter, err := w.user(g.ReviewSetBy); err == nil {
-					by = setter
-				}
+			// interval, not the jobs' (the owner's); one who is gone lends
+			// none when it acts (reviewAuthority)
+			by := domain.User{ID: g.ReviewSetBy}
+			if setter, err := w.user(g.ReviewSetBy); err == nil && g.ReviewSetBy != 0 {
+				by = setter
 			}
 			_, err = w.startReview(g, u, w.now.AddDate(0, 0, g.ReviewDays), onMiss, by, true)
 			return err
@@ -427,7 +426,11 @@ func (w *txn) reviewAuthority(rv *domain.Review) (domain.User, error) {
 	}
 	u, err := w.user(rv.StartedByID)
 	if err != nil {
-		return u, domain.Errorf(domain.EForbidden, "%s, whose authority the campaign acts with, is gone; revoke by hand", orDefault(rv.StartedBy, "its starter"))
+		who := "the user who set the review interval"
+		if !rv.Interval {
+			who = "the user who started the campaign"
+		}
+		return u, domain.Errorf(domain.EForbidden, "%s, whose authority the campaign acts with, is gone; revoke by hand", orDefault(rv.StartedBy, who))
 	}
 	return u, nil
 }

@@ -111,7 +111,11 @@ func reviewShowCmd(c *call) error {
 	if rv.OnMiss == domain.OnMissRevoke {
 		// a missed review revokes only what its starter could by hand (R19)
 		if rv.StartedByID != 0 {
-			onMiss += " (with " + rv.StartedBy + "'s authority; what they may not revoke is flagged)"
+			by := rv.StartedBy
+			if by == "" {
+				by = fmt.Sprintf("user #%d", rv.StartedByID) // gone before the campaign started
+			}
+			onMiss += " (with " + by + "'s authority; what they may not revoke is flagged)"
 		} else {
 			onMiss += " (nobody's authority is recorded: flags instead)"
 		}
