@@ -389,17 +389,26 @@ func ValidateUsername(s string) error {
 	return nil
 }
 
-// ValidateEmail accepts an empty email or a plain address.
+// ValidateEmail accepts an empty email or a plain address (CheckEmail).
 func ValidateEmail(s string) error {
 	if s == "" {
 		return nil
 	}
-	if err := CheckLine("email", s); err != nil {
+	return CheckEmail("email", s)
+}
+
+// CheckEmail is the one test of an email address, for users' addresses
+// (forms, the CLI, imports) and the mail settings' From: a plain address,
+// local@domain as RFC 5322 has it, no display name or angle brackets, at
+// most 254 bytes. The domain may be a bare host name such as localhost:
+// a relay on the same host delivers to it. field names what was typed.
+func CheckEmail(field, s string) error {
+	if err := CheckLine(field, s); err != nil {
 		return err
 	}
 	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || !strings.Contains(s[strings.IndexByte(s, '@')+1:], ".") {
-		return Errorf(EInvalid, "email %q is not a valid address", s)
+	if err != nil || a.Address != s || a.Name != "" || len(s) > 254 {
+		return Errorf(EInvalid, "%s %q is not a valid address", field, s)
 	}
 	return nil
 }

@@ -31,11 +31,30 @@ func Sources(s Subject, g Grant, now time.Time) (sources []string, expired []str
 	if s.User.Superuser && !(g.Priv.ID == "metrics.home-only") {
 		sources = append(sources, "superuser")
 	}
+	// an active explicit membership of the base group (as bulk imports
+	// make, R2) is the same group as the implicit one: named once
+	var base ID
+	for _, gr := range s.Grants {
+		if gr.Implicit {
+			base = gr.Group.ID
+		}
+	}
+	joinedBase := ""
+	for _, gr := range s.Grants {
+		if !gr.Implicit && gr.Group.ID == base && gr.Membership.Active(now) {
+			joinedBase = "; joined explicitly"
+			if !gr.Membership.Until.IsZero() {
+				joinedBase += " until " + gr.Membership.Until.Format("2006-01-02")
+			}
+		}
+	}
 	for _, gr := range s.Grants {
 		grp := gr.Group
 		via := "group " + grp.Name
 		if gr.Implicit {
-			via += " (base group of every " + s.User.Kind.String() + " user)"
+			via += " (base group of every " + s.User.Kind.String() + " user" + joinedBase + ")"
+		} else if grp.ID == base && gr.Membership.Active(now) {
+			continue // named once, with the base group
 		} else if !gr.Membership.Until.IsZero() {
 			via += " until " + gr.Membership.Until.Format("2006-01-02")
 		}

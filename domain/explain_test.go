@@ -167,3 +167,25 @@ func TestHoldsInBuilding(t *testing.T) {
 		t.Errorf("superuser: %q", got)
 	}
 }
+
+// An explicit membership of the base group (R2: joining "Users" counts) is
+// the same group the user holds implicitly (R1): `can` names it once.
+func TestExplain_TheBaseGroupJoinedExplicitlyIsNamedOnce(t *testing.T) {
+	users := usersGroup(Help)
+	for _, c := range []struct {
+		joined GroupGrant
+		want   string
+	}{
+		{member(users), "yes: holds help through group Users (base group of every standard user; joined explicitly)"},
+		{memberUntil(users, now.AddDate(0, 1, 0)), "yes: holds help through group Users (base group of every standard user; joined explicitly until 2026-04-02)"},
+	} {
+		e := Explain(subj(c.joined, base(users)), mustGrant(t, "help"), now)
+		if e.String() != c.want {
+			t.Errorf("got  %s\nwant %s", e, c.want)
+		}
+	}
+	// an ended explicit membership is still named apart, as the reason the
+	// user cannot log in
+	e := Explain(subj(memberUntil(users, now.Add(-time.Hour)), base(users)), mustGrant(t, "help"), now)
+	wantContains(t, e.String(), "would hold it through group Users (base group of every standard user)", "expired: group Users until")
+}

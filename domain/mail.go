@@ -3,7 +3,6 @@ package domain
 import (
 	"context"
 	"fmt"
-	"net/mail"
 	"regexp"
 	"strconv"
 	"strings"
@@ -183,11 +182,9 @@ func (c MailChange) Apply(s MailSettings) (MailSettings, error) {
 		s.HourlyLimit = *c.HourlyLimit
 	}
 	if s.From != "" {
-		a, err := mail.ParseAddress(s.From)
-		if err != nil || a.Name != "" {
-			return s, Errorf(EInvalid, "from %q: a plain address such as helpdesk@school.example", s.From)
+		if err := CheckEmail("from", s.From); err != nil {
+			return s, err
 		}
-		s.From = a.Address
 	}
 	if s.Host != "" && s.TLS == "" {
 		s.TLS = TLSStartTLS

@@ -45,17 +45,25 @@ func ParseDecision(s string) (Decision, error) {
 // Review is a campaign: one reviewer confirms or revokes each membership of
 // a group by a due date (R19). Members are fixed when it starts.
 type Review struct {
-	ID           ID           `json:"id"`
-	Group        ID           `json:"group"`
-	GroupName    string       `json:"group_name"`
-	Reviewer     ID           `json:"reviewer"`
-	ReviewerName string       `json:"reviewer_name"`
-	Due          time.Time    `json:"due"`
-	OnMiss       OnMiss       `json:"on_miss"`
-	StartedBy    string       `json:"started_by"`
-	StartedAt    time.Time    `json:"started_at"`
-	ClosedAt     time.Time    `json:"closed_at,omitzero"` // zero while open
-	Items        []ReviewItem `json:"items"`
+	ID           ID        `json:"id"`
+	Group        ID        `json:"group"`
+	GroupName    string    `json:"group_name"`
+	Reviewer     ID        `json:"reviewer"`
+	ReviewerName string    `json:"reviewer_name"`
+	Due          time.Time `json:"due"`
+	OnMiss       OnMiss    `json:"on_miss"`
+	StartedBy    string    `json:"started_by"`
+	StartedAt    time.Time `json:"started_at"`
+	// StartedByID is whose authority the on-miss action acts with, checked
+	// when it acts: who started the campaign, or, for one a review
+	// interval started (Interval), who set the interval (Group.ReviewSetBy,
+	// then also StartedBy). A missed review never revokes what they could
+	// not revoke by hand; that is flagged. 0 for campaigns from before it
+	// was recorded, whose revocations are all flagged.
+	StartedByID ID           `json:"started_by_id,omitempty"`
+	Interval    bool         `json:"interval,omitempty"`
+	ClosedAt    time.Time    `json:"closed_at,omitzero"` // zero while open
+	Items       []ReviewItem `json:"items"`
 }
 
 // ReviewItem is one membership under review and what became of it.

@@ -190,6 +190,11 @@ type Group struct {
 	ReviewDays   int    `json:"review_days,omitempty"`
 	ReviewBy     ID     `json:"review_by,omitempty"`
 	ReviewOnMiss OnMiss `json:"review_on_miss,omitempty"`
+	// ReviewSetBy is who last set the review interval, its reviewer or its
+	// on-miss action, recorded by the store at that save: the campaigns
+	// the interval starts act with their authority (R19). 0 without an
+	// interval, or for one set before it was recorded.
+	ReviewSetBy ID `json:"review_set_by,omitempty"`
 }
 
 // Elevates reports whether the group makes its members full administrators (R4).

@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -81,6 +82,8 @@ func TestValidators(t *testing.T) {
 		"j.doe-2@district":  ValidateUsername,
 		"":                  ValidateEmail,
 		"jane@example.org":  ValidateEmail,
+		"hank@localhost":    ValidateEmail, // a relay on the same host
+		"help@mailhost":     ValidateEmail,
 		"https://x.example": ValidateURL,
 	}
 	for in, f := range good {
@@ -97,8 +100,12 @@ func TestValidators(t *testing.T) {
 		{string(make([]byte, 81)), func(s string) error { return ValidateName("team name", s) }, "team name"},
 		{"", ValidateUsername, "username is required"},
 		{"jane doe", ValidateUsername, "only letters, digits"},
-		{"jane@localhost", ValidateEmail, "not a valid address"},
 		{"Jane <jane@example.org>", ValidateEmail, "not a valid address"},
+		{"<jane@example.org>", ValidateEmail, "not a valid address"},
+		{"jane", ValidateEmail, "not a valid address"},
+		{"jane@", ValidateEmail, "not a valid address"},
+		{"jane@a..b", ValidateEmail, "not a valid address"},
+		{"jane@" + strings.Repeat("a", 250) + ".org", ValidateEmail, "not a valid address"},
 		{"javascript:alert(1)", ValidateURL, "must start with http:// or https://"},
 		{"ftp://example.org", ValidateURL, "must start with http:// or https://"},
 		{"https://", ValidateURL, "name a host"},
@@ -136,3 +143,20 @@ func TestErrorCodes(t *testing.T) {
 type errPlain string
 
 func (e errPlain) Error() string { return string(e) }
+
+// One rule for every email address: a user's and the From of the mail
+// settings accept and refuse the same addresses, a dotless domain such as
+// localhost (a relay on the same host) included.
+func TestEmail_UsersAndTheFromAddressShareOneRule(t *testing.T) {
+	for _, addr := range []string{"hank@localhost", "helpdesk@school.example", "<helpdesk@school.example>",
+		"Help Desk <helpdesk@school.example>", "helpdesk", "help desk@school.example", "helpdesk@school..example"} {
+		userErr := ValidateEmail(addr)
+		_, fromErr := MailChange{From: &addr}.Apply(MailSettings{})
+		if (userErr == nil) != (fromErr == nil) {
+			t.Errorf("%q: as a user's email %v, as From %v", addr, userErr, fromErr)
+		}
+		if (userErr == nil) != (addr == "hank@localhost" || addr == "helpdesk@school.example") {
+			t.Errorf("%q: %v", addr, userErr)
+		}
+	}
+}

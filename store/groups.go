@@ -124,6 +124,10 @@ func (s *session) CreateGroup(ctx context.Context, g domain.Group, confirm bool)
 			return err
 		}
 		g.ID, g.BuiltIn, g.Base = 0, false, false
+		g.ReviewSetBy = 0
+		if g.ReviewDays > 0 {
+			g.ReviewSetBy = w.actor.ID // its campaigns act with the creator's authority (R19)
+		}
 		if err := domain.CheckGrants(&w.acc, grantsOf(&g)); err != nil {
 			return err
 		}
@@ -188,6 +192,14 @@ func (w *txn) patchGroup(before domain.Group, p domain.GroupPatch, confirm bool)
 	after, err := p.Apply(before)
 	if err != nil {
 		return before, err
+	}
+	if after.ReviewDays != before.ReviewDays || after.ReviewBy != before.ReviewBy || after.ReviewOnMiss != before.ReviewOnMiss {
+		// whoever sets the review interval lends its campaigns their
+		// authority, recorded now and checked when one acts (R19)
+		after.ReviewSetBy = 0
+		if after.ReviewDays > 0 {
+			after.ReviewSetBy = w.actor.ID
+		}
 	}
 	changes, err := w.revise("group", before.Name, before.ID, &after.Rev, p.Base,
 		domain.GroupFields(&before, w.names), domain.GroupFields(&after, w.names))

@@ -28,18 +28,12 @@ func (r *txn) guards() ([]domain.Guard, error) {
 	return out, err
 }
 
-// guardState is each guard's violation (nil when it holds), in the order
-// of guards.
-type guardState struct {
-	guards     []domain.Guard
-	violations []*domain.GuardViolation
-}
-
-// evalGuards evaluates every guard on the transaction's state, with the
-// groups in override standing in for the stored ones (what-if). It returns
-// nil when there are no guards, so files without guards pay one empty
-// bucket read per access-changing save.
-func (r *txn) evalGuards(override map[domain.ID]domain.Group) (*guardState, error) {
+// evalGuards evaluates every guard on the transaction's state from now on
+// (a membership that starts or ends later counts on its own days), with
+// the groups in override standing in for the stored ones (what-if). It
+// returns nil when there are no guards, so files without guards pay one
+// empty bucket read per access-changing save.
+func (r *txn) evalGuards(override map[domain.ID]domain.Group) (*domain.GuardTimeline, error) {
 	gs, err := r.guards()
 	if err != nil || len(gs) == 0 {
 		return nil, err
@@ -48,30 +42,43 @@ func (r *txn) evalGuards(override map[domain.ID]domain.Group) (*guardState, erro
 	for i := range gs {
 		grants = append(grants, gs[i].Grants()...)
 	}
-	holders, err := r.guardHolders(grants, override)
+	subjects, err := r.guardSubjects(grants, override)
 	if err != nil {
 		return nil, err
 	}
-	st := &guardState{guards: gs}
+	blds := make([]domain.ID, len(gs))
 	for i := range gs {
-		var bld domain.ID
 		if gs[i].Building != "" {
 			b, err := buildingByCode(r.tx, gs[i].Building)
 			if err != nil {
 				return nil, fmt.Errorf("guard %q: %w", gs[i].Name, err)
 			}
-			bld = b.ID
+			blds[i] = b.ID
 		}
-		st.violations = append(st.violations, gs[i].Evaluate(holders, bld, r.now))
 	}
-	return st, nil
+	return domain.EvaluateGuards(gs, blds, subjects, r.now, r.org.Zone()), nil
 }
 
-// guardHolders resolves everyone who could hold one of grants: members of a
-// group that grants one (through the group→user index, so a guard on a
-// small group costs little), every user when a base group grants one, and
-// the superusers, who hold everything.
+// guardHolders is guardSubjects with each one's effective access now.
 func (r *txn) guardHolders(grants []domain.Grant, override map[domain.ID]domain.Group) ([]domain.GuardHolder, error) {
+	subjects, err := r.guardSubjects(grants, override)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.GuardHolder, len(subjects))
+	for i := range subjects {
+		a := domain.Resolve(subjects[i], r.now)
+		out[i] = domain.GuardHolder{Subject: subjects[i], Access: &a}
+	}
+	return out, nil
+}
+
+// guardSubjects gathers everyone who could hold one of grants, now or
+// later: members of a group that grants one, their memberships that start
+// later included (through the group→user index, so a guard on a small
+// group costs little), every user when a base group grants one, and the
+// superusers, who hold everything.
+func (r *txn) guardSubjects(grants []domain.Grant, override map[domain.ID]domain.Group) ([]domain.Subject, error) {
 	candidates := map[domain.ID]bool{}
 	all := false
 	err := r.tx.Bucket(bGroups).ForEach(func(k, v []byte) error {
@@ -114,7 +121,7 @@ func (r *txn) guardHolders(grants []domain.Grant, override map[domain.ID]domain.
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	out := make([]domain.GuardHolder, 0, len(ids))
+	out := make([]domain.Subject, 0, len(ids))
 	for _, id := range ids {
 		u, err := getUser(r.tx, id)
 		if err != nil {
@@ -126,8 +133,7 @@ func (r *txn) guardHolders(grants []domain.Grant, override map[domain.ID]domain.
 				sub.Grants[i].Group = &o
 			}
 		}
-		a := domain.Resolve(sub, r.now)
-		out = append(out, domain.GuardHolder{Subject: sub, Access: &a})
+		out = append(out, sub)
 	}
 	return out, nil
 }
@@ -144,8 +150,9 @@ func groupGrantsAny(g *domain.Group, grants []domain.Grant) bool {
 }
 
 // checkGuards refuses the transaction's changes when they break a guard
-// more than the state before them did (before is nil without guards).
-func (w *txn) checkGuards(before *guardState) error {
+// more than the state before them did, on any day from now on (before is
+// nil without guards).
+func (w *txn) checkGuards(before *domain.GuardTimeline) error {
 	if before == nil {
 		return nil
 	}
@@ -154,14 +161,8 @@ func (w *txn) checkGuards(before *guardState) error {
 		return err
 	}
 	var broken []string
-	for i, v := range after.violations {
-		var prev *domain.GuardViolation
-		if i < len(before.violations) {
-			prev = before.violations[i]
-		}
-		if v.Worsens(prev, after.guards[i].Kind) {
-			broken = append(broken, v.String())
-		}
+	for _, v := range after.Worse(before) {
+		broken = append(broken, v.String())
 	}
 	if len(broken) == 0 {
 		return nil
@@ -260,8 +261,8 @@ func (s *session) RemoveGuard(ctx context.Context, name string) error {
 	})
 }
 
-// CheckGuards lists the guards the current state breaks (after an import,
-// or expiries, which no save can refuse).
+// CheckGuards lists the guards the current state breaks, now or on a
+// later day (after an import, or expiries, which no save can refuse).
 func (s *session) CheckGuards(ctx context.Context) ([]domain.GuardViolation, error) {
 	var out []domain.GuardViolation
 	err := s.read(func(r *txn) error {
@@ -269,15 +270,8 @@ func (s *session) CheckGuards(ctx context.Context) ([]domain.GuardViolation, err
 			return err
 		}
 		st, err := r.evalGuards(nil)
-		if err != nil || st == nil {
-			return err
-		}
-		for _, v := range st.violations {
-			if v != nil {
-				out = append(out, *v)
-			}
-		}
-		return nil
+		out = st.Violations()
+		return err
 	})
 	return out, err
 }
@@ -298,11 +292,7 @@ func (s *session) GuardsWhatIf(ctx context.Context, after domain.Group) ([]domai
 		if err != nil {
 			return err
 		}
-		for i, v := range st.violations {
-			if v.Worsens(before.violations[i], st.guards[i].Kind) {
-				out = append(out, *v)
-			}
-		}
+		out = st.Worse(before)
 		return nil
 	})
 	return out, err

@@ -18,7 +18,7 @@ import (
 
 // uncovered lists the regions of a format outside the actor's scope: a
 // superuser and a full administrator (R4) cover every region, anyone else
-// the regions assigned to them (user edit --regions). Buildings alone do
+// the regions assigned to them (user set --regions). Buildings alone do
 // not cover a region: TrackTik asks for region-level permission.
 func (r *txn) uncovered(regions []string) []string {
 	if r.acc.Superuser || r.acc.Admin {

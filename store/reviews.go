@@ -57,8 +57,10 @@ func activeMemberIDs(tx *bolt.Tx, group domain.ID, now time.Time) []domain.ID {
 
 // startReview opens a campaign on g's current members. The reviewer must
 // be active and able to end those memberships (R12), or the campaign
-// could not act.
-func (w *txn) startReview(g domain.Group, reviewer domain.User, due time.Time, onMiss domain.OnMiss) (domain.Review, error) {
+// could not act. by is whose authority its on-miss action acts with: who
+// starts it, or who set the review interval that starts it (interval);
+// a zero by (an interval set before setters were recorded) lends none.
+func (w *txn) startReview(g domain.Group, reviewer domain.User, due time.Time, onMiss domain.OnMiss, by domain.User, interval bool) (domain.Review, error) {
 	var rv domain.Review
 	ra := w.accessOf(reviewer)
 	if err := ra.LoginError(); err != nil {
@@ -88,7 +90,7 @@ func (w *txn) startReview(g domain.Group, reviewer domain.User, due time.Time, o
 		return rv, err
 	}
 	rv = domain.Review{ID: id, Group: g.ID, GroupName: g.Name, Reviewer: reviewer.ID, ReviewerName: reviewer.Username,
-		Due: due, OnMiss: onMiss, StartedBy: w.actor.Username, StartedAt: w.now}
+		Due: due, OnMiss: onMiss, StartedBy: by.Username, StartedByID: by.ID, Interval: interval, StartedAt: w.now}
 	for _, uid := range ids {
 		u, err := w.user(uid)
 		if err != nil {
@@ -153,7 +155,7 @@ func (s *session) StartReview(ctx context.Context, group, reviewer string, due t
 		if err != nil {
 			return err
 		}
-		rv, err = w.startReview(g, r, due, onMiss)
+		rv, err = w.startReview(g, r, due, onMiss, w.actor, false)
 		return err
 	})
 	return rv, err
@@ -315,7 +317,14 @@ func (db *DB) runReviews(ctx context.Context, c *jobCache) (int, error) {
 			if err != nil {
 				return fmt.Errorf("group %s names a reviewer who is gone: %w", g.Name, err)
 			}
-			_, err = w.startReview(g, u, w.now.AddDate(0, 0, g.ReviewDays), onMiss)
+			// the campaign acts with the authority of whoever set the
+			// interval, not the jobs' (the owner's); one who is gone lends
+			// none when it acts (reviewAuthority)
+			by := domain.User{ID: g.ReviewSetBy}
+			if setter, err := w.user(g.ReviewSetBy); err == nil && g.ReviewSetBy != 0 {
+				by = setter
+			}
+			_, err = w.startReview(g, u, w.now.AddDate(0, 0, g.ReviewDays), onMiss, by, true)
 			return err
 		})
 		if err != nil {
@@ -327,9 +336,12 @@ func (db *DB) runReviews(ctx context.Context, c *jobCache) (int, error) {
 }
 
 // reviewRevoke ends one missed membership in its own guarded transaction
-// and records the outcome on the item; a refusal (a guard, or R12 for the
-// owner) is recorded as a flag with the reason, in a transaction of its
-// own.
+// and records the outcome on the item. It acts with the authority of
+// whoever started the campaign (or set the interval that started it),
+// checked now, as if they ended the membership by hand: the periodic jobs
+// run as the owner, a superuser, and a missed review must not revoke what
+// its starter could not. A refusal (their authority, R12, or a guard) is
+// recorded as a flag with the reason, in a transaction of its own.
 func (db *DB) reviewRevoke(ctx context.Context, c *jobCache, id, user domain.ID) error {
 	outcome := func(w *txn, text string) error {
 		rv, err := getReview(w.tx, id)
@@ -353,16 +365,27 @@ func (db *DB) reviewRevoke(ctx context.Context, c *jobCache, id, user domain.ID)
 		if err != nil {
 			return outcome(w, "revoked (missed): the user is gone")
 		}
+		by, err := w.reviewAuthority(&rv)
+		if err != nil {
+			refused = err
+			return err
+		}
 		before, err := w.evalGuards(nil)
 		if err != nil {
 			return err
 		}
-		if _, err := w.leave(u.Username, rv.GroupName, true); err != nil {
+		if err := w.actingAs(by, func() error {
+			_, err := w.leave(u.Username, rv.GroupName, true)
+			return err
+		}); err != nil {
 			if domain.ErrorCode(err) == domain.ENotFound {
 				if err := outcome(w, "left before the due date"); err != nil {
 					return err
 				}
 				return w.audit("review", id, rv.Label(), "missed", "", u.Username+" had left")
+			}
+			if domain.ErrorCode(err) == domain.EInternal {
+				return err // a failed write is no refusal to flag
 			}
 			refused = err
 			return err
@@ -390,6 +413,26 @@ func (db *DB) reviewRevoke(ctx context.Context, c *jobCache, id, user domain.ID)
 		}
 		return w.audit("review", id, rv.Label(), "missed", "", name+" kept: "+refused.Error())
 	})
+}
+
+// reviewAuthority is the user whose authority rv's on-miss action acts
+// with, or a refusal saying why there is none.
+func (w *txn) reviewAuthority(rv *domain.Review) (domain.User, error) {
+	if rv.StartedByID == 0 {
+		if rv.Interval {
+			return domain.User{}, domain.Errorf(domain.EForbidden, "nobody is recorded as having set the review interval of %s (set it again to record who does); revoke by hand", rv.GroupName)
+		}
+		return domain.User{}, domain.Errorf(domain.EForbidden, "the campaign records nobody whose authority it acts with (started before gatehouse recorded it); revoke by hand")
+	}
+	u, err := w.user(rv.StartedByID)
+	if err != nil {
+		who := "the user who set the review interval"
+		if !rv.Interval {
+			who = "the user who started the campaign"
+		}
+		return u, domain.Errorf(domain.EForbidden, "%s, whose authority the campaign acts with, is gone; revoke by hand", orDefault(rv.StartedBy, who))
+	}
+	return u, nil
 }
 
 // closeReview applies keep or flag to the undecided items, closes the

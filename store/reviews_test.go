@@ -200,3 +200,131 @@ func TestR19_ARevokeAGuardRefusesIsFlaggedWithTheReason(t *testing.T) {
 		t.Fatal("the review stayed open")
 	}
 }
+
+// bossInCoaches adds the superuser boss to Coaches beside c1, c2 and c3:
+// rev, who manages groups and users, could not remove boss by hand (only
+// a superuser changes a superuser, R12).
+func bossInCoaches(t *testing.T, d *district) {
+	t.Helper()
+	ctx := t.Context()
+	_, err := d.admin.CreateUser(ctx, domain.User{Username: "boss", Superuser: true})
+	must(t, err)
+	must(t, d.admin.Join(ctx, "boss", "Coaches", time.Time{}, ""))
+	_, err = as(t, d.db, "rev").Leave(ctx, "boss", "Coaches", false)
+	mustCode(t, err, domain.EForbidden)
+}
+
+// outcomes is each item's outcome, "user: outcome", in the campaign's order.
+func outcomes(t *testing.T, d *district, id domain.ID) string {
+	t.Helper()
+	rv, err := d.admin.Review(t.Context(), id)
+	must(t, err)
+	if rv.Open() {
+		t.Fatalf("review #%d is still open", id)
+	}
+	var out []string
+	for _, it := range rv.Items {
+		out = append(out, it.Username+": "+it.Outcome)
+	}
+	return strings.Join(out, "; ")
+}
+
+// R19: a missed review acts with the authority of whoever started the
+// campaign, not the periodic jobs' (the owner's, a superuser's): rev
+// names the superuser admin as reviewer, admin misses the date, and the
+// on-miss revoke removes the coaches rev could remove by hand and flags
+// the superuser rev could not.
+func TestR19_AMissedReviewRevokesOnlyWhatItsStarterCould(t *testing.T) {
+	d := newDistrict(t)
+	ctx := t.Context()
+	rev := coaches(t, d)
+	bossInCoaches(t, d)
+	rv, err := rev.StartReview(ctx, "Coaches", "admin", d.clk.t.AddDate(0, 0, 7), domain.OnMissRevoke)
+	must(t, err)
+	if rv.StartedBy != "rev" || rv.StartedByID == 0 || rv.Interval {
+		t.Fatalf("review %+v", rv)
+	}
+	d.clk.t = rv.Due.Add(time.Hour)
+	if rep := d.db.RunJobs(ctx); len(rep.Failures) > 0 {
+		t.Fatalf("jobs %+v", rep)
+	}
+	if groupsOf(t, d, "boss") != "Coaches" {
+		t.Fatal("a missed review started by rev revoked the superuser boss, whom rev could not remove by hand")
+	}
+	got := outcomes(t, d, rv.ID)
+	if !strings.HasPrefix(got, "boss: flagged: revoke refused: only a superuser changes the superuser boss (R12)") ||
+		!strings.Contains(got, "c1: revoked (missed); c2: revoked (missed); c3: revoked (missed)") {
+		t.Fatalf("outcomes: %s", got)
+	}
+	for _, c := range []string{"c1", "c2", "c3"} {
+		if groupsOf(t, d, c) != "" {
+			t.Fatalf("%s was kept", c)
+		}
+	}
+	// the revocation is rev's, in the audit
+	evs, err := d.admin.Audit(ctx, domain.AuditQuery{Entity: "membership"})
+	must(t, err)
+	if ev := evs[0]; ev.Action != "leave" || ev.ActorName != "rev" {
+		t.Fatalf("latest membership event %+v", ev)
+	}
+}
+
+// For a campaign a review interval starts, the authority is whoever set
+// the interval, recorded when they set it; a later edit of the group by
+// someone else (here the superuser owner) lends it nothing.
+func TestR19_AnIntervalCampaignActsWithTheAuthorityOfWhoSetTheInterval(t *testing.T) {
+	d := newDistrict(t)
+	ctx := t.Context()
+	rev := coaches(t, d)
+	bossInCoaches(t, d)
+	admin, err := d.admin.User(ctx, "admin")
+	must(t, err)
+	info, err := rev.Group(ctx, "Coaches")
+	must(t, err)
+	var p domain.GroupPatch
+	_, err = rev.UpdateGroup(ctx, info.ID, *p.SetReview(30, admin.User.ID, domain.OnMissRevoke), true)
+	must(t, err)
+	var desc domain.GroupPatch
+	_, err = d.admin.UpdateGroup(ctx, info.ID, *desc.SetDescription("school sports"), true)
+	must(t, err)
+	if rep := d.db.RunJobs(ctx); rep.Reviews != 1 {
+		t.Fatalf("jobs %+v", rep)
+	}
+	rs, err := d.admin.Reviews(ctx, true)
+	must(t, err)
+	if len(rs) != 1 || rs[0].StartedBy != "rev" || !rs[0].Interval {
+		t.Fatalf("open reviews %+v", rs)
+	}
+	d.clk.t = rs[0].Due.Add(time.Hour)
+	d.db.RunJobs(ctx)
+	if groupsOf(t, d, "boss") != "Coaches" {
+		t.Fatal("an interval rev set revoked the superuser boss")
+	}
+	if got := outcomes(t, d, rs[0].ID); !strings.HasPrefix(got, "boss: flagged: revoke refused:") || !strings.Contains(got, "c3: revoked (missed)") {
+		t.Fatalf("outcomes: %s", got)
+	}
+}
+
+// The authority is checked when the campaign acts, not when it starts:
+// a starter who has lost the right to change memberships by the due date
+// revokes nothing, and every undecided membership is flagged.
+func TestR19_TheStartersAuthorityIsCheckedWhenTheCampaignActs(t *testing.T) {
+	d := newDistrict(t)
+	ctx := t.Context()
+	rev := coaches(t, d)
+	rv, err := rev.StartReview(ctx, "Coaches", "admin", d.clk.t.AddDate(0, 0, 7), domain.OnMissRevoke)
+	must(t, err)
+	_, err = d.admin.Deactivate(ctx, "rev", false)
+	must(t, err)
+	d.clk.t = rv.Due.Add(time.Hour)
+	d.db.RunJobs(ctx)
+	got := outcomes(t, d, rv.ID)
+	for _, c := range []string{"c1", "c2", "c3"} {
+		if groupsOf(t, d, c) != "Coaches" {
+			t.Fatalf("%s was revoked with the authority of a deactivated starter: %s", c, got)
+		}
+		if !strings.Contains(got, c+": flagged: revoke refused: rev lacks Manage Groups or Manage Users") {
+			t.Fatalf("outcomes: %s", got)
+		}
+	}
+}

@@ -556,3 +556,26 @@ func TestR14_UserTerminateSeveral(t *testing.T) {
 		t.Fatalf("json = %+v", out)
 	}
 }
+
+// `can` names a group once: a user who joined the base group Users
+// explicitly (R2) holds its privileges through that one group.
+func TestCan_NamesAJoinedBaseGroupOnce(t *testing.T) {
+	h := newHarness(t)
+	h.ok("user", "create", "hank")
+	h.ok("user", "join", "hank", "Users")
+	out := h.okHas(args("can", "hank", "ticket.report"), "yes\n", "group Users (base group of every standard user; joined explicitly)")
+	if n := strings.Count(out, "group Users"); n != 1 {
+		t.Fatalf("can names group Users %d times:\n%s", n, out)
+	}
+}
+
+// An address on a relay of the same host (a dotless domain) is accepted
+// for a user as for the mail settings' From; both refuse what is not a
+// plain address.
+func TestEmail_ADotlessDomainIsAnAddressEverywhere(t *testing.T) {
+	h := newHarness(t)
+	h.okHas(args("user", "create", "hank", "--email", "hank@localhost"), "hank")
+	h.ok("mail", "set", "--from", "helpdesk@localhost")
+	h.fails(args("user", "create", "ivy", "--email", "<ivy@localhost>"), `email "<ivy@localhost>" is not a valid address`)
+	h.fails(args("mail", "set", "--from", "<helpdesk@localhost>"), `from "<helpdesk@localhost>" is not a valid address`)
+}

@@ -100,8 +100,28 @@ func reviewShowCmd(c *call) error {
 	if !rv.Open() {
 		state = "closed " + c.stamp(rv.ClosedAt)
 	}
+	started := rv.StartedBy
+	if rv.Interval {
+		started = "by the review interval"
+		if rv.StartedBy != "" {
+			started += " set by " + rv.StartedBy
+		}
+	}
+	onMiss := string(rv.OnMiss)
+	if rv.OnMiss == domain.OnMissRevoke {
+		// a missed review revokes only what its starter could by hand (R19)
+		if rv.StartedByID != 0 {
+			by := rv.StartedBy
+			if by == "" {
+				by = fmt.Sprintf("user #%d", rv.StartedByID) // gone before the campaign started
+			}
+			onMiss += " (with " + by + "'s authority; what they may not revoke is flagged)"
+		} else {
+			onMiss += " (nobody's authority is recorded: flags instead)"
+		}
+	}
 	if err := c.fields("Review", fmt.Sprintf("#%d", rv.ID), "Group", rv.GroupName, "Reviewer", rv.ReviewerName,
-		"Due", "through "+c.dueDay(rv.Due), "On miss", string(rv.OnMiss), "Started", rv.StartedBy+" "+c.stamp(rv.StartedAt), "State", state); err != nil {
+		"Due", "through "+c.dueDay(rv.Due), "On miss", onMiss, "Started", started+" "+c.stamp(rv.StartedAt), "State", state); err != nil {
 		return err
 	}
 	fmt.Fprintln(c.out)

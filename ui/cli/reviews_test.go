@@ -20,7 +20,8 @@ func TestR19_CLIReviews(t *testing.T) {
 	h.okHas([]string{"review", "decide", "1", "c1", "keep", "--reason", "still coaching"}, "review #1: keep c1; 1 undecided")
 	h.okHas([]string{"review", "decide", "#1", "c2", "revoke"}, "revoke c2 (left Coaches); 0 undecided")
 	h.fails([]string{"review", "decide", "1", "c2", "sure"}, "keep or revoke")
-	h.okHas([]string{"review", "show", "1"}, "Reviewer:", "admin", "c1", "keep", "still coaching", "c2", "revoke")
+	h.okHas([]string{"review", "show", "1"}, "Reviewer:", "admin", "c1", "keep", "still coaching", "c2", "revoke",
+		"revoke (with admin's authority; what they may not revoke is flagged)")
 	h.okHas([]string{"user", "show", "c1"}, "Coaches")
 	h.fails([]string{"group", "review-interval", "Coaches", "--days", "90"}, "--reviewer")
 	h.okHas([]string{"group", "review-interval", "Coaches", "--days", "90", "--reviewer", "admin"}, "every 90 days by admin (on miss: flag)")
